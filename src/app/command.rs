@@ -1,0 +1,142 @@
+//! `:` commands: parsing and completion, as pure functions of the typed text.
+
+use super::state::PaneId;
+use crate::domain::Window;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Focus(PaneId),
+    Theme(String),
+    Window(Window),
+    Sort(String),
+    Refresh,
+    Help,
+    Zoom,
+    Quit,
+    /// Needs the AWS provider: (what, argument)
+    Aws(&'static str, String),
+}
+
+/// Command words, for completion and help.
+pub const WORDS: &[&str] = &[
+    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom",
+    "region", "profile", "quit",
+];
+
+pub fn parse(text: &str) -> Result<Command, String> {
+    let mut parts = text.split_whitespace();
+    let word = parts.next().unwrap_or("");
+    let arg = parts.collect::<Vec<_>>().join(" ");
+    let need_arg = |what: &str| -> Result<String, String> {
+        if arg.is_empty() {
+            Err(format!(":{word} needs {what}"))
+        } else {
+            Ok(arg.clone())
+        }
+    };
+    Ok(match word {
+        "ecs" | "services" => Command::Focus(PaneId::Ecs),
+        "redis" | "cache" | "elasticache" => Command::Focus(PaneId::Redis),
+        "cost" | "costs" => Command::Focus(PaneId::Cost),
+        "alarms" | "alarm" => Command::Focus(PaneId::Alarms),
+        "theme" => Command::Theme(need_arg("a theme name")?),
+        "window" => Command::Window(need_arg("1h, 24h or 14d")?.parse()?),
+        "sort" => Command::Sort(need_arg("a column name")?),
+        "refresh" | "r" => Command::Refresh,
+        "help" | "h" => Command::Help,
+        "zoom" => Command::Zoom,
+        "q" | "quit" | "q!" | "exit" => Command::Quit,
+        "region" => Command::Aws("region", need_arg("a region")?),
+        "profile" => Command::Aws("profile", need_arg("a profile")?),
+        "" => return Err("empty command".into()),
+        other => return Err(format!("unknown command ':{other}' (press ? for help)")),
+    })
+}
+
+/// Candidates for the word being typed: command words first, then arguments of `theme`,
+/// `window` and `sort`.
+pub fn candidates(text: &str, themes: &[String], sort_columns: &[&str]) -> Vec<String> {
+    match text.split_once(' ') {
+        None => WORDS
+            .iter()
+            .filter(|w| w.starts_with(text))
+            .map(|w| w.to_string())
+            .collect(),
+        Some((word, arg)) => {
+            let arg = arg.trim_start();
+            let options: Vec<String> = match word {
+                "theme" => themes.to_vec(),
+                "window" => Window::ALL.iter().map(|w| w.label().to_string()).collect(),
+                "sort" => sort_columns.iter().map(|c| c.to_string()).collect(),
+                _ => Vec::new(),
+            };
+            options
+                .into_iter()
+                .filter(|o| o.starts_with(arg))
+                .map(|o| format!("{word} {o}"))
+                .collect()
+        }
+    }
+}
+
+/// Tab: extend the text to the longest prefix all candidates share.
+pub fn complete(text: &str, themes: &[String], sort_columns: &[&str]) -> String {
+    let found = candidates(text, themes, sort_columns);
+    let Some(first) = found.first() else {
+        return text.to_string();
+    };
+    let mut prefix = first.clone();
+    for c in &found[1..] {
+        let common = prefix
+            .chars()
+            .zip(c.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        prefix = prefix.chars().take(common).collect();
+    }
+    if found.len() == 1
+        && !WORDS.contains(&text)
+        && !prefix.contains(' ')
+        && matches!(
+            prefix.as_str(),
+            "theme" | "window" | "sort" | "region" | "profile"
+        )
+    {
+        prefix.push(' ');
+    }
+    if prefix.len() >= text.len() {
+        prefix
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse("redis"), Ok(Command::Focus(PaneId::Redis)));
+        assert_eq!(
+            parse("theme  gruvbox"),
+            Ok(Command::Theme("gruvbox".into()))
+        );
+        assert_eq!(parse("window 14d"), Ok(Command::Window(Window::Fortnight)));
+        assert!(parse("window 3y").is_err());
+        assert!(parse("theme").is_err());
+        assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
+    }
+
+    #[test]
+    fn completes_words_and_arguments() {
+        let themes = vec!["default".to_string(), "dracula".into(), "light".into()];
+        assert_eq!(complete("th", &themes, &[]), "theme ");
+        assert_eq!(complete("theme d", &themes, &[]), "theme d");
+        assert_eq!(candidates("theme d", &themes, &[]).len(), 2);
+        assert_eq!(complete("theme l", &themes, &[]), "theme light");
+        assert_eq!(complete("wi", &themes, &[]), "window ");
+        assert_eq!(complete("r", &themes, &[]), "re");
+        assert_eq!(complete("xyz", &themes, &[]), "xyz");
+    }
+}

@@ -1,0 +1,15 @@
+//! The app's state machine: state, messages, the pure `update`, keymap and commands.
+
+pub mod action;
+pub mod command;
+pub mod keymap;
+pub mod msg;
+pub mod state;
+pub mod table;
+pub mod update;
+
+pub use action::Action;
+pub use keymap::{KeyChord, Keymap};
+pub use msg::{Effect, Msg, Payload};
+pub use state::{Intervals, PaneId, State};
+pub use update::update;

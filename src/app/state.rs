@@ -1,0 +1,333 @@
+//! The whole app state: plain data, owned by the UI loop, changed only by `update`.
+
+use super::keymap::Keymap;
+use super::table::{Rows, TableRow, TableView};
+use crate::domain::{
+    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
+};
+use crate::provider::{ProviderError, SourceInfo};
+use chrono::{DateTime, Duration, Utc};
+
+pub type ReqId = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Ecs,
+    Redis,
+    Cost,
+    Alarms,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 4] = [PaneId::Ecs, PaneId::Redis, PaneId::Cost, PaneId::Alarms];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Ecs => "ECS task sizing",
+            PaneId::Redis => "Redis / ElastiCache",
+            PaneId::Cost => "Cost trends",
+            PaneId::Alarms => "CloudWatch alarms",
+        }
+    }
+
+    pub fn command(self) -> &'static str {
+        match self {
+            PaneId::Ecs => "ecs",
+            PaneId::Redis => "redis",
+            PaneId::Cost => "cost",
+            PaneId::Alarms => "alarms",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// Whether the metric window changes what this pane fetches.
+    pub fn uses_window(self) -> bool {
+        matches!(self, PaneId::Ecs | PaneId::Redis)
+    }
+}
+
+/// Where one pane's fetching stands, independent of what it fetches.
+#[derive(Debug, Clone)]
+pub struct FetchState {
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// The window the data on screen was fetched for.
+    pub data_window: Option<Window>,
+    /// The request whose result we will accept, and the window it asked for.
+    pub inflight: Option<(ReqId, Window)>,
+    /// Another fetch is wanted as soon as the one in flight returns.
+    pub queued: bool,
+    /// The last refresh failed: the data on screen is stale.
+    pub error: Option<ProviderError>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub interval: Duration,
+}
+
+/// One pane's data, fetching and table.
+#[derive(Debug, Clone)]
+pub struct PaneState<T> {
+    pub data: Option<T>,
+    pub fetch: FetchState,
+    pub view: TableView,
+}
+
+impl<T> PaneState<T> {
+    pub fn new(interval: Duration) -> Self {
+        PaneState {
+            data: None,
+            fetch: FetchState {
+                fetched_at: None,
+                data_window: None,
+                inflight: None,
+                queued: false,
+                error: None,
+                next_due: None,
+                interval,
+            },
+            view: TableView::default(),
+        }
+    }
+}
+
+impl<T: Rows> PaneState<T> {
+    pub fn rows(&self) -> &[T::Row] {
+        self.data.as_ref().map_or(&[], |d| d.rows())
+    }
+
+    pub fn selected(&self) -> Option<&T::Row> {
+        self.view.selected_row().and_then(|i| self.rows().get(i))
+    }
+
+    /// Re-filter and re-sort, keeping the selection on the same resource.
+    pub fn rebuild_view(&mut self) {
+        let keep = self.selected().map(|r| r.key());
+        let Some(data) = self.data.as_ref() else {
+            self.view.rows.clear();
+            return;
+        };
+        self.view.rebuild(data.rows(), keep);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Command,
+    Filter,
+}
+
+/// The footer line while typing a command or a filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+    /// The filter that was active before `/`, restored by `esc`.
+    pub previous: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    pub resource: ResourceRef,
+    pub window: Window,
+    pub req: ReqId,
+    pub data: Option<ResourceDetail>,
+    pub error: Option<ProviderError>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Detail(DetailState),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub source: SourceInfo,
+    pub keymap: Keymap,
+    pub themes: Vec<String>,
+    pub theme: usize,
+    pub focus: PaneId,
+    /// The focused pane fills the screen even when all four would fit.
+    pub zoom: bool,
+    pub window: Window,
+    /// Days shown in the cost chart: 30 or 90.
+    pub cost_days: usize,
+    pub ecs: PaneState<Vec<EcsService>>,
+    pub redis: PaneState<Vec<CacheGroup>>,
+    pub cost: PaneState<CostReport>,
+    pub alarms: PaneState<Vec<Alarm>>,
+    pub overlay: Option<Overlay>,
+    pub input: Option<Input>,
+    pub status: Option<(Level, String)>,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub next_req: ReqId,
+    pub quit: bool,
+    /// Something on screen changed since the last frame.
+    pub dirty: bool,
+}
+
+/// Refresh intervals per pane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Intervals {
+    pub ecs: Duration,
+    pub redis: Duration,
+    pub cost: Duration,
+    pub alarms: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            ecs: Duration::seconds(10),
+            redis: Duration::seconds(10),
+            cost: Duration::hours(1),
+            alarms: Duration::seconds(10),
+        }
+    }
+}
+
+impl State {
+    pub fn new(
+        source: SourceInfo,
+        keymap: Keymap,
+        themes: Vec<String>,
+        theme: usize,
+        intervals: Intervals,
+        now: DateTime<Utc>,
+    ) -> Self {
+        State {
+            source,
+            keymap,
+            themes,
+            theme,
+            focus: PaneId::Ecs,
+            zoom: false,
+            window: Window::default(),
+            cost_days: 30,
+            ecs: PaneState::new(intervals.ecs),
+            redis: PaneState::new(intervals.redis),
+            cost: PaneState::new(intervals.cost),
+            alarms: PaneState::new(intervals.alarms),
+            overlay: None,
+            input: None,
+            status: None,
+            now,
+            size: (80, 24),
+            next_req: 1,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn theme_name(&self) -> &str {
+        self.themes
+            .get(self.theme)
+            .map_or("default", |s| s.as_str())
+    }
+
+    /// The focused pane's table view.
+    pub fn view_mut(&mut self, pane: PaneId) -> &mut TableView {
+        match pane {
+            PaneId::Ecs => &mut self.ecs.view,
+            PaneId::Redis => &mut self.redis.view,
+            PaneId::Cost => &mut self.cost.view,
+            PaneId::Alarms => &mut self.alarms.view,
+        }
+    }
+
+    pub fn view(&self, pane: PaneId) -> &TableView {
+        match pane {
+            PaneId::Ecs => &self.ecs.view,
+            PaneId::Redis => &self.redis.view,
+            PaneId::Cost => &self.cost.view,
+            PaneId::Alarms => &self.alarms.view,
+        }
+    }
+
+    pub fn rebuild_view(&mut self, pane: PaneId) {
+        match pane {
+            PaneId::Ecs => self.ecs.rebuild_view(),
+            PaneId::Redis => self.redis.rebuild_view(),
+            PaneId::Cost => self.cost.rebuild_view(),
+            PaneId::Alarms => self.alarms.rebuild_view(),
+        }
+    }
+
+    pub fn sort_columns(pane: PaneId) -> &'static [&'static str] {
+        match pane {
+            PaneId::Ecs => EcsService::SORT_COLUMNS,
+            PaneId::Redis => CacheGroup::SORT_COLUMNS,
+            PaneId::Cost => crate::domain::ServiceCost::SORT_COLUMNS,
+            PaneId::Alarms => Alarm::SORT_COLUMNS,
+        }
+    }
+
+    pub fn fetch(&self, pane: PaneId) -> &FetchState {
+        match pane {
+            PaneId::Ecs => &self.ecs.fetch,
+            PaneId::Redis => &self.redis.fetch,
+            PaneId::Cost => &self.cost.fetch,
+            PaneId::Alarms => &self.alarms.fetch,
+        }
+    }
+
+    pub fn fetch_mut(&mut self, pane: PaneId) -> &mut FetchState {
+        match pane {
+            PaneId::Ecs => &mut self.ecs.fetch,
+            PaneId::Redis => &mut self.redis.fetch,
+            PaneId::Cost => &mut self.cost.fetch,
+            PaneId::Alarms => &mut self.alarms.fetch,
+        }
+    }
+
+    /// Rows listed (after the filter) and rows loaded.
+    pub fn row_counts(&self, pane: PaneId) -> (usize, usize) {
+        match pane {
+            PaneId::Ecs => (self.ecs.view.rows.len(), self.ecs.rows().len()),
+            PaneId::Redis => (self.redis.view.rows.len(), self.redis.rows().len()),
+            PaneId::Cost => (self.cost.view.rows.len(), self.cost.rows().len()),
+            PaneId::Alarms => (self.alarms.view.rows.len(), self.alarms.rows().len()),
+        }
+    }
+
+    /// Whether a pane has data at all (a failed first load has none).
+    pub fn has_data(&self, pane: PaneId) -> bool {
+        match pane {
+            PaneId::Ecs => self.ecs.data.is_some(),
+            PaneId::Redis => self.redis.data.is_some(),
+            PaneId::Cost => self.cost.data.is_some(),
+            PaneId::Alarms => self.alarms.data.is_some(),
+        }
+    }
+
+    /// The resource under the cursor in the focused pane.
+    pub fn selected_resource(&self) -> Option<ResourceRef> {
+        match self.focus {
+            PaneId::Ecs => self.ecs.selected().map(|s| ResourceRef::EcsService {
+                cluster: s.cluster.clone(),
+                service: s.name.clone(),
+            }),
+            PaneId::Redis => self
+                .redis
+                .selected()
+                .map(|g| ResourceRef::CacheGroup(g.id.clone())),
+            PaneId::Cost => self
+                .cost
+                .selected()
+                .map(|s| ResourceRef::CostService(s.service.clone())),
+            PaneId::Alarms => self
+                .alarms
+                .selected()
+                .map(|a| ResourceRef::Alarm(a.name.clone())),
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! What every pane's table shares: which rows pass the filter, in which order, and which one is
+//! selected. Computed in `update` when data, filter or sort change, never while drawing.
+
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ServiceCost};
+use crate::sizing::ecs::{FitThresholds, classify};
+use regex::{Regex, RegexBuilder};
+use std::cmp::Ordering;
+
+/// A row a pane can filter and sort.
+pub trait TableRow {
+    /// Column names `s` cycles through.
+    const SORT_COLUMNS: &'static [&'static str];
+    /// Stable identity, to keep the selection on the same resource across refreshes.
+    fn key(&self) -> String;
+    /// The text `/` searches.
+    fn haystack(&self) -> String;
+    fn compare(&self, other: &Self, column: usize) -> Ordering;
+}
+
+/// Data whose rows a pane lists.
+pub trait Rows {
+    type Row: TableRow;
+    fn rows(&self) -> &[Self::Row];
+}
+
+impl<T: TableRow> Rows for Vec<T> {
+    type Row = T;
+    fn rows(&self) -> &[T] {
+        self
+    }
+}
+
+impl Rows for CostReport {
+    type Row = ServiceCost;
+    fn rows(&self) -> &[ServiceCost] {
+        &self.services
+    }
+}
+
+fn by_f32(a: f32, b: f32) -> Ordering {
+    a.total_cmp(&b)
+}
+
+impl TableRow for EcsService {
+    const SORT_COLUMNS: &'static [&'static str] = &[
+        "status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size",
+    ];
+    fn key(&self) -> String {
+        EcsService::key(self)
+    }
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {} {} {}",
+            self.cluster,
+            self.name,
+            self.launch_type.label(),
+            self.arch.label(),
+            self.task_definition,
+            classify(self, FitThresholds::default()).label()
+        )
+    }
+    fn compare(&self, o: &Self, column: usize) -> Ordering {
+        let t = FitThresholds::default();
+        match column {
+            0 => classify(self, t)
+                .cmp(&classify(o, t))
+                .then_with(|| by_f32(o.cpu.p95, self.cpu.p95)),
+            1 => self.name.cmp(&o.name),
+            2 => self.cluster.cmp(&o.cluster),
+            3 => by_f32(o.cpu.p95, self.cpu.p95),
+            4 => by_f32(o.memory.max, self.memory.max),
+            5 => by_f32(
+                o.hottest.as_ref().map_or(0.0, |h| h.cpu.p95),
+                self.hottest.as_ref().map_or(0.0, |h| h.cpu.p95),
+            ),
+            6 => o.running.cmp(&self.running),
+            _ => (o.task_cpu, o.task_memory).cmp(&(self.task_cpu, self.task_memory)),
+        }
+        .then_with(|| (&self.cluster, &self.name).cmp(&(&o.cluster, &o.name)))
+    }
+}
+
+impl TableRow for CacheGroup {
+    const SORT_COLUMNS: &'static [&'static str] = &[
+        "memory",
+        "name",
+        "engine cpu",
+        "evictions",
+        "connections",
+        "nodes",
+    ];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.id,
+            self.engine.label(),
+            self.engine_version,
+            self.node_type
+        )
+    }
+    fn compare(&self, o: &Self, column: usize) -> Ordering {
+        match column {
+            0 => by_f32(o.memory.max, self.memory.max),
+            1 => self.id.cmp(&o.id),
+            2 => by_f32(o.engine_cpu.p95, self.engine_cpu.p95),
+            3 => o.evictions.cmp(&self.evictions),
+            4 => by_f32(o.connections.avg, self.connections.avg),
+            _ => o.nodes().cmp(&self.nodes()),
+        }
+        .then_with(|| self.id.cmp(&o.id))
+    }
+}
+
+impl TableRow for ServiceCost {
+    const SORT_COLUMNS: &'static [&'static str] = &["month to date", "name", "forecast", "change"];
+    fn key(&self) -> String {
+        self.service.clone()
+    }
+    fn haystack(&self) -> String {
+        self.service.clone()
+    }
+    fn compare(&self, o: &Self, column: usize) -> Ordering {
+        match column {
+            0 => o.month_to_date.total_cmp(&self.month_to_date),
+            1 => self.service.cmp(&o.service),
+            2 => o.forecast.total_cmp(&self.forecast),
+            _ => o
+                .change_pct()
+                .unwrap_or(0.0)
+                .total_cmp(&self.change_pct().unwrap_or(0.0)),
+        }
+        .then_with(|| self.service.cmp(&o.service))
+    }
+}
+
+impl TableRow for Alarm {
+    const SORT_COLUMNS: &'static [&'static str] = &["state", "name", "since"];
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {} {}",
+            self.name,
+            self.state.label(),
+            self.namespace,
+            self.metric,
+            self.resource
+                .as_ref()
+                .map(|r| r.to_string())
+                .unwrap_or_default()
+        )
+    }
+    fn compare(&self, o: &Self, column: usize) -> Ordering {
+        match column {
+            // ALARM first, then the most recent change first.
+            0 => self
+                .state
+                .cmp(&o.state)
+                .then_with(|| o.since.cmp(&self.since)),
+            1 => self.name.cmp(&o.name),
+            _ => o.since.cmp(&self.since),
+        }
+        .then_with(|| self.name.cmp(&o.name))
+    }
+}
+
+/// A `/` filter: a case-insensitive regex, or the literal text when it is not a valid regex;
+/// a leading `!` keeps the rows that do *not* match.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub text: String,
+    invert: bool,
+    pattern: Regex,
+}
+
+impl Filter {
+    pub fn new(text: &str) -> Option<Filter> {
+        let (invert, body) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        if body.is_empty() {
+            return None;
+        }
+        let build = |p: &str| {
+            RegexBuilder::new(p)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+        };
+        let pattern = build(body).or_else(|_| build(&regex::escape(body))).ok()?;
+        Some(Filter {
+            text: text.to_string(),
+            invert,
+            pattern,
+        })
+    }
+
+    pub fn matches(&self, haystack: &str) -> bool {
+        self.pattern.is_match(haystack) != self.invert
+    }
+}
+
+/// Selection, scroll, filter and sort of one table.
+#[derive(Debug, Clone, Default)]
+pub struct TableView {
+    /// Indices into the data's rows, filtered and sorted.
+    pub rows: Vec<usize>,
+    pub selected: usize,
+    /// First visible row, kept so the selection stays on screen without jumping.
+    pub offset: usize,
+    pub filter: Option<Filter>,
+    pub sort_column: usize,
+    pub sort_reverse: bool,
+}
+
+impl TableView {
+    /// Recompute `rows` for `data`, keeping the selection on `keep` if it is still listed.
+    pub fn rebuild<R: TableRow>(&mut self, data: &[R], keep: Option<String>) {
+        let mut rows: Vec<usize> = match &self.filter {
+            Some(f) => (0..data.len())
+                .filter(|i| f.matches(&data[*i].haystack()))
+                .collect(),
+            None => (0..data.len()).collect(),
+        };
+        let column = self
+            .sort_column
+            .min(R::SORT_COLUMNS.len().saturating_sub(1));
+        rows.sort_by(|a, b| {
+            let o = data[*a].compare(&data[*b], column);
+            if self.sort_reverse { o.reverse() } else { o }
+        });
+        self.rows = rows;
+        if let Some(key) = keep
+            && let Some(pos) = self.rows.iter().position(|i| data[*i].key() == key)
+        {
+            self.selected = pos;
+        }
+        self.clamp();
+    }
+
+    pub fn selected_row(&self) -> Option<usize> {
+        self.rows.get(self.selected).copied()
+    }
+
+    pub fn clamp(&mut self) {
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    pub fn go_to(&mut self, index: usize) {
+        self.selected = index;
+        self.clamp();
+    }
+
+    /// Scroll so that the selection is inside `height` visible rows.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_is_regex_or_literal_and_inverts_with_bang() {
+        let f = Filter::new("pay|check").unwrap();
+        assert!(f.matches("prod-core payments") && f.matches("Checkout") && !f.matches("search"));
+        let lit = Filter::new("a(b").unwrap();
+        assert!(lit.matches("xa(bx") && !lit.matches("ab"));
+        let inv = Filter::new("!staging").unwrap();
+        assert!(inv.matches("prod-core api") && !inv.matches("staging api"));
+        assert!(Filter::new("").is_none() && Filter::new("!").is_none());
+    }
+
+    #[test]
+    fn scrolling_keeps_the_selection_visible() {
+        let mut v = TableView {
+            rows: (0..100).collect(),
+            ..Default::default()
+        };
+        v.go_to(50);
+        v.scroll_into_view(10);
+        assert_eq!(v.offset, 41);
+        v.go_to(3);
+        v.scroll_into_view(10);
+        assert_eq!(v.offset, 3);
+        v.move_by(-10);
+        assert_eq!(v.selected, 0);
+        v.move_by(1_000);
+        assert_eq!(v.selected, 99);
+    }
+}

@@ -1,0 +1,394 @@
+//! `update(state, msg) -> effects`: every state change happens here, synchronously, with no I/O.
+//! The driver executes the returned effects and feeds their results back as messages.
+
+use super::action::Action;
+use super::command::{self, Command};
+use super::keymap::KeyChord;
+use super::msg::{Effect, Msg, Payload};
+use super::state::{
+    DetailState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, State,
+};
+use super::table::{Filter, Rows};
+use crate::domain::{ResourceDetail, Window};
+use crate::provider::ProviderError;
+use crate::ui::layout;
+use ratatui::crossterm::event::KeyCode;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Tick(now) => {
+            state.now = now;
+            for pane in PaneId::ALL {
+                let f = state.fetch(pane);
+                if f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due) {
+                    request(state, pane, &mut fx);
+                }
+            }
+            // Ages in the header and pane titles move with the clock.
+            state.dirty = true;
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            settle_scroll(state);
+            state.dirty = true;
+        }
+        Msg::Key(key) => {
+            on_key(state, key, &mut fx);
+            settle_scroll(state);
+            state.dirty = true;
+        }
+        Msg::Loaded { req, payload } => on_loaded(state, req, payload, &mut fx),
+        Msg::DetailLoaded { req, result } => on_detail(state, req, result),
+        Msg::Quit => state.quit = true,
+    }
+    fx
+}
+
+/// Ask for a pane's data, unless a request is already out: then remember to ask again when it
+/// returns, so at most one fetch per pane is ever in flight.
+fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    let window = state.window;
+    let req = state.next_req;
+    let f = state.fetch_mut(pane);
+    if f.inflight.is_some() {
+        f.queued = true;
+        return;
+    }
+    f.inflight = Some((req, window));
+    f.queued = false;
+    state.next_req += 1;
+    state.dirty = true;
+    fx.push(Effect::Fetch { pane, req, window });
+}
+
+fn accept<T: Rows>(pane: &mut PaneState<T>, result: Result<T, ProviderError>) {
+    match result {
+        Ok(data) => {
+            pane.data = Some(data);
+            pane.fetch.error = None;
+        }
+        // Keep the last good data on screen; the error marks it stale.
+        Err(e) => pane.fetch.error = Some(e),
+    }
+    pane.rebuild_view();
+}
+
+fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effect>) {
+    let pane = payload.pane();
+    let now = state.now;
+    let current_window = state.window;
+    let f = state.fetch_mut(pane);
+    let Some((expected, window)) = f.inflight else {
+        return;
+    };
+    if expected != req {
+        return; // stale: a newer request owns this pane
+    }
+    f.inflight = None;
+    f.next_due = Some(now + f.interval);
+    let ok = match &payload {
+        Payload::Ecs(r) => r.is_ok(),
+        Payload::Redis(r) => r.is_ok(),
+        Payload::Cost(r) => r.is_ok(),
+        Payload::Alarms(r) => r.is_ok(),
+    };
+    if ok {
+        f.fetched_at = Some(now);
+        f.data_window = Some(window);
+    }
+    let again = f.queued || (pane.uses_window() && window != current_window);
+    match payload {
+        Payload::Ecs(r) => accept(&mut state.ecs, r),
+        Payload::Redis(r) => accept(&mut state.redis, r),
+        Payload::Cost(r) => accept(&mut state.cost, r),
+        Payload::Alarms(r) => accept(&mut state.alarms, r),
+    }
+    if again {
+        request(state, pane, fx);
+    }
+    settle_scroll(state);
+    state.dirty = true;
+}
+
+fn on_detail(state: &mut State, req: ReqId, result: Result<ResourceDetail, ProviderError>) {
+    if let Some(Overlay::Detail(d)) = &mut state.overlay
+        && d.req == req
+    {
+        match result {
+            Ok(data) => {
+                d.data = Some(data);
+                d.error = None;
+            }
+            Err(e) => d.error = Some(e),
+        }
+        state.dirty = true;
+    }
+}
+
+fn open_detail(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
+    let Some(resource) = state.selected_resource() else {
+        state.status = Some((Level::Info, "nothing selected".into()));
+        return;
+    };
+    let req = state.next_req;
+    state.next_req += 1;
+    // Keep what is on screen while the new window loads, if it is the same resource.
+    let data = match &state.overlay {
+        Some(Overlay::Detail(d)) if d.resource == resource => d.data.clone(),
+        _ => None,
+    };
+    fx.push(Effect::FetchDetail {
+        req,
+        resource: resource.clone(),
+        window,
+    });
+    state.overlay = Some(Overlay::Detail(DetailState {
+        resource,
+        window,
+        req,
+        data,
+        error: None,
+    }));
+}
+
+fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    state.status = None;
+    if state.input.is_some() {
+        return on_input_key(state, key, fx);
+    }
+    let Some(action) = state.keymap.action(&key) else {
+        return;
+    };
+    match state.overlay.clone() {
+        Some(Overlay::Help { scroll }) => on_help_action(state, action, scroll),
+        Some(Overlay::Detail(d)) => on_detail_action(state, action, d.window, fx),
+        None => on_action(state, action, fx),
+    }
+}
+
+fn on_help_action(state: &mut State, action: Action, scroll: u16) {
+    state.overlay = match action {
+        Action::Back | Action::Help | Action::Quit => None,
+        Action::Down => Some(Overlay::Help {
+            scroll: scroll.saturating_add(1),
+        }),
+        Action::Up => Some(Overlay::Help {
+            scroll: scroll.saturating_sub(1),
+        }),
+        Action::PageDown => Some(Overlay::Help {
+            scroll: scroll.saturating_add(10),
+        }),
+        Action::PageUp => Some(Overlay::Help {
+            scroll: scroll.saturating_sub(10),
+        }),
+        Action::Top => Some(Overlay::Help { scroll: 0 }),
+        _ => Some(Overlay::Help { scroll }),
+    };
+}
+
+fn on_detail_action(state: &mut State, action: Action, window: Window, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Back | Action::Quit => state.overlay = None,
+        Action::Window => open_detail(state, window.next(), fx),
+        Action::Refresh => open_detail(state, window, fx),
+        // Step through resources without leaving the detail view.
+        Action::Down | Action::Up => {
+            state
+                .view_mut(state.focus)
+                .move_by(if action == Action::Down { 1 } else { -1 });
+            open_detail(state, window, fx);
+        }
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        _ => {}
+    }
+}
+
+fn focus(state: &mut State, pane: PaneId) {
+    state.focus = pane;
+}
+
+fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let pane = state.focus;
+    let page = layout::table_height(state, pane).max(1) as isize;
+    match action {
+        Action::Quit => state.quit = true,
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Command => {
+            state.input = Some(Input {
+                kind: InputKind::Command,
+                text: String::new(),
+                previous: None,
+            })
+        }
+        Action::Filter => {
+            let current = state.view(pane).filter.as_ref().map(|f| f.text.clone());
+            state.input = Some(Input {
+                kind: InputKind::Filter,
+                text: current.clone().unwrap_or_default(),
+                previous: current,
+            });
+        }
+        Action::NextPane => focus(state, PaneId::ALL[(pane.index() + 1) % 4]),
+        Action::PrevPane => focus(state, PaneId::ALL[(pane.index() + 3) % 4]),
+        Action::PaneEcs => focus(state, PaneId::Ecs),
+        Action::PaneRedis => focus(state, PaneId::Redis),
+        Action::PaneCost => focus(state, PaneId::Cost),
+        Action::PaneAlarms => focus(state, PaneId::Alarms),
+        Action::Up => state.view_mut(pane).move_by(-1),
+        Action::Down => state.view_mut(pane).move_by(1),
+        Action::Top => state.view_mut(pane).go_to(0),
+        Action::Bottom => state.view_mut(pane).go_to(usize::MAX),
+        Action::PageUp => state.view_mut(pane).move_by(-page),
+        Action::PageDown => state.view_mut(pane).move_by(page),
+        Action::Sort => {
+            let columns = State::sort_columns(pane);
+            let v = state.view_mut(pane);
+            v.sort_column = (v.sort_column + 1) % columns.len();
+            let name = columns[v.sort_column];
+            state.rebuild_view(pane);
+            state.status = Some((Level::Info, format!("sorted by {name}")));
+        }
+        Action::SortReverse => {
+            let v = state.view_mut(pane);
+            v.sort_reverse = !v.sort_reverse;
+            state.rebuild_view(pane);
+        }
+        Action::Refresh => request(state, pane, fx),
+        Action::Back => {
+            if state.view(pane).filter.is_some() {
+                state.view_mut(pane).filter = None;
+                state.rebuild_view(pane);
+                state.status = Some((Level::Info, "filter cleared".into()));
+            }
+        }
+        Action::Open => open_detail(state, state.window, fx),
+        Action::Window => {
+            if pane == PaneId::Cost {
+                state.cost_days = if state.cost_days == 30 { 90 } else { 30 };
+            } else {
+                set_window(state, state.window.next(), fx);
+            }
+        }
+        Action::Zoom => state.zoom = !state.zoom,
+    }
+}
+
+fn set_window(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
+    state.window = window;
+    for pane in PaneId::ALL.into_iter().filter(|p| p.uses_window()) {
+        request(state, pane, fx);
+    }
+    state.status = Some((Level::Info, format!("window {window}")));
+}
+
+fn apply_filter(state: &mut State, text: &str) {
+    let pane = state.focus;
+    state.view_mut(pane).filter = Filter::new(text);
+    state.view_mut(pane).go_to(0);
+    state.rebuild_view(pane);
+}
+
+fn on_input_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    let Some(mut input) = state.input.take() else {
+        return;
+    };
+    if key.ctrl && key.code == KeyCode::Char('c') {
+        return restore_filter(state, &input);
+    }
+    match key.code {
+        KeyCode::Esc => return restore_filter(state, &input),
+        KeyCode::Enter => return submit(state, input, fx),
+        KeyCode::Backspace if input.text.is_empty() => return restore_filter(state, &input),
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Tab if input.kind == InputKind::Command => {
+            input.text =
+                command::complete(&input.text, &state.themes, State::sort_columns(state.focus));
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => input.text.push(c),
+        _ => {}
+    }
+    if input.kind == InputKind::Filter {
+        apply_filter(state, &input.text); // filter as you type
+    }
+    state.input = Some(input);
+}
+
+fn restore_filter(state: &mut State, input: &Input) {
+    if input.kind == InputKind::Filter {
+        apply_filter(state, input.previous.as_deref().unwrap_or(""));
+    }
+}
+
+fn submit(state: &mut State, input: Input, fx: &mut Vec<Effect>) {
+    if input.kind == InputKind::Filter {
+        return; // already applied while typing
+    }
+    match command::parse(input.text.trim()) {
+        Ok(cmd) => run(state, cmd, fx),
+        Err(e) => state.status = Some((Level::Error, e)),
+    }
+}
+
+fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Focus(p) => focus(state, p),
+        Command::Theme(name) => match state.themes.iter().position(|t| *t == name) {
+            Some(i) => {
+                state.theme = i;
+                state.status = Some((Level::Info, format!("theme {name}")));
+            }
+            None => {
+                state.status = Some((
+                    Level::Error,
+                    format!("no theme '{name}' (have: {})", state.themes.join(", ")),
+                ))
+            }
+        },
+        Command::Window(w) => set_window(state, w, fx),
+        Command::Sort(name) => {
+            let pane = state.focus;
+            match State::sort_columns(pane)
+                .iter()
+                .position(|c| c.starts_with(name.as_str()))
+            {
+                Some(i) => {
+                    state.view_mut(pane).sort_column = i;
+                    state.rebuild_view(pane);
+                }
+                None => {
+                    state.status = Some((
+                        Level::Error,
+                        format!(
+                            "no column '{name}' (have: {})",
+                            State::sort_columns(pane).join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        Command::Refresh => request(state, state.focus, fx),
+        Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Command::Zoom => state.zoom = !state.zoom,
+        Command::Quit => state.quit = true,
+        Command::Aws(what, arg) => {
+            state.status = Some((
+                Level::Warn,
+                format!(
+                    ":{what} {arg}: this session reads the {}; start infradeck with AWS credentials to switch {what}s",
+                    state.source.label
+                ),
+            ));
+        }
+    }
+}
+
+/// Keep every pane's selection on screen for the current terminal size.
+fn settle_scroll(state: &mut State) {
+    for pane in PaneId::ALL {
+        let h = layout::table_height(state, pane);
+        state.view_mut(pane).scroll_into_view(h);
+    }
+}

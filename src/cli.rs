@@ -1,0 +1,84 @@
+//! Command-line options.
+
+use crate::domain::Window;
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExitAfter {
+    /// As soon as the first frame is on screen.
+    FirstFrame,
+    /// When every pane has drawn its first data.
+    Loaded,
+}
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "infradeck",
+    version,
+    about = "A terminal console for ECS task sizing, ElastiCache, cost and CloudWatch alarms"
+)]
+pub struct Cli {
+    /// Run on the built-in simulated fleet (the default while no AWS option is given).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Seed of the simulated fleet: the same seed gives the same fleet.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Build a simulated fleet of exactly N services (and N/10 Redis groups), for load testing.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200_000))]
+    pub demo_scale: Option<u32>,
+
+    /// Theme name (see :theme) or path to a theme file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Config file (default: the platform config dir, e.g. ~/.config/infradeck/config.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Metric window the panes start on.
+    #[arg(long, value_parser = parse_window)]
+    pub window: Option<Window>,
+
+    /// AWS profile(s), comma-separated.
+    #[arg(long, value_name = "NAME[,NAME]")]
+    pub profile: Option<String>,
+
+    /// AWS region(s), comma-separated.
+    #[arg(long, value_name = "REGION[,REGION]")]
+    pub region: Option<String>,
+
+    /// Send AWS requests to this endpoint (an emulator such as moto_server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Never write to AWS.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Log file (default: the platform data dir's infradeck.log). Never the terminal.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Freeze the simulated clock at this Unix time (reproducible screenshots and benchmarks).
+    #[arg(long, hide = true, value_name = "UNIX_SECONDS")]
+    pub demo_clock: Option<i64>,
+
+    /// Exit after the first frame, or once all panes have loaded (start-time measurements).
+    #[arg(long, hide = true, value_enum)]
+    pub exit_after: Option<ExitAfter>,
+}
+
+fn parse_window(s: &str) -> Result<Window, String> {
+    s.parse()
+}
+
+impl Cli {
+    pub fn wants_aws(&self) -> bool {
+        !self.demo
+            && (self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
+    }
+}

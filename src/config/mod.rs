@@ -1,0 +1,194 @@
+//! Configuration files: the config file, theme files and keymaps. Embedded defaults are overlaid
+//! by the user's files; every file is parsed once, at start-up, into typed values, and a broken
+//! file stops start-up with an error that names the file, the line and what is wrong.
+
+pub mod theme_file;
+
+use crate::app::keymap::{KeyList, Keymap};
+use crate::app::{Action, Intervals};
+use crate::domain::Window;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `message` is toml's, which carries the line, column and the offending text.
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ConfigError {
+    pub fn invalid(path: &Path, e: toml::de::Error) -> Self {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        }
+    }
+}
+
+/// Seconds between refreshes; at least one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seconds(pub u64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(1..=86_400 * 7).contains(&n) {
+            return Err(serde::de::Error::custom(format!(
+                "{n} is not a refresh interval: use 1 to 604800 seconds"
+            )));
+        }
+        Ok(Seconds(n as u64))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshFile {
+    ecs: Option<Seconds>,
+    redis: Option<Seconds>,
+    cost: Option<Seconds>,
+    alarms: Option<Seconds>,
+}
+
+fn de_window<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Window>, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+/// The config file as written.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    theme: Option<String>,
+    #[serde(default, deserialize_with = "de_window")]
+    window: Option<Window>,
+    refresh: Option<RefreshFile>,
+    #[serde(default)]
+    keys: HashMap<Action, KeyList>,
+}
+
+/// The typed configuration the app runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from, if anywhere.
+    pub path: Option<PathBuf>,
+    pub theme: String,
+    pub window: Window,
+    pub intervals: Intervals,
+    pub keymap: Keymap,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            theme: "default".into(),
+            window: Window::default(),
+            intervals: Intervals::default(),
+            keymap: Keymap::default(),
+        }
+    }
+}
+
+/// The platform config directory (`~/.config/infradeck` on Linux).
+pub fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.config_dir().to_path_buf())
+}
+
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.data_local_dir().to_path_buf())
+}
+
+impl Config {
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::invalid(path, e))?;
+        let mut intervals = Intervals::default();
+        if let Some(r) = file.refresh {
+            let secs = |s: Option<Seconds>, d: chrono::Duration| {
+                s.map_or(d, |s| chrono::Duration::seconds(s.0 as i64))
+            };
+            intervals = Intervals {
+                ecs: secs(r.ecs, intervals.ecs),
+                redis: secs(r.redis, intervals.redis),
+                cost: secs(r.cost, intervals.cost),
+                alarms: secs(r.alarms, intervals.alarms),
+            };
+        }
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            theme: file.theme.unwrap_or_else(|| "default".into()),
+            window: file.window.unwrap_or_default(),
+            intervals,
+            keymap: Keymap::with_overrides(file.keys),
+        })
+    }
+
+    /// `explicit` must exist; otherwise the platform file is read if there is one.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match config_dir().map(|d| d.join("config.toml")) {
+                Some(p) if p.exists() => p,
+                _ => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Config::parse(&text, &path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/x/config.toml"))
+    }
+
+    #[test]
+    fn reads_theme_window_refresh_and_keys() {
+        let c = parse("theme = \"light\"\nwindow = \"14d\"\n[refresh]\necs = 30\n[keys]\nquit = \"x\"\nrefresh = [\"r\", \"f5\"]\n").unwrap();
+        assert_eq!(c.theme, "light");
+        assert_eq!(c.window, Window::Fortnight);
+        assert_eq!(c.intervals.ecs, chrono::Duration::seconds(30));
+        assert_eq!(c.keymap.action(&"x".parse().unwrap()), Some(Action::Quit));
+        assert_eq!(
+            c.keymap.action(&"f5".parse().unwrap()),
+            Some(Action::Refresh)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let cases = [
+            (
+                "theme = \"x\"\n\n[keys]\nquit = \"hyper-q\"\n",
+                "line 4",
+                "unknown key",
+            ),
+            ("[keys]\nfly = \"f\"\n", "line 2", "unknown variant"),
+            ("[refresh]\necs = 0\n", "line 2", "not a refresh interval"),
+            ("window = \"2y\"\n", "line 1", "unknown window"),
+            ("colour = 3\n", "line 1", "unknown field"),
+            ("theme = \n", "line 1", ""),
+        ];
+        for (text, line, what) in cases {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.starts_with("/etc/x/config.toml"), "{e}");
+            assert!(e.contains(line), "{text:?} → {e}");
+            assert!(e.contains(what), "{text:?} → {e}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! CloudWatch alarms, tied to the resource they watch.
+
+use super::ResourceRef;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlarmState {
+    /// Ordered so that ALARM sorts first.
+    Alarm,
+    InsufficientData,
+    Ok,
+}
+
+impl AlarmState {
+    pub fn label(self) -> &'static str {
+        match self {
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+            AlarmState::Ok => "OK",
+        }
+    }
+
+    /// Short label for narrow columns.
+    pub fn short(self) -> &'static str {
+        match self {
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "NODATA",
+            AlarmState::Ok => "OK",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThan,
+    LessThan,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::GreaterThan => ">",
+            Comparison::LessThan => "<",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmTransition {
+    pub time: DateTime<Utc>,
+    pub from: AlarmState,
+    pub to: AlarmState,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub name: String,
+    pub state: AlarmState,
+    pub namespace: String,
+    pub metric: String,
+    pub comparison: Comparison,
+    pub threshold: f64,
+    pub resource: Option<ResourceRef>,
+    /// When the alarm entered its current state.
+    pub since: DateTime<Utc>,
+    pub reason: String,
+    /// Newest first.
+    pub history: Vec<AlarmTransition>,
+}
+
+impl Alarm {
+    /// Transitions in the last day: more than a few means the alarm flaps.
+    pub fn is_flapping(&self, now: DateTime<Utc>) -> bool {
+        let day_ago = now - chrono::Duration::hours(24);
+        self.history.iter().filter(|t| t.time >= day_ago).count() >= 6
+    }
+}

@@ -1,0 +1,48 @@
+//! ElastiCache replication groups.
+
+use super::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheEngine {
+    Redis,
+    Valkey,
+}
+
+impl CacheEngine {
+    pub fn label(self) -> &'static str {
+        match self {
+            CacheEngine::Redis => "redis",
+            CacheEngine::Valkey => "valkey",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheGroup {
+    pub id: String,
+    pub engine: CacheEngine,
+    pub engine_version: String,
+    pub node_type: String,
+    pub shards: u32,
+    pub replicas_per_shard: u32,
+    /// DatabaseMemoryUsagePercentage, worst node.
+    pub memory: Stats,
+    /// EngineCPUUtilization, worst node.
+    pub engine_cpu: Stats,
+    /// Evictions summed over the window, all nodes.
+    pub evictions: u64,
+    /// CurrConnections, all nodes.
+    pub connections: Stats,
+    /// Bytes per second across the group, averaged over the window.
+    pub network_in: f32,
+    pub network_out: f32,
+    pub memory_spark: Vec<f32>,
+    pub cpu_spark: Vec<f32>,
+}
+
+impl CacheGroup {
+    /// Every node is billed: shards × (1 + replicas).
+    pub fn nodes(&self) -> u32 {
+        self.shards * (1 + self.replicas_per_shard)
+    }
+}

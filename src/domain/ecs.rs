@@ -1,0 +1,101 @@
+//! ECS services as the sizing pane sees them.
+
+use super::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LaunchType {
+    Fargate,
+    Ec2,
+}
+
+impl LaunchType {
+    pub fn label(self) -> &'static str {
+        match self {
+            LaunchType::Fargate => "FARGATE",
+            LaunchType::Ec2 => "EC2",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arch {
+    X86,
+    Arm,
+}
+
+impl Arch {
+    pub fn label(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::Arm => "arm",
+        }
+    }
+}
+
+/// A container's own reservation inside the task definition. Environment values and secrets are
+/// deliberately not part of the domain: nothing downstream can show what it never receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    pub name: String,
+    /// CPU units (1024 = 1 vCPU); 0 when unset.
+    pub cpu: u32,
+    /// Hard limit in MiB (`memory`).
+    pub memory_hard: Option<u32>,
+    /// Soft reservation in MiB (`memoryReservation`).
+    pub memory_soft: Option<u32>,
+}
+
+/// Target tracking from Application Auto Scaling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoScaling {
+    /// e.g. "ECSServiceAverageCPUUtilization"
+    pub metric: String,
+    pub target: f32,
+    pub min: u32,
+    pub max: u32,
+}
+
+/// The busiest task of a service over the window: a calm average can hide it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotTask {
+    pub task_id: String,
+    /// CPU percent of the task's reservation.
+    pub cpu: Stats,
+    pub memory: Stats,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EcsService {
+    pub cluster: String,
+    pub name: String,
+    pub launch_type: LaunchType,
+    pub arch: Arch,
+    pub running: u32,
+    pub desired: u32,
+    /// Task CPU units (1024 = 1 vCPU).
+    pub task_cpu: u32,
+    /// Task memory, MiB.
+    pub task_memory: u32,
+    pub task_definition: String,
+    pub containers: Vec<Container>,
+    /// Percent of the task reservation, averaged across tasks (AWS/ECS CPUUtilization).
+    pub cpu: Stats,
+    pub memory: Stats,
+    pub hottest: Option<HotTask>,
+    /// Period values across the window, downsampled for sparklines (percent).
+    pub cpu_spark: Vec<f32>,
+    pub memory_spark: Vec<f32>,
+    /// Tasks stopped with OutOfMemoryError in the window.
+    pub oom_kills: u32,
+    pub autoscaling: Option<AutoScaling>,
+}
+
+impl EcsService {
+    pub fn vcpu(&self) -> f32 {
+        self.task_cpu as f32 / 1024.0
+    }
+
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.cluster, self.name)
+    }
+}

@@ -1,0 +1,40 @@
+//! Plain data the panes show. Providers (demo, AWS) map their sources into these types;
+//! nothing here knows about terminals or SDKs.
+
+pub mod alarm;
+pub mod cache;
+pub mod cost;
+pub mod ecs;
+pub mod series;
+
+pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
+pub use cache::{CacheEngine, CacheGroup};
+pub use cost::{CostAnomaly, CostReport, ServiceCost};
+pub use ecs::{Arch, AutoScaling, Container, EcsService, HotTask, LaunchType};
+pub use series::{ChartSeries, DetailChart, ResourceDetail, Stats, Window};
+
+use std::fmt;
+
+/// Which kind of resource a row, an alarm or a detail view is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ResourceRef {
+    /// `cluster/service`
+    EcsService { cluster: String, service: String },
+    /// replication group id
+    CacheGroup(String),
+    /// Cost Explorer service name (e.g. "Amazon ElastiCache")
+    CostService(String),
+    /// alarm name
+    Alarm(String),
+}
+
+impl fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResourceRef::EcsService { cluster, service } => write!(f, "ecs:{cluster}/{service}"),
+            ResourceRef::CacheGroup(id) => write!(f, "redis:{id}"),
+            ResourceRef::CostService(s) => write!(f, "cost:{s}"),
+            ResourceRef::Alarm(a) => write!(f, "alarm:{a}"),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! infradeck: a terminal console for ECS task sizing, ElastiCache utilization, cost trends and
+//! CloudWatch alarms. `main.rs` is thin; everything here is testable without a terminal.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod harness;
+pub mod provider;
+pub mod runtime;
+pub mod sizing;
+pub mod terminal;
+pub mod ui;

@@ -1,0 +1,196 @@
+//! Simulated CloudWatch alarms, evaluated against the same simulated metrics the panes show, so
+//! an alarm's state and history always agree with its resource's chart.
+
+use super::fleet::{AlarmSpec, Fleet, WatchedMetric};
+use crate::domain::{Alarm, AlarmState, AlarmTransition, Comparison, ResourceRef};
+use chrono::{DateTime, TimeZone, Utc};
+
+/// How far back the history is replayed, and how many transitions are kept.
+const HISTORY_SECONDS: i64 = 24 * 3_600;
+const HISTORY_KEEP: usize = 50;
+
+/// The watched metric's one-minute value at `t`; NaN when there is no data.
+pub fn metric_value(fleet: &Fleet, spec: &AlarmSpec, t: i64) -> f32 {
+    if spec.metric.is_ecs() {
+        let Some(s) = spec.watched.and_then(|i| fleet.services.get(i)) else {
+            return f32::NAN;
+        };
+        let p = s.point(t);
+        match spec.metric {
+            WatchedMetric::EcsCpu => p.cpu_avg,
+            _ => p.mem_avg,
+        }
+    } else {
+        let Some(c) = spec.watched.and_then(|i| fleet.caches.get(i)) else {
+            return f32::NAN;
+        };
+        let p = c.period(t, 60);
+        match spec.metric {
+            WatchedMetric::CacheMemory => p.memory,
+            WatchedMetric::CacheEngineCpu => p.engine_cpu,
+            _ => p.evictions,
+        }
+    }
+}
+
+fn breaches(cmp: Comparison, value: f32, threshold: f32) -> bool {
+    match cmp {
+        Comparison::GreaterThan => value > threshold,
+        Comparison::LessThan => value < threshold,
+    }
+}
+
+/// CloudWatch's rule for N-of-N: ALARM when every period breaches, OK when any doesn't,
+/// INSUFFICIENT_DATA when the periods have no data.
+fn state_at(values: &[f32], cmp: Comparison, threshold: f32) -> AlarmState {
+    if values.iter().all(|v| v.is_nan()) {
+        AlarmState::InsufficientData
+    } else if values.iter().all(|v| breaches(cmp, *v, threshold)) {
+        AlarmState::Alarm
+    } else {
+        AlarmState::Ok
+    }
+}
+
+fn reason(state: AlarmState, spec: &AlarmSpec, last: f32) -> String {
+    match state {
+        AlarmState::InsufficientData => format!(
+            "Insufficient Data: {} datapoints were unknown.",
+            spec.periods
+        ),
+        _ => format!(
+            "Threshold Crossed: {} datapoint{} [{:.1}] {} the threshold ({:.1}).",
+            spec.periods,
+            if spec.periods == 1 { " was" } else { "s were" },
+            last,
+            match (state, spec.comparison) {
+                (AlarmState::Alarm, Comparison::GreaterThan)
+                | (AlarmState::Ok, Comparison::LessThan) => "greater than",
+                _ => "not greater than",
+            },
+            spec.threshold
+        ),
+    }
+}
+
+pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
+    let now = now - now.rem_euclid(60);
+    let start = now - HISTORY_SECONDS;
+    let n = spec.periods.max(1) as usize;
+    // One value per minute from `start - n` minutes, so every evaluation has its n periods.
+    let values: Vec<f32> = (0..(HISTORY_SECONDS / 60) as usize + n)
+        .map(|i| metric_value(fleet, spec, start - (n as i64 - 1) * 60 + i as i64 * 60))
+        .collect();
+    let mut history = Vec::new();
+    let mut prev = state_at(&values[..n], spec.comparison, spec.threshold);
+    for i in 1..=(HISTORY_SECONDS / 60) as usize {
+        let window = &values[i..i + n];
+        let state = state_at(window, spec.comparison, spec.threshold);
+        if state != prev {
+            history.push(AlarmTransition {
+                time: at(start + i as i64 * 60),
+                from: prev,
+                to: state,
+                reason: reason(state, spec, window[n - 1]),
+            });
+            prev = state;
+        }
+    }
+    history.reverse();
+    history.truncate(HISTORY_KEEP);
+    let last = values[values.len() - 1];
+    let (cluster_service, resource) = (spec.target.split_once('/'), spec.target.clone());
+    Alarm {
+        name: spec.name.clone(),
+        state: prev,
+        namespace: spec.metric.namespace().into(),
+        metric: spec.metric.name().into(),
+        comparison: spec.comparison,
+        threshold: spec.threshold as f64,
+        resource: Some(match cluster_service {
+            Some((c, s)) => ResourceRef::EcsService {
+                cluster: c.into(),
+                service: s.into(),
+            },
+            None => ResourceRef::CacheGroup(resource),
+        }),
+        since: history.first().map_or_else(
+            || at(last_change_before(fleet, spec, start, prev)),
+            |h| h.time,
+        ),
+        reason: reason(prev, spec, last),
+        history,
+    }
+}
+
+/// When the alarm entered `state`, looking back from `before` up to 14 days (at most that far).
+fn last_change_before(fleet: &Fleet, spec: &AlarmSpec, before: i64, state: AlarmState) -> i64 {
+    let n = spec.periods.max(1) as i64;
+    let limit = before - 14 * 86_400;
+    let mut t = before;
+    while t > limit {
+        let values: Vec<f32> = (0..n)
+            .map(|i| metric_value(fleet, spec, t - i * 60))
+            .collect();
+        if state_at(&values, spec.comparison, spec.threshold) != state {
+            return t + 300;
+        }
+        t -= 300; // five-minute steps: "since" older than a day needs no finer answer
+    }
+    limit
+}
+
+pub fn at(t: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(t, 0).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_fleet_shows_every_alarm_state_and_some_flapping() {
+        let fleet = Fleet::build(42, None);
+        let now = 1_795_000_000;
+        let alarms: Vec<Alarm> = fleet
+            .alarms
+            .iter()
+            .map(|a| evaluate(&fleet, a, now))
+            .collect();
+        let count = |s| alarms.iter().filter(|a| a.state == s).count();
+        assert!(count(AlarmState::Alarm) >= 1, "some alarm fires");
+        assert!(count(AlarmState::Ok) >= 5);
+        assert!(
+            count(AlarmState::InsufficientData) >= 2,
+            "the idle service and the deleted group"
+        );
+        assert!(
+            alarms.iter().any(|a| a.is_flapping(at(now))),
+            "some alarm flaps"
+        );
+        for a in &alarms {
+            assert!(
+                a.history.windows(2).all(|w| w[0].time >= w[1].time),
+                "newest first"
+            );
+            if let Some(h) = a.history.first() {
+                assert_eq!(
+                    h.to, a.state,
+                    "{}: history ends in the current state",
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn n_of_n_rule() {
+        use Comparison::GreaterThan as Gt;
+        assert_eq!(state_at(&[91.0, 95.0], Gt, 90.0), AlarmState::Alarm);
+        assert_eq!(state_at(&[91.0, 85.0], Gt, 90.0), AlarmState::Ok);
+        assert_eq!(
+            state_at(&[f32::NAN, f32::NAN], Gt, 90.0),
+            AlarmState::InsufficientData
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! Detail views of simulated resources: facts and full-resolution charts for one resource.
+
+use super::fleet::Fleet;
+use super::model::period_ends;
+use super::{alarms, cost, task_id};
+use crate::domain::{ChartSeries, DetailChart, ResourceDetail, ResourceRef, Window};
+use crate::provider::ProviderError;
+
+fn series(name: &str, now: i64, points: impl Iterator<Item = (i64, f32)>) -> ChartSeries {
+    ChartSeries {
+        name: name.into(),
+        points: points
+            .filter(|(_, v)| v.is_finite())
+            .map(|(t, v)| ((t - now) as f64, v as f64))
+            .collect(),
+        reference: false,
+    }
+}
+
+/// A flat reference line (reservation, threshold) across the window.
+fn line(name: &str, window: Window, value: f64) -> ChartSeries {
+    ChartSeries {
+        name: name.into(),
+        points: vec![(-(window.seconds() as f64), value), (0.0, value)],
+        reference: true,
+    }
+}
+
+fn chart(title: &str, unit: &str, series: Vec<ChartSeries>) -> DetailChart {
+    DetailChart {
+        title: title.into(),
+        unit: unit.into(),
+        series,
+    }
+}
+
+fn fact(label: &str, value: impl ToString) -> (String, String) {
+    (label.to_string(), value.to_string())
+}
+
+pub fn detail(
+    fleet: &Fleet,
+    resource: &ResourceRef,
+    now: i64,
+    window: Window,
+) -> Result<ResourceDetail, ProviderError> {
+    let step = window.step();
+    match resource {
+        ResourceRef::EcsService { cluster, service } => {
+            let s = fleet
+                .services
+                .iter()
+                .find(|s| &s.cluster == cluster && &s.name == service)
+                .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
+            let pts: Vec<(i64, super::model::ServicePoint)> = period_ends(now, window)
+                .map(|t| (t, s.period(t, step)))
+                .collect();
+            let pick = |f: fn(&super::model::ServicePoint) -> f32| {
+                pts.iter().map(move |(t, p)| (*t, f(p)))
+            };
+            let mut facts = vec![
+                fact("cluster", cluster),
+                fact(
+                    "launch type",
+                    format!("{} ({})", s.launch_type.label(), s.arch.label()),
+                ),
+                fact("task definition", format!("{}:{}", s.name, s.revision)),
+                fact(
+                    "task size",
+                    format!(
+                        "{} vCPU / {} MiB",
+                        s.task_cpu as f32 / 1024.0,
+                        s.task_memory
+                    ),
+                ),
+                fact(
+                    "tasks",
+                    format!("{} running / {} desired", s.running_at(now), s.desired),
+                ),
+                fact("hottest task", task_id(s.key, 0)),
+                fact(
+                    "OOM kills",
+                    format!(
+                        "{} in the last {}",
+                        s.oom_kills(now - window.seconds(), now),
+                        window
+                    ),
+                ),
+            ];
+            for c in &s.containers {
+                facts.push(fact(
+                    &format!("container {}", c.name),
+                    format!(
+                        "cpu {} · memory {} MiB hard / {} MiB soft",
+                        c.cpu,
+                        c.memory_hard.map_or("-".into(), |m| m.to_string()),
+                        c.memory_soft.map_or("-".into(), |m| m.to_string())
+                    ),
+                ));
+            }
+            let mut cpu = vec![
+                series("average", now, pick(|p| p.cpu_avg)),
+                series("maximum", now, pick(|p| p.cpu_max)),
+                series("hottest task", now, pick(|p| p.hot_cpu)),
+                line("reservation", window, 100.0),
+            ];
+            if let Some(a) = &s.autoscaling {
+                facts.push(fact(
+                    "autoscaling",
+                    format!(
+                        "target tracking {} = {}% ({}–{} tasks)",
+                        a.metric, a.target, a.min, a.max
+                    ),
+                ));
+                cpu.push(line("scaling target", window, a.target as f64));
+            }
+            Ok(ResourceDetail {
+                title: format!("ECS service {cluster}/{service}"),
+                facts,
+                charts: vec![
+                    chart("CPU, % of task reservation", "%", cpu),
+                    chart(
+                        "Memory, % of task reservation",
+                        "%",
+                        vec![
+                            series("average", now, pick(|p| p.mem_avg)),
+                            series("maximum", now, pick(|p| p.mem_max)),
+                            line("hard limit", window, 100.0),
+                        ],
+                    ),
+                ],
+            })
+        }
+        ResourceRef::CacheGroup(id) => {
+            let c = fleet
+                .caches
+                .iter()
+                .find(|c| &c.id == id)
+                .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
+            let pts: Vec<(i64, super::model::CachePoint)> = period_ends(now, window)
+                .map(|t| (t, c.period(t, step)))
+                .collect();
+            let pick =
+                |f: fn(&super::model::CachePoint) -> f32| pts.iter().map(move |(t, p)| (*t, f(p)));
+            Ok(ResourceDetail {
+                title: format!("ElastiCache replication group {id}"),
+                facts: vec![
+                    fact(
+                        "engine",
+                        format!("{} {}", c.engine.label(), c.engine_version),
+                    ),
+                    fact("node type", &c.node_type),
+                    fact(
+                        "topology",
+                        format!(
+                            "{} shard(s) × (1 primary + {} replica(s)) = {} nodes",
+                            c.shards,
+                            c.replicas_per_shard,
+                            c.nodes()
+                        ),
+                    ),
+                ],
+                charts: vec![
+                    chart(
+                        "Memory and engine CPU",
+                        "%",
+                        vec![
+                            series("memory", now, pick(|p| p.memory)),
+                            series("engine CPU", now, pick(|p| p.engine_cpu)),
+                            line("full", window, 100.0),
+                        ],
+                    ),
+                    chart(
+                        "Connections and evictions per period",
+                        "count",
+                        vec![
+                            series("connections", now, pick(|p| p.connections)),
+                            series("evictions", now, pick(|p| p.evictions)),
+                        ],
+                    ),
+                ],
+            })
+        }
+        ResourceRef::Alarm(name) => {
+            let spec = fleet
+                .alarms
+                .iter()
+                .find(|a| &a.name == name)
+                .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
+            let a = alarms::evaluate(fleet, spec, now);
+            let mut facts = vec![
+                fact(
+                    "state",
+                    format!(
+                        "{} since {}",
+                        a.state.label(),
+                        a.since.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                ),
+                fact(
+                    "metric",
+                    format!("{} {} on {}", a.namespace, a.metric, spec.target),
+                ),
+                fact(
+                    "condition",
+                    format!(
+                        "{} {} {} for {} minute(s)",
+                        a.metric,
+                        a.comparison.symbol(),
+                        a.threshold,
+                        spec.periods
+                    ),
+                ),
+                fact("reason", &a.reason),
+            ];
+            for h in a.history.iter().take(8) {
+                facts.push(fact(
+                    &h.time.format("%m-%d %H:%M").to_string(),
+                    format!("{} → {}", h.from.label(), h.to.label()),
+                ));
+            }
+            Ok(ResourceDetail {
+                title: format!("CloudWatch alarm {name}"),
+                facts,
+                charts: vec![chart(
+                    &format!("{} on {}", a.metric, spec.target),
+                    "",
+                    vec![
+                        series(
+                            a.metric.as_str(),
+                            now,
+                            period_ends(now, window)
+                                .map(|t| (t, alarms::metric_value(fleet, spec, t))),
+                        ),
+                        line("threshold", window, a.threshold),
+                    ],
+                )],
+            })
+        }
+        ResourceRef::CostService(name) => {
+            let report = cost::report(fleet, alarms::at(now));
+            let s = report
+                .services
+                .iter()
+                .find(|s| &s.service == name)
+                .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
+            let days = s.daily.len() as i64;
+            let mut facts = vec![
+                fact("month to date", format!("${:.2}", s.month_to_date)),
+                fact("last month", format!("${:.2}", s.last_month)),
+                fact("forecast", format!("${:.2}", s.forecast)),
+            ];
+            for a in report.anomalies.iter().filter(|a| &a.service == name) {
+                facts.push(fact(
+                    "anomaly",
+                    format!(
+                        "{}: ${:.2} against ~${:.2} expected",
+                        a.date, a.actual, a.expected
+                    ),
+                ));
+            }
+            Ok(ResourceDetail {
+                title: format!("Cost of {name}"),
+                facts,
+                charts: vec![chart(
+                    "Daily cost, last 90 days",
+                    "USD",
+                    vec![ChartSeries {
+                        name: "daily".into(),
+                        points: s
+                            .daily
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (((i as i64 - days + 1) * 86_400) as f64, *v))
+                            .collect(),
+                        reference: false,
+                    }],
+                )],
+            })
+        }
+    }
+}

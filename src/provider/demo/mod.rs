@@ -1,0 +1,218 @@
+//! The built-in simulated fleet (`--demo`): what a newcomer sees first, and what the tests and
+//! benchmarks run on. Deterministic for a seed and a clock; live when the clock is the system's.
+
+mod alarms;
+mod cost;
+mod detail;
+pub mod fleet;
+mod model;
+pub mod noise;
+
+use super::{Provider, ProviderError, SourceInfo};
+use crate::domain::series::downsample_max as downsample;
+use crate::domain::{
+    Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, Window,
+};
+use async_trait::async_trait;
+use fleet::{Fleet, ServiceSpec};
+use std::sync::Arc;
+
+/// Points kept for a table sparkline.
+pub const SPARK_POINTS: usize = 48;
+
+/// Where the simulation's "now" comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    /// Unix seconds; for snapshots and benchmarks.
+    Fixed(i64),
+}
+
+impl Clock {
+    pub fn now(self) -> i64 {
+        match self {
+            Clock::System => chrono::Utc::now().timestamp(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+pub struct DemoProvider {
+    fleet: Arc<Fleet>,
+    clock: Clock,
+}
+
+impl DemoProvider {
+    pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
+        DemoProvider {
+            fleet: Arc::new(Fleet::build(seed, scale)),
+            clock,
+        }
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
+    }
+
+    /// Runs CPU-bound simulation off the async workers, so a 10,000-service fleet never stalls
+    /// the runtime that carries input.
+    async fn compute<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Fleet, i64) -> T + Send + 'static,
+    ) -> Result<T, ProviderError> {
+        let fleet = Arc::clone(&self.fleet);
+        let now = self.clock.now();
+        tokio::task::spawn_blocking(move || f(&fleet, now))
+            .await
+            .map_err(|e| ProviderError::Other(format!("simulation task failed: {e}")))
+    }
+}
+
+pub fn task_id(key: u64, n: u64) -> String {
+    format!(
+        "{:016x}{:016x}",
+        noise::mix(key ^ n),
+        noise::mix(key.wrapping_add(n))
+    )
+}
+
+pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
+    let step = window.step();
+    let n = window.points();
+    let (mut cpu_avg, mut cpu_max, mut hot_cpu) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut mem_avg, mut mem_max, mut hot_mem) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for t in model::period_ends(now, window) {
+        let p = spec.period(t, step);
+        cpu_avg.push(p.cpu_avg);
+        cpu_max.push(p.cpu_max);
+        hot_cpu.push(p.hot_cpu);
+        mem_avg.push(p.mem_avg);
+        mem_max.push(p.mem_max);
+        hot_mem.push(p.hot_mem);
+    }
+    let running = spec.running_at(now);
+    EcsService {
+        cluster: spec.cluster.clone(),
+        name: spec.name.clone(),
+        launch_type: spec.launch_type,
+        arch: spec.arch,
+        running,
+        desired: if spec.autoscaling.is_some() {
+            running
+        } else {
+            spec.desired
+        },
+        task_cpu: spec.task_cpu,
+        task_memory: spec.task_memory,
+        task_definition: format!("{}:{}", spec.name, spec.revision),
+        containers: spec.containers.clone(),
+        cpu: Stats::from_series(&cpu_avg, &cpu_max),
+        memory: Stats::from_series(&mem_avg, &mem_max),
+        hottest: (running > 0).then(|| HotTask {
+            task_id: task_id(spec.key, 0),
+            cpu: Stats::from_series(&hot_cpu, &hot_cpu),
+            memory: Stats::from_series(&hot_mem, &hot_mem),
+        }),
+        cpu_spark: downsample(&cpu_avg, SPARK_POINTS),
+        memory_spark: downsample(&mem_avg, SPARK_POINTS),
+        oom_kills: spec.oom_kills(now - window.seconds(), now),
+        autoscaling: spec.autoscaling.clone(),
+    }
+}
+
+pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGroup {
+    let step = window.step();
+    let points: Vec<model::CachePoint> = model::period_ends(now, window)
+        .map(|t| spec.period(t, step))
+        .collect();
+    let col = |f: fn(&model::CachePoint) -> f32| points.iter().map(f).collect::<Vec<f32>>();
+    let (memory, cpu, conns) = (
+        col(|p| p.memory),
+        col(|p| p.engine_cpu),
+        col(|p| p.connections),
+    );
+    let mean = |v: Vec<f32>| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    CacheGroup {
+        id: spec.id.clone(),
+        engine: spec.engine,
+        engine_version: spec.engine_version.clone(),
+        node_type: spec.node_type.clone(),
+        shards: spec.shards,
+        replicas_per_shard: spec.replicas_per_shard,
+        memory: Stats::from_series(&memory, &memory),
+        engine_cpu: Stats::from_series(&cpu, &cpu),
+        evictions: points.iter().map(|p| p.evictions as u64).sum(),
+        connections: Stats::from_series(&conns, &conns),
+        network_in: mean(col(|p| p.network_in)),
+        network_out: mean(col(|p| p.network_out)),
+        memory_spark: downsample(&memory, SPARK_POINTS),
+        cpu_spark: downsample(&cpu, SPARK_POINTS),
+    }
+}
+
+#[async_trait]
+impl Provider for DemoProvider {
+    fn source(&self) -> SourceInfo {
+        SourceInfo {
+            label: format!("demo fleet (seed {})", self.fleet.seed),
+            account: Some("123456789012".into()),
+            regions: vec!["demo-1".into()],
+        }
+    }
+
+    async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
+        self.compute(move |fleet, now| {
+            fleet
+                .services
+                .iter()
+                .map(|s| ecs_service(s, now, window))
+                .collect()
+        })
+        .await
+    }
+
+    async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.compute(move |fleet, now| {
+            fleet
+                .caches
+                .iter()
+                .map(|c| cache_group(c, now, window))
+                .collect()
+        })
+        .await
+    }
+
+    async fn cost(&self) -> Result<CostReport, ProviderError> {
+        self.compute(|fleet, now| cost::report(fleet, alarms::at(now)))
+            .await
+    }
+
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        self.compute(|fleet, now| {
+            fleet
+                .alarms
+                .iter()
+                .map(|a| alarms::evaluate(fleet, a, now))
+                .collect()
+        })
+        .await
+    }
+
+    async fn detail(
+        &self,
+        resource: &ResourceRef,
+        window: Window,
+    ) -> Result<ResourceDetail, ProviderError> {
+        let resource = resource.clone();
+        self.compute(move |fleet, now| detail::detail(fleet, &resource, now, window))
+            .await?
+    }
+}

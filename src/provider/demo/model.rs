@@ -1,0 +1,258 @@
+//! The simulated fleet's behaviour over time: pure functions of (spec, time), so any window can
+//! be computed on demand and nothing but the specs is kept in memory.
+
+use super::fleet::{Behaviour, CacheSpec, ServiceSpec};
+use super::noise::{mix, signed, unit};
+use crate::domain::{LaunchType, Window};
+
+/// The daily cycle in [0, 1], peaking mid-afternoon UTC, lower at weekends.
+fn daily(t: i64, phase_hours: f32) -> f32 {
+    let hours = (t.rem_euclid(86_400)) as f32 / 3_600.0 + phase_hours;
+    let d = 0.5 + 0.5 * ((hours - 15.0) / 24.0 * std::f32::consts::TAU).cos();
+    // 1970-01-01 was a Thursday: days 2 and 3 of each week are Saturday and Sunday.
+    let weekday = (t.div_euclid(86_400) + 4).rem_euclid(7);
+    if weekday == 6 || weekday == 0 {
+        d * 0.7
+    } else {
+        d
+    }
+}
+
+/// Load relative to the mean: 1.0 on average on a weekday.
+fn load(t: i64, swing: f32, phase_hours: f32, jitter: f32, key: u64) -> f32 {
+    let base = (1.0 - swing) + swing * 2.0 * daily(t, phase_hours);
+    (base * (1.0 + jitter * signed(key, t.div_euclid(60)))).max(0.0)
+}
+
+/// One point of a service's metrics, as percent of its reservation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServicePoint {
+    pub cpu_avg: f32,
+    pub cpu_max: f32,
+    pub hot_cpu: f32,
+    pub mem_avg: f32,
+    pub mem_max: f32,
+    pub hot_mem: f32,
+    pub running: u32,
+}
+
+impl ServiceSpec {
+    /// How long a leaky task lives before its memory hits the hard limit.
+    pub fn leak_period(&self) -> i64 {
+        4 * 3_600 + (mix(self.key) % (3 * 3_600)) as i64
+    }
+
+    pub fn running_at(&self, t: i64) -> u32 {
+        match (&self.autoscaling, self.behaviour) {
+            (_, Behaviour::Idle) => 0,
+            (Some(a), _) => {
+                let total = self.cpu_vcpu
+                    * self.desired as f32
+                    * load(t, self.daily_swing, self.phase_hours, 0.0, self.key);
+                let per_task_target = a.target / 100.0 * self.task_cpu as f32 / 1024.0;
+                ((total / per_task_target).ceil() as u32).clamp(a.min, a.max)
+            }
+            _ => self.desired,
+        }
+    }
+
+    /// The metrics at one instant.
+    pub fn point(&self, t: i64) -> ServicePoint {
+        let running = self.running_at(t);
+        if running == 0 {
+            return ServicePoint {
+                cpu_avg: f32::NAN,
+                cpu_max: f32::NAN,
+                hot_cpu: f32::NAN,
+                mem_avg: f32::NAN,
+                mem_max: f32::NAN,
+                hot_mem: f32::NAN,
+                running,
+            };
+        }
+        let vcpu = self.task_cpu as f32 / 1024.0;
+        let minute = t.div_euclid(60);
+        let l = load(t, self.daily_swing, self.phase_hours, self.jitter, self.key);
+        let per_task = match self.behaviour {
+            Behaviour::Autoscaled => self.cpu_vcpu * self.desired as f32 * l / running as f32,
+            _ => self.cpu_vcpu * l,
+        };
+        // Fargate caps a task at its reservation; on EC2 a task may borrow idle CPU.
+        let cap = if self.launch_type == LaunchType::Fargate {
+            100.0
+        } else {
+            140.0
+        };
+        let cpu_avg = (per_task / vcpu * 100.0).min(cap);
+        let hot_cpu =
+            (cpu_avg * self.hot_skew * (1.0 + 0.5 * self.jitter * signed(self.key ^ 1, minute)))
+                .min(cap);
+        let cpu_max = (hot_cpu * (1.0 + 0.12 * unit(self.key ^ 2, minute))).min(cap);
+
+        let mem_avg = match self.behaviour {
+            Behaviour::Leaky => {
+                let age = (t + (self.key % 10_000) as i64).rem_euclid(self.leak_period());
+                (0.45 + 0.55 * age as f32 / self.leak_period() as f32) * 100.0
+            }
+            _ => {
+                let swing = 1.0
+                    + 0.08 * (daily(t, self.phase_hours) - 0.5)
+                    + 0.02 * signed(self.key ^ 3, minute);
+                self.memory_mib * swing / self.task_memory as f32 * 100.0
+            }
+        };
+        let hot_mem = (mem_avg * (1.0 + (self.hot_skew - 1.0) * 0.3)).min(100.0);
+        ServicePoint {
+            cpu_avg,
+            cpu_max,
+            hot_cpu,
+            mem_avg,
+            mem_max: (hot_mem * 1.02).min(100.0),
+            hot_mem,
+            running,
+        }
+    }
+
+    /// A period's point: the Average at the period's end and the Maximum over a few instants in it.
+    pub fn period(&self, end: i64, step: i64) -> ServicePoint {
+        let mut p = self.point(end);
+        if step > 60 && p.running > 0 {
+            for t in [end - step / 3, end - 2 * step / 3] {
+                let q = self.point(t);
+                p.cpu_max = p.cpu_max.max(q.cpu_max);
+                p.mem_max = p.mem_max.max(q.mem_max);
+                p.hot_cpu = p.hot_cpu.max(q.hot_cpu);
+            }
+        }
+        p
+    }
+
+    /// Tasks killed by the OOM killer in (from, to].
+    pub fn oom_kills(&self, from: i64, to: i64) -> u32 {
+        if self.behaviour != Behaviour::Leaky {
+            return 0;
+        }
+        let shift = (self.key % 10_000) as i64;
+        let p = self.leak_period();
+        let kills = (to + shift).div_euclid(p) - (from + shift).div_euclid(p);
+        kills.max(0) as u32 * self.desired.max(1)
+    }
+}
+
+/// Period end times for a window ending at `now`, oldest first.
+pub fn period_ends(now: i64, window: Window) -> impl Iterator<Item = i64> {
+    let step = window.step();
+    let last = now - now.rem_euclid(60);
+    (0..window.points() as i64)
+        .rev()
+        .map(move |i| last - i * step)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CachePoint {
+    pub memory: f32,
+    pub engine_cpu: f32,
+    /// Evictions in the period, all nodes.
+    pub evictions: f32,
+    pub connections: f32,
+    pub network_in: f32,
+    pub network_out: f32,
+}
+
+impl CacheSpec {
+    pub fn nodes(&self) -> u32 {
+        self.shards * (1 + self.replicas_per_shard)
+    }
+
+    pub fn period(&self, t: i64, step: i64) -> CachePoint {
+        let l = load(t, self.daily_swing, 0.0, 0.05, self.key);
+        let minute = t.div_euclid(60);
+        let memory = (self.memory_pct * (1.0 + 0.1 * (l - 1.0))
+            + 0.5 * signed(self.key ^ 5, minute))
+        .clamp(0.0, 99.7);
+        let evictions = if self.evictions_per_min > 0.0 {
+            self.evictions_per_min
+                * l
+                * (1.0 + 0.5 * signed(self.key ^ 6, minute)).max(0.0)
+                * (step / 60) as f32
+        } else {
+            0.0
+        };
+        let network_in = self.network_bps * l * self.nodes() as f32;
+        CachePoint {
+            memory,
+            engine_cpu: (self.engine_cpu_pct * l).clamp(0.0, 100.0),
+            evictions,
+            connections: (self.connections * l).round(),
+            network_in,
+            network_out: network_in * 1.6,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fleet::Fleet;
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000;
+
+    fn spec(name: &str) -> ServiceSpec {
+        Fleet::build(7, None)
+            .services
+            .into_iter()
+            .find(|s| s.name == name)
+            .unwrap()
+    }
+
+    fn mean_of(s: &ServiceSpec, f: impl Fn(ServicePoint) -> f32) -> f32 {
+        let ends: Vec<i64> = period_ends(NOW, Window::Fortnight).collect();
+        ends.iter().map(|t| f(s.period(*t, 3_600))).sum::<f32>() / ends.len() as f32
+    }
+
+    #[test]
+    fn over_provisioned_use_little_and_under_provisioned_peak_high() {
+        let cart = spec("cart");
+        assert!(mean_of(&cart, |p| p.cpu_avg) < 30.0);
+        let checkout = spec("checkout");
+        let peak = period_ends(NOW, Window::Fortnight)
+            .map(|t| checkout.period(t, 3_600).cpu_max)
+            .fold(0.0, f32::max);
+        assert!(peak >= 95.0, "peak {peak}");
+    }
+
+    #[test]
+    fn hot_task_hides_behind_a_calm_average() {
+        let search = spec("search");
+        assert!(mean_of(&search, |p| p.cpu_avg) < 35.0);
+        assert!(mean_of(&search, |p| p.hot_cpu) > 60.0);
+    }
+
+    #[test]
+    fn leaky_service_is_oom_killed_and_autoscaled_one_scales() {
+        let payments = spec("payments");
+        assert!(payments.oom_kills(NOW - 86_400, NOW) >= 3);
+        let web = spec("web-frontend");
+        let counts: std::collections::HashSet<u32> = period_ends(NOW, Window::Day)
+            .map(|t| web.running_at(t))
+            .collect();
+        assert!(
+            counts.len() > 2,
+            "task count should move with load: {counts:?}"
+        );
+        assert!(mean_of(&web, |p| p.cpu_avg) > 45.0 && mean_of(&web, |p| p.cpu_avg) < 65.0);
+    }
+
+    #[test]
+    fn idle_service_has_no_data() {
+        assert!(spec("legacy-reports").point(NOW).cpu_avg.is_nan());
+    }
+
+    #[test]
+    fn periods_end_on_minute_boundaries() {
+        let ends: Vec<i64> = period_ends(NOW + 17, Window::Hour).collect();
+        assert_eq!(ends.len(), 60);
+        assert!(ends.windows(2).all(|w| w[1] - w[0] == 60));
+        assert_eq!(ends[59] % 60, 0);
+    }
+}

@@ -1,0 +1,63 @@
+//! Where fleet data comes from. The app only knows this trait; the demo fleet and (later) AWS
+//! implement it, so every pane works the same on both.
+
+pub mod demo;
+
+use crate::domain::{
+    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
+};
+use async_trait::async_trait;
+
+/// A failed fetch, with enough to tell the user what happened and what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("access denied on {operation}")]
+    AccessDenied { operation: String },
+    #[error("throttled on {operation}")]
+    Throttled { operation: String },
+    #[error("no credentials: {0}")]
+    NoCredentials(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ProviderError {
+    /// One line on how to fix it, shown under the error.
+    pub fn hint(&self) -> String {
+        match self {
+            ProviderError::AccessDenied { operation } => {
+                format!("add {operation} to the role's policy")
+            }
+            ProviderError::Throttled { .. } => "backing off; the next refresh retries".into(),
+            ProviderError::NoCredentials(_) => {
+                "run `aws sso login`, set AWS_PROFILE, or try `infradeck --demo`".into()
+            }
+            ProviderError::NotFound(_) => "it may have been deleted; press r to refresh".into(),
+            ProviderError::Other(_) => "press r to retry".into(),
+        }
+    }
+}
+
+/// Describes the source for the header: "demo fleet (seed 7)", or profile/account/regions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SourceInfo {
+    pub label: String,
+    pub account: Option<String>,
+    pub regions: Vec<String>,
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    fn source(&self) -> SourceInfo;
+    async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
+    async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
+    async fn cost(&self) -> Result<CostReport, ProviderError>;
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
+    async fn detail(
+        &self,
+        resource: &ResourceRef,
+        window: Window,
+    ) -> Result<ResourceDetail, ProviderError>;
+}

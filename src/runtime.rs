@@ -1,0 +1,164 @@
+//! The driver: owns the state, turns terminal events, timers and signals into messages, runs
+//! `update`, executes effects on spawned tasks, and draws only when something changed.
+
+use crate::app::msg::Payload;
+use crate::app::{Effect, KeyChord, Msg, PaneId, State, update};
+use crate::cli::ExitAfter;
+use crate::config::theme_file::ThemeSet;
+use crate::provider::Provider;
+use crate::terminal::Tui;
+use crate::ui;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::{execute, terminal};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+/// Carry out one effect and say how it went, as the message `update` will receive.
+pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
+    match effect {
+        Effect::Fetch { pane, req, window } => {
+            let payload = match pane {
+                PaneId::Ecs => Payload::Ecs(provider.ecs_services(window).await),
+                PaneId::Redis => Payload::Redis(provider.cache_groups(window).await),
+                PaneId::Cost => Payload::Cost(provider.cost().await),
+                PaneId::Alarms => Payload::Alarms(provider.alarms().await),
+            };
+            Msg::Loaded { req, payload }
+        }
+        Effect::FetchDetail {
+            req,
+            resource,
+            window,
+        } => Msg::DetailLoaded {
+            req,
+            result: provider.detail(&resource, window).await,
+        },
+    }
+}
+
+/// Run one effect on its own task; its result comes back as a message.
+pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let msg = perform(effect, provider.as_ref()).await;
+        let _ = tx.send(msg); // the UI may have quit; nothing to do then
+    });
+}
+
+/// Terminal input on a plain thread: crossterm's read blocks.
+fn spawn_input(tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        while !tx.is_closed() {
+            match event::poll(Duration::from_millis(200)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => break,
+            }
+            let msg = match event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                    Msg::Key(KeyChord::from_event(k))
+                }
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_ticks(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if tx.send(Msg::Tick(chrono::Utc::now())).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+#[cfg(unix)]
+fn spawn_signals(tx: UnboundedSender<Msg>) -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let mut s = signal(kind)?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if s.recv().await.is_some() {
+                tracing::info!(?kind, "signal: quitting");
+                let _ = tx.send(Msg::Quit);
+            }
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn spawn_signals(_tx: UnboundedSender<Msg>) -> io::Result<()> {
+    Ok(())
+}
+
+fn draw(tui: &mut Tui, state: &State, themes: &ThemeSet) -> io::Result<()> {
+    // Synchronised output: the terminal shows the frame whole, so tmux never flickers.
+    execute!(io::stdout(), terminal::BeginSynchronizedUpdate)?;
+    let drawn = tui.draw(|f| ui::render(f, state, themes.get(state.theme)));
+    execute!(io::stdout(), terminal::EndSynchronizedUpdate)?;
+    drawn.map(|_| ())
+}
+
+/// Run the app until it quits. `initial` are effects the first `update` already asked for.
+pub async fn run_with_effects(
+    mut tui: Tui,
+    mut state: State,
+    themes: ThemeSet,
+    provider: Arc<dyn Provider>,
+    initial: Vec<Effect>,
+    exit_after: Option<ExitAfter>,
+) -> color_eyre::Result<()> {
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    for effect in initial {
+        execute_effect(effect, Arc::clone(&provider), tx.clone());
+    }
+    spawn_input(tx.clone());
+    spawn_ticks(tx.clone());
+    spawn_signals(tx.clone())?;
+    let size = tui.size()?;
+    tx.send(Msg::Resize(size.width, size.height))?;
+    let mut frames: u64 = 0;
+    while let Some(msg) = rx.recv().await {
+        let mut effects = update(&mut state, msg);
+        // Drain whatever else is queued, so a burst becomes one frame.
+        while let Ok(msg) = rx.try_recv() {
+            effects.extend(update(&mut state, msg));
+        }
+        for effect in effects {
+            execute_effect(effect, Arc::clone(&provider), tx.clone());
+        }
+        if state.quit {
+            break;
+        }
+        if state.dirty {
+            draw(&mut tui, &state, &themes)?;
+            state.dirty = false;
+            frames += 1;
+            let loaded = crate::app::PaneId::ALL.iter().all(|p| state.has_data(*p));
+            match exit_after {
+                Some(ExitAfter::FirstFrame) => break,
+                Some(ExitAfter::Loaded) if loaded => break,
+                _ => {}
+            }
+        }
+    }
+    tracing::info!(frames, "quit");
+    Ok(())
+}

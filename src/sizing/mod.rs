@@ -1,0 +1,5 @@
+//! Pure sizing math: catalogues of valid sizes and prices, and the classification of a
+//! service's reservation against what it uses.
+
+pub mod catalog;
+pub mod ecs;

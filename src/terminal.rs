@@ -1,0 +1,37 @@
+//! Terminal set-up and, whatever happens, restoration: on quit, on error (a guard's Drop), on
+//! panic (a hook that restores before the report prints) and on signals (handled as Quit).
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::{cursor, execute, terminal};
+use std::io::{self, Stdout};
+
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+/// Put the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
+pub fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// Restores the terminal when dropped, including during an error's unwinding.
+pub struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+pub fn init() -> io::Result<(Tui, TerminalGuard)> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        hook(info);
+    }));
+    terminal::enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    let tui = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok((tui, guard))
+}

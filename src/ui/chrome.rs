@@ -1,0 +1,159 @@
+//! Header (source, account, regions, window, data age, refresh state) and footer (key hints,
+//! the command or filter being typed, or the last status message).
+
+use super::format::age;
+use super::theme::Theme;
+use crate::app::Action;
+use crate::app::command;
+use crate::app::state::{InputKind, Level, Overlay, PaneId, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let src = &state.source;
+    let mut spans = vec![
+        Span::styled(" infradeck ", theme.title()),
+        Span::styled("│ ", theme.muted()),
+        Span::raw(src.label.clone()),
+    ];
+    if let Some(acct) = &src.account {
+        spans.push(Span::styled(format!(" · {acct}"), theme.muted()));
+    }
+    if !src.regions.is_empty() {
+        spans.push(Span::styled(
+            format!(" · {}", src.regions.join(",")),
+            theme.muted(),
+        ));
+    }
+    spans.push(Span::styled(" │ window ", theme.muted()));
+    spans.push(Span::styled(state.window.label(), theme.info()));
+    spans.push(Span::styled(" │ ", theme.muted()));
+    let loading: Vec<&str> = PaneId::ALL
+        .iter()
+        .filter(|p| state.fetch(**p).inflight.is_some())
+        .map(|p| p.command())
+        .collect();
+    let failed: Vec<&str> = PaneId::ALL
+        .iter()
+        .filter(|p| state.fetch(**p).error.is_some())
+        .map(|p| p.command())
+        .collect();
+    let oldest = PaneId::ALL
+        .iter()
+        .filter_map(|p| state.fetch(*p).fetched_at)
+        .min();
+    if !failed.is_empty() {
+        spans.push(Span::styled(
+            format!("✖ {} stale ", failed.join(",")),
+            theme.critical(),
+        ));
+    }
+    if !loading.is_empty() {
+        spans.push(Span::styled(
+            format!("⟳ {} ", loading.join(",")),
+            theme.info(),
+        ));
+    }
+    match oldest {
+        Some(t) => spans.push(Span::styled(
+            format!("data ≤{} old", age(state.now, t)),
+            theme.muted(),
+        )),
+        None => spans.push(Span::styled("loading…", theme.muted())),
+    }
+    let left = Line::from(spans);
+    let right = Line::from(Span::styled(
+        format!(
+            "{} · {} ",
+            state.theme_name(),
+            state.now.format("%H:%M:%S UTC")
+        ),
+        theme.muted(),
+    ))
+    .right_aligned();
+    let fits = area.width as usize > left.width() + right.width() + 2;
+    frame.render_widget(Paragraph::new(left).style(theme.base()), area);
+    if fits {
+        frame.render_widget(Paragraph::new(right), area);
+    }
+}
+
+fn hint<'a>(state: &State, action: Action, what: &'a str, theme: &Theme) -> Vec<Span<'a>> {
+    let key = state
+        .keymap
+        .keys(action)
+        .first()
+        .map_or("?".to_string(), |k| k.to_string());
+    vec![
+        Span::styled(key, theme.title()),
+        Span::styled(format!(" {what}  "), theme.muted()),
+    ]
+}
+
+pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let line = if let Some(input) = &state.input {
+        let (prefix, rest) = match input.kind {
+            InputKind::Command => {
+                let c = command::candidates(
+                    &input.text,
+                    &state.themes,
+                    State::sort_columns(state.focus),
+                );
+                let shown: Vec<String> = c.into_iter().take(8).collect();
+                (
+                    ":",
+                    if shown.is_empty() {
+                        String::new()
+                    } else {
+                        format!("   tab: {}", shown.join("  "))
+                    },
+                )
+            }
+            InputKind::Filter => ("/", "   enter keep · esc cancel · !text inverts".into()),
+        };
+        Line::from(vec![
+            Span::styled(prefix, theme.title()),
+            Span::raw(input.text.clone()),
+            Span::styled("█", theme.info()),
+            Span::styled(rest, theme.muted()),
+        ])
+    } else if let Some((level, text)) = &state.status {
+        let style = match level {
+            Level::Info => theme.info(),
+            Level::Warn => theme.warn(),
+            Level::Error => theme.critical(),
+        };
+        Line::from(Span::styled(format!(" {text}"), style))
+    } else {
+        let mut spans = vec![Span::raw(" ")];
+        let hints: &[(Action, &str)] = match state.overlay {
+            Some(Overlay::Detail(_)) => &[
+                (Action::Back, "back"),
+                (Action::Window, "window"),
+                (Action::Down, "next"),
+                (Action::Up, "prev"),
+                (Action::Refresh, "refresh"),
+            ],
+            Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            None => &[
+                (Action::Help, "help"),
+                (Action::Command, "command"),
+                (Action::Filter, "filter"),
+                (Action::NextPane, "pane"),
+                (Action::Open, "detail"),
+                (Action::Sort, "sort"),
+                (Action::Window, "window"),
+                (Action::Refresh, "refresh"),
+                (Action::Zoom, "zoom"),
+                (Action::Quit, "quit"),
+            ],
+        };
+        for (action, what) in hints {
+            spans.extend(hint(state, *action, what, theme));
+        }
+        Line::from(spans)
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.base()), area);
+}

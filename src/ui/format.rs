@@ -1,0 +1,144 @@
+//! Number and text formatting shared by the panes.
+
+use chrono::{DateTime, Utc};
+
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A one-line sparkline of `values` scaled to `ceiling`, the last `width` buckets (each the max
+/// of its points, so spikes survive). Missing points are blanks.
+pub fn sparkline(values: &[f32], width: usize, ceiling: f32) -> String {
+    if width == 0 || values.is_empty() {
+        return String::new();
+    }
+    let buckets = crate::domain::series::downsample_max(values, width);
+    let ceiling = if ceiling.is_finite() && ceiling > 0.0 {
+        ceiling
+    } else {
+        1.0
+    };
+    buckets
+        .iter()
+        .map(|v| {
+            if !v.is_finite() || *v < 0.0 {
+                ' '
+            } else {
+                let i = ((v / ceiling) * 7.0).round().clamp(0.0, 7.0) as usize;
+                BLOCKS[i]
+            }
+        })
+        .collect()
+}
+
+/// A percentage as a whole number, or "—" when there is no data.
+pub fn pct(v: f32) -> String {
+    if v.is_finite() {
+        format!("{:.0}", v)
+    } else {
+        "—".into()
+    }
+}
+
+/// vCPU and memory of a task: "0.25 / 0.5G", "4 / 16G".
+pub fn task_size(cpu_units: u32, memory_mib: u32) -> String {
+    let vcpu = cpu_units as f32 / 1024.0;
+    let gib = memory_mib as f32 / 1024.0;
+    format!("{} / {}G", trim_float(vcpu), trim_float(gib))
+}
+
+fn trim_float(v: f32) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Bytes per second with a decimal prefix: "4.1M".
+pub fn rate(bytes_per_s: f32) -> String {
+    let v = bytes_per_s.max(0.0);
+    match v {
+        v if v >= 1e9 => format!("{:.1}G", v / 1e9),
+        v if v >= 1e6 => format!("{:.1}M", v / 1e6),
+        v if v >= 1e3 => format!("{:.1}k", v / 1e3),
+        v => format!("{v:.0}"),
+    }
+}
+
+/// A count with k/M suffixes.
+pub fn count(n: f64) -> String {
+    match n {
+        n if n >= 1e6 => format!("{:.1}M", n / 1e6),
+        n if n >= 1e4 => format!("{:.0}k", n / 1e3),
+        n => format!("{n:.0}"),
+    }
+}
+
+/// USD with thousands separators and no cents from $1,000 up.
+pub fn money(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v.abs() < 1_000.0 {
+        return format!("${v:.2}");
+    }
+    let whole = v.abs().round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}${out}", if v < 0.0 { "-" } else { "" })
+}
+
+/// Signed percent change: "+4.1%".
+pub fn change(pct: Option<f64>) -> String {
+    pct.map_or("—".into(), |p| format!("{p:+.1}%"))
+}
+
+/// Time since `then`: "45s", "12m", "3h05m", "2d4h".
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let s = (now - then).num_seconds().max(0);
+    match s {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3_600, (s % 3_600) / 60),
+        s if s < 2 * 86_400 => format!("{}d{}h", s / 86_400, (s % 86_400) / 3_600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// Cut `s` to `width` characters, marking the cut with "…".
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(task_size(256, 512), "0.25 / 0.5G");
+        assert_eq!(task_size(4096, 16384), "4 / 16G");
+        assert_eq!(money(12345.6), "$12,346");
+        assert_eq!(money(999.5), "$999.50");
+        assert_eq!(money(-1234.0), "-$1,234");
+        assert_eq!(rate(4_100_000.0), "4.1M");
+        assert_eq!(change(Some(4.12)), "+4.1%");
+        assert_eq!(pct(f32::NAN), "—");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("ab", 4), "ab");
+        assert_eq!(sparkline(&[0.0, 50.0, 100.0], 3, 100.0), "▁▅█");
+        assert_eq!(sparkline(&[f32::NAN], 1, 100.0), " ");
+        let t = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap();
+        assert_eq!(age(t + chrono::Duration::seconds(3_900), t), "1h05m");
+    }
+}

@@ -1,0 +1,48 @@
+//! Rendering: a pure function of the state and the theme. Nothing here changes state or does I/O.
+
+pub mod chrome;
+pub mod format;
+pub mod layout;
+pub mod pane_frame;
+pub mod panes;
+pub mod popups;
+pub mod table;
+pub mod theme;
+
+use crate::app::state::{Overlay, State};
+use ratatui::Frame;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use theme::Theme;
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.base()), area);
+    if layout::too_small(area) {
+        let msg = format!(
+            "infradeck: terminal too small ({}×{}); needs {}×{}",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .wrap(Wrap { trim: true })
+                .style(theme.base()),
+            area,
+        );
+        return;
+    }
+    let (header, body, footer) = layout::chrome(area);
+    chrome::header(frame, header, state, theme);
+    let dashboard = layout::is_dashboard(area, state.zoom);
+    for (pane, rect) in layout::panes(body, state.focus, dashboard) {
+        panes::draw(frame, rect, pane, state, theme, pane == state.focus);
+    }
+    match &state.overlay {
+        Some(Overlay::Help { scroll }) => popups::help::draw(frame, body, state, theme, *scroll),
+        Some(Overlay::Detail(d)) => popups::detail::draw(frame, body, state, d, theme),
+        None => {}
+    }
+    chrome::footer(frame, footer, state, theme);
+}

@@ -1,0 +1,117 @@
+//! CloudWatch alarms: ALARM first, with what they watch and the selected alarm's history.
+
+use crate::app::state::{PaneId, State};
+use crate::domain::Alarm;
+use crate::ui::format::{age, truncate};
+use crate::ui::layout::alarms_split;
+use crate::ui::table::{self, Column, col, flex};
+use crate::ui::theme::{Theme, alarm_symbol};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+
+const COLUMNS: &[Column] = &[
+    col("STATE", 8, 0),
+    flex("ALARM", 20, 0, 18),
+    col("CONDITION", 30, 3),
+    col("RESOURCE", 26, 2),
+    col("SINCE", 7, 0),
+    col("24h", 8, 1),
+];
+
+fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Cell<'a> {
+    match column {
+        0 => Cell::from(Span::styled(
+            format!("{} {}", alarm_symbol(a.state), a.state.short()),
+            theme.alarm_state(a.state),
+        )),
+        1 => Cell::from(a.name.clone()),
+        2 => Cell::from(Span::styled(
+            truncate(
+                &format!("{} {} {}", a.metric, a.comparison.symbol(), a.threshold),
+                30,
+            ),
+            theme.muted(),
+        )),
+        3 => Cell::from(
+            a.resource
+                .as_ref()
+                .map_or("—".to_string(), |r| r.to_string()),
+        ),
+        4 => Cell::from(age(now, a.since)),
+        _ => {
+            let changes = a
+                .history
+                .iter()
+                .filter(|h| now - h.time <= chrono::Duration::hours(24))
+                .count();
+            if a.is_flapping(now) {
+                Cell::from(Span::styled(format!("{changes}≈flap"), theme.warn()))
+            } else {
+                Cell::from(Span::styled(format!("{changes}"), theme.muted()))
+            }
+        }
+    }
+}
+
+fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border(false))
+        .title(Span::styled(
+            format!(" history: {} ", a.name),
+            theme.header(),
+        ));
+    let mut lines: Vec<Line> = a
+        .history
+        .iter()
+        .take(area.height.saturating_sub(1) as usize)
+        .map(|h| {
+            Line::from(vec![
+                Span::styled(h.time.format("%m-%d %H:%M  ").to_string(), theme.muted()),
+                Span::styled(h.from.short(), theme.alarm_state(h.from)),
+                Span::raw(" → "),
+                Span::styled(format!("{:<7}", h.to.short()), theme.alarm_state(h.to)),
+                Span::styled(h.reason.clone(), theme.muted()),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("no state changes in 24h · {}", a.reason),
+            theme.muted(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
+    let firing = state
+        .alarms
+        .rows()
+        .iter()
+        .filter(|a| a.state == crate::domain::AlarmState::Alarm)
+        .count();
+    let detail = format!("{firing} in ALARM");
+    let Some(body) =
+        super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, detail)
+    else {
+        return;
+    };
+    let alarms = state.alarms.rows();
+    let (table_area, history_area) = alarms_split(body);
+    table::draw(
+        frame,
+        table_area,
+        theme,
+        COLUMNS,
+        &state.alarms.view,
+        focused,
+        |i, c| cell(&alarms[i], c, theme, state.now),
+    );
+    if let (Some(h), Some(a)) = (history_area, state.alarms.selected()) {
+        history(frame, h, a, theme);
+    }
+}

@@ -1,0 +1,172 @@
+//! Cost trends: daily cost chart, month to date against the forecast, anomalies, per service.
+
+use crate::app::state::{PaneId, State};
+use crate::domain::{CostReport, ServiceCost};
+use crate::ui::format::{change, money, sparkline};
+use crate::ui::layout::cost_split;
+use crate::ui::table::{self, Column, col, flex};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
+
+const COLUMNS: &[Column] = &[
+    flex("SERVICE", 16, 0, 24),
+    col("MONTH TO DATE", 13, 0),
+    col("LAST MONTH", 10, 2),
+    col("FORECAST", 10, 1),
+    col("CHANGE", 7, 0),
+    col("30 days", 15, 3),
+];
+
+fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) -> Cell<'a> {
+    match column {
+        0 => {
+            if report.is_anomalous(&s.service) {
+                Cell::from(Line::from(vec![
+                    Span::styled("⚠ ", theme.critical()),
+                    Span::raw(s.service.clone()),
+                ]))
+            } else {
+                Cell::from(s.service.clone())
+            }
+        }
+        1 => Cell::from(format!("{:>13}", money(s.month_to_date))),
+        2 => Cell::from(Span::styled(
+            format!("{:>10}", money(s.last_month)),
+            theme.muted(),
+        )),
+        3 => Cell::from(format!("{:>10}", money(s.forecast))),
+        4 => {
+            let c = s.change_pct();
+            let style = match c {
+                Some(p) if p >= 10.0 => theme.critical(),
+                Some(p) if p >= 3.0 => theme.warn(),
+                Some(p) if p <= -3.0 => theme.ok(),
+                _ => theme.base(),
+            };
+            Cell::from(Span::styled(format!("{:>7}", change(c)), style))
+        }
+        _ => {
+            let recent = &s.daily[s.daily.len().saturating_sub(30)..];
+            // Scaled between the series' own low and high: the shape is what matters here.
+            let low = recent.iter().copied().fold(f64::MAX, f64::min) as f32;
+            let values: Vec<f32> = recent.iter().map(|v| *v as f32 - low * 0.9).collect();
+            let max = values.iter().copied().fold(0.0, f32::max);
+            Cell::from(Span::styled(sparkline(&values, 15, max), theme.series(0)))
+        }
+    }
+}
+
+fn summary<'a>(r: &CostReport, theme: &Theme) -> Line<'a> {
+    let last = r.last_month();
+    let pct = (last > 0.0).then(|| (r.forecast() - last) / last * 100.0);
+    let mut spans = vec![
+        Span::styled("MTD ", theme.muted()),
+        Span::styled(money(r.month_to_date()), theme.title()),
+        Span::styled("  forecast ", theme.muted()),
+        Span::raw(money(r.forecast())),
+        Span::styled(
+            format!(" ({} vs last month {})", change(pct), money(last)),
+            theme.muted(),
+        ),
+    ];
+    if !r.anomalies.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "  ⚠ {} anomal{}",
+                r.anomalies.len(),
+                if r.anomalies.len() == 1 { "y" } else { "ies" }
+            ),
+            theme.critical(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &Theme) {
+    let [head, bars, axis] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary(r, theme)), head);
+    let total = r.total_daily();
+    // As many of the last `days` days as there are columns for, each as wide as fits.
+    let shown = days.min(total.len()).min(bars.width as usize);
+    let (bar_width, gap) = match (bars.width as usize).checked_div(shown).unwrap_or(1) {
+        0 | 1 => (1, 0),
+        2 => (1, 1),
+        n => ((n - 1) as u16, 1),
+    };
+    let first = total.len() - shown;
+    let anomalous: Vec<_> = r.anomalies.iter().map(|a| a.date).collect();
+    let data: Vec<Bar> = total[first..]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let date = r.date_of(first + i);
+            let style = if anomalous.contains(&date) {
+                theme.critical()
+            } else if date == r.today {
+                theme.muted()
+            } else {
+                theme.series(0)
+            };
+            Bar::default()
+                .value(v.max(0.0).round() as u64)
+                .style(style)
+                .text_value(String::new())
+        })
+        .collect();
+    let chart = BarChart::default()
+        .data(BarGroup::default().bars(&data))
+        .bar_width(bar_width)
+        .bar_gap(gap)
+        .style(theme.base());
+    frame.render_widget(chart, bars);
+    if shown > 0 {
+        let from = r.date_of(first).format("%b %d").to_string();
+        let to = format!("today (partial) · daily total, last {shown} days");
+        let drawn = shown * (bar_width + gap) as usize;
+        let gap = drawn
+            .saturating_sub(from.chars().count() + to.chars().count())
+            .max(1);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{from}{}{to}", " ".repeat(gap)),
+                theme.muted(),
+            )),
+            axis,
+        );
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
+    let detail = format!("amortized USD · chart {}d (w)", state.cost_days);
+    let Some(body) =
+        super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail)
+    else {
+        return;
+    };
+    let Some(report) = state.cost.data.as_ref() else {
+        return;
+    };
+    let (top, table_area) = cost_split(body);
+    if top.height >= 7 {
+        chart(frame, top, report, state.cost_days, theme);
+    } else if top.height > 0 {
+        frame.render_widget(Paragraph::new(summary(report, theme)), top);
+    }
+    table::draw(
+        frame,
+        table_area,
+        theme,
+        COLUMNS,
+        &state.cost.view,
+        focused,
+        |i, c| cell(&report.services[i], report, c, theme),
+    );
+}

@@ -1,0 +1,106 @@
+//! ECS task sizing: each service's reservation beside what it uses.
+
+use crate::app::state::{PaneId, State};
+use crate::domain::EcsService;
+use crate::sizing::ecs::{FitThresholds, classify};
+use crate::ui::format::{pct, sparkline, task_size, truncate};
+use crate::ui::table::{self, Column, col, flex};
+use crate::ui::theme::{Theme, fit_symbol};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+const COLUMNS: &[Column] = &[
+    col("STATUS", 7, 0),
+    flex("SERVICE", 16, 0, 14),
+    col("CLUSTER", 12, 2),
+    col("LAUNCH", 11, 4),
+    col("TASKS", 6, 1),
+    col("SIZE vCPU/mem", 13, 1),
+    col("CPU avg p95 max", 15, 0),
+    col("HOT p95", 7, 2),
+    col("MEM avg max", 17, 0),
+    col("CPU trend", 16, 3),
+    col("SCALING", 9, 5),
+];
+
+fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
+    let spans: Vec<Span> = values
+        .iter()
+        .map(|v| Span::styled(format!("{:>w$}", pct(*v), w = width), theme.utilization(*v)))
+        .collect();
+    Cell::from(Line::from(spans))
+}
+
+fn cell<'a>(s: &EcsService, column: usize, theme: &Theme) -> Cell<'a> {
+    match column {
+        0 => {
+            let fit = classify(s, FitThresholds::default());
+            Cell::from(Span::styled(
+                format!("{} {}", fit_symbol(fit), fit.label()),
+                theme.fit(fit),
+            ))
+        }
+        1 => Cell::from(s.name.clone()),
+        2 => Cell::from(Span::styled(s.cluster.clone(), theme.muted())),
+        3 => Cell::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
+        4 => {
+            let style = if s.running < s.desired {
+                theme.warn()
+            } else {
+                theme.base()
+            };
+            Cell::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
+        }
+        5 => Cell::from(task_size(s.task_cpu, s.task_memory)),
+        6 => util(theme, &[s.cpu.avg, s.cpu.p95, s.cpu.max], 5),
+        7 => match &s.hottest {
+            Some(h) => util(theme, &[h.cpu.p95], 5),
+            None => Cell::from(Span::styled("    —", theme.muted())),
+        },
+        8 => {
+            let mut c = util(theme, &[s.memory.avg, s.memory.max], 5);
+            if s.oom_kills > 0 {
+                c = Cell::from(Line::from(vec![
+                    Span::styled(
+                        format!("{:>5}", pct(s.memory.avg)),
+                        theme.utilization(s.memory.avg),
+                    ),
+                    Span::styled(format!("{:>5}", pct(s.memory.max)), theme.critical()),
+                    Span::styled(format!(" {}×OOM", s.oom_kills), theme.critical()),
+                ]));
+            }
+            c
+        }
+        9 => Cell::from(Span::styled(
+            sparkline(&s.cpu_spark, 16, 100.0),
+            theme.series(0),
+        )),
+        _ => Cell::from(match &s.autoscaling {
+            Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
+            None => Span::styled("—", theme.muted()),
+        }),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
+    let detail = format!(
+        "% of task reservation over {} · HOT = busiest task",
+        state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window)
+    );
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail)
+    else {
+        return;
+    };
+    let services = state.ecs.rows();
+    table::draw(
+        frame,
+        body,
+        theme,
+        COLUMNS,
+        &state.ecs.view,
+        focused,
+        |i, c| cell(&services[i], c, theme),
+    );
+}

@@ -1,0 +1,210 @@
+//! `enter`: one resource in full — its facts, and charts over the chosen window with the
+//! reservation or threshold drawn as a line.
+
+use crate::app::state::{DetailState, State};
+use crate::domain::DetailChart;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, BorderType, Borders, Chart, Clear, Dataset, GraphType, Paragraph,
+};
+
+fn time_label(seconds: f64) -> String {
+    let s = seconds.abs();
+    if s < 1.0 {
+        "now".into()
+    } else if s < 7_200.0 {
+        format!("-{:.0}m", s / 60.0)
+    } else if s < 3.0 * 86_400.0 {
+        format!("-{:.0}h", s / 3_600.0)
+    } else {
+        format!("-{:.0}d", s / 86_400.0)
+    }
+}
+
+/// The chart's title with its legend: each series' name in its own colour, so the legend never
+/// covers the data.
+fn legend<'a>(chart: &DetailChart, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!(" {} ", chart.title), theme.header())];
+    for (i, s) in chart.series.iter().enumerate() {
+        let (mark, style) = if s.reference {
+            ("┈ ", theme.muted())
+        } else {
+            ("━ ", theme.series(i))
+        };
+        spans.push(Span::styled(mark, style));
+        spans.push(Span::styled(format!("{}  ", s.name), style));
+    }
+    Line::from(spans)
+}
+
+fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme) {
+    let x_min = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(0.0, f64::min);
+    let data_max = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let y_max = if chart.unit == "%" {
+        data_max.max(100.0) * 1.05
+    } else {
+        (data_max * 1.1).max(1.0)
+    };
+    let datasets: Vec<Dataset> = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let style = if s.reference {
+                theme.muted().add_modifier(Modifier::DIM)
+            } else {
+                theme.series(i)
+            };
+            Dataset::default()
+                .name(s.name.clone())
+                .marker(if s.reference {
+                    Marker::Dot
+                } else {
+                    Marker::Braille
+                })
+                .graph_type(GraphType::Line)
+                .style(style)
+                .data(&s.points)
+        })
+        .collect();
+    let y_labels = [0.0, y_max / 2.0, y_max].map(|v| {
+        Span::styled(
+            format!("{v:.0}{}", if chart.unit == "%" { "%" } else { "" }),
+            theme.muted(),
+        )
+    });
+    let x_labels = [x_min, x_min / 2.0, 0.0].map(|v| Span::styled(time_label(v), theme.muted()));
+    let widget = Chart::new(datasets)
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_style(theme.border(false))
+                .title(legend(chart, theme)),
+        )
+        .x_axis(
+            Axis::default()
+                .bounds([x_min, 0.0])
+                .labels(x_labels)
+                .style(theme.muted()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, y_max])
+                .labels(y_labels)
+                .style(theme.muted()),
+        )
+        .legend_position(None)
+        .style(theme.base());
+    frame.render_widget(widget, area);
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let title = detail
+        .data
+        .as_ref()
+        .map_or(detail.resource.to_string(), |d| d.title.clone());
+    let loading = if detail.data.is_none() && detail.error.is_none() {
+        " · loading…"
+    } else {
+        ""
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" {title} · {}{loading} ", detail.window),
+            theme.title(),
+        ))
+        .title(
+            Line::from(Span::styled(
+                format!(
+                    " w: window · j/k: next/prev {} · esc: back ",
+                    state.focus.command()
+                ),
+                theme.muted(),
+            ))
+            .right_aligned(),
+        )
+        .style(theme.base());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(e) = &detail.error {
+        let lines = vec![
+            Line::from(Span::styled(format!("✖ {e}"), theme.critical())),
+            Line::from(Span::styled(e.hint(), theme.muted())),
+        ];
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    let Some(data) = &detail.data else {
+        return;
+    };
+    // Facts in two columns when wide, so the charts keep their height.
+    let two_cols = inner.width >= 120;
+    let fact_rows = if two_cols {
+        data.facts.len().div_ceil(2)
+    } else {
+        data.facts.len()
+    };
+    let facts_h = (fact_rows as u16).min(inner.height / 3);
+    let [facts_area, charts_area] =
+        Layout::vertical([Constraint::Length(facts_h), Constraint::Min(0)]).areas(inner);
+    let label_w = data
+        .facts
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let fact_line = |(l, v): &(String, String)| {
+        Line::from(vec![
+            Span::styled(format!("{l:<label_w$}  "), theme.muted()),
+            Span::raw(v.clone()),
+        ])
+    };
+    if two_cols {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(facts_area);
+        let (a, b) = data.facts.split_at(fact_rows.min(data.facts.len()));
+        frame.render_widget(
+            Paragraph::new(a.iter().map(fact_line).collect::<Vec<_>>()),
+            left,
+        );
+        frame.render_widget(
+            Paragraph::new(b.iter().map(fact_line).collect::<Vec<_>>()),
+            right,
+        );
+    } else {
+        frame.render_widget(
+            Paragraph::new(data.facts.iter().map(fact_line).collect::<Vec<_>>()),
+            facts_area,
+        );
+    }
+    if data.charts.is_empty() || charts_area.height < 4 {
+        return;
+    }
+    let n = data.charts.len() as u32;
+    let areas = Layout::vertical((0..n).map(|_| Constraint::Ratio(1, n))).split(charts_area);
+    for (chart, area) in data.charts.iter().zip(areas.iter()) {
+        if area.height >= 4 {
+            draw_chart(frame, *area, chart, theme);
+        }
+    }
+}

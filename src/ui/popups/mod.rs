@@ -1,0 +1,4 @@
+//! Views drawn over the panes: help and the resource detail.
+
+pub mod detail;
+pub mod help;

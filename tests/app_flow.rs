@@ -1,0 +1,368 @@
+//! The app driven by messages on the demo fleet, with no terminal: what each key and each
+//! provider result does to the state, and which effects `update` asks for.
+
+use async_trait::async_trait;
+use infradeck::app::state::{InputKind, Overlay, PaneId};
+use infradeck::app::{Effect, Msg, Payload, update};
+use infradeck::config::Config;
+use infradeck::domain::{
+    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
+};
+use infradeck::harness::Harness;
+use infradeck::provider::{Provider, ProviderError, SourceInfo};
+use std::sync::Arc;
+
+#[test]
+fn first_tick_fetches_every_pane_once_and_fills_them() {
+    let h = Harness::demo(200, 60);
+    for pane in PaneId::ALL {
+        assert!(h.state.has_data(pane), "{pane:?} loaded");
+        assert!(h.state.fetch(pane).inflight.is_none());
+        assert!(h.state.fetch(pane).next_due.is_some());
+    }
+    assert!(h.state.ecs.rows().len() >= 40);
+    assert!(h.state.redis.rows().len() >= 6);
+    assert!(h.state.alarms.rows().len() >= 15);
+    assert!(h.state.cost.rows().len() >= 8);
+}
+
+#[test]
+fn a_tick_before_the_interval_fetches_nothing_and_after_it_refetches() {
+    let mut h = Harness::demo(120, 40);
+    let now = Harness::fixed_now();
+    assert!(
+        h.send_only(Msg::Tick(now + chrono::Duration::seconds(1)))
+            .is_empty()
+    );
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(11)));
+    let panes: Vec<PaneId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { pane, .. } => Some(*pane),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        panes,
+        vec![PaneId::Ecs, PaneId::Redis, PaneId::Alarms],
+        "cost refreshes hourly"
+    );
+    // While those are in flight, another tick asks for nothing more.
+    assert!(
+        h.send_only(Msg::Tick(now + chrono::Duration::seconds(30)))
+            .is_empty()
+    );
+}
+
+#[test]
+fn tab_and_number_keys_switch_panes() {
+    let mut h = Harness::demo(120, 40);
+    assert_eq!(h.state.focus, PaneId::Ecs);
+    h.keys(&["tab"]);
+    assert_eq!(h.state.focus, PaneId::Redis);
+    h.keys(&["shift-tab", "shift-tab"]);
+    assert_eq!(h.state.focus, PaneId::Alarms);
+    h.keys(&["3"]);
+    assert_eq!(h.state.focus, PaneId::Cost);
+    h.keys(&[":"]);
+    h.type_text("redis");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.focus, PaneId::Redis);
+}
+
+#[test]
+fn vim_keys_and_arrows_move_the_selection_and_paging_scrolls() {
+    let mut h = Harness::demo(100, 20);
+    h.keys(&["j", "down", "j"]);
+    assert_eq!(h.state.ecs.view.selected, 3);
+    h.keys(&["k", "up"]);
+    assert_eq!(h.state.ecs.view.selected, 1);
+    h.keys(&["G"]);
+    assert_eq!(h.state.ecs.view.selected, h.state.ecs.view.rows.len() - 1);
+    assert!(
+        h.state.ecs.view.offset > 0,
+        "scrolled to keep the last row on screen"
+    );
+    h.keys(&["g"]);
+    assert_eq!((h.state.ecs.view.selected, h.state.ecs.view.offset), (0, 0));
+    h.keys(&["pgdn"]);
+    let page = infradeck::ui::layout::table_height(&h.state, PaneId::Ecs);
+    assert_eq!(h.state.ecs.view.selected, page);
+}
+
+#[test]
+fn filter_narrows_as_you_type_inverts_with_bang_and_esc_restores() {
+    let mut h = Harness::demo(120, 40);
+    let total = h.state.ecs.view.rows.len();
+    h.keys(&["/"]);
+    h.type_text("pay");
+    assert_eq!(
+        h.state.input.as_ref().map(|i| i.kind),
+        Some(InputKind::Filter)
+    );
+    let names: Vec<&str> = h
+        .state
+        .ecs
+        .view
+        .rows
+        .iter()
+        .map(|i| h.state.ecs.rows()[*i].name.as_str())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| *n == "payments"));
+    h.keys(&["enter"]);
+    assert!(h.state.input.is_none());
+    assert_eq!(h.state.ecs.view.rows.len(), 2, "filter kept after enter");
+    // Edit it to an inverted regex, then cancel: the kept filter comes back.
+    h.keys(&["/", "backspace", "backspace", "backspace"]);
+    h.type_text("!staging|batch");
+    let inverted = h.state.ecs.view.rows.len();
+    assert!(inverted > 10 && inverted < total);
+    h.keys(&["esc"]);
+    assert_eq!(h.state.ecs.view.rows.len(), 2);
+    h.keys(&["esc"]);
+    assert_eq!(
+        h.state.ecs.view.rows.len(),
+        total,
+        "esc in normal mode clears the filter"
+    );
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["s"]);
+    let first = &h.state.ecs.rows()[h.state.ecs.view.rows[0]].name;
+    assert_eq!(first, "admin", "sorted by name");
+    h.keys(&["S"]);
+    let first = &h.state.ecs.rows()[h.state.ecs.view.rows[0]].name;
+    assert_eq!(first, "ws-push");
+    assert!(h.state.status.as_ref().is_none_or(|(_, t)| !t.is_empty()));
+    h.keys(&[":"]);
+    h.type_text("sort cpu");
+    h.keys(&["enter"]);
+    let rows = &h.state.ecs.view.rows;
+    let cpu: Vec<f32> = rows
+        .iter()
+        .map(|i| h.state.ecs.rows()[*i].cpu.p95)
+        .collect();
+    assert!(
+        cpu.windows(2).all(|w| w[0] <= w[1]),
+        "reversed: ascending cpu p95"
+    );
+}
+
+#[test]
+fn selection_stays_on_the_same_service_across_a_refresh() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["j", "j", "j", "j"]);
+    let before = h.state.ecs.selected().map(|s| s.key());
+    h.keys(&["r"]);
+    assert_eq!(h.state.ecs.selected().map(|s| s.key()), before);
+}
+
+#[test]
+fn enter_opens_detail_window_switches_it_and_esc_closes() {
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["enter"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else {
+        panic!("detail open")
+    };
+    assert_eq!(d.window, Window::Day);
+    let data = d.data.as_ref().expect("detail loaded");
+    assert_eq!(data.charts.len(), 2);
+    assert_eq!(data.charts[0].series[0].points.len(), 288, "24h at 5 min");
+    h.keys(&["w"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(d.window, Window::Fortnight);
+    assert_eq!(
+        d.data.as_ref().unwrap().charts[0].series[0].points.len(),
+        336,
+        "14d at 1 h"
+    );
+    h.keys(&["j"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(
+        Some(&d.resource),
+        h.state.selected_resource().as_ref(),
+        "j steps to the next resource"
+    );
+    h.keys(&["esc"]);
+    assert!(h.state.overlay.is_none());
+}
+
+#[test]
+fn window_key_refetches_metric_panes_and_cost_toggles_days() {
+    let mut h = Harness::demo(120, 40);
+    let fx = h.send_only(Msg::Key("w".parse().unwrap()));
+    assert_eq!(h.state.window, Window::Fortnight);
+    assert_eq!(fx.len(), 2);
+    assert!(fx.iter().all(|e| matches!(
+        e,
+        Effect::Fetch {
+            window: Window::Fortnight,
+            ..
+        }
+    )));
+    h.keys(&["3", "w"]);
+    assert_eq!(h.state.cost_days, 90);
+    assert_eq!(
+        h.state.window,
+        Window::Fortnight,
+        "w on the cost pane leaves the metric window alone"
+    );
+}
+
+#[test]
+fn a_result_for_a_superseded_request_is_dropped() {
+    let mut h = Harness::demo(120, 40);
+    // Window change while nothing is in flight: request 1 goes out.
+    let fx = h.send_only(Msg::Key("w".parse().unwrap()));
+    let Effect::Fetch { req: old, .. } = fx[0].clone() else {
+        panic!()
+    };
+    // A second change while it is in flight queues, rather than sending another request.
+    assert!(h.send_only(Msg::Key("w".parse().unwrap())).is_empty());
+    assert_eq!(h.state.window, Window::Hour);
+    // The old answer (for 14d) arrives: it is shown, and a new fetch for 1h goes out at once.
+    let answer = Msg::Loaded {
+        req: old,
+        payload: Payload::Ecs(Ok(vec![])),
+    };
+    let fx = update(&mut h.state, answer);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Fetch {
+            pane: PaneId::Ecs,
+            window: Window::Hour,
+            ..
+        }]
+    ));
+    // A late duplicate of the old answer changes nothing.
+    let rows = h.state.ecs.rows().len();
+    update(
+        &mut h.state,
+        Msg::Loaded {
+            req: old,
+            payload: Payload::Ecs(Err(ProviderError::Other("late".into()))),
+        },
+    );
+    assert!(h.state.ecs.fetch.error.is_none());
+    assert_eq!(h.state.ecs.rows().len(), rows);
+}
+
+#[test]
+fn help_overlay_opens_and_closes_and_q_there_does_not_quit() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["?"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Help { .. })));
+    h.keys(&["j", "j"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Help { scroll: 2 })));
+    h.keys(&["q"]);
+    assert!(h.state.overlay.is_none());
+    assert!(!h.state.quit);
+    h.keys(&["q"]);
+    assert!(h.state.quit);
+}
+
+#[test]
+fn theme_command_switches_and_rejects_unknown_names() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&[":"]);
+    h.type_text("theme li");
+    h.keys(&["tab"]);
+    assert_eq!(h.state.input.as_ref().unwrap().text, "theme light");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.theme_name(), "light");
+    h.keys(&[":"]);
+    h.type_text("theme nope");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.theme_name(), "light");
+    assert!(
+        h.state
+            .status
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("no theme 'nope'")
+    );
+}
+
+#[test]
+fn rebound_keys_from_the_config_file_drive_actions() {
+    let config = Config::parse(
+        "[keys]\nquit = \"x\"\ndown = [\"n\"]\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+    let provider = Arc::new(infradeck::provider::demo::DemoProvider::new(
+        1,
+        None,
+        infradeck::provider::demo::Clock::Fixed(infradeck::harness::FIXED_NOW),
+    ));
+    let mut h = Harness::on(provider, config, 120, 40);
+    h.keys(&["n", "n", "j"]);
+    assert_eq!(
+        h.state.ecs.view.selected, 2,
+        "n moves down, j no longer does"
+    );
+    h.keys(&["q"]);
+    assert!(!h.state.quit);
+    h.keys(&["x"]);
+    assert!(h.state.quit);
+}
+
+/// A provider whose calls fail, to check what the panes keep when a refresh fails.
+struct Failing;
+
+#[async_trait]
+impl Provider for Failing {
+    fn source(&self) -> SourceInfo {
+        SourceInfo {
+            label: "failing".into(),
+            ..Default::default()
+        }
+    }
+    async fn ecs_services(&self, _: Window) -> Result<Vec<EcsService>, ProviderError> {
+        Err(ProviderError::AccessDenied {
+            operation: "ecs:ListServices".into(),
+        })
+    }
+    async fn cache_groups(&self, _: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        Err(ProviderError::Throttled {
+            operation: "elasticache:DescribeReplicationGroups".into(),
+        })
+    }
+    async fn cost(&self) -> Result<CostReport, ProviderError> {
+        Err(ProviderError::Other("boom".into()))
+    }
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        Err(ProviderError::Other("boom".into()))
+    }
+    async fn detail(&self, r: &ResourceRef, _: Window) -> Result<ResourceDetail, ProviderError> {
+        Err(ProviderError::NotFound(r.to_string()))
+    }
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_last_data_marked_stale_with_a_hint() {
+    let mut h = Harness::demo(200, 60);
+    let rows = h.state.ecs.rows().len();
+    h.provider = Arc::new(Failing);
+    h.keys(&["r"]);
+    assert_eq!(h.state.ecs.rows().len(), rows, "last good data kept");
+    let err = h.state.ecs.fetch.error.as_ref().expect("error recorded");
+    assert!(err.hint().contains("ecs:ListServices"));
+    let screen = h.screen();
+    assert!(screen.contains("STALE"), "{screen}");
+    assert!(screen.contains("access denied on ecs:ListServices"));
+    assert!(screen.contains("add ecs:ListServices to the role's policy"));
+    // A pane that never loaded says so rather than showing an empty table.
+    let mut cold = Harness::on(Arc::new(Failing), Config::default(), 120, 40);
+    cold.keys(&["2"]);
+    assert!(cold.screen().contains("no data: the first load failed"));
+}

@@ -1,0 +1,206 @@
+//! Every pane, the dashboard, help and detail drawn on a TestBackend at fixed sizes and compared
+//! with reviewed snapshots; style checks where colour carries meaning; and a sweep of every
+//! terminal size from 1×1 to 300×100 without a panic.
+
+use infradeck::app::state::PaneId;
+use infradeck::domain::AlarmState;
+use infradeck::harness::{Harness, buffer_text};
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn snap(name: &str, h: &Harness) {
+    insta::assert_snapshot!(name, h.screen());
+}
+
+#[test]
+fn dashboard_at_200x60_shows_all_four_panes() {
+    let h = Harness::demo(200, 60);
+    let screen = h.screen();
+    for title in [
+        "ECS task sizing",
+        "Redis / ElastiCache",
+        "Cost trends",
+        "CloudWatch alarms",
+    ] {
+        assert!(screen.contains(title), "{title} missing");
+    }
+    snap("dashboard_200x60", &h);
+}
+
+#[test]
+fn each_pane_alone_at_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        for (key, pane) in [
+            ("1", PaneId::Ecs),
+            ("2", PaneId::Redis),
+            ("3", PaneId::Cost),
+            ("4", PaneId::Alarms),
+        ] {
+            let mut harness = Harness::demo(w, h);
+            harness.keys(&[key]);
+            assert_eq!(harness.state.focus, pane);
+            snap(&format!("{}_{w}x{h}", pane.command()), &harness);
+        }
+    }
+}
+
+#[test]
+fn help_and_detail_views() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["?"]);
+    snap("help_120x40", &h);
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["enter"]);
+    snap("detail_ecs_160x50", &h);
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["2", "enter"]);
+    snap("detail_redis_120x40", &h);
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["4", "enter"]);
+    snap("detail_alarm_120x40", &h);
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["3", "enter"]);
+    snap("detail_cost_120x40", &h);
+}
+
+#[test]
+fn filter_and_command_lines_show_in_the_footer() {
+    let mut h = Harness::demo(100, 30);
+    h.keys(&["/"]);
+    h.type_text("prod-data");
+    let screen = h.screen();
+    assert!(screen.contains("/prod-data█"));
+    assert!(
+        screen.contains("ECS task sizing 12/45"),
+        "title counts filtered rows:\n{screen}"
+    );
+    h.keys(&["enter", ":"]);
+    h.type_text("th");
+    assert!(h.screen().contains("tab: theme"));
+}
+
+/// Find the first cell whose row contains `text`, and return the style of the cell at the
+/// start of `cell_text` on that row.
+fn style_of(buf: &Buffer, row_text: &str, cell_text: &str) -> ratatui::style::Style {
+    let text = buffer_text(buf);
+    let (y, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(row_text))
+        .unwrap_or_else(|| panic!("no row with {row_text}"));
+    let byte = line
+        .find(cell_text)
+        .unwrap_or_else(|| panic!("{cell_text} not on row {row_text}"));
+    let x = line[..byte].chars().count() as u16;
+    buf[(x, y as u16)].style()
+}
+
+#[test]
+fn colour_carries_meaning_and_text_carries_it_too() {
+    let mut h = Harness::demo(120, 40);
+    let theme = h.themes.get(h.state.theme).clone();
+    h.keys(&["4"]);
+    let buf = h.render();
+    let short = |state| {
+        h.state
+            .alarms
+            .rows()
+            .iter()
+            .find(|a| a.state == state && a.name.len() < 25)
+            .unwrap()
+    };
+    let (alarm, ok) = (short(AlarmState::Alarm), short(AlarmState::Ok));
+    assert_eq!(
+        style_of(&buf, &alarm.name, "▲ ALARM").fg,
+        Some(theme.palette.critical)
+    );
+    assert_eq!(style_of(&buf, &ok.name, "● OK").fg, Some(theme.palette.ok));
+
+    h.keys(&["1"]);
+    let buf = h.render();
+    assert_eq!(
+        style_of(&buf, "payments", "✖ OOM").fg,
+        Some(theme.palette.critical)
+    );
+    assert_eq!(
+        style_of(&buf, "inventory", "▼ OVER").fg,
+        Some(theme.palette.warn)
+    );
+
+    // The focused pane's border uses the focus role.
+    h.keys(&["z"]);
+    let buf = h.render();
+    assert_eq!(buf[(0, 1)].style().fg, Some(theme.palette.border_focus));
+}
+
+#[test]
+fn anomalous_cost_days_are_drawn_in_the_critical_role() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["3"]);
+    let theme = h.themes.get(h.state.theme).clone();
+    let buf = h.render();
+    let critical_bars = buf
+        .content()
+        .iter()
+        .filter(|c| {
+            c.symbol() != " "
+                && c.style().fg == Some(theme.palette.critical)
+                && "▁▂▃▄▅▆▇█".contains(c.symbol())
+        })
+        .count();
+    assert!(critical_bars >= 1, "the spike day is highlighted");
+}
+
+#[test]
+fn no_color_draws_without_any_colour() {
+    let mut h = Harness::demo(120, 40);
+    h.themes = infradeck::config::theme_file::ThemeSet::load(None, None, true).unwrap();
+    let buf = h.render();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset))
+    );
+    assert!(buffer_text(&buf).contains("▲ UNDER"));
+}
+
+#[test]
+fn every_size_from_1x1_to_300x100_renders_without_panic() {
+    let mut h = Harness::demo(80, 24);
+    let views: [&[&str]; 3] = [&[], &["?"], &["esc", "enter"]];
+    for keys in views {
+        h.keys(keys);
+        for w in 1..=300u16 {
+            for ht in (1..=100u16).step_by(if w % 10 == 0 { 1 } else { 9 }) {
+                h.state.size = (w, ht);
+                let buf = h.render_at(w, ht);
+                assert_eq!(buf.area.width, w);
+            }
+        }
+    }
+    // Every height at a few widths, with each pane focused.
+    for pane in ["1", "2", "3", "4"] {
+        h.keys(&["esc", pane]);
+        for w in [1u16, 24, 80, 149, 150, 300] {
+            for ht in 1..=100u16 {
+                h.state.size = (w, ht);
+                h.render_at(w, ht);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_says_so() {
+    let h = Harness::demo(20, 5);
+    assert!(h.screen().contains("too small"));
+}
+
+#[test]
+fn ten_thousand_services_render() {
+    let mut h = Harness::with(7, Some(10_000), 200, 60);
+    assert_eq!(h.state.ecs.rows().len(), 10_000);
+    h.keys(&["G"]);
+    let screen = h.screen();
+    assert!(screen.contains("10000"), "{screen}");
+}
