@@ -23,9 +23,7 @@ fn bench_fleet(c: &mut Criterion, label: &str, scale: Option<usize>) {
         let theme = h.themes.get(h.state.theme);
         group.bench_function(*name, |b| {
             b.iter(|| {
-                terminal
-                    .draw(|f| ui::render(f, black_box(&h.state), theme))
-                    .expect("draw");
+                terminal.draw(|f| ui::render(f, black_box(&h.state), theme)).expect("draw");
             })
         });
     }

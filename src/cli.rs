@@ -63,7 +63,7 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
-    /// Freeze the simulated clock at this Unix time (reproducible screenshots and benchmarks).
+    /// Start the simulated clock at this Unix time, then run in real time (reproducible screenshots).
     #[arg(long, hide = true, value_name = "UNIX_SECONDS")]
     pub demo_clock: Option<i64>,
 
@@ -78,7 +78,6 @@ fn parse_window(s: &str) -> Result<Window, String> {
 
 impl Cli {
     pub fn wants_aws(&self) -> bool {
-        !self.demo
-            && (self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
+        !self.demo && (self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
     }
 }

@@ -32,8 +32,7 @@ impl Harness {
     }
 
     pub fn with(seed: u64, scale: Option<usize>, width: u16, height: u16) -> Harness {
-        let provider: Arc<dyn Provider> =
-            Arc::new(DemoProvider::new(seed, scale, Clock::Fixed(FIXED_NOW)));
+        let provider: Arc<dyn Provider> = Arc::new(DemoProvider::new(seed, scale, Clock::Fixed(FIXED_NOW)));
         Harness::on(provider, Config::default(), width, height)
     }
 
@@ -41,24 +40,9 @@ impl Harness {
         let themes = ThemeSet::load(None, None, false).expect("shipped themes parse");
         let theme = themes.index_of(&config.theme).unwrap_or(0);
         let now = Self::fixed_now();
-        let state = State::new(
-            provider.source(),
-            config.keymap,
-            themes.names(),
-            theme,
-            config.intervals,
-            now,
-        );
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let mut h = Harness {
-            state,
-            themes,
-            provider,
-            runtime,
-        };
+        let state = State::new(provider.source(), config.keymap, themes.names(), theme, config.intervals, now);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+        let mut h = Harness { state, themes, provider, runtime };
         h.send(Msg::Resize(width, height));
         h.send(Msg::Tick(now));
         h
@@ -73,9 +57,7 @@ impl Harness {
         let first = update(&mut self.state, msg);
         let mut queue = first.clone();
         while let Some(effect) = queue.pop() {
-            let result = self
-                .runtime
-                .block_on(perform(effect, self.provider.as_ref()));
+            let result = self.runtime.block_on(perform(effect, self.provider.as_ref()));
             queue.extend(update(&mut self.state, result));
         }
         first
@@ -97,9 +79,7 @@ impl Harness {
     /// Type text character by character (for `/` filters and `:` commands).
     pub fn type_text(&mut self, text: &str) {
         for c in text.chars() {
-            self.send(Msg::Key(KeyChord::plain(
-                ratatui::crossterm::event::KeyCode::Char(c),
-            )));
+            self.send(Msg::Key(KeyChord::plain(ratatui::crossterm::event::KeyCode::Char(c))));
         }
     }
 
@@ -110,9 +90,7 @@ impl Harness {
 
     pub fn render_at(&self, width: u16, height: u16) -> Buffer {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        terminal
-            .draw(|f| ui::render(f, &self.state, self.themes.get(self.state.theme)))
-            .expect("draw");
+        terminal.draw(|f| ui::render(f, &self.state, self.themes.get(self.state.theme))).expect("draw");
         terminal.backend().buffer().clone()
     }
 

@@ -14,24 +14,12 @@ use std::sync::Arc;
 
 fn init_logging(path: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = path.or_else(|| data_dir().map(|d| d.join("infradeck.log")))?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("INFRADECK_LOG")
-        .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INFRADECK_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
     Some(guard)
 }
 
@@ -45,18 +33,14 @@ fn usage_error(what: &str, e: impl std::fmt::Display) -> ! {
 fn main() -> color_eyre::Result<()> {
     let plain = !std::io::stderr().is_terminal();
     color_eyre::config::HookBuilder::default()
-        .theme(if plain {
-            color_eyre::config::Theme::new()
-        } else {
-            color_eyre::config::Theme::dark()
-        })
+        .theme(if plain { color_eyre::config::Theme::new() } else { color_eyre::config::Theme::dark() })
         .install()?;
     let cli = Cli::parse();
     let _log = init_logging(cli.log_file.clone());
 
     // Everything that can be wrong with the user's files is found before the terminal changes.
-    let config = Config::load(cli.config.as_deref())
-        .unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
+    let config =
+        Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
     let theme_arg = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
     let explicit_theme = looks_like_path(&theme_arg).then(|| PathBuf::from(&theme_arg));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -64,20 +48,13 @@ fn main() -> color_eyre::Result<()> {
     let themes = ThemeSet::load(user_themes.as_deref(), explicit_theme.as_deref(), no_color)
         .unwrap_or_else(|e| usage_error("did not start: fix the theme file", e));
     let theme_name = match &explicit_theme {
-        Some(path) => themes
-            .themes
-            .last()
-            .map(|t| t.name.clone())
-            .unwrap_or_else(|| path.display().to_string()),
+        Some(path) => themes.themes.last().map(|t| t.name.clone()).unwrap_or_else(|| path.display().to_string()),
         None => theme_arg,
     };
     let Some(theme) = themes.index_of(&theme_name) else {
         usage_error(
             &format!("unknown theme '{theme_name}'"),
-            format!(
-                "have: {} (or give a theme file's path)",
-                themes.names().join(", ")
-            ),
+            format!("have: {} (or give a theme file's path)", themes.names().join(", ")),
         );
     };
 
@@ -88,39 +65,21 @@ fn main() -> color_eyre::Result<()> {
         );
     }
     if !std::io::stdout().is_terminal() {
-        usage_error(
-            "needs a terminal",
-            "standard output is not a TTY: run it in a terminal (or under tmux)",
-        );
+        usage_error("needs a terminal", "standard output is not a TTY: run it in a terminal (or under tmux)");
     }
-    let clock = cli.demo_clock.map_or(Clock::System, Clock::Fixed);
-    let provider: Arc<dyn Provider> = Arc::new(DemoProvider::new(
-        cli.seed,
-        cli.demo_scale.map(|n| n as usize),
-        clock,
-    ));
+    let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
+    let provider: Arc<dyn Provider> = Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock));
     tracing::info!(source = %provider.source().label, "starting");
 
-    let now = chrono::Utc::now();
-    let mut state = State::new(
-        provider.source(),
-        config.keymap.clone(),
-        themes.names(),
-        theme,
-        config.intervals,
-        now,
-    );
+    let now = provider.now();
+    let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
     let first = update(&mut state, Msg::Tick(now));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
     let result = runtime.block_on(async {
-        infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after)
-            .await
+        infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after).await
     });
     drop(guard);
     result

@@ -27,14 +27,9 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
             };
             Msg::Loaded { req, payload }
         }
-        Effect::FetchDetail {
-            req,
-            resource,
-            window,
-        } => Msg::DetailLoaded {
-            req,
-            result: provider.detail(&resource, window).await,
-        },
+        Effect::FetchDetail { req, resource, window } => {
+            Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
+        }
     }
 }
 
@@ -56,9 +51,7 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
                 Err(_) => break,
             }
             let msg = match event::read() {
-                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => {
-                    Msg::Key(KeyChord::from_event(k))
-                }
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(KeyChord::from_event(k)),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                 Ok(_) => continue,
                 Err(_) => break,
@@ -70,13 +63,13 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
     });
 }
 
-fn spawn_ticks(tx: UnboundedSender<Msg>) {
+fn spawn_ticks(tx: UnboundedSender<Msg>, provider: Arc<dyn Provider>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if tx.send(Msg::Tick(chrono::Utc::now())).is_err() {
+            if tx.send(Msg::Tick(provider.now())).is_err() {
                 break;
             }
         }
@@ -86,11 +79,7 @@ fn spawn_ticks(tx: UnboundedSender<Msg>) {
 #[cfg(unix)]
 fn spawn_signals(tx: UnboundedSender<Msg>) -> io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    for kind in [
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-        SignalKind::interrupt(),
-    ] {
+    for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
         let mut s = signal(kind)?;
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -130,7 +119,7 @@ pub async fn run_with_effects(
         execute_effect(effect, Arc::clone(&provider), tx.clone());
     }
     spawn_input(tx.clone());
-    spawn_ticks(tx.clone());
+    spawn_ticks(tx.clone(), Arc::clone(&provider));
     spawn_signals(tx.clone())?;
     let size = tui.size()?;
     tx.send(Msg::Resize(size.width, size.height))?;

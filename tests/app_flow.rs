@@ -5,9 +5,7 @@ use async_trait::async_trait;
 use infradeck::app::state::{InputKind, Overlay, PaneId};
 use infradeck::app::{Effect, Msg, Payload, update};
 use infradeck::config::Config;
-use infradeck::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
-};
+use infradeck::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use infradeck::harness::Harness;
 use infradeck::provider::{Provider, ProviderError, SourceInfo};
 use std::sync::Arc;
@@ -30,10 +28,7 @@ fn first_tick_fetches_every_pane_once_and_fills_them() {
 fn a_tick_before_the_interval_fetches_nothing_and_after_it_refetches() {
     let mut h = Harness::demo(120, 40);
     let now = Harness::fixed_now();
-    assert!(
-        h.send_only(Msg::Tick(now + chrono::Duration::seconds(1)))
-            .is_empty()
-    );
+    assert!(h.send_only(Msg::Tick(now + chrono::Duration::seconds(1))).is_empty());
     let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(11)));
     let panes: Vec<PaneId> = fx
         .iter()
@@ -42,16 +37,9 @@ fn a_tick_before_the_interval_fetches_nothing_and_after_it_refetches() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        panes,
-        vec![PaneId::Ecs, PaneId::Redis, PaneId::Alarms],
-        "cost refreshes hourly"
-    );
+    assert_eq!(panes, vec![PaneId::Ecs, PaneId::Redis, PaneId::Alarms], "cost refreshes hourly");
     // While those are in flight, another tick asks for nothing more.
-    assert!(
-        h.send_only(Msg::Tick(now + chrono::Duration::seconds(30)))
-            .is_empty()
-    );
+    assert!(h.send_only(Msg::Tick(now + chrono::Duration::seconds(30))).is_empty());
 }
 
 #[test]
@@ -79,10 +67,7 @@ fn vim_keys_and_arrows_move_the_selection_and_paging_scrolls() {
     assert_eq!(h.state.ecs.view.selected, 1);
     h.keys(&["G"]);
     assert_eq!(h.state.ecs.view.selected, h.state.ecs.view.rows.len() - 1);
-    assert!(
-        h.state.ecs.view.offset > 0,
-        "scrolled to keep the last row on screen"
-    );
+    assert!(h.state.ecs.view.offset > 0, "scrolled to keep the last row on screen");
     h.keys(&["g"]);
     assert_eq!((h.state.ecs.view.selected, h.state.ecs.view.offset), (0, 0));
     h.keys(&["pgdn"]);
@@ -96,18 +81,8 @@ fn filter_narrows_as_you_type_inverts_with_bang_and_esc_restores() {
     let total = h.state.ecs.view.rows.len();
     h.keys(&["/"]);
     h.type_text("pay");
-    assert_eq!(
-        h.state.input.as_ref().map(|i| i.kind),
-        Some(InputKind::Filter)
-    );
-    let names: Vec<&str> = h
-        .state
-        .ecs
-        .view
-        .rows
-        .iter()
-        .map(|i| h.state.ecs.rows()[*i].name.as_str())
-        .collect();
+    assert_eq!(h.state.input.as_ref().map(|i| i.kind), Some(InputKind::Filter));
+    let names: Vec<&str> = h.state.ecs.view.rows.iter().map(|i| h.state.ecs.rows()[*i].name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| *n == "payments"));
     h.keys(&["enter"]);
@@ -121,11 +96,7 @@ fn filter_narrows_as_you_type_inverts_with_bang_and_esc_restores() {
     h.keys(&["esc"]);
     assert_eq!(h.state.ecs.view.rows.len(), 2);
     h.keys(&["esc"]);
-    assert_eq!(
-        h.state.ecs.view.rows.len(),
-        total,
-        "esc in normal mode clears the filter"
-    );
+    assert_eq!(h.state.ecs.view.rows.len(), total, "esc in normal mode clears the filter");
 }
 
 #[test]
@@ -142,14 +113,8 @@ fn sort_cycles_columns_and_reverses() {
     h.type_text("sort cpu");
     h.keys(&["enter"]);
     let rows = &h.state.ecs.view.rows;
-    let cpu: Vec<f32> = rows
-        .iter()
-        .map(|i| h.state.ecs.rows()[*i].cpu.p95)
-        .collect();
-    assert!(
-        cpu.windows(2).all(|w| w[0] <= w[1]),
-        "reversed: ascending cpu p95"
-    );
+    let cpu: Vec<f32> = rows.iter().map(|i| h.state.ecs.rows()[*i].cpu.p95).collect();
+    assert!(cpu.windows(2).all(|w| w[0] <= w[1]), "reversed: ascending cpu p95");
 }
 
 #[test]
@@ -165,32 +130,18 @@ fn selection_stays_on_the_same_service_across_a_refresh() {
 fn enter_opens_detail_window_switches_it_and_esc_closes() {
     let mut h = Harness::demo(160, 50);
     h.keys(&["enter"]);
-    let Some(Overlay::Detail(d)) = &h.state.overlay else {
-        panic!("detail open")
-    };
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("detail open") };
     assert_eq!(d.window, Window::Day);
     let data = d.data.as_ref().expect("detail loaded");
     assert_eq!(data.charts.len(), 2);
     assert_eq!(data.charts[0].series[0].points.len(), 288, "24h at 5 min");
     h.keys(&["w"]);
-    let Some(Overlay::Detail(d)) = &h.state.overlay else {
-        panic!("still open")
-    };
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("still open") };
     assert_eq!(d.window, Window::Fortnight);
-    assert_eq!(
-        d.data.as_ref().unwrap().charts[0].series[0].points.len(),
-        336,
-        "14d at 1 h"
-    );
+    assert_eq!(d.data.as_ref().unwrap().charts[0].series[0].points.len(), 336, "14d at 1 h");
     h.keys(&["j"]);
-    let Some(Overlay::Detail(d)) = &h.state.overlay else {
-        panic!("still open")
-    };
-    assert_eq!(
-        Some(&d.resource),
-        h.state.selected_resource().as_ref(),
-        "j steps to the next resource"
-    );
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("still open") };
+    assert_eq!(Some(&d.resource), h.state.selected_resource().as_ref(), "j steps to the next resource");
     h.keys(&["esc"]);
     assert!(h.state.overlay.is_none());
 }
@@ -201,20 +152,10 @@ fn window_key_refetches_metric_panes_and_cost_toggles_days() {
     let fx = h.send_only(Msg::Key("w".parse().unwrap()));
     assert_eq!(h.state.window, Window::Fortnight);
     assert_eq!(fx.len(), 2);
-    assert!(fx.iter().all(|e| matches!(
-        e,
-        Effect::Fetch {
-            window: Window::Fortnight,
-            ..
-        }
-    )));
+    assert!(fx.iter().all(|e| matches!(e, Effect::Fetch { window: Window::Fortnight, .. })));
     h.keys(&["3", "w"]);
     assert_eq!(h.state.cost_days, 90);
-    assert_eq!(
-        h.state.window,
-        Window::Fortnight,
-        "w on the cost pane leaves the metric window alone"
-    );
+    assert_eq!(h.state.window, Window::Fortnight, "w on the cost pane leaves the metric window alone");
 }
 
 #[test]
@@ -222,35 +163,17 @@ fn a_result_for_a_superseded_request_is_dropped() {
     let mut h = Harness::demo(120, 40);
     // Window change while nothing is in flight: request 1 goes out.
     let fx = h.send_only(Msg::Key("w".parse().unwrap()));
-    let Effect::Fetch { req: old, .. } = fx[0].clone() else {
-        panic!()
-    };
+    let Effect::Fetch { req: old, .. } = fx[0].clone() else { panic!() };
     // A second change while it is in flight queues, rather than sending another request.
     assert!(h.send_only(Msg::Key("w".parse().unwrap())).is_empty());
     assert_eq!(h.state.window, Window::Hour);
     // The old answer (for 14d) arrives: it is shown, and a new fetch for 1h goes out at once.
-    let answer = Msg::Loaded {
-        req: old,
-        payload: Payload::Ecs(Ok(vec![])),
-    };
+    let answer = Msg::Loaded { req: old, payload: Payload::Ecs(Ok(vec![])) };
     let fx = update(&mut h.state, answer);
-    assert!(matches!(
-        fx.as_slice(),
-        [Effect::Fetch {
-            pane: PaneId::Ecs,
-            window: Window::Hour,
-            ..
-        }]
-    ));
+    assert!(matches!(fx.as_slice(), [Effect::Fetch { pane: PaneId::Ecs, window: Window::Hour, .. }]));
     // A late duplicate of the old answer changes nothing.
     let rows = h.state.ecs.rows().len();
-    update(
-        &mut h.state,
-        Msg::Loaded {
-            req: old,
-            payload: Payload::Ecs(Err(ProviderError::Other("late".into()))),
-        },
-    );
+    update(&mut h.state, Msg::Loaded { req: old, payload: Payload::Ecs(Err(ProviderError::Other("late".into()))) });
     assert!(h.state.ecs.fetch.error.is_none());
     assert_eq!(h.state.ecs.rows().len(), rows);
 }
@@ -282,23 +205,12 @@ fn theme_command_switches_and_rejects_unknown_names() {
     h.type_text("theme nope");
     h.keys(&["enter"]);
     assert_eq!(h.state.theme_name(), "light");
-    assert!(
-        h.state
-            .status
-            .as_ref()
-            .unwrap()
-            .1
-            .contains("no theme 'nope'")
-    );
+    assert!(h.state.status.as_ref().unwrap().1.contains("no theme 'nope'"));
 }
 
 #[test]
 fn rebound_keys_from_the_config_file_drive_actions() {
-    let config = Config::parse(
-        "[keys]\nquit = \"x\"\ndown = [\"n\"]\n",
-        std::path::Path::new("c.toml"),
-    )
-    .unwrap();
+    let config = Config::parse("[keys]\nquit = \"x\"\ndown = [\"n\"]\n", std::path::Path::new("c.toml")).unwrap();
     let provider = Arc::new(infradeck::provider::demo::DemoProvider::new(
         1,
         None,
@@ -306,10 +218,7 @@ fn rebound_keys_from_the_config_file_drive_actions() {
     ));
     let mut h = Harness::on(provider, config, 120, 40);
     h.keys(&["n", "n", "j"]);
-    assert_eq!(
-        h.state.ecs.view.selected, 2,
-        "n moves down, j no longer does"
-    );
+    assert_eq!(h.state.ecs.view.selected, 2, "n moves down, j no longer does");
     h.keys(&["q"]);
     assert!(!h.state.quit);
     h.keys(&["x"]);
@@ -322,20 +231,13 @@ struct Failing;
 #[async_trait]
 impl Provider for Failing {
     fn source(&self) -> SourceInfo {
-        SourceInfo {
-            label: "failing".into(),
-            ..Default::default()
-        }
+        SourceInfo { label: "failing".into(), ..Default::default() }
     }
     async fn ecs_services(&self, _: Window) -> Result<Vec<EcsService>, ProviderError> {
-        Err(ProviderError::AccessDenied {
-            operation: "ecs:ListServices".into(),
-        })
+        Err(ProviderError::AccessDenied { operation: "ecs:ListServices".into() })
     }
     async fn cache_groups(&self, _: Window) -> Result<Vec<CacheGroup>, ProviderError> {
-        Err(ProviderError::Throttled {
-            operation: "elasticache:DescribeReplicationGroups".into(),
-        })
+        Err(ProviderError::Throttled { operation: "elasticache:DescribeReplicationGroups".into() })
     }
     async fn cost(&self) -> Result<CostReport, ProviderError> {
         Err(ProviderError::Other("boom".into()))

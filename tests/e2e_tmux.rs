@@ -11,22 +11,15 @@ struct Tmux {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 impl Tmux {
     /// Start `infradeck --demo` (plus `args`) in a `width`×`height` tmux window. When the app
     /// exits, the shell prints its exit status and whether the tty is back in canonical mode.
     fn start(name: &str, width: u16, height: u16, args: &str) -> Tmux {
-        let tmux_ok = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            tmux_ok,
-            "tmux is required for the end-to-end tests: `apt-get install tmux` (.ci/run installs it)"
-        );
+        let tmux_ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+        assert!(tmux_ok, "tmux is required for the end-to-end tests: `apt-get install tmux` (.ci/run installs it)");
         let dir = std::env::temp_dir().join(format!("infradeck-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -55,41 +48,20 @@ impl Tmux {
                 &height.to_string(),
             ])
             .arg(&script));
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&out.stderr));
         t
     }
 
     fn screen(&self) -> String {
         String::from_utf8_lossy(
-            &run(Command::new("tmux").args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-t",
-                "e2e",
-            ]))
-            .stdout,
+            &run(Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])).stdout,
         )
         .into_owned()
     }
 
     fn format(&self, f: &str) -> String {
         String::from_utf8_lossy(
-            &run(Command::new("tmux").args([
-                "-L",
-                &self.socket,
-                "display-message",
-                "-p",
-                "-t",
-                "e2e",
-                f,
-            ]))
-            .stdout,
+            &run(Command::new("tmux").args(["-L", &self.socket, "display-message", "-p", "-t", "e2e", f])).stdout,
         )
         .trim()
         .to_string()
@@ -128,47 +100,29 @@ impl Tmux {
 
     /// After the app exits: status 0, main screen, cursor shown, tty back in canonical mode with echo.
     fn assert_restored(&self) {
-        let s = self.wait("exit and tty report", |s| {
-            s.contains("EXITED=") && s.contains("icanon")
-        });
+        let s = self.wait("exit and tty report", |s| s.contains("EXITED=") && s.contains("icanon"));
         assert!(s.contains("EXITED=0"), "exit status:\n{s}");
         assert!(
-            s.lines().any(|l| l.contains("icanon")
-                && !l.contains("-icanon")
-                && l.contains("echo")
-                && !l.contains("-echo")),
+            s.lines()
+                .any(|l| l.contains("icanon") && !l.contains("-icanon") && l.contains("echo") && !l.contains("-echo")),
             "tty not restored:\n{s}"
         );
-        assert_eq!(
-            self.format("#{alternate_on}"),
-            "0",
-            "still on the alternate screen"
-        );
+        assert_eq!(self.format("#{alternate_on}"), "0", "still on the alternate screen");
         assert_eq!(self.format("#{cursor_flag}"), "1", "cursor hidden");
     }
 
     fn pid(&self) -> String {
         // Anchored at the binary, so the shell that runs it (`sh -c …`) does not match.
-        let pattern = format!(
-            "^{} --demo --config {}",
-            env!("CARGO_BIN_EXE_infradeck"),
-            self.dir.join("config.toml").display()
-        );
+        let pattern =
+            format!("^{} --demo --config {}", env!("CARGO_BIN_EXE_infradeck"), self.dir.join("config.toml").display());
         let out = run(Command::new("pgrep").args(["-f", "--", &pattern]));
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string()
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().trim().to_string()
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -178,10 +132,7 @@ fn a_session_through_every_pane_filter_help_detail_theme_and_quit() {
     let t = Tmux::start("session", 120, 40, "");
     t.wait_for("payments");
     let s = t.screen();
-    assert!(
-        s.contains("demo fleet (seed 42)") && s.contains("window 24h"),
-        "header:\n{s}"
-    );
+    assert!(s.contains("demo fleet (seed 42)") && s.contains("window 24h"), "header:\n{s}");
     assert!(s.contains("1 ECS task sizing 45"), "{s}");
 
     t.keys(&["2"]);
@@ -211,9 +162,7 @@ fn a_session_through_every_pane_filter_help_detail_theme_and_quit() {
     t.keys(&["w"]);
     t.wait_for("ECS service prod-core/payments · 14d");
     t.keys(&["Escape"]);
-    t.wait("detail closed", |s| {
-        !s.contains("ECS service prod-core/payments")
-    });
+    t.wait("detail closed", |s| !s.contains("ECS service prod-core/payments"));
 
     t.keys(&[":"]);
     t.type_text("theme light");
@@ -249,15 +198,7 @@ fn a_broken_config_stops_start_up_with_file_and_line() {
         .env("RUST_BACKTRACE", "0"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        !err.contains('\x1b'),
-        "plain text, no escape codes: {err:?}"
-    );
-    assert!(
-        err.contains(&cfg.display().to_string())
-            && err.contains("line 3")
-            && err.contains("unknown key"),
-        "{err}"
-    );
+    assert!(!err.contains('\x1b'), "plain text, no escape codes: {err:?}");
+    assert!(err.contains(&cfg.display().to_string()) && err.contains("line 3") && err.contains("unknown key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,12 +16,7 @@ fn snap(name: &str, h: &Harness) {
 fn dashboard_at_200x60_shows_all_four_panes() {
     let h = Harness::demo(200, 60);
     let screen = h.screen();
-    for title in [
-        "ECS task sizing",
-        "Redis / ElastiCache",
-        "Cost trends",
-        "CloudWatch alarms",
-    ] {
+    for title in ["ECS task sizing", "Redis / ElastiCache", "Cost trends", "CloudWatch alarms"] {
         assert!(screen.contains(title), "{title} missing");
     }
     snap("dashboard_200x60", &h);
@@ -30,12 +25,7 @@ fn dashboard_at_200x60_shows_all_four_panes() {
 #[test]
 fn each_pane_alone_at_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        for (key, pane) in [
-            ("1", PaneId::Ecs),
-            ("2", PaneId::Redis),
-            ("3", PaneId::Cost),
-            ("4", PaneId::Alarms),
-        ] {
+        for (key, pane) in [("1", PaneId::Ecs), ("2", PaneId::Redis), ("3", PaneId::Cost), ("4", PaneId::Alarms)] {
             let mut harness = Harness::demo(w, h);
             harness.keys(&[key]);
             assert_eq!(harness.state.focus, pane);
@@ -70,10 +60,7 @@ fn filter_and_command_lines_show_in_the_footer() {
     h.type_text("prod-data");
     let screen = h.screen();
     assert!(screen.contains("/prod-data█"));
-    assert!(
-        screen.contains("ECS task sizing 12/45"),
-        "title counts filtered rows:\n{screen}"
-    );
+    assert!(screen.contains("ECS task sizing 12/45"), "title counts filtered rows:\n{screen}");
     h.keys(&["enter", ":"]);
     h.type_text("th");
     assert!(h.screen().contains("tab: theme"));
@@ -88,9 +75,7 @@ fn style_of(buf: &Buffer, row_text: &str, cell_text: &str) -> ratatui::style::St
         .enumerate()
         .find(|(_, l)| l.contains(row_text))
         .unwrap_or_else(|| panic!("no row with {row_text}"));
-    let byte = line
-        .find(cell_text)
-        .unwrap_or_else(|| panic!("{cell_text} not on row {row_text}"));
+    let byte = line.find(cell_text).unwrap_or_else(|| panic!("{cell_text} not on row {row_text}"));
     let x = line[..byte].chars().count() as u16;
     buf[(x, y as u16)].style()
 }
@@ -101,31 +86,15 @@ fn colour_carries_meaning_and_text_carries_it_too() {
     let theme = h.themes.get(h.state.theme).clone();
     h.keys(&["4"]);
     let buf = h.render();
-    let short = |state| {
-        h.state
-            .alarms
-            .rows()
-            .iter()
-            .find(|a| a.state == state && a.name.len() < 25)
-            .unwrap()
-    };
+    let short = |state| h.state.alarms.rows().iter().find(|a| a.state == state && a.name.len() < 25).unwrap();
     let (alarm, ok) = (short(AlarmState::Alarm), short(AlarmState::Ok));
-    assert_eq!(
-        style_of(&buf, &alarm.name, "▲ ALARM").fg,
-        Some(theme.palette.critical)
-    );
+    assert_eq!(style_of(&buf, &alarm.name, "▲ ALARM").fg, Some(theme.palette.critical));
     assert_eq!(style_of(&buf, &ok.name, "● OK").fg, Some(theme.palette.ok));
 
     h.keys(&["1"]);
     let buf = h.render();
-    assert_eq!(
-        style_of(&buf, "payments", "✖ OOM").fg,
-        Some(theme.palette.critical)
-    );
-    assert_eq!(
-        style_of(&buf, "inventory", "▼ OVER").fg,
-        Some(theme.palette.warn)
-    );
+    assert_eq!(style_of(&buf, "payments", "✖ OOM").fg, Some(theme.palette.critical));
+    assert_eq!(style_of(&buf, "inventory", "▼ OVER").fg, Some(theme.palette.warn));
 
     // The focused pane's border uses the focus role.
     h.keys(&["z"]);
@@ -143,9 +112,7 @@ fn anomalous_cost_days_are_drawn_in_the_critical_role() {
         .content()
         .iter()
         .filter(|c| {
-            c.symbol() != " "
-                && c.style().fg == Some(theme.palette.critical)
-                && "▁▂▃▄▅▆▇█".contains(c.symbol())
+            c.symbol() != " " && c.style().fg == Some(theme.palette.critical) && "▁▂▃▄▅▆▇█".contains(c.symbol())
         })
         .count();
     assert!(critical_bars >= 1, "the spike day is highlighted");
@@ -156,11 +123,7 @@ fn no_color_draws_without_any_colour() {
     let mut h = Harness::demo(120, 40);
     h.themes = infradeck::config::theme_file::ThemeSet::load(None, None, true).unwrap();
     let buf = h.render();
-    assert!(
-        buf.content()
-            .iter()
-            .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset))
-    );
+    assert!(buf.content().iter().all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
     assert!(buffer_text(&buf).contains("▲ UNDER"));
 }
 

@@ -19,8 +19,7 @@ pub enum Command {
 
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
-    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom",
-    "region", "profile", "quit",
+    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -28,11 +27,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
     let word = parts.next().unwrap_or("");
     let arg = parts.collect::<Vec<_>>().join(" ");
     let need_arg = |what: &str| -> Result<String, String> {
-        if arg.is_empty() {
-            Err(format!(":{word} needs {what}"))
-        } else {
-            Ok(arg.clone())
-        }
+        if arg.is_empty() { Err(format!(":{word} needs {what}")) } else { Ok(arg.clone()) }
     };
     Ok(match word {
         "ecs" | "services" => Command::Focus(PaneId::Ecs),
@@ -57,11 +52,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
 /// `window` and `sort`.
 pub fn candidates(text: &str, themes: &[String], sort_columns: &[&str]) -> Vec<String> {
     match text.split_once(' ') {
-        None => WORDS
-            .iter()
-            .filter(|w| w.starts_with(text))
-            .map(|w| w.to_string())
-            .collect(),
+        None => WORDS.iter().filter(|w| w.starts_with(text)).map(|w| w.to_string()).collect(),
         Some((word, arg)) => {
             let arg = arg.trim_start();
             let options: Vec<String> = match word {
@@ -70,11 +61,7 @@ pub fn candidates(text: &str, themes: &[String], sort_columns: &[&str]) -> Vec<S
                 "sort" => sort_columns.iter().map(|c| c.to_string()).collect(),
                 _ => Vec::new(),
             };
-            options
-                .into_iter()
-                .filter(|o| o.starts_with(arg))
-                .map(|o| format!("{word} {o}"))
-                .collect()
+            options.into_iter().filter(|o| o.starts_with(arg)).map(|o| format!("{word} {o}")).collect()
         }
     }
 }
@@ -87,28 +74,17 @@ pub fn complete(text: &str, themes: &[String], sort_columns: &[&str]) -> String 
     };
     let mut prefix = first.clone();
     for c in &found[1..] {
-        let common = prefix
-            .chars()
-            .zip(c.chars())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let common = prefix.chars().zip(c.chars()).take_while(|(a, b)| a == b).count();
         prefix = prefix.chars().take(common).collect();
     }
     if found.len() == 1
         && !WORDS.contains(&text)
         && !prefix.contains(' ')
-        && matches!(
-            prefix.as_str(),
-            "theme" | "window" | "sort" | "region" | "profile"
-        )
+        && matches!(prefix.as_str(), "theme" | "window" | "sort" | "region" | "profile")
     {
         prefix.push(' ');
     }
-    if prefix.len() >= text.len() {
-        prefix
-    } else {
-        text.to_string()
-    }
+    if prefix.len() >= text.len() { prefix } else { text.to_string() }
 }
 
 #[cfg(test)]
@@ -118,10 +94,7 @@ mod tests {
     #[test]
     fn parses_commands() {
         assert_eq!(parse("redis"), Ok(Command::Focus(PaneId::Redis)));
-        assert_eq!(
-            parse("theme  gruvbox"),
-            Ok(Command::Theme("gruvbox".into()))
-        );
+        assert_eq!(parse("theme  gruvbox"), Ok(Command::Theme("gruvbox".into())));
         assert_eq!(parse("window 14d"), Ok(Command::Window(Window::Fortnight)));
         assert!(parse("window 3y").is_err());
         assert!(parse("theme").is_err());

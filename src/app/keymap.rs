@@ -17,11 +17,7 @@ pub struct KeyChord {
 
 impl KeyChord {
     pub fn plain(code: KeyCode) -> Self {
-        KeyChord {
-            code,
-            ctrl: false,
-            alt: false,
-        }
+        KeyChord { code, ctrl: false, alt: false }
     }
 
     /// Normalises a terminal key event: shift is folded into the character (`G`, `?`).
@@ -69,17 +65,12 @@ impl FromStr for KeyChord {
             "pgup" | "pageup" => KeyCode::PageUp,
             "pgdn" | "pagedown" => KeyCode::PageDown,
             "delete" | "del" => KeyCode::Delete,
-            f if f.len() > 1
-                && f.starts_with('f')
-                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
-            {
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) => {
                 KeyCode::F(f[1..].parse().unwrap_or(1))
             }
             c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
             other => {
-                return Err(format!(
-                    "unknown key '{other}' in '{s}' (e.g. q, ctrl-c, shift-tab, enter, f1, pgdn)"
-                ));
+                return Err(format!("unknown key '{other}' in '{s}' (e.g. q, ctrl-c, shift-tab, enter, f1, pgdn)"));
             }
         };
         if ctrl && matches!(code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
@@ -146,10 +137,7 @@ impl<'de> Deserialize<'de> for KeyList {
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<KeyList, E> {
                 s.parse().map(KeyList::One).map_err(E::custom)
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<KeyList, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<KeyList, A::Error> {
                 let mut keys = Vec::new();
                 while let Some(k) = seq.next_element::<KeyChord>()? {
                     keys.push(k);
@@ -215,10 +203,7 @@ impl Default for Keymap {
 
 impl Keymap {
     fn from_actions(by_action: BTreeMap<Action, Vec<KeyChord>>) -> Self {
-        let by_key = by_action
-            .iter()
-            .flat_map(|(a, keys)| keys.iter().map(move |k| (*k, *a)))
-            .collect();
+        let by_key = by_action.iter().flat_map(|(a, keys)| keys.iter().map(move |k| (*k, *a))).collect();
         Keymap { by_key, by_action }
     }
 
@@ -247,11 +232,7 @@ impl Keymap {
     /// "q / ctrl-c" for hints and help.
     pub fn label(&self, action: Action) -> String {
         let keys: Vec<String> = self.keys(action).iter().map(|k| k.to_string()).collect();
-        if keys.is_empty() {
-            "(unbound)".into()
-        } else {
-            keys.join(" / ")
-        }
+        if keys.is_empty() { "(unbound)".into() } else { keys.join(" / ") }
     }
 }
 
@@ -261,22 +242,14 @@ mod tests {
 
     #[test]
     fn parses_the_forms_users_write() {
-        assert_eq!(
-            "q".parse::<KeyChord>().unwrap(),
-            KeyChord::plain(KeyCode::Char('q'))
-        );
+        assert_eq!("q".parse::<KeyChord>().unwrap(), KeyChord::plain(KeyCode::Char('q')));
         let c: KeyChord = "ctrl-c".parse().unwrap();
         assert!(c.ctrl && c.code == KeyCode::Char('c'));
-        assert_eq!(
-            "shift-tab".parse::<KeyChord>().unwrap().code,
-            KeyCode::BackTab
-        );
+        assert_eq!("shift-tab".parse::<KeyChord>().unwrap().code, KeyCode::BackTab);
         assert_eq!("f5".parse::<KeyChord>().unwrap().code, KeyCode::F(5));
         assert_eq!("-".parse::<KeyChord>().unwrap().code, KeyCode::Char('-'));
         assert!(
-            "ctrl-"
-                .parse::<KeyChord>()
-                .is_ok_and(|k| k.code == KeyCode::Char('-'))
+            "ctrl-".parse::<KeyChord>().is_ok_and(|k| k.code == KeyCode::Char('-'))
                 || "ctrl-".parse::<KeyChord>().is_err()
         );
         assert!("hyper-x".parse::<KeyChord>().is_err());
@@ -297,15 +270,9 @@ mod tests {
 
     #[test]
     fn overrides_replace_and_steal_keys() {
-        let km = Keymap::with_overrides(HashMap::from([(
-            Action::Refresh,
-            KeyList::One("q".parse().unwrap()),
-        )]));
+        let km = Keymap::with_overrides(HashMap::from([(Action::Refresh, KeyList::One("q".parse().unwrap()))]));
         assert_eq!(km.action(&"q".parse().unwrap()), Some(Action::Refresh));
-        assert_eq!(
-            km.keys(Action::Quit),
-            &["ctrl-c".parse::<KeyChord>().unwrap()]
-        );
+        assert_eq!(km.keys(Action::Quit), &["ctrl-c".parse::<KeyChord>().unwrap()]);
         assert_eq!(km.action(&"r".parse().unwrap()), None);
     }
 }

@@ -2,9 +2,7 @@
 
 use super::keymap::KeyChord;
 use super::state::{PaneId, ReqId};
-use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
-};
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use crate::provider::ProviderError;
 use chrono::{DateTime, Utc};
 
@@ -49,14 +47,6 @@ pub enum Msg {
 /// Work `update` asks the driver to do; results come back as `Msg`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Fetch {
-        pane: PaneId,
-        req: ReqId,
-        window: Window,
-    },
-    FetchDetail {
-        req: ReqId,
-        resource: ResourceRef,
-        window: Window,
-    },
+    Fetch { pane: PaneId, req: ReqId, window: Window },
+    FetchDetail { req: ReqId, resource: ResourceRef, window: Window },
 }

@@ -2,9 +2,7 @@
 
 use super::keymap::Keymap;
 use super::table::{Rows, TableRow, TableView};
-use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
-};
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use crate::provider::{ProviderError, SourceInfo};
 use chrono::{DateTime, Duration, Utc};
 
@@ -229,9 +227,7 @@ impl State {
     }
 
     pub fn theme_name(&self) -> &str {
-        self.themes
-            .get(self.theme)
-            .map_or("default", |s| s.as_str())
+        self.themes.get(self.theme).map_or("default", |s| s.as_str())
     }
 
     /// The focused pane's table view.
@@ -312,22 +308,13 @@ impl State {
     /// The resource under the cursor in the focused pane.
     pub fn selected_resource(&self) -> Option<ResourceRef> {
         match self.focus {
-            PaneId::Ecs => self.ecs.selected().map(|s| ResourceRef::EcsService {
-                cluster: s.cluster.clone(),
-                service: s.name.clone(),
-            }),
-            PaneId::Redis => self
-                .redis
+            PaneId::Ecs => self
+                .ecs
                 .selected()
-                .map(|g| ResourceRef::CacheGroup(g.id.clone())),
-            PaneId::Cost => self
-                .cost
-                .selected()
-                .map(|s| ResourceRef::CostService(s.service.clone())),
-            PaneId::Alarms => self
-                .alarms
-                .selected()
-                .map(|a| ResourceRef::Alarm(a.name.clone())),
+                .map(|s| ResourceRef::EcsService { cluster: s.cluster.clone(), service: s.name.clone() }),
+            PaneId::Redis => self.redis.selected().map(|g| ResourceRef::CacheGroup(g.id.clone())),
+            PaneId::Cost => self.cost.selected().map(|s| ResourceRef::CostService(s.service.clone())),
+            PaneId::Alarms => self.alarms.selected().map(|a| ResourceRef::Alarm(a.name.clone())),
         }
     }
 }

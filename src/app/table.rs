@@ -42,9 +42,8 @@ fn by_f32(a: f32, b: f32) -> Ordering {
 }
 
 impl TableRow for EcsService {
-    const SORT_COLUMNS: &'static [&'static str] = &[
-        "status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size",
-    ];
+    const SORT_COLUMNS: &'static [&'static str] =
+        &["status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size"];
     fn key(&self) -> String {
         EcsService::key(self)
     }
@@ -62,17 +61,14 @@ impl TableRow for EcsService {
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         let t = FitThresholds::default();
         match column {
-            0 => classify(self, t)
-                .cmp(&classify(o, t))
-                .then_with(|| by_f32(o.cpu.p95, self.cpu.p95)),
+            0 => classify(self, t).cmp(&classify(o, t)).then_with(|| by_f32(o.cpu.p95, self.cpu.p95)),
             1 => self.name.cmp(&o.name),
             2 => self.cluster.cmp(&o.cluster),
             3 => by_f32(o.cpu.p95, self.cpu.p95),
             4 => by_f32(o.memory.max, self.memory.max),
-            5 => by_f32(
-                o.hottest.as_ref().map_or(0.0, |h| h.cpu.p95),
-                self.hottest.as_ref().map_or(0.0, |h| h.cpu.p95),
-            ),
+            5 => {
+                by_f32(o.hottest.as_ref().map_or(0.0, |h| h.cpu.p95), self.hottest.as_ref().map_or(0.0, |h| h.cpu.p95))
+            }
             6 => o.running.cmp(&self.running),
             _ => (o.task_cpu, o.task_memory).cmp(&(self.task_cpu, self.task_memory)),
         }
@@ -81,25 +77,13 @@ impl TableRow for EcsService {
 }
 
 impl TableRow for CacheGroup {
-    const SORT_COLUMNS: &'static [&'static str] = &[
-        "memory",
-        "name",
-        "engine cpu",
-        "evictions",
-        "connections",
-        "nodes",
-    ];
+    const SORT_COLUMNS: &'static [&'static str] =
+        &["memory", "name", "engine cpu", "evictions", "connections", "nodes"];
     fn key(&self) -> String {
         self.id.clone()
     }
     fn haystack(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.id,
-            self.engine.label(),
-            self.engine_version,
-            self.node_type
-        )
+        format!("{} {} {} {}", self.id, self.engine.label(), self.engine_version, self.node_type)
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
@@ -127,10 +111,7 @@ impl TableRow for ServiceCost {
             0 => o.month_to_date.total_cmp(&self.month_to_date),
             1 => self.service.cmp(&o.service),
             2 => o.forecast.total_cmp(&self.forecast),
-            _ => o
-                .change_pct()
-                .unwrap_or(0.0)
-                .total_cmp(&self.change_pct().unwrap_or(0.0)),
+            _ => o.change_pct().unwrap_or(0.0).total_cmp(&self.change_pct().unwrap_or(0.0)),
         }
         .then_with(|| self.service.cmp(&o.service))
     }
@@ -148,19 +129,13 @@ impl TableRow for Alarm {
             self.state.label(),
             self.namespace,
             self.metric,
-            self.resource
-                .as_ref()
-                .map(|r| r.to_string())
-                .unwrap_or_default()
+            self.resource.as_ref().map(|r| r.to_string()).unwrap_or_default()
         )
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
             // ALARM first, then the most recent change first.
-            0 => self
-                .state
-                .cmp(&o.state)
-                .then_with(|| o.since.cmp(&self.since)),
+            0 => self.state.cmp(&o.state).then_with(|| o.since.cmp(&self.since)),
             1 => self.name.cmp(&o.name),
             _ => o.since.cmp(&self.since),
         }
@@ -186,18 +161,9 @@ impl Filter {
         if body.is_empty() {
             return None;
         }
-        let build = |p: &str| {
-            RegexBuilder::new(p)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-        };
+        let build = |p: &str| RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build();
         let pattern = build(body).or_else(|_| build(&regex::escape(body))).ok()?;
-        Some(Filter {
-            text: text.to_string(),
-            invert,
-            pattern,
-        })
+        Some(Filter { text: text.to_string(), invert, pattern })
     }
 
     pub fn matches(&self, haystack: &str) -> bool {
@@ -222,14 +188,10 @@ impl TableView {
     /// Recompute `rows` for `data`, keeping the selection on `keep` if it is still listed.
     pub fn rebuild<R: TableRow>(&mut self, data: &[R], keep: Option<String>) {
         let mut rows: Vec<usize> = match &self.filter {
-            Some(f) => (0..data.len())
-                .filter(|i| f.matches(&data[*i].haystack()))
-                .collect(),
+            Some(f) => (0..data.len()).filter(|i| f.matches(&data[*i].haystack())).collect(),
             None => (0..data.len()).collect(),
         };
-        let column = self
-            .sort_column
-            .min(R::SORT_COLUMNS.len().saturating_sub(1));
+        let column = self.sort_column.min(R::SORT_COLUMNS.len().saturating_sub(1));
         rows.sort_by(|a, b| {
             let o = data[*a].compare(&data[*b], column);
             if self.sort_reverse { o.reverse() } else { o }
@@ -290,10 +252,7 @@ mod tests {
 
     #[test]
     fn scrolling_keeps_the_selection_visible() {
-        let mut v = TableView {
-            rows: (0..100).collect(),
-            ..Default::default()
-        };
+        let mut v = TableView { rows: (0..100).collect(), ..Default::default() };
         v.go_to(50);
         v.scroll_into_view(10);
         assert_eq!(v.offset, 41);

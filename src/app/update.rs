@@ -5,9 +5,7 @@ use super::action::Action;
 use super::command::{self, Command};
 use super::keymap::KeyChord;
 use super::msg::{Effect, Msg, Payload};
-use super::state::{
-    DetailState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, State,
-};
+use super::state::{DetailState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, State};
 use super::table::{Filter, Rows};
 use crate::domain::{ResourceDetail, Window};
 use crate::provider::ProviderError;
@@ -138,18 +136,8 @@ fn open_detail(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
         Some(Overlay::Detail(d)) if d.resource == resource => d.data.clone(),
         _ => None,
     };
-    fx.push(Effect::FetchDetail {
-        req,
-        resource: resource.clone(),
-        window,
-    });
-    state.overlay = Some(Overlay::Detail(DetailState {
-        resource,
-        window,
-        req,
-        data,
-        error: None,
-    }));
+    fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
+    state.overlay = Some(Overlay::Detail(DetailState { resource, window, req, data, error: None }));
 }
 
 fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
@@ -170,18 +158,10 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
 fn on_help_action(state: &mut State, action: Action, scroll: u16) {
     state.overlay = match action {
         Action::Back | Action::Help | Action::Quit => None,
-        Action::Down => Some(Overlay::Help {
-            scroll: scroll.saturating_add(1),
-        }),
-        Action::Up => Some(Overlay::Help {
-            scroll: scroll.saturating_sub(1),
-        }),
-        Action::PageDown => Some(Overlay::Help {
-            scroll: scroll.saturating_add(10),
-        }),
-        Action::PageUp => Some(Overlay::Help {
-            scroll: scroll.saturating_sub(10),
-        }),
+        Action::Down => Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
+        Action::Up => Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
+        Action::PageDown => Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
+        Action::PageUp => Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
         Action::Top => Some(Overlay::Help { scroll: 0 }),
         _ => Some(Overlay::Help { scroll }),
     };
@@ -194,9 +174,7 @@ fn on_detail_action(state: &mut State, action: Action, window: Window, fx: &mut 
         Action::Refresh => open_detail(state, window, fx),
         // Step through resources without leaving the detail view.
         Action::Down | Action::Up => {
-            state
-                .view_mut(state.focus)
-                .move_by(if action == Action::Down { 1 } else { -1 });
+            state.view_mut(state.focus).move_by(if action == Action::Down { 1 } else { -1 });
             open_detail(state, window, fx);
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -214,20 +192,11 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Quit => state.quit = true,
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Command => {
-            state.input = Some(Input {
-                kind: InputKind::Command,
-                text: String::new(),
-                previous: None,
-            })
-        }
+        Action::Command => state.input = Some(Input { kind: InputKind::Command, text: String::new(), previous: None }),
         Action::Filter => {
             let current = state.view(pane).filter.as_ref().map(|f| f.text.clone());
-            state.input = Some(Input {
-                kind: InputKind::Filter,
-                text: current.clone().unwrap_or_default(),
-                previous: current,
-            });
+            state.input =
+                Some(Input { kind: InputKind::Filter, text: current.clone().unwrap_or_default(), previous: current });
         }
         Action::NextPane => focus(state, PaneId::ALL[(pane.index() + 1) % 4]),
         Action::PrevPane => focus(state, PaneId::ALL[(pane.index() + 3) % 4]),
@@ -304,8 +273,7 @@ fn on_input_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             input.text.pop();
         }
         KeyCode::Tab if input.kind == InputKind::Command => {
-            input.text =
-                command::complete(&input.text, &state.themes, State::sort_columns(state.focus));
+            input.text = command::complete(&input.text, &state.themes, State::sort_columns(state.focus));
         }
         KeyCode::Char(c) if !key.ctrl && !key.alt => input.text.push(c),
         _ => {}
@@ -341,19 +309,13 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 state.status = Some((Level::Info, format!("theme {name}")));
             }
             None => {
-                state.status = Some((
-                    Level::Error,
-                    format!("no theme '{name}' (have: {})", state.themes.join(", ")),
-                ))
+                state.status = Some((Level::Error, format!("no theme '{name}' (have: {})", state.themes.join(", "))))
             }
         },
         Command::Window(w) => set_window(state, w, fx),
         Command::Sort(name) => {
             let pane = state.focus;
-            match State::sort_columns(pane)
-                .iter()
-                .position(|c| c.starts_with(name.as_str()))
-            {
+            match State::sort_columns(pane).iter().position(|c| c.starts_with(name.as_str())) {
                 Some(i) => {
                     state.view_mut(pane).sort_column = i;
                     state.rebuild_view(pane);
@@ -361,10 +323,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 None => {
                     state.status = Some((
                         Level::Error,
-                        format!(
-                            "no column '{name}' (have: {})",
-                            State::sort_columns(pane).join(", ")
-                        ),
+                        format!("no column '{name}' (have: {})", State::sort_columns(pane).join(", ")),
                     ))
                 }
             }

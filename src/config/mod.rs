@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     /// `message` is toml's, which carries the line, column and the offending text.
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -27,10 +24,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub fn invalid(path: &Path, e: toml::de::Error) -> Self {
-        ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        }
+        ConfigError::Invalid { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() }
     }
 }
 
@@ -42,9 +36,7 @@ impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = i64::deserialize(d)?;
         if !(1..=86_400 * 7).contains(&n) {
-            return Err(serde::de::Error::custom(format!(
-                "{n} is not a refresh interval: use 1 to 604800 seconds"
-            )));
+            return Err(serde::de::Error::custom(format!("{n} is not a refresh interval: use 1 to 604800 seconds")));
         }
         Ok(Seconds(n as u64))
     }
@@ -113,9 +105,7 @@ impl Config {
         let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::invalid(path, e))?;
         let mut intervals = Intervals::default();
         if let Some(r) = file.refresh {
-            let secs = |s: Option<Seconds>, d: chrono::Duration| {
-                s.map_or(d, |s| chrono::Duration::seconds(s.0 as i64))
-            };
+            let secs = |s: Option<Seconds>, d: chrono::Duration| s.map_or(d, |s| chrono::Duration::seconds(s.0 as i64));
             intervals = Intervals {
                 ecs: secs(r.ecs, intervals.ecs),
                 redis: secs(r.redis, intervals.redis),
@@ -141,10 +131,7 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
         Config::parse(&text, &path)
     }
 }
@@ -164,20 +151,13 @@ mod tests {
         assert_eq!(c.window, Window::Fortnight);
         assert_eq!(c.intervals.ecs, chrono::Duration::seconds(30));
         assert_eq!(c.keymap.action(&"x".parse().unwrap()), Some(Action::Quit));
-        assert_eq!(
-            c.keymap.action(&"f5".parse().unwrap()),
-            Some(Action::Refresh)
-        );
+        assert_eq!(c.keymap.action(&"f5".parse().unwrap()), Some(Action::Refresh));
     }
 
     #[test]
     fn errors_name_the_file_and_line() {
         let cases = [
-            (
-                "theme = \"x\"\n\n[keys]\nquit = \"hyper-q\"\n",
-                "line 4",
-                "unknown key",
-            ),
+            ("theme = \"x\"\n\n[keys]\nquit = \"hyper-q\"\n", "line 4", "unknown key"),
             ("[keys]\nfly = \"f\"\n", "line 2", "unknown variant"),
             ("[refresh]\necs = 0\n", "line 2", "not a refresh interval"),
             ("window = \"2y\"\n", "line 1", "unknown window"),

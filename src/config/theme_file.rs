@@ -13,16 +13,10 @@ use std::str::FromStr;
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
     ("colorblind", include_str!("../../themes/colorblind.toml")),
     ("gruvbox", include_str!("../../themes/gruvbox.toml")),
-    (
-        "catppuccin-mocha",
-        include_str!("../../themes/catppuccin-mocha.toml"),
-    ),
+    ("catppuccin-mocha", include_str!("../../themes/catppuccin-mocha.toml")),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -31,9 +25,11 @@ struct ThemeColor(Color);
 impl<'de> Deserialize<'de> for ThemeColor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Color::from_str(&s)
-            .map(ThemeColor)
-            .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a colour (use a name like \"red\", \"reset\", an index 0-255, or \"#rrggbb\")")))
+        Color::from_str(&s).map(ThemeColor).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "'{s}' is not a colour (use a name like \"red\", \"reset\", an index 0-255, or \"#rrggbb\")"
+            ))
+        })
     }
 }
 
@@ -82,13 +78,7 @@ fn base_palette() -> Palette {
         warn: c("#e0af68"),
         critical: c("#f7768e"),
         info: c("#7dcfff"),
-        series: vec![
-            c("#7aa2f7"),
-            c("#e0af68"),
-            c("#f7768e"),
-            c("#9ece6a"),
-            c("#bb9af7"),
-        ],
+        series: vec![c("#7aa2f7"), c("#e0af68"), c("#f7768e"), c("#9ece6a"), c("#bb9af7")],
     }
 }
 
@@ -129,11 +119,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Theme, ConfigError> {
             message: format!("name '{}' must be one word", f.name),
         });
     }
-    Ok(Theme {
-        name: f.name,
-        palette: p,
-        monochrome: false,
-    })
+    Ok(Theme { name: f.name, palette: p, monochrome: false })
 }
 
 /// All themes this run can switch between, in order: shipped, then the user's folder, then an
@@ -151,17 +137,12 @@ impl ThemeSet {
     ) -> Result<ThemeSet, ConfigError> {
         let mut themes = Vec::new();
         for (name, text) in EMBEDDED {
-            themes.push(parse(
-                text,
-                Path::new(&format!("<embedded themes/{name}.toml>")),
-            )?);
+            themes.push(parse(text, Path::new(&format!("<embedded themes/{name}.toml>")))?);
         }
         let mut files: Vec<PathBuf> = Vec::new();
         if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
-            let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            let entries =
+                std::fs::read_dir(dir).map_err(|source| ConfigError::Read { path: dir.to_path_buf(), source })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -171,10 +152,8 @@ impl ThemeSet {
         }
         files.extend(explicit_file.map(Path::to_path_buf));
         for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
             let theme = parse(&text, &path)?;
             themes.retain(|t| t.name != theme.name);
             themes.push(theme);
@@ -210,17 +189,7 @@ mod tests {
     #[test]
     fn every_shipped_theme_parses_and_has_distinct_roles() {
         let set = ThemeSet::load(None, None, false).unwrap();
-        assert_eq!(
-            set.names(),
-            [
-                "default",
-                "light",
-                "high-contrast",
-                "colorblind",
-                "gruvbox",
-                "catppuccin-mocha"
-            ]
-        );
+        assert_eq!(set.names(), ["default", "light", "high-contrast", "colorblind", "gruvbox", "catppuccin-mocha"]);
         for t in &set.themes {
             let p = &t.palette;
             assert_ne!(p.ok, p.critical, "{}: ok and critical must differ", t.name);
@@ -230,33 +199,16 @@ mod tests {
 
     #[test]
     fn partial_user_theme_falls_back_to_the_default_roles() {
-        let t = parse(
-            "name = \"mine\"\n[roles]\ncritical = \"#ff0000\"\n",
-            Path::new("mine.toml"),
-        )
-        .unwrap();
+        let t = parse("name = \"mine\"\n[roles]\ncritical = \"#ff0000\"\n", Path::new("mine.toml")).unwrap();
         assert_eq!(t.palette.critical, Color::Rgb(255, 0, 0));
         assert_eq!(t.palette.ok, base_palette().ok);
     }
 
     #[test]
     fn bad_theme_errors_name_file_and_line() {
-        let e = parse(
-            "name = \"x\"\n[roles]\nok = \"grean\"\n",
-            Path::new("/t/x.toml"),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.starts_with("/t/x.toml") && e.contains("line 3") && e.contains("not a colour"),
-            "{e}"
-        );
-        let e = parse(
-            "name = \"x\"\n[roles]\nokay = \"red\"\n",
-            Path::new("/t/x.toml"),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = parse("name = \"x\"\n[roles]\nok = \"grean\"\n", Path::new("/t/x.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("/t/x.toml") && e.contains("line 3") && e.contains("not a colour"), "{e}");
+        let e = parse("name = \"x\"\n[roles]\nokay = \"red\"\n", Path::new("/t/x.toml")).unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("unknown field"), "{e}");
     }
 

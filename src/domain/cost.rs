@@ -46,11 +46,7 @@ pub struct CostReport {
 
 impl CostReport {
     pub fn days(&self) -> usize {
-        self.services
-            .iter()
-            .map(|s| s.daily.len())
-            .max()
-            .unwrap_or(0)
+        self.services.iter().map(|s| s.daily.len()).max().unwrap_or(0)
     }
 
     /// Total per day over all services.

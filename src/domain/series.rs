@@ -96,25 +96,10 @@ impl Stats {
         }
         sorted.sort_by(f32::total_cmp);
         let avg = sorted.iter().sum::<f32>() / sorted.len() as f32;
-        let peak = maxima
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold(f32::MIN, f32::max)
-            .max(sorted[sorted.len() - 1]);
-        let last = averages
-            .iter()
-            .rev()
-            .copied()
-            .find(|v| v.is_finite())
-            .unwrap_or(0.0);
-        Stats {
-            avg,
-            p95: percentile_sorted(&sorted, 95.0),
-            p99: percentile_sorted(&sorted, 99.0),
-            max: peak,
-            last,
-        }
+        let peak =
+            maxima.iter().copied().filter(|v| v.is_finite()).fold(f32::MIN, f32::max).max(sorted[sorted.len() - 1]);
+        let last = averages.iter().rev().copied().find(|v| v.is_finite()).unwrap_or(0.0);
+        Stats { avg, p95: percentile_sorted(&sorted, 95.0), p99: percentile_sorted(&sorted, 99.0), max: peak, last }
     }
 }
 

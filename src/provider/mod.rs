@@ -3,9 +3,7 @@
 
 pub mod demo;
 
-use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window,
-};
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use async_trait::async_trait;
 
 /// A failed fetch, with enough to tell the user what happened and what to do.
@@ -31,9 +29,7 @@ impl ProviderError {
                 format!("add {operation} to the role's policy")
             }
             ProviderError::Throttled { .. } => "backing off; the next refresh retries".into(),
-            ProviderError::NoCredentials(_) => {
-                "run `aws sso login`, set AWS_PROFILE, or try `infradeck --demo`".into()
-            }
+            ProviderError::NoCredentials(_) => "run `aws sso login`, set AWS_PROFILE, or try `infradeck --demo`".into(),
             ProviderError::NotFound(_) => "it may have been deleted; press r to refresh".into(),
             ProviderError::Other(_) => "press r to retry".into(),
         }
@@ -51,13 +47,14 @@ pub struct SourceInfo {
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     fn source(&self) -> SourceInfo;
+    /// The time of the world this provider shows: the wall clock for AWS; the simulation's
+    /// clock for the demo fleet, so ages and "since" agree with the data.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
     async fn cost(&self) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
-    async fn detail(
-        &self,
-        resource: &ResourceRef,
-        window: Window,
-    ) -> Result<ResourceDetail, ProviderError>;
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;
 }

@@ -70,90 +70,18 @@ impl NodeType {
 }
 
 pub const NODE_TYPES: &[NodeType] = &[
-    NodeType {
-        name: "cache.t4g.micro",
-        vcpu: 2,
-        memory_gib: 0.5,
-        redis_hourly: 0.016,
-        network_gbps: 0.064,
-    },
-    NodeType {
-        name: "cache.t4g.small",
-        vcpu: 2,
-        memory_gib: 1.37,
-        redis_hourly: 0.032,
-        network_gbps: 0.128,
-    },
-    NodeType {
-        name: "cache.t4g.medium",
-        vcpu: 2,
-        memory_gib: 3.09,
-        redis_hourly: 0.065,
-        network_gbps: 0.256,
-    },
-    NodeType {
-        name: "cache.m6g.large",
-        vcpu: 2,
-        memory_gib: 6.38,
-        redis_hourly: 0.149,
-        network_gbps: 0.75,
-    },
-    NodeType {
-        name: "cache.m7g.large",
-        vcpu: 2,
-        memory_gib: 6.38,
-        redis_hourly: 0.158,
-        network_gbps: 0.937,
-    },
-    NodeType {
-        name: "cache.m7g.xlarge",
-        vcpu: 4,
-        memory_gib: 12.93,
-        redis_hourly: 0.315,
-        network_gbps: 1.876,
-    },
-    NodeType {
-        name: "cache.m7g.2xlarge",
-        vcpu: 8,
-        memory_gib: 26.04,
-        redis_hourly: 0.629,
-        network_gbps: 3.75,
-    },
-    NodeType {
-        name: "cache.r6g.large",
-        vcpu: 2,
-        memory_gib: 13.07,
-        redis_hourly: 0.206,
-        network_gbps: 0.75,
-    },
-    NodeType {
-        name: "cache.r7g.large",
-        vcpu: 2,
-        memory_gib: 13.07,
-        redis_hourly: 0.219,
-        network_gbps: 0.937,
-    },
-    NodeType {
-        name: "cache.r7g.xlarge",
-        vcpu: 4,
-        memory_gib: 26.32,
-        redis_hourly: 0.437,
-        network_gbps: 1.876,
-    },
-    NodeType {
-        name: "cache.r7g.2xlarge",
-        vcpu: 8,
-        memory_gib: 52.82,
-        redis_hourly: 0.873,
-        network_gbps: 3.75,
-    },
-    NodeType {
-        name: "cache.r7g.4xlarge",
-        vcpu: 16,
-        memory_gib: 105.81,
-        redis_hourly: 1.745,
-        network_gbps: 7.5,
-    },
+    NodeType { name: "cache.t4g.micro", vcpu: 2, memory_gib: 0.5, redis_hourly: 0.016, network_gbps: 0.064 },
+    NodeType { name: "cache.t4g.small", vcpu: 2, memory_gib: 1.37, redis_hourly: 0.032, network_gbps: 0.128 },
+    NodeType { name: "cache.t4g.medium", vcpu: 2, memory_gib: 3.09, redis_hourly: 0.065, network_gbps: 0.256 },
+    NodeType { name: "cache.m6g.large", vcpu: 2, memory_gib: 6.38, redis_hourly: 0.149, network_gbps: 0.75 },
+    NodeType { name: "cache.m7g.large", vcpu: 2, memory_gib: 6.38, redis_hourly: 0.158, network_gbps: 0.937 },
+    NodeType { name: "cache.m7g.xlarge", vcpu: 4, memory_gib: 12.93, redis_hourly: 0.315, network_gbps: 1.876 },
+    NodeType { name: "cache.m7g.2xlarge", vcpu: 8, memory_gib: 26.04, redis_hourly: 0.629, network_gbps: 3.75 },
+    NodeType { name: "cache.r6g.large", vcpu: 2, memory_gib: 13.07, redis_hourly: 0.206, network_gbps: 0.75 },
+    NodeType { name: "cache.r7g.large", vcpu: 2, memory_gib: 13.07, redis_hourly: 0.219, network_gbps: 0.937 },
+    NodeType { name: "cache.r7g.xlarge", vcpu: 4, memory_gib: 26.32, redis_hourly: 0.437, network_gbps: 1.876 },
+    NodeType { name: "cache.r7g.2xlarge", vcpu: 8, memory_gib: 52.82, redis_hourly: 0.873, network_gbps: 3.75 },
+    NodeType { name: "cache.r7g.4xlarge", vcpu: 16, memory_gib: 105.81, redis_hourly: 1.745, network_gbps: 7.5 },
 ];
 
 pub fn node_type(name: &str) -> Option<&'static NodeType> {
@@ -173,10 +101,7 @@ mod tests {
         assert!(is_valid_fargate(8192, 61440));
         assert!(!is_valid_fargate(256, 1536));
         assert!(!is_valid_fargate(8192, 17408));
-        assert!(
-            sizes.windows(2).all(|w| w[0] < w[1]),
-            "ascending, no duplicates"
-        );
+        assert!(sizes.windows(2).all(|w| w[0] < w[1]), "ascending, no duplicates");
     }
 
     #[test]

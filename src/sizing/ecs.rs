@@ -39,11 +39,7 @@ pub struct FitThresholds {
 
 impl Default for FitThresholds {
     fn default() -> Self {
-        FitThresholds {
-            under: 90.0,
-            over_cpu: 40.0,
-            over_memory: 50.0,
-        }
+        FitThresholds { under: 90.0, over_cpu: 40.0, over_memory: 50.0 }
     }
 }
 
@@ -56,10 +52,7 @@ pub fn classify(s: &EcsService, t: FitThresholds) -> Fit {
     if s.oom_kills > 0 {
         return Fit::Oom;
     }
-    let hot_cpu = s
-        .hottest
-        .as_ref()
-        .map_or(s.cpu.p95, |h| h.cpu.p95.max(s.cpu.p95));
+    let hot_cpu = s.hottest.as_ref().map_or(s.cpu.p95, |h| h.cpu.p95.max(s.cpu.p95));
     if hot_cpu >= t.under || s.memory.max >= t.under {
         return Fit::Under;
     }

@@ -22,54 +22,29 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(format!(" · {acct}"), theme.muted()));
     }
     if !src.regions.is_empty() {
-        spans.push(Span::styled(
-            format!(" · {}", src.regions.join(",")),
-            theme.muted(),
-        ));
+        spans.push(Span::styled(format!(" · {}", src.regions.join(",")), theme.muted()));
     }
     spans.push(Span::styled(" │ window ", theme.muted()));
     spans.push(Span::styled(state.window.label(), theme.info()));
     spans.push(Span::styled(" │ ", theme.muted()));
-    let loading: Vec<&str> = PaneId::ALL
-        .iter()
-        .filter(|p| state.fetch(**p).inflight.is_some())
-        .map(|p| p.command())
-        .collect();
-    let failed: Vec<&str> = PaneId::ALL
-        .iter()
-        .filter(|p| state.fetch(**p).error.is_some())
-        .map(|p| p.command())
-        .collect();
-    let oldest = PaneId::ALL
-        .iter()
-        .filter_map(|p| state.fetch(*p).fetched_at)
-        .min();
+    let loading: Vec<&str> =
+        PaneId::ALL.iter().filter(|p| state.fetch(**p).inflight.is_some()).map(|p| p.command()).collect();
+    let failed: Vec<&str> =
+        PaneId::ALL.iter().filter(|p| state.fetch(**p).error.is_some()).map(|p| p.command()).collect();
+    let oldest = PaneId::ALL.iter().filter_map(|p| state.fetch(*p).fetched_at).min();
     if !failed.is_empty() {
-        spans.push(Span::styled(
-            format!("✖ {} stale ", failed.join(",")),
-            theme.critical(),
-        ));
+        spans.push(Span::styled(format!("✖ {} stale ", failed.join(",")), theme.critical()));
     }
     if !loading.is_empty() {
-        spans.push(Span::styled(
-            format!("⟳ {} ", loading.join(",")),
-            theme.info(),
-        ));
+        spans.push(Span::styled(format!("⟳ {} ", loading.join(",")), theme.info()));
     }
     match oldest {
-        Some(t) => spans.push(Span::styled(
-            format!("data ≤{} old", age(state.now, t)),
-            theme.muted(),
-        )),
+        Some(t) => spans.push(Span::styled(format!("data ≤{} old", age(state.now, t)), theme.muted())),
         None => spans.push(Span::styled("loading…", theme.muted())),
     }
     let left = Line::from(spans);
     let right = Line::from(Span::styled(
-        format!(
-            "{} · {} ",
-            state.theme_name(),
-            state.now.format("%H:%M:%S UTC")
-        ),
+        format!("{} · {} ", state.theme_name(), state.now.format("%H:%M:%S UTC")),
         theme.muted(),
     ))
     .right_aligned();
@@ -81,35 +56,17 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn hint<'a>(state: &State, action: Action, what: &'a str, theme: &Theme) -> Vec<Span<'a>> {
-    let key = state
-        .keymap
-        .keys(action)
-        .first()
-        .map_or("?".to_string(), |k| k.to_string());
-    vec![
-        Span::styled(key, theme.title()),
-        Span::styled(format!(" {what}  "), theme.muted()),
-    ]
+    let key = state.keymap.keys(action).first().map_or("?".to_string(), |k| k.to_string());
+    vec![Span::styled(key, theme.title()), Span::styled(format!(" {what}  "), theme.muted())]
 }
 
 pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = if let Some(input) = &state.input {
         let (prefix, rest) = match input.kind {
             InputKind::Command => {
-                let c = command::candidates(
-                    &input.text,
-                    &state.themes,
-                    State::sort_columns(state.focus),
-                );
+                let c = command::candidates(&input.text, &state.themes, State::sort_columns(state.focus));
                 let shown: Vec<String> = c.into_iter().take(8).collect();
-                (
-                    ":",
-                    if shown.is_empty() {
-                        String::new()
-                    } else {
-                        format!("   tab: {}", shown.join("  "))
-                    },
-                )
+                (":", if shown.is_empty() { String::new() } else { format!("   tab: {}", shown.join("  ")) })
             }
             InputKind::Filter => ("/", "   enter keep · esc cancel · !text inverts".into()),
         };

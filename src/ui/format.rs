@@ -11,11 +11,7 @@ pub fn sparkline(values: &[f32], width: usize, ceiling: f32) -> String {
         return String::new();
     }
     let buckets = crate::domain::series::downsample_max(values, width);
-    let ceiling = if ceiling.is_finite() && ceiling > 0.0 {
-        ceiling
-    } else {
-        1.0
-    };
+    let ceiling = if ceiling.is_finite() && ceiling > 0.0 { ceiling } else { 1.0 };
     buckets
         .iter()
         .map(|v| {
@@ -31,11 +27,7 @@ pub fn sparkline(values: &[f32], width: usize, ceiling: f32) -> String {
 
 /// A percentage as a whole number, or "—" when there is no data.
 pub fn pct(v: f32) -> String {
-    if v.is_finite() {
-        format!("{:.0}", v)
-    } else {
-        "—".into()
-    }
+    if v.is_finite() { format!("{:.0}", v) } else { "—".into() }
 }
 
 /// vCPU and memory of a task: "0.25 / 0.5G", "4 / 16G".

@@ -17,12 +17,8 @@ pub fn too_small(area: Rect) -> bool {
 
 /// (header, body, footer)
 pub fn chrome(area: Rect) -> (Rect, Rect, Rect) {
-    let [header, body, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     (header, body, footer)
 }
 
@@ -36,28 +32,15 @@ pub fn panes(body: Rect, focus: PaneId, dashboard: bool) -> Vec<(PaneId, Rect)> 
     if !dashboard {
         return vec![(focus, body)];
     }
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(body);
-    let [redis, cost, alarms] = Layout::horizontal([
-        Constraint::Ratio(1, 3),
-        Constraint::Ratio(1, 3),
-        Constraint::Ratio(1, 3),
-    ])
-    .areas(bottom);
-    vec![
-        (PaneId::Ecs, top),
-        (PaneId::Redis, redis),
-        (PaneId::Cost, cost),
-        (PaneId::Alarms, alarms),
-    ]
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(body);
+    let [redis, cost, alarms] =
+        Layout::horizontal([Constraint::Ratio(1, 3), Constraint::Ratio(1, 3), Constraint::Ratio(1, 3)]).areas(bottom);
+    vec![(PaneId::Ecs, top), (PaneId::Redis, redis), (PaneId::Cost, cost), (PaneId::Alarms, alarms)]
 }
 
 /// Inside a pane's border.
 pub fn inner(rect: Rect) -> Rect {
-    rect.inner(ratatui::layout::Margin {
-        horizontal: 1,
-        vertical: 1,
-    })
+    rect.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
 }
 
 /// A pane's inner area split into its body and, when the last refresh failed, an error line.
@@ -79,8 +62,7 @@ pub fn cost_split(body: Rect) -> (Rect, Rect) {
     } else {
         0
     };
-    let [top, table] =
-        Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
+    let [top, table] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
     (top, table)
 }
 
@@ -90,8 +72,7 @@ pub fn alarms_split(body: Rect) -> (Rect, Option<Rect>) {
         return (body, None);
     }
     let hist_h = (body.height / 3).clamp(5, 12);
-    let [table, history] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(hist_h)]).areas(body);
+    let [table, history] = Layout::vertical([Constraint::Min(0), Constraint::Length(hist_h)]).areas(body);
     (table, Some(history))
 }
 
@@ -103,10 +84,7 @@ pub fn table_height(state: &State, pane: PaneId) -> usize {
     }
     let (_, body, _) = chrome(area);
     let dashboard = is_dashboard(area, state.zoom);
-    let Some((_, rect)) = panes(body, state.focus, dashboard)
-        .into_iter()
-        .find(|(p, _)| *p == pane)
-    else {
+    let Some((_, rect)) = panes(body, state.focus, dashboard).into_iter().find(|(p, _)| *p == pane) else {
         // Not on screen: page by what it would show if focused.
         return (body.height as usize).saturating_sub(3).max(1);
     };
@@ -123,10 +101,5 @@ pub fn table_height(state: &State, pane: PaneId) -> usize {
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }

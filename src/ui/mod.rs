@@ -25,12 +25,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
             layout::MIN_WIDTH,
             layout::MIN_HEIGHT
         );
-        frame.render_widget(
-            Paragraph::new(msg)
-                .wrap(Wrap { trim: true })
-                .style(theme.base()),
-            area,
-        );
+        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }).style(theme.base()), area);
         return;
     }
     let (header, body, footer) = layout::chrome(area);

@@ -11,25 +11,12 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
 
-pub fn block<'a>(
-    state: &State,
-    pane: PaneId,
-    theme: &'a Theme,
-    focused: bool,
-    detail: String,
-) -> Block<'a> {
+pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, detail: String) -> Block<'a> {
     let f = state.fetch(pane);
     let (shown, total) = state.row_counts(pane);
-    let count = if shown == total {
-        format!("{total}")
-    } else {
-        format!("{shown}/{total}")
-    };
+    let count = if shown == total { format!("{total}") } else { format!("{shown}/{total}") };
     let mut spans = vec![
-        Span::styled(
-            format!(" {} {} ", pane.index() + 1, pane.title()),
-            theme.title(),
-        ),
+        Span::styled(format!(" {} {} ", pane.index() + 1, pane.title()), theme.title()),
         Span::styled(format!("{count} "), theme.base()),
     ];
     if !detail.is_empty() {
@@ -41,30 +28,17 @@ pub fn block<'a>(
     let mut right = Vec::new();
     if f.inflight.is_some() {
         let i = (state.now.timestamp() as usize) % SPINNER.len();
-        right.push(Span::styled(
-            format!(" {} loading ", SPINNER[i]),
-            theme.info(),
-        ));
+        right.push(Span::styled(format!(" {} loading ", SPINNER[i]), theme.info()));
     }
     match (f.fetched_at, &f.error) {
-        (Some(at), Some(_)) => right.push(Span::styled(
-            format!(" STALE {} ", age(state.now, at)),
-            theme.critical(),
-        )),
+        (Some(at), Some(_)) => right.push(Span::styled(format!(" STALE {} ", age(state.now, at)), theme.critical())),
         (None, Some(_)) => right.push(Span::styled(" FAILED ", theme.critical())),
-        (Some(at), None) => right.push(Span::styled(
-            format!(" {} ago ", age(state.now, at)),
-            theme.muted(),
-        )),
+        (Some(at), None) => right.push(Span::styled(format!(" {} ago ", age(state.now, at)), theme.muted())),
         (None, None) => {}
     }
     Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Rounded
-        })
+        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
         .border_style(theme.border(focused))
         .title(Line::from(spans))
         .title(Line::from(right).right_aligned())
@@ -87,11 +61,7 @@ pub fn empty_message(state: &State, pane: PaneId) -> Option<&'static str> {
     let f = state.fetch(pane);
     let (shown, total) = state.row_counts(pane);
     if !state.has_data(pane) {
-        Some(if f.error.is_some() {
-            "no data: the first load failed"
-        } else {
-            "loading…"
-        })
+        Some(if f.error.is_some() { "no data: the first load failed" } else { "loading…" })
     } else if total == 0 {
         Some("nothing here")
     } else if shown == 0 {

@@ -19,29 +19,18 @@ pub struct Column {
 }
 
 pub const fn col(title: &'static str, width: u16, priority: u8) -> Column {
-    Column {
-        title,
-        width,
-        priority,
-        grow: 0,
-    }
+    Column { title, width, priority, grow: 0 }
 }
 
 /// A column that widens into spare space, up to `grow` more cells.
 pub const fn flex(title: &'static str, width: u16, priority: u8, grow: u16) -> Column {
-    Column {
-        title,
-        width,
-        priority,
-        grow,
-    }
+    Column { title, width, priority, grow }
 }
 
 /// Indices of the columns that fit in `width`, in their original order.
 pub fn fit(columns: &[Column], width: u16) -> Vec<usize> {
     let mut kept: Vec<usize> = (0..columns.len()).collect();
-    let needed =
-        |kept: &[usize]| -> u32 { kept.iter().map(|i| columns[*i].width as u32 + 1).sum() };
+    let needed = |kept: &[usize]| -> u32 { kept.iter().map(|i| columns[*i].width as u32 + 1).sum() };
     while needed(&kept) > width as u32 + 1 {
         let Some((pos, _)) = kept
             .iter()
@@ -75,11 +64,7 @@ pub fn draw<'a>(
     let start = view.offset.min(end);
     let rows = view.rows[start..end].iter().enumerate().map(|(n, &i)| {
         let row = Row::new(kept.iter().map(|&c| cell(i, c)));
-        if focused && start + n == view.selected {
-            row.style(theme.selection_text())
-        } else {
-            row
-        }
+        if focused && start + n == view.selected { row.style(theme.selection_text()) } else { row }
     });
     let used: u16 = kept.iter().map(|&c| columns[c].width + 1).sum();
     let mut spare = area.width.saturating_sub(used);
@@ -91,23 +76,16 @@ pub fn draw<'a>(
             Constraint::Length(columns[c].width + extra)
         })
         .collect();
-    let header = Row::new(
-        kept.iter()
-            .map(|&c| Cell::from(Text::from(columns[c].title))),
-    )
-    .style(theme.header());
+    let header = Row::new(kept.iter().map(|&c| Cell::from(Text::from(columns[c].title)))).style(theme.header());
     let mut table_state = TableState::default();
     if !view.rows.is_empty() {
         table_state.select(Some(view.selected.saturating_sub(start)));
     }
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(if focused {
-            theme.selection()
-        } else {
-            theme.base()
-        });
+    let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(if focused {
+        theme.selection()
+    } else {
+        theme.base()
+    });
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
@@ -117,12 +95,7 @@ mod tests {
 
     #[test]
     fn drops_least_important_columns_first() {
-        let cols = [
-            col("a", 10, 0),
-            col("b", 10, 2),
-            col("c", 10, 1),
-            col("d", 10, 2),
-        ];
+        let cols = [col("a", 10, 0), col("b", 10, 2), col("c", 10, 1), col("d", 10, 2)];
         assert_eq!(fit(&cols, 100), vec![0, 1, 2, 3]);
         assert_eq!(fit(&cols, 33), vec![0, 1, 2]);
         assert_eq!(fit(&cols, 22), vec![0, 2]);

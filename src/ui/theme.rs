@@ -33,11 +33,7 @@ pub struct Theme {
 
 impl Theme {
     fn fg(&self, c: Color) -> Style {
-        if self.monochrome {
-            Style::new()
-        } else {
-            Style::new().fg(c)
-        }
+        if self.monochrome { Style::new() } else { Style::new().fg(c) }
     }
 
     pub fn without_colour(mut self) -> Theme {
@@ -49,26 +45,18 @@ impl Theme {
         if self.monochrome {
             Style::new()
         } else {
-            Style::new()
-                .fg(self.palette.foreground)
-                .bg(self.palette.background)
+            Style::new().fg(self.palette.foreground).bg(self.palette.background)
         }
     }
 
     pub fn muted(&self) -> Style {
-        if self.monochrome {
-            Style::new().add_modifier(Modifier::DIM)
-        } else {
-            self.fg(self.palette.muted)
-        }
+        if self.monochrome { Style::new().add_modifier(Modifier::DIM) } else { self.fg(self.palette.muted) }
     }
 
     pub fn border(&self, focused: bool) -> Style {
         match (focused, self.monochrome) {
             (true, true) => Style::new().add_modifier(Modifier::BOLD),
-            (true, false) => self
-                .fg(self.palette.border_focus)
-                .add_modifier(Modifier::BOLD),
+            (true, false) => self.fg(self.palette.border_focus).add_modifier(Modifier::BOLD),
             (false, _) => self.fg(self.palette.border),
         }
     }
@@ -87,9 +75,7 @@ impl Theme {
         if self.monochrome {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
-            Style::new()
-                .bg(self.palette.selection_bg)
-                .add_modifier(Modifier::BOLD)
+            Style::new().bg(self.palette.selection_bg).add_modifier(Modifier::BOLD)
         }
     }
 
@@ -147,11 +133,7 @@ impl Theme {
     /// The i-th chart series colour.
     pub fn series(&self, i: usize) -> Style {
         let colours = &self.palette.series;
-        if colours.is_empty() {
-            self.base()
-        } else {
-            self.fg(colours[i % colours.len()])
-        }
+        if colours.is_empty() { self.base() } else { self.fg(colours[i % colours.len()]) }
     }
 }
 

@@ -54,18 +54,14 @@ fn state_at(values: &[f32], cmp: Comparison, threshold: f32) -> AlarmState {
 
 fn reason(state: AlarmState, spec: &AlarmSpec, last: f32) -> String {
     match state {
-        AlarmState::InsufficientData => format!(
-            "Insufficient Data: {} datapoints were unknown.",
-            spec.periods
-        ),
+        AlarmState::InsufficientData => format!("Insufficient Data: {} datapoints were unknown.", spec.periods),
         _ => format!(
             "Threshold Crossed: {} datapoint{} [{:.1}] {} the threshold ({:.1}).",
             spec.periods,
             if spec.periods == 1 { " was" } else { "s were" },
             last,
             match (state, spec.comparison) {
-                (AlarmState::Alarm, Comparison::GreaterThan)
-                | (AlarmState::Ok, Comparison::LessThan) => "greater than",
+                (AlarmState::Alarm, Comparison::GreaterThan) | (AlarmState::Ok, Comparison::LessThan) => "greater than",
                 _ => "not greater than",
             },
             spec.threshold
@@ -108,16 +104,10 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
         comparison: spec.comparison,
         threshold: spec.threshold as f64,
         resource: Some(match cluster_service {
-            Some((c, s)) => ResourceRef::EcsService {
-                cluster: c.into(),
-                service: s.into(),
-            },
+            Some((c, s)) => ResourceRef::EcsService { cluster: c.into(), service: s.into() },
             None => ResourceRef::CacheGroup(resource),
         }),
-        since: history.first().map_or_else(
-            || at(last_change_before(fleet, spec, start, prev)),
-            |h| h.time,
-        ),
+        since: history.first().map_or_else(|| at(last_change_before(fleet, spec, start, prev)), |h| h.time),
         reason: reason(prev, spec, last),
         history,
     }
@@ -129,9 +119,7 @@ fn last_change_before(fleet: &Fleet, spec: &AlarmSpec, before: i64, state: Alarm
     let limit = before - 14 * 86_400;
     let mut t = before;
     while t > limit {
-        let values: Vec<f32> = (0..n)
-            .map(|i| metric_value(fleet, spec, t - i * 60))
-            .collect();
+        let values: Vec<f32> = (0..n).map(|i| metric_value(fleet, spec, t - i * 60)).collect();
         if state_at(&values, spec.comparison, spec.threshold) != state {
             return t + 300;
         }
@@ -152,33 +140,16 @@ mod tests {
     fn the_default_fleet_shows_every_alarm_state_and_some_flapping() {
         let fleet = Fleet::build(42, None);
         let now = 1_795_000_000;
-        let alarms: Vec<Alarm> = fleet
-            .alarms
-            .iter()
-            .map(|a| evaluate(&fleet, a, now))
-            .collect();
+        let alarms: Vec<Alarm> = fleet.alarms.iter().map(|a| evaluate(&fleet, a, now)).collect();
         let count = |s| alarms.iter().filter(|a| a.state == s).count();
         assert!(count(AlarmState::Alarm) >= 1, "some alarm fires");
         assert!(count(AlarmState::Ok) >= 5);
-        assert!(
-            count(AlarmState::InsufficientData) >= 2,
-            "the idle service and the deleted group"
-        );
-        assert!(
-            alarms.iter().any(|a| a.is_flapping(at(now))),
-            "some alarm flaps"
-        );
+        assert!(count(AlarmState::InsufficientData) >= 2, "the idle service and the deleted group");
+        assert!(alarms.iter().any(|a| a.is_flapping(at(now))), "some alarm flaps");
         for a in &alarms {
-            assert!(
-                a.history.windows(2).all(|w| w[0].time >= w[1].time),
-                "newest first"
-            );
+            assert!(a.history.windows(2).all(|w| w[0].time >= w[1].time), "newest first");
             if let Some(h) = a.history.first() {
-                assert_eq!(
-                    h.to, a.state,
-                    "{}: history ends in the current state",
-                    a.name
-                );
+                assert_eq!(h.to, a.state, "{}: history ends in the current state", a.name);
             }
         }
     }
@@ -188,9 +159,6 @@ mod tests {
         use Comparison::GreaterThan as Gt;
         assert_eq!(state_at(&[91.0, 95.0], Gt, 90.0), AlarmState::Alarm);
         assert_eq!(state_at(&[91.0, 85.0], Gt, 90.0), AlarmState::Ok);
-        assert_eq!(
-            state_at(&[f32::NAN, f32::NAN], Gt, 90.0),
-            AlarmState::InsufficientData
-        );
+        assert_eq!(state_at(&[f32::NAN, f32::NAN], Gt, 90.0), AlarmState::InsufficientData);
     }
 }

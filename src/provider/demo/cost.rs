@@ -35,9 +35,7 @@ fn fleet_daily(fleet: &Fleet) -> (f64, f64) {
     let cache: f64 = fleet
         .caches
         .iter()
-        .filter_map(|c| {
-            node_type(&c.node_type).map(|n| n.hourly(c.engine) * c.nodes() as f64 * 24.0)
-        })
+        .filter_map(|c| node_type(&c.node_type).map(|n| n.hourly(c.engine) * c.nodes() as f64 * 24.0))
         .sum();
     (ecs, cache)
 }
@@ -47,10 +45,7 @@ pub fn report(fleet: &Fleet, now: DateTime<Utc>) -> CostReport {
     let start = today - Days::new(DAYS as u64 - 1);
     let day_fraction = now.num_seconds_from_midnight() as f64 / 86_400.0;
     let (ecs, cache) = fleet_daily(fleet);
-    let mut lines: Vec<(&str, f64)> = vec![
-        ("Amazon Elastic Container Service", ecs),
-        ("Amazon ElastiCache", cache),
-    ];
+    let mut lines: Vec<(&str, f64)> = vec![("Amazon Elastic Container Service", ecs), ("Amazon ElastiCache", cache)];
     lines.extend_from_slice(OTHER_SERVICES);
 
     let services = lines
@@ -60,8 +55,7 @@ pub fn report(fleet: &Fleet, now: DateTime<Utc>) -> CostReport {
             let daily: Vec<f64> = (0..DAYS)
                 .map(|i| {
                     let date = start + Days::new(i as u64);
-                    let weekend =
-                        matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+                    let weekend = matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
                     // a slow upward drift of ~6% over the period
                     let trend = 1.0 + 0.06 * (i as f64 / DAYS as f64 - 0.5);
                     let mut v = base * trend * if weekend { 0.86 } else { 1.0 };
@@ -82,25 +76,12 @@ pub fn report(fleet: &Fleet, now: DateTime<Utc>) -> CostReport {
         .collect::<Vec<_>>();
 
     let anomalies = detect_anomalies(&services, start, today);
-    CostReport {
-        start,
-        today,
-        services,
-        anomalies,
-    }
+    CostReport { start, today, services, anomalies }
 }
 
-fn service_cost(
-    name: &str,
-    daily: Vec<f64>,
-    start: NaiveDate,
-    today: NaiveDate,
-    day_fraction: f64,
-) -> ServiceCost {
+fn service_cost(name: &str, daily: Vec<f64>, start: NaiveDate, today: NaiveDate, day_fraction: f64) -> ServiceCost {
     let month_start = today.with_day(1).unwrap_or(today);
-    let last_month_start = (month_start - Days::new(1))
-        .with_day(1)
-        .unwrap_or(month_start);
+    let last_month_start = (month_start - Days::new(1)).with_day(1).unwrap_or(month_start);
     let in_range = |from: NaiveDate, to: NaiveDate| -> f64 {
         daily
             .iter()
@@ -117,11 +98,7 @@ fn service_cost(
     // Forecast: the rest of this month at the mean of the last 7 full days.
     let full = &daily[..daily.len().saturating_sub(1)];
     let recent = &full[full.len().saturating_sub(7)..];
-    let per_day = if recent.is_empty() {
-        0.0
-    } else {
-        recent.iter().sum::<f64>() / recent.len() as f64
-    };
+    let per_day = if recent.is_empty() { 0.0 } else { recent.iter().sum::<f64>() / recent.len() as f64 };
     let next_month = (month_start + chrono::Months::new(1)).max(today);
     let days_left = (next_month - today).num_days() as f64 - day_fraction;
     ServiceCost {
@@ -135,11 +112,7 @@ fn service_cost(
 
 /// A day is anomalous when it is over 1.8× the median of the 14 days before it and the excess
 /// is over $20: the shape of what AWS Cost Anomaly Detection flags, simple enough to explain.
-pub fn detect_anomalies(
-    services: &[ServiceCost],
-    start: NaiveDate,
-    today: NaiveDate,
-) -> Vec<CostAnomaly> {
+pub fn detect_anomalies(services: &[ServiceCost], start: NaiveDate, today: NaiveDate) -> Vec<CostAnomaly> {
     let mut found = Vec::new();
     for s in services {
         for i in 14..s.daily.len() {
@@ -152,12 +125,7 @@ pub fn detect_anomalies(
             let median = prior[prior.len() / 2];
             let actual = s.daily[i];
             if actual > median * 1.8 && actual - median > 20.0 {
-                found.push(CostAnomaly {
-                    date,
-                    service: s.service.clone(),
-                    expected: median,
-                    actual,
-                });
+                found.push(CostAnomaly { date, service: s.service.clone(), expected: median, actual });
             }
         }
     }
@@ -177,21 +145,10 @@ mod tests {
         assert!(r.services.len() >= 8);
         assert!(r.services.iter().all(|s| s.daily.len() == DAYS));
         assert_eq!(r.today, now.date_naive());
-        let flagged: Vec<_> = r
-            .anomalies
-            .iter()
-            .map(|a| (a.service.as_str(), (r.today - a.date).num_days()))
-            .collect();
-        assert_eq!(
-            flagged,
-            vec![("AmazonCloudWatch", 9), ("AWS Data Transfer", 23)]
-        );
+        let flagged: Vec<_> = r.anomalies.iter().map(|a| (a.service.as_str(), (r.today - a.date).num_days())).collect();
+        assert_eq!(flagged, vec![("AmazonCloudWatch", 9), ("AWS Data Transfer", 23)]);
         let ecs = &r.services[0];
-        assert!(
-            ecs.month_to_date > 0.0
-                && ecs.forecast > ecs.month_to_date
-                && ecs.last_month > ecs.month_to_date
-        );
+        assert!(ecs.month_to_date > 0.0 && ecs.forecast > ecs.month_to_date && ecs.last_month > ecs.month_to_date);
     }
 
     #[test]

@@ -9,29 +9,18 @@ use crate::provider::ProviderError;
 fn series(name: &str, now: i64, points: impl Iterator<Item = (i64, f32)>) -> ChartSeries {
     ChartSeries {
         name: name.into(),
-        points: points
-            .filter(|(_, v)| v.is_finite())
-            .map(|(t, v)| ((t - now) as f64, v as f64))
-            .collect(),
+        points: points.filter(|(_, v)| v.is_finite()).map(|(t, v)| ((t - now) as f64, v as f64)).collect(),
         reference: false,
     }
 }
 
 /// A flat reference line (reservation, threshold) across the window.
 fn line(name: &str, window: Window, value: f64) -> ChartSeries {
-    ChartSeries {
-        name: name.into(),
-        points: vec![(-(window.seconds() as f64), value), (0.0, value)],
-        reference: true,
-    }
+    ChartSeries { name: name.into(), points: vec![(-(window.seconds() as f64), value), (0.0, value)], reference: true }
 }
 
 fn chart(title: &str, unit: &str, series: Vec<ChartSeries>) -> DetailChart {
-    DetailChart {
-        title: title.into(),
-        unit: unit.into(),
-        series,
-    }
+    DetailChart { title: title.into(), unit: unit.into(), series }
 }
 
 fn fact(label: &str, value: impl ToString) -> (String, String) {
@@ -52,40 +41,17 @@ pub fn detail(
                 .iter()
                 .find(|s| &s.cluster == cluster && &s.name == service)
                 .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
-            let pts: Vec<(i64, super::model::ServicePoint)> = period_ends(now, window)
-                .map(|t| (t, s.period(t, step)))
-                .collect();
-            let pick = |f: fn(&super::model::ServicePoint) -> f32| {
-                pts.iter().map(move |(t, p)| (*t, f(p)))
-            };
+            let pts: Vec<(i64, super::model::ServicePoint)> =
+                period_ends(now, window).map(|t| (t, s.period(t, step))).collect();
+            let pick = |f: fn(&super::model::ServicePoint) -> f32| pts.iter().map(move |(t, p)| (*t, f(p)));
             let mut facts = vec![
                 fact("cluster", cluster),
-                fact(
-                    "launch type",
-                    format!("{} ({})", s.launch_type.label(), s.arch.label()),
-                ),
+                fact("launch type", format!("{} ({})", s.launch_type.label(), s.arch.label())),
                 fact("task definition", format!("{}:{}", s.name, s.revision)),
-                fact(
-                    "task size",
-                    format!(
-                        "{} vCPU / {} MiB",
-                        s.task_cpu as f32 / 1024.0,
-                        s.task_memory
-                    ),
-                ),
-                fact(
-                    "tasks",
-                    format!("{} running / {} desired", s.running_at(now), s.desired),
-                ),
+                fact("task size", format!("{} vCPU / {} MiB", s.task_cpu as f32 / 1024.0, s.task_memory)),
+                fact("tasks", format!("{} running / {} desired", s.running_at(now), s.desired)),
                 fact("hottest task", task_id(s.key, 0)),
-                fact(
-                    "OOM kills",
-                    format!(
-                        "{} in the last {}",
-                        s.oom_kills(now - window.seconds(), now),
-                        window
-                    ),
-                ),
+                fact("OOM kills", format!("{} in the last {}", s.oom_kills(now - window.seconds(), now), window)),
             ];
             for c in &s.containers {
                 facts.push(fact(
@@ -107,10 +73,7 @@ pub fn detail(
             if let Some(a) = &s.autoscaling {
                 facts.push(fact(
                     "autoscaling",
-                    format!(
-                        "target tracking {} = {}% ({}–{} tasks)",
-                        a.metric, a.target, a.min, a.max
-                    ),
+                    format!("target tracking {} = {}% ({}–{} tasks)", a.metric, a.target, a.min, a.max),
                 ));
                 cpu.push(line("scaling target", window, a.target as f64));
             }
@@ -137,18 +100,13 @@ pub fn detail(
                 .iter()
                 .find(|c| &c.id == id)
                 .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
-            let pts: Vec<(i64, super::model::CachePoint)> = period_ends(now, window)
-                .map(|t| (t, c.period(t, step)))
-                .collect();
-            let pick =
-                |f: fn(&super::model::CachePoint) -> f32| pts.iter().map(move |(t, p)| (*t, f(p)));
+            let pts: Vec<(i64, super::model::CachePoint)> =
+                period_ends(now, window).map(|t| (t, c.period(t, step))).collect();
+            let pick = |f: fn(&super::model::CachePoint) -> f32| pts.iter().map(move |(t, p)| (*t, f(p)));
             Ok(ResourceDetail {
                 title: format!("ElastiCache replication group {id}"),
                 facts: vec![
-                    fact(
-                        "engine",
-                        format!("{} {}", c.engine.label(), c.engine_version),
-                    ),
+                    fact("engine", format!("{} {}", c.engine.label(), c.engine_version)),
                     fact("node type", &c.node_type),
                     fact(
                         "topology",
@@ -189,27 +147,11 @@ pub fn detail(
                 .ok_or_else(|| ProviderError::NotFound(resource.to_string()))?;
             let a = alarms::evaluate(fleet, spec, now);
             let mut facts = vec![
-                fact(
-                    "state",
-                    format!(
-                        "{} since {}",
-                        a.state.label(),
-                        a.since.format("%Y-%m-%d %H:%M UTC")
-                    ),
-                ),
-                fact(
-                    "metric",
-                    format!("{} {} on {}", a.namespace, a.metric, spec.target),
-                ),
+                fact("state", format!("{} since {}", a.state.label(), a.since.format("%Y-%m-%d %H:%M UTC"))),
+                fact("metric", format!("{} {} on {}", a.namespace, a.metric, spec.target)),
                 fact(
                     "condition",
-                    format!(
-                        "{} {} {} for {} minute(s)",
-                        a.metric,
-                        a.comparison.symbol(),
-                        a.threshold,
-                        spec.periods
-                    ),
+                    format!("{} {} {} for {} minute(s)", a.metric, a.comparison.symbol(), a.threshold, spec.periods),
                 ),
                 fact("reason", &a.reason),
             ];
@@ -229,8 +171,7 @@ pub fn detail(
                         series(
                             a.metric.as_str(),
                             now,
-                            period_ends(now, window)
-                                .map(|t| (t, alarms::metric_value(fleet, spec, t))),
+                            period_ends(now, window).map(|t| (t, alarms::metric_value(fleet, spec, t))),
                         ),
                         line("threshold", window, a.threshold),
                     ],
@@ -253,10 +194,7 @@ pub fn detail(
             for a in report.anomalies.iter().filter(|a| &a.service == name) {
                 facts.push(fact(
                     "anomaly",
-                    format!(
-                        "{}: ${:.2} against ~${:.2} expected",
-                        a.date, a.actual, a.expected
-                    ),
+                    format!("{}: ${:.2} against ~${:.2} expected", a.date, a.actual, a.expected),
                 ));
             }
             Ok(ResourceDetail {

@@ -127,17 +127,7 @@ pub struct Fleet {
 }
 
 /// (cluster, name, launch, arch, cpu units, memory MiB, desired, behaviour, containers)
-type ServiceRow = (
-    &'static str,
-    &'static str,
-    LaunchType,
-    Arch,
-    u32,
-    u32,
-    u32,
-    Behaviour,
-    &'static [&'static str],
-);
+type ServiceRow = (&'static str, &'static str, LaunchType, Arch, u32, u32, u32, Behaviour, &'static [&'static str]);
 
 /// The services every demo fleet starts with: one of each behaviour an SRE meets.
 const BASE_SERVICES: &[ServiceRow] = {
@@ -145,613 +135,67 @@ const BASE_SERVICES: &[ServiceRow] = {
     use Behaviour::*;
     use LaunchType::*;
     &[
-        (
-            "prod-core",
-            "api-gateway",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            6,
-            Right,
-            &["envoy", "api"],
-        ),
-        (
-            "prod-core",
-            "checkout",
-            Fargate,
-            X86,
-            512,
-            1024,
-            4,
-            Under,
-            &["checkout"],
-        ),
-        (
-            "prod-core",
-            "payments",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            3,
-            Leaky,
-            &["payments", "datadog-agent"],
-        ),
-        (
-            "prod-core",
-            "web-frontend",
-            Fargate,
-            Arm,
-            2048,
-            4096,
-            8,
-            Autoscaled,
-            &["nginx", "next"],
-        ),
-        (
-            "prod-core",
-            "search",
-            Fargate,
-            X86,
-            2048,
-            8192,
-            5,
-            HotTask,
-            &["search"],
-        ),
-        (
-            "prod-core",
-            "auth",
-            Fargate,
-            Arm,
-            512,
-            1024,
-            3,
-            Right,
-            &["auth"],
-        ),
-        (
-            "prod-core",
-            "cart",
-            Fargate,
-            X86,
-            1024,
-            4096,
-            3,
-            Over,
-            &["cart"],
-        ),
-        (
-            "prod-core",
-            "orders",
-            Fargate,
-            X86,
-            1024,
-            3072,
-            4,
-            Right,
-            &["orders", "otel-collector"],
-        ),
-        (
-            "prod-core",
-            "inventory",
-            Fargate,
-            Arm,
-            2048,
-            8192,
-            2,
-            Over,
-            &["inventory"],
-        ),
-        (
-            "prod-core",
-            "user-profile",
-            Fargate,
-            X86,
-            512,
-            2048,
-            3,
-            Over,
-            &["profile"],
-        ),
-        (
-            "prod-core",
-            "graphql",
-            Fargate,
-            X86,
-            2048,
-            4096,
-            4,
-            Right,
-            &["graphql"],
-        ),
-        (
-            "prod-core",
-            "ws-push",
-            Fargate,
-            Arm,
-            1024,
-            2048,
-            6,
-            Right,
-            &["ws"],
-        ),
-        (
-            "prod-core",
-            "notifications",
-            Fargate,
-            X86,
-            4096,
-            16384,
-            2,
-            Over,
-            &["notifier"],
-        ),
-        (
-            "prod-core",
-            "feature-flags",
-            Fargate,
-            Arm,
-            256,
-            512,
-            2,
-            Right,
-            &["flags"],
-        ),
-        (
-            "prod-core",
-            "admin",
-            Fargate,
-            X86,
-            2048,
-            8192,
-            1,
-            Over,
-            &["admin"],
-        ),
-        (
-            "prod-core",
-            "geo",
-            Fargate,
-            X86,
-            512,
-            1024,
-            2,
-            Under,
-            &["geo"],
-        ),
-        (
-            "prod-data",
-            "ledger",
-            Fargate,
-            X86,
-            4096,
-            16384,
-            3,
-            Over,
-            &["ledger", "fluent-bit"],
-        ),
-        (
-            "prod-data",
-            "fraud-detector",
-            Fargate,
-            X86,
-            2048,
-            4096,
-            4,
-            Under,
-            &["scorer"],
-        ),
-        (
-            "prod-data",
-            "recommendations",
-            Fargate,
-            Arm,
-            4096,
-            8192,
-            3,
-            HotTask,
-            &["recs"],
-        ),
-        (
-            "prod-data",
-            "ml-inference",
-            Fargate,
-            X86,
-            4096,
-            16384,
-            2,
-            Under,
-            &["model", "sidecar"],
-        ),
-        (
-            "prod-data",
-            "kafka-consumer",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            6,
-            Right,
-            &["consumer"],
-        ),
-        (
-            "prod-data",
-            "stream-enricher",
-            Fargate,
-            Arm,
-            1024,
-            4096,
-            4,
-            Over,
-            &["enricher"],
-        ),
-        (
-            "prod-data",
-            "billing",
-            Fargate,
-            X86,
-            2048,
-            4096,
-            2,
-            Right,
-            &["billing"],
-        ),
-        (
-            "prod-data",
-            "reporting-api",
-            Fargate,
-            X86,
-            1024,
-            8192,
-            2,
-            Over,
-            &["reports"],
-        ),
-        (
-            "prod-data",
-            "legacy-reports",
-            Fargate,
-            X86,
-            2048,
-            8192,
-            0,
-            Idle,
-            &["legacy"],
-        ),
-        (
-            "prod-data",
-            "etl-scheduler",
-            Fargate,
-            Arm,
-            512,
-            2048,
-            1,
-            Right,
-            &["scheduler"],
-        ),
-        (
-            "prod-data",
-            "pdf-renderer",
-            Fargate,
-            X86,
-            2048,
-            4096,
-            3,
-            Leaky,
-            &["renderer"],
-        ),
-        (
-            "prod-data",
-            "email-worker",
-            Fargate,
-            Arm,
-            512,
-            1024,
-            4,
-            Over,
-            &["mailer"],
-        ),
-        (
-            "batch",
-            "image-resizer",
-            Ec2,
-            X86,
-            2048,
-            4096,
-            6,
-            Right,
-            &["resizer"],
-        ),
-        (
-            "batch",
-            "video-transcode",
-            Ec2,
-            X86,
-            4096,
-            8192,
-            4,
-            Under,
-            &["ffmpeg"],
-        ),
-        (
-            "batch",
-            "log-shipper",
-            Ec2,
-            X86,
-            256,
-            512,
-            10,
-            Right,
-            &["fluentd"],
-        ),
-        (
-            "batch",
-            "metrics-agent",
-            Ec2,
-            X86,
-            256,
-            512,
-            10,
-            Over,
-            &["agent"],
-        ),
-        (
-            "batch",
-            "nightly-etl",
-            Ec2,
-            X86,
-            4096,
-            16384,
-            2,
-            Over,
-            &["spark-driver", "shuffle"],
-        ),
-        (
-            "batch",
-            "crawler",
-            Ec2,
-            Arm,
-            1024,
-            2048,
-            8,
-            Autoscaled,
-            &["crawler"],
-        ),
-        (
-            "batch",
-            "thumbnailer",
-            Ec2,
-            X86,
-            1024,
-            2048,
-            3,
-            HotTask,
-            &["thumbs"],
-        ),
-        (
-            "staging",
-            "api-gateway",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            2,
-            Over,
-            &["envoy", "api"],
-        ),
-        (
-            "staging",
-            "checkout",
-            Fargate,
-            X86,
-            512,
-            1024,
-            1,
-            Over,
-            &["checkout"],
-        ),
-        (
-            "staging",
-            "payments",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            1,
-            Over,
-            &["payments"],
-        ),
-        (
-            "staging",
-            "web-frontend",
-            Fargate,
-            Arm,
-            1024,
-            2048,
-            2,
-            Right,
-            &["nginx", "next"],
-        ),
-        (
-            "staging",
-            "search",
-            Fargate,
-            X86,
-            1024,
-            4096,
-            1,
-            Over,
-            &["search"],
-        ),
-        (
-            "staging",
-            "auth",
-            Fargate,
-            Arm,
-            256,
-            512,
-            1,
-            Right,
-            &["auth"],
-        ),
-        (
-            "staging",
-            "ledger",
-            Fargate,
-            X86,
-            2048,
-            8192,
-            1,
-            Over,
-            &["ledger"],
-        ),
-        (
-            "staging",
-            "ml-inference",
-            Fargate,
-            X86,
-            2048,
-            8192,
-            1,
-            Over,
-            &["model"],
-        ),
-        (
-            "staging",
-            "kafka-consumer",
-            Fargate,
-            X86,
-            512,
-            1024,
-            1,
-            Right,
-            &["consumer"],
-        ),
-        (
-            "staging",
-            "notifications",
-            Fargate,
-            X86,
-            1024,
-            2048,
-            1,
-            Over,
-            &["notifier"],
-        ),
+        ("prod-core", "api-gateway", Fargate, X86, 1024, 2048, 6, Right, &["envoy", "api"]),
+        ("prod-core", "checkout", Fargate, X86, 512, 1024, 4, Under, &["checkout"]),
+        ("prod-core", "payments", Fargate, X86, 1024, 2048, 3, Leaky, &["payments", "datadog-agent"]),
+        ("prod-core", "web-frontend", Fargate, Arm, 2048, 4096, 8, Autoscaled, &["nginx", "next"]),
+        ("prod-core", "search", Fargate, X86, 2048, 8192, 5, HotTask, &["search"]),
+        ("prod-core", "auth", Fargate, Arm, 512, 1024, 3, Right, &["auth"]),
+        ("prod-core", "cart", Fargate, X86, 1024, 4096, 3, Over, &["cart"]),
+        ("prod-core", "orders", Fargate, X86, 1024, 3072, 4, Right, &["orders", "otel-collector"]),
+        ("prod-core", "inventory", Fargate, Arm, 2048, 8192, 2, Over, &["inventory"]),
+        ("prod-core", "user-profile", Fargate, X86, 512, 2048, 3, Over, &["profile"]),
+        ("prod-core", "graphql", Fargate, X86, 2048, 4096, 4, Right, &["graphql"]),
+        ("prod-core", "ws-push", Fargate, Arm, 1024, 2048, 6, Right, &["ws"]),
+        ("prod-core", "notifications", Fargate, X86, 4096, 16384, 2, Over, &["notifier"]),
+        ("prod-core", "feature-flags", Fargate, Arm, 256, 512, 2, Right, &["flags"]),
+        ("prod-core", "admin", Fargate, X86, 2048, 8192, 1, Over, &["admin"]),
+        ("prod-core", "geo", Fargate, X86, 512, 1024, 2, Under, &["geo"]),
+        ("prod-data", "ledger", Fargate, X86, 4096, 16384, 3, Over, &["ledger", "fluent-bit"]),
+        ("prod-data", "fraud-detector", Fargate, X86, 2048, 4096, 4, Under, &["scorer"]),
+        ("prod-data", "recommendations", Fargate, Arm, 4096, 8192, 3, HotTask, &["recs"]),
+        ("prod-data", "ml-inference", Fargate, X86, 4096, 16384, 2, Under, &["model", "sidecar"]),
+        ("prod-data", "kafka-consumer", Fargate, X86, 1024, 2048, 6, Right, &["consumer"]),
+        ("prod-data", "stream-enricher", Fargate, Arm, 1024, 4096, 4, Over, &["enricher"]),
+        ("prod-data", "billing", Fargate, X86, 2048, 4096, 2, Right, &["billing"]),
+        ("prod-data", "reporting-api", Fargate, X86, 1024, 8192, 2, Over, &["reports"]),
+        ("prod-data", "legacy-reports", Fargate, X86, 2048, 8192, 0, Idle, &["legacy"]),
+        ("prod-data", "etl-scheduler", Fargate, Arm, 512, 2048, 1, Right, &["scheduler"]),
+        ("prod-data", "pdf-renderer", Fargate, X86, 2048, 4096, 3, Leaky, &["renderer"]),
+        ("prod-data", "email-worker", Fargate, Arm, 512, 1024, 4, Over, &["mailer"]),
+        ("batch", "image-resizer", Ec2, X86, 2048, 4096, 6, Right, &["resizer"]),
+        ("batch", "video-transcode", Ec2, X86, 4096, 8192, 4, Under, &["ffmpeg"]),
+        ("batch", "log-shipper", Ec2, X86, 256, 512, 10, Right, &["fluentd"]),
+        ("batch", "metrics-agent", Ec2, X86, 256, 512, 10, Over, &["agent"]),
+        ("batch", "nightly-etl", Ec2, X86, 4096, 16384, 2, Over, &["spark-driver", "shuffle"]),
+        ("batch", "crawler", Ec2, Arm, 1024, 2048, 8, Autoscaled, &["crawler"]),
+        ("batch", "thumbnailer", Ec2, X86, 1024, 2048, 3, HotTask, &["thumbs"]),
+        ("staging", "api-gateway", Fargate, X86, 1024, 2048, 2, Over, &["envoy", "api"]),
+        ("staging", "checkout", Fargate, X86, 512, 1024, 1, Over, &["checkout"]),
+        ("staging", "payments", Fargate, X86, 1024, 2048, 1, Over, &["payments"]),
+        ("staging", "web-frontend", Fargate, Arm, 1024, 2048, 2, Right, &["nginx", "next"]),
+        ("staging", "search", Fargate, X86, 1024, 4096, 1, Over, &["search"]),
+        ("staging", "auth", Fargate, Arm, 256, 512, 1, Right, &["auth"]),
+        ("staging", "ledger", Fargate, X86, 2048, 8192, 1, Over, &["ledger"]),
+        ("staging", "ml-inference", Fargate, X86, 2048, 8192, 1, Over, &["model"]),
+        ("staging", "kafka-consumer", Fargate, X86, 512, 1024, 1, Right, &["consumer"]),
+        ("staging", "notifications", Fargate, X86, 1024, 2048, 1, Over, &["notifier"]),
     ]
 };
 
 /// (id, engine, version, node type, shards, replicas, memory %, engine cpu %, evictions/min,
 /// connections, bytes/s per node)
-type CacheRow = (
-    &'static str,
-    CacheEngine,
-    &'static str,
-    &'static str,
-    u32,
-    u32,
-    f32,
-    f32,
-    f32,
-    f32,
-    f32,
-);
+type CacheRow = (&'static str, CacheEngine, &'static str, &'static str, u32, u32, f32, f32, f32, f32, f32);
 const BASE_CACHES: &[CacheRow] = {
     use CacheEngine::*;
     &[
-        (
-            "sessions",
-            Redis,
-            "7.1",
-            "cache.r7g.large",
-            1,
-            2,
-            62.0,
-            18.0,
-            0.0,
-            1800.0,
-            4.0e6,
-        ),
-        (
-            "page-cache",
-            Redis,
-            "7.1",
-            "cache.t4g.medium",
-            1,
-            1,
-            99.0,
-            35.0,
-            240.0,
-            420.0,
-            9.0e6,
-        ),
-        (
-            "rate-limiter",
-            Valkey,
-            "8.0",
-            "cache.m7g.large",
-            1,
-            1,
-            21.0,
-            55.0,
-            0.0,
-            3200.0,
-            12.0e6,
-        ),
-        (
-            "leaderboard",
-            Redis,
-            "6.2",
-            "cache.r7g.xlarge",
-            1,
-            1,
-            3.0,
-            1.0,
-            0.0,
-            4.0,
-            2.0e3,
-        ),
-        (
-            "feature-store",
-            Valkey,
-            "8.0",
-            "cache.r7g.large",
-            4,
-            1,
-            71.0,
-            24.0,
-            0.0,
-            950.0,
-            20.0e6,
-        ),
-        (
-            "queue",
-            Redis,
-            "6.2",
-            "cache.m6g.large",
-            1,
-            1,
-            38.0,
-            12.0,
-            0.0,
-            260.0,
-            1.5e6,
-        ),
-        (
-            "geo-index",
-            Valkey,
-            "7.2",
-            "cache.m7g.xlarge",
-            2,
-            2,
-            45.0,
-            8.0,
-            0.0,
-            600.0,
-            3.0e6,
-        ),
+        ("sessions", Redis, "7.1", "cache.r7g.large", 1, 2, 62.0, 18.0, 0.0, 1800.0, 4.0e6),
+        ("page-cache", Redis, "7.1", "cache.t4g.medium", 1, 1, 99.0, 35.0, 240.0, 420.0, 9.0e6),
+        ("rate-limiter", Valkey, "8.0", "cache.m7g.large", 1, 1, 21.0, 55.0, 0.0, 3200.0, 12.0e6),
+        ("leaderboard", Redis, "6.2", "cache.r7g.xlarge", 1, 1, 3.0, 1.0, 0.0, 4.0, 2.0e3),
+        ("feature-store", Valkey, "8.0", "cache.r7g.large", 4, 1, 71.0, 24.0, 0.0, 950.0, 20.0e6),
+        ("queue", Redis, "6.2", "cache.m6g.large", 1, 1, 38.0, 12.0, 0.0, 260.0, 1.5e6),
+        ("geo-index", Valkey, "7.2", "cache.m7g.xlarge", 2, 2, 45.0, 8.0, 0.0, 600.0, 3.0e6),
     ]
 };
 
@@ -768,8 +212,8 @@ const FARGATE_SHAPES: &[(u32, u32)] = &[
 ];
 
 const NAME_PARTS: &[&str] = &[
-    "api", "worker", "sync", "ingest", "render", "index", "match", "quote", "audit", "export",
-    "notify", "route", "price", "stock", "media", "mailer", "score", "stream", "cron", "gateway",
+    "api", "worker", "sync", "ingest", "render", "index", "match", "quote", "audit", "export", "notify", "route",
+    "price", "stock", "media", "mailer", "score", "stream", "cron", "gateway",
 ];
 
 impl Fleet {
@@ -777,11 +221,8 @@ impl Fleet {
     pub fn build(seed: u64, scale: Option<usize>) -> Fleet {
         let mut rng = Rng::new(seed);
         let wanted = scale.unwrap_or(BASE_SERVICES.len());
-        let mut services: Vec<ServiceSpec> = BASE_SERVICES
-            .iter()
-            .take(wanted)
-            .map(|row| base_service(&mut rng, *row))
-            .collect();
+        let mut services: Vec<ServiceSpec> =
+            BASE_SERVICES.iter().take(wanted).map(|row| base_service(&mut rng, *row)).collect();
         let mut i = 0;
         while services.len() < wanted {
             services.push(generated_service(&mut rng, i));
@@ -797,12 +238,21 @@ impl Fleet {
         }
 
         let alarms = alarms_for(&services, &caches);
-        Fleet {
-            seed,
-            services,
-            caches,
-            alarms,
-        }
+        Fleet { seed, services, caches, alarms }
+    }
+}
+
+impl ServiceSpec {
+    /// A new task size, as a new task-definition revision would give it. The work the service
+    /// does (vCPU and MiB used) stays; only the reservation changes. Containers keep their
+    /// shares of the task.
+    pub fn resize(&mut self, cpu: u32, memory: u32) {
+        let names: Vec<String> = self.containers.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.containers = container_split(&names, cpu, memory);
+        self.task_cpu = cpu;
+        self.task_memory = memory;
+        self.revision += 1;
     }
 }
 
@@ -810,26 +260,14 @@ fn container_split(names: &[&str], cpu: u32, memory: u32) -> Vec<Container> {
     // The first container is the application; sidecars get a small fixed share.
     let sidecars = names.len().saturating_sub(1) as u32;
     let side_cpu = if sidecars > 0 { (cpu / 8).max(64) } else { 0 };
-    let side_mem = if sidecars > 0 {
-        (memory / 8).max(128)
-    } else {
-        0
-    };
+    let side_mem = if sidecars > 0 { (memory / 8).max(128) } else { 0 };
     names
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let (c, m) = if i == 0 {
-                (cpu - side_cpu * sidecars, memory - side_mem * sidecars)
-            } else {
-                (side_cpu, side_mem)
-            };
-            Container {
-                name: (*n).to_string(),
-                cpu: c,
-                memory_hard: Some(m),
-                memory_soft: Some(m * 3 / 4),
-            }
+            let (c, m) =
+                if i == 0 { (cpu - side_cpu * sidecars, memory - side_mem * sidecars) } else { (side_cpu, side_mem) };
+            Container { name: (*n).to_string(), cpu: c, memory_hard: Some(m), memory_soft: Some(m * 3 / 4) }
         })
         .collect()
 }
@@ -851,17 +289,7 @@ fn base_service(
     rng: &mut Rng,
     (cluster, name, launch_type, arch, cpu, memory, desired, behaviour, containers): ServiceRow,
 ) -> ServiceSpec {
-    service_spec(
-        rng,
-        cluster,
-        name,
-        launch_type,
-        arch,
-        (cpu, memory),
-        desired,
-        behaviour,
-        containers,
-    )
+    service_spec(rng, cluster, name, launch_type, arch, (cpu, memory), desired, behaviour, containers)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -899,11 +327,7 @@ fn service_spec(
         jitter: rng.range(0.04, 0.12),
         memory_mib: mem_share * memory as f32,
         phase_hours: rng.range(-2.0, 2.0),
-        hot_skew: if behaviour == Behaviour::HotTask {
-            rng.range(3.4, 4.0)
-        } else {
-            rng.range(1.05, 1.2)
-        },
+        hot_skew: if behaviour == Behaviour::HotTask { rng.range(3.4, 4.0) } else { rng.range(1.05, 1.2) },
         autoscaling,
         key: key_of(&format!("{cluster}/{name}")),
     }
@@ -921,29 +345,11 @@ fn generated_service(rng: &mut Rng, i: usize) -> ServiceSpec {
         93..95 => Behaviour::Leaky,
         _ => Behaviour::Autoscaled,
     };
-    let arch = if rng.below(3) == 0 {
-        Arch::Arm
-    } else {
-        Arch::X86
-    };
-    let launch = if rng.below(5) == 0 {
-        LaunchType::Ec2
-    } else {
-        LaunchType::Fargate
-    };
+    let arch = if rng.below(3) == 0 { Arch::Arm } else { Arch::X86 };
+    let launch = if rng.below(5) == 0 { LaunchType::Ec2 } else { LaunchType::Fargate };
     let shape = *rng.pick(FARGATE_SHAPES);
     let desired = 1 + rng.below(8) as u32;
-    service_spec(
-        rng,
-        &cluster,
-        &name,
-        launch,
-        arch,
-        shape,
-        desired,
-        behaviour,
-        &["app"],
-    )
+    service_spec(rng, &cluster, &name, launch, arch, shape, desired, behaviour, &["app"])
 }
 
 fn base_cache(row: CacheRow) -> CacheSpec {
@@ -966,27 +372,14 @@ fn base_cache(row: CacheRow) -> CacheSpec {
 }
 
 fn generated_cache(rng: &mut Rng, j: usize) -> CacheSpec {
-    let nodes = [
-        "cache.t4g.medium",
-        "cache.m7g.large",
-        "cache.r7g.large",
-        "cache.r7g.xlarge",
-    ];
-    let engine = if rng.below(2) == 0 {
-        CacheEngine::Redis
-    } else {
-        CacheEngine::Valkey
-    };
+    let nodes = ["cache.t4g.medium", "cache.m7g.large", "cache.r7g.large", "cache.r7g.xlarge"];
+    let engine = if rng.below(2) == 0 { CacheEngine::Redis } else { CacheEngine::Valkey };
     let id = format!("{}-cache-{j}", rng.pick(NAME_PARTS));
     CacheSpec {
         key: key_of(&id),
         id,
         engine,
-        engine_version: if engine == CacheEngine::Valkey {
-            "8.0".into()
-        } else {
-            "7.1".into()
-        },
+        engine_version: if engine == CacheEngine::Valkey { "8.0".into() } else { "7.1".into() },
         node_type: (*rng.pick(&nodes)).into(),
         shards: 1 + (rng.below(10) / 8) as u32 * 2,
         replicas_per_shard: 1 + rng.below(2) as u32,
@@ -999,195 +392,38 @@ fn generated_cache(rng: &mut Rng, j: usize) -> CacheSpec {
     }
 }
 
-fn alarm(
-    name: &str,
-    metric: WatchedMetric,
-    target: &str,
-    cmp: Comparison,
-    threshold: f32,
-    periods: u32,
-) -> AlarmSpec {
-    AlarmSpec {
-        name: name.into(),
-        metric,
-        target: target.into(),
-        comparison: cmp,
-        threshold,
-        periods,
-        watched: None,
-    }
+fn alarm(name: &str, metric: WatchedMetric, target: &str, cmp: Comparison, threshold: f32, periods: u32) -> AlarmSpec {
+    AlarmSpec { name: name.into(), metric, target: target.into(), comparison: cmp, threshold, periods, watched: None }
 }
 
 fn alarms_for(services: &[ServiceSpec], caches: &[CacheSpec]) -> Vec<AlarmSpec> {
     use Comparison::*;
     use WatchedMetric::*;
     let mut all = vec![
-        alarm(
-            "checkout-cpu-high",
-            EcsCpu,
-            "prod-core/checkout",
-            GreaterThan,
-            80.0,
-            3,
-        ),
-        alarm(
-            "payments-memory-high",
-            EcsMemory,
-            "prod-core/payments",
-            GreaterThan,
-            85.0,
-            2,
-        ),
-        alarm(
-            "search-cpu-high",
-            EcsCpu,
-            "prod-core/search",
-            GreaterThan,
-            80.0,
-            3,
-        ),
-        alarm(
-            "api-gateway-cpu-high",
-            EcsCpu,
-            "prod-core/api-gateway",
-            GreaterThan,
-            85.0,
-            3,
-        ),
-        alarm(
-            "TargetTracking-web-frontend-AlarmHigh",
-            EcsCpu,
-            "prod-core/web-frontend",
-            GreaterThan,
-            60.0,
-            3,
-        ),
-        alarm(
-            "TargetTracking-web-frontend-AlarmLow",
-            EcsCpu,
-            "prod-core/web-frontend",
-            LessThan,
-            54.0,
-            15,
-        ),
-        alarm(
-            "geo-cpu-high",
-            EcsCpu,
-            "prod-core/geo",
-            GreaterThan,
-            75.0,
-            2,
-        ),
-        alarm(
-            "ledger-cpu-low",
-            EcsCpu,
-            "prod-data/ledger",
-            LessThan,
-            25.0,
-            15,
-        ),
-        alarm(
-            "fraud-detector-cpu-high",
-            EcsCpu,
-            "prod-data/fraud-detector",
-            GreaterThan,
-            85.0,
-            3,
-        ),
-        alarm(
-            "ml-inference-cpu-high",
-            EcsCpu,
-            "prod-data/ml-inference",
-            GreaterThan,
-            90.0,
-            1,
-        ),
-        alarm(
-            "legacy-reports-cpu-high",
-            EcsCpu,
-            "prod-data/legacy-reports",
-            GreaterThan,
-            80.0,
-            3,
-        ),
-        alarm(
-            "pdf-renderer-memory-high",
-            EcsMemory,
-            "prod-data/pdf-renderer",
-            GreaterThan,
-            90.0,
-            1,
-        ),
-        alarm(
-            "orders-memory-high",
-            EcsMemory,
-            "prod-core/orders",
-            GreaterThan,
-            85.0,
-            3,
-        ),
-        alarm(
-            "video-transcode-cpu-high",
-            EcsCpu,
-            "batch/video-transcode",
-            GreaterThan,
-            85.0,
-            5,
-        ),
-        alarm(
-            "sessions-memory-high",
-            CacheMemory,
-            "sessions",
-            GreaterThan,
-            80.0,
-            3,
-        ),
-        alarm(
-            "page-cache-evictions",
-            CacheEvictions,
-            "page-cache",
-            GreaterThan,
-            100.0,
-            2,
-        ),
-        alarm(
-            "page-cache-memory-high",
-            CacheMemory,
-            "page-cache",
-            GreaterThan,
-            90.0,
-            3,
-        ),
-        alarm(
-            "rate-limiter-engine-cpu",
-            CacheEngineCpu,
-            "rate-limiter",
-            GreaterThan,
-            62.0,
-            2,
-        ),
-        alarm(
-            "feature-store-memory-high",
-            CacheMemory,
-            "feature-store",
-            GreaterThan,
-            80.0,
-            3,
-        ),
-        alarm(
-            "old-queue-memory-high",
-            CacheMemory,
-            "old-queue",
-            GreaterThan,
-            80.0,
-            3,
-        ),
+        alarm("checkout-cpu-high", EcsCpu, "prod-core/checkout", GreaterThan, 80.0, 3),
+        alarm("payments-memory-high", EcsMemory, "prod-core/payments", GreaterThan, 85.0, 2),
+        alarm("search-cpu-high", EcsCpu, "prod-core/search", GreaterThan, 80.0, 3),
+        alarm("api-gateway-cpu-high", EcsCpu, "prod-core/api-gateway", GreaterThan, 85.0, 3),
+        alarm("TargetTracking-web-frontend-AlarmHigh", EcsCpu, "prod-core/web-frontend", GreaterThan, 60.0, 3),
+        alarm("TargetTracking-web-frontend-AlarmLow", EcsCpu, "prod-core/web-frontend", LessThan, 54.0, 15),
+        alarm("geo-cpu-high", EcsCpu, "prod-core/geo", GreaterThan, 75.0, 2),
+        alarm("ledger-cpu-low", EcsCpu, "prod-data/ledger", LessThan, 25.0, 15),
+        alarm("fraud-detector-cpu-high", EcsCpu, "prod-data/fraud-detector", GreaterThan, 85.0, 3),
+        alarm("ml-inference-cpu-high", EcsCpu, "prod-data/ml-inference", GreaterThan, 90.0, 1),
+        alarm("legacy-reports-cpu-high", EcsCpu, "prod-data/legacy-reports", GreaterThan, 80.0, 3),
+        alarm("pdf-renderer-memory-high", EcsMemory, "prod-data/pdf-renderer", GreaterThan, 90.0, 1),
+        alarm("orders-memory-high", EcsMemory, "prod-core/orders", GreaterThan, 85.0, 3),
+        alarm("video-transcode-cpu-high", EcsCpu, "batch/video-transcode", GreaterThan, 85.0, 5),
+        alarm("sessions-memory-high", CacheMemory, "sessions", GreaterThan, 80.0, 3),
+        alarm("page-cache-evictions", CacheEvictions, "page-cache", GreaterThan, 100.0, 2),
+        alarm("page-cache-memory-high", CacheMemory, "page-cache", GreaterThan, 90.0, 3),
+        alarm("rate-limiter-engine-cpu", CacheEngineCpu, "rate-limiter", GreaterThan, 62.0, 2),
+        alarm("feature-store-memory-high", CacheMemory, "feature-store", GreaterThan, 80.0, 3),
+        alarm("old-queue-memory-high", CacheMemory, "old-queue", GreaterThan, 80.0, 3),
     ];
     let resolve = |a: &AlarmSpec| {
         if a.metric.is_ecs() {
-            services.iter().position(|s| {
-                a.target.split_once('/') == Some((s.cluster.as_str(), s.name.as_str()))
-            })
+            services.iter().position(|s| a.target.split_once('/') == Some((s.cluster.as_str(), s.name.as_str())))
         } else {
             caches.iter().position(|c| c.id == a.target)
         }
@@ -1199,21 +435,9 @@ fn alarms_for(services: &[ServiceSpec], caches: &[CacheSpec]) -> Vec<AlarmSpec> 
     // an alarm left behind by a deleted group, on purpose.
     all.retain(|a| a.watched.is_some() || a.target == "old-queue");
     // Large fleets get one CPU alarm per 25 generated services.
-    for (i, s) in services
-        .iter()
-        .enumerate()
-        .skip(BASE_SERVICES.len())
-        .step_by(25)
-    {
+    for (i, s) in services.iter().enumerate().skip(BASE_SERVICES.len()).step_by(25) {
         let target = format!("{}/{}", s.cluster, s.name);
-        let mut a = alarm(
-            &format!("{}-cpu-high", s.name),
-            EcsCpu,
-            &target,
-            GreaterThan,
-            85.0,
-            3,
-        );
+        let mut a = alarm(&format!("{}-cpu-high", s.name), EcsCpu, &target, GreaterThan, 85.0, 3);
         a.watched = Some(i);
         all.push(a);
     }
@@ -1229,8 +453,7 @@ mod tests {
     fn default_fleet_has_what_the_panes_need() {
         let f = Fleet::build(1, None);
         assert!(f.services.len() >= 40);
-        let clusters: std::collections::HashSet<_> =
-            f.services.iter().map(|s| &s.cluster).collect();
+        let clusters: std::collections::HashSet<_> = f.services.iter().map(|s| &s.cluster).collect();
         assert!(clusters.len() >= 3);
         assert!(f.services.iter().any(|s| s.launch_type == LaunchType::Ec2));
         assert!(f.services.iter().any(|s| s.arch == Arch::Arm));
@@ -1238,17 +461,8 @@ mod tests {
         assert!(f.caches.len() >= 6);
         assert!(f.caches.iter().any(|c| c.shards > 1));
         assert!(f.alarms.len() >= 15);
-        for s in f
-            .services
-            .iter()
-            .filter(|s| s.launch_type == LaunchType::Fargate)
-        {
-            assert!(
-                is_valid_fargate(s.task_cpu, s.task_memory),
-                "{} {}",
-                s.name,
-                s.task_cpu
-            );
+        for s in f.services.iter().filter(|s| s.launch_type == LaunchType::Fargate) {
+            assert!(is_valid_fargate(s.task_cpu, s.task_memory), "{} {}", s.name, s.task_cpu);
             let cpu: u32 = s.containers.iter().map(|c| c.cpu).sum();
             let mem: u32 = s.containers.iter().filter_map(|c| c.memory_hard).sum();
             assert!(cpu <= s.task_cpu && mem <= s.task_memory, "{}", s.name);

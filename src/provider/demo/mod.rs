@@ -10,12 +10,10 @@ pub mod noise;
 
 use super::{Provider, ProviderError, SourceInfo};
 use crate::domain::series::downsample_max as downsample;
-use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, Window,
-};
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, Window};
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Points kept for a table sparkline.
 pub const SPARK_POINTS: usize = 48;
@@ -24,34 +22,59 @@ pub const SPARK_POINTS: usize = 48;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     System,
-    /// Unix seconds; for snapshots and benchmarks.
+    /// Frozen at these Unix seconds: for snapshots and benchmarks.
     Fixed(i64),
+    /// Starts at `at` (Unix seconds) when the app starts, then runs in real time: a live demo
+    /// that begins at the same moment every run (reproducible screenshots).
+    StartingAt {
+        at: i64,
+        started: std::time::Instant,
+    },
 }
 
 impl Clock {
+    pub fn starting_at(at: i64) -> Clock {
+        Clock::StartingAt { at, started: std::time::Instant::now() }
+    }
+
     pub fn now(self) -> i64 {
         match self {
             Clock::System => chrono::Utc::now().timestamp(),
             Clock::Fixed(t) => t,
+            Clock::StartingAt { at, started } => at + started.elapsed().as_secs() as i64,
         }
     }
 }
 
 pub struct DemoProvider {
-    fleet: Arc<Fleet>,
+    /// Swapped whole on a change (copy-on-write), so a fetch in progress keeps a consistent
+    /// fleet and readers never wait for a writer.
+    fleet: RwLock<Arc<Fleet>>,
     clock: Clock,
 }
 
 impl DemoProvider {
     pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
-        DemoProvider {
-            fleet: Arc::new(Fleet::build(seed, scale)),
-            clock,
-        }
+        DemoProvider { fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))), clock }
     }
 
-    pub fn fleet(&self) -> &Fleet {
-        &self.fleet
+    pub fn fleet(&self) -> Arc<Fleet> {
+        Arc::clone(&self.fleet.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Give a service a new task size. Its usage (in vCPU and MiB) is unchanged, so its
+    /// utilization, as a percentage of the reservation, moves accordingly.
+    pub fn resize(&self, cluster: &str, service: &str, cpu: u32, memory: u32) -> Result<(), ProviderError> {
+        let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
+        let mut fleet = Fleet::clone(&guard);
+        let spec = fleet
+            .services
+            .iter_mut()
+            .find(|s| s.cluster == cluster && s.name == service)
+            .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))?;
+        spec.resize(cpu, memory);
+        *guard = Arc::new(fleet);
+        Ok(())
     }
 
     /// Runs CPU-bound simulation off the async workers, so a 10,000-service fleet never stalls
@@ -60,7 +83,7 @@ impl DemoProvider {
         &self,
         f: impl FnOnce(&Fleet, i64) -> T + Send + 'static,
     ) -> Result<T, ProviderError> {
-        let fleet = Arc::clone(&self.fleet);
+        let fleet = self.fleet();
         let now = self.clock.now();
         tokio::task::spawn_blocking(move || f(&fleet, now))
             .await
@@ -69,26 +92,14 @@ impl DemoProvider {
 }
 
 pub fn task_id(key: u64, n: u64) -> String {
-    format!(
-        "{:016x}{:016x}",
-        noise::mix(key ^ n),
-        noise::mix(key.wrapping_add(n))
-    )
+    format!("{:016x}{:016x}", noise::mix(key ^ n), noise::mix(key.wrapping_add(n)))
 }
 
 pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
     let step = window.step();
     let n = window.points();
-    let (mut cpu_avg, mut cpu_max, mut hot_cpu) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut mem_avg, mut mem_max, mut hot_mem) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let (mut cpu_avg, mut cpu_max, mut hot_cpu) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut mem_avg, mut mem_max, mut hot_mem) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for t in model::period_ends(now, window) {
         let p = spec.period(t, step);
         cpu_avg.push(p.cpu_avg);
@@ -105,11 +116,7 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
         launch_type: spec.launch_type,
         arch: spec.arch,
         running,
-        desired: if spec.autoscaling.is_some() {
-            running
-        } else {
-            spec.desired
-        },
+        desired: if spec.autoscaling.is_some() { running } else { spec.desired },
         task_cpu: spec.task_cpu,
         task_memory: spec.task_memory,
         task_definition: format!("{}:{}", spec.name, spec.revision),
@@ -130,15 +137,9 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
 
 pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGroup {
     let step = window.step();
-    let points: Vec<model::CachePoint> = model::period_ends(now, window)
-        .map(|t| spec.period(t, step))
-        .collect();
+    let points: Vec<model::CachePoint> = model::period_ends(now, window).map(|t| spec.period(t, step)).collect();
     let col = |f: fn(&model::CachePoint) -> f32| points.iter().map(f).collect::<Vec<f32>>();
-    let (memory, cpu, conns) = (
-        col(|p| p.memory),
-        col(|p| p.engine_cpu),
-        col(|p| p.connections),
-    );
+    let (memory, cpu, conns) = (col(|p| p.memory), col(|p| p.engine_cpu), col(|p| p.connections));
     let mean = |v: Vec<f32>| v.iter().sum::<f32>() / v.len().max(1) as f32;
     CacheGroup {
         id: spec.id.clone(),
@@ -162,57 +163,60 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
 impl Provider for DemoProvider {
     fn source(&self) -> SourceInfo {
         SourceInfo {
-            label: format!("demo fleet (seed {})", self.fleet.seed),
+            label: format!("demo fleet (seed {})", self.fleet().seed),
             account: Some("123456789012".into()),
             regions: vec!["demo-1".into()],
         }
     }
 
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        alarms::at(self.clock.now())
+    }
+
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
-        self.compute(move |fleet, now| {
-            fleet
-                .services
-                .iter()
-                .map(|s| ecs_service(s, now, window))
-                .collect()
-        })
-        .await
+        self.compute(move |fleet, now| fleet.services.iter().map(|s| ecs_service(s, now, window)).collect()).await
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
-        self.compute(move |fleet, now| {
-            fleet
-                .caches
-                .iter()
-                .map(|c| cache_group(c, now, window))
-                .collect()
-        })
-        .await
+        self.compute(move |fleet, now| fleet.caches.iter().map(|c| cache_group(c, now, window)).collect()).await
     }
 
     async fn cost(&self) -> Result<CostReport, ProviderError> {
-        self.compute(|fleet, now| cost::report(fleet, alarms::at(now)))
-            .await
+        self.compute(|fleet, now| cost::report(fleet, alarms::at(now))).await
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
-        self.compute(|fleet, now| {
-            fleet
-                .alarms
-                .iter()
-                .map(|a| alarms::evaluate(fleet, a, now))
-                .collect()
-        })
-        .await
+        self.compute(|fleet, now| fleet.alarms.iter().map(|a| alarms::evaluate(fleet, a, now)).collect()).await
     }
 
-    async fn detail(
-        &self,
-        resource: &ResourceRef,
-        window: Window,
-    ) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {
         let resource = resource.clone();
-        self.compute(move |fleet, now| detail::detail(fleet, &resource, now, window))
-            .await?
+        self.compute(move |fleet, now| detail::detail(fleet, &resource, now, window)).await?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_resize_changes_the_reservation_and_the_utilization_it_implies() {
+        let demo = DemoProvider::new(42, None, Clock::Fixed(1_795_012_200));
+        let find = |v: Vec<EcsService>| v.into_iter().find(|s| s.key() == "prod-core/checkout").unwrap();
+        let before = find(demo.ecs_services(Window::Day).await.unwrap());
+        assert_eq!((before.task_cpu, before.task_memory), (512, 1024));
+        demo.resize("prod-core", "checkout", 1024, 2048).unwrap();
+        let after = find(demo.ecs_services(Window::Day).await.unwrap());
+        assert_eq!((after.task_cpu, after.task_memory), (1024, 2048));
+        assert_eq!(
+            after.task_definition,
+            format!("checkout:{}", before.task_definition.split(':').nth(1).unwrap().parse::<u32>().unwrap() + 1)
+        );
+        // Same work on twice the reservation: about half the percentage.
+        let ratio = after.cpu.avg / before.cpu.avg;
+        assert!((0.45..0.55).contains(&ratio), "cpu ratio {ratio}");
+        let ratio = after.memory.avg / before.memory.avg;
+        assert!((0.45..0.55).contains(&ratio), "memory ratio {ratio}");
+        assert!(demo.resize("prod-core", "nope", 256, 512).is_err());
     }
 }

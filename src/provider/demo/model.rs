@@ -11,11 +11,7 @@ fn daily(t: i64, phase_hours: f32) -> f32 {
     let d = 0.5 + 0.5 * ((hours - 15.0) / 24.0 * std::f32::consts::TAU).cos();
     // 1970-01-01 was a Thursday: days 2 and 3 of each week are Saturday and Sunday.
     let weekday = (t.div_euclid(86_400) + 4).rem_euclid(7);
-    if weekday == 6 || weekday == 0 {
-        d * 0.7
-    } else {
-        d
-    }
+    if weekday == 6 || weekday == 0 { d * 0.7 } else { d }
 }
 
 /// Load relative to the mean: 1.0 on average on a weekday.
@@ -46,9 +42,8 @@ impl ServiceSpec {
         match (&self.autoscaling, self.behaviour) {
             (_, Behaviour::Idle) => 0,
             (Some(a), _) => {
-                let total = self.cpu_vcpu
-                    * self.desired as f32
-                    * load(t, self.daily_swing, self.phase_hours, 0.0, self.key);
+                let total =
+                    self.cpu_vcpu * self.desired as f32 * load(t, self.daily_swing, self.phase_hours, 0.0, self.key);
                 let per_task_target = a.target / 100.0 * self.task_cpu as f32 / 1024.0;
                 ((total / per_task_target).ceil() as u32).clamp(a.min, a.max)
             }
@@ -78,15 +73,9 @@ impl ServiceSpec {
             _ => self.cpu_vcpu * l,
         };
         // Fargate caps a task at its reservation; on EC2 a task may borrow idle CPU.
-        let cap = if self.launch_type == LaunchType::Fargate {
-            100.0
-        } else {
-            140.0
-        };
+        let cap = if self.launch_type == LaunchType::Fargate { 100.0 } else { 140.0 };
         let cpu_avg = (per_task / vcpu * 100.0).min(cap);
-        let hot_cpu =
-            (cpu_avg * self.hot_skew * (1.0 + 0.5 * self.jitter * signed(self.key ^ 1, minute)))
-                .min(cap);
+        let hot_cpu = (cpu_avg * self.hot_skew * (1.0 + 0.5 * self.jitter * signed(self.key ^ 1, minute))).min(cap);
         let cpu_max = (hot_cpu * (1.0 + 0.12 * unit(self.key ^ 2, minute))).min(cap);
 
         let mem_avg = match self.behaviour {
@@ -95,22 +84,12 @@ impl ServiceSpec {
                 (0.45 + 0.55 * age as f32 / self.leak_period() as f32) * 100.0
             }
             _ => {
-                let swing = 1.0
-                    + 0.08 * (daily(t, self.phase_hours) - 0.5)
-                    + 0.02 * signed(self.key ^ 3, minute);
+                let swing = 1.0 + 0.08 * (daily(t, self.phase_hours) - 0.5) + 0.02 * signed(self.key ^ 3, minute);
                 self.memory_mib * swing / self.task_memory as f32 * 100.0
             }
         };
         let hot_mem = (mem_avg * (1.0 + (self.hot_skew - 1.0) * 0.3)).min(100.0);
-        ServicePoint {
-            cpu_avg,
-            cpu_max,
-            hot_cpu,
-            mem_avg,
-            mem_max: (hot_mem * 1.02).min(100.0),
-            hot_mem,
-            running,
-        }
+        ServicePoint { cpu_avg, cpu_max, hot_cpu, mem_avg, mem_max: (hot_mem * 1.02).min(100.0), hot_mem, running }
     }
 
     /// A period's point: the Average at the period's end and the Maximum over a few instants in it.
@@ -143,9 +122,7 @@ impl ServiceSpec {
 pub fn period_ends(now: i64, window: Window) -> impl Iterator<Item = i64> {
     let step = window.step();
     let last = now - now.rem_euclid(60);
-    (0..window.points() as i64)
-        .rev()
-        .map(move |i| last - i * step)
+    (0..window.points() as i64).rev().map(move |i| last - i * step)
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -167,14 +144,9 @@ impl CacheSpec {
     pub fn period(&self, t: i64, step: i64) -> CachePoint {
         let l = load(t, self.daily_swing, 0.0, 0.05, self.key);
         let minute = t.div_euclid(60);
-        let memory = (self.memory_pct * (1.0 + 0.1 * (l - 1.0))
-            + 0.5 * signed(self.key ^ 5, minute))
-        .clamp(0.0, 99.7);
+        let memory = (self.memory_pct * (1.0 + 0.1 * (l - 1.0)) + 0.5 * signed(self.key ^ 5, minute)).clamp(0.0, 99.7);
         let evictions = if self.evictions_per_min > 0.0 {
-            self.evictions_per_min
-                * l
-                * (1.0 + 0.5 * signed(self.key ^ 6, minute)).max(0.0)
-                * (step / 60) as f32
+            self.evictions_per_min * l * (1.0 + 0.5 * signed(self.key ^ 6, minute)).max(0.0) * (step / 60) as f32
         } else {
             0.0
         };
@@ -198,11 +170,7 @@ mod tests {
     const NOW: i64 = 1_795_000_000;
 
     fn spec(name: &str) -> ServiceSpec {
-        Fleet::build(7, None)
-            .services
-            .into_iter()
-            .find(|s| s.name == name)
-            .unwrap()
+        Fleet::build(7, None).services.into_iter().find(|s| s.name == name).unwrap()
     }
 
     fn mean_of(s: &ServiceSpec, f: impl Fn(ServicePoint) -> f32) -> f32 {
@@ -215,9 +183,7 @@ mod tests {
         let cart = spec("cart");
         assert!(mean_of(&cart, |p| p.cpu_avg) < 30.0);
         let checkout = spec("checkout");
-        let peak = period_ends(NOW, Window::Fortnight)
-            .map(|t| checkout.period(t, 3_600).cpu_max)
-            .fold(0.0, f32::max);
+        let peak = period_ends(NOW, Window::Fortnight).map(|t| checkout.period(t, 3_600).cpu_max).fold(0.0, f32::max);
         assert!(peak >= 95.0, "peak {peak}");
     }
 
@@ -233,13 +199,8 @@ mod tests {
         let payments = spec("payments");
         assert!(payments.oom_kills(NOW - 86_400, NOW) >= 3);
         let web = spec("web-frontend");
-        let counts: std::collections::HashSet<u32> = period_ends(NOW, Window::Day)
-            .map(|t| web.running_at(t))
-            .collect();
-        assert!(
-            counts.len() > 2,
-            "task count should move with load: {counts:?}"
-        );
+        let counts: std::collections::HashSet<u32> = period_ends(NOW, Window::Day).map(|t| web.running_at(t)).collect();
+        assert!(counts.len() > 2, "task count should move with load: {counts:?}");
         assert!(mean_of(&web, |p| p.cpu_avg) > 45.0 && mean_of(&web, |p| p.cpu_avg) < 65.0);
     }
 

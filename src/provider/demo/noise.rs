@@ -12,9 +12,7 @@ pub fn mix(mut x: u64) -> u64 {
 
 /// FNV-1a of a name, for per-resource keys.
 pub fn key_of(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Uniform in [-1, 1) for (key, tick).

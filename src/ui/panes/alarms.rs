@@ -29,24 +29,13 @@ fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Cell
         )),
         1 => Cell::from(a.name.clone()),
         2 => Cell::from(Span::styled(
-            truncate(
-                &format!("{} {} {}", a.metric, a.comparison.symbol(), a.threshold),
-                30,
-            ),
+            truncate(&format!("{} {} {}", a.metric, a.comparison.symbol(), a.threshold), 30),
             theme.muted(),
         )),
-        3 => Cell::from(
-            a.resource
-                .as_ref()
-                .map_or("—".to_string(), |r| r.to_string()),
-        ),
+        3 => Cell::from(a.resource.as_ref().map_or("—".to_string(), |r| r.to_string())),
         4 => Cell::from(age(now, a.since)),
         _ => {
-            let changes = a
-                .history
-                .iter()
-                .filter(|h| now - h.time <= chrono::Duration::hours(24))
-                .count();
+            let changes = a.history.iter().filter(|h| now - h.time <= chrono::Duration::hours(24)).count();
             if a.is_flapping(now) {
                 Cell::from(Span::styled(format!("{changes}≈flap"), theme.warn()))
             } else {
@@ -60,10 +49,7 @@ fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border(false))
-        .title(Span::styled(
-            format!(" history: {} ", a.name),
-            theme.header(),
-        ));
+        .title(Span::styled(format!(" history: {} ", a.name), theme.header()));
     let mut lines: Vec<Line> = a
         .history
         .iter()
@@ -71,7 +57,7 @@ fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
         .map(|h| {
             Line::from(vec![
                 Span::styled(h.time.format("%m-%d %H:%M  ").to_string(), theme.muted()),
-                Span::styled(h.from.short(), theme.alarm_state(h.from)),
+                Span::styled(format!("{:>6}", h.from.short()), theme.alarm_state(h.from)),
                 Span::raw(" → "),
                 Span::styled(format!("{:<7}", h.to.short()), theme.alarm_state(h.to)),
                 Span::styled(h.reason.clone(), theme.muted()),
@@ -79,38 +65,22 @@ fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
         })
         .collect();
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!("no state changes in 24h · {}", a.reason),
-            theme.muted(),
-        )));
+        lines.push(Line::from(Span::styled(format!("no state changes in 24h · {}", a.reason), theme.muted())));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let firing = state
-        .alarms
-        .rows()
-        .iter()
-        .filter(|a| a.state == crate::domain::AlarmState::Alarm)
-        .count();
+    let firing = state.alarms.rows().iter().filter(|a| a.state == crate::domain::AlarmState::Alarm).count();
     let detail = format!("{firing} in ALARM");
-    let Some(body) =
-        super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, detail)
-    else {
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, detail) else {
         return;
     };
     let alarms = state.alarms.rows();
     let (table_area, history_area) = alarms_split(body);
-    table::draw(
-        frame,
-        table_area,
-        theme,
-        COLUMNS,
-        &state.alarms.view,
-        focused,
-        |i, c| cell(&alarms[i], c, theme, state.now),
-    );
+    table::draw(frame, table_area, theme, COLUMNS, &state.alarms.view, focused, |i, c| {
+        cell(&alarms[i], c, theme, state.now)
+    });
     if let (Some(h), Some(a)) = (history_area, state.alarms.selected()) {
         history(frame, h, a, theme);
     }

@@ -24,19 +24,13 @@ fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) 
     match column {
         0 => {
             if report.is_anomalous(&s.service) {
-                Cell::from(Line::from(vec![
-                    Span::styled("⚠ ", theme.critical()),
-                    Span::raw(s.service.clone()),
-                ]))
+                Cell::from(Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(s.service.clone())]))
             } else {
                 Cell::from(s.service.clone())
             }
         }
         1 => Cell::from(format!("{:>13}", money(s.month_to_date))),
-        2 => Cell::from(Span::styled(
-            format!("{:>10}", money(s.last_month)),
-            theme.muted(),
-        )),
+        2 => Cell::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
         3 => Cell::from(format!("{:>10}", money(s.forecast))),
         4 => {
             let c = s.change_pct();
@@ -67,18 +61,11 @@ fn summary<'a>(r: &CostReport, theme: &Theme) -> Line<'a> {
         Span::styled(money(r.month_to_date()), theme.title()),
         Span::styled("  forecast ", theme.muted()),
         Span::raw(money(r.forecast())),
-        Span::styled(
-            format!(" ({} vs last month {})", change(pct), money(last)),
-            theme.muted(),
-        ),
+        Span::styled(format!(" ({} vs last month {})", change(pct), money(last)), theme.muted()),
     ];
     if !r.anomalies.is_empty() {
         spans.push(Span::styled(
-            format!(
-                "  ⚠ {} anomal{}",
-                r.anomalies.len(),
-                if r.anomalies.len() == 1 { "y" } else { "ies" }
-            ),
+            format!("  ⚠ {} anomal{}", r.anomalies.len(), if r.anomalies.len() == 1 { "y" } else { "ies" }),
             theme.critical(),
         ));
     }
@@ -86,12 +73,8 @@ fn summary<'a>(r: &CostReport, theme: &Theme) -> Line<'a> {
 }
 
 fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &Theme) {
-    let [head, bars, axis] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [head, bars, axis] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     frame.render_widget(Paragraph::new(summary(r, theme)), head);
     let total = r.total_daily();
     // As many of the last `days` days as there are columns for, each as wide as fits.
@@ -115,40 +98,25 @@ fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &The
             } else {
                 theme.series(0)
             };
-            Bar::default()
-                .value(v.max(0.0).round() as u64)
-                .style(style)
-                .text_value(String::new())
+            Bar::default().value(v.max(0.0).round() as u64).style(style).text_value(String::new())
         })
         .collect();
-    let chart = BarChart::default()
-        .data(BarGroup::default().bars(&data))
-        .bar_width(bar_width)
-        .bar_gap(gap)
-        .style(theme.base());
+    let chart =
+        BarChart::default().data(BarGroup::default().bars(&data)).bar_width(bar_width).bar_gap(gap).style(theme.base());
     frame.render_widget(chart, bars);
     if shown > 0 {
         let from = r.date_of(first).format("%b %d").to_string();
         let to = format!("today (partial) · daily total, last {shown} days");
         let drawn = shown * (bar_width + gap) as usize;
-        let gap = drawn
-            .saturating_sub(from.chars().count() + to.chars().count())
-            .max(1);
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!("{from}{}{to}", " ".repeat(gap)),
-                theme.muted(),
-            )),
-            axis,
-        );
+        let gap = drawn.saturating_sub(from.chars().count() + to.chars().count()).max(1);
+        frame
+            .render_widget(Paragraph::new(Span::styled(format!("{from}{}{to}", " ".repeat(gap)), theme.muted())), axis);
     }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
     let detail = format!("amortized USD · chart {}d (w)", state.cost_days);
-    let Some(body) =
-        super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail)
-    else {
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail) else {
         return;
     };
     let Some(report) = state.cost.data.as_ref() else {
@@ -160,13 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     } else if top.height > 0 {
         frame.render_widget(Paragraph::new(summary(report, theme)), top);
     }
-    table::draw(
-        frame,
-        table_area,
-        theme,
-        COLUMNS,
-        &state.cost.view,
-        focused,
-        |i, c| cell(&report.services[i], report, c, theme),
-    );
+    table::draw(frame, table_area, theme, COLUMNS, &state.cost.view, focused, |i, c| {
+        cell(&report.services[i], report, c, theme)
+    });
 }

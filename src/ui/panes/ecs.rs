@@ -26,10 +26,8 @@ const COLUMNS: &[Column] = &[
 ];
 
 fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
-    let spans: Vec<Span> = values
-        .iter()
-        .map(|v| Span::styled(format!("{:>w$}", pct(*v), w = width), theme.utilization(*v)))
-        .collect();
+    let spans: Vec<Span> =
+        values.iter().map(|v| Span::styled(format!("{:>w$}", pct(*v), w = width), theme.utilization(*v))).collect();
     Cell::from(Line::from(spans))
 }
 
@@ -37,20 +35,13 @@ fn cell<'a>(s: &EcsService, column: usize, theme: &Theme) -> Cell<'a> {
     match column {
         0 => {
             let fit = classify(s, FitThresholds::default());
-            Cell::from(Span::styled(
-                format!("{} {}", fit_symbol(fit), fit.label()),
-                theme.fit(fit),
-            ))
+            Cell::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))
         }
         1 => Cell::from(s.name.clone()),
         2 => Cell::from(Span::styled(s.cluster.clone(), theme.muted())),
         3 => Cell::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
         4 => {
-            let style = if s.running < s.desired {
-                theme.warn()
-            } else {
-                theme.base()
-            };
+            let style = if s.running < s.desired { theme.warn() } else { theme.base() };
             Cell::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
         }
         5 => Cell::from(task_size(s.task_cpu, s.task_memory)),
@@ -63,20 +54,14 @@ fn cell<'a>(s: &EcsService, column: usize, theme: &Theme) -> Cell<'a> {
             let mut c = util(theme, &[s.memory.avg, s.memory.max], 5);
             if s.oom_kills > 0 {
                 c = Cell::from(Line::from(vec![
-                    Span::styled(
-                        format!("{:>5}", pct(s.memory.avg)),
-                        theme.utilization(s.memory.avg),
-                    ),
+                    Span::styled(format!("{:>5}", pct(s.memory.avg)), theme.utilization(s.memory.avg)),
                     Span::styled(format!("{:>5}", pct(s.memory.max)), theme.critical()),
                     Span::styled(format!(" {}×OOM", s.oom_kills), theme.critical()),
                 ]));
             }
             c
         }
-        9 => Cell::from(Span::styled(
-            sparkline(&s.cpu_spark, 16, 100.0),
-            theme.series(0),
-        )),
+        9 => Cell::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
         _ => Cell::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
@@ -89,18 +74,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         "% of task reservation over {} · HOT = busiest task",
         state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window)
     );
-    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail)
-    else {
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail) else {
         return;
     };
     let services = state.ecs.rows();
-    table::draw(
-        frame,
-        body,
-        theme,
-        COLUMNS,
-        &state.ecs.view,
-        focused,
-        |i, c| cell(&services[i], c, theme),
-    );
+    table::draw(frame, body, theme, COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, theme));
 }

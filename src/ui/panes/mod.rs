@@ -36,14 +36,7 @@ pub fn frame_and_body(
     Some(body)
 }
 
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    pane: PaneId,
-    state: &State,
-    theme: &Theme,
-    focused: bool,
-) {
+pub fn draw(frame: &mut Frame, area: Rect, pane: PaneId, state: &State, theme: &Theme, focused: bool) {
     match pane {
         PaneId::Ecs => ecs::draw(frame, area, state, theme, focused),
         PaneId::Redis => redis::draw(frame, area, state, theme, focused),

@@ -18,71 +18,33 @@ const COLUMNS: &[Column] = &[
     col("CPU%", 5, 0),
     col("EVICT", 6, 1),
     col("CONNS", 6, 2),
-    col("NET in/out", 11, 4),
+    col("NET in/out B/s", 14, 4),
     col("MEM trend", 12, 3),
 ];
 
 fn cell<'a>(g: &CacheGroup, column: usize, theme: &Theme) -> Cell<'a> {
     match column {
         0 => Cell::from(g.id.clone()),
-        1 => Cell::from(Span::styled(
-            format!("{} {}", g.engine.label(), g.engine_version),
-            theme.muted(),
-        )),
-        2 => Cell::from(format!(
-            "{} ×{}",
-            g.node_type.trim_start_matches("cache."),
-            g.nodes()
-        )),
-        3 => Cell::from(Span::styled(
-            format!("{:>4}", pct(g.memory.max)),
-            theme.utilization(g.memory.max),
-        )),
-        4 => Cell::from(Span::styled(
-            format!("{:>4}", pct(g.engine_cpu.p95)),
-            theme.utilization(g.engine_cpu.p95),
-        )),
+        1 => Cell::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
+        2 => Cell::from(format!("{} ×{}", g.node_type.trim_start_matches("cache."), g.nodes())),
+        3 => Cell::from(Span::styled(format!("{:>4}", pct(g.memory.max)), theme.utilization(g.memory.max))),
+        4 => Cell::from(Span::styled(format!("{:>4}", pct(g.engine_cpu.p95)), theme.utilization(g.engine_cpu.p95))),
         5 => {
-            let style = if g.evictions > 0 {
-                theme.critical()
-            } else {
-                theme.muted()
-            };
-            Cell::from(Span::styled(
-                format!("{:>6}", count(g.evictions as f64)),
-                style,
-            ))
+            let style = if g.evictions > 0 { theme.critical() } else { theme.muted() };
+            Cell::from(Span::styled(format!("{:>6}", count(g.evictions as f64)), style))
         }
         6 => Cell::from(format!("{:>6}", count(g.connections.avg as f64))),
         7 => Cell::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
-        _ => Cell::from(Span::styled(
-            sparkline(&g.memory_spark, 12, 100.0),
-            theme.series(1),
-        )),
+        _ => Cell::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
     }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let detail = format!(
-        "max mem · p95 engine CPU · over {}",
-        state
-            .fetch(PaneId::Redis)
-            .data_window
-            .unwrap_or(state.window)
-    );
-    let Some(body) =
-        super::frame_and_body(frame, area, state, PaneId::Redis, theme, focused, detail)
-    else {
+    let detail =
+        format!("max mem · p95 engine CPU · over {}", state.fetch(PaneId::Redis).data_window.unwrap_or(state.window));
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Redis, theme, focused, detail) else {
         return;
     };
     let groups = state.redis.rows();
-    table::draw(
-        frame,
-        body,
-        theme,
-        COLUMNS,
-        &state.redis.view,
-        focused,
-        |i, c| cell(&groups[i], c, theme),
-    );
+    table::draw(frame, body, theme, COLUMNS, &state.redis.view, focused, |i, c| cell(&groups[i], c, theme));
 }

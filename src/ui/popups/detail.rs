@@ -9,9 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Block, BorderType, Borders, Chart, Clear, Dataset, GraphType, Paragraph,
-};
+use ratatui::widgets::{Axis, Block, BorderType, Borders, Chart, Clear, Dataset, GraphType, Paragraph};
 
 fn time_label(seconds: f64) -> String {
     let s = seconds.abs();
@@ -31,11 +29,7 @@ fn time_label(seconds: f64) -> String {
 fn legend<'a>(chart: &DetailChart, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {} ", chart.title), theme.header())];
     for (i, s) in chart.series.iter().enumerate() {
-        let (mark, style) = if s.reference {
-            ("┈ ", theme.muted())
-        } else {
-            ("━ ", theme.series(i))
-        };
+        let (mark, style) = if s.reference { ("┈ ", theme.muted()) } else { ("━ ", theme.series(i)) };
         spans.push(Span::styled(mark, style));
         spans.push(Span::styled(format!("{}  ", s.name), style));
     }
@@ -43,70 +37,31 @@ fn legend<'a>(chart: &DetailChart, theme: &Theme) -> Line<'a> {
 }
 
 fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme) {
-    let x_min = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .fold(0.0, f64::min);
-    let data_max = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let y_max = if chart.unit == "%" {
-        data_max.max(100.0) * 1.05
-    } else {
-        (data_max * 1.1).max(1.0)
-    };
+    let x_min = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::min);
+    let data_max =
+        chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let y_max = if chart.unit == "%" { data_max.max(100.0) * 1.05 } else { (data_max * 1.1).max(1.0) };
     let datasets: Vec<Dataset> = chart
         .series
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let style = if s.reference {
-                theme.muted().add_modifier(Modifier::DIM)
-            } else {
-                theme.series(i)
-            };
+            let style = if s.reference { theme.muted().add_modifier(Modifier::DIM) } else { theme.series(i) };
             Dataset::default()
                 .name(s.name.clone())
-                .marker(if s.reference {
-                    Marker::Dot
-                } else {
-                    Marker::Braille
-                })
+                .marker(if s.reference { Marker::Dot } else { Marker::Braille })
                 .graph_type(GraphType::Line)
                 .style(style)
                 .data(&s.points)
         })
         .collect();
-    let y_labels = [0.0, y_max / 2.0, y_max].map(|v| {
-        Span::styled(
-            format!("{v:.0}{}", if chart.unit == "%" { "%" } else { "" }),
-            theme.muted(),
-        )
-    });
+    let y_labels = [0.0, y_max / 2.0, y_max]
+        .map(|v| Span::styled(format!("{v:.0}{}", if chart.unit == "%" { "%" } else { "" }), theme.muted()));
     let x_labels = [x_min, x_min / 2.0, 0.0].map(|v| Span::styled(time_label(v), theme.muted()));
     let widget = Chart::new(datasets)
-        .block(
-            Block::default()
-                .borders(Borders::TOP)
-                .border_style(theme.border(false))
-                .title(legend(chart, theme)),
-        )
-        .x_axis(
-            Axis::default()
-                .bounds([x_min, 0.0])
-                .labels(x_labels)
-                .style(theme.muted()),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([0.0, y_max])
-                .labels(y_labels)
-                .style(theme.muted()),
-        )
+        .block(Block::default().borders(Borders::TOP).border_style(theme.border(false)).title(legend(chart, theme)))
+        .x_axis(Axis::default().bounds([x_min, 0.0]).labels(x_labels).style(theme.muted()))
+        .y_axis(Axis::default().bounds([0.0, y_max]).labels(y_labels).style(theme.muted()))
         .legend_position(None)
         .style(theme.base());
     frame.render_widget(widget, area);
@@ -114,29 +69,16 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme)
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let title = detail
-        .data
-        .as_ref()
-        .map_or(detail.resource.to_string(), |d| d.title.clone());
-    let loading = if detail.data.is_none() && detail.error.is_none() {
-        " · loading…"
-    } else {
-        ""
-    };
+    let title = detail.data.as_ref().map_or(detail.resource.to_string(), |d| d.title.clone());
+    let loading = if detail.data.is_none() && detail.error.is_none() { " · loading…" } else { "" };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(" {title} · {}{loading} ", detail.window),
-            theme.title(),
-        ))
+        .title(Span::styled(format!(" {title} · {}{loading} ", detail.window), theme.title()))
         .title(
             Line::from(Span::styled(
-                format!(
-                    " w: window · j/k: next/prev {} · esc: back ",
-                    state.focus.command()
-                ),
+                format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command()),
                 theme.muted(),
             ))
             .right_aligned(),
@@ -157,45 +99,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     };
     // Facts in two columns when wide, so the charts keep their height.
     let two_cols = inner.width >= 120;
-    let fact_rows = if two_cols {
-        data.facts.len().div_ceil(2)
-    } else {
-        data.facts.len()
-    };
+    let fact_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() };
     let facts_h = (fact_rows as u16).min(inner.height / 3);
-    let [facts_area, charts_area] =
-        Layout::vertical([Constraint::Length(facts_h), Constraint::Min(0)]).areas(inner);
-    let label_w = data
-        .facts
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(24);
+    let [facts_area, charts_area] = Layout::vertical([Constraint::Length(facts_h), Constraint::Min(0)]).areas(inner);
+    let label_w = data.facts.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(24);
     let fact_line = |(l, v): &(String, String)| {
-        Line::from(vec![
-            Span::styled(format!("{l:<label_w$}  "), theme.muted()),
-            Span::raw(v.clone()),
-        ])
+        Line::from(vec![Span::styled(format!("{l:<label_w$}  "), theme.muted()), Span::raw(v.clone())])
     };
     if two_cols {
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(facts_area);
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(facts_area);
         let (a, b) = data.facts.split_at(fact_rows.min(data.facts.len()));
-        frame.render_widget(
-            Paragraph::new(a.iter().map(fact_line).collect::<Vec<_>>()),
-            left,
-        );
-        frame.render_widget(
-            Paragraph::new(b.iter().map(fact_line).collect::<Vec<_>>()),
-            right,
-        );
+        frame.render_widget(Paragraph::new(a.iter().map(fact_line).collect::<Vec<_>>()), left);
+        frame.render_widget(Paragraph::new(b.iter().map(fact_line).collect::<Vec<_>>()), right);
     } else {
-        frame.render_widget(
-            Paragraph::new(data.facts.iter().map(fact_line).collect::<Vec<_>>()),
-            facts_area,
-        );
+        frame.render_widget(Paragraph::new(data.facts.iter().map(fact_line).collect::<Vec<_>>()), facts_area);
     }
     if data.charts.is_empty() || charts_area.height < 4 {
         return;

@@ -42,20 +42,12 @@ fn pane_notes(pane: PaneId) -> &'static [&'static str] {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16) {
     let popup = centered(area, 88, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
-    let mut lines = vec![Line::from(Span::styled(
-        format!("{} — what the numbers mean", state.focus.title()),
-        theme.header(),
-    ))];
-    lines.extend(
-        pane_notes(state.focus)
-            .iter()
-            .map(|l| Line::from(Span::raw(*l))),
-    );
+    let mut lines =
+        vec![Line::from(Span::styled(format!("{} — what the numbers mean", state.focus.title()), theme.header()))];
+    lines.extend(pane_notes(state.focus).iter().map(|l| Line::from(Span::raw(*l))));
     lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(
-        "Keys (rebind any action by name under [keys] in config.toml)",
-        theme.header(),
-    )));
+    lines
+        .push(Line::from(Span::styled("Keys (rebind any action by name under [keys] in config.toml)", theme.header())));
     for action in Action::ALL {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18}", state.keymap.label(action)), theme.title()),
@@ -64,32 +56,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(
-        "Commands (: then tab completes)",
-        theme.header(),
-    )));
-    lines.push(Line::raw(
-        WORDS
-            .iter()
-            .map(|w| format!(":{w}"))
-            .collect::<Vec<_>>()
-            .join("  "),
-    ));
+    lines.push(Line::from(Span::styled("Commands (: then tab completes)", theme.header())));
+    lines.push(Line::raw(WORDS.iter().map(|w| format!(":{w}")).collect::<Vec<_>>().join("  ")));
     lines.push(Line::raw(format!("themes: {}", state.themes.join(", "))));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(theme.border(true))
-        .title(Span::styled(
-            " help · esc closes · j/k scroll ",
-            theme.title(),
-        ))
+        .title(Span::styled(" help · esc closes · j/k scroll ", theme.title()))
         .style(theme.base());
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), popup);
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Regenerates assets/*.png from the real binary: tmux runs infradeck on the demo fleet at a
+# fixed clock, capture-pane -e keeps the colours, aha turns ANSI into HTML, headless Chromium
+# takes the picture. Needs: tmux, aha, chromium, fonts-dejavu-core (apt-get install them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in tmux aha chromium; do command -v "$tool" >/dev/null || { echo "screenshots.sh: needs $tool" >&2; exit 1; }; done
+cargo build --release -q
+bin=$PWD/target/release/infradeck
+out=$PWD/assets
+work=$(mktemp -d)
+trap 'tmux -L shots kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+clock=1795012200   # Wednesday 2026-11-18 14:30 UTC
+echo '# defaults' > "$work/config.toml"
+
+shot() { # shot NAME WIDTH HEIGHT KEYS...
+  local name=$1 w=$2 h=$3; shift 3
+  tmux -L shots kill-server 2>/dev/null || true
+  tmux -L shots -f /dev/null new-session -d -s s -x "$w" -y "$h" \
+    "TERM=xterm-256color COLORTERM=truecolor $bin --demo --demo-clock $clock --config $work/config.toml --log-file $work/log; sleep 30"
+  tmux -L shots set -g default-terminal tmux-256color >/dev/null
+  for _ in $(seq 50); do tmux -L shots capture-pane -p -t s | grep -q "ago" && break; sleep 0.1; done
+  for k in "$@"; do tmux -L shots send-keys -t s "$k"; sleep 0.3; done
+  sleep 0.5
+  tmux -L shots capture-pane -e -p -t s > "$work/$name.ansi"
+  {
+    echo '<!doctype html><html><head><meta charset="utf-8"><style>'
+    echo 'body{margin:0;background:#1a1b26;} pre{margin:0;padding:8px;font:14px/1.2 "DejaVu Sans Mono",monospace;color:#c0caf5;background:#1a1b26;}'
+    echo '</style></head><body><pre>'
+    aha --no-header < "$work/$name.ansi"
+    echo '</pre></body></html>'
+  } > "$work/$name.html"
+  local pw=$(( w * 843 / 100 + 16 )) ph=$(( h * 17 + 16 ))
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/chrome" --hide-scrollbars --window-size="$pw,$ph" \
+    --screenshot="$out/$name.png" "file://$work/$name.html" >/dev/null 2>&1
+  echo "assets/$name.png"
+}
+
+shot dashboard 200 56
+shot ecs 160 45 z
+shot redis 160 30 2 z
+shot cost 160 45 3 z
+shot alarms 160 45 4 z
+shot detail 160 48 j j j j enter
+shot help 120 45 "?"
