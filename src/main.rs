@@ -81,6 +81,8 @@ fn main() -> color_eyre::Result<()> {
     let result = runtime.block_on(async {
         infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after).await
     });
+    // Don't wait for simulation or network tasks still running: the user asked to leave.
+    runtime.shutdown_background();
     drop(guard);
     result
 }

@@ -5,7 +5,7 @@ use crate::app::msg::Payload;
 use crate::app::{Effect, KeyChord, Msg, PaneId, State, update};
 use crate::cli::ExitAfter;
 use crate::config::theme_file::ThemeSet;
-use crate::provider::Provider;
+use crate::provider::{Provider, ProviderError};
 use crate::terminal::Tui;
 use crate::ui;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
@@ -33,17 +33,27 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
     }
 }
 
-/// Run one effect on its own task; its result comes back as a message.
+/// Run one effect on its own task; its result comes back as a message. A provider that panics
+/// is reported as that pane's error instead of leaving it loading forever.
 pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
-        let msg = perform(effect, provider.as_ref()).await;
+        let on_panic = effect.clone();
+        let work = tokio::spawn(async move { perform(effect, provider.as_ref()).await });
+        let msg = match work.await {
+            Ok(msg) => msg,
+            Err(e) => {
+                tracing::error!(?on_panic, "effect failed: {e}");
+                on_panic.failed(ProviderError::Other(format!("internal error while fetching: {e}")))
+            }
+        };
         let _ = tx.send(msg); // the UI may have quit; nothing to do then
     });
 }
 
-/// Terminal input on a plain thread: crossterm's read blocks.
+/// Terminal input on a plain thread: crossterm's read blocks. If the terminal goes away (a read
+/// error), the app quits rather than run on without input.
 fn spawn_input(tx: UnboundedSender<Msg>) {
-    std::thread::spawn(move || {
+    let spawned = std::thread::Builder::new().name("input".into()).spawn(move || {
         while !tx.is_closed() {
             match event::poll(Duration::from_millis(200)) {
                 Ok(true) => {}
@@ -57,10 +67,14 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
                 Err(_) => break,
             };
             if tx.send(msg).is_err() {
-                break;
+                return;
             }
         }
+        let _ = tx.send(Msg::Quit);
     });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the input thread: {e}");
+    }
 }
 
 fn spawn_ticks(tx: UnboundedSender<Msg>, provider: Arc<dyn Provider>) {

@@ -26,8 +26,14 @@ impl Drop for TerminalGuard {
 pub fn init() -> io::Result<(Tui, TerminalGuard)> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        hook(info);
+        // A panic on the UI thread ends the app: restore the terminal, then report. A panic on a
+        // worker is caught and shown as that pane's error, so it must not touch the screen.
+        if std::thread::current().name() == Some("main") {
+            restore();
+            hook(info);
+        } else {
+            tracing::error!("panic on a worker thread: {info}");
+        }
     }));
     terminal::enable_raw_mode()?;
     let guard = TerminalGuard;

@@ -268,3 +268,38 @@ fn a_failed_refresh_keeps_the_last_data_marked_stale_with_a_hint() {
     cold.keys(&["2"]);
     assert!(cold.screen().contains("no data: the first load failed"));
 }
+
+/// A provider that panics, as a bug in a provider would.
+struct Panicking;
+
+#[async_trait]
+impl Provider for Panicking {
+    fn source(&self) -> SourceInfo {
+        SourceInfo::default()
+    }
+    async fn ecs_services(&self, _: Window) -> Result<Vec<EcsService>, ProviderError> {
+        panic!("bug in a provider")
+    }
+    async fn cache_groups(&self, _: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        panic!("bug in a provider")
+    }
+    async fn cost(&self) -> Result<CostReport, ProviderError> {
+        panic!("bug in a provider")
+    }
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        panic!("bug in a provider")
+    }
+    async fn detail(&self, _: &ResourceRef, _: Window) -> Result<ResourceDetail, ProviderError> {
+        panic!("bug in a provider")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_provider_becomes_that_panes_error_not_a_hung_pane() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effect = Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day };
+    infradeck::runtime::execute_effect(effect, Arc::new(Panicking), tx);
+    let msg = rx.recv().await.expect("a message comes back");
+    let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e)) } = msg else { panic!("unexpected {msg:?}") };
+    assert!(e.to_string().contains("internal error"), "{e}");
+}

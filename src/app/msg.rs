@@ -16,6 +16,16 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// The failed answer for `pane`.
+    pub fn failed(pane: PaneId, e: ProviderError) -> Payload {
+        match pane {
+            PaneId::Ecs => Payload::Ecs(Err(e)),
+            PaneId::Redis => Payload::Redis(Err(e)),
+            PaneId::Cost => Payload::Cost(Err(e)),
+            PaneId::Alarms => Payload::Alarms(Err(e)),
+        }
+    }
+
     pub fn pane(&self) -> PaneId {
         match self {
             Payload::Ecs(_) => PaneId::Ecs,
@@ -49,4 +59,14 @@ pub enum Msg {
 pub enum Effect {
     Fetch { pane: PaneId, req: ReqId, window: Window },
     FetchDetail { req: ReqId, resource: ResourceRef, window: Window },
+}
+
+impl Effect {
+    /// The message that reports this effect as failed, so the pane never waits forever.
+    pub fn failed(&self, e: ProviderError) -> Msg {
+        match self {
+            Effect::Fetch { pane, req, .. } => Msg::Loaded { req: *req, payload: Payload::failed(*pane, e) },
+            Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
+        }
+    }
 }
