@@ -109,6 +109,33 @@ impl<T: Rows> PaneState<T> {
     }
 }
 
+/// What every pane has, whatever rows it holds: so `State` can reach any pane by id.
+pub trait AnyPane {
+    fn parts(&self) -> (&FetchState, &TableView);
+    fn parts_mut(&mut self) -> (&mut FetchState, &mut TableView);
+    fn rebuild_view(&mut self);
+    fn total_rows(&self) -> usize;
+    fn has_data(&self) -> bool;
+}
+
+impl<T: Rows> AnyPane for PaneState<T> {
+    fn parts(&self) -> (&FetchState, &TableView) {
+        (&self.fetch, &self.view)
+    }
+    fn parts_mut(&mut self) -> (&mut FetchState, &mut TableView) {
+        (&mut self.fetch, &mut self.view)
+    }
+    fn rebuild_view(&mut self) {
+        PaneState::rebuild_view(self);
+    }
+    fn total_rows(&self) -> usize {
+        self.rows().len()
+    }
+    fn has_data(&self) -> bool {
+        self.data.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     Command,
@@ -230,32 +257,54 @@ impl State {
         self.themes.get(self.theme).map_or("default", |s| s.as_str())
     }
 
-    /// The focused pane's table view.
-    pub fn view_mut(&mut self, pane: PaneId) -> &mut TableView {
+    /// A pane, whatever its data type, for what every pane shares.
+    pub fn pane(&self, pane: PaneId) -> &dyn AnyPane {
         match pane {
-            PaneId::Ecs => &mut self.ecs.view,
-            PaneId::Redis => &mut self.redis.view,
-            PaneId::Cost => &mut self.cost.view,
-            PaneId::Alarms => &mut self.alarms.view,
+            PaneId::Ecs => &self.ecs,
+            PaneId::Redis => &self.redis,
+            PaneId::Cost => &self.cost,
+            PaneId::Alarms => &self.alarms,
+        }
+    }
+
+    pub fn pane_mut(&mut self, pane: PaneId) -> &mut dyn AnyPane {
+        match pane {
+            PaneId::Ecs => &mut self.ecs,
+            PaneId::Redis => &mut self.redis,
+            PaneId::Cost => &mut self.cost,
+            PaneId::Alarms => &mut self.alarms,
         }
     }
 
     pub fn view(&self, pane: PaneId) -> &TableView {
-        match pane {
-            PaneId::Ecs => &self.ecs.view,
-            PaneId::Redis => &self.redis.view,
-            PaneId::Cost => &self.cost.view,
-            PaneId::Alarms => &self.alarms.view,
-        }
+        self.pane(pane).parts().1
+    }
+
+    pub fn view_mut(&mut self, pane: PaneId) -> &mut TableView {
+        self.pane_mut(pane).parts_mut().1
+    }
+
+    pub fn fetch(&self, pane: PaneId) -> &FetchState {
+        self.pane(pane).parts().0
+    }
+
+    pub fn fetch_mut(&mut self, pane: PaneId) -> &mut FetchState {
+        self.pane_mut(pane).parts_mut().0
     }
 
     pub fn rebuild_view(&mut self, pane: PaneId) {
-        match pane {
-            PaneId::Ecs => self.ecs.rebuild_view(),
-            PaneId::Redis => self.redis.rebuild_view(),
-            PaneId::Cost => self.cost.rebuild_view(),
-            PaneId::Alarms => self.alarms.rebuild_view(),
-        }
+        self.pane_mut(pane).rebuild_view();
+    }
+
+    /// Rows listed (after the filter) and rows loaded.
+    pub fn row_counts(&self, pane: PaneId) -> (usize, usize) {
+        let p = self.pane(pane);
+        (p.parts().1.rows.len(), p.total_rows())
+    }
+
+    /// Whether a pane has data at all (a failed first load has none).
+    pub fn has_data(&self, pane: PaneId) -> bool {
+        self.pane(pane).has_data()
     }
 
     pub fn sort_columns(pane: PaneId) -> &'static [&'static str] {
@@ -264,44 +313,6 @@ impl State {
             PaneId::Redis => CacheGroup::SORT_COLUMNS,
             PaneId::Cost => crate::domain::ServiceCost::SORT_COLUMNS,
             PaneId::Alarms => Alarm::SORT_COLUMNS,
-        }
-    }
-
-    pub fn fetch(&self, pane: PaneId) -> &FetchState {
-        match pane {
-            PaneId::Ecs => &self.ecs.fetch,
-            PaneId::Redis => &self.redis.fetch,
-            PaneId::Cost => &self.cost.fetch,
-            PaneId::Alarms => &self.alarms.fetch,
-        }
-    }
-
-    pub fn fetch_mut(&mut self, pane: PaneId) -> &mut FetchState {
-        match pane {
-            PaneId::Ecs => &mut self.ecs.fetch,
-            PaneId::Redis => &mut self.redis.fetch,
-            PaneId::Cost => &mut self.cost.fetch,
-            PaneId::Alarms => &mut self.alarms.fetch,
-        }
-    }
-
-    /// Rows listed (after the filter) and rows loaded.
-    pub fn row_counts(&self, pane: PaneId) -> (usize, usize) {
-        match pane {
-            PaneId::Ecs => (self.ecs.view.rows.len(), self.ecs.rows().len()),
-            PaneId::Redis => (self.redis.view.rows.len(), self.redis.rows().len()),
-            PaneId::Cost => (self.cost.view.rows.len(), self.cost.rows().len()),
-            PaneId::Alarms => (self.alarms.view.rows.len(), self.alarms.rows().len()),
-        }
-    }
-
-    /// Whether a pane has data at all (a failed first load has none).
-    pub fn has_data(&self, pane: PaneId) -> bool {
-        match pane {
-            PaneId::Ecs => self.ecs.data.is_some(),
-            PaneId::Redis => self.redis.data.is_some(),
-            PaneId::Cost => self.cost.data.is_some(),
-            PaneId::Alarms => self.alarms.data.is_some(),
         }
     }
 
