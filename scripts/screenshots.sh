@@ -9,20 +9,20 @@ cargo build --release -q
 bin=$PWD/target/release/infradeck
 out=$PWD/assets
 work=$(mktemp -d)
-trap 'tmux -L shots kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 clock=1795012200   # Wednesday 2026-11-18 14:30 UTC
 echo '# defaults' > "$work/config.toml"
 
 shot() { # shot NAME WIDTH HEIGHT KEYS...
   local name=$1 w=$2 h=$3; shift 3
-  tmux -L shots kill-server 2>/dev/null || true
-  tmux -L shots -f /dev/null new-session -d -s s -x "$w" -y "$h" \
-    "TERM=xterm-256color COLORTERM=truecolor $bin --demo --demo-clock $clock --config $work/config.toml --log-file $work/log; sleep 30"
-  tmux -L shots set -g default-terminal tmux-256color >/dev/null
-  for _ in $(seq 50); do tmux -L shots capture-pane -p -t s | grep -q "ago" && break; sleep 0.1; done
-  for k in "$@"; do tmux -L shots send-keys -t s "$k"; sleep 0.3; done
+  local sock="shots-$name-$$"
+  tmux -L "$sock" -f /dev/null new-session -d -s s -x "$w" -y "$h" \
+    "$bin --demo --demo-clock $clock --config $work/config.toml --log-file $work/log; sleep 30"
+  for _ in $(seq 50); do tmux -L "$sock" capture-pane -p -t s | grep -q "ago" && break; sleep 0.1; done
+  for k in "$@"; do tmux -L "$sock" send-keys -t s "$k"; sleep 0.3; done
   sleep 0.5
-  tmux -L shots capture-pane -e -p -t s > "$work/$name.ansi"
+  tmux -L "$sock" capture-pane -e -p -t s > "$work/$name.ansi"
+  tmux -L "$sock" kill-server
   {
     echo '<!doctype html><html><head><meta charset="utf-8"><style>'
     echo 'body{margin:0;background:#1a1b26;} pre{margin:0;padding:8px;font:14px/1.2 "DejaVu Sans Mono",monospace;color:#c0caf5;background:#1a1b26;}'

@@ -61,8 +61,10 @@ fn reason(state: AlarmState, spec: &AlarmSpec, last: f32) -> String {
             if spec.periods == 1 { " was" } else { "s were" },
             last,
             match (state, spec.comparison) {
-                (AlarmState::Alarm, Comparison::GreaterThan) | (AlarmState::Ok, Comparison::LessThan) => "greater than",
-                _ => "not greater than",
+                (AlarmState::Alarm, Comparison::GreaterThan) => "greater than",
+                (_, Comparison::GreaterThan) => "not greater than",
+                (AlarmState::Alarm, Comparison::LessThan) => "less than",
+                (_, Comparison::LessThan) => "not less than",
             },
             spec.threshold
         ),
@@ -152,6 +154,16 @@ mod tests {
                 assert_eq!(h.to, a.state, "{}: history ends in the current state", a.name);
             }
         }
+    }
+
+    #[test]
+    fn reasons_say_which_side_of_the_threshold() {
+        let fleet = Fleet::build(42, None);
+        let low = fleet.alarms.iter().find(|a| a.name == "ledger-cpu-low").unwrap();
+        assert!(reason(AlarmState::Alarm, low, 8.0).contains("[8.0] less than the threshold (25.0)"));
+        assert!(reason(AlarmState::Ok, low, 30.0).contains("not less than"));
+        let high = fleet.alarms.iter().find(|a| a.name == "checkout-cpu-high").unwrap();
+        assert!(reason(AlarmState::Alarm, high, 91.0).contains("[91.0] greater than the threshold (80.0)"));
     }
 
     #[test]
