@@ -12,6 +12,18 @@ pub enum ExitAfter {
     Loaded,
 }
 
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Print right-sizing suggestions without the TUI (for pairing, PRs and CI gates).
+    Report {
+        #[arg(long, value_enum, default_value_t = crate::report::Format::Table)]
+        format: crate::report::Format,
+        /// Exit with status 3 when a suggestion has this finding.
+        #[arg(long, value_enum)]
+        fail_on: Option<crate::report::FailOn>,
+    },
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "infradeck",
@@ -19,16 +31,19 @@ pub enum ExitAfter {
     about = "A terminal console for ECS task sizing, ElastiCache, cost and CloudWatch alarms"
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run on the built-in simulated fleet (the default while no AWS option is given).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Seed of the simulated fleet: the same seed gives the same fleet.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, global = true, default_value_t = 42)]
     pub seed: u64,
 
     /// Build a simulated fleet of exactly N services (and N/10 Redis groups), for load testing.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200_000))]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200_000))]
     pub demo_scale: Option<u32>,
 
     /// Theme name (see :theme) or path to a theme file.

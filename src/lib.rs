@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod harness;
 pub mod provider;
+pub mod report;
 pub mod runtime;
 pub mod sizing;
 pub mod terminal;

@@ -3,11 +3,13 @@
 use clap::Parser;
 use color_eyre::eyre::WrapErr;
 use infradeck::app::{Msg, State, update};
-use infradeck::cli::Cli;
+use infradeck::cli::{Cli, Command};
 use infradeck::config::theme_file::{ThemeSet, looks_like_path};
 use infradeck::config::{Config, config_dir, data_dir};
 use infradeck::provider::Provider;
 use infradeck::provider::demo::{Clock, DemoProvider};
+use infradeck::report::{self, FailOn, Format};
+use infradeck::sizing::recommend::Policy;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,14 +32,37 @@ fn usage_error(what: &str, e: impl std::fmt::Display) -> ! {
     std::process::exit(2);
 }
 
-fn main() -> color_eyre::Result<()> {
-    let plain = !std::io::stderr().is_terminal();
-    color_eyre::config::HookBuilder::default()
-        .theme(if plain { color_eyre::config::Theme::new() } else { color_eyre::config::Theme::dark() })
-        .install()?;
-    let cli = Cli::parse();
-    let _log = init_logging(cli.log_file.clone());
+fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
 
+fn provider(cli: &Cli) -> Arc<dyn Provider> {
+    if cli.wants_aws() {
+        usage_error(
+            "this build reads the simulated fleet only",
+            "the AWS provider (--profile, --region, --endpoint-url) is not available yet: run `infradeck --demo`",
+        );
+    }
+    let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
+    Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock))
+}
+
+/// `infradeck report`: suggestions on stdout; exit status 3 when `--fail-on` trips.
+fn run_report(provider: Arc<dyn Provider>, format: Format, fail_on: Option<FailOn>) -> color_eyre::Result<()> {
+    let (services, usage) = runtime()?.block_on(async {
+        (provider.ecs_services(infradeck::domain::Window::Fortnight).await, provider.ecs_usage().await)
+    });
+    let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
+    let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
+    let recs = report::recommendations(&services, &usage, &Policy::default());
+    print!("{}", report::render(&recs, format));
+    if fail_on.is_some_and(|f| f.trips(&recs)) {
+        std::process::exit(3);
+    }
+    Ok(())
+}
+
+fn run_tui(cli: &Cli, provider: Arc<dyn Provider>) -> color_eyre::Result<()> {
     // Everything that can be wrong with the user's files is found before the terminal changes.
     let config =
         Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
@@ -57,18 +82,12 @@ fn main() -> color_eyre::Result<()> {
             format!("have: {} (or give a theme file's path)", themes.names().join(", ")),
         );
     };
-
-    if cli.wants_aws() {
+    if !std::io::stdout().is_terminal() {
         usage_error(
-            "this build reads the simulated fleet only",
-            "the AWS provider (--profile, --region, --endpoint-url) is not available yet: run `infradeck --demo`",
+            "needs a terminal",
+            "standard output is not a TTY: run it in a terminal (or use `infradeck report`)",
         );
     }
-    if !std::io::stdout().is_terminal() {
-        usage_error("needs a terminal", "standard output is not a TTY: run it in a terminal (or under tmux)");
-    }
-    let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
-    let provider: Arc<dyn Provider> = Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock));
     tracing::info!(source = %provider.source().label, "starting");
 
     let now = provider.now();
@@ -76,13 +95,26 @@ fn main() -> color_eyre::Result<()> {
     state.window = cli.window.unwrap_or(config.window);
     let first = update(&mut state, Msg::Tick(now));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = runtime()?;
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
-    let result = runtime.block_on(async {
-        infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after).await
-    });
+    let result =
+        runtime.block_on(infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after));
     // Don't wait for simulation or network tasks still running: the user asked to leave.
     runtime.shutdown_background();
     drop(guard);
     result
+}
+
+fn main() -> color_eyre::Result<()> {
+    let plain = !std::io::stderr().is_terminal();
+    color_eyre::config::HookBuilder::default()
+        .theme(if plain { color_eyre::config::Theme::new() } else { color_eyre::config::Theme::dark() })
+        .install()?;
+    let cli = Cli::parse();
+    let _log = init_logging(cli.log_file.clone());
+    let provider = provider(&cli);
+    match cli.command {
+        Some(Command::Report { format, fail_on }) => run_report(provider, format, fail_on),
+        None => run_tui(&cli, provider),
+    }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use infradeck::app::state::{InputKind, Overlay, PaneId};
 use infradeck::app::{Effect, Msg, Payload, update};
 use infradeck::config::Config;
-use infradeck::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
+use infradeck::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
 use infradeck::harness::Harness;
 use infradeck::provider::{Provider, ProviderError, SourceInfo};
 use std::sync::Arc;
@@ -239,6 +239,9 @@ impl Provider for Failing {
     async fn cache_groups(&self, _: Window) -> Result<Vec<CacheGroup>, ProviderError> {
         Err(ProviderError::Throttled { operation: "elasticache:DescribeReplicationGroups".into() })
     }
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        Err(ProviderError::Other("boom".into()))
+    }
     async fn cost(&self) -> Result<CostReport, ProviderError> {
         Err(ProviderError::Other("boom".into()))
     }
@@ -281,6 +284,9 @@ impl Provider for Panicking {
         panic!("bug in a provider")
     }
     async fn cache_groups(&self, _: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        panic!("bug in a provider")
+    }
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
         panic!("bug in a provider")
     }
     async fn cost(&self) -> Result<CostReport, ProviderError> {

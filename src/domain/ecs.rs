@@ -99,3 +99,25 @@ impl EcsService {
         format!("{}/{}", self.cluster, self.name)
     }
 }
+
+/// What sizing needs from a service's history: the busiest task's use per period, in absolute
+/// units (not percent), so it can be replayed against any proposed size.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageHistory {
+    /// Seconds per point.
+    pub step_seconds: i64,
+    /// The hottest task's CPU per period (Maximum), vCPU. NaN where there is no data.
+    pub cpu_vcpu: Vec<f32>,
+    /// The hottest task's memory peak per period, MiB. NaN where there is no data.
+    pub memory_mib: Vec<f32>,
+    /// Tasks stopped with OutOfMemoryError over the history.
+    pub oom_kills: u32,
+}
+
+impl UsageHistory {
+    /// Hours of history that have data.
+    pub fn hours_of_data(&self) -> f32 {
+        let points = self.cpu_vcpu.iter().filter(|v| v.is_finite()).count();
+        points as f32 * self.step_seconds as f32 / 3_600.0
+    }
+}

@@ -3,7 +3,7 @@
 
 pub mod demo;
 
-use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
+use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
 use async_trait::async_trait;
 
 /// A failed fetch, with enough to tell the user what happened and what to do.
@@ -54,6 +54,8 @@ pub trait Provider: Send + Sync + 'static {
     }
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
+    /// Every service's usage over the sizing window (14 d at 1 h), keyed `cluster/service`.
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError>;
     async fn cost(&self) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;

@@ -68,7 +68,7 @@ pub fn money(v: f64) -> String {
         return "—".into();
     }
     if v.abs() < 1_000.0 {
-        return format!("${v:.2}");
+        return format!("{}${:.2}", if v < 0.0 { "-" } else { "" }, v.abs());
     }
     let whole = v.abs().round() as u64;
     let digits = whole.to_string();
@@ -122,6 +122,7 @@ mod tests {
         assert_eq!(task_size(4096, 16384), "4 / 16G");
         assert_eq!(money(12345.6), "$12,346");
         assert_eq!(money(999.5), "$999.50");
+        assert_eq!(money(-363.3), "-$363.30");
         assert_eq!(money(-1234.0), "-$1,234");
         assert_eq!(rate(4_100_000.0), "4.1M");
         assert_eq!(change(Some(4.12)), "+4.1%");

@@ -10,7 +10,9 @@ pub mod noise;
 
 use super::{Provider, ProviderError, SourceInfo};
 use crate::domain::series::downsample_max as downsample;
-use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, Window};
+use crate::domain::{
+    Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, UsageHistory, Window,
+};
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
 use std::sync::{Arc, RwLock};
@@ -135,6 +137,23 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
     }
 }
 
+/// The sizing window's history in absolute units: the hottest task's hourly maximum.
+pub fn usage_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
+    let window = Window::Fortnight;
+    let (vcpu, mem) = (spec.task_cpu as f32 / 1024.0, spec.task_memory as f32);
+    let mut history = UsageHistory {
+        step_seconds: window.step(),
+        oom_kills: spec.oom_kills(now - window.seconds(), now),
+        ..Default::default()
+    };
+    for t in model::period_ends(now, window) {
+        let p = spec.period(t, window.step());
+        history.cpu_vcpu.push(p.hot_cpu / 100.0 * vcpu);
+        history.memory_mib.push(p.mem_max / 100.0 * mem);
+    }
+    history
+}
+
 pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGroup {
     let step = window.step();
     let points: Vec<model::CachePoint> = model::period_ends(now, window).map(|t| spec.period(t, step)).collect();
@@ -179,6 +198,13 @@ impl Provider for DemoProvider {
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
         self.compute(move |fleet, now| fleet.caches.iter().map(|c| cache_group(c, now, window)).collect()).await
+    }
+
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        self.compute(|fleet, now| {
+            fleet.services.iter().map(|s| (format!("{}/{}", s.cluster, s.name), usage_history(s, now))).collect()
+        })
+        .await
     }
 
     async fn cost(&self) -> Result<CostReport, ProviderError> {

@@ -1,0 +1,214 @@
+//! `infradeck report`: the right-sizing suggestions without the TUI, as a table, JSON, Markdown
+//! or CSV, for pairing sessions, PR descriptions and CI gates.
+
+use crate::domain::{EcsService, UsageHistory};
+use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend};
+use crate::ui::format::{money, task_size};
+use clap::ValueEnum;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}
+
+/// Which findings make `report` exit non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    UnderProvisioned,
+    OverProvisioned,
+    /// Any finding other than optimized (or not enough data).
+    Any,
+}
+
+impl FailOn {
+    pub fn trips(self, recs: &[EcsRecommendation]) -> bool {
+        recs.iter().any(|r| match self {
+            FailOn::UnderProvisioned => r.finding == Finding::UnderProvisioned,
+            FailOn::OverProvisioned => r.finding == Finding::OverProvisioned,
+            FailOn::Any => matches!(r.finding, Finding::UnderProvisioned | Finding::OverProvisioned),
+        })
+    }
+}
+
+/// Recommendations for every service with history, ordered as the report lists them: the
+/// at-risk (under-provisioned) first, then savings, largest first, then the rest.
+pub fn recommendations(
+    services: &[EcsService],
+    usage: &[(String, UsageHistory)],
+    policy: &Policy,
+) -> Vec<EcsRecommendation> {
+    let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
+    let empty = UsageHistory::default();
+    let mut recs: Vec<EcsRecommendation> = services
+        .iter()
+        .map(|s| recommend(s, by_key.get(s.key().as_str()).copied().unwrap_or(&empty), policy))
+        .collect();
+    let rank = |r: &EcsRecommendation| match r.finding {
+        Finding::UnderProvisioned => 0,
+        Finding::OverProvisioned => 1,
+        Finding::Optimized => 2,
+        Finding::NotEnoughData => 3,
+    };
+    recs.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
+            .then_with(|| a.service.cmp(&b.service))
+    });
+    recs
+}
+
+fn size(s: Option<(u32, u32)>) -> String {
+    s.map_or("—".into(), |(c, m)| task_size(c, m))
+}
+
+fn change(r: &EcsRecommendation) -> String {
+    match (r.monthly_change(), r.capacity_freed) {
+        (Some(c), _) => format!("{}{}/mo", if c > 0.0 { "+" } else { "" }, money(c)),
+        // EC2: what the cluster gains (+) or must add (−) in capacity across running tasks.
+        (None, Some((cpu, gib))) => format!("capacity {:+.2} vCPU {:+.1} GiB", cpu, gib),
+        _ => "—".into(),
+    }
+}
+
+fn backtest(r: &EcsRecommendation) -> String {
+    r.backtest.map_or("—".into(), |b| format!("{}/{} min", b.cpu_minutes_over, b.memory_minutes_over))
+}
+
+fn risk(r: &EcsRecommendation) -> &'static str {
+    match (r.finding, r.risk) {
+        (Finding::NotEnoughData, _) => "—",
+        (_, crate::sizing::recommend::Risk::Low) => "low",
+        (_, crate::sizing::recommend::Risk::Medium) => "medium",
+        (_, crate::sizing::recommend::Risk::High) => "high",
+    }
+}
+
+const HEAD: [&str; 8] = ["SERVICE", "LAUNCH", "FINDING", "CURRENT", "PROPOSED", "MONTHLY", "RISK", "OVER cpu/mem"];
+
+fn row(r: &EcsRecommendation) -> [String; 8] {
+    [
+        r.service.clone(),
+        r.launch_type.to_string(),
+        r.finding.label().to_string(),
+        size(Some(r.current)),
+        size(r.proposed),
+        change(r),
+        risk(r).to_string(),
+        backtest(r),
+    ]
+}
+
+fn summary(recs: &[EcsRecommendation]) -> String {
+    let count = |f| recs.iter().filter(|r| r.finding == f).count();
+    let saving: f64 = recs.iter().filter_map(|r| r.monthly_change()).filter(|c| *c < 0.0).sum();
+    format!(
+        "{} services: {} under-provisioned, {} over-provisioned, {} optimized, {} without enough data; Fargate savings {}/month",
+        recs.len(),
+        count(Finding::UnderProvisioned),
+        count(Finding::OverProvisioned),
+        count(Finding::Optimized),
+        count(Finding::NotEnoughData),
+        money(-saving)
+    )
+}
+
+pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(recs).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        Format::Csv => csv_text(recs),
+        Format::Table => {
+            let rows: Vec<[String; 8]> = recs.iter().map(row).collect();
+            let widths: Vec<usize> = (0..8)
+                .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([HEAD[i].len()]).max().unwrap_or(0))
+                .collect();
+            let mut out = String::new();
+            let line = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            let _ = writeln!(out, "{}", line(HEAD.to_vec()));
+            for r in &rows {
+                let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+            }
+            let _ = writeln!(out, "\n{}", summary(recs));
+            out
+        }
+        Format::Markdown => {
+            let mut out = String::from("## Right-sizing suggestions\n\n");
+            let _ = writeln!(out, "| {} |", HEAD.join(" | "));
+            let _ = writeln!(out, "|{}", "---|".repeat(HEAD.len()));
+            for r in recs {
+                let _ = writeln!(out, "| {} |", row(r).join(" | "));
+            }
+            let _ = writeln!(out, "\n{}\n\n### Evidence\n", summary(recs));
+            for r in recs.iter().filter(|r| matches!(r.finding, Finding::UnderProvisioned | Finding::OverProvisioned)) {
+                let _ = writeln!(
+                    out,
+                    "**{}** ({}): {} → {}",
+                    r.service,
+                    r.finding.label(),
+                    size(Some(r.current)),
+                    size(r.proposed)
+                );
+                for e in &r.evidence {
+                    let _ = writeln!(out, "- {e}");
+                }
+                out.push('\n');
+            }
+            out
+        }
+    }
+}
+
+fn csv_text(recs: &[EcsRecommendation]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "service",
+        "launch_type",
+        "finding",
+        "current_cpu",
+        "current_memory",
+        "proposed_cpu",
+        "proposed_memory",
+        "monthly_current_usd",
+        "monthly_proposed_usd",
+        "monthly_change_usd",
+        "risk",
+        "cpu_minutes_over",
+        "memory_minutes_over",
+        "evidence",
+    ]);
+    let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+    for r in recs {
+        let (pc, pm) = r.proposed.map_or((String::new(), String::new()), |(c, m)| (c.to_string(), m.to_string()));
+        let _ = w.write_record([
+            r.service.clone(),
+            r.launch_type.to_string(),
+            r.finding.label().to_string(),
+            r.current.0.to_string(),
+            r.current.1.to_string(),
+            pc,
+            pm,
+            num(r.monthly_current),
+            num(r.monthly_proposed),
+            num(r.monthly_change()),
+            risk(r).to_string(),
+            r.backtest.map_or(String::new(), |b| b.cpu_minutes_over.to_string()),
+            r.backtest.map_or(String::new(), |b| b.memory_minutes_over.to_string()),
+            r.evidence.join(" | "),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

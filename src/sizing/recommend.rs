@@ -1,0 +1,431 @@
+//! The ECS recommender: from a service's usage history to a valid, priced, explained and
+//! backtested task size. Pure functions: no I/O, no clock.
+
+use super::catalog::{HOURS_PER_MONTH, fargate_sizes, fargate_task_hourly};
+use crate::domain::series::percentile_sorted;
+use crate::domain::{Container, EcsService, LaunchType, UsageHistory};
+use serde::Serialize;
+
+/// How needs are derived from history. Configurable globally and per service or cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Policy {
+    /// Percentile of the hottest task's CPU that the size must hold.
+    pub cpu_percentile: f32,
+    /// Extra capacity above the need, as a fraction (0.2 = 20%).
+    pub headroom: f32,
+    /// The sizing window, days; shorter history widens the headroom.
+    pub window_days: f32,
+    /// Below this much history there is no recommendation.
+    pub min_hours: f32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { cpu_percentile: 99.0, headroom: 0.20, window_days: 14.0, min_hours: 24.0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Finding {
+    /// More reserved than needed on at least one dimension, and nothing short.
+    OverProvisioned,
+    /// Less reserved than needed on at least one dimension.
+    UnderProvisioned,
+    Optimized,
+    /// Under `min_hours` of data: no recommendation.
+    NotEnoughData,
+}
+
+impl Finding {
+    pub fn label(self) -> &'static str {
+        match self {
+            Finding::OverProvisioned => "over-provisioned",
+            Finding::UnderProvisioned => "under-provisioned",
+            Finding::Optimized => "optimized",
+            Finding::NotEnoughData => "not enough data",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+/// The history replayed against the proposed size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Backtest {
+    /// Minutes in which the busiest task would have wanted more CPU than proposed (throttling).
+    pub cpu_minutes_over: u32,
+    /// Minutes in which it would have used more memory than proposed (an OOM kill).
+    pub memory_minutes_over: u32,
+    /// Minutes of history replayed.
+    pub minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerSize {
+    pub name: String,
+    pub cpu: u32,
+    pub memory_hard: u32,
+    pub memory_soft: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EcsRecommendation {
+    pub service: String,
+    pub launch_type: &'static str,
+    pub finding: Finding,
+    /// (cpu units, memory MiB)
+    pub current: (u32, u32),
+    pub proposed: Option<(u32, u32)>,
+    pub containers: Vec<ContainerSize>,
+    /// USD per month for all running tasks (Fargate); None on EC2, where the saving is capacity.
+    pub monthly_current: Option<f64>,
+    pub monthly_proposed: Option<f64>,
+    /// On EC2: (vCPU, GiB) of cluster capacity freed (negative: needed).
+    pub capacity_freed: Option<(f32, f32)>,
+    pub risk: Risk,
+    pub backtest: Option<Backtest>,
+    /// Why, in words an SRE can check.
+    pub evidence: Vec<String>,
+}
+
+impl EcsRecommendation {
+    /// Monthly change, USD (negative is a saving).
+    pub fn monthly_change(&self) -> Option<f64> {
+        Some(self.monthly_proposed? - self.monthly_current?)
+    }
+}
+
+fn vcpu(units: u32) -> f32 {
+    units as f32 / 1024.0
+}
+
+fn fmt_vcpu(v: f32) -> String {
+    format!("{:.2}", v).trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Headroom widened on short history: full at the whole window, up to double with one day.
+pub fn effective_headroom(policy: &Policy, hours: f32) -> f32 {
+    let days = (hours / 24.0).max(1.0);
+    let missing = ((policy.window_days - days) / policy.window_days).clamp(0.0, 1.0);
+    policy.headroom * (1.0 + missing)
+}
+
+/// The cheapest valid Fargate size holding `cpu_units` and `memory_mib`, for this architecture.
+pub fn cheapest_fargate(arch: crate::domain::Arch, cpu_units: f32, memory_mib: f32) -> Option<(u32, u32)> {
+    fargate_sizes()
+        .into_iter()
+        .filter(|(c, m)| *c as f32 >= cpu_units && *m as f32 >= memory_mib)
+        .min_by(|a, b| fargate_task_hourly(arch, a.0, a.1).total_cmp(&fargate_task_hourly(arch, b.0, b.1)))
+}
+
+/// EC2 reservations have no fixed menu: round CPU up to 128 units and memory to 128 MiB.
+fn ec2_size(cpu_units: f32, memory_mib: f32) -> (u32, u32) {
+    let up = |v: f32, step: u32| ((v / step as f32).ceil() as u32).max(1) * step;
+    (up(cpu_units, 128), up(memory_mib, 128))
+}
+
+/// Spread a new task size over the containers in proportion to their current shares. Hard
+/// limits stay above soft reservations and the sums stay within the task.
+pub fn scale_containers(containers: &[Container], current: (u32, u32), proposed: (u32, u32)) -> Vec<ContainerSize> {
+    let n = containers.len().max(1) as u32;
+    containers
+        .iter()
+        .map(|c| {
+            let cpu_share = if current.0 > 0 && c.cpu > 0 { c.cpu as f64 / current.0 as f64 } else { 1.0 / n as f64 };
+            let mem_now = c.memory_hard.or(c.memory_soft).unwrap_or(current.1 / n);
+            let mem_share = if current.1 > 0 { mem_now as f64 / current.1 as f64 } else { 1.0 / n as f64 };
+            let hard = ((proposed.1 as f64 * mem_share).floor() as u32).max(6);
+            let soft = (hard * 3 / 4).max(6).min(hard.saturating_sub(1).max(6));
+            ContainerSize {
+                name: c.name.clone(),
+                cpu: (proposed.0 as f64 * cpu_share).floor() as u32,
+                memory_hard: hard,
+                memory_soft: soft,
+            }
+        })
+        .collect()
+}
+
+/// Replay the history against a size: minutes over capacity, per dimension.
+pub fn backtest(history: &UsageHistory, cpu_units: u32, memory_mib: u32) -> Backtest {
+    let minutes_per_point = (history.step_seconds / 60).max(1) as u32;
+    let over = |values: &[f32], limit: f32| {
+        values.iter().filter(|v| v.is_finite() && **v > limit).count() as u32 * minutes_per_point
+    };
+    Backtest {
+        cpu_minutes_over: over(&history.cpu_vcpu, vcpu(cpu_units)),
+        memory_minutes_over: over(&history.memory_mib, memory_mib as f32),
+        minutes: history.cpu_vcpu.iter().filter(|v| v.is_finite()).count() as u32 * minutes_per_point,
+    }
+}
+
+fn risk_of(b: &Backtest, oom_kills: u32) -> Risk {
+    let over = b.cpu_minutes_over.max(b.memory_minutes_over) as f32;
+    let share = over / b.minutes.max(1) as f32;
+    match (b.memory_minutes_over, share) {
+        (m, _) if m > 0 => Risk::High, // memory over the limit is an OOM kill
+        (_, s) if s > 0.001 => Risk::High,
+        (_, s) if s > 0.0 || oom_kills > 0 => Risk::Medium,
+        _ => Risk::Low,
+    }
+}
+
+pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) -> EcsRecommendation {
+    let current = (service.task_cpu, service.task_memory);
+    let key = service.key();
+    let launch = service.launch_type.label();
+    let hours = history.hours_of_data();
+    let fargate = service.launch_type == LaunchType::Fargate;
+    let price = |size: (u32, u32)| {
+        fargate.then(|| fargate_task_hourly(service.arch, size.0, size.1) * service.running as f64 * HOURS_PER_MONTH)
+    };
+    let mut rec = EcsRecommendation {
+        service: key,
+        launch_type: launch,
+        finding: Finding::NotEnoughData,
+        current,
+        proposed: None,
+        containers: Vec::new(),
+        monthly_current: price(current),
+        monthly_proposed: None,
+        capacity_freed: None,
+        risk: Risk::Low,
+        backtest: None,
+        evidence: Vec::new(),
+    };
+    if hours < policy.min_hours || service.running == 0 {
+        rec.evidence.push(format!(
+            "{:.1} h of data with tasks running; at least {:.0} h is needed before sizing",
+            hours, policy.min_hours
+        ));
+        return rec;
+    }
+
+    let headroom = effective_headroom(policy, hours);
+    let days = hours / 24.0;
+    if headroom > policy.headroom + 1e-6 {
+        rec.evidence.push(format!(
+            "only {days:.1} d of {:.0} d of history: headroom widened from {:.0}% to {:.0}%",
+            policy.window_days,
+            policy.headroom * 100.0,
+            headroom * 100.0
+        ));
+    }
+
+    let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
+    cpu.sort_by(f32::total_cmp);
+    let cpu_p = percentile_sorted(&cpu, policy.cpu_percentile);
+    let mut cpu_need = cpu_p * (1.0 + headroom);
+    rec.evidence.push(format!(
+        "CPU: p{} of the hottest task {} vCPU over {days:.0} d + {:.0}% → {} vCPU",
+        policy.cpu_percentile,
+        fmt_vcpu(cpu_p),
+        headroom * 100.0,
+        fmt_vcpu(cpu_need)
+    ));
+    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
+        // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
+        // would only mean more of them. Keep the CPU the policy was tuned for.
+        cpu_need = vcpu(service.task_cpu);
+        rec.evidence.push(format!(
+            "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
+            a.target,
+            fmt_vcpu(cpu_need)
+        ));
+    }
+
+    let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
+    let mut mem_need = peak * (1.0 + headroom);
+    rec.evidence.push(format!(
+        "memory: peak of the hottest task {:.0} MiB + {:.0}% → {:.0} MiB",
+        peak,
+        headroom * 100.0,
+        mem_need
+    ));
+    if history.oom_kills > 0 {
+        // The peak seen is where the kernel stopped the task, not what it wanted.
+        let floor = (peak + 100.0).max(peak * 1.2);
+        if floor > mem_need {
+            mem_need = floor;
+        }
+        rec.evidence.push(format!(
+            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
+            history.oom_kills
+        ));
+    }
+
+    let cpu_units_need = cpu_need * 1024.0;
+    let proposed = if fargate {
+        match cheapest_fargate(service.arch, cpu_units_need, mem_need) {
+            Some(p) => p,
+            None => {
+                rec.evidence.push("needs more than the largest Fargate size (16 vCPU / 120 GiB)".into());
+                rec.finding = Finding::UnderProvisioned;
+                rec.risk = Risk::High;
+                return rec;
+            }
+        }
+    } else {
+        ec2_size(cpu_units_need, mem_need)
+    };
+
+    let cpu_cmp = proposed.0.cmp(&current.0);
+    let mem_cmp = proposed.1.cmp(&current.1);
+    use std::cmp::Ordering::*;
+    rec.finding = if cpu_cmp == Greater || mem_cmp == Greater {
+        Finding::UnderProvisioned
+    } else if cpu_cmp == Less || mem_cmp == Less {
+        Finding::OverProvisioned
+    } else {
+        Finding::Optimized
+    };
+    let b = backtest(history, proposed.0, proposed.1);
+    rec.risk = risk_of(&b, history.oom_kills);
+    rec.evidence.push(format!(
+        "backtest over {:.0} h: {} min over CPU, {} min over memory at the proposed size",
+        b.minutes as f32 / 60.0,
+        b.cpu_minutes_over,
+        b.memory_minutes_over
+    ));
+    rec.backtest = Some(b);
+    rec.containers = scale_containers(&service.containers, current, proposed);
+    rec.monthly_proposed = price(proposed);
+    if !fargate {
+        let tasks = service.running as f32;
+        rec.capacity_freed = Some((
+            (vcpu(current.0) - vcpu(proposed.0)) * tasks,
+            (current.1 as f32 - proposed.1 as f32) / 1024.0 * tasks,
+        ));
+    }
+    rec.proposed = Some(proposed);
+    rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Arch, Stats};
+
+    pub fn service(launch: LaunchType, cpu: u32, mem: u32, running: u32) -> EcsService {
+        EcsService {
+            cluster: "c".into(),
+            name: "s".into(),
+            launch_type: launch,
+            arch: Arch::X86,
+            running,
+            desired: running,
+            task_cpu: cpu,
+            task_memory: mem,
+            task_definition: "s:1".into(),
+            containers: vec![Container { name: "app".into(), cpu, memory_hard: Some(mem), memory_soft: Some(mem / 2) }],
+            cpu: Stats::default(),
+            memory: Stats::default(),
+            hottest: None,
+            cpu_spark: vec![],
+            memory_spark: vec![],
+            oom_kills: 0,
+            autoscaling: None,
+        }
+    }
+
+    fn history(hours: usize, cpu: f32, mem: f32) -> UsageHistory {
+        UsageHistory { step_seconds: 3_600, cpu_vcpu: vec![cpu; hours], memory_mib: vec![mem; hours], oom_kills: 0 }
+    }
+
+    #[test]
+    fn over_provisioned_service_shrinks_to_the_cheapest_fitting_pair() {
+        // 2 vCPU / 8 GiB, using 0.31 vCPU and 900 MiB at most.
+        let s = service(LaunchType::Fargate, 2048, 8192, 3);
+        let r = recommend(&s, &history(336, 0.31, 900.0), &Policy::default());
+        assert_eq!(r.finding, Finding::OverProvisioned);
+        assert_eq!(r.proposed, Some((512, 2048)), "0.37 vCPU and 1080 MiB need 0.5 vCPU / 2 GiB");
+        assert!(r.monthly_change().unwrap() < -100.0);
+        assert_eq!(r.risk, Risk::Low);
+        assert!(
+            r.evidence.iter().any(|e| e.contains("p99 of the hottest task 0.31 vCPU over 14 d + 20% → 0.37 vCPU")),
+            "{:?}",
+            r.evidence
+        );
+    }
+
+    #[test]
+    fn under_24_hours_says_not_enough_data() {
+        let s = service(LaunchType::Fargate, 1024, 2048, 2);
+        let r = recommend(&s, &history(20, 0.5, 500.0), &Policy::default());
+        assert_eq!(r.finding, Finding::NotEnoughData);
+        assert!(r.proposed.is_none());
+    }
+
+    #[test]
+    fn short_history_widens_headroom() {
+        assert!((effective_headroom(&Policy::default(), 14.0 * 24.0) - 0.2).abs() < 1e-6);
+        assert!((effective_headroom(&Policy::default(), 24.0) - 0.2 * (1.0 + 13.0 / 14.0)).abs() < 1e-6);
+        let s = service(LaunchType::Fargate, 1024, 2048, 2);
+        let r = recommend(&s, &history(48, 0.5, 500.0), &Policy::default());
+        assert!(r.evidence[0].contains("headroom widened"), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn oom_kills_raise_memory_above_the_peak() {
+        let s = service(LaunchType::Fargate, 1024, 2048, 2);
+        let mut h = history(336, 0.3, 2040.0);
+        h.oom_kills = 4;
+        let r = recommend(&s, &h, &Policy::default());
+        let (_, mem) = r.proposed.unwrap();
+        assert!(mem as f32 >= 2040.0 * 1.2, "{mem}");
+        assert_eq!(r.finding, Finding::UnderProvisioned);
+    }
+
+    #[test]
+    fn cpu_target_tracking_keeps_cpu() {
+        let mut s = service(LaunchType::Fargate, 2048, 4096, 6);
+        s.autoscaling = Some(crate::domain::AutoScaling {
+            metric: "ECSServiceAverageCPUUtilization".into(),
+            target: 60.0,
+            min: 2,
+            max: 12,
+        });
+        let r = recommend(&s, &history(336, 0.4, 1000.0), &Policy::default());
+        assert_eq!(r.proposed.unwrap().0, 2048);
+        assert!(r.evidence.iter().any(|e| e.contains("target tracking")));
+    }
+
+    #[test]
+    fn ec2_saving_is_capacity_not_dollars() {
+        let s = service(LaunchType::Ec2, 4096, 8192, 4);
+        let r = recommend(&s, &history(336, 1.0, 2000.0), &Policy::default());
+        assert!(r.monthly_current.is_none() && r.monthly_change().is_none());
+        let (cpu, gib) = r.capacity_freed.unwrap();
+        assert!(cpu > 8.0 && gib > 20.0, "{cpu} {gib}");
+    }
+
+    #[test]
+    fn backtest_counts_minutes_over_the_proposed_size() {
+        let mut h = history(10, 0.2, 100.0);
+        h.cpu_vcpu[3] = 0.9;
+        h.memory_mib[4] = 600.0;
+        let b = backtest(&h, 512, 512);
+        assert_eq!((b.cpu_minutes_over, b.memory_minutes_over, b.minutes), (60, 60, 600));
+    }
+
+    #[test]
+    fn containers_keep_their_shares_and_limits_stay_above_reservations() {
+        let containers = vec![
+            Container { name: "app".into(), cpu: 896, memory_hard: Some(1792), memory_soft: Some(1344) },
+            Container { name: "agent".into(), cpu: 128, memory_hard: Some(256), memory_soft: Some(192) },
+        ];
+        let c = scale_containers(&containers, (1024, 2048), (512, 1024));
+        assert_eq!(c[0].cpu, 448);
+        assert_eq!(c[1].cpu, 64);
+        assert_eq!((c[0].memory_hard, c[1].memory_hard), (896, 128));
+        assert!(c.iter().all(|c| c.memory_soft < c.memory_hard));
+        assert!(c.iter().map(|c| c.memory_hard).sum::<u32>() <= 1024);
+    }
+}

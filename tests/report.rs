@@ -1,0 +1,63 @@
+//! `infradeck report` on the demo fleet: every format carries the same suggestions, and
+//! `--fail-on` gives CI a non-zero exit.
+
+use infradeck::provider::Provider;
+use infradeck::provider::demo::{Clock, DemoProvider};
+use infradeck::report::{FailOn, Format, recommendations, render};
+use infradeck::sizing::recommend::{EcsRecommendation, Finding, Policy};
+use std::process::Command;
+
+fn demo_recs() -> Vec<EcsRecommendation> {
+    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let (services, usage) = rt.block_on(async {
+        (demo.ecs_services(infradeck::domain::Window::Fortnight).await.unwrap(), demo.ecs_usage().await.unwrap())
+    });
+    recommendations(&services, &usage, &Policy::default())
+}
+
+#[test]
+fn the_demo_fleet_gets_a_suggestion_per_service_in_report_order() {
+    let recs = demo_recs();
+    assert_eq!(recs.len(), 45);
+    let first_over = recs.iter().position(|r| r.finding == Finding::OverProvisioned).unwrap();
+    assert!(recs[..first_over].iter().all(|r| r.finding == Finding::UnderProvisioned), "at-risk first");
+    let savings: Vec<f64> =
+        recs.iter().filter(|r| r.finding == Finding::OverProvisioned).filter_map(|r| r.monthly_change()).collect();
+    assert!(savings.windows(2).all(|w| w[0] <= w[1]), "largest saving first");
+    let legacy = recs.iter().find(|r| r.service == "prod-data/legacy-reports").unwrap();
+    assert_eq!(legacy.finding, Finding::NotEnoughData, "scaled to zero: nothing to size");
+    let payments = recs.iter().find(|r| r.service == "prod-core/payments").unwrap();
+    assert_eq!(payments.finding, Finding::UnderProvisioned, "OOM-killed: more memory");
+    assert!(payments.proposed.unwrap().1 > payments.current.1);
+    assert!(FailOn::UnderProvisioned.trips(&recs) && FailOn::Any.trips(&recs));
+}
+
+#[test]
+fn every_format_carries_the_same_suggestions() {
+    let recs = demo_recs();
+    let json: serde_json::Value = serde_json::from_str(&render(&recs, Format::Json)).expect("valid JSON");
+    assert_eq!(json.as_array().unwrap().len(), recs.len());
+    assert_eq!(json[0]["finding"], "under-provisioned");
+    let csv = render(&recs, Format::Csv);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.records().count(), recs.len());
+    assert!(csv.starts_with("service,launch_type,finding,current_cpu"));
+    let md = render(&recs, Format::Markdown);
+    assert!(
+        md.contains("| SERVICE | LAUNCH |") && md.contains("### Evidence") && md.contains("p99 of the hottest task")
+    );
+    let table = render(&recs, Format::Table);
+    assert!(table.lines().count() >= recs.len() + 2);
+    assert!(table.contains("Fargate savings"));
+}
+
+#[test]
+fn the_cli_prints_the_report_and_fail_on_sets_the_exit_status() {
+    let bin = env!("CARGO_BIN_EXE_infradeck");
+    let ok = Command::new(bin).args(["report", "--demo", "--format", "csv"]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("service,"));
+    let gate = Command::new(bin).args(["report", "--demo", "--fail-on", "under-provisioned"]).output().unwrap();
+    assert_eq!(gate.status.code(), Some(3));
+}
