@@ -27,6 +27,18 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
             };
             Msg::Loaded { req, payload }
         }
+        Effect::Size { req, services } => {
+            let result = match provider.ecs_usage().await {
+                // Pure but heavy at 10,000 services: off the async workers.
+                Ok(usage) => tokio::task::spawn_blocking(move || {
+                    crate::report::recommendations(&services, &usage, &crate::sizing::recommend::Policy::default())
+                })
+                .await
+                .map_err(|e| ProviderError::Other(format!("sizing failed: {e}"))),
+                Err(e) => Err(e),
+            };
+            Msg::SizingLoaded { req, result }
+        }
         Effect::FetchDetail { req, resource, window } => {
             Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
         }

@@ -309,3 +309,25 @@ async fn a_panicking_provider_becomes_that_panes_error_not_a_hung_pane() {
     let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e)) } = msg else { panic!("unexpected {msg:?}") };
     assert!(e.to_string().contains("internal error"), "{e}");
 }
+
+#[test]
+fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
+    let mut h = Harness::demo(200, 50);
+    assert_eq!(h.state.sizing.recs.len(), 45, "one suggestion per service");
+    assert!(h.state.sizing.fetch.next_due.is_some());
+    h.keys(&["z"]);
+    let screen = h.screen();
+    assert!(screen.contains("SUGGEST (14d p99)"), "{screen}");
+    assert!(screen.contains("▲ 1 / 3G +$9.73"), "payments needs more memory after OOM kills:\n{screen}");
+    h.keys(&["enter"]);
+    let screen = h.screen();
+    assert!(screen.contains("under-provisioned: 1 / 2G → 1 / 3G"), "{screen}");
+    assert!(screen.contains("OOM kill(s)"), "{screen}");
+    assert!(screen.contains("proposed (150%)"), "proposed memory over the chart:\n{screen}");
+    // Not refetched on every tick: only when the sizing interval has passed.
+    let now = Harness::fixed_now();
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(30)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Size { .. })));
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::minutes(6)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Size { .. })));
+}

@@ -4,6 +4,7 @@ use super::keymap::KeyChord;
 use super::state::{PaneId, ReqId};
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use crate::provider::ProviderError;
+use crate::sizing::recommend::EcsRecommendation;
 use chrono::{DateTime, Utc};
 
 /// A provider's answer for one pane.
@@ -50,6 +51,10 @@ pub enum Msg {
         req: ReqId,
         result: Result<ResourceDetail, ProviderError>,
     },
+    SizingLoaded {
+        req: ReqId,
+        result: Result<Vec<EcsRecommendation>, ProviderError>,
+    },
     /// SIGTERM, SIGHUP, SIGINT.
     Quit,
 }
@@ -57,8 +62,21 @@ pub enum Msg {
 /// Work `update` asks the driver to do; results come back as `Msg`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Fetch { pane: PaneId, req: ReqId, window: Window },
-    FetchDetail { req: ReqId, resource: ResourceRef, window: Window },
+    Fetch {
+        pane: PaneId,
+        req: ReqId,
+        window: Window,
+    },
+    FetchDetail {
+        req: ReqId,
+        resource: ResourceRef,
+        window: Window,
+    },
+    /// Fetch usage history and size these services (the ECS pane's current rows).
+    Size {
+        req: ReqId,
+        services: Vec<EcsService>,
+    },
 }
 
 impl Effect {
@@ -67,6 +85,7 @@ impl Effect {
         match self {
             Effect::Fetch { pane, req, .. } => Msg::Loaded { req: *req, payload: Payload::failed(*pane, e) },
             Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
+            Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
         }
     }
 }

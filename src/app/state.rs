@@ -4,7 +4,9 @@ use super::keymap::Keymap;
 use super::table::{Rows, TableRow, TableView};
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
 use crate::provider::{ProviderError, SourceInfo};
+use crate::sizing::recommend::EcsRecommendation;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 
 pub type ReqId = u64;
 
@@ -71,22 +73,32 @@ pub struct PaneState<T> {
     pub view: TableView,
 }
 
-impl<T> PaneState<T> {
+impl FetchState {
     pub fn new(interval: Duration) -> Self {
-        PaneState {
-            data: None,
-            fetch: FetchState {
-                fetched_at: None,
-                data_window: None,
-                inflight: None,
-                queued: false,
-                error: None,
-                next_due: None,
-                interval,
-            },
-            view: TableView::default(),
+        FetchState {
+            fetched_at: None,
+            data_window: None,
+            inflight: None,
+            queued: false,
+            error: None,
+            next_due: None,
+            interval,
         }
     }
+}
+
+impl<T> PaneState<T> {
+    pub fn new(interval: Duration) -> Self {
+        PaneState { data: None, fetch: FetchState::new(interval), view: TableView::default() }
+    }
+}
+
+/// Right-sizing suggestions by `cluster/service`, refreshed on their own, slower schedule: the
+/// sizing window is 14 days, so minutes-old suggestions are as good as new.
+#[derive(Debug, Clone)]
+pub struct SizingState {
+    pub recs: HashMap<String, EcsRecommendation>,
+    pub fetch: FetchState,
 }
 
 impl<T: Rows> PaneState<T> {
@@ -189,6 +201,7 @@ pub struct State {
     pub redis: PaneState<Vec<CacheGroup>>,
     pub cost: PaneState<CostReport>,
     pub alarms: PaneState<Vec<Alarm>>,
+    pub sizing: SizingState,
     pub overlay: Option<Overlay>,
     pub input: Option<Input>,
     pub status: Option<(Level, String)>,
@@ -207,6 +220,7 @@ pub struct Intervals {
     pub redis: Duration,
     pub cost: Duration,
     pub alarms: Duration,
+    pub sizing: Duration,
 }
 
 impl Default for Intervals {
@@ -216,6 +230,7 @@ impl Default for Intervals {
             redis: Duration::seconds(10),
             cost: Duration::hours(1),
             alarms: Duration::seconds(10),
+            sizing: Duration::minutes(5),
         }
     }
 }
@@ -242,6 +257,7 @@ impl State {
             redis: PaneState::new(intervals.redis),
             cost: PaneState::new(intervals.cost),
             alarms: PaneState::new(intervals.alarms),
+            sizing: SizingState { recs: HashMap::new(), fetch: FetchState::new(intervals.sizing) },
             overlay: None,
             input: None,
             status: None,

@@ -9,6 +9,7 @@ use super::state::{DetailState, Input, InputKind, Level, Overlay, PaneId, PaneSt
 use super::table::{Filter, Rows};
 use crate::domain::{ResourceDetail, Window};
 use crate::provider::ProviderError;
+use crate::sizing::recommend::EcsRecommendation;
 use crate::ui::layout;
 use ratatui::crossterm::event::KeyCode;
 
@@ -23,6 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     request(state, pane, &mut fx);
                 }
             }
+            request_sizing(state, now, &mut fx);
             // Ages in the header and pane titles move with the clock.
             state.dirty = true;
         }
@@ -38,6 +40,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Loaded { req, payload } => on_loaded(state, req, payload, &mut fx),
         Msg::DetailLoaded { req, result } => on_detail(state, req, result),
+        Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
     }
     fx
@@ -58,6 +61,37 @@ fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     state.next_req += 1;
     state.dirty = true;
     fx.push(Effect::Fetch { pane, req, window });
+}
+
+/// Size the ECS services once they are loaded, then on the sizing interval.
+fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
+    let f = &state.sizing.fetch;
+    let due = f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due);
+    let Some(services) = state.ecs.data.as_ref().filter(|_| due) else {
+        return;
+    };
+    let req = state.next_req;
+    state.next_req += 1;
+    state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
+    fx.push(Effect::Size { req, services: services.clone() });
+}
+
+fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation>, ProviderError>) {
+    let f = &mut state.sizing.fetch;
+    if f.inflight.map(|(r, _)| r) != Some(req) {
+        return;
+    }
+    f.inflight = None;
+    f.next_due = Some(state.now + f.interval);
+    match result {
+        Ok(recs) => {
+            f.fetched_at = Some(state.now);
+            f.error = None;
+            state.sizing.recs = recs.into_iter().map(|r| (r.service.clone(), r)).collect();
+        }
+        Err(e) => f.error = Some(e),
+    }
+    state.dirty = true;
 }
 
 fn accept<T: Rows>(pane: &mut PaneState<T>, result: Result<T, ProviderError>) {
@@ -104,6 +138,9 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
     }
     if again {
         request(state, pane, fx);
+    }
+    if pane == PaneId::Ecs {
+        request_sizing(state, now, fx); // the first suggestions as soon as there are services
     }
     settle_scroll(state);
     state.dirty = true;

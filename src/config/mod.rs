@@ -49,6 +49,7 @@ struct RefreshFile {
     redis: Option<Seconds>,
     cost: Option<Seconds>,
     alarms: Option<Seconds>,
+    sizing: Option<Seconds>,
 }
 
 fn de_window<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Window>, D::Error> {
@@ -111,6 +112,7 @@ impl Config {
                 redis: secs(r.redis, intervals.redis),
                 cost: secs(r.cost, intervals.cost),
                 alarms: secs(r.alarms, intervals.alarms),
+                sizing: secs(r.sizing, intervals.sizing),
             };
         }
         Ok(Config {

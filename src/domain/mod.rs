@@ -11,7 +11,7 @@ pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
 pub use ecs::{Arch, AutoScaling, Container, EcsService, HotTask, LaunchType, UsageHistory};
-pub use series::{ChartSeries, DetailChart, ResourceDetail, Stats, Window};
+pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;
 

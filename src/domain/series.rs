@@ -145,6 +145,18 @@ pub struct DetailChart {
     pub title: String,
     pub unit: String,
     pub series: Vec<ChartSeries>,
+    pub kind: ChartKind,
+}
+
+/// What a chart measures, so views can add to it (a proposed size drawn over ECS usage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartKind {
+    /// Percent of the task's CPU reservation.
+    TaskCpu,
+    /// Percent of the task's memory reservation.
+    TaskMemory,
+    #[default]
+    Other,
 }
 
 /// What `enter` shows for a resource: facts as label/value lines, then charts.
@@ -152,6 +164,8 @@ pub struct DetailChart {
 pub struct ResourceDetail {
     pub title: String,
     pub facts: Vec<(String, String)>,
+    /// Full-width lines under the facts (a suggestion and its evidence).
+    pub notes: Vec<String>,
     pub charts: Vec<DetailChart>,
 }
 

@@ -3,7 +3,7 @@
 use super::fleet::Fleet;
 use super::model::period_ends;
 use super::{alarms, cost, task_id};
-use crate::domain::{ChartSeries, DetailChart, ResourceDetail, ResourceRef, Window};
+use crate::domain::{ChartKind, ChartSeries, DetailChart, ResourceDetail, ResourceRef, Window};
 use crate::provider::ProviderError;
 
 fn series(name: &str, now: i64, points: impl Iterator<Item = (i64, f32)>) -> ChartSeries {
@@ -20,7 +20,11 @@ fn line(name: &str, window: Window, value: f64) -> ChartSeries {
 }
 
 fn chart(title: &str, unit: &str, series: Vec<ChartSeries>) -> DetailChart {
-    DetailChart { title: title.into(), unit: unit.into(), series }
+    DetailChart { title: title.into(), unit: unit.into(), series, kind: ChartKind::Other }
+}
+
+fn of_kind(kind: ChartKind, c: DetailChart) -> DetailChart {
+    DetailChart { kind, ..c }
 }
 
 fn fact(label: &str, value: impl ToString) -> (String, String) {
@@ -80,16 +84,20 @@ pub fn detail(
             Ok(ResourceDetail {
                 title: format!("ECS service {cluster}/{service}"),
                 facts,
+                notes: Vec::new(),
                 charts: vec![
-                    chart("CPU, % of task reservation", "%", cpu),
-                    chart(
-                        "Memory, % of task reservation",
-                        "%",
-                        vec![
-                            series("average", now, pick(|p| p.mem_avg)),
-                            series("maximum", now, pick(|p| p.mem_max)),
-                            line("hard limit", window, 100.0),
-                        ],
+                    of_kind(ChartKind::TaskCpu, chart("CPU, % of task reservation", "%", cpu)),
+                    of_kind(
+                        ChartKind::TaskMemory,
+                        chart(
+                            "Memory, % of task reservation",
+                            "%",
+                            vec![
+                                series("average", now, pick(|p| p.mem_avg)),
+                                series("maximum", now, pick(|p| p.mem_max)),
+                                line("hard limit", window, 100.0),
+                            ],
+                        ),
                     ),
                 ],
             })
@@ -118,6 +126,7 @@ pub fn detail(
                         ),
                     ),
                 ],
+                notes: Vec::new(),
                 charts: vec![
                     chart(
                         "Memory and engine CPU",
@@ -164,6 +173,7 @@ pub fn detail(
             Ok(ResourceDetail {
                 title: format!("CloudWatch alarm {name}"),
                 facts,
+                notes: Vec::new(),
                 charts: vec![chart(
                     &format!("{} on {}", a.metric, spec.target),
                     "",
@@ -200,6 +210,7 @@ pub fn detail(
             Ok(ResourceDetail {
                 title: format!("Cost of {name}"),
                 facts,
+                notes: Vec::new(),
                 charts: vec![chart(
                     "Daily cost, last 90 days",
                     "USD",

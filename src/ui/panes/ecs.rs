@@ -3,7 +3,8 @@
 use crate::app::state::{PaneId, State};
 use crate::domain::EcsService;
 use crate::sizing::ecs::{FitThresholds, classify};
-use crate::ui::format::{pct, sparkline, task_size, truncate};
+use crate::sizing::recommend::Finding;
+use crate::ui::format::{money, pct, sparkline, task_size, truncate};
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, fit_symbol};
 use ratatui::Frame;
@@ -23,7 +24,28 @@ const COLUMNS: &[Column] = &[
     col("MEM avg max", 17, 0),
     col("CPU trend", 16, 3),
     col("SCALING", 9, 5),
+    col("SUGGEST (14d p99)", 22, 1),
 ];
+
+/// The suggestion for a row: direction, proposed size and monthly change.
+fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Cell<'a> {
+    let Some(r) = state.sizing.recs.get(&s.key()) else {
+        return Cell::from(Span::styled("…", theme.muted()));
+    };
+    let size = r.proposed.map_or(String::new(), |(c, m)| task_size(c, m));
+    let change = match (r.monthly_change(), r.capacity_freed) {
+        (Some(c), _) if c.abs() >= 0.5 => format!(" {}{}", if c < 0.0 { "-" } else { "+" }, money(c.abs())),
+        (None, Some(_)) => " cap".into(),
+        _ => String::new(),
+    };
+    let (text, style) = match r.finding {
+        Finding::UnderProvisioned => (format!("▲ {size}{change}"), theme.critical()),
+        Finding::OverProvisioned => (format!("▼ {size}{change}"), theme.warn()),
+        Finding::Optimized => ("● keep".into(), theme.ok()),
+        Finding::NotEnoughData => ("· no data".into(), theme.muted()),
+    };
+    Cell::from(Span::styled(truncate(&text, 22), style))
+}
 
 fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
     let spans: Vec<Span> =
@@ -31,7 +53,7 @@ fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
     Cell::from(Line::from(spans))
 }
 
-fn cell<'a>(s: &EcsService, column: usize, theme: &Theme) -> Cell<'a> {
+fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Cell<'a> {
     match column {
         0 => {
             let fit = classify(s, FitThresholds::default());
@@ -62,6 +84,7 @@ fn cell<'a>(s: &EcsService, column: usize, theme: &Theme) -> Cell<'a> {
             c
         }
         9 => Cell::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
+        11 => suggestion(s, state, theme),
         _ => Cell::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
@@ -78,5 +101,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         return;
     };
     let services = state.ecs.rows();
-    table::draw(frame, body, theme, COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, theme));
+    table::draw(frame, body, theme, COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));
 }

@@ -2,7 +2,8 @@
 //! reservation or threshold drawn as a line.
 
 use crate::app::state::{DetailState, State};
-use crate::domain::DetailChart;
+use crate::domain::{ChartKind, ChartSeries, DetailChart, ResourceDetail, ResourceRef};
+use crate::ui::format::{money, task_size};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -67,6 +68,50 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme)
     frame.render_widget(widget, area);
 }
 
+/// An ECS service's detail with its right-sizing suggestion: the proposal and its evidence as
+/// facts, and the proposed size drawn over the usage charts.
+fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -> ResourceDetail {
+    let mut data = data.clone();
+    let ResourceRef::EcsService { cluster, service } = &detail.resource else {
+        return data;
+    };
+    let Some(r) = state.sizing.recs.get(&format!("{cluster}/{service}")) else {
+        return data;
+    };
+    let size = |(c, m): (u32, u32)| task_size(c, m);
+    let summary = match (r.proposed, r.monthly_change()) {
+        (Some(p), Some(c)) => format!(
+            "{}: {} → {} · {}{}/month · risk {:?}",
+            r.finding.label(),
+            size(r.current),
+            size(p),
+            if c >= 0.0 { "+" } else { "" },
+            money(c),
+            r.risk
+        ),
+        (Some(p), None) => format!("{}: {} → {} · risk {:?}", r.finding.label(), size(r.current), size(p), r.risk),
+        (None, _) => r.finding.label().to_string(),
+    };
+    data.notes.push(summary);
+    data.notes.extend(r.evidence.iter().map(|e| format!("  · {e}")));
+    if let Some((cpu, mem)) = r.proposed {
+        for chart in &mut data.charts {
+            let pct = match chart.kind {
+                ChartKind::TaskCpu => cpu as f64 / r.current.0.max(1) as f64 * 100.0,
+                ChartKind::TaskMemory => mem as f64 / r.current.1.max(1) as f64 * 100.0,
+                ChartKind::Other => continue,
+            };
+            let span = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::min);
+            chart.series.push(ChartSeries {
+                name: format!("proposed ({pct:.0}%)"),
+                points: vec![(span, pct), (0.0, pct)],
+                reference: true,
+            });
+        }
+    }
+    data
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
     frame.render_widget(Clear, area);
     let title = detail.data.as_ref().map_or(detail.resource.to_string(), |d| d.title.clone());
@@ -97,11 +142,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     let Some(data) = &detail.data else {
         return;
     };
+    let data = &with_suggestion(data, state, detail);
     // Facts in two columns when wide, so the charts keep their height.
     let two_cols = inner.width >= 120;
     let fact_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() };
     let facts_h = (fact_rows as u16).min(inner.height / 3);
-    let [facts_area, charts_area] = Layout::vertical([Constraint::Length(facts_h), Constraint::Min(0)]).areas(inner);
+    let notes_h = (data.notes.len() as u16).min(inner.height / 4);
+    let [facts_area, notes_area, charts_area] =
+        Layout::vertical([Constraint::Length(facts_h), Constraint::Length(notes_h), Constraint::Min(0)]).areas(inner);
+    let notes: Vec<Line> = data
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Line::from(Span::styled(n.clone(), if i == 0 { theme.header() } else { theme.base() })))
+        .collect();
+    frame.render_widget(Paragraph::new(notes), notes_area);
     let label_w = data.facts.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(24);
     let fact_line = |(l, v): &(String, String)| {
         Line::from(vec![Span::styled(format!("{l:<label_w$}  "), theme.muted()), Span::raw(v.clone())])
