@@ -3,4 +3,5 @@
 
 pub mod catalog;
 pub mod ecs;
+pub mod evaluate;
 pub mod recommend;

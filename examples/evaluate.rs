@@ -1,0 +1,51 @@
+//! The right-sizing evaluation recorded in BENCHMARKS.md:
+//! `cargo run --release --example evaluate`
+//!
+//! For each demo fleet, every Fargate service is sized by each method from the 14 days that end
+//! one week before "now", then scored on that following week (5-minute maxima of the busiest
+//! task): monthly savings, and minutes over the proposed CPU or memory.
+
+use infradeck::domain::Window;
+use infradeck::provider::demo::fleet::Fleet;
+use infradeck::provider::demo::{ecs_service, usage_between, usage_history};
+use infradeck::sizing::evaluate::{Case, Method, score};
+use infradeck::sizing::recommend::Policy;
+use infradeck::ui::format::money;
+
+const NOW: i64 = 1_795_012_200; // 2026-11-18 14:30 UTC
+const WEEK: i64 = 7 * 86_400;
+
+fn main() {
+    let policy = Policy::default();
+    for (label, seed, scale) in [
+        ("default demo fleet (seed 42, 45 services)", 42, None),
+        ("generated fleet (seed 7, 1,000 services)", 7, Some(1_000)),
+    ] {
+        let fleet = Fleet::build(seed, scale);
+        let sized_at = NOW - WEEK;
+        let cases: Vec<Case> = fleet
+            .services
+            .iter()
+            .map(|spec| Case {
+                service: ecs_service(spec, sized_at, Window::Fortnight),
+                sizing: usage_history(spec, sized_at),
+                following: usage_between(spec, sized_at, NOW, 300),
+            })
+            .collect();
+        println!("\n{label}: sized on the 14 d before {sized_at}, scored on the following 7 d");
+        println!("| method | services sized | monthly change | CPU min over | memory min over | services over |");
+        println!("|---|---|---|---|---|---|");
+        for m in Method::ALL {
+            let s = score(m, &cases, &policy);
+            println!(
+                "| {} | {} | {}/month | {} | {} | {} |",
+                m.label(),
+                s.sized,
+                money(s.monthly_change),
+                s.cpu_minutes_over,
+                s.memory_minutes_over,
+                s.services_over
+            );
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The recommender against the published baselines (shared/reference/rightsizing-methods.md),
+//! on the same history, scored on the week *after* the sizing window: monthly savings and the
+//! minutes the busiest task would have spent over the proposed size.
+
+use super::catalog::{HOURS_PER_MONTH, fargate_task_hourly};
+use super::recommend::{Policy, cheapest_fargate, recommend};
+use crate::domain::series::percentile_sorted;
+use crate::domain::{EcsService, LaunchType, UsageHistory};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Infradeck,
+    /// AWS Compute Optimizer: Maximum + 20 %; CPU left alone under CPU target tracking.
+    ComputeOptimizer,
+    /// Robusta KRR "simple": CPU p95 of the busiest pod, memory peak + 15 %.
+    Krr,
+    /// Kubernetes VPA target: CPU p90 + 15 %; memory p90 of daily peaks (last 8 days) + 15 %;
+    /// after an OOM kill, at least max(used + 100 MiB, used × 1.2).
+    Vpa,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [Method::Infradeck, Method::ComputeOptimizer, Method::Krr, Method::Vpa];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Infradeck => "infradeck (p99 hottest task + 20%, widened, OOM-aware)",
+            Method::ComputeOptimizer => "Compute Optimizer rule (max + 20%)",
+            Method::Krr => "KRR simple (CPU p95, memory peak + 15%)",
+            Method::Vpa => "VPA target (p90 + 15%)",
+        }
+    }
+}
+
+fn finite_sorted(v: &[f32]) -> Vec<f32> {
+    let mut s: Vec<f32> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    s.sort_by(f32::total_cmp);
+    s
+}
+
+/// The Fargate size a method proposes from `history`; None when it makes no proposal.
+pub fn propose(method: Method, s: &EcsService, history: &UsageHistory, policy: &Policy) -> Option<(u32, u32)> {
+    if method == Method::Infradeck {
+        return recommend(s, history, policy).proposed;
+    }
+    let cpu = finite_sorted(&history.cpu_vcpu);
+    let mem = finite_sorted(&history.memory_mib);
+    if cpu.is_empty() || mem.is_empty() || history.hours_of_data() < 24.0 {
+        return None;
+    }
+    let peak_mem = mem[mem.len() - 1];
+    let (cpu_need, mem_need) = match method {
+        Method::ComputeOptimizer => {
+            let tracking = s.autoscaling.as_ref().is_some_and(|a| a.metric.contains("CPU"));
+            let cpu = if tracking { s.task_cpu as f32 / 1024.0 } else { cpu[cpu.len() - 1] * 1.2 };
+            (cpu, peak_mem * 1.2)
+        }
+        Method::Krr => (percentile_sorted(&cpu, 95.0), peak_mem * 1.15),
+        Method::Vpa => {
+            let per_day = (86_400 / history.step_seconds.max(1)) as usize;
+            let recent = &history.memory_mib[history.memory_mib.len().saturating_sub(8 * per_day)..];
+            let daily_peaks: Vec<f32> = recent
+                .chunks(per_day.max(1))
+                .map(|d| d.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max))
+                .collect();
+            let mut memory = percentile_sorted(&finite_sorted(&daily_peaks), 90.0) * 1.15;
+            if history.oom_kills > 0 {
+                memory = memory.max((peak_mem + 100.0).max(peak_mem * 1.2));
+            }
+            (percentile_sorted(&cpu, 90.0) * 1.15, memory)
+        }
+        Method::Infradeck => unreachable!("handled above"),
+    };
+    cheapest_fargate(s.arch, (cpu_need * 1024.0).max(1.0), mem_need.max(1.0))
+}
+
+/// One service to score: what it looked like at sizing time, the history sizing may use, and
+/// the week that followed.
+pub struct Case {
+    pub service: EcsService,
+    pub sizing: UsageHistory,
+    pub following: UsageHistory,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub method: Method,
+    /// Services it proposed a size for.
+    pub sized: usize,
+    /// USD per month, all proposals applied (negative is a saving).
+    pub monthly_change: f64,
+    pub cpu_minutes_over: u64,
+    pub memory_minutes_over: u64,
+    /// Services with any minute over capacity in the following week.
+    pub services_over: usize,
+}
+
+pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
+    let mut out =
+        Score { method, sized: 0, monthly_change: 0.0, cpu_minutes_over: 0, memory_minutes_over: 0, services_over: 0 };
+    for c in cases.iter().filter(|c| c.service.launch_type == LaunchType::Fargate) {
+        let Some((cpu, mem)) = propose(method, &c.service, &c.sizing, policy) else {
+            continue;
+        };
+        out.sized += 1;
+        let price =
+            |cpu, mem| fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH;
+        out.monthly_change += price(cpu, mem) - price(c.service.task_cpu, c.service.task_memory);
+        let b = super::recommend::backtest(&c.following, cpu, mem);
+        out.cpu_minutes_over += b.cpu_minutes_over as u64;
+        out.memory_minutes_over += b.memory_minutes_over as u64;
+        if b.cpu_minutes_over + b.memory_minutes_over > 0 {
+            out.services_over += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Arch, Container, Stats};
+
+    fn service() -> EcsService {
+        EcsService {
+            cluster: "c".into(),
+            name: "s".into(),
+            launch_type: LaunchType::Fargate,
+            arch: Arch::X86,
+            running: 2,
+            desired: 2,
+            task_cpu: 2048,
+            task_memory: 8192,
+            task_definition: "s:1".into(),
+            containers: vec![Container { name: "app".into(), cpu: 2048, memory_hard: Some(8192), memory_soft: None }],
+            cpu: Stats::default(),
+            memory: Stats::default(),
+            hottest: None,
+            cpu_spark: vec![],
+            memory_spark: vec![],
+            oom_kills: 0,
+            autoscaling: None,
+        }
+    }
+
+    /// 14 days of hourly points: CPU 0.1..=1.0 vCPU cycling, memory 1000 MiB with one 3000 MiB spike.
+    fn history() -> UsageHistory {
+        let cpu: Vec<f32> = (0..336).map(|i| 0.1 + (i % 10) as f32 * 0.1).collect();
+        let mut mem = vec![1000.0; 336];
+        mem[10] = 3000.0;
+        UsageHistory { step_seconds: 3_600, cpu_vcpu: cpu, memory_mib: mem, oom_kills: 0 }
+    }
+
+    #[test]
+    fn baselines_follow_their_published_rules() {
+        let (s, h, p) = (service(), history(), Policy::default());
+        // max 1.0 × 1.2 = 1.2 vCPU, memory 3000 × 1.2 = 3600 → 2 vCPU / 4 GiB.
+        assert_eq!(propose(Method::ComputeOptimizer, &s, &h, &p), Some((2048, 4096)));
+        // p95 = 1.0 vCPU, memory 3450 → 1 vCPU / 4 GiB.
+        assert_eq!(propose(Method::Krr, &s, &h, &p), Some((1024, 4096)));
+        // p90 0.9 × 1.15 = 1.035 vCPU → 2 vCPU; daily peaks over the last 8 days are 1000 → 1150 MiB.
+        assert_eq!(propose(Method::Vpa, &s, &h, &p), Some((2048, 4096)));
+    }
+
+    #[test]
+    fn scoring_counts_the_following_week_against_each_proposal() {
+        let mut following = history();
+        following.cpu_vcpu[5] = 1.9; // a burst over 1 vCPU, under 2
+        let cases = [Case { service: service(), sizing: history(), following }];
+        let krr = score(Method::Krr, &cases, &Policy::default());
+        assert_eq!((krr.sized, krr.cpu_minutes_over, krr.services_over), (1, 60, 1), "one hour over: {krr:?}");
+        let co = score(Method::ComputeOptimizer, &cases, &Policy::default());
+        assert_eq!(co.cpu_minutes_over, 0);
+        assert!(krr.monthly_change < co.monthly_change, "KRR proposes smaller, so saves more");
+    }
+}
