@@ -1,21 +1,13 @@
 //! Properties of the ECS recommender over arbitrary services and histories.
 
-use infradeck::domain::{Arch, Container, EcsService, LaunchType, Stats, UsageHistory};
+use infradeck::domain::{Arch, Container, EcsService, LaunchType, UsageHistory};
 use infradeck::sizing::catalog::{HOURS_PER_MONTH, fargate_sizes, fargate_task_hourly, is_valid_fargate};
 use infradeck::sizing::recommend::{Finding, Policy, effective_headroom, recommend};
 use proptest::prelude::*;
 
 fn service(launch: LaunchType, arch: Arch, (cpu, mem): (u32, u32), running: u32) -> EcsService {
+    // Two containers: the split and the sums are part of what is checked.
     EcsService {
-        cluster: "c".into(),
-        name: "s".into(),
-        launch_type: launch,
-        arch,
-        running,
-        desired: running,
-        task_cpu: cpu,
-        task_memory: mem,
-        task_definition: "s:1".into(),
         containers: vec![
             Container {
                 name: "app".into(),
@@ -25,13 +17,7 @@ fn service(launch: LaunchType, arch: Arch, (cpu, mem): (u32, u32), running: u32)
             },
             Container { name: "sidecar".into(), cpu: cpu / 8, memory_hard: Some(mem / 8), memory_soft: Some(mem / 16) },
         ],
-        cpu: Stats::default(),
-        memory: Stats::default(),
-        hottest: None,
-        cpu_spark: vec![],
-        memory_spark: vec![],
-        oom_kills: 0,
-        autoscaling: None,
+        ..EcsService::sized("c", "s", launch, arch, (cpu, mem), running)
     }
 }
 

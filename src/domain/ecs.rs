@@ -91,6 +91,42 @@ pub struct EcsService {
 }
 
 impl EcsService {
+    /// A service of this size with one container and no metrics yet: the starting point for
+    /// mapping a provider's answer, and for tests.
+    pub fn sized(
+        cluster: &str,
+        name: &str,
+        launch_type: LaunchType,
+        arch: Arch,
+        (cpu, memory): (u32, u32),
+        running: u32,
+    ) -> Self {
+        EcsService {
+            cluster: cluster.into(),
+            name: name.into(),
+            launch_type,
+            arch,
+            running,
+            desired: running,
+            task_cpu: cpu,
+            task_memory: memory,
+            task_definition: format!("{name}:1"),
+            containers: vec![Container {
+                name: name.into(),
+                cpu,
+                memory_hard: Some(memory),
+                memory_soft: Some(memory / 2),
+            }],
+            cpu: Stats::default(),
+            memory: Stats::default(),
+            hottest: None,
+            cpu_spark: Vec::new(),
+            memory_spark: Vec::new(),
+            oom_kills: 0,
+            autoscaling: None,
+        }
+    }
+
     pub fn vcpu(&self) -> f32 {
         self.task_cpu as f32 / 1024.0
     }

@@ -119,28 +119,10 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Arch, Container, Stats};
+    use crate::domain::Arch;
 
     fn service() -> EcsService {
-        EcsService {
-            cluster: "c".into(),
-            name: "s".into(),
-            launch_type: LaunchType::Fargate,
-            arch: Arch::X86,
-            running: 2,
-            desired: 2,
-            task_cpu: 2048,
-            task_memory: 8192,
-            task_definition: "s:1".into(),
-            containers: vec![Container { name: "app".into(), cpu: 2048, memory_hard: Some(8192), memory_soft: None }],
-            cpu: Stats::default(),
-            memory: Stats::default(),
-            hottest: None,
-            cpu_spark: vec![],
-            memory_spark: vec![],
-            oom_kills: 0,
-            autoscaling: None,
-        }
+        EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (2048, 8192), 2)
     }
 
     /// 14 days of hourly points: CPU 0.1..=1.0 vCPU cycling, memory 1000 MiB with one 3000 MiB spike.

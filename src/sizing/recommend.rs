@@ -311,28 +311,10 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Arch, Stats};
+    use crate::domain::Arch;
 
     pub fn service(launch: LaunchType, cpu: u32, mem: u32, running: u32) -> EcsService {
-        EcsService {
-            cluster: "c".into(),
-            name: "s".into(),
-            launch_type: launch,
-            arch: Arch::X86,
-            running,
-            desired: running,
-            task_cpu: cpu,
-            task_memory: mem,
-            task_definition: "s:1".into(),
-            containers: vec![Container { name: "app".into(), cpu, memory_hard: Some(mem), memory_soft: Some(mem / 2) }],
-            cpu: Stats::default(),
-            memory: Stats::default(),
-            hottest: None,
-            cpu_spark: vec![],
-            memory_spark: vec![],
-            oom_kills: 0,
-            autoscaling: None,
-        }
+        EcsService::sized("c", "s", launch, Arch::X86, (cpu, mem), running)
     }
 
     fn history(hours: usize, cpu: f32, mem: f32) -> UsageHistory {
