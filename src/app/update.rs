@@ -185,9 +185,14 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
-    match state.overlay.clone() {
-        Some(Overlay::Help { scroll }) => on_help_action(state, action, scroll),
-        Some(Overlay::Detail(d)) => on_detail_action(state, action, d.window, fx),
+    // Only the overlay's kind and small fields are needed: copying them, rather than cloning
+    // the overlay, keeps a key press from copying the detail view's chart data.
+    match &state.overlay {
+        Some(Overlay::Help { scroll }) => on_help_action(state, action, *scroll),
+        Some(Overlay::Detail(d)) => {
+            let window = d.window;
+            on_detail_action(state, action, window, fx)
+        }
         None => on_action(state, action, fx),
     }
 }

@@ -127,10 +127,6 @@ impl EcsService {
         }
     }
 
-    pub fn vcpu(&self) -> f32 {
-        self.task_cpu as f32 / 1024.0
-    }
-
     pub fn key(&self) -> String {
         format!("{}/{}", self.cluster, self.name)
     }
