@@ -58,6 +58,10 @@ pub struct Cli {
     #[arg(long, value_parser = parse_window)]
     pub window: Option<Window>,
 
+    /// Read AWS with the default credential chain (AWS_PROFILE, AWS_REGION, SSO, …).
+    #[arg(long, conflicts_with = "demo")]
+    pub aws: bool,
+
     /// AWS profile(s), comma-separated.
     #[arg(long, value_name = "NAME[,NAME]")]
     pub profile: Option<String>,
@@ -93,6 +97,6 @@ fn parse_window(s: &str) -> Result<Window, String> {
 
 impl Cli {
     pub fn wants_aws(&self) -> bool {
-        !self.demo && (self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
+        !self.demo && (self.aws || self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
     }
 }

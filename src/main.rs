@@ -5,8 +5,9 @@ use color_eyre::eyre::WrapErr;
 use infradeck::app::{Msg, State, update};
 use infradeck::cli::{Cli, Command};
 use infradeck::config::theme_file::{ThemeSet, looks_like_path};
-use infradeck::config::{Config, config_dir, data_dir};
+use infradeck::config::{Config, cache_dir, config_dir, data_dir};
 use infradeck::provider::Provider;
+use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::demo::{Clock, DemoProvider};
 use infradeck::report::{self, FailOn, Format};
 use infradeck::sizing::recommend::Policy;
@@ -36,20 +37,41 @@ fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-fn provider(cli: &Cli) -> Arc<dyn Provider> {
-    if cli.wants_aws() {
-        usage_error(
-            "this build reads the simulated fleet only",
-            "the AWS provider (--profile, --region, --endpoint-url) is not available yet: run `infradeck --demo`",
-        );
+fn split_list(s: &Option<String>) -> Vec<String> {
+    s.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// The demo fleet unless AWS was asked for. Connecting resolves credentials and the account
+/// before the terminal changes, so "no credentials" is a plain message, not a broken screen.
+fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Arc<dyn Provider> {
+    if !cli.wants_aws() {
+        let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
+        return Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock));
     }
-    let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
-    Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock))
+    let options = AwsOptions {
+        profiles: split_list(&cli.profile),
+        regions: split_list(&cli.region),
+        endpoint_url: cli.endpoint_url.clone(),
+        cost_cache: cache_dir(),
+        cost_ttl: Some(config.cost_ttl),
+        ..AwsOptions::default()
+    };
+    match runtime.block_on(AwsProvider::connect(options)) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            usage_error(&format!("cannot connect to AWS: {e}"), format!("{}\nor try `infradeck --demo`", e.hint()))
+        }
+    }
 }
 
 /// `infradeck report`: suggestions on stdout; exit status 3 when `--fail-on` trips.
-fn run_report(provider: Arc<dyn Provider>, format: Format, fail_on: Option<FailOn>) -> color_eyre::Result<()> {
-    let (services, usage) = runtime()?.block_on(async {
+fn run_report(
+    runtime: &tokio::runtime::Runtime,
+    provider: Arc<dyn Provider>,
+    format: Format,
+    fail_on: Option<FailOn>,
+) -> color_eyre::Result<()> {
+    let (services, usage) = runtime.block_on(async {
         (provider.ecs_services(infradeck::domain::Window::Fortnight).await, provider.ecs_usage().await)
     });
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
@@ -62,10 +84,12 @@ fn run_report(provider: Arc<dyn Provider>, format: Format, fail_on: Option<FailO
     Ok(())
 }
 
-fn run_tui(cli: &Cli, provider: Arc<dyn Provider>) -> color_eyre::Result<()> {
-    // Everything that can be wrong with the user's files is found before the terminal changes.
-    let config =
-        Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
+fn run_tui(
+    cli: &Cli,
+    config: Config,
+    runtime: tokio::runtime::Runtime,
+    provider: Arc<dyn Provider>,
+) -> color_eyre::Result<()> {
     let theme_arg = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
     let explicit_theme = looks_like_path(&theme_arg).then(|| PathBuf::from(&theme_arg));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -95,7 +119,6 @@ fn run_tui(cli: &Cli, provider: Arc<dyn Provider>) -> color_eyre::Result<()> {
     state.window = cli.window.unwrap_or(config.window);
     let first = update(&mut state, Msg::Tick(now));
 
-    let runtime = runtime()?;
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
     let result =
         runtime.block_on(infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after));
@@ -112,9 +135,13 @@ fn main() -> color_eyre::Result<()> {
         .install()?;
     let cli = Cli::parse();
     let _log = init_logging(cli.log_file.clone());
-    let provider = provider(&cli);
+    // Everything that can be wrong with the user's files is found before the terminal changes.
+    let config =
+        Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
+    let runtime = runtime()?;
+    let provider = provider(&cli, &config, &runtime);
     match cli.command {
-        Some(Command::Report { format, fail_on }) => run_report(provider, format, fail_on),
-        None => run_tui(&cli, provider),
+        Some(Command::Report { format, fail_on }) => run_report(&runtime, provider, format, fail_on),
+        None => run_tui(&cli, config, runtime, provider),
     }
 }

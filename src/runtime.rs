@@ -18,11 +18,11 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// Carry out one effect and say how it went, as the message `update` will receive.
 pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
     match effect {
-        Effect::Fetch { pane, req, window } => {
+        Effect::Fetch { pane, req, window, fresh } => {
             let payload = match pane {
                 PaneId::Ecs => Payload::Ecs(provider.ecs_services(window).await),
                 PaneId::Redis => Payload::Redis(provider.cache_groups(window).await),
-                PaneId::Cost => Payload::Cost(provider.cost().await),
+                PaneId::Cost => Payload::Cost(provider.cost(fresh).await),
                 PaneId::Alarms => Payload::Alarms(provider.alarms().await),
             };
             Msg::Loaded { req, payload }
@@ -42,6 +42,8 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
         Effect::FetchDetail { req, resource, window } => {
             Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
         }
+        // The driver swaps providers itself (see `run_with_effects`); reaching here is a bug.
+        Effect::Reconnect { .. } => Msg::ReconnectFailed(ProviderError::Other("reconnect outside the driver".into())),
     }
 }
 
@@ -50,7 +52,8 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
 pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let on_panic = effect.clone();
-        let work = tokio::spawn(async move { perform(effect, provider.as_ref()).await });
+        let worker = provider.clone();
+        let work = tokio::spawn(async move { perform(effect, worker.as_ref()).await });
         let msg = match work.await {
             Ok(msg) => msg,
             Err(e) => {
@@ -59,6 +62,30 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
             }
         };
         let _ = tx.send(msg); // the UI may have quit; nothing to do then
+        if let Some((requests, usd)) = provider.api_spend() {
+            let _ = tx.send(Msg::ApiSpend { requests, usd });
+        }
+    });
+}
+
+/// Connect to other profiles/regions off the UI loop; the new provider comes back on `swap`,
+/// a failure as a message (the old provider stays).
+fn reconnect(
+    provider: Arc<dyn Provider>,
+    profiles: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+    swap: UnboundedSender<Arc<dyn Provider>>,
+    tx: UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        match provider.reconnect(profiles, regions).await {
+            Ok(next) => {
+                let _ = swap.send(next);
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::ReconnectFailed(e));
+            }
+        }
     });
 }
 
@@ -149,15 +176,30 @@ pub async fn run_with_effects(
     spawn_signals(tx.clone())?;
     let size = tui.size()?;
     tx.send(Msg::Resize(size.width, size.height))?;
+    let (swap_tx, mut swap_rx) = unbounded_channel::<Arc<dyn Provider>>();
+    let mut provider = provider;
     let mut frames: u64 = 0;
-    while let Some(msg) = rx.recv().await {
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => match msg { Some(m) => m, None => break },
+            // `:profile`/`:region` connected: later effects go to the new provider.
+            Some(next) = swap_rx.recv() => {
+                provider = next;
+                Msg::SourceChanged(provider.source())
+            }
+        };
         let mut effects = update(&mut state, msg);
         // Drain whatever else is queued, so a burst becomes one frame.
         while let Ok(msg) = rx.try_recv() {
             effects.extend(update(&mut state, msg));
         }
         for effect in effects {
-            execute_effect(effect, Arc::clone(&provider), tx.clone());
+            match effect {
+                Effect::Reconnect { profiles, regions } => {
+                    reconnect(Arc::clone(&provider), profiles, regions, swap_tx.clone(), tx.clone())
+                }
+                effect => execute_effect(effect, Arc::clone(&provider), tx.clone()),
+            }
         }
         if state.quit {
             break;

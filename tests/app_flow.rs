@@ -242,7 +242,7 @@ impl Provider for Failing {
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
         Err(ProviderError::Other("boom".into()))
     }
-    async fn cost(&self) -> Result<CostReport, ProviderError> {
+    async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
         Err(ProviderError::Other("boom".into()))
     }
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
@@ -289,7 +289,7 @@ impl Provider for Panicking {
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
         panic!("bug in a provider")
     }
-    async fn cost(&self) -> Result<CostReport, ProviderError> {
+    async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
         panic!("bug in a provider")
     }
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
@@ -303,7 +303,7 @@ impl Provider for Panicking {
 #[tokio::test]
 async fn a_panicking_provider_becomes_that_panes_error_not_a_hung_pane() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let effect = Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day };
+    let effect = Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day, fresh: false };
     infradeck::runtime::execute_effect(effect, Arc::new(Panicking), tx);
     let msg = rx.recv().await.expect("a message comes back");
     let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e)) } = msg else { panic!("unexpected {msg:?}") };
@@ -330,4 +330,53 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     assert!(!fx.iter().any(|e| matches!(e, Effect::Size { .. })));
     let fx = h.send_only(Msg::Tick(now + chrono::Duration::minutes(6)));
     assert!(fx.iter().any(|e| matches!(e, Effect::Size { .. })));
+}
+
+#[test]
+fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_demo() {
+    let mut h = Harness::demo(120, 40);
+    h.keys(&[":"]);
+    h.type_text("region eu-west-1");
+    let fx = h.send_only(Msg::Key("enter".parse().unwrap()));
+    assert!(fx.is_empty(), "the demo fleet has no regions: {fx:?}");
+    assert!(h.state.status.as_ref().is_some_and(|(_, s)| s.contains("start infradeck with AWS credentials")));
+
+    // The same command on an AWS source asks the driver to reconnect.
+    h.state.source = SourceInfo { label: "aws prod".into(), switchable: true, ..Default::default() };
+    h.keys(&[":"]);
+    h.type_text("region eu-west-1,us-east-1");
+    let fx = h.send_only(Msg::Key("enter".parse().unwrap()));
+    assert_eq!(
+        fx,
+        vec![Effect::Reconnect { profiles: None, regions: Some(vec!["eu-west-1".into(), "us-east-1".into()]) }]
+    );
+
+    // Connected: every pane starts over on the new source, and stale results are dropped.
+    let stale_req = h.state.next_req - 1;
+    let source = SourceInfo {
+        label: "aws prod".into(),
+        account: Some("123".into()),
+        regions: vec!["eu-west-1".into()],
+        switchable: true,
+    };
+    let fx = h.send_only(Msg::SourceChanged(source.clone()));
+    assert_eq!(h.state.source, source);
+    for pane in PaneId::ALL {
+        assert!(!h.state.has_data(pane), "{pane:?} cleared");
+    }
+    let fetched: Vec<PaneId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { pane, .. } => Some(*pane),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetched, PaneId::ALL.to_vec());
+    h.send_only(Msg::Loaded { req: stale_req, payload: Payload::Ecs(Ok(Vec::new())) });
+    assert!(!h.state.has_data(PaneId::Ecs), "a result from the old source is dropped");
+
+    h.send_only(Msg::ReconnectFailed(ProviderError::NoCredentials("profile nope".into())));
+    assert!(
+        h.state.status.as_ref().is_some_and(|(_, s)| s.contains("could not switch") && s.contains("aws sso login"))
+    );
 }

@@ -1,5 +1,8 @@
-//! The real binary on the demo fleet, driven as a person would: tmux runs it, `send-keys`
-//! types, `capture-pane` reads the screen. Each test gets its own tmux server and temp dir.
+//! The real binary on the demo fleet and on a seeded moto_server, driven as a person would:
+//! tmux runs it, `send-keys` types, `capture-pane` reads the screen. Each test gets its own tmux
+//! server and temp dir.
+
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -18,6 +21,11 @@ impl Tmux {
     /// Start `infradeck --demo` (plus `args`) in a `width`×`height` tmux window. When the app
     /// exits, the shell prints its exit status and whether the tty is back in canonical mode.
     fn start(name: &str, width: u16, height: u16, args: &str) -> Tmux {
+        Tmux::start_with(name, width, height, "", &format!("--demo {args}"))
+    }
+
+    /// Start `env {env} infradeck {args}`, with HOME and the XDG dirs inside the test's temp dir.
+    fn start_with(name: &str, width: u16, height: u16, env: &str, args: &str) -> Tmux {
         let tmux_ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
         assert!(tmux_ok, "tmux is required for the end-to-end tests: `apt-get install tmux` (.ci/run installs it)");
         let dir = std::env::temp_dir().join(format!("infradeck-e2e-{name}-{}", std::process::id()));
@@ -26,9 +34,10 @@ impl Tmux {
         std::fs::write(dir.join("config.toml"), "# empty: defaults only\n").expect("config");
         let bin = env!("CARGO_BIN_EXE_infradeck");
         let script = format!(
-            "{bin} --demo --config {cfg} --log-file {log} {args}; echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 120",
+            "env HOME={home} XDG_CACHE_HOME={home}/cache {env} {bin} --config {cfg} --log-file {log} {args}; echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 120",
             cfg = dir.join("config.toml").display(),
             log = dir.join("infradeck.log").display(),
+            home = dir.display(),
         );
         let socket = format!("infradeck-e2e-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
@@ -114,7 +123,7 @@ impl Tmux {
     fn pid(&self) -> String {
         // Anchored at the binary, so the shell that runs it (`sh -c …`) does not match.
         let pattern =
-            format!("^{} --demo --config {}", env!("CARGO_BIN_EXE_infradeck"), self.dir.join("config.toml").display());
+            format!("^{} --config {}", env!("CARGO_BIN_EXE_infradeck"), self.dir.join("config.toml").display());
         let out = run(Command::new("pgrep").args(["-f", "--", &pattern]));
         String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().trim().to_string()
     }
@@ -201,4 +210,56 @@ fn a_broken_config_stops_start_up_with_file_and_line() {
     assert!(!err.contains('\x1b'), "plain text, no escape codes: {err:?}");
     assert!(err.contains(&cfg.display().to_string()) && err.contains("line 3") && err.contains("unknown key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The AWS code path end to end: the binary against a seeded moto_server shows all four panes
+/// with the seeded data, the account in the header, and a detail view with charts.
+#[test]
+fn against_a_seeded_moto_every_pane_shows_the_estate() {
+    let fleet = support::moto::MotoFleet::start(&["--fleet", "realistic"]);
+    let env =
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1";
+    let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
+    let t = Tmux::start_with("moto", 200, 50, env, &args);
+    let s = t.wait("all four panes loaded", |s| {
+        s.contains("1 ECS task sizing 9 ")
+            && s.contains("r7g.large")
+            && s.contains("search-cpu-high")
+            && s.contains("Amazon Elastic")
+    });
+    assert!(s.contains("123456789012") && s.contains("us-east-1"), "account and region in the header:\n{s}");
+    assert!(s.contains("1 ECS task sizing 9"), "{s}");
+    assert!(s.contains("queue-worker") && s.contains("1×OOM"), "{s}");
+    assert!(s.contains("2 in ALARM"), "{s}");
+    assert!(s.contains("req $"), "API spend in the header:\n{s}");
+    t.keys(&["1", "/"]);
+    t.type_text("web-api");
+    t.keys(&["Enter", "Enter"]);
+    let s = t.wait_for("ECS service prod-web/web-api");
+    assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("CPU (% of task reservation)"), "{s}");
+    assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+}
+
+/// No credentials anywhere: a plain message that says how to fix it or try the demo, exit 2,
+/// the terminal never touched.
+#[test]
+fn without_credentials_the_app_says_how_to_fix_it() {
+    let home = std::env::temp_dir().join(format!("infradeck-nocreds-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args(["--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "report"])
+        .env_clear()
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no credentials"), "{err}");
+    assert!(err.contains("aws sso login") && err.contains("--demo"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
 }

@@ -3,7 +3,7 @@
 use super::keymap::KeyChord;
 use super::state::{PaneId, ReqId};
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
-use crate::provider::ProviderError;
+use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
 use chrono::{DateTime, Utc};
 
@@ -57,6 +57,15 @@ pub enum Msg {
     },
     /// SIGTERM, SIGHUP, SIGINT.
     Quit,
+    /// `:profile` / `:region` connected: the panes start over on the new source.
+    SourceChanged(SourceInfo),
+    /// `:profile` / `:region` could not connect; the old source stays.
+    ReconnectFailed(ProviderError),
+    /// The provider's running tally of requests and their cost, after each fetch.
+    ApiSpend {
+        requests: u64,
+        usd: f64,
+    },
 }
 
 /// Work `update` asks the driver to do; results come back as `Msg`.
@@ -66,11 +75,18 @@ pub enum Effect {
         pane: PaneId,
         req: ReqId,
         window: Window,
+        /// The user asked for it: skip provider caches.
+        fresh: bool,
     },
     FetchDetail {
         req: ReqId,
         resource: ResourceRef,
         window: Window,
+    },
+    /// Connect to other AWS profiles/regions (None keeps the current ones) and switch to them.
+    Reconnect {
+        profiles: Option<Vec<String>>,
+        regions: Option<Vec<String>>,
     },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
@@ -86,6 +102,7 @@ impl Effect {
             Effect::Fetch { pane, req, .. } => Msg::Loaded { req: *req, payload: Payload::failed(*pane, e) },
             Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
+            Effect::Reconnect { .. } => Msg::ReconnectFailed(e),
         }
     }
 }

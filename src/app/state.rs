@@ -59,6 +59,8 @@ pub struct FetchState {
     pub inflight: Option<(ReqId, Window)>,
     /// Another fetch is wanted as soon as the one in flight returns.
     pub queued: bool,
+    /// The user asked for this refresh: the provider should bypass its caches.
+    pub fresh: bool,
     /// The last refresh failed: the data on screen is stale.
     pub error: Option<ProviderError>,
     pub next_due: Option<DateTime<Utc>>,
@@ -80,6 +82,7 @@ impl FetchState {
             data_window: None,
             inflight: None,
             queued: false,
+            fresh: false,
             error: None,
             next_due: None,
             interval,
@@ -188,6 +191,8 @@ pub enum Level {
 #[derive(Debug, Clone)]
 pub struct State {
     pub source: SourceInfo,
+    /// AWS requests sent this session and what they cost the user (USD); None for the demo.
+    pub api_spend: Option<(u64, f64)>,
     pub keymap: Keymap,
     pub themes: Vec<String>,
     pub theme: usize,
@@ -246,6 +251,7 @@ impl State {
     ) -> Self {
         State {
             source,
+            api_spend: None,
             keymap,
             themes,
             theme,

@@ -5,10 +5,12 @@ use super::action::Action;
 use super::command::{self, Command};
 use super::keymap::KeyChord;
 use super::msg::{Effect, Msg, Payload};
-use super::state::{DetailState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, State};
+use super::state::{
+    DetailState, FetchState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, SizingState, State,
+};
 use super::table::{Filter, Rows};
 use crate::domain::{ResourceDetail, Window};
-use crate::provider::ProviderError;
+use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
 use crate::ui::layout;
 use ratatui::crossterm::event::KeyCode;
@@ -42,8 +44,35 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DetailLoaded { req, result } => on_detail(state, req, result),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
+        Msg::SourceChanged(source) => on_source_changed(state, source, &mut fx),
+        Msg::ReconnectFailed(e) => {
+            state.status = Some((Level::Error, format!("could not switch: {e} ({})", e.hint())));
+            state.dirty = true;
+        }
+        Msg::ApiSpend { requests, usd } => {
+            state.api_spend = Some((requests, usd));
+            state.dirty = true;
+        }
     }
     fx
+}
+
+/// A new profile or region: nothing on screen belongs to it, so every pane starts over (results
+/// still in flight from the old source no longer match a request and are dropped).
+fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>) {
+    state.status = Some((Level::Info, format!("now reading {} · {}", source.label, source.regions.join(","))));
+    state.source = source;
+    state.api_spend = None;
+    state.overlay = None;
+    state.ecs = PaneState::new(state.ecs.fetch.interval);
+    state.redis = PaneState::new(state.redis.fetch.interval);
+    state.cost = PaneState::new(state.cost.fetch.interval);
+    state.alarms = PaneState::new(state.alarms.fetch.interval);
+    state.sizing = SizingState { recs: Default::default(), fetch: FetchState::new(state.sizing.fetch.interval) };
+    for pane in PaneId::ALL {
+        request(state, pane, fx);
+    }
+    state.dirty = true;
 }
 
 /// Ask for a pane's data, unless a request is already out: then remember to ask again when it
@@ -58,9 +87,16 @@ fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     }
     f.inflight = Some((req, window));
     f.queued = false;
+    let fresh = std::mem::take(&mut f.fresh);
     state.next_req += 1;
     state.dirty = true;
-    fx.push(Effect::Fetch { pane, req, window });
+    fx.push(Effect::Fetch { pane, req, window, fresh });
+}
+
+/// A refresh the user asked for: like `request`, but caches are bypassed.
+fn refresh(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    state.fetch_mut(pane).fresh = true;
+    request(state, pane, fx);
 }
 
 /// Size the ECS services once they are loaded, then on the sizing interval.
@@ -265,7 +301,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             v.sort_reverse = !v.sort_reverse;
             state.rebuild_view(pane);
         }
-        Action::Refresh => request(state, pane, fx),
+        Action::Refresh => refresh(state, pane, fx),
         Action::Back => {
             if state.view(pane).filter.is_some() {
                 state.view_mut(pane).filter = None;
@@ -370,11 +406,11 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Command::Refresh => request(state, state.focus, fx),
+        Command::Refresh => refresh(state, state.focus, fx),
         Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Command::Zoom => state.zoom = !state.zoom,
         Command::Quit => state.quit = true,
-        Command::Aws(what, arg) => {
+        Command::Aws(what, arg) if !state.source.switchable => {
             state.status = Some((
                 Level::Warn,
                 format!(
@@ -382,6 +418,13 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                     state.source.label
                 ),
             ));
+        }
+        Command::Aws(what, arg) => {
+            let list: Vec<String> =
+                arg.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+            let (profiles, regions) = if what == "profile" { (Some(list), None) } else { (None, Some(list)) };
+            fx.push(Effect::Reconnect { profiles, regions });
+            state.status = Some((Level::Info, format!("connecting to {what} {arg}…")));
         }
     }
 }

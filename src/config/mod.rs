@@ -52,6 +52,16 @@ struct RefreshFile {
     sizing: Option<Seconds>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AwsFile {
+    /// How long Cost Explorer answers are reused (each request costs $0.01).
+    cost_cache_ttl: Option<Seconds>,
+}
+
+/// Cost Explorer data refreshes up to three times a day: six hours loses little.
+pub const DEFAULT_COST_TTL: std::time::Duration = std::time::Duration::from_secs(6 * 3_600);
+
 fn de_window<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Window>, D::Error> {
     let s = String::deserialize(d)?;
     s.parse().map(Some).map_err(serde::de::Error::custom)
@@ -65,6 +75,7 @@ struct ConfigFile {
     #[serde(default, deserialize_with = "de_window")]
     window: Option<Window>,
     refresh: Option<RefreshFile>,
+    aws: Option<AwsFile>,
     #[serde(default)]
     keys: HashMap<Action, KeyList>,
 }
@@ -78,6 +89,7 @@ pub struct Config {
     pub window: Window,
     pub intervals: Intervals,
     pub keymap: Keymap,
+    pub cost_ttl: std::time::Duration,
 }
 
 impl Default for Config {
@@ -88,6 +100,7 @@ impl Default for Config {
             window: Window::default(),
             intervals: Intervals::default(),
             keymap: Keymap::default(),
+            cost_ttl: DEFAULT_COST_TTL,
         }
     }
 }
@@ -99,6 +112,11 @@ pub fn config_dir() -> Option<PathBuf> {
 
 pub fn data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "infradeck").map(|d| d.data_local_dir().to_path_buf())
+}
+
+/// Where answers that cost money to fetch are kept (`~/.cache/infradeck` on Linux).
+pub fn cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.cache_dir().to_path_buf())
 }
 
 impl Config {
@@ -121,6 +139,10 @@ impl Config {
             window: file.window.unwrap_or_default(),
             intervals,
             keymap: Keymap::with_overrides(file.keys),
+            cost_ttl: file
+                .aws
+                .and_then(|a| a.cost_cache_ttl)
+                .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
         })
     }
 

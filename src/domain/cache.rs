@@ -25,6 +25,9 @@ pub struct CacheGroup {
     pub node_type: String,
     pub shards: u32,
     pub replicas_per_shard: u32,
+    /// The parameter group's reserved-memory-percent: memory the engine leaves to the OS and
+    /// replication buffers, so usable memory is node memory × (1 − this / 100).
+    pub reserved_memory_percent: f32,
     /// DatabaseMemoryUsagePercentage, worst node.
     pub memory: Stats,
     /// EngineCPUUtilization, worst node.

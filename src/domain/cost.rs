@@ -1,8 +1,9 @@
 //! Cost Explorer daily cost by service.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceCost {
     pub service: String,
     /// One value per day from `CostReport::start`, USD (AmortizedCost).
@@ -20,7 +21,7 @@ impl ServiceCost {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostAnomaly {
     pub date: NaiveDate,
     pub service: String,
@@ -34,7 +35,7 @@ impl CostAnomaly {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostReport {
     /// First day of `ServiceCost::daily`.
     pub start: NaiveDate,

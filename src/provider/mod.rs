@@ -1,6 +1,7 @@
 //! Where fleet data comes from. The app only knows this trait; the demo fleet and (later) AWS
 //! implement it, so every pane works the same on both.
 
+pub mod aws;
 pub mod demo;
 
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
@@ -42,6 +43,8 @@ pub struct SourceInfo {
     pub label: String,
     pub account: Option<String>,
     pub regions: Vec<String>,
+    /// Profiles and regions can be switched (`:profile`, `:region`): AWS, not the demo fleet.
+    pub switchable: bool,
 }
 
 #[async_trait]
@@ -52,11 +55,26 @@ pub trait Provider: Send + Sync + 'static {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now()
     }
+    /// Requests sent so far and what they cost the user (USD), for the header; None when free.
+    fn api_spend(&self) -> Option<(u64, f64)> {
+        None
+    }
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
     /// Every service's usage over the sizing window (14 d at 1 h), keyed `cluster/service`.
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError>;
-    async fn cost(&self) -> Result<CostReport, ProviderError>;
+    /// `fresh`: the user asked for a refresh, so skip any cache (Cost Explorer bills per request).
+    async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;
+
+    /// The same kind of source on other profiles/regions (`:profile`, `:region`); None keeps the
+    /// current ones. Sources without profiles say so.
+    async fn reconnect(
+        &self,
+        _profiles: Option<Vec<String>>,
+        _regions: Option<Vec<String>>,
+    ) -> Result<std::sync::Arc<dyn Provider>, ProviderError> {
+        Err(ProviderError::Other("this source has no profiles or regions to switch".into()))
+    }
 }

@@ -24,6 +24,9 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !src.regions.is_empty() {
         spans.push(Span::styled(format!(" · {}", src.regions.join(",")), theme.muted()));
     }
+    if let Some((requests, usd)) = state.api_spend {
+        spans.push(Span::styled(format!(" · {requests} req ${usd:.2}"), theme.muted()));
+    }
     spans.push(Span::styled(" │ window ", theme.muted()));
     spans.push(Span::styled(state.window.label(), theme.info()));
     spans.push(Span::styled(" │ ", theme.muted()));

@@ -182,6 +182,7 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
         node_type: spec.node_type.clone(),
         shards: spec.shards,
         replicas_per_shard: spec.replicas_per_shard,
+        reserved_memory_percent: 25.0,
         memory: Stats::from_series(&memory, &memory),
         engine_cpu: Stats::from_series(&cpu, &cpu),
         evictions: points.iter().map(|p| p.evictions as u64).sum(),
@@ -200,6 +201,7 @@ impl Provider for DemoProvider {
             label: format!("demo fleet (seed {})", self.fleet().seed),
             account: Some("123456789012".into()),
             regions: vec!["demo-1".into()],
+            switchable: false,
         }
     }
 
@@ -222,7 +224,7 @@ impl Provider for DemoProvider {
         .await
     }
 
-    async fn cost(&self) -> Result<CostReport, ProviderError> {
+    async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
         self.compute(|fleet, now| cost::report(fleet, alarms::at(now))).await
     }
 

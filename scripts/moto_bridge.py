@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""A small protocol bridge in front of moto_server, for infradeck's tests and local runs.
+
+Why it exists:
+- The current aws-sdk-cloudwatch speaks Smithy RPC v2 CBOR; moto speaks CloudWatch's JSON
+  protocol. The bridge decodes the CBOR request, forwards it to moto as awsJson1_0 and encodes
+  moto's answer back to CBOR.
+- A handful of read operations have no moto backend (DescribeAlarmHistory, Cost Explorer
+  GetCostForecast/GetAnomalies, Pricing GetProducts, ElastiCache DescribeCacheParameters,
+  DescribeServerlessCaches, DescribeEvents). The bridge answers them from canned data that the
+  seed script posts to `/_bridge/canned`; every canned answer lives in this one file.
+- It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), so
+  tests can assert how many calls a refresh makes.
+
+Everything else is proxied to moto byte for byte.
+
+Usage: moto_bridge.py --port 5001 --upstream http://127.0.0.1:5000
+"""
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+try:
+    import cbor2
+except ImportError:  # pragma: no cover - said plainly so a missing package is obvious
+    sys.exit("moto_bridge.py needs the cbor2 package: pip install cbor2")
+
+CBOR_PATH = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(\w+)$")
+UTC = dt.timezone.utc
+
+# Fields that CloudWatch's model types as timestamps or doubles. JSON has neither, so the bridge
+# restores them before encoding CBOR (the SDK's decoder is strict about both).
+TIMESTAMP_KEYS = {
+    "Timestamps", "Timestamp", "StateUpdatedTimestamp", "StateTransitionedTimestamp",
+    "AlarmConfigurationUpdatedTimestamp", "StartTime", "EndTime", "StartDate", "EndDate",
+}
+DOUBLE_KEYS = {"Values", "Threshold", "Value", "Sum", "Average", "Minimum", "Maximum", "SampleCount"}
+
+LOCK = threading.Lock()
+COUNTS = {}
+CANNED = {
+    # CloudWatch (CBOR): alarm history items as DescribeAlarmHistory returns them (JSON form).
+    "DescribeAlarmHistory": [],
+    # Cost Explorer (awsJson1_1): whole responses.
+    "GetCostForecast": None,
+    "GetAnomalies": {"Anomalies": []},
+    # Pricing (awsJson1_1): whole response.
+    "GetProducts": {"PriceList": [], "FormatVersion": "aws_v1"},
+    # ElastiCache (awsQuery): {parameter group name: reserved-memory-percent}
+    "DescribeCacheParameters": {},
+    # ElastiCache (awsQuery): serverless caches, each {"name", "engine", "status"}.
+    "DescribeServerlessCaches": [],
+    # ElastiCache (awsQuery): events, each {"source", "type", "message", "date" (epoch seconds)}.
+    "DescribeEvents": [],
+}
+
+
+def count(op):
+    with LOCK:
+        COUNTS[op] = COUNTS.get(op, 0) + 1
+
+
+def to_json_value(value):
+    """CBOR request → JSON: datetimes become epoch seconds."""
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def as_datetime(value):
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
+
+
+def to_cbor_value(value, key=None):
+    """JSON response → CBOR: restore timestamps and doubles by field name."""
+    if isinstance(value, dict):
+        return {k: to_cbor_value(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_cbor_value(v, key) for v in value]
+    if key in TIMESTAMP_KEYS:
+        return as_datetime(value)
+    if key in DOUBLE_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def alarm_history(request):
+    """DescribeAlarmHistory from the canned items, filtered and ordered as AWS does (newest first)."""
+    name = request.get("AlarmName")
+    start = request.get("StartDate")
+    end = request.get("EndDate")
+    kind = request.get("HistoryItemType")
+    items = []
+    for item in CANNED["DescribeAlarmHistory"]:
+        when = item["Timestamp"]
+        if name and item["AlarmName"] != name:
+            continue
+        if kind and item.get("HistoryItemType") != kind:
+            continue
+        if start is not None and when < start or end is not None and when > end:
+            continue
+        items.append(item)
+    items.sort(key=lambda i: i["Timestamp"], reverse=True)
+    limit = int(request.get("MaxRecords") or 100)
+    offset = int(request.get("NextToken") or 0)
+    page = items[offset:offset + limit]
+    answer = {"AlarmHistoryItems": page}
+    if offset + limit < len(items):
+        answer["NextToken"] = str(offset + limit)
+    return answer
+
+
+def query_xml(action, body):
+    ns = "http://elasticache.amazonaws.com/doc/2015-02-02/"
+    return (
+        f'<{action}Response xmlns="{ns}"><{action}Result>{body}</{action}Result>'
+        f"<ResponseMetadata><RequestId>bridge</RequestId></ResponseMetadata></{action}Response>"
+    ).encode()
+
+
+def esc(text):
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def elasticache_canned(action, params):
+    if action == "DescribeCacheParameters":
+        group = params.get("CacheParameterGroupName", "")
+        percent = CANNED["DescribeCacheParameters"].get(group, "25")
+        body = (
+            "<Parameters><Parameter><ParameterName>reserved-memory-percent</ParameterName>"
+            f"<ParameterValue>{esc(percent)}</ParameterValue><DataType>integer</DataType>"
+            "</Parameter></Parameters>"
+        )
+        return query_xml(action, body)
+    if action == "DescribeServerlessCaches":
+        members = "".join(
+            f"<member><ServerlessCacheName>{esc(c['name'])}</ServerlessCacheName>"
+            f"<Engine>{esc(c.get('engine', 'valkey'))}</Engine><Status>{esc(c.get('status', 'available'))}</Status>"
+            "</member>"
+            for c in CANNED["DescribeServerlessCaches"]
+        )
+        return query_xml(action, f"<ServerlessCaches>{members}</ServerlessCaches>")
+    if action == "DescribeEvents":
+        members = "".join(
+            f"<Event><SourceIdentifier>{esc(e['source'])}</SourceIdentifier><SourceType>{esc(e['type'])}</SourceType>"
+            f"<Message>{esc(e['message'])}</Message>"
+            f"<Date>{dt.datetime.fromtimestamp(e['date'], UTC).strftime('%Y-%m-%dT%H:%M:%S.000Z')}</Date></Event>"
+            for e in CANNED["DescribeEvents"]
+        )
+        return query_xml(action, f"<Events>{members}</Events>")
+    return None
+
+
+class Bridge(BaseHTTPRequestHandler):
+    upstream = "http://127.0.0.1:5000"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_args):  # quiet: tests read counts, not logs
+        pass
+
+    def body(self):
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reply(self, status, body, content_type, extra=None):
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-amzn-requestid", "bridge")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reply_json(self, status, value, content_type="application/x-amz-json-1.1"):
+        self.reply(status, json.dumps(value).encode(), content_type)
+
+    def upstream_call(self, body, headers):
+        request = urllib.request.Request(self.upstream + self.path, data=body, method=self.command)
+        for k, v in headers.items():
+            if k.lower() not in ("host", "content-length", "accept-encoding", "connection"):
+                request.add_header(k, v)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                return answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+    def do_GET(self):
+        if self.path == "/_bridge/counts":
+            with LOCK:
+                self.reply_json(200, COUNTS, "application/json")
+            return
+        self.proxy(self.body())
+
+    def do_POST(self):
+        body = self.body()
+        if self.path == "/_bridge/counts/reset":
+            with LOCK:
+                COUNTS.clear()
+            self.reply_json(200, {}, "application/json")
+            return
+        if self.path == "/_bridge/canned":
+            update = json.loads(body or b"{}")
+            with LOCK:
+                CANNED.update(update)
+            self.reply_json(200, {"ok": sorted(update)}, "application/json")
+            return
+        cbor = CBOR_PATH.match(self.path)
+        if cbor:
+            self.cloudwatch(cbor.group(1), body)
+            return
+        target = self.headers.get("x-amz-target", "")
+        if target:
+            op = target.split(".")[-1]
+            count(op)
+            canned = {
+                "GetCostForecast": lambda: CANNED["GetCostForecast"],
+                "GetAnomalies": lambda: CANNED["GetAnomalies"],
+                "GetProducts": lambda: CANNED["GetProducts"],
+            }.get(op)
+            if canned and target.split(".")[0] in ("AWSInsightsIndexService", "AWSPriceListService"):
+                answer = canned()
+                if answer is None:
+                    self.reply_json(400, {"__type": "DataUnavailableException", "message": "no forecast seeded"})
+                else:
+                    self.reply_json(200, answer)
+                return
+            self.forward(body)
+            return
+        params = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+        action = params.get("Action")
+        if action:
+            count(action)
+            canned = elasticache_canned(action, params) if "/elasticache/" in self.headers.get("authorization", "") else None
+            if canned is not None:
+                self.reply(200, canned, "text/xml")
+                return
+        self.forward(body)
+
+    def proxy(self, body):
+        status, answer, headers = self.upstream_call(body, dict(self.headers))
+        self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
+
+    def forward(self, body):
+        status, answer, headers = self.upstream_call(body, dict(self.headers))
+        if self.headers.get("x-amz-target", "").endswith(".DescribeTasks") and status == 200:
+            answer = fix_task_containers(answer)
+        self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
+
+    def cloudwatch(self, op, body):
+        count(op)
+        request = to_json_value(cbor2.loads(body)) if body else {}
+        if op == "DescribeAlarmHistory":
+            status, answer = 200, alarm_history(request)
+        else:
+            headers = dict(self.headers)
+            headers = {k: v for k, v in headers.items() if k.lower() not in ("smithy-protocol", "content-type", "accept")}
+            headers["X-Amz-Target"] = f"GraniteServiceVersion20100801.{op}"
+            headers["Content-Type"] = "application/x-amz-json-1.0"
+            self.path = "/"
+            status, raw, _ = self.upstream_call(json.dumps(request).encode(), headers)
+            try:
+                answer = json.loads(raw or b"{}")
+            except ValueError:
+                status, answer = 500, {"__type": "InternalFailure", "message": raw[:200].decode("utf-8", "replace")}
+        if op == "GetMetricData":
+            answer = sorted_results(answer)
+        encoded = cbor2.dumps(to_cbor_value(answer), datetime_as_timestamp=True, timezone=UTC)
+        self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
+
+
+def fix_task_containers(raw):
+    """moto bug: DescribeTasks gives a task container's cpu/memory as numbers; the ECS model (and
+    real AWS) has strings, and the SDK rejects the number. Restore the model's type."""
+    answer = json.loads(raw)
+    for task in answer.get("tasks", []):
+        for container in task.get("containers", []):
+            for key in ("cpu", "memory", "memoryReservation"):
+                if isinstance(container.get(key), (int, float)):
+                    container[key] = str(container[key])
+    return json.dumps(answer).encode()
+
+
+def sorted_results(answer):
+    """moto answers newest first like AWS's default (TimestampDescending); keep it, but make sure
+    timestamps and values stay paired when moto returns them as separate lists."""
+    for result in answer.get("MetricDataResults", []):
+        pairs = list(zip(result.get("Timestamps", []), result.get("Values", [])))
+        pairs.sort(key=lambda p: p[0], reverse=True)
+        result["Timestamps"] = [p[0] for p in pairs]
+        result["Values"] = [p[1] for p in pairs]
+    return answer
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--upstream", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000")
+    args = parser.parse_args()
+    Bridge.upstream = args.upstream.rstrip("/")
+    server = ThreadingHTTPServer((args.host, args.port), Bridge)
+    server.daemon_threads = True
+    print(f"bridge listening on http://{args.host}:{args.port} → {Bridge.upstream}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Seed a running moto_server (behind scripts/moto_bridge.py) with an AWS estate for infradeck.
+
+Two shapes:
+  --fleet realistic   a small estate worth looking at: clusters with Fargate and EC2 services
+                      (over-, right- and under-provisioned, multi-container, ARM, one with target
+                      tracking, OOM-killed tasks), Redis/Valkey groups, 14 days of metric
+                      history, alarms with history, 90 days of Cost Explorer results, a forecast
+                      and anomalies.
+  --fleet scale       N services in C clusters and R Redis groups, no metrics: for request counts.
+
+Usage:
+  moto_server -H 127.0.0.1 -p 5000 &
+  python3 scripts/moto_bridge.py --port 5001 --upstream http://127.0.0.1:5000 &
+  python3 scripts/seed_moto.py --moto http://127.0.0.1:5000 --bridge http://127.0.0.1:5001
+  infradeck --endpoint-url http://127.0.0.1:5001 --region us-east-1
+"""
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import random
+import sys
+import urllib.request
+
+try:
+    import boto3
+    from botocore.config import Config
+except ImportError:
+    sys.exit("seed_moto.py needs boto3: pip install 'moto[server]' boto3 cbor2")
+
+REGION = "us-east-1"
+HOUR = 3600
+# boto3 gzips large bodies and moto answers those with 500: send them plain.
+BOTO = Config(disable_request_compression=True, retries={"max_attempts": 2})
+# Values that must never reach infradeck's screen, logs or exports.
+SECRET_ENV = [
+    {"name": "DATABASE_PASSWORD", "value": "hunter2-db-secret-value"},
+    {"name": "STRIPE_KEY", "value": "sk_live_51HsecretSEEDvalue"},
+]
+
+
+def client(name, endpoint):
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    return boto3.client(name, region_name=REGION, endpoint_url=endpoint, config=BOTO)
+
+
+def post(url, payload):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.read()
+
+
+def network(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="infradeck-seed", Description="seed", VpcId=vpc)["GroupId"]
+    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}
+
+
+def register(ecs, family, cpu, memory, containers, arm=False, ec2=False):
+    args = {
+        "family": family,
+        "containerDefinitions": [
+            {
+                "name": name,
+                "image": f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{family}:latest",
+                "cpu": c_cpu,
+                "memory": hard,
+                "memoryReservation": soft,
+                "essential": i == 0,
+                "environment": SECRET_ENV if i == 0 else [],
+            }
+            for i, (name, c_cpu, hard, soft) in enumerate(containers)
+        ],
+        "requiresCompatibilities": ["EC2"] if ec2 else ["FARGATE"],
+        "networkMode": "bridge" if ec2 else "awsvpc",
+    }
+    if cpu:
+        args["cpu"] = str(cpu)
+    if memory:
+        args["memory"] = str(memory)
+    if arm:
+        args["runtimePlatform"] = {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    return ecs.register_task_definition(**args)["taskDefinition"]["taskDefinitionArn"]
+
+
+# name, cluster, launch, cpu, memory, desired, cpu% (mean, spike), mem% (mean, spike), arm, containers
+REALISTIC = [
+    ("web-api", "prod-web", "FARGATE", 2048, 4096, 6, (12, 22), (30, 34), False, None),
+    ("checkout", "prod-web", "FARGATE", 1024, 2048, 4, (55, 78), (60, 66), False, None),
+    ("search", "prod-web", "FARGATE", 512, 1024, 3, (82, 99), (70, 80), False, None),
+    ("media-resize", "prod-web", "FARGATE", 4096, 8192, 2, (20, 65), (25, 30), True, None),
+    ("gateway", "prod-web", "FARGATE", 1024, 2048, 3, (30, 45), (40, 48), False,
+     [("gateway", 768, 1536, 1024), ("envoy", 256, 512, 256)]),
+    ("queue-worker", "prod-workers", "EC2", None, None, 2, (40, 60), (75, 97), False,
+     [("worker", 1024, 2048, 1536)]),
+    ("report-builder", "prod-workers", "EC2", None, None, 1, (8, 15), (20, 25), False,
+     [("builder", 2048, 4096, 2048)]),
+    ("admin", "staging", "FARGATE", 256, 512, 1, (3, 6), (35, 40), False, None),
+    ("batch-idle", "staging", "FARGATE", 1024, 2048, 0, (0, 0), (0, 0), False, None),
+]
+
+
+def usage(rng, mean, spike, t):
+    """Percent at time t: a daily wave, noise and a spike in the afternoon."""
+    if mean == 0:
+        return None
+    hour = (t // HOUR) % 24
+    wave = mean * (1 + 0.2 * math.sin((hour - 8) / 24 * 2 * math.pi))
+    value = wave + rng.uniform(-0.05, 0.05) * mean
+    if hour in (14, 15) and rng.random() < 0.3:
+        value = spike
+    return max(0.0, min(100.0, value))
+
+
+def points(now, rng, mean, spike):
+    """(timestamp, average, maximum): hourly for 13 days, 5-minute for the last day, 1-minute for
+    the last hour; never two resolutions in one hour, so moto's aggregation stays right."""
+    start = now - 14 * 24 * HOUR
+    out = []
+    for t in range(start, now, 60):
+        age = now - t
+        step = 60 if age <= HOUR else 300 if age <= 24 * HOUR else HOUR
+        if t % step:
+            continue
+        avg = usage(rng, mean, spike, t)
+        if avg is None:
+            continue
+        out.append((t, avg, min(100.0, avg * rng.uniform(1.05, 1.3))))
+    return out
+
+
+def put_series(cw, namespace, metric, dims, series):
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+            "Timestamp": dt.datetime.fromtimestamp(t, dt.timezone.utc),
+            "StatisticValues": {"SampleCount": 2.0, "Sum": avg * 2, "Minimum": avg * 0.8, "Maximum": mx},
+            "Unit": "Percent",
+        }
+        for t, avg, mx in series
+    ]
+    for i in range(0, len(data), 500):
+        cw.put_metric_data(Namespace=namespace, MetricData=data[i:i + 500])
+
+
+def container_instance(ecs, ec2, cluster):
+    """An EC2 container instance, so EC2 launch-type tasks can run (moto checks the identity
+    document's instance id against its EC2 backend)."""
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m7g.xlarge")["Instances"][0]
+    zone = instance["Placement"]["AvailabilityZone"]
+    document = {
+        "availabilityZone": zone, "privateIp": instance.get("PrivateIpAddress", "10.0.0.10"),
+        "version": "2017-09-30", "region": zone[:-1], "instanceId": instance["InstanceId"],
+        "instanceType": instance["InstanceType"], "accountId": "123456789012", "imageId": image,
+        "architecture": "arm64", "pendingTime": "2026-01-01T00:00:00Z",
+    }
+    ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=json.dumps(document))
+
+
+def seed_realistic(args):
+    rng = random.Random(7)
+    ecs, ec2 = client("ecs", args.moto), client("ec2", args.moto)
+    cw, ec = client("cloudwatch", args.moto), client("elasticache", args.moto)
+    aas, ce = client("application-autoscaling", args.moto), client("ce", args.moto)
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp()) // 60 * 60
+    net = network(ec2)
+    for cluster, insights in (("prod-web", "enabled"), ("prod-workers", "disabled"), ("staging", "disabled")):
+        ecs.create_cluster(clusterName=cluster, settings=[{"name": "containerInsights", "value": insights}])
+    container_instance(ecs, ec2, "prod-workers")
+
+    for name, cluster, launch, cpu, memory, desired, cpu_use, mem_use, arm, containers in REALISTIC:
+        ec2_launch = launch == "EC2"
+        containers = containers or [(name, cpu, memory, memory // 2)]
+        arn = register(ecs, name, cpu, memory, containers, arm=arm, ec2=ec2_launch)
+        service = {"cluster": cluster, "serviceName": name, "taskDefinition": arn, "desiredCount": desired,
+                   "launchType": launch}
+        if not ec2_launch:
+            service["networkConfiguration"] = net
+        ecs.create_service(**service)
+        if ec2_launch:
+            for _ in range(desired):
+                ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="EC2", group=f"service:{name}")
+            if name == "queue-worker":
+                task = ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="EC2", group=f"service:{name}")
+                for t in task["tasks"]:
+                    ecs.stop_task(cluster=cluster, task=t["taskArn"],
+                                  reason="OutOfMemoryError: Container killed due to memory usage")
+        dims = {"ClusterName": cluster, "ServiceName": name}
+        put_series(cw, "AWS/ECS", "CPUUtilization", dims, points(now, rng, *cpu_use))
+        put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
+
+    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId="service/prod-web/checkout",
+                                 ScalableDimension="ecs:service:DesiredCount", MinCapacity=2, MaxCapacity=12)
+    aas.put_scaling_policy(
+        PolicyName="checkout-cpu", ServiceNamespace="ecs", ResourceId="service/prod-web/checkout",
+        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 60.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        },
+    )
+
+    redis = [
+        ("sessions", "redis", "7.1", "cache.r7g.large", 1, (82, 95), (35, 60), 5000),
+        ("rate-limit", "redis", "7.1", "cache.t4g.small", 1, (8, 10), (3, 5), 0),
+        ("catalog", "valkey", "8.0", "cache.m7g.large", 2, (45, 55), (20, 35), 0),
+    ]
+    for gid, engine, version, node, replicas, mem_use, cpu_use, evictions in redis:
+        group = ec.create_replication_group(
+            ReplicationGroupId=gid, ReplicationGroupDescription=f"{gid} cache", Engine=engine,
+            EngineVersion=version, CacheNodeType=node, NumCacheClusters=1 + replicas,
+            CacheParameterGroupName=f"default.{engine}7",
+        )["ReplicationGroup"]
+        for member in group.get("MemberClusters", []) or [f"{gid}-001"]:
+            # moto lists members but does not describe them: create them so DescribeCacheClusters does.
+            ec.create_cache_cluster(CacheClusterId=member, ReplicationGroupId=gid, Engine=engine,
+                                    EngineVersion=version, CacheNodeType=node, NumCacheNodes=1)
+            dims = {"CacheClusterId": member, "CacheNodeId": "0001"}
+            put_series(cw, "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", dims, points(now, rng, *mem_use))
+            put_series(cw, "AWS/ElastiCache", "EngineCPUUtilization", dims, points(now, rng, *cpu_use))
+            put_series(cw, "AWS/ElastiCache", "CurrConnections", dims, points(now, rng, 40, 60))
+            if evictions:
+                put_series(cw, "AWS/ElastiCache", "Evictions", dims, points(now, rng, evictions / 24, evictions / 4))
+    post(args.bridge + "/_bridge/canned", {
+        "DescribeCacheParameters": {"default.redis7": "25", "default.valkey7": "25"},
+        "DescribeServerlessCaches": [{"name": "feature-flags", "engine": "valkey", "status": "available"}],
+    })
+
+    alarms = [
+        ("search-cpu-high", "AWS/ECS", "CPUUtilization", {"ClusterName": "prod-web", "ServiceName": "search"},
+         90.0, "GreaterThanThreshold", "ALARM"),
+        ("queue-worker-memory", "AWS/ECS", "MemoryUtilization",
+         {"ClusterName": "prod-workers", "ServiceName": "queue-worker"}, 90.0, "GreaterThanThreshold", "OK"),
+        ("sessions-evictions", "AWS/ElastiCache", "Evictions", {"CacheClusterId": "sessions-001"},
+         100.0, "GreaterThanThreshold", "ALARM"),
+        ("web-api-cpu-low", "AWS/ECS", "CPUUtilization", {"ClusterName": "prod-web", "ServiceName": "web-api"},
+         5.0, "LessThanThreshold", "INSUFFICIENT_DATA"),
+    ]
+    history = []
+    for name, ns, metric, dims, threshold, op, state in alarms:
+        cw.put_metric_alarm(
+            AlarmName=name, Namespace=ns, MetricName=metric, Statistic="Average", Period=300,
+            EvaluationPeriods=3, Threshold=threshold, ComparisonOperator=op,
+            Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+        )
+        if state != "INSUFFICIENT_DATA":
+            cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"seeded {state}")
+        for hours_ago, old, new in ((20, "INSUFFICIENT_DATA", "OK"), (2, "OK", state)):
+            if old == new:
+                continue
+            history.append({
+                "AlarmName": name, "AlarmType": "MetricAlarm", "HistoryItemType": "StateUpdate",
+                "Timestamp": now - hours_ago * HOUR,
+                "HistorySummary": f"Alarm updated from {old} to {new}",
+                "HistoryData": json.dumps({"oldState": {"stateValue": old}, "newState": {"stateValue": new}}),
+            })
+    post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": history})
+    seed_cost(args, now, rng)
+
+
+COST_SERVICES = [
+    ("Amazon Elastic Container Service", 420.0), ("Amazon ElastiCache", 160.0),
+    ("Amazon Relational Database Service", 310.0), ("Amazon Simple Storage Service", 55.0),
+    ("Amazon CloudWatch", 38.0), ("AWS Data Transfer", 24.0),
+]
+
+
+def seed_cost(args, now, rng):
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    start = today - dt.timedelta(days=90)
+    results = []
+    spike_day = today - dt.timedelta(days=4)
+    for i in range(91):
+        day = start + dt.timedelta(days=i)
+        groups = []
+        for service, base in COST_SERVICES:
+            amount = base * rng.uniform(0.9, 1.1)
+            if day == spike_day and service == "Amazon CloudWatch":
+                amount *= 4
+            groups.append({"Keys": [service], "Metrics": {"AmortizedCost": {"Amount": f"{amount:.4f}", "Unit": "USD"}}})
+        results.append({
+            "TimePeriod": {"Start": day.isoformat(), "End": (day + dt.timedelta(days=1)).isoformat()},
+            "Total": {}, "Groups": groups, "Estimated": day >= today - dt.timedelta(days=1),
+        })
+    post(args.moto + "/moto-api/static/ce/cost-and-usage-results",
+         {"results": [{"ResultsByTime": results, "DimensionValueAttributes": []}]})
+    month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    total = sum(b for _, b in COST_SERVICES) * (month_end - today).days
+    post(args.bridge + "/_bridge/canned", {
+        "GetCostForecast": {
+            "Total": {"Amount": f"{total:.2f}", "Unit": "USD"},
+            "ForecastResultsByTime": [{
+                "TimePeriod": {"Start": today.isoformat(), "End": month_end.isoformat()},
+                "MeanValue": f"{total:.2f}",
+            }],
+        },
+        "GetAnomalies": {"Anomalies": [{
+            "AnomalyId": "anomaly-1", "AnomalyStartDate": spike_day.isoformat(),
+            "AnomalyEndDate": spike_day.isoformat(), "DimensionValue": "Amazon CloudWatch",
+            "RootCauses": [{"Service": "Amazon CloudWatch", "Region": REGION}],
+            "AnomalyScore": {"MaxScore": 0.9, "CurrentScore": 0.8},
+            "Impact": {"MaxImpact": 114.0, "TotalImpact": 114.0, "TotalActualSpend": 152.0,
+                       "TotalExpectedSpend": 38.0},
+            "MonitorArn": "arn:aws:ce::123456789012:anomalymonitor/seed",
+        }]},
+    })
+
+
+def seed_scale(args):
+    """N services spread over C clusters and R Redis groups: shapes only, for request counting."""
+    ecs, ec2, ec = client("ecs", args.moto), client("ec2", args.moto), client("elasticache", args.moto)
+    net = network(ec2)
+    families = [register(ecs, f"family-{i}", 512, 1024, [(f"app-{i}", 512, 1024, 512)]) for i in range(10)]
+    for c in range(args.clusters):
+        ecs.create_cluster(clusterName=f"cluster-{c:02}")
+    for s in range(args.services):
+        ecs.create_service(cluster=f"cluster-{s % args.clusters:02}", serviceName=f"svc-{s:04}",
+                           taskDefinition=families[s % len(families)], desiredCount=1, launchType="FARGATE",
+                           networkConfiguration=net)
+    for r in range(args.redis):
+        ec.create_replication_group(ReplicationGroupId=f"cache-{r:03}", ReplicationGroupDescription="scale",
+                                    Engine="redis", CacheNodeType="cache.t4g.small", NumCacheClusters=1,
+                                    CacheParameterGroupName="default.redis7")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="seed moto_server with an estate for infradeck")
+    parser.add_argument("--moto", required=True, help="moto_server URL")
+    parser.add_argument("--bridge", required=True, help="moto_bridge.py URL (for canned answers)")
+    parser.add_argument("--fleet", choices=["realistic", "scale"], default="realistic")
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--clusters", type=int, default=20)
+    parser.add_argument("--redis", type=int, default=100)
+    args = parser.parse_args()
+    args.moto, args.bridge = args.moto.rstrip("/"), args.bridge.rstrip("/")
+    seed_realistic(args) if args.fleet == "realistic" else seed_scale(args)
+    print(f"seeded {args.fleet} fleet into {args.moto}")
+
+
+if __name__ == "__main__":
+    main()

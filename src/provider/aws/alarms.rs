@@ -1,0 +1,120 @@
+//! CloudWatch alarms (metric and composite) with a day of state history, tied to what they watch.
+
+use super::map;
+use super::{Target, sdk_error};
+use crate::domain::{Alarm, AlarmTransition, Comparison};
+use crate::provider::ProviderError;
+use aws_sdk_cloudwatch::types::{AlarmType, HistoryItemType};
+use aws_smithy_types::DateTime as SdkTime;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+const PAGE: i32 = 100;
+const HISTORY_HOURS: i64 = 24;
+
+fn time(t: Option<&SdkTime>) -> DateTime<Utc> {
+    t.and_then(|t| DateTime::from_timestamp(t.secs(), 0)).unwrap_or_default()
+}
+
+/// State changes of every alarm over the last day: one paged call for all of them.
+async fn history(t: &Target, now: i64) -> Result<HashMap<String, Vec<AlarmTransition>>, ProviderError> {
+    let mut out: HashMap<String, Vec<AlarmTransition>> = HashMap::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .cloudwatch
+            .describe_alarm_history()
+            .history_item_type(HistoryItemType::StateUpdate)
+            .start_date(SdkTime::from_secs(now - HISTORY_HOURS * 3_600))
+            .end_date(SdkTime::from_secs(now))
+            .max_records(PAGE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("cloudwatch:DescribeAlarmHistory", e))?;
+        for item in page.alarm_history_items() {
+            let Some((from, to)) = map::history_states(item.history_summary().unwrap_or_default(), item.history_data())
+            else {
+                continue;
+            };
+            out.entry(item.alarm_name().unwrap_or_default().to_string()).or_default().push(AlarmTransition {
+                time: time(item.timestamp()),
+                from,
+                to,
+                reason: item.history_summary().unwrap_or_default().to_string(),
+            });
+        }
+        token = page.next_token().filter(|s| !s.is_empty()).map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    for transitions in out.values_mut() {
+        transitions.sort_by_key(|t| std::cmp::Reverse(t.time));
+    }
+    Ok(out)
+}
+
+pub async fn list(t: &Target, now: i64) -> Result<Vec<Alarm>, ProviderError> {
+    let mut alarms = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .cloudwatch
+            .describe_alarms()
+            .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
+            .max_records(PAGE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
+        for a in page.metric_alarms() {
+            let dims: Vec<(String, String)> = a
+                .dimensions()
+                .iter()
+                .map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
+                .collect();
+            alarms.push(Alarm {
+                name: a.alarm_name().unwrap_or_default().to_string(),
+                state: map::alarm_state(a.state_value()),
+                namespace: a.namespace().unwrap_or("metric math").to_string(),
+                metric: a.metric_name().unwrap_or("expression").to_string(),
+                comparison: map::comparison(a.comparison_operator()),
+                threshold: a.threshold().filter(|v| v.is_finite()).unwrap_or(0.0),
+                resource: map::alarm_resource(&dims),
+                since: time(a.state_transitioned_timestamp().or(a.state_updated_timestamp())),
+                reason: a.state_reason().unwrap_or_default().to_string(),
+                history: Vec::new(),
+            });
+        }
+        for a in page.composite_alarms() {
+            alarms.push(Alarm {
+                name: a.alarm_name().unwrap_or_default().to_string(),
+                state: map::alarm_state(a.state_value()),
+                namespace: "composite".into(),
+                metric: a.alarm_rule().unwrap_or_default().chars().take(60).collect(),
+                comparison: Comparison::GreaterThan,
+                threshold: 0.0,
+                resource: None,
+                since: time(a.state_transitioned_timestamp().or(a.state_updated_timestamp())),
+                reason: a.state_reason().unwrap_or_default().to_string(),
+                history: Vec::new(),
+            });
+        }
+        token = page.next_token().filter(|s| !s.is_empty()).map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut history = history(t, now).await?;
+    for a in &mut alarms {
+        a.history = history.remove(&a.name).unwrap_or_default();
+        // The state time AWS reports can lag the history; the newest transition into this state wins.
+        if let Some(last) = a.history.iter().find(|h| h.to == a.state) {
+            a.since = a.since.max(last.time);
+        }
+    }
+    alarms.sort_by(|a, b| (a.state, &a.name).cmp(&(b.state, &b.name)));
+    Ok(alarms)
+}

@@ -1,0 +1,288 @@
+//! Cost Explorer: 90 days of daily AmortizedCost by service, the forecast to month end and
+//! anomalies. Every request costs the user $0.01, so answers are kept on disk with a TTL and
+//! refreshed only when stale or asked for (`r`).
+
+use super::{Target, sdk_error};
+use crate::domain::{CostAnomaly, CostReport, ServiceCost};
+use crate::provider::ProviderError;
+use aws_sdk_costexplorer::types::{DateInterval, Granularity, GroupDefinition, GroupDefinitionType, Metric};
+use chrono::{Datelike, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const HISTORY_DAYS: u64 = 90;
+const METRIC: &str = "AmortizedCost";
+
+/// Where the cost report is kept between runs, and for how long it is good.
+#[derive(Debug, Clone)]
+pub struct CostCache {
+    pub path: Option<PathBuf>,
+    pub ttl: Duration,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedReport {
+    fetched_at: i64,
+    report: CostReport,
+}
+
+impl CostCache {
+    /// The cached report if it is younger than the TTL.
+    pub fn load(&self, now: i64) -> Option<CostReport> {
+        let text = std::fs::read_to_string(self.path.as_ref()?).ok()?;
+        let cached: CachedReport = serde_json::from_str(&text).ok()?;
+        let age = now - cached.fetched_at;
+        (0..self.ttl.as_secs() as i64).contains(&age).then_some(cached.report)
+    }
+
+    /// Best effort: a read-only cache dir costs money on the next start, not a failure now.
+    pub fn store(&self, now: i64, report: &CostReport) {
+        let Some(path) = &self.path else { return };
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let text = serde_json::to_string(&CachedReport { fetched_at: now, report: report.clone() })?;
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(tmp, path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(path = %path.display(), "cannot cache the cost report: {e}");
+        }
+    }
+}
+
+fn interval(start: NaiveDate, end: NaiveDate) -> DateInterval {
+    DateInterval::builder().start(start.to_string()).end(end.to_string()).build().expect("start and end are set")
+}
+
+fn first_of_next_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Daily cost per service from GetCostAndUsage pages, one value per day from `start` to `today`.
+async fn daily(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<BTreeMap<String, Vec<f64>>, ProviderError> {
+    let days = (today - start).num_days() as usize + 1;
+    let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .costexplorer
+            .get_cost_and_usage()
+            .time_period(interval(start, today + Days::new(1)))
+            .granularity(Granularity::Daily)
+            .metrics(METRIC)
+            .group_by(GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key("SERVICE").build())
+            .set_next_page_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ce:GetCostAndUsage", e))?;
+        for result in page.results_by_time() {
+            let Some(day) = result.time_period().and_then(|p| date(p.start())) else { continue };
+            let index = (day - start).num_days();
+            if !(0..days as i64).contains(&index) {
+                continue;
+            }
+            for g in result.groups() {
+                let service = g.keys().first().cloned().unwrap_or_else(|| "Other".into());
+                let amount = g
+                    .metrics()
+                    .and_then(|m| m.get(METRIC))
+                    .and_then(|v| v.amount())
+                    .and_then(|a| a.parse::<f64>().ok())
+                    .filter(|a| a.is_finite())
+                    .unwrap_or(0.0);
+                out.entry(service).or_insert_with(|| vec![0.0; days])[index as usize] += amount;
+            }
+        }
+        token = page.next_page_token().filter(|s| !s.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Forecast of what is left of the month (today included); None on the month's last day or
+/// when Cost Explorer has too little history to forecast.
+async fn forecast_rest(t: &Target, today: NaiveDate) -> Result<Option<f64>, ProviderError> {
+    let end = first_of_next_month(today);
+    if end <= today + Days::new(1) {
+        return Ok(None);
+    }
+    match t
+        .costexplorer
+        .get_cost_forecast()
+        .time_period(interval(today, end))
+        .metric(Metric::AmortizedCost)
+        .granularity(Granularity::Monthly)
+        .send()
+        .await
+    {
+        Ok(answer) => Ok(answer.total().and_then(|t| t.amount()).and_then(|a| a.parse().ok())),
+        Err(e) => match sdk_error("ce:GetCostForecast", e) {
+            // New accounts: "insufficient amount of historical data". Not an error worth a red pane.
+            ProviderError::Other(msg) if msg.contains("DataUnavailable") => Ok(None),
+            other => Err(other),
+        },
+    }
+}
+
+async fn anomalies(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<Vec<CostAnomaly>, ProviderError> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .costexplorer
+            .get_anomalies()
+            .date_interval(
+                aws_sdk_costexplorer::types::AnomalyDateInterval::builder()
+                    .start_date(start.to_string())
+                    .end_date(today.to_string())
+                    .build()
+                    .expect("start is set"),
+            )
+            .set_next_page_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ce:GetAnomalies", e))?;
+        for a in page.anomalies() {
+            let service = a
+                .root_causes()
+                .iter()
+                .find_map(|r| r.service())
+                .or(a.dimension_value())
+                .unwrap_or("Unknown service")
+                .to_string();
+            let impact = a.impact();
+            out.push(CostAnomaly {
+                date: a.anomaly_start_date().and_then(date).unwrap_or(today),
+                service,
+                expected: impact.and_then(|i| i.total_expected_spend()).unwrap_or(0.0),
+                actual: impact.and_then(|i| i.total_actual_spend()).unwrap_or(0.0),
+            });
+        }
+        token = page.next_page_token().filter(|s| !s.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Build the report from daily costs and the forecast of the rest of the month. Per-service
+/// forecasts share the rest in proportion to each service's last 7 days (Cost Explorer
+/// forecasts the total; a call per service would cost a cent each).
+pub fn assemble(
+    start: NaiveDate,
+    today: NaiveDate,
+    daily: BTreeMap<String, Vec<f64>>,
+    rest: Option<f64>,
+    anomalies: Vec<CostAnomaly>,
+) -> CostReport {
+    let month_start = today.with_day(1).unwrap_or(today);
+    let last_month_start = (month_start - Days::new(1)).with_day(1).unwrap_or(month_start);
+    let remaining_days = (first_of_next_month(today) - today).num_days() as f64;
+    let index = |d: NaiveDate| (d - start).num_days();
+    let recent = |v: &[f64]| v.iter().rev().skip(1).take(7).sum::<f64>();
+    let recent_total: f64 = daily.values().map(|v| recent(v)).sum();
+    let services = daily
+        .into_iter()
+        .map(|(service, daily)| {
+            let sum_between = |from: NaiveDate, to: NaiveDate| -> f64 {
+                daily
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (index(from)..index(to)).contains(&(*i as i64)))
+                    .map(|(_, v)| v)
+                    .sum()
+            };
+            let month_to_date = sum_between(month_start, today + Days::new(1));
+            let before_today = sum_between(month_start, today);
+            let share = if recent_total > 0.0 { recent(&daily) / recent_total } else { 0.0 };
+            let forecast = match rest {
+                Some(rest) => before_today + rest * share,
+                // Without a forecast: the last week's daily rate to month end.
+                None => before_today + recent(&daily) / 7.0 * remaining_days,
+            };
+            ServiceCost {
+                last_month: sum_between(last_month_start, month_start),
+                month_to_date,
+                forecast: forecast.max(month_to_date),
+                service,
+                daily,
+            }
+        })
+        .collect();
+    CostReport { start, today, services, anomalies }
+}
+
+pub async fn report(t: &Target, today: NaiveDate) -> Result<CostReport, ProviderError> {
+    let start = today - Days::new(HISTORY_DAYS);
+    let (daily, rest, anomalies) =
+        tokio::try_join!(daily(t, start, today), forecast_rest(t, today), anomalies(t, start, today))?;
+    Ok(assemble(start, today, daily, rest, anomalies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn month_to_date_last_month_and_forecast_share() {
+        let start = d("2026-10-01");
+        let today = d("2026-11-10");
+        let days = (today - start).num_days() as usize + 1;
+        let mut daily = BTreeMap::new();
+        daily.insert("ECS".to_string(), vec![10.0; days]);
+        daily.insert("S3".to_string(), vec![2.0; days]);
+        let r = assemble(start, today, daily, Some(120.0), Vec::new());
+        let ecs = r.services.iter().find(|s| s.service == "ECS").unwrap();
+        assert_eq!(ecs.last_month, 310.0);
+        assert_eq!(ecs.month_to_date, 100.0);
+        // 9 full days before today + 10/12 of the 120 forecast for the rest.
+        assert!((ecs.forecast - (90.0 + 100.0)).abs() < 1e-9, "{}", ecs.forecast);
+        assert!((r.forecast() - (108.0 + 120.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn without_a_forecast_the_last_week_rate_carries_to_month_end() {
+        let start = d("2026-11-01");
+        let today = d("2026-11-29");
+        let mut daily = BTreeMap::new();
+        daily.insert("ECS".to_string(), vec![7.0; 29]);
+        let r = assemble(start, today, daily, None, Vec::new());
+        // 28 days before today at 7, then 2 remaining days (29th, 30th) at 7.
+        assert_eq!(r.services[0].forecast, 28.0 * 7.0 + 2.0 * 7.0);
+        assert_eq!(r.services[0].last_month, 0.0);
+    }
+
+    #[test]
+    fn the_disk_cache_honours_its_ttl() {
+        let dir = std::env::temp_dir().join(format!("infradeck-cost-{}", std::process::id()));
+        let cache = CostCache { path: Some(dir.join("cost.json")), ttl: Duration::from_secs(3_600) };
+        let report = assemble(d("2026-11-01"), d("2026-11-02"), BTreeMap::new(), None, Vec::new());
+        assert_eq!(cache.load(1_000), None);
+        cache.store(1_000, &report);
+        assert_eq!(cache.load(2_000), Some(report));
+        assert_eq!(cache.load(1_000 + 3_600), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn month_arithmetic_handles_december() {
+        assert_eq!(first_of_next_month(d("2026-12-31")), d("2027-01-01"));
+        assert_eq!(date("2026-11-18T00:00:00Z"), Some(d("2026-11-18")));
+        assert_eq!(date("nope"), None);
+    }
+}

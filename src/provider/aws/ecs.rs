@@ -1,0 +1,493 @@
+//! ECS inventory: clusters, services, task definitions (cached by ARN), running and stopped
+//! tasks, target tracking. Paged at the API maxima, with bounded concurrency.
+
+use super::map::{self, TaskDef};
+use super::metrics::{self, MetricQuery, Span};
+use super::{CONCURRENCY, Target, sdk_error};
+use crate::domain::{
+    AutoScaling, EcsService, HotTask, LaunchType, Stats, UsageHistory, Window, series::downsample_max,
+};
+use crate::provider::ProviderError;
+use aws_sdk_ecs::types::{ClusterField, DesiredStatus};
+use futures::{StreamExt, TryStreamExt, stream};
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+const LIST_SERVICES_PAGE: i32 = 100;
+const DESCRIBE_SERVICES_BATCH: usize = 10;
+const LIST_TASKS_PAGE: i32 = 100;
+const DESCRIBE_TASKS_BATCH: usize = 100;
+const DESCRIBE_CLUSTERS_BATCH: usize = 100;
+const SPARK_POINTS: usize = 48;
+
+/// One service as the inventory found it, before metrics.
+#[derive(Debug, Clone)]
+pub struct ServiceRecord {
+    pub cluster: String,
+    pub name: String,
+    pub launch_type: LaunchType,
+    pub desired: u32,
+    pub running: u32,
+    pub task_definition: TaskDef,
+    pub task_ids: Vec<String>,
+    pub oom_kills: u32,
+    pub autoscaling: Option<AutoScaling>,
+    /// Newest first, as ECS keeps them.
+    pub events: Vec<(i64, String)>,
+    pub container_insights: bool,
+}
+
+impl ServiceRecord {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.cluster, self.name)
+    }
+}
+
+/// Task definitions are immutable: one DescribeTaskDefinition per ARN per session.
+#[derive(Debug, Default)]
+pub struct TaskDefCache {
+    by_arn: Mutex<HashMap<String, TaskDef>>,
+}
+
+impl TaskDefCache {
+    fn get(&self, arn: &str) -> Option<TaskDef> {
+        self.by_arn.lock().unwrap_or_else(|e| e.into_inner()).get(arn).cloned()
+    }
+
+    fn put(&self, arn: String, td: TaskDef) {
+        self.by_arn.lock().unwrap_or_else(|e| e.into_inner()).insert(arn, td);
+    }
+}
+
+async fn cluster_arns(t: &Target) -> Result<Vec<String>, ProviderError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .ecs
+            .list_clusters()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ecs:ListClusters", e))?;
+        arns.extend(page.cluster_arns().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(arns);
+        }
+    }
+}
+
+/// Clusters with Container Insights on (`enabled` or `enhanced`).
+async fn insights_clusters(t: &Target, arns: &[String]) -> Result<HashSet<String>, ProviderError> {
+    let mut on = HashSet::new();
+    for chunk in arns.chunks(DESCRIBE_CLUSTERS_BATCH) {
+        let answer = t
+            .ecs
+            .describe_clusters()
+            .set_clusters(Some(chunk.to_vec()))
+            .include(ClusterField::Settings)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ecs:DescribeClusters", e))?;
+        for c in answer.clusters() {
+            let enabled = c.settings().iter().any(|s| {
+                s.name().is_some_and(|n| n.as_str() == "containerInsights")
+                    && s.value().is_some_and(|v| v == "enabled" || v == "enhanced")
+            });
+            if enabled {
+                on.insert(c.cluster_name().unwrap_or_default().to_string());
+            }
+        }
+    }
+    Ok(on)
+}
+
+async fn service_arns(t: &Target, cluster: &str) -> Result<Vec<String>, ProviderError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .ecs
+            .list_services()
+            .cluster(cluster)
+            .max_results(LIST_SERVICES_PAGE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ecs:ListServices", e))?;
+        arns.extend(page.service_arns().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(arns);
+        }
+    }
+}
+
+async fn describe_services(
+    t: &Target,
+    cluster: &str,
+    arns: Vec<String>,
+) -> Result<Vec<aws_sdk_ecs::types::Service>, ProviderError> {
+    let batches: Vec<Vec<String>> = arns.chunks(DESCRIBE_SERVICES_BATCH).map(<[String]>::to_vec).collect();
+    let pages: Vec<Vec<aws_sdk_ecs::types::Service>> = stream::iter(batches)
+        .map(|batch| async move {
+            t.ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(batch))
+                .send()
+                .await
+                .map(|a| a.services().to_vec())
+                .map_err(|e| sdk_error("ecs:DescribeServices", e))
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// Tasks of a cluster in one desired status, described.
+async fn tasks(
+    t: &Target,
+    cluster: &str,
+    status: DesiredStatus,
+) -> Result<Vec<aws_sdk_ecs::types::Task>, ProviderError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .ecs
+            .list_tasks()
+            .cluster(cluster)
+            .desired_status(status.clone())
+            .max_results(LIST_TASKS_PAGE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ecs:ListTasks", e))?;
+        arns.extend(page.task_arns().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for chunk in arns.chunks(DESCRIBE_TASKS_BATCH) {
+        let answer = t
+            .ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("ecs:DescribeTasks", e))?;
+        out.extend(answer.tasks().iter().cloned());
+    }
+    Ok(out)
+}
+
+async fn task_definitions(t: &Target, cache: &TaskDefCache, arns: HashSet<String>) -> Result<(), ProviderError> {
+    let missing: Vec<String> = arns.into_iter().filter(|a| cache.get(a).is_none()).collect();
+    stream::iter(missing)
+        .map(|arn| async move {
+            let answer = t
+                .ecs
+                .describe_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .map_err(|e| sdk_error("ecs:DescribeTaskDefinition", e))?;
+            if let Some(td) = answer.task_definition() {
+                cache.put(arn, map::task_def(td));
+            }
+            Ok::<_, ProviderError>(())
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
+/// Target tracking on ECS services, keyed `cluster/service`: one paged call for the namespace,
+/// plus the scalable targets for min/max.
+async fn autoscaling(t: &Target) -> Result<HashMap<String, AutoScaling>, ProviderError> {
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let mut bounds: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Ecs)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("application-autoscaling:DescribeScalableTargets", e))?;
+        for st in page.scalable_targets() {
+            let key = st.resource_id().trim_start_matches("service/").to_string();
+            bounds.insert(key, (st.min_capacity().max(0) as u32, st.max_capacity().max(0) as u32));
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut out = HashMap::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .autoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("application-autoscaling:DescribeScalingPolicies", e))?;
+        for p in page.scaling_policies() {
+            let Some(cfg) = p.target_tracking_scaling_policy_configuration() else { continue };
+            let metric = cfg
+                .predefined_metric_specification()
+                .map(|m| m.predefined_metric_type().as_str().to_string())
+                .unwrap_or_else(|| "custom metric".into());
+            let key = p.resource_id().trim_start_matches("service/").to_string();
+            let (min, max) = bounds.get(&key).copied().unwrap_or((0, 0));
+            out.insert(key, AutoScaling { metric, target: cfg.target_value() as f32, min, max });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Everything about one cluster's services, except metrics.
+async fn cluster_services(
+    t: &Target,
+    cache: &TaskDefCache,
+    cluster_arn: &str,
+) -> Result<Vec<(aws_sdk_ecs::types::Service, Vec<String>, u32)>, ProviderError> {
+    let cluster = map::arn_name(cluster_arn).to_string();
+    let arns = service_arns(t, &cluster).await?;
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (services, running, stopped) = tokio::try_join!(
+        describe_services(t, &cluster, arns),
+        tasks(t, &cluster, DesiredStatus::Running),
+        tasks(t, &cluster, DesiredStatus::Stopped),
+    )?;
+    task_definitions(t, cache, services.iter().filter_map(|s| s.task_definition().map(str::to_string)).collect())
+        .await?;
+    let mut task_ids: HashMap<&str, Vec<String>> = HashMap::new();
+    for task in &running {
+        if let Some(service) = map::task_service(task.group()) {
+            task_ids.entry(service).or_default().push(map::arn_name(task.task_arn().unwrap_or_default()).to_string());
+        }
+    }
+    let mut ooms: HashMap<&str, u32> = HashMap::new();
+    for task in stopped.iter().filter(|t| map::is_oom_stop(t)) {
+        if let Some(service) = map::task_service(task.group()) {
+            *ooms.entry(service).or_default() += 1;
+        }
+    }
+    Ok(services
+        .iter()
+        .map(|s| {
+            let name = s.service_name().unwrap_or_default();
+            (s.clone(), task_ids.get(name).cloned().unwrap_or_default(), ooms.get(name).copied().unwrap_or(0))
+        })
+        .collect())
+}
+
+/// The whole ECS estate of one target.
+pub async fn inventory(t: &Target, cache: &TaskDefCache) -> Result<Vec<ServiceRecord>, ProviderError> {
+    let clusters = cluster_arns(t).await?;
+    let (insights, scaling) = tokio::try_join!(insights_clusters(t, &clusters), autoscaling(t))?;
+    let per_cluster: Vec<Vec<_>> = stream::iter(clusters)
+        .map(|arn| async move { cluster_services(t, cache, &arn).await })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut out = Vec::new();
+    for (service, task_ids, oom_kills) in per_cluster.into_iter().flatten() {
+        let cluster = service.cluster_arn().map(map::arn_name).unwrap_or_default().to_string();
+        let name = service.service_name().unwrap_or_default().to_string();
+        let td = service.task_definition().and_then(|a| cache.get(a)).unwrap_or_else(|| TaskDef {
+            name: service.task_definition().map(map::arn_name).unwrap_or("unknown").to_string(),
+            cpu: 0,
+            memory: 0,
+            arch: crate::domain::Arch::X86,
+            fargate: false,
+            containers: Vec::new(),
+        });
+        let key = format!("{cluster}/{name}");
+        out.push(ServiceRecord {
+            launch_type: map::launch_type(&service, Some(&td)),
+            desired: service.desired_count().max(0) as u32,
+            // moto (and a freshly described service) may report 0 running while tasks run.
+            running: (service.running_count().max(0) as u32).max(task_ids.len() as u32),
+            container_insights: insights.contains(&cluster),
+            autoscaling: scaling.get(&key).cloned(),
+            events: service
+                .events()
+                .iter()
+                .take(20)
+                .map(|e| (e.created_at().map_or(0, |t| t.secs()), e.message().unwrap_or_default().to_string()))
+                .collect(),
+            cluster,
+            name,
+            task_definition: td,
+            task_ids,
+            oom_kills,
+        });
+    }
+    out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    Ok(out)
+}
+
+/// The four queries per service behind the ECS pane: CPU and memory, Average and Maximum.
+/// AWS/ECS's Maximum is the busiest task's sample in each period.
+pub fn service_queries(r: &ServiceRecord) -> [MetricQuery; 4] {
+    let q = |metric, stat| {
+        MetricQuery::new("AWS/ECS", metric, stat).dim("ClusterName", &r.cluster).dim("ServiceName", &r.name)
+    };
+    [
+        q("CPUUtilization", "Average"),
+        q("CPUUtilization", "Maximum"),
+        q("MemoryUtilization", "Average"),
+        q("MemoryUtilization", "Maximum"),
+    ]
+}
+
+/// Per-service metrics for the pane's window.
+pub async fn with_metrics(
+    t: &Target,
+    records: &[ServiceRecord],
+    window: Window,
+    now: i64,
+) -> Result<Vec<EcsService>, ProviderError> {
+    let queries: Vec<MetricQuery> = records.iter().flat_map(service_queries).collect();
+    let span = Span::for_window(window, now);
+    let series = metrics::fetch(t, &queries, span).await?;
+    Ok(records.iter().zip(series.chunks(4)).map(|(r, s)| service(r, &s[0], &s[1], &s[2], &s[3])).collect())
+}
+
+/// A service row from its record and its four series (percent of reservation).
+pub fn service(r: &ServiceRecord, cpu_avg: &[f32], cpu_max: &[f32], mem_avg: &[f32], mem_max: &[f32]) -> EcsService {
+    let td = &r.task_definition;
+    let mut s = EcsService::sized(&r.cluster, &r.name, r.launch_type, td.arch, (td.cpu, td.memory), r.running);
+    s.desired = r.desired;
+    s.task_definition = td.name.clone();
+    s.containers = td.containers.clone();
+    s.cpu = Stats::from_series(cpu_avg, cpu_max);
+    s.memory = Stats::from_series(mem_avg, mem_max);
+    let has_max = cpu_max.iter().any(|v| v.is_finite());
+    s.hottest = has_max.then(|| HotTask {
+        task_id: if r.task_ids.len() == 1 { r.task_ids[0].clone() } else { String::new() },
+        cpu: Stats::from_series(cpu_max, cpu_max),
+        memory: Stats::from_series(mem_max, mem_max),
+    });
+    let spark = |v: &[f32]| {
+        downsample_max(&v.iter().map(|x| if x.is_finite() { *x } else { 0.0 }).collect::<Vec<_>>(), SPARK_POINTS)
+    };
+    s.cpu_spark = spark(cpu_avg);
+    s.memory_spark = spark(mem_avg);
+    s.oom_kills = r.oom_kills;
+    s.autoscaling = r.autoscaling.clone();
+    s
+}
+
+/// The sizing history (14 d at 1 h): the busiest task's use in absolute units.
+pub async fn usage(
+    t: &Target,
+    records: &[ServiceRecord],
+    now: i64,
+) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+    let queries: Vec<MetricQuery> = records
+        .iter()
+        .flat_map(|r| {
+            let [_, cpu_max, _, mem_max] = service_queries(r);
+            [cpu_max, mem_max]
+        })
+        .collect();
+    let span = Span::for_window(Window::Fortnight, now);
+    let series = metrics::fetch(t, &queries, span).await?;
+    Ok(records.iter().zip(series.chunks(2)).map(|(r, s)| (r.key(), usage_history(r, &s[0], &s[1], span))).collect())
+}
+
+pub fn usage_history(r: &ServiceRecord, cpu_max_pct: &[f32], mem_max_pct: &[f32], span: Span) -> UsageHistory {
+    let vcpu = r.task_definition.cpu as f32 / 1024.0;
+    let mib = r.task_definition.memory as f32;
+    UsageHistory {
+        step_seconds: span.period,
+        cpu_vcpu: cpu_max_pct.iter().map(|p| p / 100.0 * vcpu).collect(),
+        memory_mib: mem_max_pct.iter().map(|p| p / 100.0 * mib).collect(),
+        oom_kills: r.oom_kills,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Arch;
+
+    fn record() -> ServiceRecord {
+        ServiceRecord {
+            cluster: "prod".into(),
+            name: "web".into(),
+            launch_type: LaunchType::Fargate,
+            desired: 0,
+            running: 0,
+            task_definition: TaskDef {
+                name: "web:3".into(),
+                cpu: 1024,
+                memory: 2048,
+                arch: Arch::X86,
+                fargate: true,
+                containers: Vec::new(),
+            },
+            task_ids: Vec::new(),
+            oom_kills: 0,
+            autoscaling: None,
+            events: Vec::new(),
+            container_insights: false,
+        }
+    }
+
+    #[test]
+    fn a_service_with_no_tasks_and_no_metrics_is_a_sane_row() {
+        let s = service(&record(), &[], &[], &[f32::NAN], &[]);
+        assert_eq!((s.running, s.desired), (0, 0));
+        assert_eq!(s.cpu, Stats::default());
+        assert!(s.hottest.is_none());
+        assert_eq!(s.task_definition, "web:3");
+    }
+
+    #[test]
+    fn usage_history_converts_percent_of_reservation_to_absolute_units() {
+        let span = Span { start: 0, end: 7_200, period: 3_600 };
+        let h = usage_history(&record(), &[50.0, f32::NAN], &[25.0, 100.0], span);
+        assert_eq!(h.step_seconds, 3_600);
+        assert_eq!(h.cpu_vcpu[0], 0.5);
+        assert!(h.cpu_vcpu[1].is_nan());
+        assert_eq!(h.memory_mib, vec![512.0, 2048.0]);
+        assert_eq!(h.hours_of_data(), 1.0);
+    }
+
+    #[test]
+    fn four_queries_per_service_name_its_cluster_and_service() {
+        let q = service_queries(&record());
+        assert_eq!(
+            q.iter().map(|q| (q.metric, q.stat)).collect::<Vec<_>>(),
+            vec![
+                ("CPUUtilization", "Average"),
+                ("CPUUtilization", "Maximum"),
+                ("MemoryUtilization", "Average"),
+                ("MemoryUtilization", "Maximum")
+            ]
+        );
+        assert!(q.iter().all(|q| q.dimensions == vec![("ClusterName", "prod".into()), ("ServiceName", "web".into())]));
+    }
+}

@@ -1,0 +1,286 @@
+//! SDK shapes → infradeck's own types. Pure functions: every optional field AWS may leave out
+//! has a sane default here, and nothing secret (environment values, secrets) is carried over.
+
+use crate::domain::{AlarmState, Arch, Comparison, Container, LaunchType, ResourceRef};
+use aws_sdk_ecs::types as ecs;
+
+/// What infradeck keeps of a task definition. Immutable per ARN, so cached for the session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDef {
+    /// `family:revision`
+    pub name: String,
+    /// Task CPU units; the containers' sum when the task sets none (EC2 launch type).
+    pub cpu: u32,
+    /// Task memory MiB; the containers' sum (hard limit, else reservation) when the task sets none.
+    pub memory: u32,
+    pub arch: Arch,
+    pub fargate: bool,
+    pub containers: Vec<Container>,
+}
+
+fn units(s: Option<&str>) -> Option<u32> {
+    // Task cpu/memory are strings: "1024", and also "1 vCPU" / "2 GB" in the API's other form.
+    let s = s?.trim();
+    let lower = s.to_ascii_lowercase();
+    if let Some(v) = lower.strip_suffix("vcpu") {
+        return v.trim().parse::<f32>().ok().map(|v| (v * 1024.0).round() as u32);
+    }
+    if let Some(v) = lower.strip_suffix("gb") {
+        return v.trim().parse::<f32>().ok().map(|v| (v * 1024.0).round() as u32);
+    }
+    s.parse().ok()
+}
+
+fn non_negative(v: i32) -> u32 {
+    v.max(0) as u32
+}
+
+pub fn task_def(td: &ecs::TaskDefinition) -> TaskDef {
+    let containers: Vec<Container> = td
+        .container_definitions()
+        .iter()
+        .map(|c| Container {
+            name: c.name().unwrap_or("container").to_string(),
+            cpu: non_negative(c.cpu()),
+            memory_hard: c.memory().map(non_negative),
+            memory_soft: c.memory_reservation().map(non_negative),
+        })
+        .collect();
+    let sum_cpu: u32 = containers.iter().map(|c| c.cpu).sum();
+    let sum_mem: u32 = containers.iter().map(|c| c.memory_hard.or(c.memory_soft).unwrap_or(0)).sum();
+    let arch = match td.runtime_platform().and_then(|p| p.cpu_architecture()) {
+        Some(ecs::CpuArchitecture::Arm64) => Arch::Arm,
+        _ => Arch::X86,
+    };
+    let family = td.family().unwrap_or("task");
+    TaskDef {
+        name: format!("{family}:{}", td.revision()),
+        cpu: units(td.cpu()).unwrap_or(sum_cpu),
+        memory: units(td.memory()).unwrap_or(sum_mem),
+        arch,
+        fargate: td.requires_compatibilities().contains(&ecs::Compatibility::Fargate),
+        containers,
+    }
+}
+
+/// Launch type from the service, its capacity provider strategy, or the task definition.
+pub fn launch_type(service: &ecs::Service, td: Option<&TaskDef>) -> LaunchType {
+    match service.launch_type() {
+        Some(ecs::LaunchType::Fargate) => LaunchType::Fargate,
+        Some(ecs::LaunchType::Ec2) | Some(ecs::LaunchType::External) => LaunchType::Ec2,
+        _ => {
+            let fargate_provider =
+                service.capacity_provider_strategy().iter().any(|s| s.capacity_provider().starts_with("FARGATE"));
+            if fargate_provider || td.is_some_and(|t| t.fargate) { LaunchType::Fargate } else { LaunchType::Ec2 }
+        }
+    }
+}
+
+/// The service a task belongs to: ECS sets a service's tasks' group to `service:NAME`.
+pub fn task_service(group: Option<&str>) -> Option<&str> {
+    group?.strip_prefix("service:")
+}
+
+/// Stopped by the OOM killer, by the task's reason or any container's.
+pub fn is_oom_stop(task: &ecs::Task) -> bool {
+    let oom = |s: &str| s.contains("OutOfMemory") || s.contains("OOM");
+    task.stopped_reason().is_some_and(oom) || task.containers().iter().any(|c| c.reason().is_some_and(oom))
+}
+
+/// The last path segment of an ARN (`…:service/cluster/name` → `name`).
+pub fn arn_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+pub fn alarm_state(v: Option<&aws_sdk_cloudwatch::types::StateValue>) -> AlarmState {
+    use aws_sdk_cloudwatch::types::StateValue;
+    match v {
+        Some(StateValue::Alarm) => AlarmState::Alarm,
+        Some(StateValue::Ok) => AlarmState::Ok,
+        _ => AlarmState::InsufficientData,
+    }
+}
+
+pub fn alarm_state_str(s: &str) -> AlarmState {
+    match s {
+        "ALARM" => AlarmState::Alarm,
+        "OK" => AlarmState::Ok,
+        _ => AlarmState::InsufficientData,
+    }
+}
+
+pub fn comparison(op: Option<&aws_sdk_cloudwatch::types::ComparisonOperator>) -> Comparison {
+    match op.map(|o| o.as_str()) {
+        Some(s) if s.starts_with("LessThan") => Comparison::LessThan,
+        _ => Comparison::GreaterThan,
+    }
+}
+
+/// An ElastiCache member cluster id (`group-001`, `group-0001-002`) → its replication group.
+pub fn replication_group_of(cache_cluster_id: &str) -> &str {
+    let mut id = cache_cluster_id;
+    for _ in 0..2 {
+        match id.rsplit_once('-') {
+            Some((head, tail)) if !tail.is_empty() && tail.len() <= 4 && tail.bytes().all(|b| b.is_ascii_digit()) => {
+                id = head
+            }
+            _ => break,
+        }
+    }
+    id
+}
+
+/// What an alarm watches, from its dimensions.
+pub fn alarm_resource(dimensions: &[(String, String)]) -> Option<ResourceRef> {
+    let get = |n: &str| dimensions.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    if let (Some(cluster), Some(service)) = (get("ClusterName"), get("ServiceName")) {
+        return Some(ResourceRef::EcsService { cluster, service });
+    }
+    if let Some(group) = get("ReplicationGroupId") {
+        return Some(ResourceRef::CacheGroup(group));
+    }
+    get("CacheClusterId").map(|c| ResourceRef::CacheGroup(replication_group_of(&c).to_string()))
+}
+
+/// `Alarm updated from OK to ALARM` → (OK, ALARM), from a history item's summary or data.
+pub fn history_states(summary: &str, data: Option<&str>) -> Option<(AlarmState, AlarmState)> {
+    if let Some(v) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+        let old = v.pointer("/oldState/stateValue").and_then(|s| s.as_str());
+        let new = v.pointer("/newState/stateValue").and_then(|s| s.as_str());
+        if let (Some(o), Some(n)) = (old, new) {
+            return Some((alarm_state_str(o), alarm_state_str(n)));
+        }
+    }
+    let rest = summary.split(" from ").nth(1)?;
+    let (old, new) = rest.split_once(" to ")?;
+    Some((alarm_state_str(old.trim()), alarm_state_str(new.trim())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(name: &str, cpu: i32, hard: Option<i32>, soft: Option<i32>) -> ecs::ContainerDefinition {
+        ecs::ContainerDefinition::builder()
+            .name(name)
+            .cpu(cpu)
+            .set_memory(hard)
+            .set_memory_reservation(soft)
+            .environment(ecs::KeyValuePair::builder().name("DB_PASSWORD").value("hunter2").build())
+            .build()
+    }
+
+    #[test]
+    fn fargate_task_definition_keeps_task_size_arch_and_containers() {
+        let td = ecs::TaskDefinition::builder()
+            .family("web")
+            .revision(7)
+            .cpu("1024")
+            .memory("2048")
+            .requires_compatibilities(ecs::Compatibility::Fargate)
+            .runtime_platform(ecs::RuntimePlatform::builder().cpu_architecture(ecs::CpuArchitecture::Arm64).build())
+            .container_definitions(container("web", 768, Some(1536), Some(1024)))
+            .container_definitions(container("envoy", 256, Some(512), None))
+            .build();
+        let got = task_def(&td);
+        assert_eq!(got.name, "web:7");
+        assert_eq!((got.cpu, got.memory), (1024, 2048));
+        assert_eq!(got.arch, Arch::Arm);
+        assert!(got.fargate);
+        assert_eq!(got.containers.len(), 2);
+        assert_eq!(got.containers[1].memory_soft, None);
+        // Environment values never make it into the domain.
+        assert!(!format!("{got:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn ec2_task_definition_without_task_size_sums_its_containers() {
+        let td = ecs::TaskDefinition::builder()
+            .family("worker")
+            .revision(3)
+            .container_definitions(container("a", 1024, Some(2048), Some(1536)))
+            .container_definitions(container("b", 0, None, Some(256)))
+            .build();
+        let got = task_def(&td);
+        assert_eq!((got.cpu, got.memory), (1024, 2048 + 256));
+        assert!(!got.fargate);
+        assert_eq!(got.arch, Arch::X86);
+    }
+
+    #[test]
+    fn a_bare_task_definition_maps_to_zeroes_not_a_panic() {
+        let got = task_def(&ecs::TaskDefinition::builder().build());
+        assert_eq!(got.name, "task:0");
+        assert_eq!((got.cpu, got.memory), (0, 0));
+        assert!(got.containers.is_empty());
+        // Negative container values from odd data clamp to zero.
+        let td = ecs::TaskDefinition::builder().container_definitions(container("x", -5, Some(-1), None)).build();
+        assert_eq!(task_def(&td).containers[0].cpu, 0);
+    }
+
+    #[test]
+    fn task_sizes_parse_in_both_api_forms() {
+        assert_eq!(units(Some("1024")), Some(1024));
+        assert_eq!(units(Some("0.5 vCPU")), Some(512));
+        assert_eq!(units(Some("2 GB")), Some(2048));
+        assert_eq!(units(Some("lots")), None);
+        assert_eq!(units(None), None);
+    }
+
+    #[test]
+    fn launch_type_comes_from_service_then_capacity_providers_then_task_definition() {
+        let fargate = ecs::Service::builder().launch_type(ecs::LaunchType::Fargate).build();
+        assert_eq!(launch_type(&fargate, None), LaunchType::Fargate);
+        let spot = ecs::Service::builder()
+            .capacity_provider_strategy(
+                ecs::CapacityProviderStrategyItem::builder().capacity_provider("FARGATE_SPOT").build().unwrap(),
+            )
+            .build();
+        assert_eq!(launch_type(&spot, None), LaunchType::Fargate);
+        assert_eq!(launch_type(&ecs::Service::builder().build(), None), LaunchType::Ec2);
+    }
+
+    #[test]
+    fn oom_stops_are_recognised_by_task_or_container_reason() {
+        let by_task =
+            ecs::Task::builder().stopped_reason("OutOfMemoryError: Container killed due to memory usage").build();
+        assert!(is_oom_stop(&by_task));
+        let by_container = ecs::Task::builder()
+            .containers(ecs::Container::builder().reason("OutOfMemoryError: Container killed").build())
+            .build();
+        assert!(is_oom_stop(&by_container));
+        assert!(!is_oom_stop(&ecs::Task::builder().stopped_reason("Scaling activity initiated").build()));
+        assert_eq!(task_service(Some("service:web")), Some("web"));
+        assert_eq!(task_service(Some("family:web")), None);
+    }
+
+    #[test]
+    fn alarms_map_to_the_resource_they_watch() {
+        let dims = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            alarm_resource(&dims(&[("ClusterName", "prod"), ("ServiceName", "web")])),
+            Some(ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() })
+        );
+        assert_eq!(
+            alarm_resource(&dims(&[("CacheClusterId", "sessions-002")])),
+            Some(ResourceRef::CacheGroup("sessions".into()))
+        );
+        assert_eq!(
+            alarm_resource(&dims(&[("CacheClusterId", "orders-0001-002"), ("CacheNodeId", "0001")])),
+            Some(ResourceRef::CacheGroup("orders".into()))
+        );
+        assert_eq!(alarm_resource(&dims(&[("ClusterName", "prod")])), None);
+        assert_eq!(replication_group_of("rate-limit"), "rate-limit");
+    }
+
+    #[test]
+    fn history_states_come_from_data_or_summary() {
+        let data = r#"{"oldState":{"stateValue":"OK"},"newState":{"stateValue":"ALARM"}}"#;
+        assert_eq!(history_states("", Some(data)), Some((AlarmState::Ok, AlarmState::Alarm)));
+        assert_eq!(
+            history_states("Alarm updated from INSUFFICIENT_DATA to OK", Some("not json")),
+            Some((AlarmState::InsufficientData, AlarmState::Ok))
+        );
+        assert_eq!(history_states("Alarm configuration updated", None), None);
+    }
+}

@@ -1,0 +1,182 @@
+//! CloudWatch GetMetricData, batched: up to 500 queries per call, NextToken followed, never one
+//! call per metric. Query building and result alignment are pure; only `fetch` talks to AWS.
+
+use super::{Target, sdk_error};
+use crate::domain::Window;
+use crate::provider::ProviderError;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use aws_smithy_types::DateTime as SdkTime;
+use std::collections::HashMap;
+
+/// GetMetricData's limit on queries per call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+
+/// One metric statistic to fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    pub namespace: &'static str,
+    pub metric: &'static str,
+    pub dimensions: Vec<(&'static str, String)>,
+    pub stat: &'static str,
+}
+
+impl MetricQuery {
+    pub fn new(namespace: &'static str, metric: &'static str, stat: &'static str) -> Self {
+        MetricQuery { namespace, metric, dimensions: Vec::new(), stat }
+    }
+
+    pub fn dim(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.dimensions.push((name, value.into()));
+        self
+    }
+}
+
+/// The time range and resolution of a window, aligned to whole periods so that consecutive
+/// refreshes ask for the same buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Epoch seconds, inclusive.
+    pub start: i64,
+    /// Epoch seconds, exclusive: the end of the newest (possibly partial) period.
+    pub end: i64,
+    pub period: i64,
+}
+
+impl Span {
+    pub fn for_window(window: Window, now: i64) -> Span {
+        let period = window.step();
+        let end = (now.div_euclid(period) + 1) * period;
+        Span { start: end - window.seconds(), end, period }
+    }
+
+    pub fn buckets(&self) -> usize {
+        ((self.end - self.start) / self.period) as usize
+    }
+}
+
+/// Place `(timestamp, value)` pairs (any order) on the span's buckets, oldest first; NaN where
+/// CloudWatch had nothing. Points outside the span are dropped; non-finite values stay missing.
+pub fn align(span: &Span, timestamps: &[i64], values: &[f64]) -> Vec<f32> {
+    let mut out = vec![f32::NAN; span.buckets()];
+    for (&t, &v) in timestamps.iter().zip(values) {
+        if t < span.start || t >= span.end || !v.is_finite() {
+            continue;
+        }
+        out[((t - span.start) / span.period) as usize] = v as f32;
+    }
+    out
+}
+
+/// Query ids must start with a lowercase letter; the index is the key back into `queries`.
+fn query_id(index: usize) -> String {
+    format!("q{index}")
+}
+
+fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
+    let dimensions: Vec<Dimension> =
+        q.dimensions.iter().map(|(n, v)| Dimension::builder().name(*n).value(v).build()).collect();
+    let metric =
+        Metric::builder().namespace(q.namespace).metric_name(q.metric).set_dimensions(Some(dimensions)).build();
+    let stat = MetricStat::builder().metric(metric).period(period as i32).stat(q.stat).build();
+    MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
+}
+
+/// How many GetMetricData calls `queries` need (before NextToken pages).
+pub fn calls_for(queries: usize) -> usize {
+    queries.div_ceil(MAX_QUERIES_PER_CALL)
+}
+
+/// Fetch every query over `span`; the answer is one aligned series per query, in query order.
+pub async fn fetch(target: &Target, queries: &[MetricQuery], span: Span) -> Result<Vec<Vec<f32>>, ProviderError> {
+    let mut points: HashMap<usize, (Vec<i64>, Vec<f64>)> = HashMap::new();
+    for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
+        let base = chunk_no * MAX_QUERIES_PER_CALL;
+        let sdk_queries: Vec<MetricDataQuery> =
+            chunk.iter().enumerate().map(|(i, q)| to_sdk(base + i, q, span.period)).collect();
+        target.usage.record_metrics(sdk_queries.len());
+        let mut token: Option<String> = None;
+        loop {
+            let answer = target
+                .cloudwatch
+                .get_metric_data()
+                .set_metric_data_queries(Some(sdk_queries.clone()))
+                .start_time(SdkTime::from_secs(span.start))
+                .end_time(SdkTime::from_secs(span.end))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudwatch:GetMetricData", e))?;
+            for result in answer.metric_data_results() {
+                let Some(index) = result.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse().ok()) else {
+                    continue;
+                };
+                let entry = points.entry(index).or_default();
+                entry.0.extend(result.timestamps().iter().map(|t| t.secs()));
+                entry.1.extend(result.values());
+            }
+            token = answer.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok((0..queries.len())
+        .map(|i| points.get(&i).map_or_else(|| vec![f32::NAN; span.buckets()], |(t, v)| align(&span, t, v)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_cover_the_window_at_its_resolution_ending_after_now() {
+        let now = 1_795_012_345;
+        let day = Span::for_window(Window::Day, now);
+        assert_eq!(day.period, 300);
+        assert_eq!(day.buckets(), 288);
+        assert!(day.end > now && day.end - now <= 300);
+        assert_eq!(day.end % 300, 0);
+        let fortnight = Span::for_window(Window::Fortnight, now);
+        assert_eq!((fortnight.period, fortnight.buckets()), (3_600, 336));
+        let hour = Span::for_window(Window::Hour, now);
+        assert_eq!((hour.period, hour.buckets()), (60, 60));
+    }
+
+    #[test]
+    fn align_orders_points_and_leaves_gaps_missing() {
+        let span = Span { start: 0, end: 300, period: 60 };
+        // Newest first, as CloudWatch answers; one NaN and one point outside the span.
+        let got = align(&span, &[240, 120, 0, 600, 60], &[5.0, 3.0, 1.0, 9.0, f64::NAN]);
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], 1.0);
+        assert!(got[1].is_nan());
+        assert_eq!(got[2], 3.0);
+        assert!(got[3].is_nan());
+        assert_eq!(got[4], 5.0);
+    }
+
+    #[test]
+    fn batches_are_ceil_of_queries_over_500() {
+        assert_eq!(calls_for(0), 0);
+        assert_eq!(calls_for(1), 1);
+        assert_eq!(calls_for(500), 1);
+        assert_eq!(calls_for(501), 2);
+        assert_eq!(calls_for(4_000), 8);
+    }
+
+    #[test]
+    fn sdk_queries_carry_ids_dimensions_and_stat() {
+        let q = MetricQuery::new("AWS/ECS", "CPUUtilization", "Maximum")
+            .dim("ClusterName", "prod")
+            .dim("ServiceName", "web");
+        let sdk = to_sdk(7, &q, 300);
+        assert_eq!(sdk.id(), Some("q7"));
+        let stat = sdk.metric_stat().unwrap();
+        assert_eq!(stat.stat(), Some("Maximum"));
+        assert_eq!(stat.period(), Some(300));
+        let dims = stat.metric().unwrap().dimensions();
+        assert_eq!(dims.len(), 2);
+        assert_eq!(dims[1].value(), Some("web"));
+    }
+}

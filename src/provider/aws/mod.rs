@@ -1,0 +1,552 @@
+//! The AWS provider: the official SDK, aws-config's default credential chain, one set of clients
+//! per (profile, region) target. Reads only; every request is counted (`usage`).
+
+mod alarms;
+mod cache;
+pub mod cost;
+mod ecs;
+pub mod map;
+pub mod metrics;
+pub mod usage;
+
+use crate::domain::{
+    Alarm, CacheGroup, ChartKind, ChartSeries, CostReport, DetailChart, EcsService, ResourceDetail, ResourceRef,
+    UsageHistory, Window,
+};
+use crate::provider::{Provider, ProviderError, SourceInfo};
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::future::try_join_all;
+use std::sync::Mutex;
+use std::time::Duration;
+pub use usage::ApiUsage;
+
+/// Calls in flight at once per target: enough to hide latency, few enough not to be throttled.
+pub const CONCURRENCY: usize = 8;
+/// Cost Explorer and the Pricing API answer in us-east-1 whatever the priced region.
+const GLOBAL_REGION: &str = "us-east-1";
+
+/// What the command line and config ask for.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Empty: the default chain (AWS_PROFILE or `default`).
+    pub profiles: Vec<String>,
+    /// Empty: the profile's region or AWS_REGION.
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    pub cost_cache: Option<std::path::PathBuf>,
+    pub cost_ttl: Option<Duration>,
+    /// Explicit credentials instead of the default chain (tests against an emulator, embedding).
+    pub credentials: Option<aws_credential_types::Credentials>,
+    /// Retry policy; None keeps the SDK's standard mode (3 attempts, jittered backoff).
+    pub retry: Option<aws_config::retry::RetryConfig>,
+}
+
+/// One (profile, region) with its clients.
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: String,
+    pub account: String,
+    pub usage: ApiUsage,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub costexplorer: aws_sdk_costexplorer::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+}
+
+impl Target {
+    /// How rows from this target are told apart when several are shown.
+    fn label(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("{p}@{}", self.region),
+            None => self.region.clone(),
+        }
+    }
+}
+
+/// An SDK failure, said in a way the user can act on.
+pub fn sdk_error<E, R>(operation: &str, e: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let operation = operation.to_string();
+    if let SdkError::ServiceError(service) = &e {
+        let err = service.err();
+        let code = err.code().unwrap_or("");
+        let message = err.message().unwrap_or("");
+        return match code {
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "UnauthorizedException" => {
+                ProviderError::AccessDenied { operation }
+            }
+            "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
+                ProviderError::Throttled { operation }
+            }
+            "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException" => {
+                ProviderError::NoCredentials(format!("{operation}: {code}: {message}"))
+            }
+            "" => ProviderError::Other(format!("{operation}: {}", DisplayErrorContext(&e))),
+            _ => ProviderError::Other(format!("{operation}: {code}: {message}")),
+        };
+    }
+    let text = DisplayErrorContext(&e).to_string();
+    if text.contains("credentials") || text.contains("Credentials") {
+        return ProviderError::NoCredentials(format!("{operation}: {text}"));
+    }
+    ProviderError::Other(format!("{operation}: {text}"))
+}
+
+async fn connect_target(
+    profile: Option<&str>,
+    region: Option<&str>,
+    options: &AwsOptions,
+    usage: &ApiUsage,
+) -> Result<Target, ProviderError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(c) = &options.credentials {
+        loader = loader.credentials_provider(c.clone());
+    }
+    if let Some(r) = &options.retry {
+        loader = loader.retry_config(r.clone());
+    }
+    let conf = loader.load().await;
+    let Some(region) = conf.region().map(|r| r.to_string()) else {
+        return Err(ProviderError::Other(
+            "no AWS region: pass --region, set AWS_REGION, or give the profile a region".into(),
+        ));
+    };
+    let Some(credentials) = conf.credentials_provider() else {
+        return Err(ProviderError::NoCredentials("no credential provider configured".into()));
+    };
+    use aws_credential_types::provider::ProvideCredentials;
+    credentials
+        .provide_credentials()
+        .await
+        .map_err(|e| ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
+
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts")).build(),
+    );
+    let identity = sts.get_caller_identity().send().await.map_err(|e| sdk_error("sts:GetCallerIdentity", e))?;
+    let global = Region::new(GLOBAL_REGION);
+    Ok(Target {
+        profile: profile.map(str::to_string),
+        account: identity.account().unwrap_or("unknown").to_string(),
+        usage: usage.clone(),
+        ecs: aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::config::Builder::from(&conf).interceptor(usage.interceptor("ecs")).build(),
+        ),
+        elasticache: aws_sdk_elasticache::Client::from_conf(
+            aws_sdk_elasticache::config::Builder::from(&conf).interceptor(usage.interceptor("elasticache")).build(),
+        ),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&conf).interceptor(usage.interceptor("cloudwatch")).build(),
+        ),
+        costexplorer: aws_sdk_costexplorer::Client::from_conf(
+            aws_sdk_costexplorer::config::Builder::from(&conf)
+                .region(global)
+                .interceptor(usage.interceptor("ce"))
+                .build(),
+        ),
+        autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+            aws_sdk_applicationautoscaling::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("application-autoscaling"))
+                .build(),
+        ),
+        region,
+    })
+}
+
+/// What the last refresh found, for detail views (no second inventory per `enter`).
+#[derive(Default)]
+struct Seen {
+    services: Vec<(usize, ecs::ServiceRecord)>,
+    groups: Vec<(usize, cache::GroupRecord)>,
+    alarms: Vec<Alarm>,
+    cost: Option<CostReport>,
+}
+
+pub struct AwsProvider {
+    options: AwsOptions,
+    targets: Vec<Target>,
+    usage: ApiUsage,
+    task_defs: Vec<ecs::TaskDefCache>,
+    cost_cache: cost::CostCache,
+    seen: Mutex<Seen>,
+}
+
+impl AwsProvider {
+    /// Resolve credentials and accounts for every (profile, region) asked for.
+    pub async fn connect(options: AwsOptions) -> Result<AwsProvider, ProviderError> {
+        let usage = ApiUsage::default();
+        let profiles: Vec<Option<&str>> = if options.profiles.is_empty() {
+            vec![None]
+        } else {
+            options.profiles.iter().map(|p| Some(p.as_str())).collect()
+        };
+        let regions: Vec<Option<&str>> = if options.regions.is_empty() {
+            vec![None]
+        } else {
+            options.regions.iter().map(|r| Some(r.as_str())).collect()
+        };
+        let pairs: Vec<(Option<&str>, Option<&str>)> =
+            profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
+        let targets = try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage))).await?;
+        let account = targets.first().map(|t| t.account.clone()).unwrap_or_default();
+        let cost_cache = cost::CostCache {
+            path: options.cost_cache.as_ref().map(|d| d.join(format!("cost-{account}.json"))),
+            ttl: options.cost_ttl.unwrap_or(Duration::from_secs(6 * 3_600)),
+        };
+        Ok(AwsProvider {
+            options,
+            task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
+            targets,
+            usage,
+            cost_cache,
+            seen: Mutex::new(Seen::default()),
+        })
+    }
+
+    pub fn usage(&self) -> &ApiUsage {
+        &self.usage
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// With several targets, cluster names carry their target so rows and keys stay distinct.
+    fn cluster_name(&self, target: usize, cluster: &str) -> String {
+        if self.targets.len() > 1 { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
+    }
+
+    fn now_secs(&self) -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    async fn ecs_inventory(&self) -> Result<Vec<(usize, ecs::ServiceRecord)>, ProviderError> {
+        let per_target =
+            try_join_all(self.targets.iter().zip(&self.task_defs).map(|(t, cache)| ecs::inventory(t, cache))).await?;
+        let records: Vec<(usize, ecs::ServiceRecord)> =
+            per_target.into_iter().enumerate().flat_map(|(i, v)| v.into_iter().map(move |r| (i, r))).collect();
+        self.seen().services = records.clone();
+        Ok(records)
+    }
+
+    fn records_of(records: &[(usize, ecs::ServiceRecord)], target: usize) -> Vec<ecs::ServiceRecord> {
+        records.iter().filter(|(i, _)| *i == target).map(|(_, r)| r.clone()).collect()
+    }
+
+    async fn ecs_detail(&self, cluster: &str, service: &str, window: Window) -> Result<ResourceDetail, ProviderError> {
+        let found = self
+            .seen()
+            .services
+            .iter()
+            .find(|(i, r)| self.cluster_name(*i, &r.cluster) == cluster && r.name == service)
+            .cloned();
+        let (i, r) = match found {
+            Some(f) => f,
+            None => self
+                .ecs_inventory()
+                .await?
+                .into_iter()
+                .find(|(i, r)| self.cluster_name(*i, &r.cluster) == cluster && r.name == service)
+                .ok_or_else(|| ProviderError::NotFound(format!("ecs:{cluster}/{service}")))?,
+        };
+        let span = metrics::Span::for_window(window, self.now_secs());
+        let s = metrics::fetch(&self.targets[i], &ecs::service_queries(&r), span).await?;
+        let line = |name: &str, values: &[f32]| ChartSeries {
+            name: name.into(),
+            points: values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(k, v)| ((span.start + k as i64 * span.period - span.end) as f64, *v as f64))
+                .collect(),
+            reference: false,
+        };
+        let reservation = ChartSeries {
+            name: "reservation".into(),
+            points: vec![(-(window.seconds() as f64), 100.0), (0.0, 100.0)],
+            reference: true,
+        };
+        let td = &r.task_definition;
+        let mut facts = vec![
+            ("cluster".to_string(), cluster.to_string()),
+            ("launch type".into(), format!("{} ({})", r.launch_type.label(), td.arch.label())),
+            ("task definition".into(), td.name.clone()),
+            ("task size".into(), format!("{} vCPU / {} MiB", td.cpu as f32 / 1024.0, td.memory)),
+            ("tasks".into(), format!("{} running / {} desired", r.running, r.desired)),
+            ("OOM kills".into(), format!("{} among stopped tasks ECS still lists", r.oom_kills)),
+            (
+                "Container Insights".into(),
+                if r.container_insights { "on" } else { "off: per-task metrics unavailable" }.into(),
+            ),
+        ];
+        for c in &td.containers {
+            facts.push((
+                format!("container {}", c.name),
+                format!(
+                    "cpu {} · memory {} MiB hard / {} MiB soft",
+                    c.cpu,
+                    c.memory_hard.map_or("-".into(), |m| m.to_string()),
+                    c.memory_soft.map_or("-".into(), |m| m.to_string())
+                ),
+            ));
+        }
+        if let Some(a) = &r.autoscaling {
+            facts.push((
+                "autoscaling".into(),
+                format!("target tracking {} = {}% ({}–{} tasks)", a.metric, a.target, a.min, a.max),
+            ));
+        }
+        let notes = r.events.iter().take(3).map(|(_, m)| format!("event: {m}")).collect();
+        Ok(ResourceDetail {
+            title: format!("ECS service {cluster}/{service}"),
+            facts,
+            notes,
+            charts: vec![
+                DetailChart {
+                    title: "CPU (% of task reservation)".into(),
+                    unit: "%".into(),
+                    series: vec![line("average", &s[0]), line("maximum", &s[1]), reservation.clone()],
+                    kind: ChartKind::TaskCpu,
+                },
+                DetailChart {
+                    title: "Memory (% of task reservation)".into(),
+                    unit: "%".into(),
+                    series: vec![line("average", &s[2]), line("maximum", &s[3]), reservation],
+                    kind: ChartKind::TaskMemory,
+                },
+            ],
+        })
+    }
+
+    fn cache_detail(&self, id: &str) -> Result<ResourceDetail, ProviderError> {
+        let seen = self.seen();
+        let (_, g) = seen
+            .groups
+            .iter()
+            .find(|(_, g)| g.id == id)
+            .ok_or_else(|| ProviderError::NotFound(format!("redis:{id}")))?;
+        Ok(ResourceDetail {
+            title: format!("ElastiCache {id}"),
+            facts: vec![
+                ("engine".into(), format!("{} {}", g.engine.label(), g.engine_version)),
+                ("node type".into(), g.node_type.clone()),
+                ("shards × nodes".into(), format!("{} × {}", g.shards, 1 + g.replicas_per_shard)),
+                ("reserved memory".into(), format!("{}% (reserved-memory-percent)", g.reserved_memory_percent)),
+                ("member clusters".into(), g.members.join(", ")),
+            ],
+            notes: Vec::new(),
+            charts: Vec::new(),
+        })
+    }
+
+    fn alarm_detail(&self, name: &str) -> Result<ResourceDetail, ProviderError> {
+        let seen = self.seen();
+        let a = seen
+            .alarms
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| ProviderError::NotFound(format!("alarm:{name}")))?;
+        Ok(ResourceDetail {
+            title: format!("Alarm {name}"),
+            facts: vec![
+                ("state".into(), format!("{} since {}", a.state.label(), a.since.format("%Y-%m-%d %H:%M UTC"))),
+                ("metric".into(), format!("{} {}", a.namespace, a.metric)),
+                ("condition".into(), format!("{} {}", a.comparison.symbol(), a.threshold)),
+                ("watches".into(), a.resource.as_ref().map_or("—".into(), ToString::to_string)),
+                ("reason".into(), a.reason.clone()),
+            ],
+            notes: a
+                .history
+                .iter()
+                .take(10)
+                .map(|h| format!("{} {} → {}", h.time.format("%m-%d %H:%M"), h.from.label(), h.to.label()))
+                .collect(),
+            charts: Vec::new(),
+        })
+    }
+
+    fn cost_detail(&self, service: &str) -> Result<ResourceDetail, ProviderError> {
+        let seen = self.seen();
+        let report = seen.cost.as_ref().ok_or_else(|| ProviderError::NotFound(format!("cost:{service}")))?;
+        let s = report
+            .services
+            .iter()
+            .find(|s| s.service == service)
+            .ok_or_else(|| ProviderError::NotFound(format!("cost:{service}")))?;
+        let days = s.daily.len() as f64;
+        Ok(ResourceDetail {
+            title: format!("Cost of {service}"),
+            facts: vec![
+                ("month to date".into(), format!("${:.2}", s.month_to_date)),
+                ("forecast".into(), format!("${:.2}", s.forecast)),
+                ("last month".into(), format!("${:.2}", s.last_month)),
+            ],
+            notes: Vec::new(),
+            charts: vec![DetailChart {
+                title: "Daily cost (AmortizedCost)".into(),
+                unit: "$".into(),
+                series: vec![ChartSeries {
+                    name: service.into(),
+                    points: s
+                        .daily
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (((i as f64) - days + 1.0) * 86_400.0, *v))
+                        .collect(),
+                    reference: false,
+                }],
+                kind: ChartKind::Other,
+            }],
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn source(&self) -> SourceInfo {
+        let first = &self.targets[0];
+        let mut accounts: Vec<&str> = self.targets.iter().map(|t| t.account.as_str()).collect();
+        accounts.dedup();
+        let mut profiles: Vec<&str> = self.targets.iter().map(|t| t.profile.as_deref().unwrap_or("default")).collect();
+        profiles.dedup();
+        let mut regions: Vec<String> = self.targets.iter().map(|t| t.region.clone()).collect();
+        regions.dedup();
+        SourceInfo {
+            label: format!("aws {}", profiles.join(",")),
+            account: Some(if accounts.len() == 1 { first.account.clone() } else { accounts.join(",") }),
+            regions,
+            switchable: true,
+        }
+    }
+
+    fn api_spend(&self) -> Option<(u64, f64)> {
+        Some((self.usage.total_requests(), self.usage.spend_usd()))
+    }
+
+    async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
+        let records = self.ecs_inventory().await?;
+        let now = self.now_secs();
+        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
+            let mine = Self::records_of(&records, i);
+            async move { ecs::with_metrics(t, &mine, window, now).await.map(|v| (i, v)) }
+        }))
+        .await?;
+        Ok(per_target
+            .into_iter()
+            .flat_map(|(i, services)| {
+                services.into_iter().map(move |mut s| {
+                    s.cluster = self.cluster_name(i, &s.cluster);
+                    s
+                })
+            })
+            .collect())
+    }
+
+    async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        let now = self.now_secs();
+        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| async move {
+            let records = cache::inventory(t).await?;
+            let groups = cache::with_metrics(t, &records, window, now).await?;
+            Ok::<_, ProviderError>((i, records, groups))
+        }))
+        .await?;
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for (i, records, groups) in per_target {
+            seen.extend(records.into_iter().map(|r| (i, r)));
+            out.extend(groups.into_iter().map(|mut g| {
+                if self.targets.len() > 1 {
+                    g.id = format!("{}:{}", self.targets[i].label(), g.id);
+                }
+                g
+            }));
+        }
+        self.seen().groups = seen;
+        Ok(out)
+    }
+
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        let cached = self.seen().services.clone();
+        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
+        let now = self.now_secs();
+        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
+            let mine = Self::records_of(&records, i);
+            async move { ecs::usage(t, &mine, now).await.map(|v| (i, v)) }
+        }))
+        .await?;
+        Ok(per_target
+            .into_iter()
+            .flat_map(|(i, v)| {
+                v.into_iter().map(move |(key, h)| {
+                    let (cluster, name) = key.split_once('/').unwrap_or((&key, ""));
+                    (format!("{}/{name}", self.cluster_name(i, cluster)), h)
+                })
+            })
+            .collect())
+    }
+
+    async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
+        let now = self.now_secs();
+        let cached = if fresh { None } else { self.cost_cache.load(now) };
+        let report = match cached {
+            Some(r) => r,
+            None => {
+                // Cost Explorer is per payer account: the first target speaks for it.
+                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive()).await?;
+                self.cost_cache.store(now, &r);
+                r
+            }
+        };
+        self.seen().cost = Some(report.clone());
+        Ok(report)
+    }
+
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        let now = self.now_secs();
+        let per_target = try_join_all(self.targets.iter().map(|t| alarms::list(t, now))).await?;
+        let all: Vec<Alarm> = per_target.into_iter().flatten().collect();
+        self.seen().alarms = all.clone();
+        Ok(all)
+    }
+
+    async fn reconnect(
+        &self,
+        profiles: Option<Vec<String>>,
+        regions: Option<Vec<String>>,
+    ) -> Result<std::sync::Arc<dyn Provider>, ProviderError> {
+        let mut options = self.options.clone();
+        if let Some(p) = profiles {
+            options.profiles = p;
+        }
+        if let Some(r) = regions {
+            options.regions = r;
+        }
+        Ok(std::sync::Arc::new(AwsProvider::connect(options).await?))
+    }
+
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {
+        match resource {
+            ResourceRef::EcsService { cluster, service } => self.ecs_detail(cluster, service, window).await,
+            ResourceRef::CacheGroup(id) => self.cache_detail(id),
+            ResourceRef::Alarm(name) => self.alarm_detail(name),
+            ResourceRef::CostService(s) => self.cost_detail(s),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The AWS provider against a real moto_server (CloudWatch and the operations moto lacks through
+//! scripts/moto_bridge.py), seeded by scripts/seed_moto.py.
+
+mod support;
+
+use infradeck::domain::{AlarmState, Arch, CacheEngine, LaunchType, ResourceRef, Window};
+use infradeck::provider::Provider;
+use infradeck::provider::aws::{AwsOptions, AwsProvider};
+use std::collections::BTreeMap;
+use support::moto::MotoFleet;
+
+fn options(fleet: &MotoFleet, cache: Option<std::path::PathBuf>) -> AwsOptions {
+    AwsOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(fleet.endpoint.clone()),
+        credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
+        retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
+        cost_cache: cache,
+        ..AwsOptions::default()
+    }
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("infradeck-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seeded_estate_fills_every_pane() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let cache = temp_dir("cost-realistic");
+    let aws = AwsProvider::connect(options(&fleet, Some(cache.clone()))).await.expect("connect");
+    assert_eq!(aws.source().account.as_deref(), Some("123456789012"));
+    assert_eq!(aws.source().regions, vec!["us-east-1".to_string()]);
+
+    // ECS: every seeded service, with its task size, containers and metrics.
+    let services = aws.ecs_services(Window::Day).await.expect("ecs services");
+    let names: Vec<String> = services.iter().map(|s| s.key()).collect();
+    assert_eq!(services.len(), 9, "{names:?}");
+    let by = |key: &str| services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key} in {names:?}"));
+    let web = by("prod-web/web-api");
+    assert_eq!((web.task_cpu, web.task_memory, web.desired), (2048, 4096, 6));
+    assert_eq!(web.launch_type, LaunchType::Fargate);
+    assert!((5.0..25.0).contains(&web.cpu.avg), "web-api cpu avg {}", web.cpu.avg);
+    assert!(web.cpu.max >= web.cpu.p99 && web.hottest.is_some());
+    assert_eq!(web.cpu_spark.len(), 48);
+    assert_eq!(by("prod-web/media-resize").arch, Arch::Arm);
+    assert_eq!(by("prod-web/gateway").containers.len(), 2);
+    let checkout = by("prod-web/checkout");
+    let scaling = checkout.autoscaling.as_ref().expect("checkout has target tracking");
+    assert_eq!((scaling.target, scaling.min, scaling.max), (60.0, 2, 12));
+    assert_eq!(scaling.metric, "ECSServiceAverageCPUUtilization");
+    // EC2 launch type without task-level size: the containers' sum, tasks from ListTasks, an OOM kill.
+    let worker = by("prod-workers/queue-worker");
+    assert_eq!(worker.launch_type, LaunchType::Ec2);
+    assert_eq!((worker.task_cpu, worker.task_memory), (1024, 2048));
+    assert_eq!(worker.running, 2);
+    assert_eq!(worker.oom_kills, 1);
+    let idle = by("staging/batch-idle");
+    assert_eq!((idle.desired, idle.running), (0, 0));
+    assert!(idle.hottest.is_none(), "no metrics, no hottest task");
+    // Secrets in the task definitions never reach the domain.
+    assert!(!format!("{services:?}").contains("hunter2"));
+
+    // Sizing history: 14 days at 1 hour, absolute units.
+    let usage = aws.ecs_usage().await.expect("usage");
+    let (_, web_usage) = usage.iter().find(|(k, _)| k == "prod-web/web-api").expect("web-api usage");
+    assert_eq!(web_usage.step_seconds, 3_600);
+    assert_eq!(web_usage.cpu_vcpu.len(), 336);
+    assert!(web_usage.hours_of_data() >= 330.0, "{}", web_usage.hours_of_data());
+    let peak = web_usage.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
+    assert!((0.2..2.0).contains(&peak), "web-api peak {peak} vCPU of 2");
+
+    // Redis: groups with engine, node type, nodes, reserved memory, and metrics; serverless listed.
+    let groups = aws.cache_groups(Window::Day).await.expect("cache groups");
+    let ids: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(ids, vec!["catalog", "feature-flags", "rate-limit", "sessions"]);
+    let sessions = &groups[3];
+    assert_eq!(sessions.node_type, "cache.r7g.large");
+    assert_eq!(sessions.reserved_memory_percent, 25.0);
+    assert!((70.0..100.0).contains(&sessions.memory.avg), "sessions memory {}", sessions.memory.avg);
+    assert!(sessions.evictions > 0);
+    assert_eq!(groups[0].engine, CacheEngine::Valkey);
+    assert_eq!(groups[1].node_type, "serverless");
+
+    // Cost: 90 days by service, month to date, forecast and the seeded anomaly.
+    let cost = aws.cost(false).await.expect("cost");
+    assert_eq!(cost.services.len(), 6);
+    assert_eq!(cost.days(), 91);
+    assert!(cost.month_to_date() > 0.0 && cost.forecast() >= cost.month_to_date());
+    assert_eq!(cost.anomalies.len(), 1);
+    assert_eq!(cost.anomalies[0].service, "Amazon CloudWatch");
+
+    // Alarms: state, what they watch, a day of history.
+    let alarms = aws.alarms().await.expect("alarms");
+    // The four seeded, plus the two that target tracking creates for checkout (as AWS does).
+    let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(alarms.len(), 6, "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("TargetTracking-service/prod-web/checkout")).count(),
+        2,
+        "{names:?}"
+    );
+    let search = alarms.iter().find(|a| a.name == "search-cpu-high").unwrap();
+    assert_eq!(search.state, AlarmState::Alarm);
+    assert_eq!(search.resource, Some(ResourceRef::EcsService { cluster: "prod-web".into(), service: "search".into() }));
+    assert_eq!(search.history.len(), 2);
+    assert_eq!(search.history[0].to, AlarmState::Alarm);
+    let evictions = alarms.iter().find(|a| a.name == "sessions-evictions").unwrap();
+    assert_eq!(evictions.resource, Some(ResourceRef::CacheGroup("sessions".into())));
+    assert_eq!(alarms[0].state, AlarmState::Alarm, "ALARM sorts first");
+
+    // Detail: charts over the window from one more GetMetricData.
+    let web_ref = ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() };
+    let detail = aws.detail(&web_ref, Window::Hour).await.expect("detail");
+    assert_eq!(detail.charts.len(), 2);
+    assert!(detail.charts[0].series[0].points.len() >= 50, "1 h at 1 min");
+    assert!(!format!("{detail:?}").contains("hunter2"));
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cost_explorer_answers_are_cached_on_disk_until_a_refresh_is_asked_for() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let cache = temp_dir("cost-cache");
+    let ce_requests = |aws: &AwsProvider| {
+        aws.usage().requests().iter().filter(|(k, _)| k.starts_with("ce:")).map(|(_, v)| v).sum::<u64>()
+    };
+    let aws = AwsProvider::connect(options(&fleet, Some(cache.clone()))).await.unwrap();
+    let first = aws.cost(false).await.unwrap();
+    assert_eq!(ce_requests(&aws), 3, "{:?}", aws.usage().requests());
+    assert!((aws.usage().spend_usd() - 0.03).abs() < 1e-9);
+
+    // A new session reads the disk cache: no request, no charge.
+    let again = AwsProvider::connect(options(&fleet, Some(cache.clone()))).await.unwrap();
+    assert_eq!(again.cost(false).await.unwrap(), first);
+    assert_eq!(ce_requests(&again), 0);
+    // `r` (fresh) goes back to Cost Explorer.
+    again.cost(true).await.unwrap();
+    assert_eq!(ce_requests(&again), 3);
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+/// `:region` connects the same credentials elsewhere: moto keeps regions apart, so us-west-2 is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_region_reads_that_region() {
+    let fleet = MotoFleet::start(&["--fleet", "scale", "--services", "12", "--clusters", "2", "--redis", "1"]);
+    let aws = AwsProvider::connect(options(&fleet, None)).await.unwrap();
+    assert_eq!(aws.ecs_services(Window::Hour).await.unwrap().len(), 12);
+    let west = aws.reconnect(None, Some(vec!["us-west-2".into()])).await.unwrap();
+    assert_eq!(west.source().regions, vec!["us-west-2".to_string()]);
+    assert!(west.ecs_services(Window::Hour).await.unwrap().is_empty());
+    // Both regions at once: one table, rows told apart by region.
+    let both = aws.reconnect(None, Some(vec!["us-east-1".into(), "us-west-2".into()])).await.unwrap();
+    let services = both.ecs_services(Window::Hour).await.unwrap();
+    assert_eq!(services.len(), 12);
+    assert!(services.iter().all(|s| s.cluster.starts_with("us-east-1:cluster-")), "{:?}", services[0].cluster);
+    let usage = both.ecs_usage().await.unwrap();
+    assert!(usage.iter().all(|(k, _)| k.starts_with("us-east-1:cluster-")));
+}
+
+/// One full refresh of 1,000 services in 20 clusters and 100 Redis groups: the number of
+/// requests per operation is what the page sizes say, not one per service or per metric.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
+    let fleet = MotoFleet::start(&["--fleet", "scale", "--services", "1000", "--clusters", "20", "--redis", "100"]);
+    let aws = AwsProvider::connect(options(&fleet, None)).await.unwrap();
+    aws.usage().reset();
+    fleet.reset_bridge_counts();
+    let started = std::time::Instant::now();
+    let (services, groups, alarms, cost) =
+        tokio::join!(aws.ecs_services(Window::Day), aws.cache_groups(Window::Day), aws.alarms(), aws.cost(true));
+    let first_screen = started.elapsed();
+    assert_eq!(services.unwrap().len(), 1_000);
+    assert_eq!(groups.unwrap().len(), 100);
+    alarms.unwrap();
+    cost.unwrap();
+    let usage = aws.ecs_usage().await.unwrap();
+    assert_eq!(usage.len(), 1_000);
+
+    let got = aws.usage().requests();
+    let clusters: u64 = 20;
+    let per_cluster = 1_000 / clusters;
+    let expected: BTreeMap<String, u64> = [
+        ("ecs:ListClusters", 1),
+        ("ecs:DescribeClusters", 1),
+        ("ecs:ListServices", clusters),                                // ≤100 per page
+        ("ecs:DescribeServices", clusters * per_cluster.div_ceil(10)), // ≤10 per call
+        ("ecs:ListTasks", 2 * clusters),                               // running + stopped, per cluster
+        ("ecs:DescribeTaskDefinition", 10),                            // once per distinct ARN
+        ("application-autoscaling:DescribeScalableTargets", 1),
+        ("application-autoscaling:DescribeScalingPolicies", 1),
+        // 4 queries × 1,000 services (pane) + 9 × 100 nodes (Redis) + 2 × 1,000 (sizing), ≤500 per call.
+        ("cloudwatch:GetMetricData", (4_000u64.div_ceil(500)) + 900u64.div_ceil(500) + 2_000u64.div_ceil(500)),
+        ("cloudwatch:DescribeAlarms", 1),
+        ("cloudwatch:DescribeAlarmHistory", 1),
+        ("elasticache:DescribeCacheClusters", 1),
+        ("elasticache:DescribeReplicationGroups", 1),
+        // One DescribeCacheParameters per parameter group the clusters report; moto reports
+        // none (the 25% default applies), so none here.
+        ("elasticache:DescribeServerlessCaches", 1),
+        ("ce:GetCostAndUsage", 1),
+        ("ce:GetCostForecast", 1),
+        ("ce:GetAnomalies", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(got, expected);
+    // The bridge saw the same calls on the wire (no hidden retries).
+    let wire: u64 = fleet.bridge_counts().as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(wire, expected.values().sum::<u64>());
+    eprintln!(
+        "full refresh of 1,000 services: {} requests, first screen in {first_screen:?}",
+        expected.values().sum::<u64>()
+    );
+
+    // Task definitions are immutable: the second refresh does not describe them again.
+    aws.usage().reset();
+    aws.ecs_services(Window::Day).await.unwrap();
+    assert_eq!(aws.usage().requests().get("ecs:DescribeTaskDefinition"), None);
+}

@@ -1,0 +1,112 @@
+//! A real moto_server and the CloudWatch protocol bridge on free loopback ports, seeded by
+//! scripts/seed_moto.py, stopped when dropped. Missing tools fail loudly, never skip.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct MotoFleet {
+    moto: Child,
+    bridge: Child,
+    pub moto_url: String,
+    /// What the app talks to: the bridge, which forwards to moto.
+    pub endpoint: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().unwrap().port()
+}
+
+fn wait_for(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early ({status}); run `bash scripts/test.sh`, which installs moto[server] and cbor2");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not listen on 127.0.0.1:{port} within 30 s");
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> &'static str {
+    "python3"
+}
+
+impl MotoFleet {
+    /// Start moto and the bridge, then run the seed script with `seed_args`.
+    pub fn start(seed_args: &[&str]) -> MotoFleet {
+        let moto_port = free_port();
+        // moto_server, launched through a wrapper that makes its GetMetricData usable on 14 days of data.
+        let mut moto = Command::new(python())
+            .arg(repo().join("scripts/moto_server.py"))
+            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start scripts/moto_server.py ({e}): run `bash scripts/test.sh`, which installs moto[server]"
+                )
+            });
+        wait_for(moto_port, "moto_server", &mut moto);
+        let moto_url = format!("http://127.0.0.1:{moto_port}");
+        let bridge_port = free_port();
+        let mut bridge = Command::new(python())
+            .arg(repo().join("scripts/moto_bridge.py"))
+            .args(["--port", &bridge_port.to_string(), "--upstream", &moto_url])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the bridge ({e})"));
+        wait_for(bridge_port, "moto_bridge.py", &mut bridge);
+        let fleet = MotoFleet { moto, bridge, moto_url, endpoint: format!("http://127.0.0.1:{bridge_port}") };
+        let status = Command::new(python())
+            .arg(repo().join("scripts/seed_moto.py"))
+            .args(["--moto", &fleet.moto_url, "--bridge", &fleet.endpoint])
+            .args(seed_args)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .status()
+            .expect("run seed_moto.py");
+        assert!(status.success(), "seed_moto.py failed: {status}");
+        fleet
+    }
+
+    /// Requests the bridge has seen per operation (every request passes through it).
+    pub fn bridge_counts(&self) -> serde_json::Value {
+        http(&self.endpoint, "GET", "/_bridge/counts")
+    }
+
+    pub fn reset_bridge_counts(&self) {
+        http(&self.endpoint, "POST", "/_bridge/counts/reset");
+    }
+}
+
+/// A tiny HTTP/1.1 client for the bridge's control endpoints (no extra dependency).
+fn http(base: &str, method: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect to bridge");
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("{}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("bridge answered {body:?}: {e}"))
+}
+
+impl Drop for MotoFleet {
+    fn drop(&mut self) {
+        for child in [&mut self.bridge, &mut self.moto] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
