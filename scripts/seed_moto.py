@@ -264,6 +264,32 @@ def seed_realistic(args):
             })
     post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": history})
     seed_cost(args, now, rng)
+    seed_prices(args)
+
+
+# Fargate Linux on-demand, us-east-1, as the Price List publishes them.
+FARGATE_PRICES = {
+    "USE1-Fargate-vCPU-Hours:perCPU": "0.0404800000",
+    "USE1-Fargate-GB-Hours": "0.0044450000",
+    "USE1-Fargate-ARM-vCPU-Hours:perCPU": "0.0323800000",
+    "USE1-Fargate-ARM-GB-Hours": "0.0035600000",
+    "USE1-Fargate-EphemeralStorage-GB-Hours": "0.0001110000",
+}
+
+
+def seed_prices(args):
+    """Pricing API GetProducts documents (moto has no Pricing backend; the bridge serves them)."""
+    docs = []
+    for i, (usage, usd) in enumerate(FARGATE_PRICES.items()):
+        sku = f"SKU{i:04}"
+        docs.append(json.dumps({
+            "product": {"productFamily": "Compute", "sku": sku,
+                        "attributes": {"usagetype": usage, "regionCode": REGION, "servicecode": "AmazonECS"}},
+            "serviceCode": "AmazonECS",
+            "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {"priceDimensions": {
+                f"{sku}.JRTCKXETXF.6YS6EN2CT7": {"unit": "hours", "pricePerUnit": {"USD": usd}}}}}},
+        }))
+    post(args.bridge + "/_bridge/canned", {"GetProducts": {"PriceList": docs, "FormatVersion": "aws_v1"}})
 
 
 COST_SERVICES = [

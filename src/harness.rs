@@ -57,7 +57,12 @@ impl Harness {
         let first = update(&mut self.state, msg);
         let mut queue = first.clone();
         while let Some(effect) = queue.pop() {
-            let result = self.runtime.block_on(perform(effect, self.provider.as_ref()));
+            // Partial results are delivered first, as the driver would, then the final answer.
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let result = self.runtime.block_on(perform(effect, self.provider.as_ref(), &tx));
+            while let Ok(partial) = rx.try_recv() {
+                queue.extend(update(&mut self.state, partial));
+            }
             queue.extend(update(&mut self.state, result));
         }
         first

@@ -52,7 +52,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         profiles: split_list(&cli.profile),
         regions: split_list(&cli.region),
         endpoint_url: cli.endpoint_url.clone(),
-        cost_cache: cache_dir(),
+        cache_dir: cache_dir(),
         cost_ttl: Some(config.cost_ttl),
         ..AwsOptions::default()
     };
@@ -71,12 +71,17 @@ fn run_report(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> color_eyre::Result<()> {
-    let (services, usage) = runtime.block_on(async {
-        (provider.ecs_services(infradeck::domain::Window::Fortnight).await, provider.ecs_usage().await)
+    let (services, usage, rates) = runtime.block_on(async {
+        (
+            provider.ecs_services(infradeck::domain::Window::Fortnight).await,
+            provider.ecs_usage().await,
+            provider.fargate_rates().await,
+        )
     });
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
     let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
-    let recs = report::recommendations(&services, &usage, &Policy::default());
+    let recs =
+        report::recommendations(&services, &usage, &Policy { rates: rates.unwrap_or_default(), ..Policy::default() });
     print!("{}", report::render(&recs, format));
     if fail_on.is_some_and(|f| f.trips(&recs)) {
         std::process::exit(3);

@@ -16,11 +16,16 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// Carry out one effect and say how it went, as the message `update` will receive.
-pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
+pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSender<Msg>) -> Msg {
     match effect {
         Effect::Fetch { pane, req, window, fresh } => {
             let payload = match pane {
-                PaneId::Ecs => Payload::Ecs(provider.ecs_services(window).await),
+                PaneId::Ecs => {
+                    let progress = |rows: Vec<crate::domain::EcsService>| {
+                        let _ = tx.send(Msg::EcsPartial { req, rows });
+                    };
+                    Payload::Ecs(provider.ecs_services_progressive(window, &progress).await)
+                }
                 PaneId::Redis => Payload::Redis(provider.cache_groups(window).await),
                 PaneId::Cost => Payload::Cost(provider.cost(fresh).await),
                 PaneId::Alarms => Payload::Alarms(provider.alarms().await),
@@ -28,13 +33,15 @@ pub async fn perform(effect: Effect, provider: &dyn Provider) -> Msg {
             Msg::Loaded { req, payload }
         }
         Effect::Size { req, services } => {
+            let rates = provider.fargate_rates().await.unwrap_or_default();
+            let policy = crate::sizing::recommend::Policy { rates, ..Default::default() };
             let result = match provider.ecs_usage().await {
                 // Pure but heavy at 10,000 services: off the async workers.
-                Ok(usage) => tokio::task::spawn_blocking(move || {
-                    crate::report::recommendations(&services, &usage, &crate::sizing::recommend::Policy::default())
-                })
-                .await
-                .map_err(|e| ProviderError::Other(format!("sizing failed: {e}"))),
+                Ok(usage) => {
+                    tokio::task::spawn_blocking(move || crate::report::recommendations(&services, &usage, &policy))
+                        .await
+                        .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))
+                }
                 Err(e) => Err(e),
             };
             Msg::SizingLoaded { req, result }
@@ -53,7 +60,8 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
     tokio::spawn(async move {
         let on_panic = effect.clone();
         let worker = provider.clone();
-        let work = tokio::spawn(async move { perform(effect, worker.as_ref()).await });
+        let partials = tx.clone();
+        let work = tokio::spawn(async move { perform(effect, worker.as_ref(), &partials).await });
         let msg = match work.await {
             Ok(msg) => msg,
             Err(e) => {

@@ -380,3 +380,30 @@ fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_de
         h.state.status.as_ref().is_some_and(|(_, s)| s.contains("could not switch") && s.contains("aws sso login"))
     );
 }
+
+#[test]
+fn a_first_load_shows_rows_as_they_arrive_but_a_refresh_waits_for_the_whole_answer() {
+    let mut h = Harness::demo(160, 50);
+    let services = h.state.ecs.data.clone().unwrap();
+    // Start over as if nothing had loaded, with an ECS request in flight.
+    h.state.ecs = infradeck::app::state::PaneState::new(h.state.ecs.fetch.interval);
+    let fx = h.send_only(Msg::Key("r".parse().unwrap()));
+    let Some(Effect::Fetch { req, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
+
+    h.send_only(Msg::EcsPartial { req, rows: services[..10].to_vec() });
+    assert_eq!(h.state.ecs.rows().len(), 10, "the first part is on screen");
+    assert!(h.state.ecs.fetch.partial);
+    h.send_only(Msg::EcsPartial { req: req + 100, rows: services[10..20].to_vec() });
+    assert_eq!(h.state.ecs.rows().len(), 10, "a part of another request is dropped");
+    h.send_only(Msg::EcsPartial { req, rows: services[10..25].to_vec() });
+    assert_eq!(h.state.ecs.rows().len(), 25);
+    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(services.clone())) });
+    assert_eq!(h.state.ecs.rows().len(), services.len());
+    assert!(!h.state.ecs.fetch.partial);
+
+    // A refresh: parts do not replace the complete table on screen.
+    let fx = h.send_only(Msg::Key("r".parse().unwrap()));
+    let Some(Effect::Fetch { req, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
+    h.send_only(Msg::EcsPartial { req, rows: services[..3].to_vec() });
+    assert_eq!(h.state.ecs.rows().len(), services.len());
+}

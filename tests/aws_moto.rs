@@ -15,7 +15,7 @@ fn options(fleet: &MotoFleet, cache: Option<std::path::PathBuf>) -> AwsOptions {
         endpoint_url: Some(fleet.endpoint.clone()),
         credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
         retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
-        cost_cache: cache,
+        cache_dir: cache,
         ..AwsOptions::default()
     }
 }
@@ -117,6 +117,15 @@ async fn the_seeded_estate_fills_every_pane() {
     assert_eq!(detail.charts.len(), 2);
     assert!(detail.charts[0].series[0].points.len() >= 50, "1 h at 1 min");
     assert!(!format!("{detail:?}").contains("hunter2"));
+    // Prices: the region's Fargate rates from the Pricing API, then from the day-long disk cache.
+    let rates = aws.fargate_rates().await.expect("rates from GetProducts");
+    assert_eq!(rates.x86, (0.04048, 0.004445));
+    assert_eq!(rates.arm, (0.03238, 0.00356));
+    assert!(cache.join("pricing-us-east-1.json").exists());
+    let before = aws.usage().requests().get("pricing:GetProducts").copied();
+    assert_eq!(before, Some(1));
+    aws.fargate_rates().await.unwrap();
+    assert_eq!(aws.usage().requests().get("pricing:GetProducts").copied(), before, "cached for a day");
     let _ = std::fs::remove_dir_all(cache);
 }
 
@@ -169,10 +178,23 @@ async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
     aws.usage().reset();
     fleet.reset_bridge_counts();
     let started = std::time::Instant::now();
-    let (services, groups, alarms, cost) =
-        tokio::join!(aws.ecs_services(Window::Day), aws.cache_groups(Window::Day), aws.alarms(), aws.cost(true));
+    let parts = std::sync::Mutex::new(Vec::new());
+    let progress = |rows: Vec<infradeck::domain::EcsService>| {
+        parts.lock().unwrap().push((started.elapsed(), rows.len()));
+    };
+    let (services, groups, alarms, cost) = tokio::join!(
+        aws.ecs_services_progressive(Window::Day, &progress),
+        aws.cache_groups(Window::Day),
+        aws.alarms(),
+        aws.cost(true)
+    );
     let first_screen = started.elapsed();
     assert_eq!(services.unwrap().len(), 1_000);
+    // Progressive: eight parts of 125 services, one per GetMetricData call, the first well before the end.
+    let parts = parts.into_inner().unwrap();
+    assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![125; 8]);
+    let first_rows = parts[0].0;
+    assert!(first_rows < first_screen, "first rows {first_rows:?}, all {first_screen:?}");
     assert_eq!(groups.unwrap().len(), 100);
     alarms.unwrap();
     cost.unwrap();
@@ -212,7 +234,7 @@ async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
     let wire: u64 = fleet.bridge_counts().as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(wire, expected.values().sum::<u64>());
     eprintln!(
-        "full refresh of 1,000 services: {} requests, first screen in {first_screen:?}",
+        "full refresh of 1,000 services: {} requests, first rows in {first_rows:?}, first complete screen in {first_screen:?}",
         expected.values().sum::<u64>()
     );
 

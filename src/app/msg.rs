@@ -57,6 +57,11 @@ pub enum Msg {
     },
     /// SIGTERM, SIGHUP, SIGINT.
     Quit,
+    /// Part of an ECS answer still being fetched (the first clusters of a large estate).
+    EcsPartial {
+        req: ReqId,
+        rows: Vec<EcsService>,
+    },
     /// `:profile` / `:region` connected: the panes start over on the new source.
     SourceChanged(SourceInfo),
     /// `:profile` / `:region` could not connect; the old source stays.

@@ -61,6 +61,8 @@ pub struct FetchState {
     pub queued: bool,
     /// The user asked for this refresh: the provider should bypass its caches.
     pub fresh: bool,
+    /// The data on screen is the first part of a load still in flight.
+    pub partial: bool,
     /// The last refresh failed: the data on screen is stale.
     pub error: Option<ProviderError>,
     pub next_due: Option<DateTime<Utc>>,
@@ -83,6 +85,7 @@ impl FetchState {
             inflight: None,
             queued: false,
             fresh: false,
+            partial: false,
             error: None,
             next_due: None,
             interval,

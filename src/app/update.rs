@@ -9,7 +9,7 @@ use super::state::{
     DetailState, FetchState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, SizingState, State,
 };
 use super::table::{Filter, Rows};
-use crate::domain::{ResourceDetail, Window};
+use crate::domain::{EcsService, ResourceDetail, Window};
 use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
 use crate::ui::layout;
@@ -44,6 +44,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DetailLoaded { req, result } => on_detail(state, req, result),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
+        Msg::EcsPartial { req, rows } => on_ecs_partial(state, req, rows),
         Msg::SourceChanged(source) => on_source_changed(state, source, &mut fx),
         Msg::ReconnectFailed(e) => {
             state.status = Some((Level::Error, format!("could not switch: {e} ({})", e.hint())));
@@ -130,7 +131,22 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
     state.dirty = true;
 }
 
+/// Rows of a first load arrive in parts: show them as they come. A refresh keeps the complete
+/// data it has until the new answer is whole, so a table never shrinks and regrows.
+fn on_ecs_partial(state: &mut State, req: ReqId, rows: Vec<EcsService>) {
+    let pane = &mut state.ecs;
+    if pane.fetch.inflight.map(|(r, _)| r) != Some(req) || (pane.data.is_some() && !pane.fetch.partial) {
+        return;
+    }
+    pane.fetch.partial = true;
+    pane.data.get_or_insert_with(Vec::new).extend(rows);
+    pane.rebuild_view();
+    settle_scroll(state);
+    state.dirty = true;
+}
+
 fn accept<T: Rows>(pane: &mut PaneState<T>, result: Result<T, ProviderError>) {
+    pane.fetch.partial = false;
     match result {
         Ok(data) => {
             pane.data = Some(data);

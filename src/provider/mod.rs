@@ -60,6 +60,15 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
+    /// Like `ecs_services`, handing over rows as they are ready (first clusters first) so a big
+    /// estate appears before all of it has loaded. The result is still the whole list.
+    async fn ecs_services_progressive(
+        &self,
+        window: Window,
+        _progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ecs_services(window).await
+    }
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
     /// Every service's usage over the sizing window (14 d at 1 h), keyed `cluster/service`.
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError>;
@@ -67,6 +76,11 @@ pub trait Provider: Send + Sync + 'static {
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;
+
+    /// Fargate prices where this provider's services run; None: the shipped us-east-1 table.
+    async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {
+        None
+    }
 
     /// The same kind of source on other profiles/regions (`:profile`, `:region`); None keeps the
     /// current ones. Sources without profiles say so.

@@ -35,18 +35,38 @@ pub fn is_valid_fargate(cpu: u32, memory: u32) -> bool {
     fargate_sizes().contains(&(cpu, memory))
 }
 
-/// Fargate Linux on-demand: (per vCPU-hour, per GB-hour) USD.
-pub fn fargate_rates(arch: Arch) -> (f64, f64) {
-    match arch {
-        Arch::X86 => (0.04048, 0.004445),
-        Arch::Arm => (0.03238, 0.00356),
+/// Fargate Linux on-demand rates, USD: (per vCPU-hour, per GB-hour) for each architecture. The
+/// default is the shipped us-east-1 table; the AWS provider replaces it from the Pricing API.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FargateRates {
+    pub x86: (f64, f64),
+    pub arm: (f64, f64),
+}
+
+impl Default for FargateRates {
+    fn default() -> Self {
+        FargateRates { x86: (0.04048, 0.004445), arm: (0.03238, 0.00356) }
     }
 }
 
-/// Hourly price of one Fargate task of this size.
+impl FargateRates {
+    pub fn of(&self, arch: Arch) -> (f64, f64) {
+        match arch {
+            Arch::X86 => self.x86,
+            Arch::Arm => self.arm,
+        }
+    }
+
+    /// Hourly price of one Fargate task of this size.
+    pub fn task_hourly(&self, arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
+        let (per_vcpu, per_gb) = self.of(arch);
+        cpu_units as f64 / 1024.0 * per_vcpu + memory_mib as f64 / 1024.0 * per_gb
+    }
+}
+
+/// Hourly price of one Fargate task of this size at the shipped (us-east-1) rates.
 pub fn fargate_task_hourly(arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
-    let (per_vcpu, per_gb) = fargate_rates(arch);
-    cpu_units as f64 / 1024.0 * per_vcpu + memory_mib as f64 / 1024.0 * per_gb
+    FargateRates::default().task_hourly(arch, cpu_units, memory_mib)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -71,7 +71,7 @@ pub fn propose(method: Method, s: &EcsService, history: &UsageHistory, policy: &
         }
         Method::Infradeck => unreachable!("handled above"),
     };
-    cheapest_fargate(s.arch, (cpu_need * 1024.0).max(1.0), mem_need.max(1.0))
+    cheapest_fargate(&policy.rates, s.arch, (cpu_need * 1024.0).max(1.0), mem_need.max(1.0))
 }
 
 /// One service to score: what it looked like at sizing time, the history sizing may use, and

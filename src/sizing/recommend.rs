@@ -1,7 +1,7 @@
 //! The ECS recommender: from a service's usage history to a valid, priced, explained and
 //! backtested task size. Pure functions: no I/O, no clock.
 
-use super::catalog::{HOURS_PER_MONTH, fargate_sizes, fargate_task_hourly};
+use super::catalog::{FargateRates, HOURS_PER_MONTH, fargate_sizes};
 use crate::domain::series::percentile_sorted;
 use crate::domain::{Container, EcsService, LaunchType, UsageHistory};
 use serde::Serialize;
@@ -17,11 +17,19 @@ pub struct Policy {
     pub window_days: f32,
     /// Below this much history there is no recommendation.
     pub min_hours: f32,
+    /// Fargate prices the sizes are chosen and priced at.
+    pub rates: FargateRates,
 }
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { cpu_percentile: 99.0, headroom: 0.20, window_days: 14.0, min_hours: 24.0 }
+        Policy {
+            cpu_percentile: 99.0,
+            headroom: 0.20,
+            window_days: 14.0,
+            min_hours: 24.0,
+            rates: FargateRates::default(),
+        }
     }
 }
 
@@ -118,11 +126,16 @@ pub fn effective_headroom(policy: &Policy, hours: f32) -> f32 {
 }
 
 /// The cheapest valid Fargate size holding `cpu_units` and `memory_mib`, for this architecture.
-pub fn cheapest_fargate(arch: crate::domain::Arch, cpu_units: f32, memory_mib: f32) -> Option<(u32, u32)> {
+pub fn cheapest_fargate(
+    rates: &FargateRates,
+    arch: crate::domain::Arch,
+    cpu_units: f32,
+    memory_mib: f32,
+) -> Option<(u32, u32)> {
     fargate_sizes()
         .into_iter()
         .filter(|(c, m)| *c as f32 >= cpu_units && *m as f32 >= memory_mib)
-        .min_by(|a, b| fargate_task_hourly(arch, a.0, a.1).total_cmp(&fargate_task_hourly(arch, b.0, b.1)))
+        .min_by(|a, b| rates.task_hourly(arch, a.0, a.1).total_cmp(&rates.task_hourly(arch, b.0, b.1)))
 }
 
 /// EC2 reservations have no fixed menu: round CPU up to 128 units and memory to 128 MiB.
@@ -184,7 +197,8 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     let hours = history.hours_of_data();
     let fargate = service.launch_type == LaunchType::Fargate;
     let price = |size: (u32, u32)| {
-        fargate.then(|| fargate_task_hourly(service.arch, size.0, size.1) * service.running as f64 * HOURS_PER_MONTH)
+        fargate
+            .then(|| policy.rates.task_hourly(service.arch, size.0, size.1) * service.running as f64 * HOURS_PER_MONTH)
     };
     let mut rec = EcsRecommendation {
         service: key,
@@ -263,7 +277,7 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
 
     let cpu_units_need = cpu_need * 1024.0;
     let proposed = if fargate {
-        match cheapest_fargate(service.arch, cpu_units_need, mem_need) {
+        match cheapest_fargate(&policy.rates, service.arch, cpu_units_need, mem_need) {
             Some(p) => p,
             None => {
                 rec.evidence.push("needs more than the largest Fargate size (16 vCPU / 120 GiB)".into());

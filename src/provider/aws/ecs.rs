@@ -10,6 +10,9 @@ use crate::domain::{
 use crate::provider::ProviderError;
 use aws_sdk_ecs::types::{ClusterField, DesiredStatus};
 use futures::{StreamExt, TryStreamExt, stream};
+
+/// Services per GetMetricData call (4 queries each, 500 queries a call).
+pub const SERVICES_PER_METRICS_CALL: usize = metrics::MAX_QUERIES_PER_CALL / 4;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -303,15 +306,38 @@ async fn cluster_services(
 
 /// The whole ECS estate of one target.
 pub async fn inventory(t: &Target, cache: &TaskDefCache) -> Result<Vec<ServiceRecord>, ProviderError> {
+    inventory_with(t, cache, &|_| ()).await
+}
+
+/// The estate, handing each cluster's records to `on_cluster` as soon as that cluster is done.
+pub async fn inventory_with(
+    t: &Target,
+    cache: &TaskDefCache,
+    on_cluster: &(dyn Fn(Vec<ServiceRecord>) + Send + Sync),
+) -> Result<Vec<ServiceRecord>, ProviderError> {
     let clusters = cluster_arns(t).await?;
     let (insights, scaling) = tokio::try_join!(insights_clusters(t, &clusters), autoscaling(t))?;
-    let per_cluster: Vec<Vec<_>> = stream::iter(clusters)
+    let mut per_cluster = stream::iter(clusters)
         .map(|arn| async move { cluster_services(t, cache, &arn).await })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
+        .buffer_unordered(CONCURRENCY);
     let mut out = Vec::new();
-    for (service, task_ids, oom_kills) in per_cluster.into_iter().flatten() {
+    while let Some(found) = per_cluster.next().await {
+        let records = records(found?, cache, &insights, &scaling);
+        on_cluster(records.clone());
+        out.extend(records);
+    }
+    out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    Ok(out)
+}
+
+fn records(
+    found: Vec<(aws_sdk_ecs::types::Service, Vec<String>, u32)>,
+    cache: &TaskDefCache,
+    insights: &HashSet<String>,
+    scaling: &HashMap<String, AutoScaling>,
+) -> Vec<ServiceRecord> {
+    let mut out = Vec::new();
+    for (service, task_ids, oom_kills) in found {
         let cluster = service.cluster_arn().map(map::arn_name).unwrap_or_default().to_string();
         let name = service.service_name().unwrap_or_default().to_string();
         let td = service.task_definition().and_then(|a| cache.get(a)).unwrap_or_else(|| TaskDef {
@@ -343,8 +369,7 @@ pub async fn inventory(t: &Target, cache: &TaskDefCache) -> Result<Vec<ServiceRe
             oom_kills,
         });
     }
-    out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
-    Ok(out)
+    out
 }
 
 /// The four queries per service behind the ECS pane: CPU and memory, Average and Maximum.

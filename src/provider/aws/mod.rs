@@ -7,6 +7,7 @@ pub mod cost;
 mod ecs;
 pub mod map;
 pub mod metrics;
+pub mod pricing;
 pub mod usage;
 
 use crate::domain::{
@@ -37,7 +38,8 @@ pub struct AwsOptions {
     /// Empty: the profile's region or AWS_REGION.
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
-    pub cost_cache: Option<std::path::PathBuf>,
+    /// Where answers that cost money or change rarely are kept (Cost Explorer, prices).
+    pub cache_dir: Option<std::path::PathBuf>,
     pub cost_ttl: Option<Duration>,
     /// Explicit credentials instead of the default chain (tests against an emulator, embedding).
     pub credentials: Option<aws_credential_types::Credentials>,
@@ -56,6 +58,7 @@ pub struct Target {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub costexplorer: aws_sdk_costexplorer::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub pricing: aws_sdk_pricing::Client,
 }
 
 impl Target {
@@ -161,6 +164,12 @@ async fn connect_target(
                 .interceptor(usage.interceptor("ce"))
                 .build(),
         ),
+        pricing: aws_sdk_pricing::Client::from_conf(
+            aws_sdk_pricing::config::Builder::from(&conf)
+                .region(Region::new(GLOBAL_REGION))
+                .interceptor(usage.interceptor("pricing"))
+                .build(),
+        ),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("application-autoscaling"))
@@ -207,7 +216,7 @@ impl AwsProvider {
         let targets = try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage))).await?;
         let account = targets.first().map(|t| t.account.clone()).unwrap_or_default();
         let cost_cache = cost::CostCache {
-            path: options.cost_cache.as_ref().map(|d| d.join(format!("cost-{account}.json"))),
+            path: options.cache_dir.as_ref().map(|d| d.join(format!("cost-{account}.json"))),
             ttl: options.cost_ttl.unwrap_or(Duration::from_secs(6 * 3_600)),
         };
         Ok(AwsProvider {
@@ -244,6 +253,49 @@ impl AwsProvider {
             per_target.into_iter().enumerate().flat_map(|(i, v)| v.into_iter().map(move |r| (i, r))).collect();
         self.seen().services = records.clone();
         Ok(records)
+    }
+
+    /// One target's services: clusters are described concurrently and, as they finish, their
+    /// services are batched into full GetMetricData calls (125 services = 500 queries), each
+    /// batch handed to `progress` as soon as its metrics are in.
+    async fn pipeline(
+        &self,
+        i: usize,
+        t: &Target,
+        window: Window,
+        now: i64,
+        progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<(Vec<ecs::ServiceRecord>, Vec<EcsService>), ProviderError> {
+        let (tx, mut rx) = futures::channel::mpsc::unbounded::<Vec<ecs::ServiceRecord>>();
+        let produce = async move {
+            let found = ecs::inventory_with(t, &self.task_defs[i], &|records| {
+                let _ = tx.unbounded_send(records);
+            })
+            .await;
+            drop(tx); // closes the channel: the consumer flushes what is left
+            found
+        };
+        let consume = async {
+            use futures::StreamExt;
+            let mut pending: Vec<ecs::ServiceRecord> = Vec::new();
+            let mut rows = Vec::new();
+            let mut open = true;
+            while open || !pending.is_empty() {
+                match rx.next().await {
+                    Some(records) if open => pending.extend(records),
+                    _ => open = false,
+                }
+                while pending.len() >= ecs::SERVICES_PER_METRICS_CALL || (!open && !pending.is_empty()) {
+                    let batch: Vec<_> = pending.drain(..pending.len().min(ecs::SERVICES_PER_METRICS_CALL)).collect();
+                    let done = ecs::with_metrics(t, &batch, window, now).await?;
+                    progress(done.clone());
+                    rows.extend(done);
+                }
+            }
+            Ok::<_, ProviderError>(rows)
+        };
+        let (records, rows) = futures::join!(produce, consume);
+        Ok((records?, rows?))
     }
 
     fn records_of(records: &[(usize, ecs::ServiceRecord)], target: usize) -> Vec<ecs::ServiceRecord> {
@@ -436,27 +488,49 @@ impl Provider for AwsProvider {
         }
     }
 
+    async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {
+        // Suggestions are priced in the first target's region.
+        let t = &self.targets[0];
+        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("pricing-{}.json", t.region)));
+        pricing::fargate_rates(t, cache, self.now_secs()).await
+    }
+
     fn api_spend(&self) -> Option<(u64, f64)> {
         Some((self.usage.total_requests(), self.usage.spend_usd()))
     }
 
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
-        let records = self.ecs_inventory().await?;
+        self.ecs_services_progressive(window, &|_| ()).await
+    }
+
+    async fn ecs_services_progressive(
+        &self,
+        window: Window,
+        progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
         let now = self.now_secs();
         let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
-            let mine = Self::records_of(&records, i);
-            async move { ecs::with_metrics(t, &mine, window, now).await.map(|v| (i, v)) }
+            let named = move |mut rows: Vec<EcsService>| {
+                for s in &mut rows {
+                    s.cluster = self.cluster_name(i, &s.cluster);
+                }
+                rows
+            };
+            async move {
+                let (records, rows) = self.pipeline(i, t, window, now, &|rows| progress(named(rows))).await?;
+                Ok::<_, ProviderError>((i, records, named(rows)))
+            }
         }))
         .await?;
-        Ok(per_target
-            .into_iter()
-            .flat_map(|(i, services)| {
-                services.into_iter().map(move |mut s| {
-                    s.cluster = self.cluster_name(i, &s.cluster);
-                    s
-                })
-            })
-            .collect())
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for (i, records, rows) in per_target {
+            seen.extend(records.into_iter().map(|r| (i, r)));
+            out.extend(rows);
+        }
+        out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+        self.seen().services = seen;
+        Ok(out)
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
