@@ -135,14 +135,14 @@ def points(now, rng, mean, spike):
     return out
 
 
-def put_series(cw, namespace, metric, dims, series):
+def put_series(cw, namespace, metric, dims, series, unit="Percent"):
     data = [
         {
             "MetricName": metric,
             "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
             "Timestamp": dt.datetime.fromtimestamp(t, dt.timezone.utc),
             "StatisticValues": {"SampleCount": 2.0, "Sum": avg * 2, "Minimum": avg * 0.8, "Maximum": mx},
-            "Unit": "Percent",
+            "Unit": unit,
         }
         for t, avg, mx in series
     ]
@@ -154,7 +154,7 @@ def container_instance(ecs, ec2, cluster):
     """An EC2 container instance, so EC2 launch-type tasks can run (moto checks the identity
     document's instance id against its EC2 backend)."""
     image = ec2.describe_images()["Images"][0]["ImageId"]
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m7g.xlarge")["Instances"][0]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m7g.4xlarge")["Instances"][0]
     zone = instance["Placement"]["AvailabilityZone"]
     document = {
         "availabilityZone": zone, "privateIp": instance.get("PrivateIpAddress", "10.0.0.10"),
@@ -172,8 +172,10 @@ def seed_realistic(args):
     aas, ce = client("application-autoscaling", args.moto), client("ce", args.moto)
     now = int(dt.datetime.now(dt.timezone.utc).timestamp()) // 60 * 60
     net = network(ec2)
-    for cluster, insights in (("prod-web", "enabled"), ("prod-workers", "disabled"), ("staging", "disabled")):
+    for cluster, insights in (("prod-web", "enabled"), ("prod-workers", "enhanced"), ("staging", "disabled")):
         ecs.create_cluster(clusterName=cluster, settings=[{"name": "containerInsights", "value": insights}])
+    # moto gives each instance 4096 CPU units / 7482 MiB: two hold the workers and the report builder.
+    container_instance(ecs, ec2, "prod-workers")
     container_instance(ecs, ec2, "prod-workers")
 
     for name, cluster, launch, cpu, memory, desired, cpu_use, mem_use, arm, containers in REALISTIC:
@@ -186,8 +188,21 @@ def seed_realistic(args):
             service["networkConfiguration"] = net
         ecs.create_service(**service)
         if ec2_launch:
-            for _ in range(desired):
-                ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="EC2", group=f"service:{name}")
+            for i in range(desired):
+                task = ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="EC2", group=f"service:{name}")
+                if not task["tasks"]:
+                    sys.exit(f"seed: moto could not place a {name} task: {task.get('failures')}")
+                task_id = task["tasks"][0]["taskArn"].rsplit("/", 1)[-1]
+                # Container Insights (enhanced): per-task use in CPU units and MiB; the first task runs hot.
+                hot = 1.9 if i == 0 else 1.0
+                dims = {"ClusterName": cluster, "TaskDefinitionFamily": name, "TaskId": task_id}
+                cpu_units = sum(c[1] for c in containers)
+                mem_mib = sum(c[2] for c in containers)
+                cpu_pts = [(t, min(cpu_units, a * hot * cpu_units / 100), min(cpu_units, m * hot * cpu_units / 100))
+                           for t, a, m in points(now, rng, *cpu_use)]
+                mem_pts = [(t, a * mem_mib / 100, m * mem_mib / 100) for t, a, m in points(now, rng, *mem_use)]
+                put_series(cw, "ECS/ContainerInsights", "CpuUtilized", dims, cpu_pts, unit="None")
+                put_series(cw, "ECS/ContainerInsights", "MemoryUtilized", dims, mem_pts, unit="Megabytes")
             if name == "queue-worker":
                 task = ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="EC2", group=f"service:{name}")
                 for t in task["tasks"]:

@@ -57,6 +57,10 @@ async fn the_seeded_estate_fills_every_pane() {
     assert_eq!((worker.task_cpu, worker.task_memory), (1024, 2048));
     assert_eq!(worker.running, 2);
     assert_eq!(worker.oom_kills, 1);
+    // prod-workers has Container Insights with enhanced observability: the hot task is named.
+    let hot = worker.hottest.as_ref().expect("per-task metrics");
+    assert_eq!(hot.task_id.len(), 36, "a task id, not a placeholder: {:?}", hot.task_id);
+    assert!(hot.cpu.p95 > 70.0 && hot.cpu.p95 > worker.cpu.p95, "hot {} vs service {}", hot.cpu.p95, worker.cpu.p95);
     let idle = by("staging/batch-idle");
     assert_eq!((idle.desired, idle.running), (0, 0));
     assert!(idle.hottest.is_none(), "no metrics, no hottest task");
@@ -71,6 +75,10 @@ async fn the_seeded_estate_fills_every_pane() {
     assert!(web_usage.hours_of_data() >= 330.0, "{}", web_usage.hours_of_data());
     let peak = web_usage.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
     assert!((0.2..2.0).contains(&peak), "web-api peak {peak} vCPU of 2");
+    // With per-task metrics, sizing replays the hot task's own CPU (units → vCPU).
+    let (_, worker_usage) = usage.iter().find(|(k, _)| k == "prod-workers/queue-worker").unwrap();
+    let worker_peak = worker_usage.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
+    assert!((0.7..=1.0).contains(&worker_peak), "queue-worker hot task peak {worker_peak} vCPU of 1");
 
     // Redis: groups with engine, node type, nodes, reserved memory, and metrics; serverless listed.
     let groups = aws.cache_groups(Window::Day).await.expect("cache groups");

@@ -38,6 +38,8 @@ pub struct ServiceRecord {
     /// Newest first, as ECS keeps them.
     pub events: Vec<(i64, String)>,
     pub container_insights: bool,
+    /// Container Insights with enhanced observability: per-task metrics exist.
+    pub task_metrics: bool,
 }
 
 impl ServiceRecord {
@@ -82,9 +84,10 @@ async fn cluster_arns(t: &Target) -> Result<Vec<String>, ProviderError> {
     }
 }
 
-/// Clusters with Container Insights on (`enabled` or `enhanced`).
-async fn insights_clusters(t: &Target, arns: &[String]) -> Result<HashSet<String>, ProviderError> {
-    let mut on = HashSet::new();
+/// Container Insights per cluster: on (`enabled` or `enhanced`), and whether it has per-task
+/// metrics (`enhanced`).
+async fn insights_clusters(t: &Target, arns: &[String]) -> Result<HashMap<String, bool>, ProviderError> {
+    let mut on = HashMap::new();
     for chunk in arns.chunks(DESCRIBE_CLUSTERS_BATCH) {
         let answer = t
             .ecs
@@ -95,12 +98,13 @@ async fn insights_clusters(t: &Target, arns: &[String]) -> Result<HashSet<String
             .await
             .map_err(|e| sdk_error("ecs:DescribeClusters", e))?;
         for c in answer.clusters() {
-            let enabled = c.settings().iter().any(|s| {
-                s.name().is_some_and(|n| n.as_str() == "containerInsights")
-                    && s.value().is_some_and(|v| v == "enabled" || v == "enhanced")
-            });
-            if enabled {
-                on.insert(c.cluster_name().unwrap_or_default().to_string());
+            let setting = c
+                .settings()
+                .iter()
+                .find(|s| s.name().is_some_and(|n| n.as_str() == "containerInsights"))
+                .and_then(|s| s.value());
+            if let Some(v @ ("enabled" | "enhanced")) = setting {
+                on.insert(c.cluster_name().unwrap_or_default().to_string(), v == "enhanced");
             }
         }
     }
@@ -333,7 +337,7 @@ pub async fn inventory_with(
 fn records(
     found: Vec<(aws_sdk_ecs::types::Service, Vec<String>, u32)>,
     cache: &TaskDefCache,
-    insights: &HashSet<String>,
+    insights: &HashMap<String, bool>,
     scaling: &HashMap<String, AutoScaling>,
 ) -> Vec<ServiceRecord> {
     let mut out = Vec::new();
@@ -354,7 +358,8 @@ fn records(
             desired: service.desired_count().max(0) as u32,
             // moto (and a freshly described service) may report 0 running while tasks run.
             running: (service.running_count().max(0) as u32).max(task_ids.len() as u32),
-            container_insights: insights.contains(&cluster),
+            container_insights: insights.contains_key(&cluster),
+            task_metrics: insights.get(&cluster).copied().unwrap_or(false),
             autoscaling: scaling.get(&key).cloned(),
             events: service
                 .events()
@@ -386,6 +391,42 @@ pub fn service_queries(r: &ServiceRecord) -> [MetricQuery; 4] {
     ]
 }
 
+/// Tasks per service whose own metrics are fetched: enough to find the hot one among a typical
+/// service's tasks without letting one 500-task service swamp the batch.
+pub const MAX_TASKS_WITH_METRICS: usize = 20;
+
+/// Per-task CPU (units) and memory (MiB) peaks, from Container Insights with enhanced
+/// observability; none for other clusters.
+pub fn task_queries(r: &ServiceRecord) -> Vec<MetricQuery> {
+    if !r.task_metrics {
+        return Vec::new();
+    }
+    let family = r.task_definition.name.split(':').next().unwrap_or_default().to_string();
+    r.task_ids
+        .iter()
+        .take(MAX_TASKS_WITH_METRICS)
+        .flat_map(|id| {
+            let q = |metric| {
+                MetricQuery::new("ECS/ContainerInsights", metric, "Maximum")
+                    .dim("ClusterName", &r.cluster)
+                    .dim("TaskDefinitionFamily", &family)
+                    .dim("TaskId", id)
+            };
+            [q("CpuUtilized"), q("MemoryUtilized")]
+        })
+        .collect()
+}
+
+/// The busiest task by p99 CPU, from per-task (cpu units, MiB) series: (task id, cpu, memory).
+pub fn hottest_task<'a>(r: &'a ServiceRecord, series: &'a [Vec<f32>]) -> Option<(&'a str, &'a [f32], &'a [f32])> {
+    r.task_ids
+        .iter()
+        .zip(series.chunks(2))
+        .filter(|(_, s)| s.len() == 2 && s[0].iter().any(|v| v.is_finite()))
+        .map(|(id, s)| (id.as_str(), s[0].as_slice(), s[1].as_slice()))
+        .max_by(|a, b| Stats::from_series(a.1, a.1).p99.total_cmp(&Stats::from_series(b.1, b.1).p99))
+}
+
 /// Per-service metrics for the pane's window.
 pub async fn with_metrics(
     t: &Target,
@@ -393,10 +434,31 @@ pub async fn with_metrics(
     window: Window,
     now: i64,
 ) -> Result<Vec<EcsService>, ProviderError> {
-    let queries: Vec<MetricQuery> = records.iter().flat_map(service_queries).collect();
+    let per_service: Vec<Vec<MetricQuery>> =
+        records.iter().map(|r| service_queries(r).into_iter().chain(task_queries(r)).collect()).collect();
+    let queries: Vec<MetricQuery> = per_service.iter().flatten().cloned().collect();
     let span = Span::for_window(window, now);
     let series = metrics::fetch(t, &queries, span).await?;
-    Ok(records.iter().zip(series.chunks(4)).map(|(r, s)| service(r, &s[0], &s[1], &s[2], &s[3])).collect())
+    let mut at = 0;
+    Ok(records
+        .iter()
+        .zip(&per_service)
+        .map(|(r, q)| {
+            let s = &series[at..at + q.len()];
+            at += q.len();
+            let mut row = service(r, &s[0], &s[1], &s[2], &s[3]);
+            if let Some((id, cpu, mem)) = hottest_task(r, &s[4..]) {
+                let pct = |v: &[f32], of: u32| v.iter().map(|x| x / of.max(1) as f32 * 100.0).collect::<Vec<f32>>();
+                let (cpu, mem) = (pct(cpu, r.task_definition.cpu), pct(mem, r.task_definition.memory));
+                row.hottest = Some(HotTask {
+                    task_id: id.to_string(),
+                    cpu: Stats::from_series(&cpu, &cpu),
+                    memory: Stats::from_series(&mem, &mem),
+                });
+            }
+            row
+        })
+        .collect())
 }
 
 /// A service row from its record and its four series (percent of reservation).
@@ -478,6 +540,7 @@ mod tests {
             autoscaling: None,
             events: Vec::new(),
             container_insights: false,
+            task_metrics: false,
         }
     }
 
@@ -499,6 +562,22 @@ mod tests {
         assert!(h.cpu_vcpu[1].is_nan());
         assert_eq!(h.memory_mib, vec![512.0, 2048.0]);
         assert_eq!(h.hours_of_data(), 1.0);
+    }
+
+    #[test]
+    fn per_task_queries_only_with_enhanced_insights_and_the_hottest_task_wins_by_p99_cpu() {
+        let mut r = record();
+        r.task_ids = vec!["calm".into(), "hot".into()];
+        assert!(task_queries(&r).is_empty());
+        r.task_metrics = true;
+        let q = task_queries(&r);
+        assert_eq!(q.len(), 4);
+        assert_eq!(q[2].dimensions[1], ("TaskDefinitionFamily", "web".to_string()));
+        assert_eq!(q[2].dimensions[2], ("TaskId", "hot".to_string()));
+        let series = vec![vec![100.0, 120.0], vec![500.0, 510.0], vec![900.0, 950.0], vec![700.0, 800.0]];
+        let (id, cpu, mem) = hottest_task(&r, &series).unwrap();
+        assert_eq!((id, cpu[1], mem[1]), ("hot", 950.0, 800.0));
+        assert!(hottest_task(&r, &[vec![f32::NAN], vec![f32::NAN]]).is_none());
     }
 
     #[test]

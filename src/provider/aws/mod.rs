@@ -624,3 +624,36 @@ impl Provider for AwsProvider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::operation::list_services::ListServicesError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service_error(code: &str) -> ProviderError {
+        let err = ListServicesError::generic(ErrorMetadata::builder().code(code).message("from AWS").build());
+        let raw = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+        sdk_error("ecs:ListServices", SdkError::service_error(err, raw))
+    }
+
+    #[test]
+    fn service_errors_become_errors_the_user_can_act_on() {
+        let denied = service_error("AccessDeniedException");
+        assert_eq!(denied, ProviderError::AccessDenied { operation: "ecs:ListServices".into() });
+        assert_eq!(denied.hint(), "add ecs:ListServices to the role's policy");
+        assert_eq!(
+            service_error("ThrottlingException"),
+            ProviderError::Throttled { operation: "ecs:ListServices".into() }
+        );
+        assert!(
+            matches!(service_error("ExpiredTokenException"), ProviderError::NoCredentials(m) if m.contains("ExpiredToken"))
+        );
+        assert_eq!(
+            service_error("ClusterNotFoundException"),
+            ProviderError::Other("ecs:ListServices: ClusterNotFoundException: from AWS".into())
+        );
+    }
+}
