@@ -104,3 +104,54 @@ proptest! {
         prop_assert!((freed_cpu - (1.0 - cpu as f32 / 1024.0) * running as f32).abs() < 1e-3);
     }
 }
+
+proptest! {
+    /// Every Redis suggestion fits the peak with headroom in usable memory (after
+    /// reserved-memory-percent); an evicting group is never moved to less memory; prices add up.
+    #[test]
+    fn redis_suggestions_fit_usable_memory(
+        node in 0usize..infradeck::sizing::catalog::NODE_TYPES.len(),
+        mem_max in 0.0f32..100.0,
+        cpu_p95 in 0.0f32..100.0,
+        evictions in prop_oneof![Just(0u64), 1u64..100_000],
+        reserved in 0.0f32..60.0,
+        shards in 1u32..4,
+        replicas in 0u32..3,
+        valkey in any::<bool>(),
+    ) {
+        use infradeck::domain::{CacheEngine, CacheGroup, Stats};
+        use infradeck::sizing::catalog::{NODE_TYPES, node_type};
+        use infradeck::sizing::redis::{HEADROOM, recommend, usable_gib};
+        let current = &NODE_TYPES[node];
+        let g = CacheGroup {
+            id: "g".into(),
+            engine: if valkey { CacheEngine::Valkey } else { CacheEngine::Redis },
+            engine_version: "7".into(),
+            node_type: current.name.into(),
+            shards,
+            replicas_per_shard: replicas,
+            reserved_memory_percent: reserved,
+            memory: Stats { max: mem_max, avg: mem_max / 2.0, ..Stats::default() },
+            engine_cpu: Stats { p95: cpu_p95, max: cpu_p95, ..Stats::default() },
+            evictions,
+            connections: Stats::default(),
+            network_in: 1e6,
+            network_out: 1e6,
+            memory_spark: Vec::new(),
+            cpu_spark: Vec::new(),
+        };
+        let r = recommend(&g);
+        let used = mem_max as f64 / 100.0 * usable_gib(current, reserved);
+        if let Some(p) = r.proposed.as_deref() {
+            let p = node_type(p).expect("a catalogue node");
+            prop_assert!(usable_gib(p, reserved) >= used * (1.0 + HEADROOM as f64) - 1e-9);
+            if evictions > 0 {
+                prop_assert!(p.memory_gib > current.memory_gib);
+            }
+            let nodes = (shards * (1 + replicas)) as f64;
+            let expected = p.hourly(g.engine) * nodes * HOURS_PER_MONTH;
+            prop_assert!((r.monthly_proposed.unwrap() - expected).abs() < 1e-6);
+        }
+        prop_assert_eq!(r.valkey_saving.is_some(), !valkey && mem_max + cpu_p95 > 0.0);
+    }
+}

@@ -104,6 +104,8 @@ impl<T> PaneState<T> {
 #[derive(Debug, Clone)]
 pub struct SizingState {
     pub recs: HashMap<String, EcsRecommendation>,
+    /// Redis suggestions by replication group id, recomputed whenever the Redis pane loads.
+    pub cache_recs: HashMap<String, crate::sizing::redis::CacheRecommendation>,
     pub fetch: FetchState,
 }
 
@@ -266,7 +268,11 @@ impl State {
             redis: PaneState::new(intervals.redis),
             cost: PaneState::new(intervals.cost),
             alarms: PaneState::new(intervals.alarms),
-            sizing: SizingState { recs: HashMap::new(), fetch: FetchState::new(intervals.sizing) },
+            sizing: SizingState {
+                recs: HashMap::new(),
+                cache_recs: HashMap::new(),
+                fetch: FetchState::new(intervals.sizing),
+            },
             overlay: None,
             input: None,
             status: None,

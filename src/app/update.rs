@@ -69,7 +69,11 @@ fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>
     state.redis = PaneState::new(state.redis.fetch.interval);
     state.cost = PaneState::new(state.cost.fetch.interval);
     state.alarms = PaneState::new(state.alarms.fetch.interval);
-    state.sizing = SizingState { recs: Default::default(), fetch: FetchState::new(state.sizing.fetch.interval) };
+    state.sizing = SizingState {
+        recs: Default::default(),
+        cache_recs: Default::default(),
+        fetch: FetchState::new(state.sizing.fetch.interval),
+    };
     for pane in PaneId::ALL {
         request(state, pane, fx);
     }
@@ -184,7 +188,12 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
     let again = f.queued || (pane.uses_window() && window != current_window);
     match payload {
         Payload::Ecs(r) => accept(&mut state.ecs, r),
-        Payload::Redis(r) => accept(&mut state.redis, r),
+        Payload::Redis(r) => {
+            accept(&mut state.redis, r);
+            // Cheap and pure: Redis suggestions follow the data they are made from.
+            state.sizing.cache_recs =
+                state.redis.data.iter().flatten().map(|g| (g.id.clone(), crate::sizing::redis::recommend(g))).collect();
+        }
         Payload::Cost(r) => accept(&mut state.cost, r),
         Payload::Alarms(r) => accept(&mut state.alarms, r),
     }

@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod ecs;
 pub mod evaluate;
 pub mod recommend;
+pub mod redis;

@@ -2,7 +2,8 @@
 
 use crate::app::state::{PaneId, State};
 use crate::domain::CacheGroup;
-use crate::ui::format::{count, pct, rate, sparkline};
+use crate::sizing::recommend::Finding;
+use crate::ui::format::{count, money, pct, rate, sparkline, truncate};
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -20,9 +21,34 @@ const COLUMNS: &[Column] = &[
     col("CONNS", 6, 2),
     col("NET in/out B/s", 14, 4),
     col("MEM trend", 12, 3),
+    col("SUGGEST", 24, 1),
 ];
 
-fn cell<'a>(g: &CacheGroup, column: usize, theme: &Theme) -> Cell<'a> {
+/// The group's suggestion in a few characters: direction, node type, monthly change; a topology
+/// change (shards, replicas) when that is what it needs.
+fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Cell<'a> {
+    let Some(r) = state.sizing.cache_recs.get(&g.id) else {
+        return Cell::from(Span::styled("…", theme.muted()));
+    };
+    let node = r.proposed.as_deref().map_or(String::new(), |n| n.trim_start_matches("cache.").to_string());
+    let change = match r.monthly_change() {
+        Some(c) if c.abs() >= 0.5 => format!(" {}{}", if c < 0.0 { "-" } else { "+" }, money(c.abs())),
+        _ => String::new(),
+    };
+    let (text, style) = match (r.finding, &r.topology) {
+        (Finding::UnderProvisioned, Some(t)) if r.proposed.is_none() => (format!("▲ {t}"), theme.critical()),
+        (Finding::UnderProvisioned, _) => (format!("▲ {node}{change}"), theme.critical()),
+        (Finding::OverProvisioned, _) => (format!("▼ {node}{change}"), theme.warn()),
+        (Finding::Optimized, _) if r.valkey_saving.is_some_and(|s| s >= 0.5) => {
+            (format!("● valkey -{}", money(r.valkey_saving.unwrap_or(0.0))), theme.ok())
+        }
+        (Finding::Optimized, _) => ("● keep".into(), theme.ok()),
+        (Finding::NotEnoughData, _) => ("· not sized".into(), theme.muted()),
+    };
+    Cell::from(Span::styled(truncate(&text, 24), style))
+}
+
+fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Cell<'a> {
     match column {
         0 => Cell::from(g.id.clone()),
         1 => Cell::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
@@ -35,7 +61,8 @@ fn cell<'a>(g: &CacheGroup, column: usize, theme: &Theme) -> Cell<'a> {
         }
         6 => Cell::from(format!("{:>6}", count(g.connections.avg as f64))),
         7 => Cell::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
-        _ => Cell::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
+        8 => Cell::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
+        _ => suggestion(g, state, theme),
     }
 }
 
@@ -46,5 +73,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         return;
     };
     let groups = state.redis.rows();
-    table::draw(frame, body, theme, COLUMNS, &state.redis.view, focused, |i, c| cell(&groups[i], c, theme));
+    table::draw(frame, body, theme, COLUMNS, &state.redis.view, focused, |i, c| cell(&groups[i], c, state, theme));
 }

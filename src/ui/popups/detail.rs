@@ -68,10 +68,37 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme)
     frame.render_widget(widget, area);
 }
 
+/// A Redis group's suggestion as note lines: summary, topology, then the evidence.
+fn cache_suggestion(r: &crate::sizing::redis::CacheRecommendation) -> Vec<String> {
+    let summary = match (&r.proposed, r.monthly_change()) {
+        (Some(p), Some(c)) => format!(
+            "{}: {} → {} ×{} · {}{}/month · risk {:?}",
+            r.finding.label(),
+            r.current,
+            p,
+            r.nodes,
+            if c >= 0.0 { "+" } else { "" },
+            money(c),
+            r.risk
+        ),
+        _ => format!("{}: keep {} · risk {:?}", r.finding.label(), r.current, r.risk),
+    };
+    let mut lines = vec![summary];
+    lines.extend(r.topology.iter().map(|t| format!("  · topology: {t}")));
+    lines.extend(r.evidence.iter().map(|e| format!("  · {e}")));
+    lines
+}
+
 /// An ECS service's detail with its right-sizing suggestion: the proposal and its evidence as
 /// facts, and the proposed size drawn over the usage charts.
 fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -> ResourceDetail {
     let mut data = data.clone();
+    if let ResourceRef::CacheGroup(id) = &detail.resource {
+        if let Some(r) = state.sizing.cache_recs.get(id) {
+            data.notes.extend(cache_suggestion(r));
+        }
+        return data;
+    }
     let ResourceRef::EcsService { cluster, service } = &detail.resource else {
         return data;
     };
