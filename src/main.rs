@@ -71,19 +71,22 @@ fn run_report(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> color_eyre::Result<()> {
-    let (services, usage, rates) = runtime.block_on(async {
+    let (services, usage, rates, groups) = runtime.block_on(async {
         (
             provider.ecs_services(infradeck::domain::Window::Fortnight).await,
             provider.ecs_usage().await,
             provider.fargate_rates().await,
+            provider.cache_groups(infradeck::domain::Window::Fortnight).await,
         )
     });
+    let groups = groups.unwrap_or_else(|e| usage_error("cannot read ElastiCache groups", format!("{e}: {}", e.hint())));
+    let cache_recs = report::cache_recommendations(&groups);
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
     let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
     let recs =
         report::recommendations(&services, &usage, &Policy { rates: rates.unwrap_or_default(), ..Policy::default() });
-    print!("{}", report::render(&recs, format));
-    if fail_on.is_some_and(|f| f.trips(&recs)) {
+    print!("{}", report::render_all(&recs, &cache_recs, format));
+    if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
         std::process::exit(3);
     }
     Ok(())

@@ -1,8 +1,10 @@
 //! `infradeck report`: the right-sizing suggestions without the TUI, as a table, JSON, Markdown
 //! or CSV, for pairing sessions, PR descriptions and CI gates.
 
+use crate::domain::CacheGroup;
 use crate::domain::{EcsService, UsageHistory};
 use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend};
+use crate::sizing::redis::{self, CacheRecommendation};
 use crate::ui::format::{money, task_size};
 use clap::ValueEnum;
 use std::collections::HashMap;
@@ -26,12 +28,111 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    fn matches(self, f: Finding) -> bool {
+        match self {
+            FailOn::UnderProvisioned => f == Finding::UnderProvisioned,
+            FailOn::OverProvisioned => f == Finding::OverProvisioned,
+            FailOn::Any => matches!(f, Finding::UnderProvisioned | Finding::OverProvisioned),
+        }
+    }
+
     pub fn trips(self, recs: &[EcsRecommendation]) -> bool {
-        recs.iter().any(|r| match self {
-            FailOn::UnderProvisioned => r.finding == Finding::UnderProvisioned,
-            FailOn::OverProvisioned => r.finding == Finding::OverProvisioned,
-            FailOn::Any => matches!(r.finding, Finding::UnderProvisioned | Finding::OverProvisioned),
-        })
+        recs.iter().any(|r| self.matches(r.finding))
+    }
+
+    pub fn trips_redis(self, recs: &[CacheRecommendation]) -> bool {
+        recs.iter().any(|r| self.matches(r.finding))
+    }
+}
+
+/// Redis suggestions in report order: at risk first, then the largest saving.
+pub fn cache_recommendations(groups: &[CacheGroup]) -> Vec<CacheRecommendation> {
+    let mut recs: Vec<CacheRecommendation> = groups.iter().map(redis::recommend).collect();
+    let rank = |r: &CacheRecommendation| match r.finding {
+        Finding::UnderProvisioned => 0,
+        Finding::OverProvisioned => 1,
+        Finding::Optimized => 2,
+        Finding::NotEnoughData => 3,
+    };
+    recs.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    recs
+}
+
+const REDIS_HEAD: [&str; 7] = ["GROUP", "FINDING", "CURRENT", "PROPOSED", "MONTHLY", "RISK", "ALSO"];
+
+fn redis_row(r: &CacheRecommendation) -> [String; 7] {
+    let also = [r.topology.clone(), r.valkey_saving.filter(|s| *s >= 0.5).map(|s| format!("Valkey -{}/mo", money(s)))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ");
+    [
+        r.group.clone(),
+        r.finding.label().to_string(),
+        format!("{} ×{}", r.current, r.nodes),
+        r.proposed.clone().unwrap_or_else(|| "—".into()),
+        r.monthly_change().map_or("—".into(), |c| format!("{}{}/mo", if c > 0.0 { "+" } else { "" }, money(c))),
+        match (r.finding, r.risk) {
+            (Finding::NotEnoughData, _) => "—".into(),
+            (_, risk) => format!("{risk:?}").to_lowercase(),
+        },
+        if also.is_empty() { "—".into() } else { also },
+    ]
+}
+
+fn aligned<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> =
+        (0..N).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0)).collect();
+    let line = |cells: Vec<&str>| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", line(head.to_vec()));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// ECS and Redis suggestions together. JSON is one object (`{"ecs": [...], "redis": [...]}`);
+/// CSV has one row shape, so it carries the ECS services only.
+pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], format: Format) -> String {
+    match format {
+        Format::Csv => render(ecs, format),
+        Format::Json => serde_json::to_string_pretty(&serde_json::json!({ "ecs": ecs, "redis": cache }))
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        Format::Table if cache.is_empty() => render(ecs, format),
+        Format::Table => {
+            let rows: Vec<[String; 7]> = cache.iter().map(redis_row).collect();
+            format!("{}\n{}", render(ecs, format), aligned(REDIS_HEAD, &rows))
+        }
+        Format::Markdown => {
+            let mut out = render(ecs, format);
+            if cache.is_empty() {
+                return out;
+            }
+            out.push_str("## Redis / ElastiCache suggestions\n\n");
+            let _ = writeln!(out, "| {} |", REDIS_HEAD.join(" | "));
+            let _ = writeln!(out, "|{}", "---|".repeat(REDIS_HEAD.len()));
+            for r in cache {
+                let _ = writeln!(out, "| {} |", redis_row(r).join(" | "));
+            }
+            out.push('\n');
+            for r in cache.iter().filter(|r| matches!(r.finding, Finding::UnderProvisioned | Finding::OverProvisioned))
+            {
+                let _ = writeln!(out, "**{}** ({})", r.group, r.finding.label());
+                for e in &r.evidence {
+                    let _ = writeln!(out, "- {e}");
+                }
+                out.push('\n');
+            }
+            out
+        }
     }
 }
 

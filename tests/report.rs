@@ -47,6 +47,21 @@ fn every_format_carries_the_same_suggestions() {
     assert!(
         md.contains("| SERVICE | LAUNCH |") && md.contains("### Evidence") && md.contains("p99 of the hottest task")
     );
+    // ECS and Redis together: JSON is one object, table and Markdown gain a Redis section.
+    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let groups = rt.block_on(demo.cache_groups(infradeck::domain::Window::Fortnight)).unwrap();
+    let cache = infradeck::report::cache_recommendations(&groups);
+    assert_eq!(cache.len(), groups.len());
+    assert_eq!(cache[0].finding, Finding::UnderProvisioned, "at risk first");
+    let all: serde_json::Value =
+        serde_json::from_str(&infradeck::report::render_all(&recs, &cache, Format::Json)).expect("valid JSON");
+    assert_eq!(all["ecs"].as_array().unwrap().len(), recs.len());
+    assert_eq!(all["redis"].as_array().unwrap().len(), cache.len());
+    let md = infradeck::report::render_all(&recs, &cache, Format::Markdown);
+    assert!(md.contains("## Redis / ElastiCache suggestions") && md.contains("reserved"), "{md}");
+    let table = infradeck::report::render_all(&recs, &cache, Format::Table);
+    assert!(table.contains("GROUP") && table.contains("page-cache"));
     let table = render(&recs, Format::Table);
     assert!(table.lines().count() >= recs.len() + 2);
     assert!(table.contains("Fargate savings"));
