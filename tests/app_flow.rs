@@ -407,3 +407,31 @@ fn a_first_load_shows_rows_as_they_arrive_but_a_refresh_waits_for_the_whole_answ
     h.send_only(Msg::EcsPartial { req, rows: services[..3].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), services.len());
 }
+
+#[test]
+fn suggest_ranks_every_suggestion_at_risk_first_and_enter_opens_the_resource() {
+    let mut h = Harness::demo(160, 50);
+    h.keys(&[":"]);
+    h.type_text("suggest");
+    h.keys(&["enter"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Suggest { selected: 0 })));
+    let items = infradeck::app::suggest::ranked(&h.state);
+    assert!(items.len() > 20, "ECS and Redis suggestions: {}", items.len());
+    let first_saving = items.iter().position(|i| !i.at_risk()).unwrap();
+    assert!(first_saving > 0 && items[first_saving..].iter().all(|i| !i.at_risk()), "at risk first, then savings");
+    let savings: Vec<f64> = items[first_saving..].iter().filter_map(|i| i.monthly).collect();
+    assert!(savings.windows(2).all(|w| w[0] <= w[1]), "largest saving first: {savings:?}");
+    assert!(items.iter().any(|i| matches!(i.resource, ResourceRef::CacheGroup(_))));
+    assert!(infradeck::app::suggest::total_saving(&items) > 1_000.0);
+
+    h.keys(&["j", "j"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Suggest { selected: 2 })));
+    h.keys(&["G"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Suggest { selected }) if selected == items.len() - 1));
+    h.keys(&["g", "enter"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("detail opens: {:?}", h.state.overlay.is_some()) };
+    assert_eq!(d.resource, items[0].resource);
+    assert!(d.data.is_some(), "the resource's detail loaded");
+    h.keys(&["esc"]);
+    assert!(h.state.overlay.is_none());
+}

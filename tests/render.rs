@@ -51,6 +51,11 @@ fn help_and_detail_views() {
     let mut h = Harness::demo(120, 40);
     h.keys(&["3", "enter"]);
     snap("detail_cost_120x40", &h);
+    let mut h = Harness::demo(120, 40);
+    h.keys(&[":"]);
+    h.type_text("suggest");
+    h.keys(&["enter", "j"]);
+    snap("suggest_120x40", &h);
 }
 
 #[test]
@@ -139,6 +144,16 @@ fn every_size_from_1x1_to_300x100_renders_without_panic() {
                 let buf = h.render_at(w, ht);
                 assert_eq!(buf.area.width, w);
             }
+        }
+    }
+    // The suggestions view on a coarser grid.
+    h.keys(&["esc", ":"]);
+    h.type_text("suggest");
+    h.keys(&["enter"]);
+    for w in (1..=300u16).step_by(7) {
+        for ht in (1..=100u16).step_by(3) {
+            h.state.size = (w, ht);
+            h.render_at(w, ht);
         }
     }
     // Every height at a few widths, with each pane focused.

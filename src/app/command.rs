@@ -13,13 +13,15 @@ pub enum Command {
     Help,
     Zoom,
     Quit,
+    Suggest,
     /// Needs the AWS provider: (what, argument)
     Aws(&'static str, String),
 }
 
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
-    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "region", "profile", "quit",
+    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "region",
+    "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -40,6 +42,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "refresh" | "r" => Command::Refresh,
         "help" | "h" => Command::Help,
         "zoom" => Command::Zoom,
+        "suggest" | "suggestions" => Command::Suggest,
         "q" | "quit" | "q!" | "exit" => Command::Quit,
         "region" => Command::Aws("region", need_arg("a region")?),
         "profile" => Command::Aws("profile", need_arg("a profile")?),

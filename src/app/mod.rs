@@ -5,6 +5,7 @@ pub mod command;
 pub mod keymap;
 pub mod msg;
 pub mod state;
+pub mod suggest;
 pub mod table;
 pub mod update;
 

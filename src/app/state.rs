@@ -182,7 +182,13 @@ pub struct DetailState {
 
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// `:suggest`: every suggestion ranked; `selected` indexes `suggest::ranked`.
+    Suggest {
+        selected: usize,
+    },
     Detail(DetailState),
 }
 

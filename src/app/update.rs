@@ -227,6 +227,10 @@ fn open_detail(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
         state.status = Some((Level::Info, "nothing selected".into()));
         return;
     };
+    open_resource(state, resource, window, fx);
+}
+
+fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window: Window, fx: &mut Vec<Effect>) {
     let req = state.next_req;
     state.next_req += 1;
     // Keep what is on screen while the new window loads, if it is the same resource.
@@ -250,12 +254,38 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     // the overlay, keeps a key press from copying the detail view's chart data.
     match &state.overlay {
         Some(Overlay::Help { scroll }) => on_help_action(state, action, *scroll),
+        Some(Overlay::Suggest { selected }) => {
+            let selected = *selected;
+            on_suggest_action(state, action, selected, fx)
+        }
         Some(Overlay::Detail(d)) => {
             let window = d.window;
             on_detail_action(state, action, window, fx)
         }
         None => on_action(state, action, fx),
     }
+}
+
+fn on_suggest_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) {
+    let items = super::suggest::ranked(state);
+    let last = items.len().saturating_sub(1);
+    let to = |i: usize| Some(Overlay::Suggest { selected: i.min(last) });
+    state.overlay = match action {
+        Action::Back | Action::Quit => None,
+        Action::Down => to(selected + 1),
+        Action::Up => to(selected.saturating_sub(1)),
+        Action::PageDown => to(selected + 10),
+        Action::PageUp => to(selected.saturating_sub(10)),
+        Action::Top => to(0),
+        Action::Bottom => to(last),
+        Action::Open => {
+            if let Some(item) = items.get(selected) {
+                open_resource(state, item.resource.clone(), state.window, fx);
+            }
+            return;
+        }
+        _ => to(selected),
+    };
 }
 
 fn on_help_action(state: &mut State, action: Action, scroll: u16) {
@@ -434,6 +464,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Refresh => refresh(state, state.focus, fx),
         Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Command::Zoom => state.zoom = !state.zoom,
+        Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
         Command::Quit => state.quit = true,
         Command::Aws(what, arg) if !state.source.switchable => {
             state.status = Some((

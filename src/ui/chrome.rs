@@ -97,6 +97,9 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 (Action::Refresh, "refresh"),
             ],
             Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            Some(Overlay::Suggest { .. }) => {
+                &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Open, "open")]
+            }
             None => &[
                 (Action::Help, "help"),
                 (Action::Command, "command"),

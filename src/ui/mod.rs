@@ -37,6 +37,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => popups::help::draw(frame, body, state, theme, *scroll),
         Some(Overlay::Detail(d)) => popups::detail::draw(frame, body, state, d, theme),
+        Some(Overlay::Suggest { selected }) => popups::suggest::draw(frame, body, state, theme, *selected),
         None => {}
     }
     chrome::footer(frame, footer, state, theme);

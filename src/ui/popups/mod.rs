@@ -1,4 +1,5 @@
-//! Views drawn over the panes: help and the resource detail.
+//! Views drawn over the panes: help, the resource detail and the ranked suggestions.
 
 pub mod detail;
 pub mod help;
+pub mod suggest;
