@@ -67,6 +67,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
 /// `infradeck report`: suggestions on stdout; exit status 3 when `--fail-on` trips.
 fn run_report(
     runtime: &tokio::runtime::Runtime,
+    policies: &infradeck::sizing::policy::Policies,
     provider: Arc<dyn Provider>,
     format: Format,
     fail_on: Option<FailOn>,
@@ -83,8 +84,12 @@ fn run_report(
     let cache_recs = report::cache_recommendations(&groups);
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
     let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
-    let recs =
-        report::recommendations(&services, &usage, &Policy { rates: rates.unwrap_or_default(), ..Policy::default() });
+    let recs = report::recommendations(
+        &services,
+        &usage,
+        &Policy { rates: rates.unwrap_or_default(), ..Policy::default() },
+        policies,
+    );
     print!("{}", report::render_all(&recs, &cache_recs, format));
     if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
         std::process::exit(3);
@@ -125,6 +130,7 @@ fn run_tui(
     let now = provider.now();
     let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
+    state.sizing.policies = config.sizing.clone();
     let first = update(&mut state, Msg::Tick(now));
 
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
@@ -149,7 +155,7 @@ fn main() -> color_eyre::Result<()> {
     let runtime = runtime()?;
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
-        Some(Command::Report { format, fail_on }) => run_report(&runtime, provider, format, fail_on),
+        Some(Command::Report { format, fail_on }) => run_report(&runtime, &config.sizing, provider, format, fail_on),
         None => run_tui(&cli, config, runtime, provider),
     }
 }

@@ -142,12 +142,16 @@ pub fn recommendations(
     services: &[EcsService],
     usage: &[(String, UsageHistory)],
     policy: &Policy,
+    policies: &crate::sizing::policy::Policies,
 ) -> Vec<EcsRecommendation> {
     let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
     let empty = UsageHistory::default();
     let mut recs: Vec<EcsRecommendation> = services
         .iter()
-        .map(|s| recommend(s, by_key.get(s.key().as_str()).copied().unwrap_or(&empty), policy))
+        .map(|s| {
+            let key = s.key();
+            recommend(s, by_key.get(key.as_str()).copied().unwrap_or(&empty), &policies.for_service(&key, policy))
+        })
         .collect();
     let rank = |r: &EcsRecommendation| match r.finding {
         Finding::UnderProvisioned => 0,

@@ -32,16 +32,16 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             };
             Msg::Loaded { req, payload }
         }
-        Effect::Size { req, services } => {
+        Effect::Size { req, services, policies } => {
             let rates = provider.fargate_rates().await.unwrap_or_default();
             let policy = crate::sizing::recommend::Policy { rates, ..Default::default() };
             let result = match provider.ecs_usage().await {
                 // Pure but heavy at 10,000 services: off the async workers.
-                Ok(usage) => {
-                    tokio::task::spawn_blocking(move || crate::report::recommendations(&services, &usage, &policy))
-                        .await
-                        .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))
-                }
+                Ok(usage) => tokio::task::spawn_blocking(move || {
+                    crate::report::recommendations(&services, &usage, &policy, &policies)
+                })
+                .await
+                .map_err(|e| ProviderError::Other(format!("sizing failed: {e}"))),
                 Err(e) => Err(e),
             };
             Msg::SizingLoaded { req, result }

@@ -13,7 +13,7 @@ fn demo_recs() -> Vec<EcsRecommendation> {
     let (services, usage) = rt.block_on(async {
         (demo.ecs_services(infradeck::domain::Window::Fortnight).await.unwrap(), demo.ecs_usage().await.unwrap())
     });
-    recommendations(&services, &usage, &Policy::default())
+    recommendations(&services, &usage, &Policy::default(), &Default::default())
 }
 
 #[test]
@@ -75,4 +75,21 @@ fn the_cli_prints_the_report_and_fail_on_sets_the_exit_status() {
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("service,"));
     let gate = Command::new(bin).args(["report", "--demo", "--fail-on", "under-provisioned"]).output().unwrap();
     assert_eq!(gate.status.code(), Some(3));
+}
+
+#[test]
+fn a_per_service_policy_changes_that_service_only() {
+    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let (services, usage) = rt.block_on(async {
+        (demo.ecs_services(infradeck::domain::Window::Fortnight).await.unwrap(), demo.ecs_usage().await.unwrap())
+    });
+    let policies: infradeck::sizing::policy::Policies =
+        toml::from_str("[services.\"prod-core/payments\"]\nheadroom = 1.5\n").unwrap();
+    let plain = recommendations(&services, &usage, &Policy::default(), &Default::default());
+    let tuned = recommendations(&services, &usage, &Policy::default(), &policies);
+    let find = |recs: &[EcsRecommendation], key: &str| recs.iter().find(|r| r.service == key).unwrap().clone();
+    let (a, b) = (find(&plain, "prod-core/payments"), find(&tuned, "prod-core/payments"));
+    assert!(b.proposed.unwrap().1 > a.proposed.unwrap().1, "more headroom, more memory: {a:?} vs {b:?}");
+    assert_eq!(find(&plain, "prod-core/checkout"), find(&tuned, "prod-core/checkout"));
 }

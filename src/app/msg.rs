@@ -97,6 +97,7 @@ pub enum Effect {
     Size {
         req: ReqId,
         services: Vec<EcsService>,
+        policies: crate::sizing::policy::Policies,
     },
 }
 

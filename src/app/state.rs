@@ -106,6 +106,8 @@ pub struct SizingState {
     pub recs: HashMap<String, EcsRecommendation>,
     /// Redis suggestions by replication group id, recomputed whenever the Redis pane loads.
     pub cache_recs: HashMap<String, crate::sizing::redis::CacheRecommendation>,
+    /// The config's `[sizing]` policies, handed to every sizing run.
+    pub policies: crate::sizing::policy::Policies,
     pub fetch: FetchState,
 }
 
@@ -277,6 +279,7 @@ impl State {
             sizing: SizingState {
                 recs: HashMap::new(),
                 cache_recs: HashMap::new(),
+                policies: Default::default(),
                 fetch: FetchState::new(intervals.sizing),
             },
             overlay: None,

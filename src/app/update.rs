@@ -72,6 +72,7 @@ fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>
     state.sizing = SizingState {
         recs: Default::default(),
         cache_recs: Default::default(),
+        policies: std::mem::take(&mut state.sizing.policies),
         fetch: FetchState::new(state.sizing.fetch.interval),
     };
     for pane in PaneId::ALL {
@@ -114,7 +115,7 @@ fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mu
     let req = state.next_req;
     state.next_req += 1;
     state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
-    fx.push(Effect::Size { req, services: services.clone() });
+    fx.push(Effect::Size { req, services: services.clone(), policies: state.sizing.policies.clone() });
 }
 
 fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation>, ProviderError>) {

@@ -77,6 +77,8 @@ struct ConfigFile {
     refresh: Option<RefreshFile>,
     aws: Option<AwsFile>,
     #[serde(default)]
+    sizing: crate::sizing::policy::Policies,
+    #[serde(default)]
     keys: HashMap<Action, KeyList>,
 }
 
@@ -90,6 +92,8 @@ pub struct Config {
     pub intervals: Intervals,
     pub keymap: Keymap,
     pub cost_ttl: std::time::Duration,
+    /// `[sizing]`: percentile, headroom and window, globally and per cluster or service.
+    pub sizing: crate::sizing::policy::Policies,
 }
 
 impl Default for Config {
@@ -101,6 +105,7 @@ impl Default for Config {
             intervals: Intervals::default(),
             keymap: Keymap::default(),
             cost_ttl: DEFAULT_COST_TTL,
+            sizing: Default::default(),
         }
     }
 }
@@ -143,6 +148,7 @@ impl Config {
                 .aws
                 .and_then(|a| a.cost_cache_ttl)
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
+            sizing: file.sizing,
         })
     }
 
@@ -166,6 +172,21 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/etc/x/config.toml"))
+    }
+
+    #[test]
+    fn sizing_policies_per_cluster_and_service_and_their_errors_name_the_line() {
+        let c = parse("[sizing]\nheadroom = 0.3\n[sizing.clusters.batch]\npercentile = 95\n[sizing.services.\"prod/pay\"]\nwindow_days = 7\n[aws]\ncost_cache_ttl = 600\n").unwrap();
+        let base = crate::sizing::recommend::Policy::default();
+        assert_eq!(c.sizing.for_service("batch/x", &base).cpu_percentile, 95.0);
+        assert_eq!(c.sizing.for_service("prod/pay", &base).window_days, 7.0);
+        assert_eq!(c.sizing.for_service("prod/other", &base).headroom, 0.3);
+        assert_eq!(c.cost_ttl, std::time::Duration::from_secs(600));
+        let err = parse("[sizing]\n\n[sizing.clusters.batch]\nheadroom = 9\n").unwrap_err().to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("line 4") && err.contains("headroom 9 is out of range"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,5 +4,6 @@
 pub mod catalog;
 pub mod ecs;
 pub mod evaluate;
+pub mod policy;
 pub mod recommend;
 pub mod redis;

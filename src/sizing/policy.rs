@@ -1,0 +1,121 @@
+//! Which sizing policy applies to a service: the global one from the config's `[sizing]`, then
+//! its cluster's `[sizing.clusters."NAME"]`, then its own `[sizing.services."CLUSTER/NAME"]`;
+//! each level changes only what it names.
+
+use super::recommend::Policy;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// One level of overrides, as written in the config file. Values are checked when parsed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyOverride {
+    #[serde(default, deserialize_with = "percentile")]
+    pub percentile: Option<f32>,
+    #[serde(default, deserialize_with = "headroom")]
+    pub headroom: Option<f32>,
+    #[serde(default, deserialize_with = "window_days")]
+    pub window_days: Option<f32>,
+}
+
+fn bounded<'de, D: serde::Deserializer<'de>>(d: D, what: &str, lo: f32, hi: f32) -> Result<Option<f32>, D::Error> {
+    let v = f64::deserialize(d)? as f32;
+    if !(lo..=hi).contains(&v) {
+        return Err(serde::de::Error::custom(format!("{what} {v} is out of range: use {lo} to {hi}")));
+    }
+    Ok(Some(v))
+}
+
+fn percentile<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    bounded(d, "percentile", 50.0, 100.0)
+}
+
+fn headroom<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    bounded(d, "headroom", 0.0, 3.0)
+}
+
+fn window_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    bounded(d, "window_days", 1.0, 14.0)
+}
+
+impl PolicyOverride {
+    fn apply(&self, mut p: Policy) -> Policy {
+        if let Some(v) = self.percentile {
+            p.cpu_percentile = v;
+        }
+        if let Some(v) = self.headroom {
+            p.headroom = v;
+        }
+        if let Some(v) = self.window_days {
+            p.window_days = v;
+        }
+        p
+    }
+}
+
+/// The `[sizing]` table: global overrides plus per-cluster and per-service ones.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policies {
+    // The global level's fields, spelled out: serde cannot deny unknown fields through a flatten.
+    #[serde(default, deserialize_with = "percentile")]
+    pub percentile: Option<f32>,
+    #[serde(default, deserialize_with = "headroom")]
+    pub headroom: Option<f32>,
+    #[serde(default, deserialize_with = "window_days")]
+    pub window_days: Option<f32>,
+    #[serde(default)]
+    pub clusters: HashMap<String, PolicyOverride>,
+    /// Keyed `cluster/service`.
+    #[serde(default)]
+    pub services: HashMap<String, PolicyOverride>,
+}
+
+impl Policies {
+    /// The policy for `cluster/service`, built on `base` (which carries the prices).
+    pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
+        let cluster = key.split_once('/').map_or(key, |(c, _)| c);
+        let global =
+            PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
+        let mut p = global.apply(*base);
+        if let Some(o) = self.clusters.get(cluster) {
+            p = o.apply(p);
+        }
+        if let Some(o) = self.services.get(key) {
+            p = o.apply(p);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_beats_cluster_beats_global_and_each_changes_only_what_it_names() {
+        let text = r#"
+            headroom = 0.3
+            [clusters.batch]
+            percentile = 95
+            [services."batch/video"]
+            headroom = 0.5
+        "#;
+        let p: Policies = toml::from_str(text).unwrap();
+        let base = Policy::default();
+        let web = p.for_service("prod/web", &base);
+        assert_eq!((web.cpu_percentile, web.headroom), (99.0, 0.3));
+        let thumbs = p.for_service("batch/thumbs", &base);
+        assert_eq!((thumbs.cpu_percentile, thumbs.headroom), (95.0, 0.3));
+        let video = p.for_service("batch/video", &base);
+        assert_eq!((video.cpu_percentile, video.headroom, video.window_days), (95.0, 0.5, 14.0));
+    }
+
+    #[test]
+    fn out_of_range_values_and_unknown_keys_are_errors() {
+        let err = toml::from_str::<Policies>("percentile = 120").unwrap_err().to_string();
+        assert!(err.contains("percentile 120 is out of range"), "{err}");
+        let err = toml::from_str::<Policies>("[services.\"a/b\"]\nheadrom = 0.1").unwrap_err().to_string();
+        assert!(err.contains("unknown field"), "{err}");
+    }
+}
