@@ -240,6 +240,25 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
     t.keys(&["Escape", "q"]);
     t.assert_restored();
+
+    // The same estate through `report`, with the endpoint from AWS_ENDPOINT_URL (aws-config's own).
+    let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args(["--aws", "report", "--format", "table"])
+        .env("HOME", &t.dir)
+        .env("XDG_CACHE_HOME", t.dir.join("cache"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &fleet.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = |name: &str| report.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}:\n{report}"));
+    assert!(line("prod-web/web-api").contains("over-provisioned"), "{report}");
+    assert!(line("prod-workers/queue-worker").contains("under-provisioned"), "OOM-killed:\n{report}");
+    assert!(line("sessions").contains("under-provisioned"), "evicting:\n{report}");
 }
 
 /// No credentials anywhere: a plain message that says how to fix it or try the demo, exit 2,

@@ -196,9 +196,11 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     let launch = service.launch_type.label();
     let hours = history.hours_of_data();
     let fargate = service.launch_type == LaunchType::Fargate;
+    // The tasks it runs, or wants to run: a service stuck below its desired count (tasks failing
+    // to start) still needs the right size, and is billed for the tasks it gets back.
+    let tasks = service.running.max(service.desired);
     let price = |size: (u32, u32)| {
-        fargate
-            .then(|| policy.rates.task_hourly(service.arch, size.0, size.1) * service.running as f64 * HOURS_PER_MONTH)
+        fargate.then(|| policy.rates.task_hourly(service.arch, size.0, size.1) * tasks as f64 * HOURS_PER_MONTH)
     };
     let mut rec = EcsRecommendation {
         service: key,
@@ -214,7 +216,7 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
         backtest: None,
         evidence: Vec::new(),
     };
-    if hours < policy.min_hours || service.running == 0 {
+    if hours < policy.min_hours || tasks == 0 {
         rec.evidence.push(format!(
             "{:.1} h of data with tasks running; at least {:.0} h is needed before sizing",
             hours, policy.min_hours
@@ -312,7 +314,7 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     rec.containers = scale_containers(&service.containers, current, proposed);
     rec.monthly_proposed = price(proposed);
     if !fargate {
-        let tasks = service.running as f32;
+        let tasks = tasks as f32;
         rec.capacity_freed = Some((
             (vcpu(current.0) - vcpu(proposed.0)) * tasks,
             (current.1 as f32 - proposed.1 as f32) / 1024.0 * tasks,
