@@ -45,18 +45,22 @@ impl FailOn {
     }
 }
 
-/// Redis suggestions in report order: at risk first, then the largest saving.
-pub fn cache_recommendations(groups: &[CacheGroup]) -> Vec<CacheRecommendation> {
-    let mut recs: Vec<CacheRecommendation> = groups.iter().map(redis::recommend).collect();
-    let rank = |r: &CacheRecommendation| match r.finding {
+/// Report order of findings: the at-risk first, then savings, then the rest.
+fn report_rank(f: Finding) -> u8 {
+    match f {
         Finding::UnderProvisioned => 0,
         Finding::OverProvisioned => 1,
         Finding::Optimized => 2,
         Finding::NotEnoughData => 3,
-    };
+    }
+}
+
+/// Redis suggestions in report order: at risk first, then the largest saving.
+pub fn cache_recommendations(groups: &[CacheGroup]) -> Vec<CacheRecommendation> {
+    let mut recs: Vec<CacheRecommendation> = groups.iter().map(redis::recommend).collect();
     recs.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
+        report_rank(a.finding)
+            .cmp(&report_rank(b.finding))
             .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
             .then_with(|| a.group.cmp(&b.group))
     });
@@ -153,15 +157,9 @@ pub fn recommendations(
             recommend(s, by_key.get(key.as_str()).copied().unwrap_or(&empty), &policies.for_service(&key, policy))
         })
         .collect();
-    let rank = |r: &EcsRecommendation| match r.finding {
-        Finding::UnderProvisioned => 0,
-        Finding::OverProvisioned => 1,
-        Finding::Optimized => 2,
-        Finding::NotEnoughData => 3,
-    };
     recs.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
+        report_rank(a.finding)
+            .cmp(&report_rank(b.finding))
             .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
             .then_with(|| a.service.cmp(&b.service))
     });
@@ -229,26 +227,7 @@ pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
         Format::Csv => csv_text(recs),
         Format::Table => {
             let rows: Vec<[String; 8]> = recs.iter().map(row).collect();
-            let widths: Vec<usize> = (0..8)
-                .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([HEAD[i].len()]).max().unwrap_or(0))
-                .collect();
-            let mut out = String::new();
-            let line = |cells: Vec<&str>| {
-                cells
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            let _ = writeln!(out, "{}", line(HEAD.to_vec()));
-            for r in &rows {
-                let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
-            }
-            let _ = writeln!(out, "\n{}", summary(recs));
-            out
+            format!("{}\n{}\n", aligned(HEAD, &rows), summary(recs))
         }
         Format::Markdown => {
             let mut out = String::from("## Right-sizing suggestions\n\n");
