@@ -7,7 +7,7 @@
 
 use infradeck::domain::Window;
 use infradeck::provider::demo::fleet::Fleet;
-use infradeck::provider::demo::{ecs_service, usage_between, usage_history};
+use infradeck::provider::demo::{demand_between, ecs_service, usage_history};
 use infradeck::sizing::evaluate::{Case, Method, score};
 use infradeck::sizing::recommend::Policy;
 use infradeck::ui::format::money;
@@ -29,22 +29,25 @@ fn main() {
             .map(|spec| Case {
                 service: ecs_service(spec, sized_at, Window::Fortnight),
                 sizing: usage_history(spec, sized_at),
-                following: usage_between(spec, sized_at, NOW, 300),
+                following: demand_between(spec, sized_at, NOW, 300),
             })
             .collect();
         println!("\n{label}: sized on the 14 d before {sized_at}, scored on the following 7 d");
-        println!("| method | services sized | monthly change | CPU min over | memory min over | services over |");
-        println!("|---|---|---|---|---|---|");
+        println!(
+            "| method | services sized | monthly change | CPU min over | memory min over | services over | min over, saturated services |"
+        );
+        println!("|---|---|---|---|---|---|---|");
         for m in Method::ALL {
             let s = score(m, &cases, &policy);
             println!(
-                "| {} | {} | {}/month | {} | {} | {} |",
+                "| {} | {} | {}/month | {} | {} | {} | {} |",
                 m.label(),
                 s.sized,
                 money(s.monthly_change),
                 s.cpu_minutes_over,
                 s.memory_minutes_over,
-                s.services_over
+                s.services_over,
+                s.minutes_over_saturated
             );
         }
     }

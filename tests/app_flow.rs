@@ -318,12 +318,12 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     h.keys(&["z"]);
     let screen = h.screen();
     assert!(screen.contains("SUGGEST (14d p99)"), "{screen}");
-    assert!(screen.contains("▲ 1 / 3G +$9.73"), "payments needs more memory after OOM kills:\n{screen}");
+    assert!(screen.contains("▲ 2 / 4G +$108.12"), "payments needs more after OOM kills and bursts:\n{screen}");
     h.keys(&["enter"]);
     let screen = h.screen();
-    assert!(screen.contains("under-provisioned: 1 / 2G → 1 / 3G"), "{screen}");
+    assert!(screen.contains("under-provisioned: 1 / 2G → 2 / 4G"), "{screen}");
     assert!(screen.contains("OOM kill(s)"), "{screen}");
-    assert!(screen.contains("proposed (150%)"), "proposed memory over the chart:\n{screen}");
+    assert!(screen.contains("proposed (200%)"), "proposed memory over the chart:\n{screen}");
     // Not refetched on every tick: only when the sizing interval has passed.
     let now = Harness::fixed_now();
     let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(30)));

@@ -93,11 +93,21 @@ pub struct Score {
     pub memory_minutes_over: u64,
     /// Services with any minute over capacity in the following week.
     pub services_over: usize,
+    /// Of the minutes over, those on services whose sizing history was pinned at the
+    /// reservation: their real need was never visible, so every method guesses there.
+    pub minutes_over_saturated: u64,
 }
 
 pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
-    let mut out =
-        Score { method, sized: 0, monthly_change: 0.0, cpu_minutes_over: 0, memory_minutes_over: 0, services_over: 0 };
+    let mut out = Score {
+        method,
+        sized: 0,
+        monthly_change: 0.0,
+        cpu_minutes_over: 0,
+        memory_minutes_over: 0,
+        services_over: 0,
+        minutes_over_saturated: 0,
+    };
     for c in cases.iter().filter(|c| c.service.launch_type == LaunchType::Fargate) {
         let Some((cpu, mem)) = propose(method, &c.service, &c.sizing, policy) else {
             continue;
@@ -109,8 +119,12 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
         let b = super::recommend::backtest(&c.following, cpu, mem);
         out.cpu_minutes_over += b.cpu_minutes_over as u64;
         out.memory_minutes_over += b.memory_minutes_over as u64;
-        if b.cpu_minutes_over + b.memory_minutes_over > 0 {
+        let over = (b.cpu_minutes_over + b.memory_minutes_over) as u64;
+        if over > 0 {
             out.services_over += 1;
+        }
+        if super::recommend::saturated(&c.service, &c.sizing) {
+            out.minutes_over_saturated += over;
         }
     }
     out

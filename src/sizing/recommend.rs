@@ -179,6 +179,15 @@ pub fn backtest(history: &UsageHistory, cpu_units: u32, memory_mib: u32) -> Back
     }
 }
 
+/// The hottest task sat at its Fargate reservation (≥ 98 %) in at least 1 % of the hours: what
+/// it wanted above that was throttled away and never measured.
+pub fn saturated(s: &EcsService, history: &UsageHistory) -> bool {
+    let limit = s.task_cpu as f32 / 1024.0 * 0.98;
+    let points = history.cpu_vcpu.iter().filter(|v| v.is_finite()).count();
+    let pinned = history.cpu_vcpu.iter().filter(|v| v.is_finite() && **v >= limit).count();
+    points > 0 && pinned * 100 >= points
+}
+
 fn risk_of(b: &Backtest, oom_kills: u32) -> Risk {
     let over = b.cpu_minutes_over.max(b.memory_minutes_over) as f32;
     let share = over / b.minutes.max(1) as f32;
@@ -246,6 +255,24 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
         headroom * 100.0,
         fmt_vcpu(cpu_need)
     ));
+    let pinned = fargate && saturated(service, history);
+    if pinned {
+        rec.evidence.push(
+            "CPU: the hottest task sat at its reservation for hours (throttled): it wants more than was \
+             measured, so check again after resizing"
+                .into(),
+        );
+    }
+    let cpu_max = cpu.last().copied().unwrap_or(0.0);
+    if cpu_max > cpu_need {
+        // A size the window's busiest hour already exceeded would fail its own backtest: the
+        // percentile sets the steady need, the peak seen is the floor.
+        cpu_need = cpu_max;
+        rec.evidence.push(format!(
+            "CPU: the busiest hour reached {} vCPU, above that: never sized below the peak already seen",
+            fmt_vcpu(cpu_max)
+        ));
+    }
     if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
         // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
         // would only mean more of them. Keep the CPU the policy was tuned for.
@@ -304,6 +331,9 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     };
     let b = backtest(history, proposed.0, proposed.1);
     rec.risk = risk_of(&b, history.oom_kills);
+    if pinned {
+        rec.risk = rec.risk.max(Risk::Medium);
+    }
     rec.evidence.push(format!(
         "backtest over {:.0} h: {} min over CPU, {} min over memory at the proposed size",
         b.minutes as f32 / 60.0,
@@ -351,6 +381,30 @@ mod tests {
             "{:?}",
             r.evidence
         );
+    }
+
+    #[test]
+    fn cpu_is_never_sized_below_the_busiest_hour_seen() {
+        // Steady 0.2 vCPU with two burst hours at 0.9: p99 + 20% (0.24) would have throttled
+        // them; the floor keeps 1 vCPU, and the lookback replays clean.
+        let s = service(LaunchType::Fargate, 2048, 4096, 2);
+        let mut h = history(336, 0.2, 900.0);
+        for i in [10, 200] {
+            h.cpu_vcpu[i] = 0.9;
+        }
+        let r = recommend(&s, &h, &Policy::default());
+        assert_eq!(r.proposed, Some((1024, 2048)));
+        assert_eq!(r.backtest.unwrap().cpu_minutes_over, 0);
+        assert!(r.evidence.iter().any(|e| e.contains("busiest hour reached 0.9 vCPU")), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn a_task_pinned_at_its_reservation_is_flagged_as_throttled() {
+        let s = service(LaunchType::Fargate, 512, 1024, 2);
+        let r = recommend(&s, &history(336, 0.5, 400.0), &Policy::default());
+        assert_eq!(r.finding, Finding::UnderProvisioned);
+        assert!(r.risk >= Risk::Medium);
+        assert!(r.evidence.iter().any(|e| e.contains("sat at its reservation")), "{:?}", r.evidence);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The simulated fleet's fixed facts: which services, caches and alarms exist, how big they are
 //! and how each behaves. Built once from a seed; `model.rs` turns it into metrics at any time.
 
-use super::noise::{Rng, key_of};
+use super::noise::{Rng, key_of, unit};
 use crate::domain::{Arch, AutoScaling, CacheEngine, Comparison, Container, LaunchType};
 
 /// How a simulated service uses its reservation.
@@ -46,6 +46,8 @@ pub struct ServiceSpec {
     pub phase_hours: f32,
     /// The hottest task's share relative to the mean task.
     pub hot_skew: f32,
+    /// Load bursts per day on average (see `model::Burst`).
+    pub bursts_per_day: f32,
     pub autoscaling: Option<AutoScaling>,
     pub key: u64,
 }
@@ -328,6 +330,8 @@ fn service_spec(
         memory_mib: mem_share * memory as f32,
         phase_hours: rng.range(-2.0, 2.0),
         hot_skew: if behaviour == Behaviour::HotTask { rng.range(3.4, 4.0) } else { rng.range(1.05, 1.2) },
+        // From the name, not the generator, so adding bursts left every other choice in place.
+        bursts_per_day: 1.0 + 3.0 * unit(key_of(name), 0),
         autoscaling,
         key: key_of(&format!("{cluster}/{name}")),
     }

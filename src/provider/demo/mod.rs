@@ -154,14 +154,16 @@ pub fn usage_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
     history
 }
 
-/// Usage between `from` and `to` at `step` seconds per point (for replaying a week that sizing
-/// did not see).
-pub fn usage_between(spec: &ServiceSpec, from: i64, to: i64, step: i64) -> UsageHistory {
+/// What the hottest task wanted between `from` and `to`, at `step` seconds per point: the
+/// demand a proposed size is scored against in the evaluation (the week sizing did not see).
+/// Unlike what CloudWatch reports, it is not capped at the current reservation, so a size that
+/// stays too small shows as minutes over.
+pub fn demand_between(spec: &ServiceSpec, from: i64, to: i64, step: i64) -> UsageHistory {
     let (vcpu, mem) = (spec.task_cpu as f32 / 1024.0, spec.task_memory as f32);
     let mut history = UsageHistory { step_seconds: step, oom_kills: spec.oom_kills(from, to), ..Default::default() };
     let mut t = from - from.rem_euclid(step) + step;
     while t <= to {
-        let p = spec.period(t, step);
+        let p = spec.demand_period(t, step);
         history.cpu_vcpu.push(p.hot_cpu / 100.0 * vcpu);
         history.memory_mib.push(p.mem_max / 100.0 * mem);
         t += step;

@@ -20,6 +20,33 @@ fn load(t: i64, swing: f32, phase_hours: f32, jitter: f32, key: u64) -> f32 {
     (base * (1.0 + jitter * signed(key, t.div_euclid(60)))).max(0.0)
 }
 
+/// A burst of load: a traffic spike, a batch job, a cache going cold. Real hottest-task CPU is
+/// spiky rather than a smooth daily curve, and a sizing rule is only as good as how it treats
+/// the spikes, so the demo has them: on average `bursts_per_day`, 3–20 min long, ×1.2–1.7.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Burst {
+    start: i64,
+    end: i64,
+    factor: f32,
+}
+
+/// The burst that starts in clock hour `hour`, if any.
+fn burst_in_hour(key: u64, bursts_per_day: f32, hour: i64) -> Option<Burst> {
+    if unit(key ^ 0xB1, hour) >= bursts_per_day / 24.0 {
+        return None;
+    }
+    let start = hour * 3_600 + (unit(key ^ 0xB2, hour) * 60.0) as i64 * 60;
+    let minutes = 3 + (unit(key ^ 0xB3, hour) * 18.0) as i64;
+    Some(Burst { start, end: start + minutes * 60, factor: 1.2 + 0.5 * unit(key ^ 0xB4, hour) })
+}
+
+/// Bursts overlapping (from, to]: those starting in the hours it spans, or in the hour before.
+fn bursts_between(key: u64, bursts_per_day: f32, from: i64, to: i64) -> impl Iterator<Item = Burst> {
+    (from.div_euclid(3_600) - 1..=to.div_euclid(3_600))
+        .filter_map(move |h| burst_in_hour(key, bursts_per_day, h))
+        .filter(move |b| b.start <= to && b.end > from)
+}
+
 /// One point of a service's metrics, as percent of its reservation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServicePoint {
@@ -51,8 +78,14 @@ impl ServiceSpec {
         }
     }
 
-    /// The metrics at one instant.
+    /// The metrics at one instant, as CloudWatch would report them.
     pub fn point(&self, t: i64) -> ServicePoint {
+        self.sample(t, true)
+    }
+
+    /// `capped`: Fargate holds a task at its reservation, so what CloudWatch reports is capped;
+    /// uncapped is what the task wanted (the demand a new size has to hold).
+    fn sample(&self, t: i64, capped: bool) -> ServicePoint {
         let running = self.running_at(t);
         if running == 0 {
             return ServicePoint {
@@ -67,13 +100,18 @@ impl ServiceSpec {
         }
         let vcpu = self.task_cpu as f32 / 1024.0;
         let minute = t.div_euclid(60);
-        let l = load(t, self.daily_swing, self.phase_hours, self.jitter, self.key);
+        let burst = bursts_between(self.key, self.bursts_per_day, t - 1, t).map(|b| b.factor).fold(1.0, f32::max);
+        let l = load(t, self.daily_swing, self.phase_hours, self.jitter, self.key) * burst;
         let per_task = match self.behaviour {
             Behaviour::Autoscaled => self.cpu_vcpu * self.desired as f32 * l / running as f32,
             _ => self.cpu_vcpu * l,
         };
         // Fargate caps a task at its reservation; on EC2 a task may borrow idle CPU.
-        let cap = if self.launch_type == LaunchType::Fargate { 100.0 } else { 140.0 };
+        let cap = match (capped, self.launch_type) {
+            (false, _) => f32::INFINITY,
+            (true, LaunchType::Fargate) => 100.0,
+            (true, _) => 140.0,
+        };
         let cpu_avg = (per_task / vcpu * 100.0).min(cap);
         let hot_cpu = (cpu_avg * self.hot_skew * (1.0 + 0.5 * self.jitter * signed(self.key ^ 1, minute))).min(cap);
         let cpu_max = (hot_cpu * (1.0 + 0.12 * unit(self.key ^ 2, minute))).min(cap);
@@ -84,7 +122,10 @@ impl ServiceSpec {
                 (0.45 + 0.55 * age as f32 / self.leak_period() as f32) * 100.0
             }
             _ => {
-                let swing = 1.0 + 0.08 * (daily(t, self.phase_hours) - 0.5) + 0.02 * signed(self.key ^ 3, minute);
+                let swing = 1.0
+                    + 0.08 * (daily(t, self.phase_hours) - 0.5)
+                    + 0.02 * signed(self.key ^ 3, minute)
+                    + 0.05 * (burst - 1.0);
                 self.memory_mib * swing / self.task_memory as f32 * 100.0
             }
         };
@@ -94,10 +135,22 @@ impl ServiceSpec {
 
     /// A period's point: the Average at the period's end and the Maximum over a few instants in it.
     pub fn period(&self, end: i64, step: i64) -> ServicePoint {
-        let mut p = self.point(end);
+        self.period_of(end, step, true)
+    }
+
+    /// Like `period`, but what the tasks wanted rather than what they got (see `sample`).
+    pub fn demand_period(&self, end: i64, step: i64) -> ServicePoint {
+        self.period_of(end, step, false)
+    }
+
+    fn period_of(&self, end: i64, step: i64, capped: bool) -> ServicePoint {
+        let mut p = self.sample(end, capped);
         if step > 60 && p.running > 0 {
-            for t in [end - step / 3, end - 2 * step / 3] {
-                let q = self.point(t);
+            // CloudWatch's Maximum sees every minute: sample each burst in the period too.
+            let bursts =
+                bursts_between(self.key, self.bursts_per_day, end - step, end).map(|b| b.start.max(end - step + 60));
+            for t in [end - step / 3, end - 2 * step / 3].into_iter().chain(bursts) {
+                let q = self.sample(t, capped);
                 p.cpu_max = p.cpu_max.max(q.cpu_max);
                 p.mem_max = p.mem_max.max(q.mem_max);
                 p.hot_cpu = p.hot_cpu.max(q.hot_cpu);
@@ -202,6 +255,25 @@ mod tests {
         let counts: std::collections::HashSet<u32> = period_ends(NOW, Window::Day).map(|t| web.running_at(t)).collect();
         assert!(counts.len() > 2, "task count should move with load: {counts:?}");
         assert!(mean_of(&web, |p| p.cpu_avg) > 45.0 && mean_of(&web, |p| p.cpu_avg) < 65.0);
+    }
+
+    #[test]
+    fn bursts_show_in_the_hourly_maximum_and_not_in_the_smooth_curve() {
+        let cart = spec("cart");
+        let hours: Vec<i64> = period_ends(NOW, Window::Fortnight).collect();
+        let with_burst = hours
+            .iter()
+            .filter(|t| bursts_between(cart.key, cart.bursts_per_day, **t - 3_600, **t).next().is_some())
+            .count();
+        let per_day = with_burst as f32 / 14.0;
+        assert!((0.5..=6.0).contains(&per_day), "{per_day} burst hours a day");
+        // Inside a burst the hottest task works harder than just before it.
+        let b = hours.iter().find_map(|t| bursts_between(cart.key, cart.bursts_per_day, t - 3_600, *t).next()).unwrap();
+        let (before, during) = (cart.point(b.start - 120), cart.point(b.start + 60));
+        assert!(during.hot_cpu > before.hot_cpu * 1.15, "{} vs {}", during.hot_cpu, before.hot_cpu);
+        // The hourly Maximum catches it even when no regular sample falls inside.
+        let end = b.start - b.start.rem_euclid(3_600) + 3_600;
+        assert!(cart.period(end, 3_600).hot_cpu >= during.hot_cpu - 1e-3);
     }
 
     #[test]
