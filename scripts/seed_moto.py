@@ -79,6 +79,8 @@ def register(ecs, family, cpu, memory, containers, arm=False, ec2=False):
         ],
         "requiresCompatibilities": ["EC2"] if ec2 else ["FARGATE"],
         "networkMode": "bridge" if ec2 else "awsvpc",
+        # An apply must carry these over to the new revision untouched.
+        "tags": [{"key": "team", "value": family}] + ([{"key": "ManagedBy", "value": "terraform"}] if family == "checkout" else []),
     }
     if cpu:
         args["cpu"] = str(cpu)

@@ -46,7 +46,8 @@ fn split_list(s: &Option<String>) -> Vec<String> {
 fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Arc<dyn Provider> {
     if !cli.wants_aws() {
         let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
-        return Arc::new(DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock));
+        let demo = DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock);
+        return Arc::new(demo.with_read_only(cli.read_only || config.read_only));
     }
     let options = AwsOptions {
         profiles: split_list(&cli.profile),
@@ -54,6 +55,8 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         endpoint_url: cli.endpoint_url.clone(),
         cache_dir: cache_dir(),
         cost_ttl: Some(config.cost_ttl),
+        read_only: cli.read_only || config.read_only,
+        read_only_profiles: config.read_only_profiles.clone(),
         ..AwsOptions::default()
     };
     match runtime.block_on(AwsProvider::connect(options)) {
@@ -131,6 +134,7 @@ fn run_tui(
     let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
     state.sizing.policies = config.sizing.clone();
+    state.audit_log = infradeck::apply::AuditLog::default_location().map(|l| l.path().to_path_buf());
     let first = update(&mut state, Msg::Tick(now));
 
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;

@@ -3,6 +3,7 @@
 
 use crate::app::msg::Payload;
 use crate::app::{Effect, KeyChord, Msg, PaneId, State, update};
+use crate::apply::{AuditEntry, AuditLog};
 use crate::cli::ExitAfter;
 use crate::config::theme_file::ThemeSet;
 use crate::provider::{Provider, ProviderError};
@@ -49,9 +50,44 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
         Effect::FetchDetail { req, resource, window } => {
             Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
         }
+        Effect::Plan { req, request } => Msg::Planned { req, result: provider.plan_resize(&request).await },
+        Effect::Apply { plan, audit } => {
+            let result = provider.apply_resize(&plan).await;
+            let audit_error = match audit {
+                Some(path) => record(&AuditLog::new(path), provider, &plan, &result).err().map(|e| e.to_string()),
+                None => Some("no data directory for the audit log".into()),
+            };
+            Msg::Applied { result, audit_error }
+        }
         // The driver swaps providers itself (see `run_with_effects`); reaching here is a bug.
         Effect::Reconnect { .. } => Msg::ReconnectFailed(ProviderError::Other("reconnect outside the driver".into())),
     }
+}
+
+/// Append one apply, whatever its result, to the audit log.
+fn record(
+    log: &AuditLog,
+    provider: &dyn Provider,
+    plan: &crate::apply::ResizePlan,
+    result: &Result<crate::apply::ApplyOutcome, ProviderError>,
+) -> io::Result<()> {
+    let (revision_after, requests, outcome) = match result {
+        Ok(out) => (Some(out.task_definition.clone()), out.requests.clone(), "ok".to_string()),
+        Err(e) => (None, Vec::new(), e.to_string()),
+    };
+    log.append(&AuditEntry {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        caller: provider.caller(),
+        target: plan.target.clone(),
+        action: "resize".into(),
+        resource: plan.resource_name(),
+        before: crate::apply::plan::size_label(plan.before),
+        after: crate::apply::plan::size_label(plan.after),
+        revision_before: plan.base_task_definition.clone(),
+        revision_after,
+        requests,
+        result: outcome,
+    })
 }
 
 /// Run one effect on its own task; its result comes back as a message. A provider that panics

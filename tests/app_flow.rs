@@ -435,3 +435,61 @@ fn suggest_ranks_every_suggestion_at_risk_first_and_enter_opens_the_resource() {
     h.keys(&["esc"]);
     assert!(h.state.overlay.is_none());
 }
+
+#[test]
+fn a_plans_the_suggestion_enter_cancels_and_y_applies_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let mut h = Harness::demo(200, 50);
+    h.state.audit_log = Some(audit.clone());
+    h.keys(&["z"]);
+    assert_eq!(h.state.ecs.selected().map(|s| s.name.as_str()), Some("payments"));
+
+    // `a`: a plan from the live service; nothing is written yet.
+    h.keys(&["a"]);
+    let screen = h.screen();
+    assert!(screen.contains("plan · resize prod-core/payments"), "{screen}");
+    assert!(screen.contains("1 vCPU / 2 GiB → 2 vCPU / 4 GiB"), "{screen}");
+    assert!(screen.contains("payments: cpu 896 → 1792"), "per container:\n{screen}");
+    assert!(screen.contains("3. demo: point prod-core/payments at payments:21"), "the requests, in order:\n{screen}");
+    assert!(screen.contains("y apply"), "{screen}");
+    // Confirmation defaults to No: enter cancels.
+    h.keys(&["enter"]);
+    assert!(h.state.overlay.is_none());
+    assert!(h.screen().contains("not applied"));
+    assert!(!audit.exists(), "nothing applied, nothing recorded");
+    let payments = |h: &Harness| h.state.ecs.rows().iter().find(|s| s.name == "payments").cloned().unwrap();
+    assert_eq!(payments(&h).task_cpu, 1024);
+
+    h.keys(&["a", "y"]);
+    let screen = h.screen();
+    assert!(screen.contains("applied: now runs payments:21"), "{screen}");
+    assert_eq!((payments(&h).task_cpu, payments(&h).task_memory), (2048, 4096), "the pane refetched the new size");
+    assert_eq!(payments(&h).task_definition, "payments:21");
+    let log = infradeck::apply::AuditLog::new(audit.clone()).read().unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].resource, "prod-core/payments");
+    assert_eq!((log[0].before.as_str(), log[0].after.as_str()), ("1 vCPU / 2 GiB", "2 vCPU / 4 GiB"));
+    assert_eq!(log[0].revision_after.as_deref(), Some("payments:21"));
+    assert_eq!(log[0].result, "ok");
+    h.keys(&["esc"]);
+    assert!(h.state.overlay.is_none());
+}
+
+#[test]
+fn read_only_shows_the_plan_but_y_cannot_apply_it() {
+    let provider = Arc::new(
+        infradeck::provider::demo::DemoProvider::new(
+            42,
+            None,
+            infradeck::provider::demo::Clock::Fixed(infradeck::harness::FIXED_NOW),
+        )
+        .with_read_only(true),
+    );
+    let mut h = Harness::on(provider, infradeck::config::Config::default(), 200, 50);
+    h.keys(&["z", "a"]);
+    assert!(h.screen().contains("read-only: this plan can be read, not applied"), "{}", h.screen());
+    let fx = h.send_only(Msg::Key("y".parse().unwrap()));
+    assert!(fx.is_empty(), "no apply effect in read-only mode: {fx:?}");
+    assert_eq!(h.state.ecs.rows().iter().find(|s| s.name == "payments").unwrap().task_cpu, 1024);
+}

@@ -251,3 +251,102 @@ async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
     aws.ecs_services(Window::Day).await.unwrap();
     assert_eq!(aws.usage().requests().get("ecs:DescribeTaskDefinition"), None);
 }
+
+/// The ECS client the tests use to look behind infradeck's back.
+async fn raw_ecs(fleet: &MotoFleet) -> aws_sdk_ecs::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&fleet.endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    aws_sdk_ecs::Client::new(&conf)
+}
+
+async fn definition(
+    ecs: &aws_sdk_ecs::Client,
+    arn: &str,
+) -> (aws_sdk_ecs::types::TaskDefinition, Vec<aws_sdk_ecs::types::Tag>) {
+    let out = ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .expect("describe task definition");
+    (out.task_definition().unwrap().clone(), out.tags().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
+    use infradeck::apply::ResizeRequest;
+    use infradeck::apply::plan::container_changes;
+    use infradeck::provider::ProviderError;
+    use infradeck::sizing::recommend::{ContainerSize, Risk};
+
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let ro = AwsProvider::connect(AwsOptions { read_only: true, ..options(&fleet, None) }).await.expect("connect");
+    let services = ro.ecs_services(Window::Day).await.expect("ecs services");
+    let checkout = services.iter().find(|s| s.name == "checkout").expect("checkout").clone();
+    let request = ResizeRequest {
+        cluster: checkout.cluster.clone(),
+        service: checkout.name.clone(),
+        task_definition: checkout.task_definition.clone(),
+        before: (checkout.task_cpu, checkout.task_memory),
+        after: (512, 1024),
+        containers: container_changes(
+            &checkout.containers,
+            &[ContainerSize { name: "checkout".into(), cpu: 512, memory_hard: 1024, memory_soft: 512 }],
+        ),
+        monthly_change: Some(-20.0),
+        risk: Risk::Low,
+        evidence: vec![],
+    };
+
+    // Read-only: the plan can be made, the apply is refused, and only reads reach the server.
+    fleet.reset_bridge_counts();
+    let plan = ro.plan_resize(&request).await.expect("plan");
+    assert!(plan.read_only);
+    assert_eq!(plan.owner.as_deref(), Some("Terraform"), "ManagedBy=terraform on the task definition");
+    assert_eq!(plan.requests.len(), 4, "{:?}", plan.requests);
+    let refused = ro.apply_resize(&plan).await.unwrap_err();
+    assert!(matches!(refused, ProviderError::ReadOnly(_)), "{refused}");
+    let counts = fleet.bridge_counts();
+    let sent: Vec<&String> = counts.as_object().unwrap().keys().collect();
+    assert!(
+        sent.iter().all(|op| ["Describe", "List", "Get"].iter().any(|p| op.starts_with(p))),
+        "read-only sent a write: {sent:?}"
+    );
+
+    // Read-write: a new revision identical but for the sizing, and the service on it.
+    let rw = AwsProvider::connect(options(&fleet, None)).await.expect("connect");
+    let plan = rw.plan_resize(&request).await.expect("plan");
+    fleet.reset_bridge_counts();
+    let out = rw.apply_resize(&plan).await.expect("apply");
+    let counts = fleet.bridge_counts();
+    assert_eq!(counts["RegisterTaskDefinition"], 1, "{counts}");
+    assert_eq!(counts["UpdateService"], 1, "{counts}");
+    assert_eq!(out.requests.len(), 4, "{:?}", out.requests);
+
+    let ecs = raw_ecs(&fleet).await;
+    let (old, old_tags) = definition(&ecs, &plan.base_task_definition).await;
+    let (new, new_tags) = definition(&ecs, &out.task_definition).await;
+    assert_eq!(new.revision(), old.revision() + 1);
+    assert_eq!((new.cpu(), new.memory()), (Some("512"), Some("1024")));
+    assert_eq!(new_tags, old_tags, "tags carried over");
+    let (o, n) = (&old.container_definitions()[0], &new.container_definitions()[0]);
+    assert_eq!((n.cpu(), n.memory(), n.memory_reservation()), (512, Some(1024), Some(512)));
+    assert_eq!(n.environment(), o.environment(), "environment (and its secret values) untouched");
+    assert!(n.environment().iter().any(|e| e.value() == Some("hunter2-db-secret-value")));
+    assert_eq!((n.image(), n.essential(), n.name()), (o.image(), o.essential(), o.name()));
+    assert_eq!(
+        (new.family(), new.network_mode(), new.requires_compatibilities()),
+        (old.family(), old.network_mode(), old.requires_compatibilities())
+    );
+    let svc = ecs.describe_services().cluster("prod-web").services("checkout").send().await.unwrap();
+    assert_eq!(svc.services()[0].task_definition(), Some(out.task_definition.as_str()), "the service runs it");
+
+    // The same plan again: the service has moved on, so the apply stops.
+    let again = rw.apply_resize(&plan).await.unwrap_err();
+    assert!(matches!(again, ProviderError::Conflict(_)), "{again}");
+}

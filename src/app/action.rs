@@ -28,10 +28,11 @@ pub enum Action {
     Open,
     Window,
     Zoom,
+    Apply,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Quit,
         Action::Help,
         Action::Command,
@@ -55,6 +56,7 @@ impl Action {
         Action::Open,
         Action::Window,
         Action::Zoom,
+        Action::Apply,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -83,6 +85,7 @@ impl Action {
             Action::Open => "open",
             Action::Window => "window",
             Action::Zoom => "zoom",
+            Action::Apply => "apply",
         }
     }
 
@@ -111,6 +114,7 @@ impl Action {
             Action::Open => "open the selected resource's detail view",
             Action::Window => "switch window (1h / 24h / 14d; cost: 30 / 90 days)",
             Action::Zoom => "focused pane fills the screen / back to all four",
+            Action::Apply => "plan the selected service's suggestion: review, then y to apply",
         }
     }
 }

@@ -188,6 +188,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Open, &["enter"]),
     (Action::Window, &["w"]),
     (Action::Zoom, &["z"]),
+    (Action::Apply, &["a"]),
 ];
 
 impl Default for Keymap {

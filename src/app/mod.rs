@@ -1,6 +1,7 @@
 //! The app's state machine: state, messages, the pure `update`, keymap and commands.
 
 pub mod action;
+pub mod apply;
 pub mod command;
 pub mod keymap;
 pub mod msg;

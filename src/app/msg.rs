@@ -66,6 +66,16 @@ pub enum Msg {
     SourceChanged(SourceInfo),
     /// `:profile` / `:region` could not connect; the old source stays.
     ReconnectFailed(ProviderError),
+    /// A resize plan, checked against the live service (or why not).
+    Planned {
+        req: ReqId,
+        result: Result<crate::apply::ResizePlan, ProviderError>,
+    },
+    /// A confirmed plan was carried out (or refused); `audit_error` if it could not be logged.
+    Applied {
+        result: Result<crate::apply::ApplyOutcome, ProviderError>,
+        audit_error: Option<String>,
+    },
     /// The provider's running tally of requests and their cost, after each fetch.
     ApiSpend {
         requests: u64,
@@ -93,6 +103,16 @@ pub enum Effect {
         profiles: Option<Vec<String>>,
         regions: Option<Vec<String>>,
     },
+    /// Read the live service and say what a resize would send. Reads only.
+    Plan {
+        req: ReqId,
+        request: Box<crate::apply::ResizeRequest>,
+    },
+    /// Carry out a plan the user confirmed, then append it to the audit log.
+    Apply {
+        plan: Box<crate::apply::ResizePlan>,
+        audit: Option<std::path::PathBuf>,
+    },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
@@ -109,6 +129,8 @@ impl Effect {
             Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
             Effect::Reconnect { .. } => Msg::ReconnectFailed(e),
+            Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
+            Effect::Apply { .. } => Msg::Applied { result: Err(e), audit_error: None },
         }
     }
 }

@@ -182,6 +182,30 @@ pub struct DetailState {
     pub error: Option<ProviderError>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPhase {
+    /// Asking the provider for the live task definition and owner.
+    Planning,
+    /// Shown, waiting for `y`.
+    Ready,
+    /// Sent: waiting for the provider.
+    Applying,
+    Applied,
+    /// Planning or applying failed; the error is shown.
+    Failed,
+}
+
+/// A resize plan on screen (`a`).
+#[derive(Debug, Clone)]
+pub struct PlanState {
+    pub req: ReqId,
+    pub resource: ResourceRef,
+    pub plan: Option<crate::apply::ResizePlan>,
+    pub error: Option<ProviderError>,
+    pub outcome: Option<crate::apply::ApplyOutcome>,
+    pub phase: PlanPhase,
+}
+
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help {
@@ -192,6 +216,7 @@ pub enum Overlay {
         selected: usize,
     },
     Detail(DetailState),
+    Plan(PlanState),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +254,8 @@ pub struct State {
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
+    /// Where applies are recorded (JSONL, 0600); None: not recorded (and said so).
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 /// Refresh intervals per pane.
@@ -290,6 +317,7 @@ impl State {
             next_req: 1,
             quit: false,
             dirty: true,
+            audit_log: None,
         }
     }
 

@@ -50,6 +50,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.status = Some((Level::Error, format!("could not switch: {e} ({})", e.hint())));
             state.dirty = true;
         }
+        Msg::Planned { req, result } => super::apply::on_planned(state, req, result),
+        Msg::Applied { result, audit_error } => super::apply::on_applied(state, result, audit_error, &mut fx),
         Msg::ApiSpend { requests, usd } => {
             state.api_spend = Some((requests, usd));
             state.dirty = true;
@@ -97,6 +99,11 @@ fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     state.next_req += 1;
     state.dirty = true;
     fx.push(Effect::Fetch { pane, req, window, fresh });
+}
+
+/// For other parts of the state machine: fetch a pane now (or as soon as its fetch returns).
+pub(super) fn request_pane(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    request(state, pane, fx);
 }
 
 /// A refresh the user asked for: like `request`, but caches are bypassed.
@@ -248,6 +255,9 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if state.input.is_some() {
         return on_input_key(state, key, fx);
     }
+    if matches!(state.overlay, Some(Overlay::Plan(_))) {
+        return super::apply::on_key(state, key, fx);
+    }
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
@@ -263,6 +273,7 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             let window = d.window;
             on_detail_action(state, action, window, fx)
         }
+        Some(Overlay::Plan(_)) => {}
         None => on_action(state, action, fx),
     }
 }
@@ -284,6 +295,10 @@ fn on_suggest_action(state: &mut State, action: Action, selected: usize, fx: &mu
                 open_resource(state, item.resource.clone(), state.window, fx);
             }
             return;
+        }
+        Action::Apply => {
+            let resource = items.get(selected).map(|i| i.resource.clone());
+            return super::apply::start(state, resource, fx);
         }
         _ => to(selected),
     };
@@ -312,6 +327,13 @@ fn on_detail_action(state: &mut State, action: Action, window: Window, fx: &mut 
             open_detail(state, window, fx);
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Apply => {
+            let resource = match &state.overlay {
+                Some(Overlay::Detail(d)) => Some(d.resource.clone()),
+                _ => None,
+            };
+            super::apply::start(state, resource, fx);
+        }
         _ => {}
     }
 }
@@ -374,6 +396,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Zoom => state.zoom = !state.zoom,
+        Action::Apply => super::apply::start(state, state.selected_resource(), fx),
     }
 }
 

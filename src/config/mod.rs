@@ -57,6 +57,8 @@ struct RefreshFile {
 struct AwsFile {
     /// How long Cost Explorer answers are reused (each request costs $0.01).
     cost_cache_ttl: Option<Seconds>,
+    /// Never write through these profiles (e.g. prod), whatever the command line says.
+    read_only_profiles: Option<Vec<String>>,
 }
 
 /// Cost Explorer data refreshes up to three times a day: six hours loses little.
@@ -75,6 +77,7 @@ struct ConfigFile {
     #[serde(default, deserialize_with = "de_window")]
     window: Option<Window>,
     refresh: Option<RefreshFile>,
+    read_only: Option<bool>,
     aws: Option<AwsFile>,
     #[serde(default)]
     sizing: crate::sizing::policy::Policies,
@@ -94,6 +97,10 @@ pub struct Config {
     pub cost_ttl: std::time::Duration,
     /// `[sizing]`: percentile, headroom and window, globally and per cluster or service.
     pub sizing: crate::sizing::policy::Policies,
+    /// `read_only = true`: never write to AWS, as with `--read-only`.
+    pub read_only: bool,
+    /// `[aws] read_only_profiles`.
+    pub read_only_profiles: Vec<String>,
 }
 
 impl Default for Config {
@@ -106,6 +113,8 @@ impl Default for Config {
             keymap: Keymap::default(),
             cost_ttl: DEFAULT_COST_TTL,
             sizing: Default::default(),
+            read_only: false,
+            read_only_profiles: Vec::new(),
         }
     }
 }
@@ -146,8 +155,11 @@ impl Config {
             keymap: Keymap::with_overrides(file.keys),
             cost_ttl: file
                 .aws
+                .as_ref()
                 .and_then(|a| a.cost_cache_ttl)
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
+            read_only_profiles: file.aws.and_then(|a| a.read_only_profiles).unwrap_or_default(),
+            read_only: file.read_only.unwrap_or(false),
             sizing: file.sizing,
         })
     }
@@ -182,6 +194,9 @@ mod tests {
         assert_eq!(c.sizing.for_service("prod/pay", &base).window_days, 7.0);
         assert_eq!(c.sizing.for_service("prod/other", &base).headroom, 0.3);
         assert_eq!(c.cost_ttl, std::time::Duration::from_secs(600));
+        let c = parse("read_only = true\n[aws]\nread_only_profiles = [\"prod\"]\n").unwrap();
+        assert!(c.read_only);
+        assert_eq!(c.read_only_profiles, vec!["prod".to_string()]);
         let err = parse("[sizing]\n\n[sizing.clusters.batch]\nheadroom = 9\n").unwrap_err().to_string();
         assert!(
             err.contains("config.toml") && err.contains("line 4") && err.contains("headroom 9 is out of range"),

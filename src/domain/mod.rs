@@ -16,7 +16,8 @@ pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Win
 use std::fmt;
 
 /// Which kind of resource a row, an alarm or a detail view is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ResourceRef {
     /// `cluster/service`
     EcsService { cluster: String, service: String },

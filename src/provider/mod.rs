@@ -18,6 +18,12 @@ pub enum ProviderError {
     NoCredentials(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// Writes are switched off (`--read-only`, config, or the profile's setting).
+    #[error("read-only: {0}")]
+    ReadOnly(String),
+    /// The resource changed since the plan was made.
+    #[error("changed since the plan: {0}")]
+    Conflict(String),
     #[error("{0}")]
     Other(String),
 }
@@ -32,6 +38,10 @@ impl ProviderError {
             ProviderError::Throttled { .. } => "backing off; the next refresh retries".into(),
             ProviderError::NoCredentials(_) => "run `aws sso login`, set AWS_PROFILE, or try `infradeck --demo`".into(),
             ProviderError::NotFound(_) => "it may have been deleted; press r to refresh".into(),
+            ProviderError::ReadOnly(_) => {
+                "start without --read-only (and without read_only in the config) to apply".into()
+            }
+            ProviderError::Conflict(_) => "someone deployed meanwhile: refresh, look again, and plan anew".into(),
             ProviderError::Other(_) => "press r to retry".into(),
         }
     }
@@ -80,6 +90,30 @@ pub trait Provider: Send + Sync + 'static {
     /// Fargate prices where this provider's services run; None: the shipped us-east-1 table.
     async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {
         None
+    }
+
+    /// Whether writes are refused (they are refused here, not just hidden in the UI).
+    fn read_only(&self) -> bool {
+        true
+    }
+
+    /// Check a resize against the live service and say what applying it would send. Reads only.
+    async fn plan_resize(&self, _req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
+        Err(ProviderError::Other("this source cannot change services".into()))
+    }
+
+    /// Carry out a confirmed plan. Refused in read-only mode and when the service has moved on
+    /// from the plan's task definition.
+    async fn apply_resize(
+        &self,
+        _plan: &crate::apply::ResizePlan,
+    ) -> Result<crate::apply::ApplyOutcome, ProviderError> {
+        Err(ProviderError::ReadOnly("this source cannot change services".into()))
+    }
+
+    /// Who is acting, for the audit log (the caller's ARN on AWS).
+    fn caller(&self) -> String {
+        "unknown".into()
     }
 
     /// The same kind of source on other profiles/regions (`:profile`, `:region`); None keeps the

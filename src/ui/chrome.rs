@@ -97,6 +97,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 (Action::Refresh, "refresh"),
             ],
             Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            Some(Overlay::Plan(_)) => &[(Action::Back, "cancel")],
             Some(Overlay::Suggest { .. }) => {
                 &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Open, "open")]
             }
@@ -106,6 +107,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 (Action::Filter, "filter"),
                 (Action::NextPane, "pane"),
                 (Action::Open, "detail"),
+                (Action::Apply, "apply"),
                 (Action::Sort, "sort"),
                 (Action::Window, "window"),
                 (Action::Refresh, "refresh"),

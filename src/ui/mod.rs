@@ -38,6 +38,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Help { scroll }) => popups::help::draw(frame, body, state, theme, *scroll),
         Some(Overlay::Detail(d)) => popups::detail::draw(frame, body, state, d, theme),
         Some(Overlay::Suggest { selected }) => popups::suggest::draw(frame, body, state, theme, *selected),
+        Some(Overlay::Plan(p)) => popups::plan::draw(frame, body, state, p, theme),
         None => {}
     }
     chrome::footer(frame, footer, state, theme);

@@ -9,6 +9,7 @@ pub mod map;
 pub mod metrics;
 pub mod pricing;
 pub mod usage;
+mod write;
 
 use crate::domain::{
     Alarm, CacheGroup, ChartKind, ChartSeries, CostReport, DetailChart, EcsService, ResourceDetail, ResourceRef,
@@ -45,6 +46,19 @@ pub struct AwsOptions {
     pub credentials: Option<aws_credential_types::Credentials>,
     /// Retry policy; None keeps the SDK's standard mode (3 attempts, jittered backoff).
     pub retry: Option<aws_config::retry::RetryConfig>,
+    /// Refuse every write, in the provider and in each client's interceptor.
+    pub read_only: bool,
+    /// Profiles that are always read-only (config `[aws] read_only_profiles`), e.g. prod.
+    pub read_only_profiles: Vec<String>,
+}
+
+impl AwsOptions {
+    /// Whether writes through this profile are refused. No profile means AWS_PROFILE or default.
+    pub fn read_only_for(&self, profile: Option<&str>) -> bool {
+        let name =
+            profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into());
+        self.read_only || self.read_only_profiles.contains(&name)
+    }
 }
 
 /// One (profile, region) with its clients.
@@ -52,6 +66,10 @@ pub struct Target {
     pub profile: Option<String>,
     pub region: String,
     pub account: String,
+    /// Who we are there (STS GetCallerIdentity), for the audit log.
+    pub caller_arn: String,
+    /// Writes refused for this profile (its clients' interceptors refuse them too).
+    pub read_only: bool,
     pub usage: ApiUsage,
     pub ecs: aws_sdk_ecs::Client,
     pub elasticache: aws_sdk_elasticache::Client,
@@ -126,6 +144,7 @@ async fn connect_target(
         loader = loader.retry_config(r.clone());
     }
     let conf = loader.load().await;
+    let read_only = options.read_only_for(profile);
     let Some(region) = conf.region().map(|r| r.to_string()) else {
         return Err(ProviderError::Other(
             "no AWS region: pass --region, set AWS_REGION, or give the profile a region".into(),
@@ -141,38 +160,44 @@ async fn connect_target(
         .map_err(|e| ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
 
     let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts")).build(),
+        aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts", read_only)).build(),
     );
     let identity = sts.get_caller_identity().send().await.map_err(|e| sdk_error("sts:GetCallerIdentity", e))?;
     let global = Region::new(GLOBAL_REGION);
     Ok(Target {
         profile: profile.map(str::to_string),
         account: identity.account().unwrap_or("unknown").to_string(),
+        caller_arn: identity.arn().unwrap_or("unknown").to_string(),
+        read_only,
         usage: usage.clone(),
         ecs: aws_sdk_ecs::Client::from_conf(
-            aws_sdk_ecs::config::Builder::from(&conf).interceptor(usage.interceptor("ecs")).build(),
+            aws_sdk_ecs::config::Builder::from(&conf).interceptor(usage.interceptor("ecs", read_only)).build(),
         ),
         elasticache: aws_sdk_elasticache::Client::from_conf(
-            aws_sdk_elasticache::config::Builder::from(&conf).interceptor(usage.interceptor("elasticache")).build(),
+            aws_sdk_elasticache::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("elasticache", read_only))
+                .build(),
         ),
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
-            aws_sdk_cloudwatch::config::Builder::from(&conf).interceptor(usage.interceptor("cloudwatch")).build(),
+            aws_sdk_cloudwatch::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("cloudwatch", read_only))
+                .build(),
         ),
         costexplorer: aws_sdk_costexplorer::Client::from_conf(
             aws_sdk_costexplorer::config::Builder::from(&conf)
                 .region(global)
-                .interceptor(usage.interceptor("ce"))
+                .interceptor(usage.interceptor("ce", read_only))
                 .build(),
         ),
         pricing: aws_sdk_pricing::Client::from_conf(
             aws_sdk_pricing::config::Builder::from(&conf)
                 .region(Region::new(GLOBAL_REGION))
-                .interceptor(usage.interceptor("pricing"))
+                .interceptor(usage.interceptor("pricing", read_only))
                 .build(),
         ),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)
-                .interceptor(usage.interceptor("application-autoscaling"))
+                .interceptor(usage.interceptor("application-autoscaling", read_only))
                 .build(),
         ),
         region,
@@ -240,6 +265,19 @@ impl AwsProvider {
     /// With several targets, cluster names carry their target so rows and keys stay distinct.
     fn cluster_name(&self, target: usize, cluster: &str) -> String {
         if self.targets.len() > 1 { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
+    }
+
+    /// The target and the cluster's own name for a cluster as shown (`profile@region:name`
+    /// when several targets are shown).
+    fn locate(&self, shown: &str) -> Result<(usize, String), ProviderError> {
+        if self.targets.len() == 1 {
+            return Ok((0, shown.to_string()));
+        }
+        self.targets
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| shown.strip_prefix(&format!("{}:", t.label())).map(|c| (i, c.to_string())))
+            .ok_or_else(|| ProviderError::NotFound(format!("cluster {shown}")))
     }
 
     fn now_secs(&self) -> i64 {
@@ -486,6 +524,33 @@ impl Provider for AwsProvider {
             regions,
             switchable: true,
         }
+    }
+
+    fn read_only(&self) -> bool {
+        self.targets.iter().any(|t| t.read_only)
+    }
+
+    async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
+        let (i, cluster) = self.locate(&req.cluster)?;
+        write::plan(&self.targets[i], &cluster, req, self.targets[i].read_only).await
+    }
+
+    async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
+        let ResourceRef::EcsService { cluster, service } = &plan.resource else {
+            return Err(ProviderError::Other("only ECS services can be resized here so far".into()));
+        };
+        let (i, raw) = self.locate(cluster)?;
+        if self.targets[i].read_only {
+            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
+            return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));
+        }
+        let out = write::apply(&self.targets[i], &raw, service, plan).await?;
+        // The service points at a new task definition: describe it on the next refresh.
+        Ok(out)
+    }
+
+    fn caller(&self) -> String {
+        self.targets.first().map_or_else(|| "unknown".into(), |t| t.caller_arn.clone())
     }
 
     async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {

@@ -58,21 +58,42 @@ impl ApiUsage {
         ce as f64 * COST_EXPLORER_REQUEST_USD + t.metrics_requested as f64 * METRIC_USD
     }
 
-    /// An interceptor for one service's client; `service` prefixes the operation names.
-    pub fn interceptor(&self, service: &'static str) -> Counter {
-        Counter { service, usage: self.clone() }
+    /// An interceptor for one service's client; `service` prefixes the operation names. With
+    /// `read_only`, it also stops every operation that is not a read before it is sent.
+    pub fn interceptor(&self, service: &'static str, read_only: bool) -> Counter {
+        Counter { service, usage: self.clone(), read_only }
     }
+}
+
+/// Reads are Describe*, List*, Get*; everything else (Register, Update, Modify, Put…) writes.
+pub fn is_read(operation: &str) -> bool {
+    ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p))
 }
 
 #[derive(Debug, Clone)]
 pub struct Counter {
     service: &'static str,
     usage: ApiUsage,
+    read_only: bool,
 }
 
 impl Intercept for Counter {
     fn name(&self) -> &'static str {
         "infradeck-request-counter"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg.load::<Metadata>().map_or("unknown", |m| m.name());
+        if self.read_only && !is_read(operation) {
+            // The last line of defence: even a code path that forgot to check cannot write.
+            return Err(format!("read-only: {}:{operation} refused before sending", self.service).into());
+        }
+        Ok(())
     }
 
     fn read_before_transmit(
@@ -90,6 +111,16 @@ impl Intercept for Counter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_describe_list_and_get_count_as_reads() {
+        for op in ["DescribeServices", "ListClusters", "GetMetricData", "GetCallerIdentity"] {
+            assert!(is_read(op), "{op}");
+        }
+        for op in ["RegisterTaskDefinition", "UpdateService", "ModifyReplicationGroup", "PutMetricAlarm", "unknown"] {
+            assert!(!is_read(op), "{op}");
+        }
+    }
 
     #[test]
     fn spend_counts_cost_explorer_requests_and_metrics_requested() {

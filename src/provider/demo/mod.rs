@@ -2,6 +2,7 @@
 //! benchmarks run on. Deterministic for a seed and a clock; live when the clock is the system's.
 
 mod alarms;
+mod apply;
 mod cost;
 mod detail;
 pub mod fleet;
@@ -53,11 +54,12 @@ pub struct DemoProvider {
     /// fleet and readers never wait for a writer.
     fleet: RwLock<Arc<Fleet>>,
     clock: Clock,
+    read_only: bool,
 }
 
 impl DemoProvider {
     pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
-        DemoProvider { fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))), clock }
+        DemoProvider { fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))), clock, read_only: false }
     }
 
     pub fn fleet(&self) -> Arc<Fleet> {
@@ -209,6 +211,22 @@ impl Provider for DemoProvider {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         alarms::at(self.clock.now())
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
+        self.plan(req)
+    }
+
+    async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
+        self.apply(plan)
+    }
+
+    fn caller(&self) -> String {
+        std::env::var("USER").map_or_else(|_| "demo user".into(), |u| format!("{u} (demo)"))
     }
 
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {

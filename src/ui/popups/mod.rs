@@ -2,4 +2,5 @@
 
 pub mod detail;
 pub mod help;
+pub mod plan;
 pub mod suggest;

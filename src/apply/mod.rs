@@ -1,0 +1,8 @@
+//! Applying a right-sizing: the plan the user confirms, and the audit log of what was done.
+//! Plans are plain data built before anything is written; providers carry them out.
+
+pub mod audit;
+pub mod plan;
+
+pub use audit::{AuditEntry, AuditLog};
+pub use plan::{ApplyOutcome, ContainerChange, ResizePlan, ResizeRequest};

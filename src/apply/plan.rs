@@ -1,0 +1,186 @@
+//! What a resize will change and which requests it will send, shown before the user confirms.
+
+use crate::domain::{Container, EcsService, ResourceRef};
+use crate::sizing::recommend::{ContainerSize, EcsRecommendation, Risk};
+use serde::{Deserialize, Serialize};
+
+/// One container's sizing before and after. Everything else in the container is carried over
+/// untouched, and never shown: environment values and secrets stay out of plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerChange {
+    pub name: String,
+    pub cpu: (u32, u32),
+    /// Hard limit (`memory`), MiB.
+    pub memory_hard: (Option<u32>, Option<u32>),
+    /// Soft reservation (`memoryReservation`), MiB.
+    pub memory_soft: (Option<u32>, Option<u32>),
+}
+
+/// What the app asks a provider to plan: a service and the size it should have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResizeRequest {
+    pub cluster: String,
+    pub service: String,
+    /// The task definition the suggestion was computed on (`family:revision`).
+    pub task_definition: String,
+    pub before: (u32, u32),
+    pub after: (u32, u32),
+    pub containers: Vec<ContainerChange>,
+    pub monthly_change: Option<f64>,
+    pub risk: Risk,
+    pub evidence: Vec<String>,
+}
+
+impl ResizeRequest {
+    /// From a suggestion for a service on screen.
+    pub fn from_recommendation(service: &EcsService, rec: &EcsRecommendation) -> Option<ResizeRequest> {
+        let after = rec.proposed?;
+        Some(ResizeRequest {
+            cluster: service.cluster.clone(),
+            service: service.name.clone(),
+            task_definition: service.task_definition.clone(),
+            before: (service.task_cpu, service.task_memory),
+            after,
+            containers: container_changes(&service.containers, &rec.containers),
+            monthly_change: rec.monthly_change(),
+            risk: rec.risk,
+            evidence: rec.evidence.clone(),
+        })
+    }
+}
+
+/// Pair each container's current sizing with its proposed one (by name).
+pub fn container_changes(before: &[Container], after: &[ContainerSize]) -> Vec<ContainerChange> {
+    before
+        .iter()
+        .map(|c| {
+            let new = after.iter().find(|a| a.name == c.name);
+            ContainerChange {
+                name: c.name.clone(),
+                cpu: (c.cpu, new.map_or(c.cpu, |n| n.cpu)),
+                memory_hard: (c.memory_hard, new.map(|n| n.memory_hard).or(c.memory_hard)),
+                // A container that had no soft reservation keeps none.
+                memory_soft: (
+                    c.memory_soft,
+                    new.filter(|_| c.memory_soft.is_some()).map(|n| n.memory_soft).or(c.memory_soft),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// A resize ready for confirmation: checked against the live service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResizePlan {
+    pub resource: ResourceRef,
+    /// Where it will be applied: "profile · account · region", or "demo fleet".
+    pub target: String,
+    /// The task definition the service runs now (ARN on AWS): if it changes before the apply,
+    /// the apply stops rather than overwrite someone else's deploy.
+    pub base_task_definition: String,
+    pub before: (u32, u32),
+    pub after: (u32, u32),
+    pub containers: Vec<ContainerChange>,
+    pub monthly_change: Option<f64>,
+    pub risk: Risk,
+    pub evidence: Vec<String>,
+    /// Who else manages this resource ("CloudFormation stack web-prod"): a direct change will
+    /// be reverted by their next deploy.
+    pub owner: Option<String>,
+    /// The requests the apply will send, in order, as one line each.
+    pub requests: Vec<String>,
+    /// The provider refuses writes (`--read-only`): the plan can be read, not applied.
+    pub read_only: bool,
+}
+
+impl ResizePlan {
+    pub fn resource_name(&self) -> String {
+        match &self.resource {
+            ResourceRef::EcsService { cluster, service } => format!("{cluster}/{service}"),
+            ResourceRef::CacheGroup(id) => id.clone(),
+            ResourceRef::CostService(s) | ResourceRef::Alarm(s) => s.clone(),
+        }
+    }
+
+    /// "1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB"
+    pub fn summary(&self) -> String {
+        format!("{} → {}", size_label(self.before), size_label(self.after))
+    }
+}
+
+pub fn size_label((cpu, memory): (u32, u32)) -> String {
+    let vcpu = format!("{:.2}", cpu as f32 / 1024.0).trim_end_matches('0').trim_end_matches('.').to_string();
+    if memory % 1024 == 0 {
+        format!("{vcpu} vCPU / {} GiB", memory / 1024)
+    } else {
+        format!("{vcpu} vCPU / {memory} MiB")
+    }
+}
+
+/// `family:revision` of a task definition ARN (or of `family:revision` itself).
+pub fn short_task_definition(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplyOutcome {
+    /// The task definition the service now runs (`family:revision` or ARN).
+    pub task_definition: String,
+    /// Requests sent, in order, one line each.
+    pub requests: Vec<String>,
+}
+
+/// Tags that say a resource is managed as code, and by what.
+pub fn owner_from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
+    let mut terraform = None;
+    for (k, v) in tags {
+        if k == "aws:cloudformation:stack-name" {
+            return Some(format!("CloudFormation stack {v}"));
+        }
+        let (kl, vl) = (k.to_ascii_lowercase(), v.to_ascii_lowercase());
+        if vl.contains("terraform") || kl.contains("terraform") || (kl == "managedby" && !vl.is_empty()) {
+            terraform = Some(if vl.contains("terraform") || kl.contains("terraform") {
+                "Terraform".to_string()
+            } else {
+                format!("{k}={v}")
+            });
+        }
+    }
+    terraform
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ownership_comes_from_cloudformation_or_terraform_tags() {
+        assert_eq!(
+            owner_from_tags([("team", "pay"), ("aws:cloudformation:stack-name", "web-prod")]),
+            Some("CloudFormation stack web-prod".into())
+        );
+        assert_eq!(owner_from_tags([("ManagedBy", "Terraform")]), Some("Terraform".into()));
+        assert_eq!(owner_from_tags([("terraform", "true")]), Some("Terraform".into()));
+        assert_eq!(owner_from_tags([("ManagedBy", "pulumi")]), Some("ManagedBy=pulumi".into()));
+        assert_eq!(owner_from_tags([("team", "pay")]), None);
+    }
+
+    #[test]
+    fn containers_keep_what_they_did_not_set() {
+        let before = vec![
+            Container { name: "app".into(), cpu: 896, memory_hard: Some(1792), memory_soft: None },
+            Container { name: "sidecar".into(), cpu: 128, memory_hard: Some(256), memory_soft: Some(192) },
+        ];
+        let after = vec![
+            ContainerSize { name: "app".into(), cpu: 448, memory_hard: 896, memory_soft: 672 },
+            ContainerSize { name: "sidecar".into(), cpu: 64, memory_hard: 128, memory_soft: 96 },
+        ];
+        let c = container_changes(&before, &after);
+        assert_eq!(c[0].memory_soft, (None, None), "no soft reservation invented");
+        assert_eq!(c[0].memory_hard, (Some(1792), Some(896)));
+        assert_eq!(c[1].memory_soft, (Some(192), Some(96)));
+        assert_eq!(size_label((512, 1024)), "0.5 vCPU / 1 GiB");
+        assert_eq!(size_label((1024, 3584)), "1 vCPU / 3584 MiB");
+    }
+}

@@ -1,0 +1,131 @@
+//! `a`: a resize plan. Everything the user needs to say yes or no: before → after for the task
+//! and each container, the cost change, risk and evidence, who else owns the resource, and the
+//! exact requests. Sizing only: environment values and secrets are never part of a plan.
+
+use crate::app::state::{PlanPhase, PlanState, State};
+use crate::app::suggest::money_change;
+use crate::apply::ResizePlan;
+use crate::apply::plan::short_task_definition;
+use crate::sizing::recommend::Risk;
+use crate::ui::layout::centered;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+fn field<'a>(name: &str, value: String, style: Style, theme: &Theme) -> Line<'a> {
+    Line::from(vec![Span::styled(format!("{name:<11}"), theme.muted()), Span::styled(value, style)])
+}
+
+fn mib(v: Option<u32>) -> String {
+    v.map_or("—".into(), |m| m.to_string())
+}
+
+fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        field("where", plan.target.clone(), theme.base(), theme),
+        field("now runs", short_task_definition(&plan.base_task_definition).to_string(), theme.base(), theme),
+        field("task", plan.summary(), theme.title(), theme),
+    ];
+    for c in &plan.containers {
+        lines.push(field(
+            "container",
+            format!(
+                "{}: cpu {} → {} · memory {} → {} MiB hard, {} → {} MiB soft",
+                c.name,
+                c.cpu.0,
+                c.cpu.1,
+                mib(c.memory_hard.0),
+                mib(c.memory_hard.1),
+                mib(c.memory_soft.0),
+                mib(c.memory_soft.1)
+            ),
+            theme.base(),
+            theme,
+        ));
+    }
+    let risk_style = match plan.risk {
+        Risk::High => theme.critical(),
+        Risk::Medium => theme.warn(),
+        Risk::Low => theme.ok(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<11}", "cost"), theme.muted()),
+        Span::styled(money_change(plan.monthly_change), theme.base()),
+        Span::styled(" · risk ", theme.muted()),
+        Span::styled(format!("{:?}", plan.risk), risk_style),
+    ]));
+    if let Some(owner) = &plan.owner {
+        lines.push(field(
+            "⚠ owner",
+            format!("{owner}: a direct change is reverted by its next deploy; export the change as code instead"),
+            theme.warn(),
+            theme,
+        ));
+    }
+    lines.push(Line::from(Span::styled("why", theme.muted())));
+    lines.extend(plan.evidence.iter().map(|e| Line::from(Span::styled(format!("  · {e}"), theme.base()))));
+    lines.push(Line::from(Span::styled("requests, in order", theme.muted())));
+    lines.extend(
+        plan.requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Line::from(Span::styled(format!("  {}. {r}", i + 1), theme.base()))),
+    );
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, _state: &State, p: &PlanState, theme: &Theme) {
+    let popup = centered(area, area.width.saturating_sub(4).min(110), area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let name = match &p.plan {
+        Some(plan) => plan.resource_name(),
+        None => p.resource.to_string(),
+    };
+    let block = Block::default()
+        .title(Span::styled(format!(" plan · resize {name} "), theme.title()))
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let mut lines = p.plan.as_ref().map(|plan| plan_lines(plan, theme)).unwrap_or_default();
+    lines.push(Line::default());
+    let read_only = p.plan.as_ref().is_some_and(|plan| plan.read_only);
+    let last = match (p.phase, &p.error) {
+        (PlanPhase::Planning, _) => Line::from(Span::styled("reading the live service…", theme.muted())),
+        (PlanPhase::Ready, _) if read_only => {
+            Line::from(Span::styled("read-only: this plan can be read, not applied · esc close", theme.warn()))
+        }
+        (PlanPhase::Ready, _) => Line::from(vec![
+            Span::styled("apply this change? ", theme.title()),
+            Span::styled("y", theme.warn()),
+            Span::styled(" apply · ", theme.base()),
+            Span::styled("N", theme.title()),
+            Span::styled(" (any other key) cancel", theme.base()),
+        ]),
+        (PlanPhase::Applying, _) => Line::from(Span::styled("applying…", theme.info())),
+        (PlanPhase::Applied, _) => {
+            let out = p.outcome.as_ref();
+            Line::from(Span::styled(
+                format!(
+                    "applied: now runs {} · {} requests sent · recorded in the audit log · any key closes",
+                    out.map_or("?", |o| short_task_definition(&o.task_definition)),
+                    out.map_or(0, |o| o.requests.len())
+                ),
+                theme.ok(),
+            ))
+        }
+        (PlanPhase::Failed, Some(e)) => {
+            Line::from(Span::styled(format!("not applied: {e} — {} · any key closes", e.hint()), theme.critical()))
+        }
+        (PlanPhase::Failed, None) => Line::from(Span::styled("not applied · any key closes", theme.critical())),
+    };
+    lines.push(last);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).style(theme.base()), inner);
+}
