@@ -22,6 +22,16 @@ pub enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<crate::report::FailOn>,
     },
+    /// Print the plan for one service's suggested resize (or rollback) as code. Never applies.
+    Plan {
+        /// `cluster/service` (or a service name found in one cluster only).
+        resource: String,
+        #[arg(long, value_enum, default_value_t = crate::apply::export::ExportFormat::Terraform)]
+        format: crate::apply::export::ExportFormat,
+        /// Plan returning the service to the revision its last infradeck change replaced.
+        #[arg(long)]
+        rollback: bool,
+    },
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -77,6 +87,10 @@ pub struct Cli {
     /// Never write to AWS.
     #[arg(long)]
     pub read_only: bool,
+
+    /// Plans can be "applied" to see the exact requests; nothing is sent.
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Log file (default: the platform data dir's infradeck.log). Never the terminal.
     #[arg(long, value_name = "PATH")]

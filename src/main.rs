@@ -47,7 +47,10 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
     if !cli.wants_aws() {
         let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
         let demo = DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock);
-        return Arc::new(demo.with_read_only(cli.read_only || config.read_only));
+        let protected = config.protected_profiles.iter().any(|p| p == "demo");
+        return Arc::new(
+            demo.with_read_only(cli.read_only || config.read_only).with_write_flags(cli.dry_run, protected),
+        );
     }
     let options = AwsOptions {
         profiles: split_list(&cli.profile),
@@ -57,6 +60,8 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         cost_ttl: Some(config.cost_ttl),
         read_only: cli.read_only || config.read_only,
         read_only_profiles: config.read_only_profiles.clone(),
+        protected_profiles: config.protected_profiles.clone(),
+        dry_run: cli.dry_run,
         ..AwsOptions::default()
     };
     match runtime.block_on(AwsProvider::connect(options)) {
@@ -134,7 +139,13 @@ fn run_tui(
     let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
     state.sizing.policies = config.sizing.clone();
-    state.audit_log = infradeck::apply::AuditLog::default_location().map(|l| l.path().to_path_buf());
+    state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    state.clipboard = true;
+    if let Some(log) = infradeck::apply::AuditLog::default_location() {
+        // Unreadable history is not a reason to refuse to start: rollbacks just start empty.
+        state.history = log.read().unwrap_or_default();
+        state.audit_log = Some(log.path().to_path_buf());
+    }
     let first = update(&mut state, Msg::Tick(now));
 
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
@@ -160,6 +171,22 @@ fn main() -> color_eyre::Result<()> {
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
         Some(Command::Report { format, fail_on }) => run_report(&runtime, &config.sizing, provider, format, fail_on),
+        Some(Command::Plan { resource, format, rollback }) => {
+            let history = rollback.then(|| {
+                infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()
+            });
+            let plan = runtime.block_on(infradeck::apply::headless::plan_for(
+                provider.as_ref(),
+                &config.sizing,
+                &resource,
+                history.as_deref(),
+            ));
+            match plan {
+                Ok(plan) => print!("{}", infradeck::apply::export::export(&plan, format)),
+                Err(e) => usage_error(&format!("cannot plan {resource}"), e),
+            }
+            Ok(())
+        }
         None => run_tui(&cli, config, runtime, provider),
     }
 }

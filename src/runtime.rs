@@ -50,36 +50,47 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
         Effect::FetchDetail { req, resource, window } => {
             Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
         }
+        Effect::Export { text, path, clipboard } => {
+            let written =
+                std::fs::write(&path, &text).map(|_| path.clone()).map_err(|e| format!("{}: {e}", path.display()));
+            if clipboard && written.is_ok() {
+                use std::io::Write;
+                let mut out = io::stdout();
+                let _ = out.write_all(crate::apply::export::osc52(&text).as_bytes()).and_then(|_| out.flush());
+            }
+            Msg::Exported(written)
+        }
         Effect::Plan { req, request } => Msg::Planned { req, result: provider.plan_resize(&request).await },
         Effect::Apply { plan, audit } => {
             let result = provider.apply_resize(&plan).await;
-            let audit_error = match audit {
-                Some(path) => record(&AuditLog::new(path), provider, &plan, &result).err().map(|e| e.to_string()),
-                None => Some("no data directory for the audit log".into()),
+            let entry = audit_entry(provider, &plan, &result);
+            let audit = match audit {
+                Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
+                None => Err("no data directory for the audit log".into()),
             };
-            Msg::Applied { result, audit_error }
+            Msg::Applied { result, audit }
         }
         // The driver swaps providers itself (see `run_with_effects`); reaching here is a bug.
         Effect::Reconnect { .. } => Msg::ReconnectFailed(ProviderError::Other("reconnect outside the driver".into())),
     }
 }
 
-/// Append one apply, whatever its result, to the audit log.
-fn record(
-    log: &AuditLog,
+/// What one apply, whatever its result, adds to the audit log.
+fn audit_entry(
     provider: &dyn Provider,
     plan: &crate::apply::ResizePlan,
     result: &Result<crate::apply::ApplyOutcome, ProviderError>,
-) -> io::Result<()> {
+) -> AuditEntry {
     let (revision_after, requests, outcome) = match result {
+        Ok(out) if plan.dry_run => (None, out.requests.clone(), "dry run: nothing sent".to_string()),
         Ok(out) => (Some(out.task_definition.clone()), out.requests.clone(), "ok".to_string()),
         Err(e) => (None, Vec::new(), e.to_string()),
     };
-    log.append(&AuditEntry {
+    AuditEntry {
         time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         caller: provider.caller(),
         target: plan.target.clone(),
-        action: "resize".into(),
+        action: plan.action().into(),
         resource: plan.resource_name(),
         before: crate::apply::plan::size_label(plan.before),
         after: crate::apply::plan::size_label(plan.after),
@@ -87,7 +98,7 @@ fn record(
         revision_after,
         requests,
         result: outcome,
-    })
+    }
 }
 
 /// Run one effect on its own task; its result comes back as a message. A provider that panics

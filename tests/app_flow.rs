@@ -493,3 +493,100 @@ fn read_only_shows_the_plan_but_y_cannot_apply_it() {
     assert!(fx.is_empty(), "no apply effect in read-only mode: {fx:?}");
     assert_eq!(h.state.ecs.rows().iter().find(|s| s.name == "payments").unwrap().task_cpu, 1024);
 }
+
+fn demo_with(read_only: bool, dry_run: bool, protected: bool) -> Harness {
+    use infradeck::provider::demo::{Clock, DemoProvider};
+    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW))
+        .with_read_only(read_only)
+        .with_write_flags(dry_run, protected);
+    Harness::on(Arc::new(demo), infradeck::config::Config::default(), 200, 50)
+}
+
+fn payments(h: &Harness) -> infradeck::domain::EcsService {
+    h.state.ecs.rows().iter().find(|s| s.name == "payments").cloned().unwrap()
+}
+
+#[test]
+fn u_rolls_back_the_last_change_through_the_same_plan_and_history_lists_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::demo(200, 50);
+    h.state.audit_log = Some(dir.path().join("audit.jsonl"));
+    h.keys(&["z"]);
+    h.keys(&["u"]);
+    assert!(h.screen().contains("no change applied from infradeck"), "nothing to undo yet:\n{}", h.screen());
+    h.keys(&["a", "y", "esc"]);
+    assert_eq!(payments(&h).task_definition, "payments:21");
+
+    h.keys(&["u"]);
+    let screen = h.screen();
+    assert!(screen.contains("plan · rollback prod-core/payments"), "{screen}");
+    assert!(screen.contains("2 vCPU / 4 GiB → 1 vCPU / 2 GiB"), "{screen}");
+    assert!(screen.contains("demo: point prod-core/payments at payments:20"), "{screen}");
+    h.keys(&["y"]);
+    assert!(h.screen().contains("applied: now runs payments:20"), "{}", h.screen());
+    h.keys(&["esc"]);
+    let p = payments(&h);
+    assert_eq!((p.task_cpu, p.task_memory, p.task_definition.as_str()), (1024, 2048, "payments:20"));
+
+    h.keys(&[":"]);
+    h.type_text("history");
+    h.keys(&["enter"]);
+    let screen = h.screen();
+    assert!(screen.contains("history · 2 changes"), "{screen}");
+    let rollback_at = screen.find("rollback").unwrap();
+    let resize_at = screen.find("resize ").unwrap_or(usize::MAX);
+    assert!(rollback_at < resize_at, "newest first:\n{screen}");
+    let log = infradeck::apply::AuditLog::new(dir.path().join("audit.jsonl")).read().unwrap();
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["resize", "rollback"]);
+}
+
+#[test]
+fn a_protected_profile_is_confirmed_by_typing_the_name_not_by_y() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = demo_with(false, false, true);
+    h.state.audit_log = Some(dir.path().join("audit.jsonl"));
+    h.keys(&["z", "a"]);
+    assert!(h.screen().contains("protected profile: type payments and enter to apply"), "{}", h.screen());
+    h.keys(&["y", "enter"]);
+    assert_eq!(payments(&h).task_cpu, 1024, "y is not a confirmation here");
+    assert!(h.screen().contains("type payments exactly"), "{}", h.screen());
+    h.keys(&["backspace"]);
+    h.type_text("payments");
+    h.keys(&["enter"]);
+    assert_eq!(payments(&h).task_cpu, 2048);
+}
+
+#[test]
+fn dry_run_shows_the_requests_sends_none_and_records_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = demo_with(false, true, false);
+    h.state.audit_log = Some(dir.path().join("audit.jsonl"));
+    h.keys(&["z", "a"]);
+    assert!(h.screen().contains("dry run: y lists the requests without sending them"), "{}", h.screen());
+    h.keys(&["y"]);
+    assert!(h.screen().contains("dry run: nothing was sent"), "{}", h.screen());
+    assert_eq!(payments(&h).task_cpu, 1024);
+    let log = infradeck::apply::AuditLog::new(dir.path().join("audit.jsonl")).read().unwrap();
+    assert_eq!(log[0].result, "dry run: nothing sent");
+    assert!(log[0].requests.iter().all(|r| r.starts_with("(dry run, not sent)")));
+}
+
+#[test]
+fn e_then_a_format_key_exports_the_plan_as_code_without_applying() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::demo(200, 50);
+    h.state.export_dir = dir.path().to_path_buf();
+    h.keys(&["z", "a", "e"]);
+    assert!(h.screen().contains("export as: t terraform"), "{}", h.screen());
+    h.keys(&["t"]);
+    let path = dir.path().join("infradeck-prod-core-payments-resize.tf");
+    let tf = std::fs::read_to_string(&path).expect("the export was written");
+    assert!(tf.contains("cpu    = \"2048\" # was \"1024\""), "{tf}");
+    assert!(h.screen().contains("exported to"), "{}", h.screen());
+    assert!(matches!(h.state.overlay, Some(infradeck::app::state::Overlay::Plan(_))), "the plan stays open");
+    h.keys(&["e", "j"]);
+    let json = std::fs::read_to_string(dir.path().join("infradeck-prod-core-payments-resize.json")).unwrap();
+    assert!(json.contains("\"after\""), "{json}");
+    h.keys(&["esc"]);
+    assert_eq!(payments(&h).task_cpu, 1024, "exporting applies nothing");
+}

@@ -301,6 +301,7 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
         monthly_change: Some(-20.0),
         risk: Risk::Low,
         evidence: vec![],
+        rollback_to: None,
     };
 
     // Read-only: the plan can be made, the apply is refused, and only reads reach the server.
@@ -324,8 +325,11 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     fleet.reset_bridge_counts();
     let out = rw.apply_resize(&plan).await.expect("apply");
     let counts = fleet.bridge_counts();
-    assert_eq!(counts["RegisterTaskDefinition"], 1, "{counts}");
-    assert_eq!(counts["UpdateService"], 1, "{counts}");
+    assert_eq!(
+        counts,
+        serde_json::json!({"DescribeServices": 1, "DescribeTaskDefinition": 1, "RegisterTaskDefinition": 1, "UpdateService": 1}),
+        "an apply sends exactly these"
+    );
     assert_eq!(out.requests.len(), 4, "{:?}", out.requests);
 
     let ecs = raw_ecs(&fleet).await;
@@ -349,4 +353,45 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     // The same plan again: the service has moved on, so the apply stops.
     let again = rw.apply_resize(&plan).await.unwrap_err();
     assert!(matches!(again, ProviderError::Conflict(_)), "{again}");
+
+    // Rollback: the service goes back to the old revision; nothing is registered.
+    let entry = infradeck::apply::AuditEntry {
+        time: "t".into(),
+        caller: rw.caller(),
+        target: plan.target.clone(),
+        action: "resize".into(),
+        resource: "prod-web/checkout".into(),
+        before: String::new(),
+        after: String::new(),
+        revision_before: plan.base_task_definition.clone(),
+        revision_after: Some(out.task_definition.clone()),
+        requests: vec![],
+        result: "ok".into(),
+    };
+    let mut now = checkout.clone();
+    now.task_definition = infradeck::apply::plan::short_task_definition(&out.task_definition).to_string();
+    let back = rw.plan_resize(&ResizeRequest::rollback(&now, &entry)).await.expect("rollback plan");
+    assert_eq!((back.before, back.after), ((512, 1024), (1024, 2048)));
+    fleet.reset_bridge_counts();
+    let undone = rw.apply_resize(&back).await.expect("rollback");
+    let counts = fleet.bridge_counts();
+    assert_eq!(
+        counts,
+        serde_json::json!({"DescribeServices": 1, "UpdateService": 1}),
+        "a rollback sends exactly these"
+    );
+    let svc = ecs.describe_services().cluster("prod-web").services("checkout").send().await.unwrap();
+    assert_eq!(svc.services()[0].task_definition(), Some(plan.base_task_definition.as_str()));
+    assert_eq!(undone.task_definition, plan.base_task_definition);
+
+    // Dry run: the apply sends nothing at all.
+    let dry = AwsProvider::connect(AwsOptions { dry_run: true, ..options(&fleet, None) }).await.expect("connect");
+    let services = dry.ecs_services(Window::Day).await.expect("ecs services");
+    let current = services.iter().find(|s| s.name == "checkout").unwrap();
+    let request = ResizeRequest { task_definition: current.task_definition.clone(), ..request.clone() };
+    let plan = dry.plan_resize(&request).await.expect("plan");
+    fleet.reset_bridge_counts();
+    let listed = dry.apply_resize(&plan).await.expect("dry run");
+    assert_eq!(fleet.bridge_counts(), serde_json::json!({}), "a dry run sends no request");
+    assert!(listed.requests.iter().all(|r| r.starts_with("(dry run, not sent) ecs:")), "{:?}", listed.requests);
 }

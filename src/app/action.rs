@@ -29,10 +29,11 @@ pub enum Action {
     Window,
     Zoom,
     Apply,
+    Rollback,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Quit,
         Action::Help,
         Action::Command,
@@ -57,6 +58,7 @@ impl Action {
         Action::Window,
         Action::Zoom,
         Action::Apply,
+        Action::Rollback,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -86,6 +88,7 @@ impl Action {
             Action::Window => "window",
             Action::Zoom => "zoom",
             Action::Apply => "apply",
+            Action::Rollback => "rollback",
         }
     }
 
@@ -115,6 +118,9 @@ impl Action {
             Action::Window => "switch window (1h / 24h / 14d; cost: 30 / 90 days)",
             Action::Zoom => "focused pane fills the screen / back to all four",
             Action::Apply => "plan the selected service's suggestion: review, then y to apply",
+            Action::Rollback => {
+                "plan a rollback of the last change applied to the selected service (:history lists them)"
+            }
         }
     }
 }

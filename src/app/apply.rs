@@ -1,70 +1,170 @@
-//! The apply flow in the state machine: `a` asks the provider for a plan (reads only), the
-//! plan is shown, `y` applies it (the only way to write), anything else leaves it unapplied.
-//! Confirmation defaults to No: enter, esc and n all cancel.
+//! The apply flow in the state machine: `a` (or `u` for a rollback) asks the provider for a
+//! plan (reads only), the plan is shown, `y` applies it — the only way to write — and anything
+//! else leaves it unapplied. On a protected profile, confirming means typing the name.
 
+use super::action::Action;
 use super::keymap::KeyChord;
 use super::msg::Effect;
 use super::state::{Level, Overlay, PaneId, PlanPhase, PlanState, State};
-use crate::apply::{ApplyOutcome, ResizePlan, ResizeRequest};
-use crate::domain::ResourceRef;
+use crate::apply::plan::short_task_definition;
+use crate::apply::{ApplyOutcome, AuditEntry, ResizePlan, ResizeRequest};
+use crate::domain::{EcsService, ResourceRef};
 use crate::provider::ProviderError;
 use ratatui::crossterm::event::KeyCode;
 
-/// `a` on a resource: plan its suggestion, if it has one.
-pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effect>) {
+fn service_of<'a>(state: &'a State, resource: &Option<ResourceRef>) -> Option<&'a EcsService> {
     let Some(ResourceRef::EcsService { cluster, service }) = resource else {
-        state.status = Some((Level::Warn, "select an ECS service with a suggestion to plan a resize".into()));
-        return;
+        return None;
     };
-    let key = format!("{cluster}/{service}");
-    let found = state.ecs.rows().iter().find(|s| s.cluster == cluster && s.name == service);
-    let request = found.zip(state.sizing.recs.get(&key)).and_then(|(s, r)| ResizeRequest::from_recommendation(s, r));
-    let Some(request) = request.filter(|r| r.before != r.after) else {
-        state.status = Some((Level::Info, format!("{key}: no resize suggested, nothing to apply")));
-        return;
-    };
+    state.ecs.rows().iter().find(|s| &s.cluster == cluster && &s.name == service)
+}
+
+fn open_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx: &mut Vec<Effect>) {
     let req = state.next_req;
     state.next_req += 1;
     state.overlay = Some(Overlay::Plan(PlanState {
         req,
-        resource: ResourceRef::EcsService { cluster, service },
+        resource: ResourceRef::EcsService { cluster: service.cluster.clone(), service: service.name.clone() },
         plan: None,
         error: None,
         outcome: None,
         phase: PlanPhase::Planning,
+        typed: String::new(),
+        exporting: false,
     }));
     fx.push(Effect::Plan { req, request: Box::new(request) });
 }
 
-/// Keys while a plan is open. Only `y` applies; it is read raw, not through the keymap, so no
-/// remapping can turn another key into a confirmation.
+/// `a` on a resource: plan its suggestion, if it has one.
+pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effect>) {
+    let Some(service) = service_of(state, &resource).cloned() else {
+        state.status = Some((Level::Warn, "select an ECS service with a suggestion to plan a resize".into()));
+        return;
+    };
+    let key = service.key();
+    let request = state.sizing.recs.get(&key).and_then(|r| ResizeRequest::from_recommendation(&service, r));
+    let Some(request) = request.filter(|r| r.before != r.after) else {
+        state.status = Some((Level::Info, format!("{key}: no resize suggested, nothing to apply")));
+        return;
+    };
+    open_plan(state, &service, request, fx);
+}
+
+/// The change a rollback of this service would undo: the last successful apply that left it on
+/// the task definition it runs now.
+pub fn last_change<'a>(history: &'a [AuditEntry], service: &EcsService) -> Option<&'a AuditEntry> {
+    history.iter().rev().find(|e| {
+        e.resource == service.key()
+            && e.result == "ok"
+            && e.revision_after.as_deref().map(short_task_definition)
+                == Some(short_task_definition(&service.task_definition))
+    })
+}
+
+/// `u` on a resource: plan a return to the task definition the last change replaced.
+pub fn start_rollback(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effect>) {
+    let Some(service) = service_of(state, &resource).cloned() else {
+        state.status = Some((Level::Warn, "select an ECS service to roll back".into()));
+        return;
+    };
+    match last_change(&state.history, &service).cloned() {
+        Some(entry) => open_plan(state, &service, ResizeRequest::rollback(&service, &entry), fx),
+        None => {
+            state.status = Some((
+                Level::Info,
+                format!(
+                    "{}: no change applied from infradeck leads to {} (see :history)",
+                    service.key(),
+                    service.task_definition
+                ),
+            ))
+        }
+    }
+}
+
+/// Keys while a plan is open. Only `y` (or, on a protected profile, the typed name and enter)
+/// applies; keys are read raw, not through the keymap, so no remapping can confirm.
 pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    let audit = state.audit_log.clone();
     let Some(Overlay::Plan(p)) = &mut state.overlay else {
         return;
     };
-    match (key.code, key.ctrl, &p.phase) {
-        (KeyCode::Char('y') | KeyCode::Char('Y'), false, PlanPhase::Ready) => {
-            let Some(plan) = p.plan.clone() else { return };
-            if plan.read_only {
-                state.status = Some((Level::Warn, "read-only: this plan cannot be applied".into()));
-                return;
-            }
-            p.phase = PlanPhase::Applying;
-            p.error = None;
-            fx.push(Effect::Apply { plan: Box::new(plan), audit: state.audit_log.clone() });
+    let protected = p.plan.as_ref().is_some_and(|plan| plan.protected);
+    if std::mem::take(&mut p.exporting) {
+        return export(state, key, fx);
+    }
+    let export_key = key.code == KeyCode::Char('e') && (key.ctrl || !protected || p.phase != PlanPhase::Ready);
+    if export_key && p.plan.is_some() && p.phase != PlanPhase::Applying {
+        p.exporting = true;
+        state.status = Some((Level::Info, "export as: t terraform · c cloudformation/cdk · l aws cli · j json".into()));
+        return;
+    }
+    match (key.code, key.ctrl, p.phase) {
+        (KeyCode::Esc, _, PlanPhase::Ready) if protected => close(state),
+        (KeyCode::Char(c), false, PlanPhase::Ready) if protected => p.typed.push(c),
+        (KeyCode::Backspace, _, PlanPhase::Ready) if protected => {
+            p.typed.pop();
         }
-        // Once sent, an apply is finished by AWS whatever the UI does: keep showing it.
+        (KeyCode::Enter, _, PlanPhase::Ready) if protected => {
+            let word = p.plan.as_ref().map(|plan| plan.confirm_word()).unwrap_or_default();
+            if p.typed == word {
+                confirm(state, audit, fx);
+            } else {
+                state.status = Some((Level::Warn, format!("type {word} exactly to apply, or esc to cancel")));
+            }
+        }
+        (KeyCode::Char('y') | KeyCode::Char('Y'), false, PlanPhase::Ready) => confirm(state, audit, fx),
+        // Once sent, an apply is finished by the provider whatever the UI does: keep showing it.
         (_, _, PlanPhase::Applying) => {
             state.status = Some((Level::Info, "applying… the result will show here".into()));
         }
-        _ => {
-            let applied = p.phase == PlanPhase::Applied;
-            state.overlay = None;
-            if !applied {
-                state.status = Some((Level::Info, "not applied".into()));
-            }
-        }
+        _ => close(state),
     }
+}
+
+/// The key after `e`: write the plan in that format to a file (and the clipboard).
+fn export(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    use crate::apply::export::{ExportFormat, export, file_name};
+    let Some(Overlay::Plan(p)) = &state.overlay else {
+        return;
+    };
+    let (Some(plan), KeyCode::Char(c)) = (&p.plan, key.code) else {
+        state.status = Some((Level::Info, "export cancelled".into()));
+        return;
+    };
+    let Some(format) = ExportFormat::ALL.into_iter().find(|f| f.key() == c) else {
+        state.status = Some((Level::Info, "export cancelled".into()));
+        return;
+    };
+    fx.push(Effect::Export {
+        text: export(plan, format),
+        path: state.export_dir.join(file_name(plan, format)),
+        clipboard: state.clipboard,
+    });
+}
+
+fn close(state: &mut State) {
+    let done = matches!(&state.overlay, Some(Overlay::Plan(p)) if p.phase == PlanPhase::Applied);
+    state.overlay = None;
+    if !done {
+        state.status = Some((Level::Info, "not applied".into()));
+    }
+}
+
+fn confirm(state: &mut State, audit: Option<std::path::PathBuf>, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Plan(p)) = &mut state.overlay else {
+        return;
+    };
+    let Some(plan) = p.plan.clone() else {
+        return;
+    };
+    if plan.read_only {
+        state.status = Some((Level::Warn, "read-only: this plan cannot be applied".into()));
+        return;
+    }
+    p.phase = PlanPhase::Applying;
+    p.error = None;
+    fx.push(Effect::Apply { plan: Box::new(plan), audit });
 }
 
 pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, ProviderError>) {
@@ -90,38 +190,73 @@ pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, Provid
 pub fn on_applied(
     state: &mut State,
     result: Result<ApplyOutcome, ProviderError>,
-    audit_error: Option<String>,
+    audit: Result<AuditEntry, String>,
     fx: &mut Vec<Effect>,
 ) {
-    let name = match &state.overlay {
-        Some(Overlay::Plan(p)) => p.plan.as_ref().map(|p| p.resource_name()),
+    let plan = match &state.overlay {
+        Some(Overlay::Plan(p)) => p.plan.clone(),
         _ => None,
-    }
-    .unwrap_or_else(|| "the resource".into());
-    let audit_note = match &audit_error {
-        Some(e) => format!(" · AUDIT LOG NOT WRITTEN: {e}"),
-        None => String::new(),
     };
+    let name = plan.as_ref().map_or_else(|| "the resource".into(), |p| p.resource_name());
+    let audit_note = match &audit {
+        Ok(entry) => {
+            state.history.push(entry.clone());
+            String::new()
+        }
+        Err(e) => format!(" · AUDIT LOG NOT WRITTEN: {e}"),
+    };
+    let level = if audit.is_err() { Level::Warn } else { Level::Info };
     match result {
+        Ok(out) if plan.as_ref().is_some_and(|p| p.dry_run) => {
+            state.status = Some((
+                level,
+                format!("{name}: dry run, {} requests listed, none sent{audit_note}", out.requests.len()),
+            ));
+            set_phase(state, PlanPhase::Applied, Some(out), None);
+        }
         Ok(out) => {
-            let revision = crate::apply::plan::short_task_definition(&out.task_definition).to_string();
-            if let Some(Overlay::Plan(p)) = &mut state.overlay {
-                p.phase = PlanPhase::Applied;
-                p.outcome = Some(out);
-            }
-            let level = if audit_error.is_some() { Level::Warn } else { Level::Info };
+            let revision = short_task_definition(&out.task_definition).to_string();
             state.status = Some((level, format!("{name} now runs {revision}: deploying{audit_note}")));
+            set_phase(state, PlanPhase::Applied, Some(out), None);
             // Show the new size and its rollout; size again once it has settled.
             super::update::request_pane(state, PaneId::Ecs, fx);
             state.sizing.fetch.next_due = Some(state.now + chrono::Duration::minutes(1));
         }
         Err(e) => {
             state.status = Some((Level::Error, format!("{name}: not applied: {e} ({}){audit_note}", e.hint())));
-            if let Some(Overlay::Plan(p)) = &mut state.overlay {
-                p.error = Some(e);
-                p.phase = PlanPhase::Failed;
-            }
+            set_phase(state, PlanPhase::Failed, None, Some(e));
         }
     }
     state.dirty = true;
+}
+
+fn set_phase(state: &mut State, phase: PlanPhase, outcome: Option<ApplyOutcome>, error: Option<ProviderError>) {
+    if let Some(Overlay::Plan(p)) = &mut state.overlay {
+        p.phase = phase;
+        p.outcome = outcome;
+        p.error = error;
+    }
+}
+
+/// Keys in `:history`: move, `u` plans the rollback of the selected entry's service.
+pub fn on_history_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) {
+    let last = state.history.len().saturating_sub(1);
+    let to = |i: usize| Some(Overlay::History { selected: i.min(last) });
+    state.overlay = match action {
+        Action::Back | Action::Quit => None,
+        Action::Down => to(selected + 1),
+        Action::Up => to(selected.saturating_sub(1)),
+        Action::Top => to(0),
+        Action::Bottom => to(last),
+        Action::Rollback | Action::Open => {
+            // Newest first on screen.
+            let entry = state.history.iter().rev().nth(selected).cloned();
+            let resource = entry.and_then(|e| {
+                let (cluster, service) = e.resource.rsplit_once('/')?;
+                Some(ResourceRef::EcsService { cluster: cluster.into(), service: service.into() })
+            });
+            return start_rollback(state, resource, fx);
+        }
+        _ => to(selected),
+    };
 }

@@ -14,14 +14,15 @@ pub enum Command {
     Zoom,
     Quit,
     Suggest,
+    History,
     /// Needs the AWS provider: (what, argument)
     Aws(&'static str, String),
 }
 
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
-    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "region",
-    "profile", "quit",
+    "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
+    "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -43,6 +44,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "help" | "h" => Command::Help,
         "zoom" => Command::Zoom,
         "suggest" | "suggestions" => Command::Suggest,
+        "history" | "audit" => Command::History,
         "q" | "quit" | "q!" | "exit" => Command::Quit,
         "region" => Command::Aws("region", need_arg("a region")?),
         "profile" => Command::Aws("profile", need_arg("a profile")?),

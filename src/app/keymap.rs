@@ -189,6 +189,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Window, &["w"]),
     (Action::Zoom, &["z"]),
     (Action::Apply, &["a"]),
+    (Action::Rollback, &["u"]),
 ];
 
 impl Default for Keymap {

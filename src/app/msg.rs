@@ -74,8 +74,11 @@ pub enum Msg {
     /// A confirmed plan was carried out (or refused); `audit_error` if it could not be logged.
     Applied {
         result: Result<crate::apply::ApplyOutcome, ProviderError>,
-        audit_error: Option<String>,
+        /// What was appended to the audit log, or why nothing could be.
+        audit: Result<crate::apply::AuditEntry, String>,
     },
+    /// An export was written (its path), or why not.
+    Exported(Result<std::path::PathBuf, String>),
     /// The provider's running tally of requests and their cost, after each fetch.
     ApiSpend {
         requests: u64,
@@ -113,6 +116,12 @@ pub enum Effect {
         plan: Box<crate::apply::ResizePlan>,
         audit: Option<std::path::PathBuf>,
     },
+    /// Write a plan's export to `path`, and to the clipboard (OSC 52) when `clipboard`.
+    Export {
+        text: String,
+        path: std::path::PathBuf,
+        clipboard: bool,
+    },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
@@ -129,8 +138,9 @@ impl Effect {
             Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
             Effect::Reconnect { .. } => Msg::ReconnectFailed(e),
+            Effect::Export { .. } => Msg::Exported(Err(e.to_string())),
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
-            Effect::Apply { .. } => Msg::Applied { result: Err(e), audit_error: None },
+            Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
         }
     }
 }

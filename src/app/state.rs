@@ -204,6 +204,10 @@ pub struct PlanState {
     pub error: Option<ProviderError>,
     pub outcome: Option<crate::apply::ApplyOutcome>,
     pub phase: PlanPhase,
+    /// A protected profile's confirmation: what has been typed of the name so far.
+    pub typed: String,
+    /// `e` was pressed: the next key picks the export format.
+    pub exporting: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +221,10 @@ pub enum Overlay {
     },
     Detail(DetailState),
     Plan(PlanState),
+    /// `:history`: the audit log, newest first; `selected` indexes that order.
+    History {
+        selected: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +264,12 @@ pub struct State {
     pub dirty: bool,
     /// Where applies are recorded (JSONL, 0600); None: not recorded (and said so).
     pub audit_log: Option<std::path::PathBuf>,
+    /// The audit log's entries, oldest first: read at start, appended on each apply.
+    pub history: Vec<crate::apply::AuditEntry>,
+    /// Where exported plans are written (the directory infradeck was started in).
+    pub export_dir: std::path::PathBuf,
+    /// Exports also go to the terminal's clipboard (OSC 52); off where there is no terminal.
+    pub clipboard: bool,
 }
 
 /// Refresh intervals per pane.
@@ -318,6 +332,9 @@ impl State {
             quit: false,
             dirty: true,
             audit_log: None,
+            history: Vec::new(),
+            export_dir: std::path::PathBuf::from("."),
+            clipboard: false,
         }
     }
 

@@ -51,7 +51,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Planned { req, result } => super::apply::on_planned(state, req, result),
-        Msg::Applied { result, audit_error } => super::apply::on_applied(state, result, audit_error, &mut fx),
+        Msg::Exported(result) => {
+            state.status = Some(match result {
+                Ok(path) => {
+                    let clip = if state.clipboard { " and copied to the clipboard" } else { "" };
+                    (Level::Info, format!("exported to {}{clip}", path.display()))
+                }
+                Err(e) => (Level::Error, format!("export failed: {e}")),
+            });
+            state.dirty = true;
+        }
+        Msg::Applied { result, audit } => super::apply::on_applied(state, result, audit, &mut fx),
         Msg::ApiSpend { requests, usd } => {
             state.api_spend = Some((requests, usd));
             state.dirty = true;
@@ -274,6 +284,10 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             on_detail_action(state, action, window, fx)
         }
         Some(Overlay::Plan(_)) => {}
+        Some(Overlay::History { selected }) => {
+            let selected = *selected;
+            super::apply::on_history_action(state, action, selected, fx)
+        }
         None => on_action(state, action, fx),
     }
 }
@@ -333,6 +347,13 @@ fn on_detail_action(state: &mut State, action: Action, window: Window, fx: &mut 
                 _ => None,
             };
             super::apply::start(state, resource, fx);
+        }
+        Action::Rollback => {
+            let resource = match &state.overlay {
+                Some(Overlay::Detail(d)) => Some(d.resource.clone()),
+                _ => None,
+            };
+            super::apply::start_rollback(state, resource, fx);
         }
         _ => {}
     }
@@ -397,6 +418,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Zoom => state.zoom = !state.zoom,
         Action::Apply => super::apply::start(state, state.selected_resource(), fx),
+        Action::Rollback => super::apply::start_rollback(state, state.selected_resource(), fx),
     }
 }
 
@@ -489,6 +511,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Command::Zoom => state.zoom = !state.zoom,
         Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
+        Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
         Command::Quit => state.quit = true,
         Command::Aws(what, arg) if !state.source.switchable => {
             state.status = Some((

@@ -2,6 +2,8 @@
 //! Plans are plain data built before anything is written; providers carry them out.
 
 pub mod audit;
+pub mod export;
+pub mod headless;
 pub mod plan;
 
 pub use audit::{AuditEntry, AuditLog};

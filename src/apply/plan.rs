@@ -29,9 +29,31 @@ pub struct ResizeRequest {
     pub monthly_change: Option<f64>,
     pub risk: Risk,
     pub evidence: Vec<String>,
+    /// A rollback: point the service back at this task definition (`family:revision` or ARN)
+    /// instead of registering a new one. `after` and the containers come from it.
+    pub rollback_to: Option<String>,
 }
 
 impl ResizeRequest {
+    /// Return a service to the task definition an applied change replaced (from the audit log).
+    pub fn rollback(service: &EcsService, entry: &super::AuditEntry) -> ResizeRequest {
+        ResizeRequest {
+            cluster: service.cluster.clone(),
+            service: service.name.clone(),
+            task_definition: service.task_definition.clone(),
+            before: (service.task_cpu, service.task_memory),
+            after: (service.task_cpu, service.task_memory),
+            containers: Vec::new(),
+            monthly_change: None,
+            risk: Risk::Low,
+            evidence: vec![format!(
+                "rolls back the {} applied {} by {} ({} → {})",
+                entry.action, entry.time, entry.caller, entry.before, entry.after
+            )],
+            rollback_to: Some(entry.revision_before.clone()),
+        }
+    }
+
     /// From a suggestion for a service on screen.
     pub fn from_recommendation(service: &EcsService, rec: &EcsRecommendation) -> Option<ResizeRequest> {
         let after = rec.proposed?;
@@ -45,6 +67,7 @@ impl ResizeRequest {
             monthly_change: rec.monthly_change(),
             risk: rec.risk,
             evidence: rec.evidence.clone(),
+            rollback_to: None,
         })
     }
 }
@@ -91,9 +114,28 @@ pub struct ResizePlan {
     pub requests: Vec<String>,
     /// The provider refuses writes (`--read-only`): the plan can be read, not applied.
     pub read_only: bool,
+    /// `--dry-run`: applying shows the requests and sends none.
+    pub dry_run: bool,
+    /// The profile is protected (config): confirming means typing the service's name.
+    pub protected: bool,
+    /// A rollback to this task definition rather than a new revision.
+    pub rollback_to: Option<String>,
 }
 
 impl ResizePlan {
+    /// "resize" or "rollback", for titles and the audit log.
+    pub fn action(&self) -> &'static str {
+        if self.rollback_to.is_some() { "rollback" } else { "resize" }
+    }
+
+    /// What has to be typed to confirm a protected plan: the service or group name.
+    pub fn confirm_word(&self) -> String {
+        match &self.resource {
+            ResourceRef::EcsService { service, .. } => service.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn resource_name(&self) -> String {
         match &self.resource {
             ResourceRef::EcsService { cluster, service } => format!("{cluster}/{service}"),

@@ -59,6 +59,8 @@ struct AwsFile {
     cost_cache_ttl: Option<Seconds>,
     /// Never write through these profiles (e.g. prod), whatever the command line says.
     read_only_profiles: Option<Vec<String>>,
+    /// Confirm changes through these profiles by typing the resource's name ("demo": the demo fleet).
+    protected_profiles: Option<Vec<String>>,
 }
 
 /// Cost Explorer data refreshes up to three times a day: six hours loses little.
@@ -101,6 +103,8 @@ pub struct Config {
     pub read_only: bool,
     /// `[aws] read_only_profiles`.
     pub read_only_profiles: Vec<String>,
+    /// `[aws] protected_profiles`.
+    pub protected_profiles: Vec<String>,
 }
 
 impl Default for Config {
@@ -115,6 +119,7 @@ impl Default for Config {
             sizing: Default::default(),
             read_only: false,
             read_only_profiles: Vec::new(),
+            protected_profiles: Vec::new(),
         }
     }
 }
@@ -158,7 +163,8 @@ impl Config {
                 .as_ref()
                 .and_then(|a| a.cost_cache_ttl)
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
-            read_only_profiles: file.aws.and_then(|a| a.read_only_profiles).unwrap_or_default(),
+            read_only_profiles: file.aws.as_ref().and_then(|a| a.read_only_profiles.clone()).unwrap_or_default(),
+            protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
             sizing: file.sizing,
         })
@@ -194,7 +200,9 @@ mod tests {
         assert_eq!(c.sizing.for_service("prod/pay", &base).window_days, 7.0);
         assert_eq!(c.sizing.for_service("prod/other", &base).headroom, 0.3);
         assert_eq!(c.cost_ttl, std::time::Duration::from_secs(600));
-        let c = parse("read_only = true\n[aws]\nread_only_profiles = [\"prod\"]\n").unwrap();
+        let c = parse("read_only = true\n[aws]\nread_only_profiles = [\"prod\"]\nprotected_profiles = [\"stage\"]\n")
+            .unwrap();
+        assert_eq!(c.protected_profiles, vec!["stage".to_string()]);
         assert!(c.read_only);
         assert_eq!(c.read_only_profiles, vec!["prod".to_string()]);
         let err = parse("[sizing]\n\n[sizing.clusters.batch]\nheadroom = 9\n").unwrap_err().to_string();

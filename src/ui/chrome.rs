@@ -98,6 +98,12 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ],
             Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
             Some(Overlay::Plan(_)) => &[(Action::Back, "cancel")],
+            Some(Overlay::History { .. }) => &[
+                (Action::Back, "close"),
+                (Action::Down, "next"),
+                (Action::Up, "prev"),
+                (Action::Rollback, "roll back"),
+            ],
             Some(Overlay::Suggest { .. }) => {
                 &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Open, "open")]
             }

@@ -39,6 +39,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Detail(d)) => popups::detail::draw(frame, body, state, d, theme),
         Some(Overlay::Suggest { selected }) => popups::suggest::draw(frame, body, state, theme, *selected),
         Some(Overlay::Plan(p)) => popups::plan::draw(frame, body, state, p, theme),
+        Some(Overlay::History { selected }) => popups::history::draw(frame, body, state, theme, *selected),
         None => {}
     }
     chrome::footer(frame, footer, state, theme);

@@ -50,15 +50,25 @@ pub struct AwsOptions {
     pub read_only: bool,
     /// Profiles that are always read-only (config `[aws] read_only_profiles`), e.g. prod.
     pub read_only_profiles: Vec<String>,
+    /// Profiles whose changes are confirmed by typing the resource's name (`[aws] protected_profiles`).
+    pub protected_profiles: Vec<String>,
+    /// `--dry-run`: an apply lists its requests and sends none.
+    pub dry_run: bool,
 }
 
 impl AwsOptions {
     /// Whether writes through this profile are refused. No profile means AWS_PROFILE or default.
     pub fn read_only_for(&self, profile: Option<&str>) -> bool {
-        let name =
-            profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into());
-        self.read_only || self.read_only_profiles.contains(&name)
+        self.read_only || self.read_only_profiles.contains(&profile_name(profile))
     }
+
+    pub fn protected_for(&self, profile: Option<&str>) -> bool {
+        self.protected_profiles.contains(&profile_name(profile))
+    }
+}
+
+fn profile_name(profile: Option<&str>) -> String {
+    profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into())
 }
 
 /// One (profile, region) with its clients.
@@ -532,7 +542,13 @@ impl Provider for AwsProvider {
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, cluster) = self.locate(&req.cluster)?;
-        write::plan(&self.targets[i], &cluster, req, self.targets[i].read_only).await
+        let t = &self.targets[i];
+        let flags = write::Flags {
+            read_only: t.read_only,
+            dry_run: self.options.dry_run,
+            protected: self.options.protected_for(t.profile.as_deref()),
+        };
+        write::plan(t, &cluster, req, flags).await
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
@@ -544,9 +560,17 @@ impl Provider for AwsProvider {
             let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
             return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));
         }
-        let out = write::apply(&self.targets[i], &raw, service, plan).await?;
-        // The service points at a new task definition: describe it on the next refresh.
-        Ok(out)
+        if self.options.dry_run {
+            // Nothing leaves the machine: the requests are what would have been sent.
+            return Ok(crate::apply::ApplyOutcome {
+                task_definition: plan.base_task_definition.clone(),
+                requests: plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect(),
+            });
+        }
+        match &plan.rollback_to {
+            Some(to) => write::rollback(&self.targets[i], &raw, service, plan, to).await,
+            None => write::apply(&self.targets[i], &raw, service, plan).await,
+        }
     }
 
     fn caller(&self) -> String {

@@ -45,12 +45,15 @@ async fn read_live(t: &Target, cluster: &str, service: &str) -> Result<Live, Pro
     })
 }
 
-pub async fn plan(
-    t: &Target,
-    cluster: &str,
-    req: &ResizeRequest,
-    read_only: bool,
-) -> Result<ResizePlan, ProviderError> {
+/// How this provider treats writes, copied into each plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Flags {
+    pub read_only: bool,
+    pub dry_run: bool,
+    pub protected: bool,
+}
+
+pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) -> Result<ResizePlan, ProviderError> {
     let live = read_live(t, cluster, &req.service).await?;
     let now = short_name(&live.task_definition_arn);
     if now != short_name(&req.task_definition) {
@@ -62,9 +65,13 @@ pub async fn plan(
     let family = live.definition.family().unwrap_or("?");
     let owner =
         owner_from_tags(live.service_tags.iter().chain(&live.tags).filter_map(|t| Some((t.key()?, t.value()?))));
+    let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account, t.region);
+    if let Some(to) = &req.rollback_to {
+        return rollback_plan(t, cluster, req, flags, live, owner, target, to).await;
+    }
     Ok(ResizePlan {
         resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
-        target: format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account, t.region),
+        target,
         base_task_definition: live.task_definition_arn.clone(),
         before: req.before,
         after: req.after,
@@ -86,7 +93,76 @@ pub async fn plan(
                 req.service
             ),
         ],
-        read_only,
+        read_only: flags.read_only,
+        dry_run: flags.dry_run,
+        protected: flags.protected,
+        rollback_to: None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn rollback_plan(
+    t: &Target,
+    cluster: &str,
+    req: &ResizeRequest,
+    flags: Flags,
+    live: Live,
+    owner: Option<String>,
+    target: String,
+    to: &str,
+) -> Result<ResizePlan, ProviderError> {
+    let now = short_name(&live.task_definition_arn);
+    let old = t
+        .ecs
+        .describe_task_definition()
+        .task_definition(to)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ecs:DescribeTaskDefinition", e))?;
+    let old = old.task_definition().ok_or_else(|| ProviderError::NotFound(to.to_string()))?;
+    let size = |d: &TaskDefinition| {
+        let n = |v: Option<&str>| v.and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+        (n(d.cpu()), n(d.memory()))
+    };
+    let u = |v: Option<i32>| v.map(|v| v.max(0) as u32);
+    let containers = live
+        .definition
+        .container_definitions()
+        .iter()
+        .map(|c| {
+            let was = old.container_definitions().iter().find(|o| o.name() == c.name());
+            crate::apply::ContainerChange {
+                name: c.name().unwrap_or("?").to_string(),
+                cpu: (c.cpu().max(0) as u32, was.map_or(0, |o| o.cpu().max(0) as u32)),
+                memory_hard: (u(c.memory()), was.and_then(|o| u(o.memory()))),
+                memory_soft: (u(c.memory_reservation()), was.and_then(|o| u(o.memory_reservation()))),
+            }
+        })
+        .collect();
+    let to_arn = old.task_definition_arn().unwrap_or(to).to_string();
+    Ok(ResizePlan {
+        resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
+        target,
+        base_task_definition: live.task_definition_arn.clone(),
+        before: size(&live.definition),
+        after: size(old),
+        containers,
+        monthly_change: None,
+        risk: req.risk,
+        evidence: req.evidence.clone(),
+        owner,
+        requests: vec![
+            format!("ecs:DescribeServices cluster={cluster} services={} (check it still runs {now})", req.service),
+            format!(
+                "ecs:UpdateService cluster={cluster} service={} taskDefinition={}",
+                req.service,
+                short_name(&to_arn)
+            ),
+        ],
+        read_only: flags.read_only,
+        dry_run: flags.dry_run,
+        protected: flags.protected,
+        rollback_to: Some(to_arn),
     })
 }
 
@@ -105,6 +181,59 @@ fn resized(def: &TaskDefinition, plan: &ResizePlan) -> Vec<aws_sdk_ecs::types::C
             c
         })
         .collect()
+}
+
+async fn point_service_at(t: &Target, cluster: &str, service: &str, arn: &str) -> Result<(), ProviderError> {
+    t.ecs
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ecs:UpdateService", e))?;
+    Ok(())
+}
+
+/// The service's task definition now, checked against the plan's (optimistic concurrency).
+async fn check_unchanged(t: &Target, cluster: &str, service: &str, plan: &ResizePlan) -> Result<(), ProviderError> {
+    let out = t
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ecs:DescribeServices", e))?;
+    let now = out.services().first().and_then(|s| s.task_definition()).unwrap_or_default();
+    if short_name(now) != short_name(&plan.base_task_definition) {
+        return Err(ProviderError::Conflict(format!(
+            "{cluster}/{service} now runs {}, the plan was made on {}",
+            short_name(now),
+            short_name(&plan.base_task_definition)
+        )));
+    }
+    Ok(())
+}
+
+/// Point the service back at the task definition a change replaced. No registration: the old
+/// revision is still there, unchanged.
+pub async fn rollback(
+    t: &Target,
+    cluster: &str,
+    service: &str,
+    plan: &ResizePlan,
+    to: &str,
+) -> Result<ApplyOutcome, ProviderError> {
+    check_unchanged(t, cluster, service, plan).await?;
+    point_service_at(t, cluster, service, to).await?;
+    Ok(ApplyOutcome {
+        task_definition: to.to_string(),
+        requests: vec![
+            format!("ecs:DescribeServices cluster={cluster} services={service}"),
+            format!("ecs:UpdateService cluster={cluster} service={service} taskDefinition={}", short_name(to)),
+        ],
+    })
 }
 
 pub async fn apply(t: &Target, cluster: &str, service: &str, plan: &ResizePlan) -> Result<ApplyOutcome, ProviderError> {
@@ -150,14 +279,7 @@ pub async fn apply(t: &Target, cluster: &str, service: &str, plan: &ResizePlan) 
         .ok_or_else(|| ProviderError::Other("RegisterTaskDefinition returned no ARN".into()))?
         .to_string();
     sent.push(format!("ecs:RegisterTaskDefinition family={family} cpu={} memory={}", plan.after.0, plan.after.1));
-    t.ecs
-        .update_service()
-        .cluster(cluster)
-        .service(service)
-        .task_definition(&new_arn)
-        .send()
-        .await
-        .map_err(|e| sdk_error("ecs:UpdateService", e))?;
+    point_service_at(t, cluster, service, &new_arn).await?;
     sent.push(format!("ecs:UpdateService cluster={cluster} service={service} taskDefinition={}", short_name(&new_arn)));
     Ok(ApplyOutcome { task_definition: new_arn, requests: sent })
 }

@@ -7,10 +7,26 @@ use crate::domain::{Container, ResourceRef};
 use crate::provider::ProviderError;
 use std::sync::Arc;
 
+/// The sizes a service had at earlier revisions, so a rollback can return to them.
+#[derive(Debug, Clone, Default)]
+pub struct Revisions {
+    /// (service key, revision) → (cpu, memory, containers)
+    sizes: std::collections::HashMap<(String, u32), (u32, u32, Vec<Container>)>,
+    /// The highest revision registered per service: a new one is always above it.
+    latest: std::collections::HashMap<String, u32>,
+}
+
 impl DemoProvider {
     /// Refuse every write from now on (`--read-only`).
     pub fn with_read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
+        self
+    }
+
+    /// `--dry-run`, and whether confirming means typing the name (`protected_profiles = ["demo"]`).
+    pub fn with_write_flags(mut self, dry_run: bool, protected: bool) -> Self {
+        self.dry_run = dry_run;
+        self.protected = protected;
         self
     }
 
@@ -26,16 +42,61 @@ impl DemoProvider {
 
     pub(super) fn plan(&self, req: &ResizeRequest) -> Result<ResizePlan, ProviderError> {
         let base = self.current_revision(&req.cluster, &req.service)?;
-        if base != req.task_definition {
+        if base != crate::apply::plan::short_task_definition(&req.task_definition) {
             return Err(ProviderError::Conflict(format!(
                 "{}/{} now runs {base}, the suggestion was made on {}",
                 req.cluster, req.service, req.task_definition
             )));
         }
-        let (family, revision) = base.rsplit_once(':').unwrap_or((&base, "0"));
-        let next = format!("{family}:{}", revision.parse::<u32>().unwrap_or(0) + 1);
+        let resource = ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() };
+        if let Some(to) = &req.rollback_to {
+            let to = crate::apply::plan::short_task_definition(to).to_string();
+            let revision = to.rsplit_once(':').and_then(|(_, r)| r.parse::<u32>().ok()).unwrap_or(0);
+            let key = format!("{}/{}", req.cluster, req.service);
+            let revisions = self.revisions.lock().unwrap_or_else(|e| e.into_inner());
+            let (cpu, memory, containers) = revisions
+                .sizes
+                .get(&(key, revision))
+                .cloned()
+                .ok_or_else(|| ProviderError::NotFound(format!("task definition {to}")))?;
+            let now = self.fleet().services.iter().find(|s| s.cluster == req.cluster && s.name == req.service).cloned();
+            let now_containers = now.map(|s| s.containers).unwrap_or_default();
+            return Ok(ResizePlan {
+                resource,
+                target: "demo fleet".into(),
+                base_task_definition: base.clone(),
+                before: req.before,
+                after: (cpu, memory),
+                containers: now_containers
+                    .iter()
+                    .map(|c| {
+                        let was = containers.iter().find(|o| o.name == c.name);
+                        crate::apply::ContainerChange {
+                            name: c.name.clone(),
+                            cpu: (c.cpu, was.map_or(c.cpu, |o| o.cpu)),
+                            memory_hard: (c.memory_hard, was.and_then(|o| o.memory_hard)),
+                            memory_soft: (c.memory_soft, was.and_then(|o| o.memory_soft)),
+                        }
+                    })
+                    .collect(),
+                monthly_change: None,
+                risk: req.risk,
+                evidence: req.evidence.clone(),
+                owner: None,
+                requests: vec![
+                    format!("demo: check {}/{} still runs {base}", req.cluster, req.service),
+                    format!("demo: point {}/{} at {to}", req.cluster, req.service),
+                ],
+                read_only: self.read_only,
+                dry_run: self.dry_run,
+                protected: self.protected,
+                rollback_to: Some(to),
+            });
+        }
+        let (family, _) = base.rsplit_once(':').unwrap_or((&base, "0"));
+        let next = format!("{family}:{}", self.next_revision(&req.cluster, &req.service));
         Ok(ResizePlan {
-            resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
+            resource,
             target: "demo fleet".into(),
             base_task_definition: base.clone(),
             before: req.before,
@@ -51,13 +112,36 @@ impl DemoProvider {
                 format!("demo: point {}/{} at {next}", req.cluster, req.service),
             ],
             read_only: self.read_only,
+            dry_run: self.dry_run,
+            protected: self.protected,
+            rollback_to: None,
         })
+    }
+
+    fn next_revision(&self, cluster: &str, service: &str) -> u32 {
+        let key = format!("{cluster}/{service}");
+        let latest = self.revisions.lock().unwrap_or_else(|e| e.into_inner()).latest.get(&key).copied();
+        let current =
+            self.fleet().services.iter().find(|s| s.cluster == cluster && s.name == service).map_or(0, |s| s.revision);
+        latest.unwrap_or(0).max(current) + 1
+    }
+
+    fn next_revision_for(&self, plan: &ResizePlan) -> u32 {
+        match &plan.resource {
+            ResourceRef::EcsService { cluster, service } => self.next_revision(cluster, service),
+            _ => 0,
+        }
     }
 
     pub(super) fn apply(&self, plan: &ResizePlan) -> Result<ApplyOutcome, ProviderError> {
         if self.read_only {
             return Err(ProviderError::ReadOnly("started with --read-only".into()));
         }
+        if self.dry_run {
+            let requests = plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect();
+            return Ok(ApplyOutcome { task_definition: plan.base_task_definition.clone(), requests });
+        }
+        let next = self.next_revision_for(plan);
         let ResourceRef::EcsService { cluster, service } = &plan.resource else {
             return Err(ProviderError::Other("only ECS services can be resized on the demo fleet".into()));
         };
@@ -75,7 +159,19 @@ impl DemoProvider {
                 plan.base_task_definition
             )));
         }
+        let mut revisions = self.revisions.lock().unwrap_or_else(|e| e.into_inner());
+        let key = format!("{cluster}/{service}");
+        revisions
+            .sizes
+            .insert((key.clone(), spec.revision), (spec.task_cpu, spec.task_memory, spec.containers.clone()));
+        let to = match &plan.rollback_to {
+            Some(to) => to.rsplit_once(':').and_then(|(_, r)| r.parse::<u32>().ok()).unwrap_or(spec.revision),
+            None => next,
+        };
         spec.resize(plan.after.0, plan.after.1);
+        spec.revision = to;
+        let latest = revisions.latest.entry(key).or_default();
+        *latest = (*latest).max(to);
         spec.containers = plan
             .containers
             .iter()
@@ -111,6 +207,7 @@ mod tests {
             monthly_change: Some(-10.0),
             risk: crate::sizing::recommend::Risk::Low,
             evidence: vec![],
+            rollback_to: None,
         }
     }
 
@@ -126,6 +223,28 @@ mod tests {
         assert_eq!(cart.task_definition, out.task_definition);
         let again = demo.apply_resize(&plan).await.unwrap_err();
         assert!(matches!(again, ProviderError::Conflict(_)), "{again}");
+
+        // Rolling back returns to the old revision and size; a new change goes above both.
+        let spec = demo.fleet().services.iter().find(|s| s.name == "cart").unwrap().clone();
+        let mut back = request(&demo, "cart");
+        back.rollback_to = Some(plan.base_task_definition.clone());
+        let rollback = demo.plan_resize(&back).await.unwrap();
+        assert_eq!(rollback.after, plan.before);
+        let out = demo.apply_resize(&rollback).await.unwrap();
+        assert_eq!(out.task_definition, plan.base_task_definition);
+        let cart = demo.fleet().services.iter().find(|s| s.name == "cart").unwrap().clone();
+        assert_eq!((cart.task_cpu, cart.task_memory), plan.before);
+        assert_eq!(demo.next_revision("prod-core", "cart"), spec.revision + 1);
+    }
+
+    #[tokio::test]
+    async fn dry_run_lists_the_requests_and_changes_nothing() {
+        let demo = DemoProvider::new(42, None, Clock::Fixed(1_795_012_200)).with_write_flags(true, false);
+        let plan = demo.plan_resize(&request(&demo, "cart")).await.unwrap();
+        let out = demo.apply_resize(&plan).await.unwrap();
+        assert!(out.requests.iter().all(|r| r.starts_with("(dry run, not sent)")));
+        let cart = demo.fleet().services.iter().find(|s| s.name == "cart").unwrap().clone();
+        assert_ne!((cart.task_cpu, cart.task_memory), (512, 1024));
     }
 
     #[tokio::test]

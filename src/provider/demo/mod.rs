@@ -55,11 +55,21 @@ pub struct DemoProvider {
     fleet: RwLock<Arc<Fleet>>,
     clock: Clock,
     read_only: bool,
+    dry_run: bool,
+    protected: bool,
+    revisions: std::sync::Mutex<apply::Revisions>,
 }
 
 impl DemoProvider {
     pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
-        DemoProvider { fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))), clock, read_only: false }
+        DemoProvider {
+            fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))),
+            clock,
+            read_only: false,
+            dry_run: false,
+            protected: false,
+            revisions: Default::default(),
+        }
     }
 
     pub fn fleet(&self) -> Arc<Fleet> {

@@ -2,5 +2,6 @@
 
 pub mod detail;
 pub mod help;
+pub mod history;
 pub mod plan;
 pub mod suggest;

@@ -85,7 +85,10 @@ pub fn draw(frame: &mut Frame, area: Rect, _state: &State, p: &PlanState, theme:
         None => p.resource.to_string(),
     };
     let block = Block::default()
-        .title(Span::styled(format!(" plan · resize {name} "), theme.title()))
+        .title(Span::styled(
+            format!(" plan · {} {name} ", p.plan.as_ref().map_or("resize", |plan| plan.action())),
+            theme.title(),
+        ))
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true));
@@ -102,14 +105,34 @@ pub fn draw(frame: &mut Frame, area: Rect, _state: &State, p: &PlanState, theme:
         (PlanPhase::Ready, _) if read_only => {
             Line::from(Span::styled("read-only: this plan can be read, not applied · esc close", theme.warn()))
         }
+        (PlanPhase::Ready, _) if p.plan.as_ref().is_some_and(|plan| plan.protected) => {
+            let word = p.plan.as_ref().map(|plan| plan.confirm_word()).unwrap_or_default();
+            Line::from(vec![
+                Span::styled("protected profile: type ", theme.warn()),
+                Span::styled(word, theme.title()),
+                Span::styled(" and enter to apply (esc cancels): ", theme.warn()),
+                Span::styled(format!("{}▏", p.typed), theme.title()),
+            ])
+        }
+        (PlanPhase::Ready, _) if p.plan.as_ref().is_some_and(|plan| plan.dry_run) => Line::from(vec![
+            Span::styled("dry run: ", theme.warn()),
+            Span::styled("y", theme.warn()),
+            Span::styled(" lists the requests without sending them · any other key cancels", theme.base()),
+        ]),
         (PlanPhase::Ready, _) => Line::from(vec![
             Span::styled("apply this change? ", theme.title()),
             Span::styled("y", theme.warn()),
             Span::styled(" apply · ", theme.base()),
             Span::styled("N", theme.title()),
-            Span::styled(" (any other key) cancel", theme.base()),
+            Span::styled(" (any other key) cancel · ", theme.base()),
+            Span::styled("e", theme.title()),
+            Span::styled(" export as code", theme.base()),
         ]),
         (PlanPhase::Applying, _) => Line::from(Span::styled("applying…", theme.info())),
+        (PlanPhase::Applied, _) if p.plan.as_ref().is_some_and(|plan| plan.dry_run) => Line::from(Span::styled(
+            "dry run: nothing was sent (the requests above are what an apply sends) · any key closes",
+            theme.warn(),
+        )),
         (PlanPhase::Applied, _) => {
             let out = p.outcome.as_ref();
             Line::from(Span::styled(

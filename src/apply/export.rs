@@ -1,0 +1,272 @@
+//! A plan as code: the same change as a Terraform snippet, a CloudFormation/CDK property
+//! change, AWS CLI commands or JSON — for services owned by IaC, and for PR descriptions.
+//! Sizing only: nothing from the task definition's environment or secrets is ever included.
+
+use super::ResizePlan;
+use super::plan::short_task_definition;
+use crate::domain::ResourceRef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Terraform,
+    /// CloudFormation YAML properties, with the CDK equivalent.
+    Cloudformation,
+    /// AWS CLI commands (bash + jq).
+    Cli,
+    Json,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 4] =
+        [ExportFormat::Terraform, ExportFormat::Cloudformation, ExportFormat::Cli, ExportFormat::Json];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Terraform => "tf",
+            ExportFormat::Cloudformation => "yaml",
+            ExportFormat::Cli => "sh",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    /// The key that picks it in the plan view.
+    pub fn key(self) -> char {
+        match self {
+            ExportFormat::Terraform => 't',
+            ExportFormat::Cloudformation => 'c',
+            ExportFormat::Cli => 'l',
+            ExportFormat::Json => 'j',
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Terraform => "terraform",
+            ExportFormat::Cloudformation => "cloudformation/cdk",
+            ExportFormat::Cli => "aws cli",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+fn family(plan: &ResizePlan) -> String {
+    let name = short_task_definition(&plan.base_task_definition);
+    name.rsplit_once(':').map_or(name, |(f, _)| f).to_string()
+}
+
+fn header(plan: &ResizePlan, comment: &str) -> String {
+    let money = plan
+        .monthly_change
+        .map_or(String::new(), |m| format!(" ({}{:.2} USD/month)", if m < 0.0 { "" } else { "+" }, m));
+    let mut out = format!(
+        "{comment} infradeck {}: {} {}{money}\n{comment} risk {:?}; {}\n",
+        plan.action(),
+        plan.resource_name(),
+        plan.summary(),
+        plan.risk,
+        plan.target
+    );
+    for e in &plan.evidence {
+        out.push_str(&format!("{comment}   {e}\n"));
+    }
+    out
+}
+
+fn opt(v: Option<u32>) -> String {
+    v.map_or("null".into(), |v| v.to_string())
+}
+
+fn terraform(plan: &ResizePlan) -> String {
+    let family = family(plan);
+    let mut out = header(plan, "#");
+    out.push_str(&format!(
+        "resource \"aws_ecs_task_definition\" \"{family}\" {{\n  family = \"{family}\"\n  # ... everything else unchanged\n  cpu    = \"{}\" # was \"{}\"\n  memory = \"{}\" # was \"{}\"\n",
+        plan.after.0, plan.before.0, plan.after.1, plan.before.1
+    ));
+    if !plan.containers.is_empty() {
+        out.push_str("  # in container_definitions (jsonencode([...])), per container:\n");
+        for c in &plan.containers {
+            out.push_str(&format!(
+                "  #   {{ name = \"{}\", cpu = {}, memory = {}, memoryReservation = {} }}  # was {}, {}, {}\n",
+                c.name,
+                c.cpu.1,
+                opt(c.memory_hard.1),
+                opt(c.memory_soft.1),
+                c.cpu.0,
+                opt(c.memory_hard.0),
+                opt(c.memory_soft.0)
+            ));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn cloudformation(plan: &ResizePlan) -> String {
+    let mut out = header(plan, "#");
+    out.push_str(&format!(
+        "# AWS::ECS::TaskDefinition (family {})\nProperties:\n  Cpu: \"{}\"\n  Memory: \"{}\"\n",
+        family(plan),
+        plan.after.0,
+        plan.after.1
+    ));
+    if !plan.containers.is_empty() {
+        out.push_str("  ContainerDefinitions: # only these keys change; keep the rest of each entry\n");
+        for c in &plan.containers {
+            out.push_str(&format!("    - Name: {}\n      Cpu: {}\n", c.name, c.cpu.1));
+            if let Some(m) = c.memory_hard.1 {
+                out.push_str(&format!("      Memory: {m}\n"));
+            }
+            if let Some(m) = c.memory_soft.1 {
+                out.push_str(&format!("      MemoryReservation: {m}\n"));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "# CDK (FargateTaskDefinition / Ec2TaskDefinition props): cpu: {}, memoryLimitMiB: {}\n",
+        plan.after.0, plan.after.1
+    ));
+    out
+}
+
+fn cli(plan: &ResizePlan) -> String {
+    let mut out = format!("#!/usr/bin/env bash\nset -euo pipefail\n{}", header(plan, "#"));
+    let ResourceRef::EcsService { cluster, service } = &plan.resource else {
+        return out;
+    };
+    let base = short_task_definition(&plan.base_task_definition);
+    if let Some(to) = &plan.rollback_to {
+        out.push_str(&format!(
+            "aws ecs update-service --cluster {cluster} --service {service} --task-definition {}\n",
+            short_task_definition(to)
+        ));
+        return out;
+    }
+    let containers: Vec<String> = plan
+        .containers
+        .iter()
+        .map(|c| {
+            let mut set = vec![format!(".cpu = {}", c.cpu.1)];
+            set.extend(c.memory_hard.1.map(|m| format!(".memory = {m}")));
+            set.extend(c.memory_soft.1.map(|m| format!(".memoryReservation = {m}")));
+            format!("if .name == \"{}\" then {} else . end", c.name, set.join(" | "))
+        })
+        .collect();
+    let per_container = if containers.is_empty() {
+        String::new()
+    } else {
+        format!(" | .containerDefinitions |= map({})", containers.join(" | "))
+    };
+    out.push_str(&format!(
+        "# Stop if someone deployed since the plan.\n\
+         test \"$(aws ecs describe-services --cluster {cluster} --services {service} --query 'services[0].taskDefinition' --output text | sed 's|.*/||')\" = \"{base}\"\n\
+         # A copy of {base} with only the sizing changed (environment, secrets and tags carried over).\n\
+         aws ecs describe-task-definition --task-definition {base} --include TAGS --output json \\\n\
+           | jq '(.taskDefinition | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt)\n\
+                  | .cpu = \"{}\" | .memory = \"{}\"{per_container})\n\
+                 + (if (.tags // []) | length > 0 then {{tags: .tags}} else {{}} end)' > /tmp/infradeck-{service}.json\n\
+         arn=$(aws ecs register-task-definition --cli-input-json file:///tmp/infradeck-{service}.json --query 'taskDefinition.taskDefinitionArn' --output text)\n\
+         aws ecs update-service --cluster {cluster} --service {service} --task-definition \"$arn\"\n",
+        plan.after.0, plan.after.1
+    ));
+    out
+}
+
+pub fn export(plan: &ResizePlan, format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Terraform => terraform(plan),
+        ExportFormat::Cloudformation => cloudformation(plan),
+        ExportFormat::Cli => cli(plan),
+        ExportFormat::Json => serde_json::to_string_pretty(plan).unwrap_or_default() + "\n",
+    }
+}
+
+/// The file name an export is written to: `infradeck-<service>-<action>.<ext>`.
+pub fn file_name(plan: &ResizePlan, format: ExportFormat) -> String {
+    let name: String = plan
+        .resource_name()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    format!("infradeck-{name}-{}.{}", plan.action(), format.extension())
+}
+
+/// OSC 52: put `text` on the clipboard of the terminal (and through tmux/ssh, where allowed).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::ContainerChange;
+    use crate::sizing::recommend::Risk;
+
+    pub fn plan() -> ResizePlan {
+        ResizePlan {
+            resource: ResourceRef::EcsService { cluster: "prod-web".into(), service: "checkout".into() },
+            target: "default · 123456789012 · us-east-1".into(),
+            base_task_definition: "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:7".into(),
+            before: (1024, 2048),
+            after: (512, 1024),
+            containers: vec![ContainerChange {
+                name: "checkout".into(),
+                cpu: (1024, 512),
+                memory_hard: (Some(2048), Some(1024)),
+                memory_soft: (Some(1024), Some(512)),
+            }],
+            monthly_change: Some(-20.5),
+            risk: Risk::Low,
+            evidence: vec!["CPU: p99 of the hottest task 0.31 vCPU over 14 d + 20% → 0.37 vCPU".into()],
+            owner: Some("Terraform".into()),
+            requests: vec!["ecs:UpdateService".into()],
+            read_only: false,
+            dry_run: false,
+            protected: false,
+            rollback_to: None,
+        }
+    }
+
+    #[test]
+    fn terraform_sets_cpu_and_memory_of_the_task_definition() {
+        let tf = export(&plan(), ExportFormat::Terraform);
+        assert!(tf.contains("resource \"aws_ecs_task_definition\" \"checkout\""), "{tf}");
+        assert!(tf.contains("cpu    = \"512\" # was \"1024\""), "{tf}");
+        assert!(tf.contains("memory = \"1024\" # was \"2048\""), "{tf}");
+        assert!(tf.contains("name = \"checkout\", cpu = 512, memory = 1024, memoryReservation = 512"), "{tf}");
+        assert!(tf.contains("-20.50 USD/month"), "{tf}");
+    }
+
+    #[test]
+    fn cloudformation_and_cdk_properties() {
+        let cf = export(&plan(), ExportFormat::Cloudformation);
+        assert!(cf.contains("Cpu: \"512\"\n  Memory: \"1024\""), "{cf}");
+        assert!(
+            cf.contains("- Name: checkout\n      Cpu: 512\n      Memory: 1024\n      MemoryReservation: 512"),
+            "{cf}"
+        );
+        assert!(cf.contains("cpu: 512, memoryLimitMiB: 1024"), "{cf}");
+    }
+
+    #[test]
+    fn cli_checks_the_revision_copies_the_definition_and_updates_the_service() {
+        let sh = export(&plan(), ExportFormat::Cli);
+        assert!(sh.contains("= \"checkout:7\""), "concurrency check:\n{sh}");
+        assert!(sh.contains("describe-task-definition --task-definition checkout:7 --include TAGS"), "{sh}");
+        assert!(sh.contains(".cpu = \"512\" | .memory = \"1024\""), "{sh}");
+        assert!(sh.contains("aws ecs update-service --cluster prod-web --service checkout"), "{sh}");
+        let mut back = plan();
+        back.rollback_to = Some("checkout:6".into());
+        assert!(export(&back, ExportFormat::Cli).contains("--task-definition checkout:6\n"));
+    }
+
+    #[test]
+    fn json_round_trips_and_names_are_safe_for_files() {
+        let json = export(&plan(), ExportFormat::Json);
+        let back: ResizePlan = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, plan());
+        assert_eq!(file_name(&plan(), ExportFormat::Terraform), "infradeck-prod-web-checkout-resize.tf");
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+}

@@ -1,0 +1,74 @@
+//! `infradeck plan SERVICE`: the plan the TUI would show, without the TUI, for scripts and PRs.
+//! Reads only: it never applies anything.
+
+use super::{AuditEntry, ResizePlan, ResizeRequest};
+use crate::domain::{EcsService, Window};
+use crate::provider::Provider;
+use crate::sizing::policy::Policies;
+use crate::sizing::recommend::Policy;
+
+/// The service a user named: `cluster/service`, or a service name found in one cluster only.
+pub fn find_service<'a>(services: &'a [EcsService], name: &str) -> Result<&'a EcsService, String> {
+    if let Some(s) = services.iter().find(|s| s.key() == name) {
+        return Ok(s);
+    }
+    let matches: Vec<&EcsService> = services.iter().filter(|s| s.name == name).collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("no ECS service {name} (give cluster/service)")),
+        many => Err(format!(
+            "{name} is in {} clusters: {}",
+            many.len(),
+            many.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Plan the suggested resize of `name`, or with `rollback`, the return from its last change in
+/// `history`.
+pub async fn plan_for(
+    provider: &dyn Provider,
+    policies: &Policies,
+    name: &str,
+    rollback: Option<&[AuditEntry]>,
+) -> Result<ResizePlan, String> {
+    let services = provider.ecs_services(Window::Fortnight).await.map_err(|e| format!("{e}: {}", e.hint()))?;
+    let service = find_service(&services, name)?;
+    let request = match rollback {
+        Some(history) => {
+            let entry = crate::app::apply::last_change(history, service)
+                .ok_or_else(|| format!("no change applied from infradeck leads to {}", service.task_definition))?;
+            ResizeRequest::rollback(service, entry)
+        }
+        None => {
+            let usage = provider.ecs_usage().await.map_err(|e| format!("{e}: {}", e.hint()))?;
+            let policy = Policy { rates: provider.fargate_rates().await.unwrap_or_default(), ..Policy::default() };
+            let recs = crate::report::recommendations(std::slice::from_ref(service), &usage, &policy, policies);
+            let rec = recs.first().ok_or("no suggestion")?;
+            ResizeRequest::from_recommendation(service, rec)
+                .filter(|r| r.before != r.after)
+                .ok_or_else(|| format!("{}: {} — nothing to change", service.key(), rec.finding.label()))?
+        }
+    };
+    provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::export::{ExportFormat, export};
+    use crate::provider::demo::{Clock, DemoProvider};
+
+    #[tokio::test]
+    async fn plans_the_suggestion_of_a_named_demo_service_as_terraform() {
+        let demo = DemoProvider::new(42, None, Clock::Fixed(crate::harness::FIXED_NOW));
+        let plan = plan_for(&demo, &Policies::default(), "prod-core/payments", None).await.unwrap();
+        let tf = export(&plan, ExportFormat::Terraform);
+        assert!(tf.contains("resource \"aws_ecs_task_definition\" \"payments\""), "{tf}");
+        assert!(tf.contains("cpu    = \"2048\" # was \"1024\""), "{tf}");
+        let ambiguous = plan_for(&demo, &Policies::default(), "payments", None).await.unwrap_err();
+        assert!(ambiguous.contains("clusters"), "{ambiguous}");
+        let none = plan_for(&demo, &Policies::default(), "prod-core/payments", Some(&[])).await.unwrap_err();
+        assert!(none.contains("no change applied"), "{none}");
+    }
+}

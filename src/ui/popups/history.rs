@@ -1,0 +1,63 @@
+//! `:history`: every change applied or rolled back from infradeck, newest first, from the
+//! audit log; `u` plans the rollback of the selected one.
+
+use crate::app::state::State;
+use crate::apply::plan::short_task_definition;
+use crate::ui::format::truncate;
+use crate::ui::layout::centered;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selected: usize) {
+    let popup = centered(area, area.width.saturating_sub(4).min(140), area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .title(Span::styled(
+            format!(" history · {} changes · u rolls back the selected one ", state.history.len()),
+            theme.title(),
+        ))
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    if state.history.is_empty() {
+        let place = state.audit_log.as_ref().map_or("no audit log".into(), |p| p.display().to_string());
+        lines.push(Line::from(Span::styled(format!("nothing applied yet ({place})"), theme.muted())));
+    }
+    let rows = inner.height as usize;
+    let skip = selected.saturating_sub(rows.saturating_sub(1));
+    for (i, e) in state.history.iter().rev().enumerate().skip(skip).take(rows) {
+        let ok = e.result == "ok";
+        let revisions = format!(
+            "{} → {}",
+            short_task_definition(&e.revision_before),
+            e.revision_after.as_deref().map_or("—", short_task_definition)
+        );
+        let text = format!(
+            "{:<20} {:<8} {:<30} {:<34} {:<28} {}",
+            truncate(&e.time, 20),
+            e.action,
+            truncate(&e.resource, 30),
+            truncate(&format!("{} → {}", e.before, e.after), 34),
+            truncate(&revisions, 28),
+            if ok { "ok".to_string() } else { e.result.clone() }
+        );
+        let style = if ok { theme.base() } else { theme.critical() };
+        let line = Line::from(Span::styled(truncate(&text, width), style));
+        lines.push(if i == selected {
+            line.patch_style(theme.selection_text()).patch_style(theme.selection())
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).style(theme.base()), inner);
+}
