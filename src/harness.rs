@@ -32,7 +32,9 @@ impl Harness {
     }
 
     pub fn with(seed: u64, scale: Option<usize>, width: u16, height: u16) -> Harness {
-        let provider: Arc<dyn Provider> = Arc::new(DemoProvider::new(seed, scale, Clock::Fixed(FIXED_NOW)));
+        let demo = DemoProvider::new(seed, scale, Clock::Fixed(FIXED_NOW));
+        // Deployments finish at once: tests see where they end, not a moment of wall time.
+        let provider: Arc<dyn Provider> = Arc::new(demo.with_rollout_time(std::time::Duration::ZERO));
         Harness::on(provider, Config::default(), width, height)
     }
 
@@ -53,6 +55,11 @@ impl Harness {
     }
 
     /// Update with `msg`, then run every effect (and the effects of their results) to the end.
+    /// Run a provider call to completion (for tests that talk to the provider directly).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
     pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
         let first = update(&mut self.state, msg);
         let mut queue = first.clone();

@@ -463,7 +463,7 @@ fn a_plans_the_suggestion_enter_cancels_and_y_applies_and_records_it() {
 
     h.keys(&["a", "y"]);
     let screen = h.screen();
-    assert!(screen.contains("applied: now runs payments:21"), "{screen}");
+    assert!(screen.contains("deployment of payments:21: COMPLETED · 3/3 running"), "the rollout, watched:\n{screen}");
     assert_eq!((payments(&h).task_cpu, payments(&h).task_memory), (2048, 4096), "the pane refetched the new size");
     assert_eq!(payments(&h).task_definition, "payments:21");
     let log = infradeck::apply::AuditLog::new(audit.clone()).read().unwrap();
@@ -498,7 +498,8 @@ fn demo_with(read_only: bool, dry_run: bool, protected: bool) -> Harness {
     use infradeck::provider::demo::{Clock, DemoProvider};
     let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW))
         .with_read_only(read_only)
-        .with_write_flags(dry_run, protected);
+        .with_write_flags(dry_run, protected)
+        .with_rollout_time(std::time::Duration::ZERO);
     Harness::on(Arc::new(demo), infradeck::config::Config::default(), 200, 50)
 }
 
@@ -523,7 +524,7 @@ fn u_rolls_back_the_last_change_through_the_same_plan_and_history_lists_both() {
     assert!(screen.contains("2 vCPU / 4 GiB → 1 vCPU / 2 GiB"), "{screen}");
     assert!(screen.contains("demo: point prod-core/payments at payments:20"), "{screen}");
     h.keys(&["y"]);
-    assert!(h.screen().contains("applied: now runs payments:20"), "{}", h.screen());
+    assert!(h.screen().contains("deployment of payments:20: COMPLETED"), "{}", h.screen());
     h.keys(&["esc"]);
     let p = payments(&h);
     assert_eq!((p.task_cpu, p.task_memory, p.task_definition.as_str()), (1024, 2048, "payments:20"));
@@ -589,4 +590,57 @@ fn e_then_a_format_key_exports_the_plan_as_code_without_applying() {
     assert!(json.contains("\"after\""), "{json}");
     h.keys(&["esc"]);
     assert_eq!(payments(&h).task_cpu, 1024, "exporting applies nothing");
+}
+
+#[test]
+fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_revision() {
+    use infradeck::apply::{ContainerChange, ResizeRequest};
+    let mut h = demo_with(false, false, false);
+    h.keys(&["z"]);
+    let p = payments(&h);
+    // Below what the service already uses: its tasks cannot start.
+    let request = ResizeRequest {
+        cluster: p.cluster.clone(),
+        service: p.name.clone(),
+        task_definition: p.task_definition.clone(),
+        before: (p.task_cpu, p.task_memory),
+        after: (512, 1024),
+        containers: p
+            .containers
+            .iter()
+            .map(|c| ContainerChange {
+                name: c.name.clone(),
+                cpu: (c.cpu, c.cpu / 2),
+                memory_hard: (c.memory_hard, c.memory_hard.map(|m| m / 2)),
+                memory_soft: (c.memory_soft, c.memory_soft.map(|m| m / 2)),
+            })
+            .collect(),
+        monthly_change: None,
+        risk: infradeck::sizing::recommend::Risk::High,
+        evidence: vec![],
+        rollback_to: None,
+    };
+    let plan = h.block_on(h.provider.plan_resize(&request)).expect("plan");
+    h.state.overlay = Some(infradeck::app::state::Overlay::Plan(infradeck::app::state::PlanState {
+        req: 0,
+        resource: infradeck::domain::ResourceRef::EcsService { cluster: p.cluster.clone(), service: p.name.clone() },
+        plan: Some(plan),
+        error: None,
+        outcome: None,
+        phase: infradeck::app::state::PlanPhase::Ready,
+        typed: String::new(),
+        exporting: false,
+    }));
+    h.keys(&["y"]);
+    let screen = h.screen();
+    assert!(screen.contains("deployment of payments:21: FAILED"), "{screen}");
+    assert!(screen.contains("circuit breaker"), "{screen}");
+    assert!(screen.contains("✖ FAIL  payments"), "the pane's status says so too:\n{screen}");
+    h.keys(&["esc", "r"]);
+    let p = payments(&h);
+    assert_eq!(
+        (p.task_cpu, p.task_memory, p.task_definition.as_str()),
+        (1024, 2048, "payments:20"),
+        "back where it was"
+    );
 }

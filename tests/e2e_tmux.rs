@@ -282,3 +282,40 @@ fn without_credentials_the_app_says_how_to_fix_it() {
     assert!(err.contains("aws sso login") && err.contains("--demo"), "{err}");
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[test]
+fn suggest_then_plan_confirm_and_watch_the_deployment_on_the_demo_fleet() {
+    let t = Tmux::start("apply", 160, 45, "--demo-clock 1795012200");
+    t.wait_for("payments");
+    t.wait_for("SUGGEST (14d p99)");
+    t.wait(":suggest has loaded", |s| s.contains("▲ ") || s.contains("▼ "));
+    t.keys(&[":"]);
+    t.type_text("suggest");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("suggestions ·");
+    // The first ECS suggestion (Redis groups may rank above it).
+    let first_ecs =
+        s.lines().filter(|l| l.contains("▲ ") || l.contains("▼ ")).position(|l| l.contains("ecs:")).unwrap();
+    for _ in 0..first_ecs {
+        t.keys(&["j"]);
+    }
+    t.keys(&["a"]);
+    let s = t.wait_for("apply this change?");
+    let title = s.lines().find(|l| l.contains("plan · resize ")).expect("plan title").to_string();
+    let resource = title.split("plan · resize ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    assert!(s.contains("requests, in order"), "{s}");
+    t.keys(&["y"]);
+    let s = t.wait_for("deployment of ");
+    assert!(s.contains("IN_PROGRESS"), "the rollout is watched as it happens:\n{s}");
+    let s = t.wait("the rollout to end", |s| s.contains(": COMPLETED") || s.contains(": FAILED"));
+    assert!(s.contains(": COMPLETED"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("✔ DONE");
+    let audit = t.dir.join(".local/share/infradeck/audit.jsonl");
+    let text = std::fs::read_to_string(&audit).expect("the apply was recorded");
+    assert!(text.contains(&format!("\"resource\":\"{resource}\"")) && text.contains("\"result\":\"ok\""), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&audit).unwrap().permissions().mode() & 0o777, 0o600);
+    t.keys(&["q"]);
+    t.assert_restored();
+}

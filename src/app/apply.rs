@@ -218,7 +218,11 @@ pub fn on_applied(
             let revision = short_task_definition(&out.task_definition).to_string();
             state.status = Some((level, format!("{name} now runs {revision}: deploying{audit_note}")));
             set_phase(state, PlanPhase::Applied, Some(out), None);
-            // Show the new size and its rollout; size again once it has settled.
+            // Show the new size and its rollout; size again once it has settled (the old
+            // suggestion was for the old size: gone until then).
+            if let Some(p) = &plan {
+                state.sizing.recs.remove(&p.resource_name());
+            }
             super::update::request_pane(state, PaneId::Ecs, fx);
             state.sizing.fetch.next_due = Some(state.now + chrono::Duration::minutes(1));
         }

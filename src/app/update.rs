@@ -15,6 +15,9 @@ use crate::sizing::recommend::EcsRecommendation;
 use crate::ui::layout;
 use ratatui::crossterm::event::KeyCode;
 
+/// How often the ECS pane refreshes while a deployment rolls out.
+const ROLLOUT_POLL: chrono::Duration = chrono::Duration::seconds(2);
+
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
@@ -220,6 +223,17 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
     }
     if pane == PaneId::Ecs {
         request_sizing(state, now, fx); // the first suggestions as soon as there are services
+        // A rollout is being watched: follow it closely rather than at the usual interval.
+        let rolling = state
+            .ecs
+            .rows()
+            .iter()
+            .any(|s| s.deployment.as_ref().is_some_and(|d| d.rollout == crate::domain::Rollout::InProgress));
+        if rolling {
+            let soon = now + ROLLOUT_POLL;
+            let f = state.fetch_mut(PaneId::Ecs);
+            f.next_due = f.next_due.map(|d| d.min(soon));
+        }
     }
     settle_scroll(state);
     state.dirty = true;

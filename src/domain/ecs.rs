@@ -88,6 +88,39 @@ pub struct EcsService {
     /// Tasks stopped with OutOfMemoryError in the window.
     pub oom_kills: u32,
     pub autoscaling: Option<AutoScaling>,
+    /// A deployment being rolled out, or one that just finished or failed; None when settled.
+    pub deployment: Option<Deployment>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollout {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl Rollout {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rollout::InProgress => "IN_PROGRESS",
+            Rollout::Completed => "COMPLETED",
+            Rollout::Failed => "FAILED",
+        }
+    }
+}
+
+/// The service's primary deployment (ECS `deployments[PRIMARY]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// `family:revision` being rolled out.
+    pub task_definition: String,
+    pub rollout: Rollout,
+    pub running: u32,
+    pub pending: u32,
+    pub desired: u32,
+    pub failed_tasks: u32,
+    /// ECS's rolloutStateReason, or why the demo's failed.
+    pub reason: Option<String>,
 }
 
 impl EcsService {
@@ -124,6 +157,7 @@ impl EcsService {
             memory_spark: Vec::new(),
             oom_kills: 0,
             autoscaling: None,
+            deployment: None,
         }
     }
 

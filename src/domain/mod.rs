@@ -10,7 +10,7 @@ pub mod series;
 pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
-pub use ecs::{Arch, AutoScaling, Container, EcsService, HotTask, LaunchType, UsageHistory};
+pub use ecs::{Arch, AutoScaling, Container, Deployment, EcsService, HotTask, LaunchType, Rollout, UsageHistory};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;

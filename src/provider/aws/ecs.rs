@@ -37,6 +37,7 @@ pub struct ServiceRecord {
     pub autoscaling: Option<AutoScaling>,
     /// Newest first, as ECS keeps them.
     pub events: Vec<(i64, String)>,
+    pub deployment: Option<crate::domain::Deployment>,
     pub container_insights: bool,
     /// Container Insights with enhanced observability: per-task metrics exist.
     pub task_metrics: bool,
@@ -361,6 +362,7 @@ fn records(
             container_insights: insights.contains_key(&cluster),
             task_metrics: insights.get(&cluster).copied().unwrap_or(false),
             autoscaling: scaling.get(&key).cloned(),
+            deployment: map::deployment(&service, chrono::Utc::now().timestamp()),
             events: service
                 .events()
                 .iter()
@@ -483,6 +485,7 @@ pub fn service(r: &ServiceRecord, cpu_avg: &[f32], cpu_max: &[f32], mem_avg: &[f
     s.memory_spark = spark(mem_avg);
     s.oom_kills = r.oom_kills;
     s.autoscaling = r.autoscaling.clone();
+    s.deployment = r.deployment.clone();
     s
 }
 
@@ -538,6 +541,7 @@ mod tests {
             task_ids: Vec::new(),
             oom_kills: 0,
             autoscaling: None,
+            deployment: None,
             events: Vec::new(),
             container_insights: false,
             task_metrics: false,

@@ -156,6 +156,35 @@ pub fn history_states(summary: &str, data: Option<&str>) -> Option<(AlarmState, 
     Some((alarm_state_str(old.trim()), alarm_state_str(new.trim())))
 }
 
+/// The primary deployment while it rolls out, failed, or finished in the last 10 minutes; None
+/// once the service has settled.
+pub fn deployment(service: &aws_sdk_ecs::types::Service, now: i64) -> Option<crate::domain::Deployment> {
+    use crate::domain::{Deployment, Rollout};
+    use aws_sdk_ecs::types::DeploymentRolloutState as S;
+    let deployments = service.deployments();
+    let primary = deployments.iter().find(|d| d.status() == Some("PRIMARY"))?;
+    let rollout = match primary.rollout_state() {
+        Some(S::Failed) => Rollout::Failed,
+        Some(S::InProgress) => Rollout::InProgress,
+        // Without rollout state (older APIs, emulators), more than one deployment is a rollout.
+        None if deployments.len() > 1 => Rollout::InProgress,
+        _ => Rollout::Completed,
+    };
+    let recent = primary.updated_at().is_some_and(|t| now - t.secs() < 600);
+    if rollout == Rollout::Completed && !recent {
+        return None;
+    }
+    Some(Deployment {
+        task_definition: primary.task_definition().map(arn_name).unwrap_or("?").to_string(),
+        rollout,
+        running: primary.running_count().max(0) as u32,
+        pending: primary.pending_count().max(0) as u32,
+        desired: primary.desired_count().max(0) as u32,
+        failed_tasks: primary.failed_tasks().max(0) as u32,
+        reason: primary.rollout_state_reason().map(str::to_string),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +197,34 @@ mod tests {
             .set_memory_reservation(soft)
             .environment(ecs::KeyValuePair::builder().name("DB_PASSWORD").value("hunter2").build())
             .build()
+    }
+
+    #[test]
+    fn a_rolling_deployment_is_shown_and_a_settled_one_is_not() {
+        use aws_sdk_ecs::types::{Deployment as D, DeploymentRolloutState, Service};
+        use aws_smithy_types::DateTime;
+        let now = 1_800_000_000;
+        let primary = |state, updated: i64| {
+            D::builder()
+                .status("PRIMARY")
+                .task_definition("arn:aws:ecs:us-east-1:1:task-definition/web:43")
+                .rollout_state(state)
+                .running_count(1)
+                .pending_count(2)
+                .desired_count(3)
+                .failed_tasks(0)
+                .updated_at(DateTime::from_secs(updated))
+                .build()
+        };
+        let svc = |d| Service::builder().deployments(d).build();
+        let rolling = deployment(&svc(primary(DeploymentRolloutState::InProgress, now)), now).unwrap();
+        assert_eq!(
+            (rolling.task_definition.as_str(), rolling.rollout, rolling.pending),
+            ("web:43", crate::domain::Rollout::InProgress, 2)
+        );
+        assert!(deployment(&svc(primary(DeploymentRolloutState::Completed, now - 3_600)), now).is_none());
+        let failed = deployment(&svc(primary(DeploymentRolloutState::Failed, now - 3_600)), now).unwrap();
+        assert_eq!(failed.rollout, crate::domain::Rollout::Failed);
     }
 
     #[test]

@@ -126,6 +126,18 @@ impl DemoProvider {
         latest.unwrap_or(0).max(current) + 1
     }
 
+    /// Put a service back on an earlier revision and size (the circuit breaker's rollback).
+    pub(super) fn restore(&self, key: &str, revision: u32, cpu: u32, memory: u32, containers: Vec<Container>) {
+        let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
+        let mut fleet = super::Fleet::clone(&guard);
+        if let Some(spec) = fleet.services.iter_mut().find(|s| format!("{}/{}", s.cluster, s.name) == key) {
+            spec.resize(cpu, memory);
+            spec.revision = revision;
+            spec.containers = containers;
+        }
+        *guard = Arc::new(fleet);
+    }
+
     fn next_revision_for(&self, plan: &ResizePlan) -> u32 {
         match &plan.resource {
             ResourceRef::EcsService { cluster, service } => self.next_revision(cluster, service),
@@ -168,6 +180,8 @@ impl DemoProvider {
             Some(to) => to.rsplit_once(':').and_then(|(_, r)| r.parse::<u32>().ok()).unwrap_or(spec.revision),
             None => next,
         };
+        let from = (spec.revision, spec.task_cpu, spec.task_memory, spec.containers.clone());
+        let peak_memory = spec.memory_mib * 1.3;
         spec.resize(plan.after.0, plan.after.1);
         spec.revision = to;
         let latest = revisions.latest.entry(key).or_default();
@@ -183,7 +197,18 @@ impl DemoProvider {
             })
             .collect();
         let revision = format!("{}:{}", spec.name, spec.revision);
+        let rollout = super::rollout::DemoRollout {
+            started: std::time::Instant::now(),
+            to: revision.clone(),
+            desired: spec.desired,
+            fails: plan.rollback_to.is_none() && super::rollout::deploy_fails(spec.key, plan.after.1, peak_memory),
+            from,
+            settled: false,
+        };
         *guard = Arc::new(fleet);
+        drop(guard);
+        drop(revisions);
+        self.start_rollout(format!("{cluster}/{service}"), rollout);
         Ok(ApplyOutcome { task_definition: revision, requests: plan.requests.clone() })
     }
 }

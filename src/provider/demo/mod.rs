@@ -8,6 +8,7 @@ mod detail;
 pub mod fleet;
 mod model;
 pub mod noise;
+mod rollout;
 
 use super::{Provider, ProviderError, SourceInfo};
 use crate::domain::series::downsample_max as downsample;
@@ -58,6 +59,8 @@ pub struct DemoProvider {
     dry_run: bool,
     protected: bool,
     revisions: std::sync::Mutex<apply::Revisions>,
+    rollouts: std::sync::Mutex<std::collections::HashMap<String, rollout::DemoRollout>>,
+    rollout_time: std::time::Duration,
 }
 
 impl DemoProvider {
@@ -69,6 +72,8 @@ impl DemoProvider {
             dry_run: false,
             protected: false,
             revisions: Default::default(),
+            rollouts: Default::default(),
+            rollout_time: std::time::Duration::from_secs(8),
         }
     }
 
@@ -146,6 +151,7 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
         memory_spark: downsample(&mem_avg, SPARK_POINTS),
         oom_kills: spec.oom_kills(now - window.seconds(), now),
         autoscaling: spec.autoscaling.clone(),
+        deployment: None,
     }
 }
 
@@ -240,7 +246,11 @@ impl Provider for DemoProvider {
     }
 
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
-        self.compute(move |fleet, now| fleet.services.iter().map(|s| ecs_service(s, now, window)).collect()).await
+        let mut rows: Vec<EcsService> = self
+            .compute(move |fleet, now| fleet.services.iter().map(|s| ecs_service(s, now, window)).collect())
+            .await?;
+        self.annotate_rollouts(&mut rows);
+        Ok(rows)
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {

@@ -55,6 +55,15 @@ fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
 
 fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Cell<'a> {
     match column {
+        0 if s.deployment.is_some() => {
+            let d = s.deployment.as_ref().map(|d| d.rollout);
+            let (text, style) = match d {
+                Some(crate::domain::Rollout::InProgress) => ("⟳ ROLL", theme.info()),
+                Some(crate::domain::Rollout::Failed) => ("✖ FAIL", theme.critical()),
+                _ => ("✔ DONE", theme.ok()),
+            };
+            Cell::from(Span::styled(text, style))
+        }
         0 => {
             let fit = classify(s, FitThresholds::default());
             Cell::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))

@@ -18,7 +18,8 @@ fn pane_notes(pane: PaneId) -> &'static [&'static str] {
             "peak of the per-period Maximum over the window. HOT p95 is the busiest",
             "single task: a calm average can hide one task at its limit.",
             "STATUS: ✖ OOM tasks were OOM-killed · ▲ UNDER peak ≥ 90% · ▼ OVER CPU p95 < 40%",
-            "and memory peak < 50% · ● RIGHT otherwise.",
+            "and memory peak < 50% · ● RIGHT otherwise. While a deployment rolls out:",
+            "⟳ ROLL in progress · ✖ FAIL it failed (tasks did not start) · ✔ DONE just finished.",
         ],
         PaneId::Redis => &[
             "MEM% is DatabaseMemoryUsagePercentage of the fullest node (max over the window),",

@@ -77,7 +77,34 @@ fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, _state: &State, p: &PlanState, theme: &Theme) {
+/// After an apply: the service's deployment as the ECS pane last saw it, so the rollout can be
+/// watched without leaving the plan.
+fn rollout_line<'a>(state: &State, p: &PlanState, theme: &Theme) -> Option<Line<'a>> {
+    use crate::domain::{ResourceRef, Rollout};
+    let ResourceRef::EcsService { cluster, service } = &p.resource else {
+        return None;
+    };
+    let row = state.ecs.rows().iter().find(|s| &s.cluster == cluster && &s.name == service)?;
+    let d = row.deployment.as_ref()?;
+    let text = format!(
+        "deployment of {}: {} · {}/{} running · {} pending · {} failed{} · any key closes",
+        d.task_definition,
+        d.rollout.label(),
+        d.running,
+        d.desired,
+        d.pending,
+        d.failed_tasks,
+        d.reason.as_ref().map_or(String::new(), |r| format!(" · {r}"))
+    );
+    let style = match d.rollout {
+        Rollout::InProgress => theme.info(),
+        Rollout::Completed => theme.ok(),
+        Rollout::Failed => theme.critical(),
+    };
+    Some(Line::from(Span::styled(text, style)))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: &Theme) {
     let popup = centered(area, area.width.saturating_sub(4).min(110), area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
     let name = match &p.plan {
@@ -133,6 +160,9 @@ pub fn draw(frame: &mut Frame, area: Rect, _state: &State, p: &PlanState, theme:
             "dry run: nothing was sent (the requests above are what an apply sends) · any key closes",
             theme.warn(),
         )),
+        (PlanPhase::Applied, _) if rollout_line(state, p, theme).is_some() => {
+            rollout_line(state, p, theme).unwrap_or_default()
+        }
         (PlanPhase::Applied, _) => {
             let out = p.outcome.as_ref();
             Line::from(Span::styled(
