@@ -60,6 +60,7 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             }
             Msg::Exported(written)
         }
+        Effect::PlanCache { req, request } => Msg::Planned { req, result: provider.plan_cache_resize(&request).await },
         Effect::Plan { req, request } => Msg::Planned { req, result: provider.plan_resize(&request).await },
         Effect::Apply { plan, audit } => {
             let result = provider.apply_resize(&plan).await;
@@ -92,8 +93,8 @@ fn audit_entry(
         target: plan.target.clone(),
         action: plan.action().into(),
         resource: plan.resource_name(),
-        before: crate::apply::plan::size_label(plan.before),
-        after: crate::apply::plan::size_label(plan.after),
+        before: plan.before_label(),
+        after: plan.after_label(),
         revision_before: plan.base_task_definition.clone(),
         revision_after,
         requests,

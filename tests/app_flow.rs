@@ -621,7 +621,7 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         rollback_to: None,
     };
     let plan = h.block_on(h.provider.plan_resize(&request)).expect("plan");
-    h.state.overlay = Some(infradeck::app::state::Overlay::Plan(infradeck::app::state::PlanState {
+    h.state.overlay = Some(infradeck::app::state::Overlay::Plan(Box::new(infradeck::app::state::PlanState {
         req: 0,
         resource: infradeck::domain::ResourceRef::EcsService { cluster: p.cluster.clone(), service: p.name.clone() },
         plan: Some(plan),
@@ -630,7 +630,7 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         phase: infradeck::app::state::PlanPhase::Ready,
         typed: String::new(),
         exporting: false,
-    }));
+    })));
     h.keys(&["y"]);
     let screen = h.screen();
     assert!(screen.contains("deployment of payments:21: FAILED"), "{screen}");
@@ -643,4 +643,36 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         (1024, 2048, "payments:20"),
         "back where it was"
     );
+}
+
+#[test]
+fn a_on_a_redis_group_plans_its_node_type_in_the_maintenance_window_unless_w_says_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = demo_with(false, false, false);
+    h.state.audit_log = Some(dir.path().join("audit.jsonl"));
+    let node = |h: &Harness| h.state.redis.rows().iter().find(|g| g.id == "page-cache").unwrap().node_type.clone();
+    let before = node(&h);
+    let proposed = h.state.sizing.cache_recs["page-cache"].proposed.clone().expect("a node type is suggested");
+    h.keys(&["2", "/"]);
+    h.type_text("page-cache");
+    h.keys(&["enter", "a"]);
+    let screen = h.screen();
+    assert!(screen.contains(&format!("{before} → {proposed}")), "{screen}");
+    assert!(screen.contains("at the next maintenance window · w switches"), "{screen}");
+    h.keys(&["y"]);
+    assert_eq!(node(&h), before, "nothing changes before the window");
+    assert!(h.screen().contains("at the next maintenance window"), "{}", h.screen());
+    h.keys(&["esc"]);
+
+    let mut h = demo_with(false, false, false);
+    h.state.audit_log = Some(dir.path().join("audit.jsonl"));
+    h.keys(&["2", "/"]);
+    h.type_text("page-cache");
+    h.keys(&["enter", "a", "w"]);
+    assert!(h.screen().contains("now (ApplyImmediately"), "{}", h.screen());
+    h.keys(&["y", "esc"]);
+    assert_eq!(node(&h), proposed, "applied at once");
+    let log = infradeck::apply::AuditLog::new(dir.path().join("audit.jsonl")).read().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[1].before.as_str(), log[1].after.as_str()), (before.as_str(), proposed.as_str()));
 }

@@ -22,7 +22,7 @@ fn service_of<'a>(state: &'a State, resource: &Option<ResourceRef>) -> Option<&'
 fn open_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx: &mut Vec<Effect>) {
     let req = state.next_req;
     state.next_req += 1;
-    state.overlay = Some(Overlay::Plan(PlanState {
+    state.overlay = Some(Overlay::Plan(Box::new(PlanState {
         req,
         resource: ResourceRef::EcsService { cluster: service.cluster.clone(), service: service.name.clone() },
         plan: None,
@@ -31,12 +31,37 @@ fn open_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx
         phase: PlanPhase::Planning,
         typed: String::new(),
         exporting: false,
-    }));
+    })));
     fx.push(Effect::Plan { req, request: Box::new(request) });
+}
+
+/// `a` on a cache group: plan its node type change, if one is suggested.
+fn start_cache(state: &mut State, group: String, fx: &mut Vec<Effect>) {
+    let request = state.sizing.cache_recs.get(&group).and_then(crate::apply::CacheResizeRequest::from_recommendation);
+    let Some(request) = request else {
+        state.status = Some((Level::Info, format!("{group}: no node type change suggested, nothing to apply")));
+        return;
+    };
+    let req = state.next_req;
+    state.next_req += 1;
+    state.overlay = Some(Overlay::Plan(Box::new(PlanState {
+        req,
+        resource: ResourceRef::CacheGroup(group),
+        plan: None,
+        error: None,
+        outcome: None,
+        phase: PlanPhase::Planning,
+        typed: String::new(),
+        exporting: false,
+    })));
+    fx.push(Effect::PlanCache { req, request: Box::new(request) });
 }
 
 /// `a` on a resource: plan its suggestion, if it has one.
 pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effect>) {
+    if let Some(ResourceRef::CacheGroup(group)) = resource {
+        return start_cache(state, group, fx);
+    }
     let Some(service) = service_of(state, &resource).cloned() else {
         state.status = Some((Level::Warn, "select an ECS service with a suggestion to plan a resize".into()));
         return;
@@ -97,6 +122,14 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if export_key && p.plan.is_some() && p.phase != PlanPhase::Applying {
         p.exporting = true;
         state.status = Some((Level::Info, "export as: t terraform · c cloudformation/cdk · l aws cli · j json".into()));
+        return;
+    }
+    let is_cache = p.plan.as_ref().is_some_and(|plan| plan.node_type.is_some());
+    let toggle_key = key.code == KeyCode::Char('w') && (key.ctrl || !protected);
+    if is_cache && toggle_key && p.phase == PlanPhase::Ready {
+        if let Some(plan) = &mut p.plan {
+            plan.apply_now = !plan.apply_now;
+        }
         return;
     }
     match (key.code, key.ctrl, p.phase) {
@@ -213,6 +246,15 @@ pub fn on_applied(
                 format!("{name}: dry run, {} requests listed, none sent{audit_note}", out.requests.len()),
             ));
             set_phase(state, PlanPhase::Applied, Some(out), None);
+        }
+        Ok(out) if plan.as_ref().is_some_and(|p| p.node_type.is_some()) => {
+            let when =
+                if plan.as_ref().is_some_and(|p| p.apply_now) { "now" } else { "at the next maintenance window" };
+            let to = plan.as_ref().map(|p| p.after_label()).unwrap_or_default();
+            state.status = Some((level, format!("{name}: modifying to {to} {when}{audit_note}")));
+            set_phase(state, PlanPhase::Applied, Some(out), None);
+            state.sizing.cache_recs.remove(&name);
+            super::update::request_pane(state, PaneId::Redis, fx);
         }
         Ok(out) => {
             let revision = short_task_definition(&out.task_definition).to_string();

@@ -111,6 +111,11 @@ pub enum Effect {
         req: ReqId,
         request: Box<crate::apply::ResizeRequest>,
     },
+    /// Plan an ElastiCache node type change. Reads only.
+    PlanCache {
+        req: ReqId,
+        request: Box<crate::apply::CacheResizeRequest>,
+    },
     /// Carry out a plan the user confirmed, then append it to the audit log.
     Apply {
         plan: Box<crate::apply::ResizePlan>,
@@ -139,6 +144,7 @@ impl Effect {
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
             Effect::Reconnect { .. } => Msg::ReconnectFailed(e),
             Effect::Export { .. } => Msg::Exported(Err(e.to_string())),
+            Effect::PlanCache { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
         }

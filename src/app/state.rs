@@ -220,7 +220,7 @@ pub enum Overlay {
         selected: usize,
     },
     Detail(DetailState),
-    Plan(PlanState),
+    Plan(Box<PlanState>),
     /// `:history`: the audit log, newest first; `selected` indexes that order.
     History {
         selected: usize,

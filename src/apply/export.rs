@@ -225,6 +225,8 @@ mod tests {
             dry_run: false,
             protected: false,
             rollback_to: None,
+            node_type: None,
+            apply_now: false,
         }
     }
 

@@ -7,4 +7,4 @@ pub mod headless;
 pub mod plan;
 
 pub use audit::{AuditEntry, AuditLog};
-pub use plan::{ApplyOutcome, ContainerChange, ResizePlan, ResizeRequest};
+pub use plan::{ApplyOutcome, CacheResizeRequest, ContainerChange, ResizePlan, ResizeRequest};

@@ -92,6 +92,31 @@ pub fn container_changes(before: &[Container], after: &[ContainerSize]) -> Vec<C
         .collect()
 }
 
+/// What the app asks a provider to plan for an ElastiCache replication group: a node type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheResizeRequest {
+    pub group: String,
+    pub node_type_before: String,
+    pub node_type_after: String,
+    pub monthly_change: Option<f64>,
+    pub risk: Risk,
+    pub evidence: Vec<String>,
+}
+
+impl CacheResizeRequest {
+    pub fn from_recommendation(rec: &crate::sizing::redis::CacheRecommendation) -> Option<CacheResizeRequest> {
+        let after = rec.proposed.clone().filter(|p| *p != rec.current)?;
+        Some(CacheResizeRequest {
+            group: rec.group.clone(),
+            node_type_before: rec.current.clone(),
+            node_type_after: after,
+            monthly_change: rec.monthly_change(),
+            risk: rec.risk,
+            evidence: rec.evidence.clone(),
+        })
+    }
+}
+
 /// A resize ready for confirmation: checked against the live service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResizePlan {
@@ -120,6 +145,12 @@ pub struct ResizePlan {
     pub protected: bool,
     /// A rollback to this task definition rather than a new revision.
     pub rollback_to: Option<String>,
+    /// ElastiCache: (current, proposed) node type; `before`/`after` are unused then.
+    #[serde(default)]
+    pub node_type: Option<(String, String)>,
+    /// ElastiCache: apply at once rather than in the next maintenance window (the default).
+    #[serde(default)]
+    pub apply_now: bool,
 }
 
 impl ResizePlan {
@@ -144,9 +175,17 @@ impl ResizePlan {
         }
     }
 
-    /// "1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB"
+    /// "1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB", or "cache.r7g.large → cache.r7g.xlarge"
     pub fn summary(&self) -> String {
-        format!("{} → {}", size_label(self.before), size_label(self.after))
+        format!("{} → {}", self.before_label(), self.after_label())
+    }
+
+    pub fn before_label(&self) -> String {
+        self.node_type.as_ref().map_or_else(|| size_label(self.before), |(b, _)| b.clone())
+    }
+
+    pub fn after_label(&self) -> String {
+        self.node_type.as_ref().map_or_else(|| size_label(self.after), |(_, a)| a.clone())
     }
 }
 

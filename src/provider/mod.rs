@@ -102,6 +102,14 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::Other("this source cannot change services".into()))
     }
 
+    /// Check an ElastiCache node type change against the live group and what AWS allows.
+    async fn plan_cache_resize(
+        &self,
+        _req: &crate::apply::CacheResizeRequest,
+    ) -> Result<crate::apply::ResizePlan, ProviderError> {
+        Err(ProviderError::Other("this source cannot change cache groups".into()))
+    }
+
     /// Carry out a confirmed plan. Refused in read-only mode and when the service has moved on
     /// from the plan's task definition.
     async fn apply_resize(

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod pricing;
 pub mod usage;
 mod write;
+mod write_cache;
 
 use crate::domain::{
     Alarm, CacheGroup, ChartKind, ChartSeries, CostReport, DetailChart, EcsService, ResourceDetail, ResourceRef,
@@ -69,6 +70,14 @@ impl AwsOptions {
 
 fn profile_name(profile: Option<&str>) -> String {
     profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into())
+}
+
+/// `--dry-run`: nothing leaves the machine; the requests are what would have been sent.
+fn dry_run(plan: &crate::apply::ResizePlan) -> crate::apply::ApplyOutcome {
+    crate::apply::ApplyOutcome {
+        task_definition: plan.base_task_definition.clone(),
+        requests: plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect(),
+    }
 }
 
 /// One (profile, region) with its clients.
@@ -275,6 +284,15 @@ impl AwsProvider {
     /// With several targets, cluster names carry their target so rows and keys stay distinct.
     fn cluster_name(&self, target: usize, cluster: &str) -> String {
         if self.targets.len() > 1 { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
+    }
+
+    fn flags(&self, i: usize) -> write::Flags {
+        let t = &self.targets[i];
+        write::Flags {
+            read_only: t.read_only,
+            dry_run: self.options.dry_run,
+            protected: self.options.protected_for(t.profile.as_deref()),
+        }
     }
 
     /// The target and the cluster's own name for a cluster as shown (`profile@region:name`
@@ -542,18 +560,32 @@ impl Provider for AwsProvider {
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, cluster) = self.locate(&req.cluster)?;
+        write::plan(&self.targets[i], &cluster, req, self.flags(i)).await
+    }
+
+    async fn plan_cache_resize(
+        &self,
+        req: &crate::apply::CacheResizeRequest,
+    ) -> Result<crate::apply::ResizePlan, ProviderError> {
+        let (i, group) = self.locate(&req.group)?;
         let t = &self.targets[i];
-        let flags = write::Flags {
-            read_only: t.read_only,
-            dry_run: self.options.dry_run,
-            protected: self.options.protected_for(t.profile.as_deref()),
-        };
-        write::plan(t, &cluster, req, flags).await
+        let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account, t.region);
+        write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
+        if let ResourceRef::CacheGroup(group) = &plan.resource {
+            let (i, raw) = self.locate(group)?;
+            if self.targets[i].read_only {
+                return Err(ProviderError::ReadOnly("this profile is read-only (--read-only or the config)".into()));
+            }
+            if self.options.dry_run {
+                return Ok(dry_run(plan));
+            }
+            return write_cache::apply(&self.targets[i].elasticache, &raw, plan).await;
+        }
         let ResourceRef::EcsService { cluster, service } = &plan.resource else {
-            return Err(ProviderError::Other("only ECS services can be resized here so far".into()));
+            return Err(ProviderError::Other("only ECS services and cache groups can be changed".into()));
         };
         let (i, raw) = self.locate(cluster)?;
         if self.targets[i].read_only {
@@ -561,11 +593,7 @@ impl Provider for AwsProvider {
             return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));
         }
         if self.options.dry_run {
-            // Nothing leaves the machine: the requests are what would have been sent.
-            return Ok(crate::apply::ApplyOutcome {
-                task_definition: plan.base_task_definition.clone(),
-                requests: plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect(),
-            });
+            return Ok(dry_run(plan));
         }
         match &plan.rollback_to {
             Some(to) => write::rollback(&self.targets[i], &raw, service, plan, to).await,

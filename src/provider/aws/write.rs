@@ -97,6 +97,8 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
         dry_run: flags.dry_run,
         protected: flags.protected,
         rollback_to: None,
+        node_type: None,
+        apply_now: false,
     })
 }
 
@@ -163,6 +165,8 @@ async fn rollback_plan(
         dry_run: flags.dry_run,
         protected: flags.protected,
         rollback_to: Some(to_arn),
+        node_type: None,
+        apply_now: false,
     })
 }
 

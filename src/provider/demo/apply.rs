@@ -91,6 +91,8 @@ impl DemoProvider {
                 dry_run: self.dry_run,
                 protected: self.protected,
                 rollback_to: Some(to),
+                node_type: None,
+                apply_now: false,
             });
         }
         let (family, _) = base.rsplit_once(':').unwrap_or((&base, "0"));
@@ -115,6 +117,8 @@ impl DemoProvider {
             dry_run: self.dry_run,
             protected: self.protected,
             rollback_to: None,
+            node_type: None,
+            apply_now: false,
         })
     }
 
@@ -145,6 +149,78 @@ impl DemoProvider {
         }
     }
 
+    pub(super) fn plan_cache(&self, req: &crate::apply::CacheResizeRequest) -> Result<ResizePlan, ProviderError> {
+        let fleet = self.fleet();
+        let spec = fleet
+            .caches
+            .iter()
+            .find(|c| c.id == req.group)
+            .ok_or_else(|| ProviderError::NotFound(format!("cache group {}", req.group)))?;
+        if spec.node_type != req.node_type_before {
+            return Err(ProviderError::Conflict(format!("{} is now {}", req.group, spec.node_type)));
+        }
+        if crate::sizing::catalog::node_type(&req.node_type_after).is_none() {
+            return Err(ProviderError::Other(format!("{} is not a node type this group can use", req.node_type_after)));
+        }
+        Ok(ResizePlan {
+            resource: ResourceRef::CacheGroup(req.group.clone()),
+            target: "demo fleet".into(),
+            base_task_definition: spec.node_type.clone(),
+            before: (0, 0),
+            after: (0, 0),
+            containers: Vec::new(),
+            monthly_change: req.monthly_change,
+            risk: req.risk,
+            evidence: req.evidence.clone(),
+            owner: None,
+            requests: vec![
+                format!("demo: check {} is still {}", req.group, spec.node_type),
+                format!(
+                    "demo: modify {} to {} (now, or at the next maintenance window)",
+                    req.group, req.node_type_after
+                ),
+            ],
+            read_only: self.read_only,
+            dry_run: self.dry_run,
+            protected: self.protected,
+            rollback_to: None,
+            node_type: Some((spec.node_type.clone(), req.node_type_after.clone())),
+            apply_now: false,
+        })
+    }
+
+    /// A node type change: at once, the group's memory use (as a share of the node) moves with
+    /// the node's size; in the maintenance window, nothing changes yet.
+    fn apply_cache(&self, group: &str, plan: &ResizePlan) -> Result<ApplyOutcome, ProviderError> {
+        let Some((before, after)) = &plan.node_type else {
+            return Err(ProviderError::Other("not a node type change".into()));
+        };
+        let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
+        let mut fleet = super::Fleet::clone(&guard);
+        let spec = fleet
+            .caches
+            .iter_mut()
+            .find(|c| c.id == group)
+            .ok_or_else(|| ProviderError::NotFound(format!("cache group {group}")))?;
+        if &spec.node_type != before {
+            return Err(ProviderError::Conflict(format!(
+                "{group} is now {}, the plan was made for {before}",
+                spec.node_type
+            )));
+        }
+        let when = if plan.apply_now { "now" } else { "at the next maintenance window" };
+        if plan.apply_now {
+            let size = |n: &str| crate::sizing::catalog::node_type(n).map_or(1.0, |t| t.memory_gib as f32);
+            spec.memory_pct = (spec.memory_pct * size(before) / size(after)).min(99.7);
+            spec.node_type = after.clone();
+            *guard = Arc::new(fleet);
+        }
+        Ok(ApplyOutcome {
+            task_definition: if plan.apply_now { after.clone() } else { before.clone() },
+            requests: vec![format!("demo: modify {group} to {after} {when}")],
+        })
+    }
+
     pub(super) fn apply(&self, plan: &ResizePlan) -> Result<ApplyOutcome, ProviderError> {
         if self.read_only {
             return Err(ProviderError::ReadOnly("started with --read-only".into()));
@@ -152,6 +228,9 @@ impl DemoProvider {
         if self.dry_run {
             let requests = plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect();
             return Ok(ApplyOutcome { task_definition: plan.base_task_definition.clone(), requests });
+        }
+        if let ResourceRef::CacheGroup(group) = &plan.resource {
+            return self.apply_cache(group, plan);
         }
         let next = self.next_revision_for(plan);
         let ResourceRef::EcsService { cluster, service } = &plan.resource else {

@@ -237,6 +237,13 @@ impl Provider for DemoProvider {
         self.plan(req)
     }
 
+    async fn plan_cache_resize(
+        &self,
+        req: &crate::apply::CacheResizeRequest,
+    ) -> Result<crate::apply::ResizePlan, ProviderError> {
+        self.plan_cache(req)
+    }
+
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
         self.apply(plan)
     }

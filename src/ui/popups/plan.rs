@@ -24,11 +24,24 @@ fn mib(v: Option<u32>) -> String {
 }
 
 fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
-    let mut lines = vec![
-        field("where", plan.target.clone(), theme.base(), theme),
-        field("now runs", short_task_definition(&plan.base_task_definition).to_string(), theme.base(), theme),
-        field("task", plan.summary(), theme.title(), theme),
-    ];
+    let mut lines = vec![field("where", plan.target.clone(), theme.base(), theme)];
+    if plan.node_type.is_some() {
+        lines.push(field("node type", plan.summary(), theme.title(), theme));
+        let when = if plan.apply_now {
+            "now (ApplyImmediately: a failover and brief reconnects)"
+        } else {
+            "at the next maintenance window"
+        };
+        lines.push(field("applies", format!("{when} · w switches"), theme.warn(), theme));
+    } else {
+        lines.push(field(
+            "now runs",
+            short_task_definition(&plan.base_task_definition).to_string(),
+            theme.base(),
+            theme,
+        ));
+        lines.push(field("task", plan.summary(), theme.title(), theme));
+    }
     for c in &plan.containers {
         lines.push(field(
             "container",
