@@ -675,4 +675,13 @@ fn a_on_a_redis_group_plans_its_node_type_in_the_maintenance_window_unless_w_say
     let log = infradeck::apply::AuditLog::new(dir.path().join("audit.jsonl")).read().unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!((log[1].before.as_str(), log[1].after.as_str()), (before.as_str(), proposed.as_str()));
+
+    // `u`: back to the node type the change replaced, through the same plan.
+    h.state.history = log;
+    h.keys(&["u"]);
+    let screen = h.screen();
+    assert!(screen.contains("plan · rollback page-cache"), "{screen}");
+    assert!(screen.contains(&format!("{proposed} → {before}")), "{screen}");
+    h.keys(&["w", "y", "esc"]);
+    assert_eq!(node(&h), before);
 }

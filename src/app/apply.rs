@@ -86,8 +86,36 @@ pub fn last_change<'a>(history: &'a [AuditEntry], service: &EcsService) -> Optio
     })
 }
 
+/// `u` on a cache group: plan a return to the node type its last change replaced.
+fn start_cache_rollback(state: &mut State, group: String, fx: &mut Vec<Effect>) {
+    let Some(current) = state.redis.rows().iter().find(|g| g.id == group).map(|g| g.node_type.clone()) else {
+        return;
+    };
+    let entry = state.history.iter().rev().find(|e| e.resource == group && e.result == "ok" && e.after == current);
+    let Some(request) = entry.map(|e| crate::apply::CacheResizeRequest::rollback(&group, &current, e)) else {
+        state.status = Some((Level::Info, format!("{group}: no change applied from infradeck leads to {current}")));
+        return;
+    };
+    let req = state.next_req;
+    state.next_req += 1;
+    state.overlay = Some(Overlay::Plan(Box::new(PlanState {
+        req,
+        resource: ResourceRef::CacheGroup(group),
+        plan: None,
+        error: None,
+        outcome: None,
+        phase: PlanPhase::Planning,
+        typed: String::new(),
+        exporting: false,
+    })));
+    fx.push(Effect::PlanCache { req, request: Box::new(request) });
+}
+
 /// `u` on a resource: plan a return to the task definition the last change replaced.
 pub fn start_rollback(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effect>) {
+    if let Some(ResourceRef::CacheGroup(group)) = resource {
+        return start_cache_rollback(state, group, fx);
+    }
     let Some(service) = service_of(state, &resource).cloned() else {
         state.status = Some((Level::Warn, "select an ECS service to roll back".into()));
         return;
@@ -297,9 +325,11 @@ pub fn on_history_action(state: &mut State, action: Action, selected: usize, fx:
         Action::Rollback | Action::Open => {
             // Newest first on screen.
             let entry = state.history.iter().rev().nth(selected).cloned();
-            let resource = entry.and_then(|e| {
-                let (cluster, service) = e.resource.rsplit_once('/')?;
-                Some(ResourceRef::EcsService { cluster: cluster.into(), service: service.into() })
+            let resource = entry.map(|e| match e.resource.rsplit_once('/') {
+                Some((cluster, service)) => {
+                    ResourceRef::EcsService { cluster: cluster.into(), service: service.into() }
+                }
+                None => ResourceRef::CacheGroup(e.resource.clone()),
             });
             return start_rollback(state, resource, fx);
         }

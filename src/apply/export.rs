@@ -76,6 +76,33 @@ fn opt(v: Option<u32>) -> String {
     v.map_or("null".into(), |v| v.to_string())
 }
 
+/// ElastiCache: the node type in each format.
+fn cache(plan: &ResizePlan, group: &str, format: ExportFormat) -> String {
+    let (before, after) = plan.node_type.clone().unwrap_or_default();
+    let comment = if format == ExportFormat::Json { "" } else { "#" };
+    let mut out = if format == ExportFormat::Cli {
+        "#!/usr/bin/env bash\nset -euo pipefail\n".to_string()
+    } else {
+        String::new()
+    };
+    out.push_str(&header(plan, comment));
+    let when = if plan.apply_now { "--apply-immediately" } else { "--no-apply-immediately" };
+    out.push_str(&match format {
+        ExportFormat::Terraform => format!(
+            "resource \"aws_elasticache_replication_group\" \"{group}\" {{\n  replication_group_id = \"{group}\"\n  # ... everything else unchanged\n  node_type = \"{after}\" # was \"{before}\"\n  apply_immediately = {}\n}}\n",
+            plan.apply_now
+        ),
+        ExportFormat::Cloudformation => format!(
+            "# AWS::ElastiCache::ReplicationGroup {group}\nProperties:\n  CacheNodeType: {after} # was {before}\n# CDK (CfnReplicationGroup props): cacheNodeType: \"{after}\"\n"
+        ),
+        ExportFormat::Cli => format!(
+            "test \"$(aws elasticache describe-replication-groups --replication-group-id {group} --query 'ReplicationGroups[0].CacheNodeType' --output text)\" = \"{before}\"\naws elasticache list-allowed-node-type-modifications --replication-group-id {group} --output text | grep -qw {after}\naws elasticache modify-replication-group --replication-group-id {group} --cache-node-type {after} {when}\n"
+        ),
+        ExportFormat::Json => return serde_json::to_string_pretty(plan).unwrap_or_default() + "\n",
+    });
+    out
+}
+
 fn terraform(plan: &ResizePlan) -> String {
     let family = family(plan);
     let mut out = header(plan, "#");
@@ -173,6 +200,9 @@ fn cli(plan: &ResizePlan) -> String {
 }
 
 pub fn export(plan: &ResizePlan, format: ExportFormat) -> String {
+    if let ResourceRef::CacheGroup(group) = &plan.resource {
+        return cache(plan, group, format);
+    }
     match format {
         ExportFormat::Terraform => terraform(plan),
         ExportFormat::Cloudformation => cloudformation(plan),
@@ -261,6 +291,20 @@ mod tests {
         let mut back = plan();
         back.rollback_to = Some("checkout:6".into());
         assert!(export(&back, ExportFormat::Cli).contains("--task-definition checkout:6\n"));
+    }
+
+    #[test]
+    fn a_cache_plan_exports_the_node_type_not_a_task_definition() {
+        let mut p = plan();
+        p.resource = ResourceRef::CacheGroup("sessions".into());
+        p.node_type = Some(("cache.r7g.large".into(), "cache.r7g.medium".into()));
+        let tf = export(&p, ExportFormat::Terraform);
+        assert!(tf.contains("resource \"aws_elasticache_replication_group\" \"sessions\""), "{tf}");
+        assert!(tf.contains("node_type = \"cache.r7g.medium\" # was \"cache.r7g.large\""), "{tf}");
+        assert!(!tf.contains("aws_ecs_task_definition"));
+        assert!(export(&p, ExportFormat::Cloudformation).contains("CacheNodeType: cache.r7g.medium"));
+        let sh = export(&p, ExportFormat::Cli);
+        assert!(sh.contains("--cache-node-type cache.r7g.medium --no-apply-immediately"), "{sh}");
     }
 
     #[test]

@@ -101,9 +101,27 @@ pub struct CacheResizeRequest {
     pub monthly_change: Option<f64>,
     pub risk: Risk,
     pub evidence: Vec<String>,
+    /// Undoing an earlier change (from the audit log): the plan says "rollback".
+    pub rollback: bool,
 }
 
 impl CacheResizeRequest {
+    /// Return a group to the node type an applied change replaced.
+    pub fn rollback(group: &str, current: &str, entry: &super::AuditEntry) -> CacheResizeRequest {
+        CacheResizeRequest {
+            group: group.to_string(),
+            node_type_before: current.to_string(),
+            node_type_after: entry.before.clone(),
+            monthly_change: None,
+            risk: Risk::Low,
+            evidence: vec![format!(
+                "rolls back the {} applied {} by {} ({} → {})",
+                entry.action, entry.time, entry.caller, entry.before, entry.after
+            )],
+            rollback: true,
+        }
+    }
+
     pub fn from_recommendation(rec: &crate::sizing::redis::CacheRecommendation) -> Option<CacheResizeRequest> {
         let after = rec.proposed.clone().filter(|p| *p != rec.current)?;
         Some(CacheResizeRequest {
@@ -113,6 +131,7 @@ impl CacheResizeRequest {
             monthly_change: rec.monthly_change(),
             risk: rec.risk,
             evidence: rec.evidence.clone(),
+            rollback: false,
         })
     }
 }

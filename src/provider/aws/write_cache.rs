@@ -140,6 +140,7 @@ mod tests {
             monthly_change: Some(-100.0),
             risk: crate::sizing::recommend::Risk::Low,
             evidence: vec![],
+            rollback: false,
         }
     }
 

@@ -183,7 +183,7 @@ impl DemoProvider {
             read_only: self.read_only,
             dry_run: self.dry_run,
             protected: self.protected,
-            rollback_to: None,
+            rollback_to: req.rollback.then(|| req.node_type_after.clone()),
             node_type: Some((spec.node_type.clone(), req.node_type_after.clone())),
             apply_now: false,
         })
