@@ -22,9 +22,9 @@ pub enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<crate::report::FailOn>,
     },
-    /// Print the plan for one service's suggested resize (or rollback) as code. Never applies.
+    /// Print the plan for one service's (or cache group's) suggested change, or its rollback, as code. Never applies.
     Plan {
-        /// `cluster/service` (or a service name found in one cluster only).
+        /// `cluster/service` (or a service name found in one cluster only), or a Redis replication group id.
         resource: String,
         #[arg(long, value_enum, default_value_t = crate::apply::export::ExportFormat::Terraform)]
         format: crate::apply::export::ExportFormat,

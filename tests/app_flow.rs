@@ -358,6 +358,7 @@ fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_de
         account: Some("123".into()),
         regions: vec!["eu-west-1".into()],
         switchable: true,
+        read_only: false,
     };
     let fx = h.send_only(Msg::SourceChanged(source.clone()));
     assert_eq!(h.state.source, source);
@@ -487,6 +488,7 @@ fn read_only_shows_the_plan_but_y_cannot_apply_it() {
         .with_read_only(true),
     );
     let mut h = Harness::on(provider, infradeck::config::Config::default(), 200, 50);
+    assert!(h.screen().contains("│ READ-ONLY"), "the header says so:\n{}", h.screen());
     h.keys(&["z", "a"]);
     assert!(h.screen().contains("read-only: this plan can be read, not applied"), "{}", h.screen());
     let fx = h.send_only(Msg::Key("y".parse().unwrap()));

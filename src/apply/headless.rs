@@ -33,7 +33,10 @@ pub async fn plan_for(
     rollback: Option<&[AuditEntry]>,
 ) -> Result<ResizePlan, String> {
     let services = provider.ecs_services(Window::Fortnight).await.map_err(|e| format!("{e}: {}", e.hint()))?;
-    let service = find_service(&services, name)?;
+    let service = match find_service(&services, name) {
+        Ok(s) => s,
+        Err(not_ecs) => return plan_cache_for(provider, name, rollback).await.map_err(|e| e.unwrap_or(not_ecs)),
+    };
     let request = match rollback {
         Some(history) => {
             let entry = crate::app::apply::last_change(history, service)
@@ -53,6 +56,32 @@ pub async fn plan_for(
     provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))
 }
 
+/// The same for an ElastiCache replication group; Err(None) when there is no group of that name.
+async fn plan_cache_for(
+    provider: &dyn Provider,
+    name: &str,
+    rollback: Option<&[AuditEntry]>,
+) -> Result<ResizePlan, Option<String>> {
+    let groups = provider.cache_groups(Window::Fortnight).await.map_err(|e| Some(format!("{e}: {}", e.hint())))?;
+    let group = groups.iter().find(|g| g.id == name).ok_or(None)?;
+    let request = match rollback {
+        Some(history) => {
+            let entry = history
+                .iter()
+                .rev()
+                .find(|e| e.resource == group.id && e.result == "ok" && e.after == group.node_type)
+                .ok_or_else(|| Some(format!("no change applied from infradeck leads to {}", group.node_type)))?;
+            super::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
+        }
+        None => {
+            let rec = crate::sizing::redis::recommend(group);
+            super::CacheResizeRequest::from_recommendation(&rec)
+                .ok_or_else(|| Some(format!("{}: {} — no node type change suggested", group.id, rec.finding.label())))?
+        }
+    };
+    provider.plan_cache_resize(&request).await.map_err(|e| Some(format!("{e}: {}", e.hint())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +99,9 @@ mod tests {
         assert!(ambiguous.contains("clusters"), "{ambiguous}");
         let none = plan_for(&demo, &Policies::default(), "prod-core/payments", Some(&[])).await.unwrap_err();
         assert!(none.contains("no change applied"), "{none}");
+        let cache = plan_for(&demo, &Policies::default(), "page-cache", None).await.unwrap();
+        assert!(export(&cache, ExportFormat::Terraform).contains("aws_elasticache_replication_group"));
+        let missing = plan_for(&demo, &Policies::default(), "nothing-here", None).await.unwrap_err();
+        assert!(missing.contains("no ECS service nothing-here"), "{missing}");
     }
 }

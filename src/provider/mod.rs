@@ -55,6 +55,8 @@ pub struct SourceInfo {
     pub regions: Vec<String>,
     /// Profiles and regions can be switched (`:profile`, `:region`): AWS, not the demo fleet.
     pub switchable: bool,
+    /// Writes are refused (`--read-only`, config): the header says so.
+    pub read_only: bool,
 }
 
 #[async_trait]

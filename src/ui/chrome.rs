@@ -27,6 +27,10 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some((requests, usd)) = state.api_spend {
         spans.push(Span::styled(format!(" · {requests} req ${usd:.2}"), theme.muted()));
     }
+    if src.read_only {
+        spans.push(Span::styled(" │ ", theme.muted()));
+        spans.push(Span::styled("READ-ONLY", theme.warn()));
+    }
     spans.push(Span::styled(" │ window ", theme.muted()));
     spans.push(Span::styled(state.window.label(), theme.info()));
     spans.push(Span::styled(" │ ", theme.muted()));

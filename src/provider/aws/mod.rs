@@ -551,6 +551,7 @@ impl Provider for AwsProvider {
             account: Some(if accounts.len() == 1 { first.account.clone() } else { accounts.join(",") }),
             regions,
             switchable: true,
+            read_only: self.targets.iter().any(|t| t.read_only),
         }
     }
 

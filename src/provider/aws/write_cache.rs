@@ -8,7 +8,8 @@ use crate::domain::ResourceRef;
 use crate::provider::ProviderError;
 use aws_sdk_elasticache::Client;
 
-async fn current_node_type(ec: &Client, group: &str) -> Result<String, ProviderError> {
+/// The group's current node type and ARN.
+async fn describe(ec: &Client, group: &str) -> Result<(String, Option<String>), ProviderError> {
     let out = ec
         .describe_replication_groups()
         .replication_group_id(group)
@@ -16,7 +17,23 @@ async fn current_node_type(ec: &Client, group: &str) -> Result<String, ProviderE
         .await
         .map_err(|e| sdk_error("elasticache:DescribeReplicationGroups", e))?;
     let g = out.replication_groups().first().ok_or_else(|| ProviderError::NotFound(format!("elasticache:{group}")))?;
-    Ok(g.cache_node_type().unwrap_or_default().to_string())
+    Ok((g.cache_node_type().unwrap_or_default().to_string(), g.arn().map(str::to_string)))
+}
+
+/// Who manages the group, from its tags. Unreadable tags (no elasticache:ListTagsForResource)
+/// do not stop the plan: the plan says the owner is unknown instead.
+async fn owner(ec: &Client, arn: Option<&str>) -> Option<String> {
+    let arn = arn?;
+    match ec.list_tags_for_resource().resource_name(arn).send().await {
+        Ok(out) => {
+            crate::apply::plan::owner_from_tags(out.tag_list().iter().filter_map(|t| Some((t.key()?, t.value()?))))
+        }
+        Err(e) => Some(format!("unknown (tags unreadable: {})", sdk_error("elasticache:ListTagsForResource", e))),
+    }
+}
+
+async fn current_node_type(ec: &Client, group: &str) -> Result<String, ProviderError> {
+    Ok(describe(ec, group).await?.0)
 }
 
 async fn allowed(ec: &Client, group: &str) -> Result<Vec<String>, ProviderError> {
@@ -38,7 +55,7 @@ pub async fn plan(
     req: &CacheResizeRequest,
     flags: super::write::Flags,
 ) -> Result<ResizePlan, ProviderError> {
-    let now = current_node_type(ec, group).await?;
+    let (now, arn) = describe(ec, group).await?;
     if now != req.node_type_before {
         return Err(ProviderError::Conflict(format!(
             "{} is now {now}, the suggestion was made for {}",
@@ -55,6 +72,7 @@ pub async fn plan(
             if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
         )));
     }
+    let owner = owner(ec, arn.as_deref()).await;
     Ok(ResizePlan {
         resource: ResourceRef::CacheGroup(req.group.clone()),
         target,
@@ -65,7 +83,7 @@ pub async fn plan(
         monthly_change: req.monthly_change,
         risk: req.risk,
         evidence: req.evidence.clone(),
-        owner: None,
+        owner,
         requests: vec![
             format!("elasticache:DescribeReplicationGroups {} (check it is still {now})", req.group),
             format!(
@@ -154,9 +172,18 @@ mod tests {
                 .replication_groups(
                     ReplicationGroup::builder()
                         .replication_group_id("sessions")
+                        .arn("arn:aws:elasticache:us-east-1:123456789012:replicationgroup:sessions")
                         .cache_node_type("cache.r7g.large")
                         .build(),
                 )
+                .build()
+        })
+    }
+
+    fn tags() -> Rule {
+        mock!(Client::list_tags_for_resource).then_output(|| {
+            aws_sdk_elasticache::operation::list_tags_for_resource::ListTagsForResourceOutput::builder()
+                .tag_list(aws_sdk_elasticache::types::Tag::builder().key("ManagedBy").value("Terraform").build())
                 .build()
         })
     }
@@ -179,11 +206,12 @@ mod tests {
                     && r.apply_immediately() == Some(false)
             })
             .then_output(|| ModifyReplicationGroupOutput::builder().build());
-        let (d, a) = (describe(), allowed());
-        let ec = client(&[&d, &a, &modify]);
+        let (d, a, t) = (describe(), allowed(), tags());
+        let ec = client(&[&d, &a, &t, &modify]);
         let plan = plan(&ec, "sessions", "t".into(), &request("cache.r7g.medium"), flags()).await.expect("plan");
         assert_eq!(plan.summary(), "cache.r7g.large → cache.r7g.medium");
         assert!(!plan.apply_now, "default: the next maintenance window");
+        assert_eq!(plan.owner.as_deref(), Some("Terraform"), "ownership from the group's tags");
         let out = apply(&ec, "sessions", &plan).await.expect("apply");
         assert!(out.requests[1].contains("next maintenance window"), "{:?}", out.requests);
         assert_eq!(modify.num_calls(), 1, "exactly one ModifyReplicationGroup, with the window");
@@ -206,8 +234,8 @@ mod tests {
         let modify = mock!(Client::modify_replication_group)
             .match_requests(|r| r.apply_immediately() == Some(true))
             .then_output(|| ModifyReplicationGroupOutput::builder().build());
-        let (d, a) = (describe(), allowed());
-        let ec = client(&[&d, &a, &modify]);
+        let (d, a, t) = (describe(), allowed(), tags());
+        let ec = client(&[&d, &a, &t, &modify]);
         let mut p = plan(&ec, "sessions", "t".into(), &request("cache.r7g.xlarge"), flags()).await.unwrap();
         p.apply_now = true;
         apply(&ec, "sessions", &p).await.expect("apply now");

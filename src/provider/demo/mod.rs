@@ -222,6 +222,7 @@ impl Provider for DemoProvider {
             account: Some("123456789012".into()),
             regions: vec!["demo-1".into()],
             switchable: false,
+            read_only: self.read_only,
         }
     }
 
