@@ -19,12 +19,13 @@ fn service_of<'a>(state: &'a State, resource: &Option<ResourceRef>) -> Option<&'
     state.ecs.rows().iter().find(|s| &s.cluster == cluster && &s.name == service)
 }
 
-fn open_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx: &mut Vec<Effect>) {
+/// Show an empty plan for `resource` and ask the provider for it (`effect` gets the request id).
+fn open_plan(state: &mut State, resource: ResourceRef, effect: impl FnOnce(u64) -> Effect, fx: &mut Vec<Effect>) {
     let req = state.next_req;
     state.next_req += 1;
     state.overlay = Some(Overlay::Plan(Box::new(PlanState {
         req,
-        resource: ResourceRef::EcsService { cluster: service.cluster.clone(), service: service.name.clone() },
+        resource,
         plan: None,
         error: None,
         outcome: None,
@@ -32,7 +33,23 @@ fn open_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx
         typed: String::new(),
         exporting: false,
     })));
-    fx.push(Effect::Plan { req, request: Box::new(request) });
+    fx.push(effect(req));
+}
+
+fn open_ecs_plan(state: &mut State, service: &EcsService, request: ResizeRequest, fx: &mut Vec<Effect>) {
+    let resource = ResourceRef::EcsService { cluster: service.cluster.clone(), service: service.name.clone() };
+    open_plan(state, resource, |req| Effect::Plan { req, request: Box::new(request) }, fx);
+}
+
+fn open_cache_plan(state: &mut State, request: crate::apply::CacheResizeRequest, fx: &mut Vec<Effect>) {
+    let resource = ResourceRef::CacheGroup(request.group.clone());
+    open_plan(state, resource, |req| Effect::PlanCache { req, request: Box::new(request) }, fx);
+}
+
+/// The change a rollback of this cache group would undo: the last successful one that left it
+/// on the node type it has now.
+pub fn last_cache_change<'a>(history: &'a [AuditEntry], group: &str, node_type: &str) -> Option<&'a AuditEntry> {
+    history.iter().rev().find(|e| e.resource == group && e.result == "ok" && e.after == node_type)
 }
 
 /// `a` on a cache group: plan its node type change, if one is suggested.
@@ -42,19 +59,7 @@ fn start_cache(state: &mut State, group: String, fx: &mut Vec<Effect>) {
         state.status = Some((Level::Info, format!("{group}: no node type change suggested, nothing to apply")));
         return;
     };
-    let req = state.next_req;
-    state.next_req += 1;
-    state.overlay = Some(Overlay::Plan(Box::new(PlanState {
-        req,
-        resource: ResourceRef::CacheGroup(group),
-        plan: None,
-        error: None,
-        outcome: None,
-        phase: PlanPhase::Planning,
-        typed: String::new(),
-        exporting: false,
-    })));
-    fx.push(Effect::PlanCache { req, request: Box::new(request) });
+    open_cache_plan(state, request, fx);
 }
 
 /// `a` on a resource: plan its suggestion, if it has one.
@@ -72,7 +77,7 @@ pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effe
         state.status = Some((Level::Info, format!("{key}: no resize suggested, nothing to apply")));
         return;
     };
-    open_plan(state, &service, request, fx);
+    open_ecs_plan(state, &service, request, fx);
 }
 
 /// The change a rollback of this service would undo: the last successful apply that left it on
@@ -91,24 +96,12 @@ fn start_cache_rollback(state: &mut State, group: String, fx: &mut Vec<Effect>) 
     let Some(current) = state.redis.rows().iter().find(|g| g.id == group).map(|g| g.node_type.clone()) else {
         return;
     };
-    let entry = state.history.iter().rev().find(|e| e.resource == group && e.result == "ok" && e.after == current);
+    let entry = last_cache_change(&state.history, &group, &current);
     let Some(request) = entry.map(|e| crate::apply::CacheResizeRequest::rollback(&group, &current, e)) else {
         state.status = Some((Level::Info, format!("{group}: no change applied from infradeck leads to {current}")));
         return;
     };
-    let req = state.next_req;
-    state.next_req += 1;
-    state.overlay = Some(Overlay::Plan(Box::new(PlanState {
-        req,
-        resource: ResourceRef::CacheGroup(group),
-        plan: None,
-        error: None,
-        outcome: None,
-        phase: PlanPhase::Planning,
-        typed: String::new(),
-        exporting: false,
-    })));
-    fx.push(Effect::PlanCache { req, request: Box::new(request) });
+    open_cache_plan(state, request, fx);
 }
 
 /// `u` on a resource: plan a return to the task definition the last change replaced.
@@ -121,7 +114,7 @@ pub fn start_rollback(state: &mut State, resource: Option<ResourceRef>, fx: &mut
         return;
     };
     match last_change(&state.history, &service).cloned() {
-        Some(entry) => open_plan(state, &service, ResizeRequest::rollback(&service, &entry), fx),
+        Some(entry) => open_ecs_plan(state, &service, ResizeRequest::rollback(&service, &entry), fx),
         None => {
             state.status = Some((
                 Level::Info,

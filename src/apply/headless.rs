@@ -66,10 +66,7 @@ async fn plan_cache_for(
     let group = groups.iter().find(|g| g.id == name).ok_or(None)?;
     let request = match rollback {
         Some(history) => {
-            let entry = history
-                .iter()
-                .rev()
-                .find(|e| e.resource == group.id && e.result == "ok" && e.after == group.node_type)
+            let entry = crate::app::apply::last_cache_change(history, &group.id, &group.node_type)
                 .ok_or_else(|| Some(format!("no change applied from infradeck leads to {}", group.node_type)))?;
             super::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
         }

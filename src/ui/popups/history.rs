@@ -4,29 +4,17 @@
 use crate::app::state::State;
 use crate::apply::plan::short_task_definition;
 use crate::ui::format::truncate;
-use crate::ui::layout::centered;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selected: usize) {
-    let popup = centered(area, area.width.saturating_sub(4).min(140), area.height.saturating_sub(2));
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .title(Span::styled(
-            format!(" history · {} changes · u rolls back the selected one ", state.history.len()),
-            theme.title(),
-        ))
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    if inner.height == 0 || inner.width == 0 {
+    let title = format!(" history · {} changes · u rolls back the selected one ", state.history.len());
+    let Some(inner) = super::framed(frame, area, 140, title, theme) else {
         return;
-    }
+    };
     let width = inner.width as usize;
     let mut lines = Vec::new();
     if state.history.is_empty() {

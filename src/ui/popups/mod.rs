@@ -5,3 +5,25 @@ pub mod help;
 pub mod history;
 pub mod plan;
 pub mod suggest;
+
+use crate::ui::layout::centered;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
+
+/// A centred, rounded popup up to `max_width` wide with `title`; the area inside it, or None when
+/// the terminal leaves no room to draw in.
+pub fn framed(frame: &mut Frame, area: Rect, max_width: u16, title: String, theme: &Theme) -> Option<Rect> {
+    let popup = centered(area, area.width.saturating_sub(4).min(max_width), area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .title(Span::styled(title, theme.title()))
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    (inner.height > 0 && inner.width > 0).then_some(inner)
+}

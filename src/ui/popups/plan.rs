@@ -7,13 +7,12 @@ use crate::app::suggest::money_change;
 use crate::apply::ResizePlan;
 use crate::apply::plan::short_task_definition;
 use crate::sizing::recommend::Risk;
-use crate::ui::layout::centered;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 fn field<'a>(name: &str, value: String, style: Style, theme: &Theme) -> Line<'a> {
     Line::from(vec![Span::styled(format!("{name:<11}"), theme.muted()), Span::styled(value, style)])
@@ -118,25 +117,14 @@ fn rollout_line<'a>(state: &State, p: &PlanState, theme: &Theme) -> Option<Line<
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: &Theme) {
-    let popup = centered(area, area.width.saturating_sub(4).min(110), area.height.saturating_sub(2));
-    frame.render_widget(Clear, popup);
     let name = match &p.plan {
         Some(plan) => plan.resource_name(),
         None => p.resource.to_string(),
     };
-    let block = Block::default()
-        .title(Span::styled(
-            format!(" plan · {} {name} ", p.plan.as_ref().map_or("resize", |plan| plan.action())),
-            theme.title(),
-        ))
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    if inner.height == 0 || inner.width == 0 {
+    let title = format!(" plan · {} {name} ", p.plan.as_ref().map_or("resize", |plan| plan.action()));
+    let Some(inner) = super::framed(frame, area, 110, title, theme) else {
         return;
-    }
+    };
     let mut lines = p.plan.as_ref().map(|plan| plan_lines(plan, theme)).unwrap_or_default();
     lines.push(Line::default());
     let read_only = p.plan.as_ref().is_some_and(|plan| plan.read_only);

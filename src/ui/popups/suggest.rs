@@ -4,12 +4,11 @@ use crate::app::state::State;
 use crate::app::suggest::{SuggestItem, money_change, ranked, total_saving};
 use crate::sizing::recommend::Risk;
 use crate::ui::format::{money, truncate};
-use crate::ui::layout::centered;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 fn row<'a>(item: &SuggestItem, width: usize, selected: bool, theme: &Theme) -> Line<'a> {
     let (mark, style) = if item.at_risk() { ("▲", theme.critical()) } else { ("▼", theme.warn()) };
@@ -32,8 +31,6 @@ fn row<'a>(item: &SuggestItem, width: usize, selected: bool, theme: &Theme) -> L
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selected: usize) {
-    let popup = centered(area, area.width.saturating_sub(4).min(120), area.height.saturating_sub(2));
-    frame.render_widget(Clear, popup);
     let items = ranked(state);
     let at_risk = items.iter().filter(|i| i.at_risk()).count();
     let title = format!(
@@ -41,16 +38,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
         items.len() - at_risk,
         money(total_saving(&items))
     );
-    let block = Block::default()
-        .title(Span::styled(title, theme.title()))
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    if inner.height == 0 || inner.width == 0 {
+    let Some(inner) = super::framed(frame, area, 120, title, theme) else {
         return;
-    }
+    };
     let width = inner.width as usize;
     let mut lines = Vec::new();
     if items.is_empty() {
