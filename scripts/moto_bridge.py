@@ -9,6 +9,9 @@ Why it exists:
   GetCostForecast/GetAnomalies, Pricing GetProducts, ElastiCache DescribeCacheParameters,
   DescribeServerlessCaches, DescribeEvents). The bridge answers them from canned data that the
   seed script posts to `/_bridge/canned`; every canned answer lives in this one file.
+- moto keeps no service events and no task times. The bridge adds the seeded service events
+  (`ServiceEvents`) to DescribeServices answers, and gives a stopped task without `stoppedAt` the
+  time the bridge first saw it stopped (or the seeded `StoppedAt` for its id), as ECS would.
 - It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), so
   tests can assert how many calls a refresh makes.
 
@@ -60,7 +63,14 @@ CANNED = {
     "DescribeServerlessCaches": [],
     # ElastiCache (awsQuery): events, each {"source", "type", "message", "date" (epoch seconds)}.
     "DescribeEvents": [],
+    # ECS: {"cluster/service": [{"createdAt": epoch seconds, "message": str}]}, added to
+    # DescribeServices answers (newest first, as ECS keeps them).
+    "ServiceEvents": {},
+    # ECS: {task id: epoch seconds} for stopped tasks' stoppedAt.
+    "StoppedAt": {},
 }
+# Stopped task ARN → when the bridge first saw it stopped (moto records no time).
+FIRST_STOPPED = {}
 
 
 def count(op):
@@ -158,11 +168,17 @@ def elasticache_canned(action, params):
         )
         return query_xml(action, f"<ServerlessCaches>{members}</ServerlessCaches>")
     if action == "DescribeEvents":
+        def when(name):
+            value = params.get(name)
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else None
+        start, end = when("StartTime"), when("EndTime")
+        chosen = [e for e in CANNED["DescribeEvents"]
+                  if (start is None or e["date"] >= start) and (end is None or e["date"] <= end)]
         members = "".join(
             f"<Event><SourceIdentifier>{esc(e['source'])}</SourceIdentifier><SourceType>{esc(e['type'])}</SourceType>"
             f"<Message>{esc(e['message'])}</Message>"
             f"<Date>{dt.datetime.fromtimestamp(e['date'], UTC).strftime('%Y-%m-%dT%H:%M:%S.000Z')}</Date></Event>"
-            for e in CANNED["DescribeEvents"]
+            for e in chosen
         )
         return query_xml(action, f"<Events>{members}</Events>")
     return None
@@ -263,6 +279,8 @@ class Bridge(BaseHTTPRequestHandler):
         status, answer, headers = self.upstream_call(body, dict(self.headers))
         if self.headers.get("x-amz-target", "").endswith(".DescribeTasks") and status == 200:
             answer = fix_task_containers(answer)
+        if self.headers.get("x-amz-target", "").endswith(".DescribeServices") and status == 200:
+            answer = add_service_events(answer)
         self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
 
     def cloudwatch(self, op, body):
@@ -287,11 +305,33 @@ class Bridge(BaseHTTPRequestHandler):
         self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
 
 
+def add_service_events(raw):
+    """Seeded service events into DescribeServices (moto keeps none)."""
+    answer = json.loads(raw)
+    with LOCK:
+        seeded = dict(CANNED["ServiceEvents"])
+    for service in answer.get("services", []):
+        cluster = service.get("clusterArn", "").rsplit("/", 1)[-1]
+        events = seeded.get(f"{cluster}/{service.get('serviceName')}", [])
+        if events:
+            ordered = sorted(events, key=lambda e: e["createdAt"], reverse=True)
+            service["events"] = [{"id": f"bridge-{i}", "createdAt": e["createdAt"], "message": e["message"]}
+                                 for i, e in enumerate(ordered)]
+    return json.dumps(answer).encode()
+
+
 def fix_task_containers(raw):
     """moto bug: DescribeTasks gives a task container's cpu/memory as numbers; the ECS model (and
-    real AWS) has strings, and the SDK rejects the number. Restore the model's type."""
+    real AWS) has strings, and the SDK rejects the number. Restore the model's type. Stopped
+    tasks get a stoppedAt (moto records none)."""
     answer = json.loads(raw)
+    now = dt.datetime.now(UTC).timestamp()
     for task in answer.get("tasks", []):
+        if task.get("lastStatus") == "STOPPED" and "stoppedAt" not in task:
+            arn = task.get("taskArn", "")
+            with LOCK:
+                seeded = CANNED["StoppedAt"].get(arn.rsplit("/", 1)[-1])
+                task["stoppedAt"] = seeded if seeded is not None else FIRST_STOPPED.setdefault(arn, now)
         for container in task.get("containers", []):
             for key in ("cpu", "memory", "memoryReservation"):
                 if isinstance(container.get(key), (int, float)):

@@ -210,6 +210,9 @@ def seed_realistic(args):
                 for t in task["tasks"]:
                     ecs.stop_task(cluster=cluster, task=t["taskArn"],
                                   reason="OutOfMemoryError: Container killed due to memory usage")
+                    # moto keeps no task times: the bridge serves this one's (25 minutes ago).
+                    post(args.bridge + "/_bridge/canned",
+                         {"StoppedAt": {t["taskArn"].rsplit("/", 1)[-1]: now - 25 * 60}})
         dims = {"ClusterName": cluster, "ServiceName": name}
         put_series(cw, "AWS/ECS", "CPUUtilization", dims, points(now, rng, *cpu_use))
         put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
@@ -280,6 +283,27 @@ def seed_realistic(args):
                 "HistoryData": json.dumps({"oldState": {"stateValue": old}, "newState": {"stateValue": new}}),
             })
     post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": history})
+    # What moto does not keep, for the incident timeline: service events and ElastiCache events.
+    post(args.bridge + "/_bridge/canned", {
+        "ServiceEvents": {
+            "prod-web/search": [
+                {"createdAt": now - 40 * 60, "message": "(service search) (port 8080) is unhealthy in "
+                 "(target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/search/1) "
+                 "due to (reason Health checks failed)."},
+                {"createdAt": now - 35 * 60, "message": "(service search) has reached a steady state."},
+            ],
+            "prod-workers/report-builder": [
+                {"createdAt": now - 3 * HOUR, "message": "(service report-builder) was unable to place a task "
+                 "because no container instance met all of its requirements."},
+            ],
+        },
+        "DescribeEvents": [
+            {"source": "sessions-001", "type": "cache-cluster", "date": now - 50 * 60,
+             "message": "Failover from primary node sessions-001 to replica node sessions-002 completed"},
+            {"source": "catalog", "type": "replication-group", "date": now - 30 * HOUR,
+             "message": "Modification of replication group catalog completed (too old for a 6 h timeline)"},
+        ],
+    })
     seed_cost(args, now, rng)
     seed_prices(args)
 
@@ -320,7 +344,7 @@ def seed_cost(args, now, rng):
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
     start = today - dt.timedelta(days=90)
     results = []
-    spike_day = today - dt.timedelta(days=4)
+    spike_day = today - dt.timedelta(days=1)
     for i in range(91):
         day = start + dt.timedelta(days=i)
         groups = []

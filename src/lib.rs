@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod harness;
+pub mod incident;
 pub mod provider;
 pub mod report;
 pub mod runtime;

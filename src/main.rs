@@ -146,6 +146,12 @@ fn run_tui(
         state.history = log.read().unwrap_or_default();
         state.audit_log = Some(log.path().to_path_buf());
     }
+    state.author = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "you".into());
+    if let Some(path) = infradeck::incident::notes::default_location() {
+        // Notes from earlier sessions come back; the timeline shows those in its span.
+        state.incident.notes = infradeck::apply::JsonLog::new(path.clone()).read_lines().unwrap_or_default();
+        state.incident.notes_path = Some(path);
+    }
     let first = update(&mut state, Msg::Tick(now));
 
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;

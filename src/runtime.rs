@@ -60,6 +60,12 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             }
             Msg::Exported(written)
         }
+        Effect::FetchTimeline { req, from, to } => {
+            Msg::TimelineLoaded { req, result: provider.timeline(from, to).await }
+        }
+        Effect::AppendNote { path, note } => Msg::NoteSaved(
+            crate::apply::JsonLog::new(path.clone()).append_line(&note).map_err(|e| format!("{}: {e}", path.display())),
+        ),
         Effect::PlanCache { req, request } => Msg::Planned { req, result: provider.plan_cache_resize(&request).await },
         Effect::Plan { req, request } => Msg::Planned { req, result: provider.plan_resize(&request).await },
         Effect::Apply { plan, audit } => {

@@ -315,7 +315,7 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     let mut h = Harness::demo(200, 50);
     assert_eq!(h.state.sizing.recs.len(), 45, "one suggestion per service");
     assert!(h.state.sizing.fetch.next_due.is_some());
-    h.keys(&["z"]);
+    h.keys(&["z", "j"]); // payments: orders (the demo incident) sorts first
     let screen = h.screen();
     assert!(screen.contains("SUGGEST (14d p99)"), "{screen}");
     assert!(screen.contains("▲ 2 / 4G +$108.12"), "payments needs more after OOM kills and bursts:\n{screen}");
@@ -443,7 +443,7 @@ fn a_plans_the_suggestion_enter_cancels_and_y_applies_and_records_it() {
     let audit = dir.path().join("audit.jsonl");
     let mut h = Harness::demo(200, 50);
     h.state.audit_log = Some(audit.clone());
-    h.keys(&["z"]);
+    h.keys(&["z", "j"]); // payments: orders (the demo incident) sorts first
     assert_eq!(h.state.ecs.selected().map(|s| s.name.as_str()), Some("payments"));
 
     // `a`: a plan from the live service; nothing is written yet.
@@ -489,7 +489,7 @@ fn read_only_shows_the_plan_but_y_cannot_apply_it() {
     );
     let mut h = Harness::on(provider, infradeck::config::Config::default(), 200, 50);
     assert!(h.screen().contains("│ READ-ONLY"), "the header says so:\n{}", h.screen());
-    h.keys(&["z", "a"]);
+    h.keys(&["z", "j", "a"]);
     assert!(h.screen().contains("read-only: this plan can be read, not applied"), "{}", h.screen());
     let fx = h.send_only(Msg::Key("y".parse().unwrap()));
     assert!(fx.is_empty(), "no apply effect in read-only mode: {fx:?}");
@@ -514,7 +514,7 @@ fn u_rolls_back_the_last_change_through_the_same_plan_and_history_lists_both() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = Harness::demo(200, 50);
     h.state.audit_log = Some(dir.path().join("audit.jsonl"));
-    h.keys(&["z"]);
+    h.keys(&["z", "j"]); // payments: orders (the demo incident) sorts first
     h.keys(&["u"]);
     assert!(h.screen().contains("no change applied from infradeck"), "nothing to undo yet:\n{}", h.screen());
     h.keys(&["a", "y", "esc"]);
@@ -548,7 +548,7 @@ fn a_protected_profile_is_confirmed_by_typing_the_name_not_by_y() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = demo_with(false, false, true);
     h.state.audit_log = Some(dir.path().join("audit.jsonl"));
-    h.keys(&["z", "a"]);
+    h.keys(&["z", "j", "a"]);
     assert!(h.screen().contains("protected profile: type payments and enter to apply"), "{}", h.screen());
     h.keys(&["y", "enter"]);
     assert_eq!(payments(&h).task_cpu, 1024, "y is not a confirmation here");
@@ -564,7 +564,7 @@ fn dry_run_shows_the_requests_sends_none_and_records_that() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = demo_with(false, true, false);
     h.state.audit_log = Some(dir.path().join("audit.jsonl"));
-    h.keys(&["z", "a"]);
+    h.keys(&["z", "j", "a"]);
     assert!(h.screen().contains("dry run: y lists the requests without sending them"), "{}", h.screen());
     h.keys(&["y"]);
     assert!(h.screen().contains("dry run: nothing was sent"), "{}", h.screen());
@@ -579,7 +579,7 @@ fn e_then_a_format_key_exports_the_plan_as_code_without_applying() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = Harness::demo(200, 50);
     h.state.export_dir = dir.path().to_path_buf();
-    h.keys(&["z", "a", "e"]);
+    h.keys(&["z", "j", "a", "e"]);
     assert!(h.screen().contains("export as: t terraform"), "{}", h.screen());
     h.keys(&["t"]);
     let path = dir.path().join("infradeck-prod-core-payments-resize.tf");

@@ -395,3 +395,72 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     assert_eq!(fleet.bridge_counts(), serde_json::json!({}), "a dry run sends no request");
     assert!(listed.requests.iter().all(|r| r.starts_with("(dry run, not sent) ecs:")), "{:?}", listed.requests);
 }
+
+/// The incident timeline on the seeded estate: every source, oldest first, each from the call
+/// that serves it (moto's own state, plus what the bridge serves where moto keeps nothing).
+#[test]
+fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource() {
+    use infradeck::app::Msg;
+    use infradeck::app::state::Overlay;
+    use infradeck::domain::{EventKind, Severity};
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let cache = temp_dir("cost-timeline");
+    let mut h = infradeck::harness::Harness::demo(160, 50);
+    let aws = h.block_on(AwsProvider::connect(options(&fleet, Some(cache.clone())))).expect("connect");
+    let to = chrono::Utc::now();
+    let from = to - chrono::Duration::hours(6);
+    let timeline = h.block_on(aws.timeline(from, to)).expect("timeline");
+    assert!(timeline.problems.is_empty(), "{:?}", timeline.problems);
+    let events = &timeline.events;
+    assert!(events.windows(2).all(|w| w[0].time <= w[1].time), "oldest first");
+    assert!(events.iter().all(|e| e.time >= from && e.time <= to), "inside the span");
+    let find = |kind: EventKind, text: &str| {
+        events.iter().position(|e| e.kind == kind && e.summary.contains(text)).unwrap_or_else(|| {
+            panic!("no {kind:?} '{text}' in {:#?}", events.iter().map(|e| &e.summary).collect::<Vec<_>>())
+        })
+    };
+    let cost = find(EventKind::Cost, "Amazon CloudWatch");
+    let unable = find(EventKind::Service, "unable to place");
+    let alarm = find(EventKind::Alarm, "search-cpu-high: OK → ALARM");
+    let failover = find(EventKind::Cache, "Failover from primary node sessions-001");
+    let unhealthy = find(EventKind::Service, "is unhealthy");
+    let oom = find(EventKind::Task, "OutOfMemoryError");
+    let deploy = find(EventKind::Deploy, "deployment checkout:1 started");
+    assert!(
+        cost < unable && unable < alarm && alarm < failover && failover < unhealthy && unhealthy < oom && oom < deploy
+    );
+    let search = Some(ResourceRef::EcsService { cluster: "prod-web".into(), service: "search".into() });
+    assert_eq!(events[alarm].resource, search);
+    assert_eq!(events[alarm].severity, Severity::Critical);
+    assert_eq!(events[unhealthy].resource, search);
+    assert_eq!(events[failover].resource, Some(ResourceRef::CacheGroup("sessions".into())));
+    assert_eq!(
+        events[oom].resource,
+        Some(ResourceRef::EcsService { cluster: "prod-workers".into(), service: "queue-worker".into() })
+    );
+    assert_eq!(events[oom].fold, "oom");
+    assert!(!events.iter().any(|e| e.summary.contains("steady state")), "routine chatter left out");
+    assert!(!events.iter().any(|e| e.summary.contains("too old")), "DescribeEvents asked for the span only");
+    assert!(!format!("{events:?}").contains("hunter2"));
+    let requests = aws.usage().requests();
+    assert_eq!(requests.get("elasticache:DescribeEvents").copied(), Some(1));
+    assert_eq!(requests.get("cloudwatch:DescribeAlarmHistory").copied(), Some(1));
+
+    // The same through the app: `i` on the AWS source, filter, enter → the chart, marked.
+    h.provider = std::sync::Arc::new(aws);
+    h.send(Msg::SourceChanged(h.provider.source()));
+    h.send(Msg::Tick(chrono::Utc::now()));
+    h.keys(&["i", "/"]);
+    h.type_text("res:search kind:service");
+    h.keys(&["enter", "enter"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("a detail view: {:?}", h.state.status) };
+    assert_eq!(Some(d.resource.clone()), search);
+    assert!(d.from_incident && d.data.is_some(), "{:?}", d.error);
+    let (at, label) = d.marker.clone().expect("the event marked");
+    assert_eq!(at, events[unhealthy].time);
+    assert!(label.contains("unhealthy"), "{label}");
+    assert!(h.screen().contains("┃ "), "the marker's legend is drawn");
+    h.keys(&["esc"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Incident)), "esc goes back to the timeline");
+    let _ = std::fs::remove_dir_all(cache);
+}

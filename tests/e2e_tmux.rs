@@ -34,7 +34,7 @@ impl Tmux {
         std::fs::write(dir.join("config.toml"), "# empty: defaults only\n").expect("config");
         let bin = env!("CARGO_BIN_EXE_infradeck");
         let script = format!(
-            "env HOME={home} XDG_CACHE_HOME={home}/cache {env} {bin} --config {cfg} --log-file {log} {args}; echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 120",
+            "cd {home} && env HOME={home} XDG_CACHE_HOME={home}/cache {env} {bin} --config {cfg} --log-file {log} {args}; echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 120",
             cfg = dir.join("config.toml").display(),
             log = dir.join("infradeck.log").display(),
             home = dir.display(),
@@ -317,5 +317,48 @@ fn suggest_then_plan_confirm_and_watch_the_deployment_on_the_demo_fleet() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&audit).unwrap().permissions().mode() & 0o777, 0o600);
     t.keys(&["q"]);
+    t.assert_restored();
+}
+
+/// The mode people open at 3 a.m., on the demo's scripted incident: the timeline explains the
+/// alarm by the deploy before it, a filtered row jumps to the chart with the event marked, a note
+/// is kept on disk, and `:export` writes the handover.
+#[test]
+fn the_demo_incident_triaged_from_the_timeline_with_a_note_and_a_handover() {
+    let t = Tmux::start("incident", 160, 45, "--demo-clock 1795012200");
+    t.wait_for("payments");
+    t.keys(&["i"]);
+    let s = t.wait_for("deployment orders:27 completed: 4/4 tasks running — 2 min before (same resource)");
+    assert!(s.contains("below desired (1)") && s.contains("ecs:prod-core/orders 3/4"), "{s}");
+    assert!(s.contains("What changed before orders-memory-high fired at 12:58"), "{s}");
+    t.keys(&["n"]);
+    t.type_text("rolling orders back to :26");
+    t.keys(&["Enter"]);
+    t.wait_for("you: rolling orders back to :26");
+    t.keys(&["/"]);
+    t.type_text("kind:deploy orders:27 completed");
+    t.keys(&["Enter"]);
+    t.wait_for("1 match");
+    t.keys(&["Enter"]);
+    t.wait_for("ECS service prod-core/orders");
+    t.wait_for("┃ 12:56 deployment orders:27 completed");
+    t.keys(&["Escape"]);
+    t.wait_for("incident · last 6 h");
+    t.keys(&[":"]);
+    t.type_text("export");
+    t.keys(&["Enter"]);
+    t.wait_for("exported to");
+    let notes = t.dir.join(".local/share/infradeck/incident-notes.jsonl");
+    let saved = std::fs::read_to_string(&notes).expect("the note was kept");
+    assert!(saved.contains("rolling orders back to :26"), "{saved}");
+    let handover = std::fs::read_dir(&t.dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("infradeck-incident-20261118-")))
+        .expect("the handover was written where infradeck was started");
+    let md = std::fs::read_to_string(handover).unwrap();
+    assert!(md.contains("rolling orders back to :26") && md.contains("## Timeline"), "{md}");
+    assert!(md.contains("**orders-memory-high** fired 12:58 UTC"), "{md}");
+    t.keys(&["Escape", "q"]);
     t.assert_restored();
 }

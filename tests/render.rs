@@ -169,6 +169,35 @@ fn every_size_from_1x1_to_300x100_renders_without_panic() {
 }
 
 #[test]
+fn incident_view_and_a_jump_from_it() {
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["i"]);
+    snap("incident_160x50", &h);
+    let mut h = Harness::demo(80, 24);
+    h.keys(&["i"]);
+    snap("incident_80x24", &h);
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["i", "/"]);
+    h.type_text("kind:deploy orders:27 completed");
+    h.keys(&["enter", "enter"]);
+    snap("incident_jump_120x40", &h);
+}
+
+#[test]
+fn the_incident_view_and_its_jump_render_at_every_size() {
+    let mut h = Harness::demo(80, 24);
+    for keys in [&["i"][..], &["enter"][..]] {
+        h.keys(keys);
+        for w in (1..=300u16).step_by(7) {
+            for ht in (1..=100u16).step_by(3) {
+                h.state.size = (w, ht);
+                assert_eq!(h.render_at(w, ht).area.height, ht);
+            }
+        }
+    }
+}
+
+#[test]
 fn a_tiny_terminal_says_so() {
     let h = Harness::demo(20, 5);
     assert!(h.screen().contains("too small"));

@@ -30,10 +30,12 @@ pub enum Action {
     Zoom,
     Apply,
     Rollback,
+    Incident,
+    Note,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::Quit,
         Action::Help,
         Action::Command,
@@ -59,6 +61,8 @@ impl Action {
         Action::Zoom,
         Action::Apply,
         Action::Rollback,
+        Action::Incident,
+        Action::Note,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -89,6 +93,8 @@ impl Action {
             Action::Zoom => "zoom",
             Action::Apply => "apply",
             Action::Rollback => "rollback",
+            Action::Incident => "incident",
+            Action::Note => "note",
         }
     }
 
@@ -121,6 +127,12 @@ impl Action {
             Action::Rollback => {
                 "plan a rollback of the last change applied to the selected service (:history lists them)"
             }
+            Action::Incident => {
+                "incident view: one timeline of alarms, deploys, stopped tasks, cache events, cost anomalies and \
+                 changes (filter kind:deploy res:orders; enter: chart; A/D/E: firing, below desired, evicting; \
+                 x: unfold; :export)"
+            }
+            Action::Note => "add a timestamped note to the incident timeline",
         }
     }
 }

@@ -15,6 +15,12 @@ pub enum Command {
     Quit,
     Suggest,
     History,
+    /// `:incident [hours]`
+    Incident(Option<u32>),
+    /// `:export`: the incident handover as Markdown.
+    Export,
+    /// `:note text`
+    Note(String),
     /// Needs the AWS provider: (what, argument)
     Aws(&'static str, String),
 }
@@ -22,7 +28,7 @@ pub enum Command {
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
-    "region", "profile", "quit",
+    "incident", "export", "note", "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -45,6 +51,19 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "zoom" => Command::Zoom,
         "suggest" | "suggestions" => Command::Suggest,
         "history" | "audit" => Command::History,
+        "incident" | "timeline" => Command::Incident(if arg.is_empty() {
+            None
+        } else {
+            let h = arg.trim_end_matches('h');
+            Some(
+                h.parse::<u32>()
+                    .ok()
+                    .filter(|h| (1..=48).contains(h))
+                    .ok_or(format!(":incident takes hours from 1 to 48 (e.g. :incident 12), not '{arg}'"))?,
+            )
+        }),
+        "export" => Command::Export,
+        "note" => Command::Note(need_arg("the note's text")?),
         "q" | "quit" | "q!" | "exit" => Command::Quit,
         "region" => Command::Aws("region", need_arg("a region")?),
         "profile" => Command::Aws("profile", need_arg("a profile")?),

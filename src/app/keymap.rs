@@ -190,6 +190,8 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Zoom, &["z"]),
     (Action::Apply, &["a"]),
     (Action::Rollback, &["u"]),
+    (Action::Incident, &["i"]),
+    (Action::Note, &["n"]),
 ];
 
 impl Default for Keymap {

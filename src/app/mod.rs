@@ -3,6 +3,7 @@
 pub mod action;
 pub mod apply;
 pub mod command;
+pub mod incident;
 pub mod keymap;
 pub mod msg;
 pub mod state;

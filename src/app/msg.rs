@@ -79,6 +79,13 @@ pub enum Msg {
     },
     /// An export was written (its path), or why not.
     Exported(Result<std::path::PathBuf, String>),
+    /// The incident timeline for the span asked for (or why not).
+    TimelineLoaded {
+        req: ReqId,
+        result: Result<crate::domain::Timeline, ProviderError>,
+    },
+    /// A note was saved (or why not: it stays on screen either way).
+    NoteSaved(Result<(), String>),
     /// The provider's running tally of requests and their cost, after each fetch.
     ApiSpend {
         requests: u64,
@@ -127,6 +134,17 @@ pub enum Effect {
         path: std::path::PathBuf,
         clipboard: bool,
     },
+    /// Read what happened between `from` and `to` for the incident timeline.
+    FetchTimeline {
+        req: ReqId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    /// Append a note to the notes file.
+    AppendNote {
+        path: std::path::PathBuf,
+        note: crate::incident::Note,
+    },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
@@ -146,6 +164,8 @@ impl Effect {
             Effect::Export { .. } => Msg::Exported(Err(e.to_string())),
             Effect::PlanCache { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
+            Effect::FetchTimeline { req, .. } => Msg::TimelineLoaded { req: *req, result: Err(e) },
+            Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
         }
     }

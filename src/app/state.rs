@@ -162,6 +162,8 @@ impl<T: Rows> AnyPane for PaneState<T> {
 pub enum InputKind {
     Command,
     Filter,
+    /// A note for the incident timeline (`n`).
+    Note,
 }
 
 /// The footer line while typing a command or a filter.
@@ -180,6 +182,58 @@ pub struct DetailState {
     pub req: ReqId,
     pub data: Option<ResourceDetail>,
     pub error: Option<ProviderError>,
+    /// An event drawn on the charts' time axis (a jump from the incident timeline).
+    pub marker: Option<(DateTime<Utc>, String)>,
+    /// Opened from the incident view: `esc` goes back there.
+    pub from_incident: bool,
+}
+
+/// The incident view (`i`): its timeline, filter, cursor and notes. Kept while the view is
+/// closed, so opening it again is instant and the notes stay.
+#[derive(Debug, Clone)]
+pub struct IncidentState {
+    /// The timeline covers the last this many hours (`w` steps through `incident::HOURS`).
+    pub hours: u32,
+    /// The request in flight, and the span it asked for.
+    pub inflight: Option<(ReqId, DateTime<Utc>, DateTime<Utc>)>,
+    /// The provider's events and the span they cover.
+    pub timeline: Option<crate::domain::Timeline>,
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub error: Option<ProviderError>,
+    pub next_due: Option<DateTime<Utc>>,
+    /// What was typed after `/` (`kind:deploy res:orders oom`).
+    pub filter: String,
+    /// The row under the cursor; None follows the newest row (the bottom), like `tail -f`.
+    pub selected: Option<usize>,
+    /// Repeats folded into one row (`x` shows every event).
+    pub folded: bool,
+    pub notes: Vec<crate::incident::Note>,
+    /// Where notes are kept (JSON lines, 0600); None: this session only.
+    pub notes_path: Option<std::path::PathBuf>,
+    /// Position in each header list (A, D, E step through them).
+    pub cursors: [usize; 3],
+    /// `:export` asked before the timeline had loaded: write it when it does.
+    pub export_pending: bool,
+}
+
+impl Default for IncidentState {
+    fn default() -> Self {
+        IncidentState {
+            hours: crate::incident::DEFAULT_HOURS,
+            inflight: None,
+            timeline: None,
+            span: None,
+            error: None,
+            next_due: None,
+            filter: String::new(),
+            selected: None,
+            folded: true,
+            notes: Vec::new(),
+            notes_path: None,
+            cursors: [0; 3],
+            export_pending: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,12 +273,14 @@ pub enum Overlay {
     Suggest {
         selected: usize,
     },
-    Detail(DetailState),
+    Detail(Box<DetailState>),
     Plan(Box<PlanState>),
     /// `:history`: the audit log, newest first; `selected` indexes that order.
     History {
         selected: usize,
     },
+    /// `i`: the incident timeline (its state is `State::incident`).
+    Incident,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +326,9 @@ pub struct State {
     pub export_dir: std::path::PathBuf,
     /// Exports also go to the terminal's clipboard (OSC 52); off where there is no terminal.
     pub clipboard: bool,
+    pub incident: IncidentState,
+    /// Who notes are signed by ($USER).
+    pub author: String,
 }
 
 /// Refresh intervals per pane.
@@ -335,6 +394,8 @@ impl State {
             history: Vec::new(),
             export_dir: std::path::PathBuf::from("."),
             clipboard: false,
+            incident: IncidentState::default(),
+            author: "you".into(),
         }
     }
 

@@ -30,6 +30,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
             request_sizing(state, now, &mut fx);
+            super::incident::on_tick(state, &mut fx);
             // Ages in the header and pane titles move with the clock.
             state.dirty = true;
         }
@@ -65,6 +66,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Applied { result, audit } => super::apply::on_applied(state, result, audit, &mut fx),
+        Msg::TimelineLoaded { req, result } => super::incident::on_loaded(state, req, result, &mut fx),
+        Msg::NoteSaved(result) => {
+            if let Err(e) = result {
+                state.status = Some((Level::Error, format!("note kept on screen but not saved: {e}")));
+                state.dirty = true;
+            }
+        }
         Msg::ApiSpend { requests, usd } => {
             state.api_spend = Some((requests, usd));
             state.dirty = true;
@@ -265,13 +273,22 @@ fn open_detail(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
 fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window: Window, fx: &mut Vec<Effect>) {
     let req = state.next_req;
     state.next_req += 1;
-    // Keep what is on screen while the new window loads, if it is the same resource.
-    let data = match &state.overlay {
-        Some(Overlay::Detail(d)) if d.resource == resource => d.data.clone(),
-        _ => None,
+    // Keep what is on screen (and the event marked on it) while the new window loads, if it is
+    // the same resource.
+    let (data, marker, from_incident) = match &state.overlay {
+        Some(Overlay::Detail(d)) if d.resource == resource => (d.data.clone(), d.marker.clone(), d.from_incident),
+        _ => (None, None, false),
     };
     fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
-    state.overlay = Some(Overlay::Detail(DetailState { resource, window, req, data, error: None }));
+    state.overlay = Some(Overlay::Detail(Box::new(DetailState {
+        resource,
+        window,
+        req,
+        data,
+        error: None,
+        marker,
+        from_incident,
+    })));
 }
 
 fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
@@ -281,6 +298,9 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     }
     if matches!(state.overlay, Some(Overlay::Plan(_))) {
         return super::apply::on_key(state, key, fx);
+    }
+    if matches!(state.overlay, Some(Overlay::Incident)) {
+        return super::incident::on_key(state, key, fx);
     }
     let Some(action) = state.keymap.action(&key) else {
         return;
@@ -294,10 +314,10 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             on_suggest_action(state, action, selected, fx)
         }
         Some(Overlay::Detail(d)) => {
-            let window = d.window;
-            on_detail_action(state, action, window, fx)
+            let (window, resource, from_incident) = (d.window, d.resource.clone(), d.from_incident);
+            on_detail_action(state, action, window, resource, from_incident, fx)
         }
-        Some(Overlay::Plan(_)) => {}
+        Some(Overlay::Plan(_)) | Some(Overlay::Incident) => {}
         Some(Overlay::History { selected }) => {
             let selected = *selected;
             super::apply::on_history_action(state, action, selected, fx)
@@ -344,11 +364,24 @@ fn on_help_action(state: &mut State, action: Action, scroll: u16) {
     };
 }
 
-fn on_detail_action(state: &mut State, action: Action, window: Window, fx: &mut Vec<Effect>) {
+fn on_detail_action(
+    state: &mut State,
+    action: Action,
+    window: Window,
+    resource: crate::domain::ResourceRef,
+    from_incident: bool,
+    fx: &mut Vec<Effect>,
+) {
     match action {
+        Action::Back | Action::Quit if from_incident => state.overlay = Some(Overlay::Incident),
         Action::Back | Action::Quit => state.overlay = None,
-        Action::Window => open_detail(state, window.next(), fx),
-        Action::Refresh => open_detail(state, window, fx),
+        Action::Window => open_resource(state, resource, window.next(), fx),
+        Action::Refresh => open_resource(state, resource, window, fx),
+        // From the timeline, j/k step through its events rather than the pane's rows.
+        Action::Down | Action::Up if from_incident => {
+            super::incident::step(state, if action == Action::Down { 1 } else { -1 }, fx)
+        }
+        Action::Incident => super::incident::open(state, None, fx),
         // Step through resources without leaving the detail view.
         Action::Down | Action::Up => {
             state.view_mut(state.focus).move_by(if action == Action::Down { 1 } else { -1 });
@@ -433,6 +466,8 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Zoom => state.zoom = !state.zoom,
         Action::Apply => super::apply::start(state, state.selected_resource(), fx),
         Action::Rollback => super::apply::start_rollback(state, state.selected_resource(), fx),
+        Action::Incident => super::incident::open(state, None, fx),
+        Action::Note => state.input = Some(Input { kind: InputKind::Note, text: String::new(), previous: None }),
     }
 }
 
@@ -445,6 +480,9 @@ fn set_window(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
 }
 
 fn apply_filter(state: &mut State, text: &str) {
+    if matches!(state.overlay, Some(Overlay::Incident)) {
+        return super::incident::set_filter(state, text);
+    }
     let pane = state.focus;
     state.view_mut(pane).filter = Filter::new(text);
     state.view_mut(pane).go_to(0);
@@ -484,8 +522,10 @@ fn restore_filter(state: &mut State, input: &Input) {
 }
 
 fn submit(state: &mut State, input: Input, fx: &mut Vec<Effect>) {
-    if input.kind == InputKind::Filter {
-        return; // already applied while typing
+    match input.kind {
+        InputKind::Filter => return, // already applied while typing
+        InputKind::Note => return super::incident::add_note(state, &input.text, fx),
+        InputKind::Command => {}
     }
     match command::parse(input.text.trim()) {
         Ok(cmd) => run(state, cmd, fx),
@@ -526,6 +566,9 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Zoom => state.zoom = !state.zoom,
         Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
+        Command::Incident(hours) => super::incident::open(state, hours, fx),
+        Command::Export => super::incident::export(state, fx),
+        Command::Note(text) => super::incident::add_note(state, &text, fx),
         Command::Quit => state.quit = true,
         Command::Aws(what, arg) if !state.source.switchable => {
             state.status = Some((

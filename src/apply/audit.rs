@@ -25,14 +25,18 @@ pub struct AuditEntry {
     pub result: String,
 }
 
+/// An append-only file of JSON lines, readable only by its owner: the audit log, and the
+/// incident notes.
 #[derive(Debug, Clone)]
-pub struct AuditLog {
+pub struct JsonLog {
     path: PathBuf,
 }
 
-impl AuditLog {
+pub type AuditLog = JsonLog;
+
+impl JsonLog {
     pub fn new(path: PathBuf) -> Self {
-        AuditLog { path }
+        JsonLog { path }
     }
 
     /// `audit.jsonl` in the platform data directory.
@@ -45,6 +49,15 @@ impl AuditLog {
     }
 
     pub fn append(&self, entry: &AuditEntry) -> std::io::Result<()> {
+        self.append_line(entry)
+    }
+
+    /// Every audit entry, oldest first.
+    pub fn read(&self) -> std::io::Result<Vec<AuditEntry>> {
+        self.read_lines()
+    }
+
+    pub fn append_line<T: Serialize>(&self, entry: &T) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -68,7 +81,7 @@ impl AuditLog {
     }
 
     /// Every entry, oldest first; lines that do not parse are skipped (a torn last write).
-    pub fn read(&self) -> std::io::Result<Vec<AuditEntry>> {
+    pub fn read_lines<T: serde::de::DeserializeOwned>(&self) -> std::io::Result<Vec<T>> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),

@@ -6,5 +6,5 @@ pub mod export;
 pub mod headless;
 pub mod plan;
 
-pub use audit::{AuditEntry, AuditLog};
+pub use audit::{AuditEntry, AuditLog, JsonLog};
 pub use plan::{ApplyOutcome, CacheResizeRequest, ContainerChange, ResizePlan, ResizeRequest};

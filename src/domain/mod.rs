@@ -5,12 +5,14 @@ pub mod alarm;
 pub mod cache;
 pub mod cost;
 pub mod ecs;
+pub mod event;
 pub mod series;
 
 pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
 pub use ecs::{Arch, AutoScaling, Container, Deployment, EcsService, HotTask, LaunchType, Rollout, UsageHistory};
+pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;

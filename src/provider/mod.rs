@@ -89,6 +89,17 @@ pub trait Provider: Send + Sync + 'static {
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;
 
+    /// What happened between `from` and `to` (the incident timeline): alarm state changes,
+    /// deployments, service events, stopped tasks, ElastiCache events and cost anomalies. A source
+    /// that cannot be read is listed in `problems`; the others still count.
+    async fn timeline(
+        &self,
+        _from: chrono::DateTime<chrono::Utc>,
+        _to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::Timeline, ProviderError> {
+        Ok(crate::domain::Timeline::default())
+    }
+
     /// Fargate prices where this provider's services run; None: the shipped us-east-1 table.
     async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {
         None

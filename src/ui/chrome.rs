@@ -75,7 +75,11 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let shown: Vec<String> = c.into_iter().take(8).collect();
                 (":", if shown.is_empty() { String::new() } else { format!("   tab: {}", shown.join("  ")) })
             }
+            InputKind::Filter if matches!(state.overlay, Some(Overlay::Incident)) => {
+                ("/", "   kind:deploy res:orders words · enter keep · esc cancel".into())
+            }
             InputKind::Filter => ("/", "   enter keep · esc cancel · !text inverts".into()),
+            InputKind::Note => ("note: ", "   enter adds it to the timeline · esc cancel".into()),
         };
         Line::from(vec![
             Span::styled(prefix, theme.title()),
@@ -102,6 +106,15 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ],
             Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
             Some(Overlay::Plan(_)) => &[(Action::Back, "cancel")],
+            Some(Overlay::Incident) => &[
+                (Action::Back, "close"),
+                (Action::Open, "chart"),
+                (Action::Filter, "filter"),
+                (Action::Note, "note"),
+                (Action::Window, "span"),
+                (Action::Refresh, "refresh"),
+                (Action::Command, ":export"),
+            ],
             Some(Overlay::History { .. }) => &[
                 (Action::Back, "close"),
                 (Action::Down, "next"),
@@ -118,6 +131,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 (Action::NextPane, "pane"),
                 (Action::Open, "detail"),
                 (Action::Apply, "apply"),
+                (Action::Incident, "incident"),
                 (Action::Sort, "sort"),
                 (Action::Window, "window"),
                 (Action::Refresh, "refresh"),

@@ -16,8 +16,8 @@ fn time(t: Option<&SdkTime>) -> DateTime<Utc> {
     t.and_then(|t| DateTime::from_timestamp(t.secs(), 0)).unwrap_or_default()
 }
 
-/// State changes of every alarm over the last day: one paged call for all of them.
-async fn history(t: &Target, now: i64) -> Result<HashMap<String, Vec<AlarmTransition>>, ProviderError> {
+/// State changes of every alarm in [from, to]: one paged call for all of them.
+async fn history(t: &Target, from: i64, to: i64) -> Result<HashMap<String, Vec<AlarmTransition>>, ProviderError> {
     let mut out: HashMap<String, Vec<AlarmTransition>> = HashMap::new();
     let mut token = None;
     loop {
@@ -25,8 +25,8 @@ async fn history(t: &Target, now: i64) -> Result<HashMap<String, Vec<AlarmTransi
             .cloudwatch
             .describe_alarm_history()
             .history_item_type(HistoryItemType::StateUpdate)
-            .start_date(SdkTime::from_secs(now - HISTORY_HOURS * 3_600))
-            .end_date(SdkTime::from_secs(now))
+            .start_date(SdkTime::from_secs(from))
+            .end_date(SdkTime::from_secs(to))
             .max_records(PAGE)
             .set_next_token(token)
             .send()
@@ -55,7 +55,13 @@ async fn history(t: &Target, now: i64) -> Result<HashMap<String, Vec<AlarmTransi
     Ok(out)
 }
 
+/// Every alarm with its last day of state changes.
 pub async fn list(t: &Target, now: i64) -> Result<Vec<Alarm>, ProviderError> {
+    list_with_history(t, now - HISTORY_HOURS * 3_600, now).await
+}
+
+/// Every alarm with its state changes in [from, to] (the incident timeline's span).
+pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Alarm>, ProviderError> {
     let mut alarms = Vec::new();
     let mut token = None;
     loop {
@@ -107,7 +113,7 @@ pub async fn list(t: &Target, now: i64) -> Result<Vec<Alarm>, ProviderError> {
             break;
         }
     }
-    let mut history = history(t, now).await?;
+    let mut history = history(t, from, to).await?;
     for a in &mut alarms {
         a.history = history.remove(&a.name).unwrap_or_default();
         // The state time AWS reports can lag the history; the newest transition into this state wins.

@@ -38,6 +38,8 @@ pub struct ServiceRecord {
     /// Newest first, as ECS keeps them.
     pub events: Vec<(i64, String)>,
     pub deployment: Option<crate::domain::Deployment>,
+    /// Deployments, service events worth reading and stopped tasks, for the incident timeline.
+    pub history: Vec<crate::domain::TimelineEvent>,
     pub container_insights: bool,
     /// Container Insights with enhanced observability: per-task metrics exist.
     pub task_metrics: bool,
@@ -270,12 +272,12 @@ async fn autoscaling(t: &Target) -> Result<HashMap<String, AutoScaling>, Provide
     }
 }
 
+/// One service as its cluster's calls found it: the service, its running task ids, OOM kills
+/// among the stopped tasks ECS still lists, and those stopped tasks as timeline entries.
+type Found = (aws_sdk_ecs::types::Service, Vec<String>, u32, Vec<crate::domain::TimelineEvent>);
+
 /// Everything about one cluster's services, except metrics.
-async fn cluster_services(
-    t: &Target,
-    cache: &TaskDefCache,
-    cluster_arn: &str,
-) -> Result<Vec<(aws_sdk_ecs::types::Service, Vec<String>, u32)>, ProviderError> {
+async fn cluster_services(t: &Target, cache: &TaskDefCache, cluster_arn: &str) -> Result<Vec<Found>, ProviderError> {
     let cluster = map::arn_name(cluster_arn).to_string();
     let arns = service_arns(t, &cluster).await?;
     if arns.is_empty() {
@@ -295,16 +297,24 @@ async fn cluster_services(
         }
     }
     let mut ooms: HashMap<&str, u32> = HashMap::new();
-    for task in stopped.iter().filter(|t| map::is_oom_stop(t)) {
-        if let Some(service) = map::task_service(task.group()) {
+    let mut stops: HashMap<&str, Vec<crate::domain::TimelineEvent>> = HashMap::new();
+    for task in &stopped {
+        let Some(service) = map::task_service(task.group()) else { continue };
+        if map::is_oom_stop(task) {
             *ooms.entry(service).or_default() += 1;
         }
+        stops.entry(service).or_default().extend(super::events::stopped_task_event(task, &cluster));
     }
     Ok(services
         .iter()
         .map(|s| {
             let name = s.service_name().unwrap_or_default();
-            (s.clone(), task_ids.get(name).cloned().unwrap_or_default(), ooms.get(name).copied().unwrap_or(0))
+            (
+                s.clone(),
+                task_ids.get(name).cloned().unwrap_or_default(),
+                ooms.get(name).copied().unwrap_or(0),
+                stops.remove(name).unwrap_or_default(),
+            )
         })
         .collect())
 }
@@ -336,13 +346,13 @@ pub async fn inventory_with(
 }
 
 fn records(
-    found: Vec<(aws_sdk_ecs::types::Service, Vec<String>, u32)>,
+    found: Vec<Found>,
     cache: &TaskDefCache,
     insights: &HashMap<String, bool>,
     scaling: &HashMap<String, AutoScaling>,
 ) -> Vec<ServiceRecord> {
     let mut out = Vec::new();
-    for (service, task_ids, oom_kills) in found {
+    for (service, task_ids, oom_kills, stops) in found {
         let cluster = service.cluster_arn().map(map::arn_name).unwrap_or_default().to_string();
         let name = service.service_name().unwrap_or_default().to_string();
         let td = service.task_definition().and_then(|a| cache.get(a)).unwrap_or_else(|| TaskDef {
@@ -363,6 +373,7 @@ fn records(
             task_metrics: insights.get(&cluster).copied().unwrap_or(false),
             autoscaling: scaling.get(&key).cloned(),
             deployment: map::deployment(&service, chrono::Utc::now().timestamp()),
+            history: super::events::service_events(&service, &cluster).into_iter().chain(stops).collect(),
             events: service
                 .events()
                 .iter()
@@ -543,6 +554,7 @@ mod tests {
             autoscaling: None,
             deployment: None,
             events: Vec::new(),
+            history: Vec::new(),
             container_insights: false,
             task_metrics: false,
         }

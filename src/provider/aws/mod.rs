@@ -5,9 +5,11 @@ mod alarms;
 mod cache;
 pub mod cost;
 mod ecs;
+pub mod events;
 pub mod map;
 pub mod metrics;
 pub mod pricing;
+mod timeline;
 pub mod usage;
 mod write;
 mod write_cache;
@@ -716,6 +718,44 @@ impl Provider for AwsProvider {
         let all: Vec<Alarm> = per_target.into_iter().flatten().collect();
         self.seen().alarms = all.clone();
         Ok(all)
+    }
+
+    async fn timeline(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::Timeline, ProviderError> {
+        use crate::domain::TimelineEvent;
+        let (f, t) = (from.timestamp(), to.timestamp());
+        // Each source on its own: one failing (a missing permission, say) leaves the others.
+        let (ecs, alarm_events, cache_events, cost) = tokio::join!(
+            self.ecs_inventory(),
+            try_join_all(self.targets.iter().map(|tg| timeline::alarm_events(tg, f, t))),
+            try_join_all(self.targets.iter().map(|tg| timeline::cache_events(tg, f, t))),
+            self.cost(false),
+        );
+        let ecs = ecs.map(|records| {
+            records
+                .into_iter()
+                .flat_map(|(i, r)| {
+                    let shown = self.cluster_name(i, &r.cluster);
+                    r.history.into_iter().map(move |mut e| {
+                        if let Some(ResourceRef::EcsService { cluster, .. }) = &mut e.resource {
+                            cluster.clone_from(&shown);
+                        }
+                        e
+                    })
+                })
+                .collect::<Vec<TimelineEvent>>()
+        });
+        let mut out = crate::domain::Timeline::default();
+        out.add("ECS deployments, service events and stopped tasks", ecs);
+        out.add("alarm history", alarm_events.map(|v| v.into_iter().flatten().collect()));
+        out.add("ElastiCache events", cache_events.map(|v| v.into_iter().flatten().collect()));
+        out.add("cost anomalies", cost.map(|r| crate::incident::cost_events(&r.anomalies, from)));
+        out.events.retain(|e| e.time >= from && e.time <= to);
+        out.sort();
+        Ok(out)
     }
 
     async fn reconnect(

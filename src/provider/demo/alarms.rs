@@ -71,17 +71,19 @@ fn reason(state: AlarmState, spec: &AlarmSpec, last: f32) -> String {
     }
 }
 
-pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
+/// The alarm replayed minute by minute over the `seconds` before `now`: its transitions (newest
+/// first), its state at `now` and the last value it saw.
+pub fn replay(fleet: &Fleet, spec: &AlarmSpec, now: i64, seconds: i64) -> (Vec<AlarmTransition>, AlarmState, f32) {
     let now = now - now.rem_euclid(60);
-    let start = now - HISTORY_SECONDS;
+    let start = now - seconds;
     let n = spec.periods.max(1) as usize;
     // One value per minute from `start - n` minutes, so every evaluation has its n periods.
-    let values: Vec<f32> = (0..(HISTORY_SECONDS / 60) as usize + n)
+    let values: Vec<f32> = (0..(seconds / 60) as usize + n)
         .map(|i| metric_value(fleet, spec, start - (n as i64 - 1) * 60 + i as i64 * 60))
         .collect();
     let mut history = Vec::new();
     let mut prev = state_at(&values[..n], spec.comparison, spec.threshold);
-    for i in 1..=(HISTORY_SECONDS / 60) as usize {
+    for i in 1..=(seconds / 60) as usize {
         let window = &values[i..i + n];
         let state = state_at(window, spec.comparison, spec.threshold);
         if state != prev {
@@ -95,9 +97,14 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
         }
     }
     history.reverse();
+    (history, prev, values[values.len() - 1])
+}
+
+pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
+    let now = now - now.rem_euclid(60);
+    let start = now - HISTORY_SECONDS;
+    let (mut history, prev, last) = replay(fleet, spec, now, HISTORY_SECONDS);
     history.truncate(HISTORY_KEEP);
-    let last = values[values.len() - 1];
-    let (cluster_service, resource) = (spec.target.split_once('/'), spec.target.clone());
     Alarm {
         name: spec.name.clone(),
         state: prev,
@@ -105,13 +112,18 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
         metric: spec.metric.name().into(),
         comparison: spec.comparison,
         threshold: spec.threshold as f64,
-        resource: Some(match cluster_service {
-            Some((c, s)) => ResourceRef::EcsService { cluster: c.into(), service: s.into() },
-            None => ResourceRef::CacheGroup(resource),
-        }),
+        resource: Some(watched(spec)),
         since: history.first().map_or_else(|| at(last_change_before(fleet, spec, start, prev)), |h| h.time),
         reason: reason(prev, spec, last),
         history,
+    }
+}
+
+/// The resource an alarm watches.
+pub fn watched(spec: &AlarmSpec) -> ResourceRef {
+    match spec.target.split_once('/') {
+        Some((c, s)) => ResourceRef::EcsService { cluster: c.into(), service: s.into() },
+        None => ResourceRef::CacheGroup(spec.target.clone()),
     }
 }
 

@@ -49,6 +49,9 @@ pub struct ServiceSpec {
     /// Load bursts per day on average (see `model::Burst`).
     pub bursts_per_day: f32,
     pub autoscaling: Option<AutoScaling>,
+    /// The scripted incident's bad deploy (Unix seconds it started): from then on every task
+    /// leaks memory until the OOM killer stops it (see `model::Regression`).
+    pub regression: Option<i64>,
     pub key: u64,
 }
 
@@ -69,6 +72,8 @@ pub struct CacheSpec {
     /// Bytes per second in, per node.
     pub network_bps: f32,
     pub daily_swing: f32,
+    /// The scripted incident's eviction storm: memory full and keys evicted in [start, end).
+    pub storm: Option<(i64, i64)>,
     pub key: u64,
 }
 
@@ -126,6 +131,17 @@ pub struct Fleet {
     pub services: Vec<ServiceSpec>,
     pub caches: Vec<CacheSpec>,
     pub alarms: Vec<AlarmSpec>,
+    /// The scripted incident, if this fleet has one.
+    pub incident: Option<Incident>,
+}
+
+/// When the scripted incident began and the revisions its deploys moved between.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Incident {
+    pub start: i64,
+    /// `orders` before the bad deploy (it runs this + 1 after).
+    pub orders_revision: u32,
+    pub auth_revision: u32,
 }
 
 /// (cluster, name, launch, arch, cpu units, memory MiB, desired, behaviour, containers)
@@ -240,7 +256,35 @@ impl Fleet {
         }
 
         let alarms = alarms_for(&services, &caches);
-        Fleet { seed, services, caches, alarms }
+        Fleet { seed, services, caches, alarms, incident: None }
+    }
+}
+
+impl Fleet {
+    /// The scripted incident, begun at `start` (Unix seconds): `prod-core/orders` gets a bad
+    /// revision that leaks memory until tasks are OOM-killed, and `sessions` an eviction storm
+    /// 25–70 minutes in. `prod-core/auth` was deployed (harmlessly) 3 h 40 min before, so the
+    /// timeline has a red herring. Fleets without those resources have no incident.
+    pub fn with_incident(mut self, start: i64) -> Fleet {
+        let start = start - start.rem_euclid(60);
+        let mut incident = Incident { start, orders_revision: 0, auth_revision: 0 };
+        let mut found = false;
+        for s in &mut self.services {
+            if s.cluster == "prod-core" && s.name == "orders" {
+                s.regression = Some(start);
+                incident.orders_revision = s.revision;
+                s.revision += 1;
+                found = true;
+            } else if s.cluster == "prod-core" && s.name == "auth" {
+                incident.auth_revision = s.revision;
+                s.revision += 1;
+            }
+        }
+        if let Some(c) = self.caches.iter_mut().find(|c| c.id == "sessions") {
+            c.storm = Some((start + super::incident::STORM_START, start + super::incident::STORM_END));
+        }
+        self.incident = found.then_some(incident);
+        self
     }
 }
 
@@ -333,6 +377,7 @@ fn service_spec(
         // From the name, not the generator, so adding bursts left every other choice in place.
         bursts_per_day: 1.0 + 3.0 * unit(key_of(name), 0),
         autoscaling,
+        regression: None,
         key: key_of(&format!("{cluster}/{name}")),
     }
 }
@@ -371,6 +416,7 @@ fn base_cache(row: CacheRow) -> CacheSpec {
         connections: conns,
         network_bps: net,
         daily_swing: if mem < 10.0 { 0.05 } else { 0.35 },
+        storm: None,
         key: key_of(id),
     }
 }
@@ -393,6 +439,7 @@ fn generated_cache(rng: &mut Rng, j: usize) -> CacheSpec {
         connections: rng.range(10.0, 2000.0),
         network_bps: rng.range(1.0e4, 8.0e6),
         daily_swing: rng.range(0.1, 0.4),
+        storm: None,
     }
 }
 
@@ -419,6 +466,7 @@ fn alarms_for(services: &[ServiceSpec], caches: &[CacheSpec]) -> Vec<AlarmSpec> 
         alarm("orders-memory-high", EcsMemory, "prod-core/orders", GreaterThan, 85.0, 3),
         alarm("video-transcode-cpu-high", EcsCpu, "batch/video-transcode", GreaterThan, 85.0, 5),
         alarm("sessions-memory-high", CacheMemory, "sessions", GreaterThan, 80.0, 3),
+        alarm("sessions-evictions", CacheEvictions, "sessions", GreaterThan, 100.0, 2),
         alarm("page-cache-evictions", CacheEvictions, "page-cache", GreaterThan, 100.0, 2),
         alarm("page-cache-memory-high", CacheMemory, "page-cache", GreaterThan, 90.0, 3),
         alarm("rate-limiter-engine-cpu", CacheEngineCpu, "rate-limiter", GreaterThan, 62.0, 2),

@@ -6,6 +6,7 @@ mod apply;
 mod cost;
 mod detail;
 pub mod fleet;
+mod incident;
 mod model;
 pub mod noise;
 mod rollout;
@@ -64,9 +65,12 @@ pub struct DemoProvider {
 }
 
 impl DemoProvider {
+    /// The fleet with its scripted incident, begun 100 minutes before the clock reads now: so
+    /// the incident view (`i`) has something to triage the moment the demo starts.
     pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
+        let fleet = Fleet::build(seed, scale).with_incident(clock.now() - incident::STARTED_BEFORE);
         DemoProvider {
-            fleet: RwLock::new(Arc::new(Fleet::build(seed, scale))),
+            fleet: RwLock::new(Arc::new(fleet)),
             clock,
             read_only: false,
             dry_run: false,
@@ -278,6 +282,15 @@ impl Provider for DemoProvider {
 
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
         self.compute(|fleet, now| fleet.alarms.iter().map(|a| alarms::evaluate(fleet, a, now)).collect()).await
+    }
+
+    async fn timeline(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::Timeline, ProviderError> {
+        let (from, to) = (from.timestamp(), to.timestamp());
+        self.compute(move |fleet, _| incident::timeline(fleet, from, to)).await
     }
 
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {

@@ -59,13 +59,76 @@ pub struct ServicePoint {
     pub running: u32,
 }
 
+/// The scripted bad deploy rolls out over this long; then every task runs the new revision.
+pub const REGRESSION_ROLLOUT: i64 = 6 * 60;
+/// Seconds ECS takes to replace a task the OOM killer stopped.
+const RESTART: i64 = 120;
+
 impl ServiceSpec {
+    /// The bad revision's memory: each task starts at 1.3× what the old one used (at least 80% of
+    /// the reservation) and leaks a
+    /// quarter of the reservation every ten minutes until the hard limit kills it. Returns
+    /// (first MiB, MiB per second, seconds per task life including its replacement). A bigger
+    /// reservation lives longer, as it would.
+    fn leak(&self) -> (f32, f32, i64) {
+        let mem = self.task_memory as f32;
+        let start = (self.memory_mib * 1.3).clamp(mem * 0.8, mem * 0.9);
+        let rate = mem * 0.25 / 600.0;
+        (start, rate, RESTART + ((mem - start) / rate).max(60.0) as i64)
+    }
+
+    /// Tasks' lives are staggered so the kills come one at a time.
+    fn task_offset(&self, i: u32, period: i64) -> i64 {
+        RESTART + i as i64 * (period - RESTART) / self.desired.max(1) as i64
+    }
+
+    /// Each task's memory (MiB) at `t` once the bad revision runs everywhere; None for a task
+    /// being replaced. None before the regression (or without one).
+    fn regressed(&self, t: i64) -> Option<Vec<Option<f32>>> {
+        let live = self.regression? + REGRESSION_ROLLOUT;
+        if t < live || self.desired == 0 {
+            return None;
+        }
+        let (start, rate, period) = self.leak();
+        Some(
+            (0..self.desired)
+                .map(|i| {
+                    let age = (t - live + self.task_offset(i, period)).rem_euclid(period);
+                    (age >= RESTART).then(|| start + (age - RESTART) as f32 * rate)
+                })
+                .collect(),
+        )
+    }
+
+    /// The bad revision's OOM kills in (from, to]: (time, task number), oldest first.
+    pub fn regression_kills(&self, from: i64, to: i64) -> Vec<(i64, u32)> {
+        let Some(at) = self.regression else {
+            return Vec::new();
+        };
+        let live = at + REGRESSION_ROLLOUT;
+        let (_, _, period) = self.leak();
+        let mut out = Vec::new();
+        for i in 0..self.desired {
+            let base = live - self.task_offset(i, period);
+            let mut n = ((from - base).div_euclid(period) + 1).max(1);
+            while base + n * period <= to {
+                out.push((base + n * period, i));
+                n += 1;
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// How long a leaky task lives before its memory hits the hard limit.
     pub fn leak_period(&self) -> i64 {
         4 * 3_600 + (mix(self.key) % (3 * 3_600)) as i64
     }
 
     pub fn running_at(&self, t: i64) -> u32 {
+        if let Some(tasks) = self.regressed(t) {
+            return tasks.iter().filter(|m| m.is_some()).count() as u32;
+        }
         match (&self.autoscaling, self.behaviour) {
             (_, Behaviour::Idle) => 0,
             (Some(a), _) => {
@@ -116,7 +179,12 @@ impl ServiceSpec {
         let hot_cpu = (cpu_avg * self.hot_skew * (1.0 + 0.5 * self.jitter * signed(self.key ^ 1, minute))).min(cap);
         let cpu_max = (hot_cpu * (1.0 + 0.12 * unit(self.key ^ 2, minute))).min(cap);
 
+        let regressed = self.regressed(t);
         let mem_avg = match self.behaviour {
+            _ if regressed.is_some() => {
+                let used: Vec<f32> = regressed.iter().flatten().flatten().copied().collect();
+                used.iter().sum::<f32>() / used.len().max(1) as f32 / self.task_memory as f32 * 100.0
+            }
             Behaviour::Leaky => {
                 let age = (t + (self.key % 10_000) as i64).rem_euclid(self.leak_period());
                 (0.45 + 0.55 * age as f32 / self.leak_period() as f32) * 100.0
@@ -129,7 +197,11 @@ impl ServiceSpec {
                 self.memory_mib * swing / self.task_memory as f32 * 100.0
             }
         };
-        let hot_mem = (mem_avg * (1.0 + (self.hot_skew - 1.0) * 0.3)).min(100.0);
+        let hot_mem = match &regressed {
+            Some(tasks) => tasks.iter().flatten().fold(0.0f32, |m, v| m.max(*v)) / self.task_memory as f32 * 100.0,
+            None => mem_avg * (1.0 + (self.hot_skew - 1.0) * 0.3),
+        }
+        .min(100.0);
         ServicePoint { cpu_avg, cpu_max, hot_cpu, mem_avg, mem_max: (hot_mem * 1.02).min(100.0), hot_mem, running }
     }
 
@@ -161,13 +233,26 @@ impl ServiceSpec {
 
     /// Tasks killed by the OOM killer in (from, to].
     pub fn oom_kills(&self, from: i64, to: i64) -> u32 {
+        let regression = self.regression_kills(from, to).len() as u32;
         if self.behaviour != Behaviour::Leaky {
-            return 0;
+            return regression;
         }
         let shift = (self.key % 10_000) as i64;
         let p = self.leak_period();
         let kills = (to + shift).div_euclid(p) - (from + shift).div_euclid(p);
-        kills.max(0) as u32 * self.desired.max(1)
+        kills.max(0) as u32 * self.desired.max(1) + regression
+    }
+
+    /// The leaky behaviour's OOM kills in (from, to]: the times every task hit its limit.
+    pub fn leak_kills(&self, from: i64, to: i64) -> Vec<i64> {
+        if self.behaviour != Behaviour::Leaky {
+            return Vec::new();
+        }
+        let shift = (self.key % 10_000) as i64;
+        let p = self.leak_period();
+        let first = (from + shift).div_euclid(p) + 1;
+        let last = (to + shift).div_euclid(p);
+        (first..=last).map(|n| n * p - shift).collect()
     }
 }
 
@@ -204,9 +289,17 @@ impl CacheSpec {
             0.0
         };
         let network_in = self.network_bps * l * self.nodes() as f32;
+        // The scripted eviction storm: memory full, thousands of keys a minute pushed out.
+        let storm = self.storm.is_some_and(|(a, b)| t >= a && t < b);
+        let (memory, evictions, cpu_factor) = if storm {
+            let per_min = 1_800.0 * (1.0 + 0.3 * signed(self.key ^ 7, minute));
+            ((99.6 + 0.1 * signed(self.key ^ 5, minute)).min(99.7), evictions + per_min * (step / 60) as f32, 1.6)
+        } else {
+            (memory, evictions, 1.0)
+        };
         CachePoint {
             memory,
-            engine_cpu: (self.engine_cpu_pct * l).clamp(0.0, 100.0),
+            engine_cpu: (self.engine_cpu_pct * l * cpu_factor).clamp(0.0, 100.0),
             evictions,
             connections: (self.connections * l).round(),
             network_in,

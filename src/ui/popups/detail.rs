@@ -37,12 +37,17 @@ fn legend<'a>(chart: &DetailChart, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme) {
+/// `marker`: seconds before now of an event to draw across the chart (a jump from the
+/// incident timeline), and its label.
+fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, marker: Option<(f64, &str)>, theme: &Theme) {
     let x_min = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::min);
     let data_max =
         chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
     let y_max = if chart.unit == "%" { data_max.max(100.0) * 1.05 } else { (data_max * 1.1).max(1.0) };
-    let datasets: Vec<Dataset> = chart
+    let marker = marker.filter(|(x, _)| *x >= x_min && *x <= 0.0);
+    let marker_line: Vec<(f64, f64)> =
+        marker.map(|(x, _)| (0..=20).map(|i| (x, y_max * i as f64 / 20.0)).collect()).unwrap_or_default();
+    let mut datasets: Vec<Dataset> = chart
         .series
         .iter()
         .enumerate()
@@ -56,11 +61,25 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, theme: &Theme)
                 .data(&s.points)
         })
         .collect();
+    if let Some((_, label)) = marker {
+        datasets.push(
+            Dataset::default()
+                .name(label.to_string())
+                .marker(Marker::Block)
+                .graph_type(GraphType::Scatter)
+                .style(theme.warn())
+                .data(&marker_line),
+        );
+    }
+    let mut title = legend(chart, theme);
+    if let Some((_, label)) = marker {
+        title.spans.push(Span::styled(format!("┃ {label}"), theme.warn()));
+    }
     let y_labels = [0.0, y_max / 2.0, y_max]
         .map(|v| Span::styled(format!("{v:.0}{}", if chart.unit == "%" { "%" } else { "" }), theme.muted()));
     let x_labels = [x_min, x_min / 2.0, 0.0].map(|v| Span::styled(time_label(v), theme.muted()));
     let widget = Chart::new(datasets)
-        .block(Block::default().borders(Borders::TOP).border_style(theme.border(false)).title(legend(chart, theme)))
+        .block(Block::default().borders(Borders::TOP).border_style(theme.border(false)).title(title))
         .x_axis(Axis::default().bounds([x_min, 0.0]).labels(x_labels).style(theme.muted()))
         .y_axis(Axis::default().bounds([0.0, y_max]).labels(y_labels).style(theme.muted()))
         .legend_position(None)
@@ -150,7 +169,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
         .title(Span::styled(format!(" {title} · {}{loading} ", detail.window), theme.title()))
         .title(
             Line::from(Span::styled(
-                format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command()),
+                if detail.from_incident {
+                    " w: window · j/k: next/prev event · esc: back to the timeline ".to_string()
+                } else {
+                    format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command())
+                },
                 theme.muted(),
             ))
             .right_aligned(),
@@ -202,9 +225,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     }
     let n = data.charts.len() as u32;
     let areas = Layout::vertical((0..n).map(|_| Constraint::Ratio(1, n))).split(charts_area);
+    let marker = detail.marker.as_ref().map(|(t, label)| ((*t - state.now).num_seconds() as f64, label.as_str()));
     for (chart, area) in data.charts.iter().zip(areas.iter()) {
         if area.height >= 4 {
-            draw_chart(frame, *area, chart, theme);
+            draw_chart(frame, *area, chart, marker, theme);
         }
     }
 }

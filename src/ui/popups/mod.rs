@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod help;
 pub mod history;
+pub mod incident;
 pub mod plan;
 pub mod suggest;
 

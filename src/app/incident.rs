@@ -1,0 +1,345 @@
+//! The incident view in the state machine: `i` opens it and fetches the timeline, which then
+//! refreshes every 30 s while it is open; `/` filters, `enter` jumps to the event's resource with
+//! the event marked on its chart, `A`/`D`/`E` step through what is firing, short of tasks or
+//! evicting, `n` adds a note, `x` unfolds repeats, `w` changes the span, `:export` writes the
+//! Markdown handover.
+
+use super::action::Action;
+use super::keymap::KeyChord;
+use super::msg::Effect;
+use super::state::{DetailState, Input, InputKind, Level, Overlay, ReqId, State};
+use crate::domain::{AlarmState, EventKind, ResourceRef, Severity, Timeline, TimelineEvent, Window};
+use crate::incident::filter::EventFilter;
+use crate::incident::fold::{self, Row};
+use crate::incident::header::{Header, HeaderList};
+use crate::incident::{self as inc, Note};
+use crate::provider::ProviderError;
+use chrono::{DateTime, Duration, Utc};
+use ratatui::crossterm::event::KeyCode;
+
+/// How often the timeline refreshes while the view is open.
+pub const REFRESH: Duration = Duration::seconds(30);
+
+/// What the view shows, derived from the state: the assembled timeline, the events the filter
+/// keeps and the rows they fold into.
+pub struct View {
+    pub events: Vec<TimelineEvent>,
+    /// Indices into `events` that pass the filter.
+    pub shown: Vec<usize>,
+    /// Rows over `shown` (indices into `shown`).
+    pub rows: Vec<Row>,
+    pub filter_error: Option<String>,
+}
+
+impl View {
+    pub fn event(&self, row: &Row) -> &TimelineEvent {
+        &self.events[self.shown[row.first]]
+    }
+
+    pub fn last_event(&self, row: &Row) -> &TimelineEvent {
+        &self.events[self.shown[row.last]]
+    }
+}
+
+pub fn view(state: &State) -> View {
+    let i = &state.incident;
+    let empty = Timeline::default();
+    let (from, to) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
+    let events =
+        inc::assemble(i.timeline.as_ref().unwrap_or(&empty), &state.history, &i.notes, from, to.max(state.now));
+    let (filter, filter_error) = match EventFilter::parse(&i.filter) {
+        Ok(f) => (f, None),
+        Err(e) => (EventFilter::default(), Some(e)),
+    };
+    let shown: Vec<usize> = (0..events.len()).filter(|k| filter.matches(&events[*k])).collect();
+    let refs: Vec<&TimelineEvent> = shown.iter().map(|k| &events[*k]).collect();
+    let rows = fold::rows(&refs, i.folded);
+    View { events, shown, rows, filter_error }
+}
+
+/// The row under the cursor: the chosen one, or the newest.
+pub fn selected_row(state: &State, rows: usize) -> Option<usize> {
+    if rows == 0 {
+        return None;
+    }
+    Some(state.incident.selected.map_or(rows - 1, |s| s.min(rows - 1)))
+}
+
+pub fn header(state: &State) -> Header {
+    Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows())
+}
+
+/// `i` or `:incident [hours]`.
+pub fn open(state: &mut State, hours: Option<u32>, fx: &mut Vec<Effect>) {
+    if let Some(h) = hours {
+        state.incident.hours = h.clamp(1, 48);
+    }
+    state.overlay = Some(Overlay::Incident);
+    let span_matches = state.incident.span.is_some_and(|(f, t)| t - f == Duration::hours(state.incident.hours as i64));
+    if !span_matches || state.incident.next_due.is_none_or(|due| state.now >= due) {
+        fetch(state, fx);
+    }
+}
+
+fn fetch(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.incident.inflight.is_some() {
+        return;
+    }
+    let req = state.next_req;
+    state.next_req += 1;
+    let to = state.now;
+    let from = to - Duration::hours(state.incident.hours as i64);
+    state.incident.inflight = Some((req, from, to));
+    fx.push(Effect::FetchTimeline { req, from, to });
+}
+
+/// On each tick: keep the timeline fresh while it is on screen.
+pub fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
+    let showing = matches!(state.overlay, Some(Overlay::Incident))
+        || matches!(&state.overlay, Some(Overlay::Detail(d)) if d.from_incident);
+    if showing && state.incident.next_due.is_some_and(|due| state.now >= due) {
+        fetch(state, fx);
+    }
+}
+
+pub fn on_loaded(state: &mut State, req: ReqId, result: Result<Timeline, ProviderError>, fx: &mut Vec<Effect>) {
+    let Some((expected, from, to)) = state.incident.inflight else {
+        return;
+    };
+    if expected != req {
+        return;
+    }
+    let i = &mut state.incident;
+    i.inflight = None;
+    i.next_due = Some(state.now + REFRESH);
+    match result {
+        Ok(t) => {
+            i.timeline = Some(t);
+            i.span = Some((from, to));
+            i.error = None;
+        }
+        // The last timeline stays on screen, marked stale by the error.
+        Err(e) => i.error = Some(e),
+    }
+    if std::mem::take(&mut state.incident.export_pending) {
+        export(state, fx);
+    }
+    state.dirty = true;
+}
+
+/// The smallest detail window that shows `t`.
+fn window_for(now: DateTime<Utc>, t: DateTime<Utc>) -> Window {
+    let ago = (now - t).num_seconds();
+    Window::ALL.into_iter().find(|w| w.seconds() >= ago + 60).unwrap_or(Window::Fortnight)
+}
+
+fn open_marked(
+    state: &mut State,
+    resource: ResourceRef,
+    marker: Option<(DateTime<Utc>, String)>,
+    fx: &mut Vec<Effect>,
+) {
+    let window = marker.as_ref().map_or(Window::Day, |(t, _)| window_for(state.now, *t));
+    let req = state.next_req;
+    state.next_req += 1;
+    fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
+    state.overlay = Some(Overlay::Detail(Box::new(DetailState {
+        resource,
+        window,
+        req,
+        data: None,
+        error: None,
+        marker,
+        from_incident: true,
+    })));
+}
+
+fn marker_label(e: &TimelineEvent) -> String {
+    let text: String = e.summary.chars().take(56).collect();
+    format!("{} {text}", e.time.format("%H:%M"))
+}
+
+/// `enter` on a row: its resource's detail with the event on the time axis.
+fn jump(state: &mut State, fx: &mut Vec<Effect>) {
+    let v = view(state);
+    let Some(row) = selected_row(state, v.rows.len()).map(|r| v.rows[r]) else {
+        state.status = Some((Level::Info, "nothing on the timeline to open".into()));
+        return;
+    };
+    let e = v.event(&row);
+    let Some(resource) = e.resource.clone() else {
+        state.status = Some((Level::Info, format!("a {} entry has no resource to chart", e.kind.label())));
+        return;
+    };
+    let marker = Some((e.time, marker_label(e)));
+    open_marked(state, resource, marker, fx);
+}
+
+/// `j`/`k` in a detail opened from the timeline: the next/previous row that has a resource.
+pub fn step(state: &mut State, delta: isize, fx: &mut Vec<Effect>) {
+    let v = view(state);
+    let Some(mut at) = selected_row(state, v.rows.len()) else {
+        return;
+    };
+    loop {
+        let next = at as isize + delta;
+        if next < 0 || next as usize >= v.rows.len() {
+            return;
+        }
+        at = next as usize;
+        if v.event(&v.rows[at]).resource.is_some() {
+            break;
+        }
+    }
+    state.incident.selected = Some(at);
+    jump(state, fx);
+}
+
+/// `A`, `D`, `E`: the next resource firing, short of tasks, or evicting.
+fn header_jump(state: &mut State, list: HeaderList, fx: &mut Vec<Effect>) {
+    let h = header(state);
+    let slot = HeaderList::ALL.iter().position(|l| *l == list).unwrap_or(0);
+    let n = state.incident.cursors[slot];
+    let Some(resource) = h.target(list, n) else {
+        state.status = Some((Level::Info, format!("nothing {}", list.label())));
+        return;
+    };
+    state.incident.cursors[slot] = (n + 1) % h.len(list).max(1);
+    let marker = match list {
+        HeaderList::Firing => h.firing.get(n % h.firing.len().max(1)).and_then(|(name, _)| {
+            let a = state.alarms.rows().iter().find(|a| &a.name == name && a.state == AlarmState::Alarm)?;
+            Some((a.since, format!("{} {} fired", a.since.format("%H:%M"), a.name)))
+        }),
+        _ => None,
+    };
+    open_marked(state, resource, marker, fx);
+}
+
+fn move_to(state: &mut State, rows: usize, to: isize) {
+    if rows == 0 {
+        return;
+    }
+    let to = to.clamp(0, rows as isize - 1) as usize;
+    // The bottom row is "follow the newest": new events keep the cursor on the latest.
+    state.incident.selected = if to == rows - 1 { None } else { Some(to) };
+}
+
+pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    let action = state.keymap.action(&key);
+    if action.is_none()
+        && let KeyCode::Char(c) = key.code
+    {
+        if let Some(list) = HeaderList::from_key(c) {
+            return header_jump(state, list, fx);
+        }
+        if c == 'x' {
+            state.incident.folded = !state.incident.folded;
+            state.incident.selected = None;
+            let what = if state.incident.folded { "repeats folded" } else { "every event shown" };
+            state.status = Some((Level::Info, what.into()));
+        }
+        return;
+    }
+    let Some(action) = action else {
+        return;
+    };
+    let rows = view(state).rows.len();
+    let at = selected_row(state, rows).unwrap_or(0) as isize;
+    let page = (state.size.1 as isize / 2).max(1);
+    match action {
+        Action::Back | Action::Quit | Action::Incident => state.overlay = None,
+        Action::Down => move_to(state, rows, at + 1),
+        Action::Up => move_to(state, rows, at - 1),
+        Action::PageDown => move_to(state, rows, at + page),
+        Action::PageUp => move_to(state, rows, at - page),
+        Action::Top => move_to(state, rows, 0),
+        Action::Bottom => move_to(state, rows, rows as isize),
+        Action::Open => jump(state, fx),
+        Action::Window => {
+            state.incident.hours = inc::next_hours(state.incident.hours);
+            state.incident.selected = None;
+            state.incident.inflight = None; // a fetch for the old span no longer counts
+            fetch(state, fx);
+            state.status = Some((Level::Info, format!("timeline: last {} h", state.incident.hours)));
+        }
+        Action::Refresh => {
+            state.incident.inflight = None;
+            fetch(state, fx);
+        }
+        Action::Filter => {
+            let current = state.incident.filter.clone();
+            state.input = Some(Input { kind: InputKind::Filter, text: current.clone(), previous: Some(current) });
+        }
+        Action::Command => state.input = Some(Input { kind: InputKind::Command, text: String::new(), previous: None }),
+        Action::Note => state.input = Some(Input { kind: InputKind::Note, text: String::new(), previous: None }),
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        _ => {}
+    }
+}
+
+/// The filter as typed (applied as you type).
+pub fn set_filter(state: &mut State, text: &str) {
+    state.incident.filter = text.to_string();
+    state.incident.selected = None;
+}
+
+/// `n` + text + enter, or `:note text`: a timestamped note, kept on disk when it can be.
+pub fn add_note(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
+    let text = text.trim();
+    if text.is_empty() {
+        state.status = Some((Level::Info, "empty note: nothing added".into()));
+        return;
+    }
+    let note = Note { time: state.now, author: state.author.clone(), text: text.to_string() };
+    state.incident.notes.push(note.clone());
+    state.incident.selected = None;
+    match state.incident.notes_path.clone() {
+        Some(path) => fx.push(Effect::AppendNote { path, note }),
+        None => state.status = Some((Level::Warn, "note added (not saved: no data directory)".into())),
+    }
+}
+
+/// `:export`: the Markdown handover, written next to where infradeck was started.
+pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.incident.timeline.is_none() {
+        state.incident.export_pending = true;
+        state.status = Some((Level::Info, "loading the timeline; it will be exported when it arrives".into()));
+        return open(state, None, fx);
+    }
+    let v = view(state);
+    let i = &state.incident;
+    let (from, _) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
+    let problems = i.timeline.as_ref().map(|t| t.problems.clone()).unwrap_or_default();
+    let text = crate::incident::markdown::render(&crate::incident::markdown::Handover {
+        source: &state.source.label,
+        now: state.now,
+        from,
+        events: &v.events,
+        problems: &problems,
+        notes: &i.notes,
+        alarms: state.alarms.rows(),
+        services: state.ecs.rows(),
+        groups: state.redis.rows(),
+        window: state.window.label(),
+    });
+    let path = state.export_dir.join(crate::incident::markdown::file_name(state.now));
+    fx.push(Effect::Export { text, path, clipboard: false });
+}
+
+/// The alarms the correlation panel explains: the selected row if it is an alarm firing, else
+/// every alarm firing now, the most recent first. (name, watched resource, when it fired)
+pub fn explained_alarms(state: &State, v: &View) -> Vec<(String, ResourceRef, DateTime<Utc>)> {
+    if let Some(row) = selected_row(state, v.rows.len()).map(|r| v.rows[r]) {
+        let e = v.event(&row);
+        if e.kind == EventKind::Alarm
+            && e.severity == Severity::Critical
+            && let Some(resource) = e.resource.clone()
+        {
+            let name = e.summary.split(':').next().unwrap_or_default().to_string();
+            return vec![(name, resource, e.time)];
+        }
+    }
+    let mut firing: Vec<_> = state.alarms.rows().iter().filter(|a| a.state == AlarmState::Alarm).collect();
+    firing.sort_by_key(|a| std::cmp::Reverse(a.since));
+    firing.iter().filter_map(|a| Some((a.name.clone(), a.resource.clone()?, a.since))).collect()
+}

@@ -1,0 +1,88 @@
+//! The incident header: what is wrong right now, each list one key away (A, D, E).
+
+use crate::domain::{Alarm, AlarmState, CacheGroup, EcsService, ResourceRef};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Header {
+    /// Alarms in ALARM: (alarm name, what it watches).
+    pub firing: Vec<(String, Option<ResourceRef>)>,
+    /// Services running fewer tasks than desired: (service, running, desired).
+    pub below_desired: Vec<(ResourceRef, u32, u32)>,
+    /// Redis groups that evicted keys in the pane's window: (group, evictions).
+    pub evicting: Vec<(ResourceRef, u64)>,
+}
+
+impl Header {
+    pub fn build(alarms: &[Alarm], services: &[EcsService], groups: &[CacheGroup]) -> Header {
+        let mut firing: Vec<&Alarm> = alarms.iter().filter(|a| a.state == AlarmState::Alarm).collect();
+        firing.sort_by_key(|a| std::cmp::Reverse(a.since)); // the newest first: most likely the cause
+        let mut below: Vec<&EcsService> = services.iter().filter(|s| s.desired > 0 && s.running < s.desired).collect();
+        below.sort_by_key(|s| (std::cmp::Reverse(s.desired - s.running), s.key()));
+        let mut evicting: Vec<&CacheGroup> = groups.iter().filter(|g| g.evictions > 0).collect();
+        evicting.sort_by_key(|g| (std::cmp::Reverse(g.evictions), g.id.clone()));
+        Header {
+            firing: firing.iter().map(|a| (a.name.clone(), a.resource.clone())).collect(),
+            below_desired: below
+                .iter()
+                .map(|s| {
+                    let r = ResourceRef::EcsService { cluster: s.cluster.clone(), service: s.name.clone() };
+                    (r, s.running, s.desired)
+                })
+                .collect(),
+            evicting: evicting.iter().map(|g| (ResourceRef::CacheGroup(g.id.clone()), g.evictions)).collect(),
+        }
+    }
+
+    /// The resource behind the `n`th entry of a list (cycling), for the header's keys.
+    pub fn target(&self, list: HeaderList, n: usize) -> Option<ResourceRef> {
+        let all: Vec<Option<ResourceRef>> = match list {
+            HeaderList::Firing => self.firing.iter().map(|(_, r)| r.clone()).collect(),
+            HeaderList::BelowDesired => self.below_desired.iter().map(|(r, ..)| Some(r.clone())).collect(),
+            HeaderList::Evicting => self.evicting.iter().map(|(r, _)| Some(r.clone())).collect(),
+        };
+        if all.is_empty() {
+            return None;
+        }
+        all[n % all.len()].clone()
+    }
+
+    pub fn len(&self, list: HeaderList) -> usize {
+        match list {
+            HeaderList::Firing => self.firing.len(),
+            HeaderList::BelowDesired => self.below_desired.len(),
+            HeaderList::Evicting => self.evicting.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderList {
+    Firing,
+    BelowDesired,
+    Evicting,
+}
+
+impl HeaderList {
+    pub const ALL: [HeaderList; 3] = [HeaderList::Firing, HeaderList::BelowDesired, HeaderList::Evicting];
+
+    /// The key that steps through this list in the incident view.
+    pub fn key(self) -> char {
+        match self {
+            HeaderList::Firing => 'A',
+            HeaderList::BelowDesired => 'D',
+            HeaderList::Evicting => 'E',
+        }
+    }
+
+    pub fn from_key(c: char) -> Option<HeaderList> {
+        HeaderList::ALL.into_iter().find(|l| l.key() == c)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HeaderList::Firing => "firing",
+            HeaderList::BelowDesired => "below desired",
+            HeaderList::Evicting => "evicting",
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The incident view (`i`) on the demo fleet's scripted incident — a bad `orders` deploy whose
+//! tasks are OOM-killed, its memory alarm, an eviction storm and failover on `sessions` — driven
+//! by keys with no terminal, as a person at 3 a.m. would use it.
+
+use infradeck::app::state::{InputKind, Overlay};
+use infradeck::app::{Effect, Msg};
+use infradeck::apply::AuditEntry;
+use infradeck::domain::{EventKind, ResourceRef, Timeline};
+use infradeck::harness::Harness;
+use infradeck::incident::Note;
+use infradeck::provider::ProviderError;
+
+fn orders() -> ResourceRef {
+    ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() }
+}
+
+fn open() -> Harness {
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["i"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Incident)));
+    h
+}
+
+fn view(h: &Harness) -> infradeck::app::incident::View {
+    infradeck::app::incident::view(&h.state)
+}
+
+#[test]
+fn the_timeline_has_every_source_in_time_order_with_changes_and_notes() {
+    let mut h = open();
+    // A change applied from infradeck, as the audit log has it, an hour ago (fixed clock).
+    let hour_ago = Harness::fixed_now() - chrono::Duration::hours(1);
+    h.state.history.push(AuditEntry {
+        time: hour_ago.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        caller: "alice".into(),
+        target: "demo fleet".into(),
+        action: "resize".into(),
+        resource: "prod-core/cart".into(),
+        before: "1 vCPU / 4 GiB".into(),
+        after: "0.5 vCPU / 1 GiB".into(),
+        revision_before: "cart:7".into(),
+        revision_after: Some("cart:8".into()),
+        requests: vec![],
+        result: "ok".into(),
+    });
+    h.keys(&["n"]);
+    assert_eq!(h.state.input.as_ref().map(|i| i.kind), Some(InputKind::Note));
+    h.type_text("paging the orders team");
+    h.keys(&["enter"]);
+    let v = view(&h);
+    assert!(v.events.windows(2).all(|w| w[0].time <= w[1].time), "oldest first");
+    let span = Harness::fixed_now() - chrono::Duration::hours(6);
+    assert!(v.events.iter().all(|e| e.time >= span), "within the last 6 h");
+    for kind in EventKind::ALL {
+        assert!(v.events.iter().any(|e| e.kind == kind), "{kind:?} missing from the timeline");
+    }
+    let position = |kind: EventKind, text: &str| {
+        v.events.iter().position(|e| e.kind == kind && e.summary.contains(text)).unwrap_or_else(|| panic!("{text}"))
+    };
+    // The story, in order: the red-herring auth deploy, the placement trouble, the bad deploy,
+    // its alarm and OOM kills, the storm, the change someone made, the failover, the note.
+    let order = [
+        position(EventKind::Cost, "Amazon Relational Database Service"),
+        position(EventKind::Deploy, "deployment auth:"),
+        position(EventKind::Service, "unable to place"),
+        position(EventKind::Deploy, "deployment orders:27 started"),
+        position(EventKind::Deploy, "deployment orders:27 completed"),
+        position(EventKind::Alarm, "orders-memory-high: OK → ALARM"),
+        position(EventKind::Task, "(container orders, exit code 137)"),
+        position(EventKind::Alarm, "sessions-evictions: OK → ALARM"),
+        position(EventKind::Change, "infradeck resize"),
+        position(EventKind::Cache, "Failover"),
+        position(EventKind::Note, "paging the orders team"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    let screen = h.screen();
+    for text in ["incident · last 6 h", "deployment orders:27 completed", "you: paging the orders team", "×"] {
+        assert!(screen.contains(text), "{text} not on screen:\n{screen}");
+    }
+}
+
+#[test]
+fn the_firing_alarm_is_explained_by_the_deploy_shortly_before_it() {
+    let mut h = open();
+    let screen = h.screen();
+    assert!(
+        screen.contains("deployment orders:27 completed: 4/4 tasks running — 2 min before (same resource)"),
+        "{screen}"
+    );
+    // Selecting a firing alarm's row explains that alarm alone.
+    h.keys(&["/"]);
+    h.type_text("sessions-evictions");
+    h.keys(&["enter", "g"]);
+    let screen = h.screen();
+    // Nothing changed on sessions before its storm began: said, not left blank.
+    assert!(
+        screen.contains("No change on the resource or its cluster in the 60 min before: sessions-evictions"),
+        "{screen}"
+    );
+    assert!(!screen.contains("What changed before orders-memory-high"), "{screen}");
+}
+
+#[test]
+fn filters_by_kind_resource_and_words() {
+    let mut h = open();
+    let all = view(&h).shown.len();
+    h.keys(&["/"]);
+    h.type_text("kind:deploy");
+    let v = view(&h);
+    assert!(v.shown.len() >= 4 && v.shown.len() < all);
+    assert!(v.shown.iter().all(|i| v.events[*i].kind == EventKind::Deploy));
+    h.keys(&["enter", "/"]);
+    // The previous filter is there to edit; replace it.
+    for _ in 0.."kind:deploy".len() {
+        h.keys(&["backspace"]);
+    }
+    h.type_text("res:sessions");
+    let v = view(&h);
+    assert!(v.shown.iter().all(|i| v.events[*i].resource == Some(ResourceRef::CacheGroup("sessions".into()))));
+    assert!(v.shown.len() >= 5, "two alarms firing and clearing, the failover and the recovery");
+    h.keys(&["esc"]);
+    let v = view(&h);
+    assert!(v.shown.iter().all(|i| v.events[*i].kind == EventKind::Deploy), "esc restores the filter from before /");
+    h.keys(&["/"]);
+    for _ in 0.."kind:deploy".len() {
+        h.keys(&["backspace"]);
+    }
+    h.keys(&["enter"]);
+    assert_eq!(view(&h).shown.len(), all, "an empty filter shows everything");
+    h.keys(&["/"]);
+    h.type_text("kind:nope");
+    assert!(h.screen().contains("filter ignored: unknown kind 'nope'"), "{}", h.screen());
+}
+
+#[test]
+fn enter_opens_the_chart_with_the_event_marked_and_esc_comes_back() {
+    let mut h = open();
+    h.keys(&["/"]);
+    h.type_text("kind:deploy orders:27 completed");
+    h.keys(&["enter", "enter"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("a detail view: {:?}", h.state.status) };
+    assert_eq!(d.resource, orders());
+    assert!(d.from_incident && d.data.is_some());
+    let (at, label) = d.marker.clone().unwrap();
+    assert_eq!(at.format("%H:%M").to_string(), "12:56");
+    assert!(label.contains("deployment orders:27 completed"), "{label}");
+    assert_eq!(d.window, infradeck::domain::Window::Day, "94 minutes ago: the 24 h chart shows it");
+    let screen = h.screen();
+    assert!(screen.contains("┃ 12:56 deployment orders:27 completed"), "{screen}");
+    assert!(screen.contains("esc: back to the timeline"), "{screen}");
+    h.keys(&["esc"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Incident)));
+    // j/k in a detail from the timeline step through its events.
+    h.keys(&["/"]);
+    for _ in 0.."kind:deploy orders:27 completed".len() {
+        h.keys(&["backspace"]);
+    }
+    h.type_text("kind:deploy");
+    h.keys(&["enter", "g", "enter"]);
+    let first = match &h.state.overlay {
+        Some(Overlay::Detail(d)) => d.marker.clone().unwrap().0,
+        _ => panic!("detail"),
+    };
+    h.keys(&["j"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("still a detail view") };
+    assert!(d.marker.clone().unwrap().0 > first, "the next event");
+}
+
+#[test]
+fn header_keys_step_through_what_is_firing_short_of_tasks_and_evicting() {
+    let mut h = open();
+    let header = infradeck::app::incident::header(&h.state);
+    assert!(header.firing.iter().any(|(n, r)| n == "orders-memory-high" && r == &Some(orders())));
+    assert_eq!(header.below_desired, vec![(orders(), 3, 4)]);
+    let evicting: Vec<&ResourceRef> = header.evicting.iter().map(|(r, _)| r).collect();
+    assert!(evicting.contains(&&ResourceRef::CacheGroup("sessions".into())), "{evicting:?}");
+    let screen = h.screen();
+    assert!(screen.contains(" D below desired (1)"), "{screen}");
+    assert!(screen.contains("ecs:prod-core/orders 3/4"), "{screen}");
+    h.keys(&["D"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("D opens the service short of tasks") };
+    assert_eq!(d.resource, orders());
+    h.keys(&["esc", "E"]);
+    let first = match &h.state.overlay {
+        Some(Overlay::Detail(d)) => d.resource.clone(),
+        _ => panic!("E opens an evicting group"),
+    };
+    h.keys(&["esc", "E"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("E again") };
+    assert_ne!(d.resource, first, "E steps to the next evicting group");
+    h.keys(&["esc", "A"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("A opens a firing alarm's resource") };
+    assert!(d.marker.as_ref().is_some_and(|(_, l)| l.contains("fired")), "{:?}", d.marker);
+}
+
+#[test]
+fn notes_are_timestamped_kept_on_disk_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes/incident-notes.jsonl");
+    let mut h = open();
+    h.state.incident.notes_path = Some(path.clone());
+    h.keys(&["n"]);
+    h.type_text("rolled orders back to :26");
+    h.keys(&["enter"]);
+    h.keys(&[":"]);
+    h.type_text("note sessions recovered on its own");
+    h.keys(&["enter"]);
+    let saved: Vec<Note> = infradeck::apply::JsonLog::new(path.clone()).read_lines().unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(saved[0].text, "rolled orders back to :26");
+    assert_eq!(saved[0].time, Harness::fixed_now());
+    assert_eq!(saved[1].author, h.state.author);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let notes: Vec<_> = view(&h).events.into_iter().filter(|e| e.kind == EventKind::Note).collect();
+    assert_eq!(notes.len(), 2);
+    h.keys(&["n", "enter"]);
+    assert_eq!(h.state.incident.notes.len(), 2, "an empty note adds nothing");
+}
+
+#[test]
+fn export_writes_a_markdown_handover() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::demo(160, 50);
+    h.state.export_dir = dir.path().to_path_buf();
+    // `:export` before the timeline is open: it loads, then writes.
+    h.keys(&[":"]);
+    h.type_text("note handing over to Sam");
+    h.keys(&["enter", ":"]);
+    h.type_text("export");
+    h.keys(&["enter"]);
+    let path = dir.path().join("infradeck-incident-20261118-1430.md");
+    let md = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}: {:?}", h.state.status));
+    for text in [
+        "# Incident handover — 2026-11-18 14:30 UTC",
+        "Source: demo fleet (seed 42) · timeline 2026-11-18 08:30 → 14:30 UTC",
+        "## Now",
+        "- **ALARM** orders-memory-high (watches ecs:prod-core/orders)",
+        "- **below desired** ecs:prod-core/orders: 3 running / 4 desired",
+        "- **evicting** redis:sessions",
+        "## What changed before each alarm fired",
+        "**orders-memory-high** fired 12:58 UTC",
+        "- deployment orders:27 completed: 4/4 tasks running — 2 min before (same resource)",
+        "## Timeline",
+        "| time (UTC) | kind | resource | what |",
+        "| 12:50 | deploy | ecs:prod-core/orders | deployment orders:27 started (orders:26 → orders:27) |",
+        "| task | ecs:prod-core/orders | ×",
+        "## Notes",
+        "— you: handing over to Sam",
+        "## Affected resources",
+        "### ecs:prod-core/orders",
+        "- tasks 3 running / 4 desired · orders:27",
+        "### redis:sessions",
+        "```text\nCPU %    ",
+        "memory %     ",
+    ] {
+        assert!(md.contains(text), "missing {text:?} in\n{md}");
+    }
+    assert!(md.contains(['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']), "text snapshots of the charts");
+    assert!(!md.contains("hunter2"));
+    assert!(h.screen().contains("exported to"), "{}", h.screen());
+}
+
+#[test]
+fn w_changes_the_span_and_the_timeline_refreshes_only_while_open() {
+    let mut h = open();
+    assert_eq!(h.state.incident.hours, 6);
+    let fx = h.send_only(Msg::Key("w".parse().unwrap()));
+    let Some(Effect::FetchTimeline { from, to, .. }) = fx.first() else { panic!("{fx:?}") };
+    assert_eq!(*to - *from, chrono::Duration::hours(12));
+    let now = Harness::fixed_now();
+    h.send(Msg::TimelineLoaded { req: h.state.incident.inflight.unwrap().0, result: Ok(Timeline::default()) });
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(31)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::FetchTimeline { .. })), "every 30 s while open: {fx:?}");
+    h.send(Msg::TimelineLoaded { req: h.state.incident.inflight.unwrap().0, result: Ok(Timeline::default()) });
+    h.keys(&["esc"]);
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(120)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchTimeline { .. })), "not while closed");
+    h.keys(&[":"]);
+    h.type_text("incident 48");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.incident.hours, 48);
+    h.keys(&[":"]);
+    h.type_text("incident 99");
+    h.keys(&["enter"]);
+    assert!(h.screen().contains(":incident takes hours from 1 to 48"), "{}", h.screen());
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_last_timeline_marked_stale_and_names_unreadable_sources() {
+    let mut h = open();
+    let before = view(&h).events.len();
+    let fx = h.send_only(Msg::Key("r".parse().unwrap()));
+    let Some(Effect::FetchTimeline { req, .. }) = fx.first() else { panic!("{fx:?}") };
+    h.send(Msg::TimelineLoaded { req: *req, result: Err(ProviderError::Throttled { operation: "x".into() }) });
+    assert_eq!(view(&h).events.len(), before, "the last timeline stays");
+    assert!(h.screen().contains("✖ timeline stale: throttled on x"), "{}", h.screen());
+    let fx = h.send_only(Msg::Key("r".parse().unwrap()));
+    let Some(Effect::FetchTimeline { req, .. }) = fx.first() else { panic!("{fx:?}") };
+    let mut partial = Timeline::default();
+    partial
+        .add("ElastiCache events", Err(ProviderError::AccessDenied { operation: "elasticache:DescribeEvents".into() }));
+    h.send(Msg::TimelineLoaded { req: *req, result: Ok(partial) });
+    let screen = h.screen();
+    assert!(
+        screen.contains(
+            "could not read ElastiCache events: access denied on elasticache:DescribeEvents (add elasticache:DescribeEvents"
+        ),
+        "{screen}"
+    );
+}
+
+#[test]
+fn x_unfolds_repeats() {
+    let mut h = open();
+    let folded = view(&h).rows.len();
+    h.keys(&["x"]);
+    let v = view(&h);
+    assert_eq!(v.rows.len(), v.shown.len(), "one row per event");
+    assert!(v.rows.len() > folded + 10, "the OOM kills were folded: {folded} → {}", v.rows.len());
+}
