@@ -462,5 +462,49 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     assert!(h.screen().contains("┃ "), "the marker's legend is drawn");
     h.keys(&["esc"]);
     assert!(matches!(h.state.overlay, Some(Overlay::Incident)), "esc goes back to the timeline");
+
+    // A change applied from infradeck and a note join the AWS sources; :export hands it over.
+    let ten_min_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
+    h.state.history.push(infradeck::apply::AuditEntry {
+        time: ten_min_ago.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        caller: "arn:aws:iam::123456789012:user/sre".into(),
+        target: "default · 123456789012 · us-east-1".into(),
+        action: "resize".into(),
+        resource: "prod-web/web-api".into(),
+        before: "2 vCPU / 4 GiB".into(),
+        after: "1 vCPU / 2 GiB".into(),
+        revision_before: "web-api:1".into(),
+        revision_after: Some("web-api:2".into()),
+        requests: vec![],
+        result: "ok".into(),
+    });
+    let dir = temp_dir("handover");
+    std::fs::create_dir_all(&dir).unwrap();
+    h.state.export_dir = dir.clone();
+    h.keys(&["/"]);
+    for _ in 0.."res:search kind:service".len() {
+        h.keys(&["backspace"]);
+    }
+    h.keys(&["enter", "n"]);
+    h.type_text("search is flapping, paging its owner");
+    h.keys(&["enter", ":"]);
+    h.type_text("export");
+    h.keys(&["enter"]);
+    let file = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).next().expect("the handover").path();
+    let md = std::fs::read_to_string(file).unwrap();
+    for text in [
+        "search-cpu-high: OK → ALARM",
+        "Failover from primary node sessions-001",
+        "is unhealthy in (target-group",
+        "OutOfMemoryError",
+        "Amazon CloudWatch",
+        "infradeck resize: 2 vCPU / 4 GiB → 1 vCPU / 2 GiB (web-api:1 → web-api:2)",
+        "search is flapping, paging its owner",
+        "### ecs:prod-web/search",
+    ] {
+        assert!(md.contains(text), "missing {text:?} in\n{md}");
+    }
+    assert!(!md.contains("hunter2"));
+    let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(cache);
 }

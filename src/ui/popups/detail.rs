@@ -192,7 +192,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     let Some(data) = &detail.data else {
         return;
     };
-    let data = &with_suggestion(data, state, detail);
+    let mut data = with_suggestion(data, state, detail);
+    // The event this view was opened for, in words too: not every resource has a chart to mark.
+    if let Some((t, label)) = &detail.marker {
+        data.notes.insert(0, format!("▶ {label} ({} ago)", crate::ui::format::age(state.now, *t)));
+    }
+    let data = &data;
     // Facts in two columns when wide, so the charts keep their height.
     let two_cols = inner.width >= 120;
     let fact_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() };
