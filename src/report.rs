@@ -150,13 +150,23 @@ pub fn recommendations(
 ) -> Vec<EcsRecommendation> {
     let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
     let empty = UsageHistory::default();
-    let mut recs: Vec<EcsRecommendation> = services
-        .iter()
-        .map(|s| {
-            let key = s.key();
-            recommend(s, by_key.get(key.as_str()).copied().unwrap_or(&empty), &policies.for_service(&key, policy))
+    let size = |s: &EcsService| {
+        let key = s.key();
+        recommend(s, by_key.get(key.as_str()).copied().unwrap_or(&empty), &policies.for_service(&key, policy))
+    };
+    // Each service is sized alone: a big estate is split over the cores (a small one is not
+    // worth the threads).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut recs: Vec<EcsRecommendation> = if services.len() < 2_000 || cores < 2 {
+        services.iter().map(size).collect()
+    } else {
+        let chunk = services.len().div_ceil(cores);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> =
+                services.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(size).collect::<Vec<_>>())).collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         })
-        .collect();
+    };
     recs.sort_by(|a, b| {
         report_rank(a.finding)
             .cmp(&report_rank(b.finding))

@@ -687,3 +687,93 @@ fn a_on_a_redis_group_plans_its_node_type_in_the_maintenance_window_unless_w_say
     h.keys(&["w", "y", "esc"]);
     assert_eq!(node(&h), before);
 }
+
+/// The demo fleet behind 5 s of latency on every call, as a slow or throttled AWS would be.
+struct Slow(infradeck::provider::demo::DemoProvider);
+
+const LATENCY: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[async_trait]
+impl Provider for Slow {
+    fn source(&self) -> SourceInfo {
+        self.0.source()
+    }
+    async fn ecs_services(&self, w: Window) -> Result<Vec<EcsService>, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.ecs_services(w).await
+    }
+    async fn cache_groups(&self, w: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.cache_groups(w).await
+    }
+    async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.ecs_usage().await
+    }
+    async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.cost(fresh).await
+    }
+    async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.alarms().await
+    }
+    async fn detail(&self, r: &ResourceRef, w: Window) -> Result<ResourceDetail, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.detail(r, w).await
+    }
+    async fn timeline(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<infradeck::domain::Timeline, ProviderError> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.timeline(from, to).await
+    }
+}
+
+/// Responsiveness: while every provider call takes 5 s, keys still change the state at once —
+/// effects run on their own tasks and only their answers come back as messages, so the next
+/// frame after a key already shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_take_effect_at_once_while_every_provider_call_takes_five_seconds() {
+    use infradeck::app::State;
+    use infradeck::runtime::execute_effect;
+    let demo = infradeck::provider::demo::DemoProvider::new(
+        42,
+        None,
+        infradeck::provider::demo::Clock::Fixed(infradeck::harness::FIXED_NOW),
+    );
+    let provider: Arc<dyn Provider> = Arc::new(Slow(demo));
+    let config = Config::default();
+    let now = Harness::fixed_now();
+    let mut state = State::new(provider.source(), config.keymap, vec!["default".into()], 0, config.intervals, now);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let fx = update(&mut state, Msg::Tick(now));
+    assert_eq!(fx.len(), 4, "every pane asks for data: {fx:?}");
+    for effect in fx {
+        execute_effect(effect, Arc::clone(&provider), tx.clone());
+    }
+    for (key, check) in [
+        ("2", &(|s: &State| s.focus == PaneId::Redis) as &dyn Fn(&State) -> bool),
+        ("4", &|s: &State| s.focus == PaneId::Alarms),
+        ("?", &|s: &State| matches!(s.overlay, Some(Overlay::Help { .. }))),
+        ("esc", &|s: &State| s.overlay.is_none()),
+        ("i", &|s: &State| matches!(s.overlay, Some(Overlay::Incident))),
+    ] {
+        let fx = update(&mut state, Msg::Key(key.parse().unwrap()));
+        for effect in fx {
+            execute_effect(effect, Arc::clone(&provider), tx.clone());
+        }
+        assert!(check(&state), "{key} took effect");
+        assert!(state.dirty, "{key}: the next frame is drawn");
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < std::time::Duration::from_millis(500), "keys waited on the provider: {elapsed:?}");
+    assert!(rx.try_recv().is_err(), "no answer yet: the provider is still sleeping");
+    assert!(state.fetch(PaneId::Ecs).inflight.is_some(), "the fetch is still out");
+    // And the answers do come, later, as messages.
+    let first = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.expect("an answer");
+    assert!(started.elapsed() >= LATENCY, "{first:?}");
+}

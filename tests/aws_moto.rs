@@ -443,6 +443,7 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     assert!(!events.iter().any(|e| e.summary.contains("too old")), "DescribeEvents asked for the span only");
     assert!(!format!("{events:?}").contains("hunter2"));
     let requests = aws.usage().requests();
+    println!("requests for connect + one timeline: {requests:?}");
     assert_eq!(requests.get("elasticache:DescribeEvents").copied(), Some(1));
     assert_eq!(requests.get("cloudwatch:DescribeAlarmHistory").copied(), Some(1));
 

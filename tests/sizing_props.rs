@@ -38,7 +38,7 @@ proptest! {
 
     #[test]
     fn fargate_suggestions_are_valid_fit_the_need_and_are_priced_consistently(
-        size in proptest::sample::select(fargate_sizes()),
+        size in proptest::sample::select(fargate_sizes().to_vec()),
         arm in any::<bool>(),
         running in 1u32..20,
         h in arb_history(),
@@ -67,7 +67,7 @@ proptest! {
         let need_cpu = p99 * (1.0 + headroom) * 1024.0;
         let need_mem = if h.oom_kills > 0 { (peak * (1.0 + headroom)).max((peak + 100.0).max(peak * 1.2)) } else { peak * (1.0 + headroom) };
         let price = fargate_task_hourly(arch, cpu, mem);
-        for (c, m) in fargate_sizes() {
+        for &(c, m) in fargate_sizes() {
             if c as f32 >= need_cpu && m as f32 >= need_mem {
                 prop_assert!(fargate_task_hourly(arch, c, m) >= price - 1e-12);
             }

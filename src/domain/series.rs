@@ -112,6 +112,18 @@ pub fn percentile_sorted(sorted: &[f32], pct: f32) -> f32 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The same percentile as `percentile_sorted`, from unsorted values, in linear time (the
+/// values are reordered). Sizing takes one percentile of 336 points per service: a full sort
+/// of each was a third of sizing time at 10,000 services.
+pub fn percentile_unsorted(values: &mut [f32], pct: f32) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let rank = ((pct / 100.0) * values.len() as f32).ceil() as usize;
+    let k = rank.clamp(1, values.len()) - 1;
+    *values.select_nth_unstable_by(k, f32::total_cmp).1
+}
+
 /// Reduce `points` to at most `buckets` values by taking each bucket's maximum, so a spike is
 /// never averaged away in a sparkline.
 pub fn downsample_max(points: &[f32], buckets: usize) -> Vec<f32> {

@@ -44,6 +44,23 @@ pub fn change_event(entry: &AuditEntry) -> Option<TimelineEvent> {
     )))
 }
 
+/// An alarm's state change as a timeline entry, tied to what the alarm watches: into ALARM is
+/// critical, into INSUFFICIENT_DATA a warning, back to OK information.
+pub fn alarm_event(alarm: &str, t: &crate::domain::AlarmTransition, watched: Option<ResourceRef>) -> TimelineEvent {
+    use crate::domain::AlarmState;
+    let severity = match t.to {
+        AlarmState::Alarm => Severity::Critical,
+        AlarmState::InsufficientData => Severity::Warn,
+        AlarmState::Ok => Severity::Info,
+    };
+    TimelineEvent::new(t.time, EventKind::Alarm, severity, watched).summary(format!(
+        "{alarm}: {} → {} — {}",
+        t.from.label(),
+        t.to.label(),
+        t.reason
+    ))
+}
+
 /// Cost anomalies as timeline entries. Cost Explorer reports whole days, a day late, so an
 /// anomaly on the day before the span (or later) is news in it: it is placed at the later of its
 /// day's start and the span's start.

@@ -8,7 +8,13 @@ use crate::domain::{Arch, CacheEngine};
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
 /// Every valid Fargate (cpu units, memory MiB) pair, ascending.
-pub fn fargate_sizes() -> Vec<(u32, u32)> {
+/// Built once: sizing looks the menu up for every service.
+pub fn fargate_sizes() -> &'static [(u32, u32)] {
+    static SIZES: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
+    SIZES.get_or_init(build_fargate_sizes)
+}
+
+fn build_fargate_sizes() -> Vec<(u32, u32)> {
     // (cpu units, first MiB, last MiB, step MiB)
     const RANGES: [(u32, u32, u32, u32); 7] = [
         (256, 512, 512, 512),

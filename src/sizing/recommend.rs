@@ -2,7 +2,7 @@
 //! backtested task size. Pure functions: no I/O, no clock.
 
 use super::catalog::{FargateRates, HOURS_PER_MONTH, fargate_sizes};
-use crate::domain::series::percentile_sorted;
+use crate::domain::series::percentile_unsorted;
 use crate::domain::{Container, EcsService, LaunchType, UsageHistory};
 use serde::Serialize;
 
@@ -114,8 +114,21 @@ fn vcpu(units: u32) -> f32 {
     units as f32 / 1024.0
 }
 
+/// "0.31", "1.2", "2": hundredths, trailing zeros dropped. Integer arithmetic: float
+/// formatting with a precision was a tenth of sizing time at 10,000 services.
 fn fmt_vcpu(v: f32) -> String {
-    format!("{:.2}", v).trim_end_matches('0').trim_end_matches('.').to_string()
+    let hundredths = (v.max(0.0) * 100.0).round() as u64;
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+/// A non-negative quantity rounded to a whole number, for evidence text.
+fn whole(v: f32) -> i64 {
+    v.round() as i64
 }
 
 /// Headroom widened on short history: full at the whole window, up to double with one day.
@@ -133,9 +146,11 @@ pub fn cheapest_fargate(
     memory_mib: f32,
 ) -> Option<(u32, u32)> {
     fargate_sizes()
-        .into_iter()
+        .iter()
         .filter(|(c, m)| *c as f32 >= cpu_units && *m as f32 >= memory_mib)
-        .min_by(|a, b| rates.task_hourly(arch, a.0, a.1).total_cmp(&rates.task_hourly(arch, b.0, b.1)))
+        .map(|&(c, m)| (rates.task_hourly(arch, c, m), (c, m)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, size)| size)
 }
 
 /// EC2 reservations have no fixed menu: round CPU up to 128 units and memory to 128 MiB.
@@ -245,14 +260,15 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     }
 
     let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
-    cpu.sort_by(f32::total_cmp);
-    let cpu_p = percentile_sorted(&cpu, policy.cpu_percentile);
+    let cpu_max = cpu.iter().copied().fold(0.0, f32::max);
+    let cpu_p = percentile_unsorted(&mut cpu, policy.cpu_percentile);
     let mut cpu_need = cpu_p * (1.0 + headroom);
     rec.evidence.push(format!(
-        "CPU: p{} of the hottest task {} vCPU over {days:.0} d + {:.0}% → {} vCPU",
+        "CPU: p{} of the hottest task {} vCPU over {} d + {}% → {} vCPU",
         policy.cpu_percentile,
         fmt_vcpu(cpu_p),
-        headroom * 100.0,
+        whole(days),
+        whole(headroom * 100.0),
         fmt_vcpu(cpu_need)
     ));
     let pinned = fargate && saturated(service, history);
@@ -263,7 +279,6 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
                 .into(),
         );
     }
-    let cpu_max = cpu.last().copied().unwrap_or(0.0);
     if cpu_max > cpu_need {
         // A size the window's busiest hour already exceeded would fail its own backtest: the
         // percentile sets the steady need, the peak seen is the floor.
@@ -287,10 +302,10 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
     let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
     let mut mem_need = peak * (1.0 + headroom);
     rec.evidence.push(format!(
-        "memory: peak of the hottest task {:.0} MiB + {:.0}% → {:.0} MiB",
-        peak,
-        headroom * 100.0,
-        mem_need
+        "memory: peak of the hottest task {} MiB + {}% → {} MiB",
+        whole(peak),
+        whole(headroom * 100.0),
+        whole(mem_need)
     ));
     if history.oom_kills > 0 {
         // The peak seen is where the kernel stopped the task, not what it wanted.
@@ -335,8 +350,8 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
         rec.risk = rec.risk.max(Risk::Medium);
     }
     rec.evidence.push(format!(
-        "backtest over {:.0} h: {} min over CPU, {} min over memory at the proposed size",
-        b.minutes as f32 / 60.0,
+        "backtest over {} h: {} min over CPU, {} min over memory at the proposed size",
+        whole(b.minutes as f32 / 60.0),
         b.cpu_minutes_over,
         b.memory_minutes_over
     ));
@@ -365,6 +380,14 @@ mod tests {
 
     fn history(hours: usize, cpu: f32, mem: f32) -> UsageHistory {
         UsageHistory { step_seconds: 3_600, cpu_vcpu: vec![cpu; hours], memory_mib: vec![mem; hours], oom_kills: 0 }
+    }
+
+    #[test]
+    fn vcpu_amounts_read_as_people_write_them() {
+        let cases = [(0.0, "0"), (0.05, "0.05"), (0.1, "0.1"), (0.31, "0.31"), (1.2, "1.2"), (2.0, "2"), (0.999, "1")];
+        for (v, want) in cases {
+            assert_eq!(fmt_vcpu(v), want, "{v}");
+        }
     }
 
     #[test]

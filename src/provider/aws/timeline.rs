@@ -2,7 +2,7 @@
 //! the timeline's span, and ElastiCache events (DescribeEvents, up to 14 days back).
 
 use super::{Target, alarms, sdk_error};
-use crate::domain::{AlarmState, EventKind, Severity, TimelineEvent};
+use crate::domain::TimelineEvent;
 use crate::provider::ProviderError;
 use aws_smithy_types::DateTime as SdkTime;
 
@@ -13,24 +13,10 @@ const EVENTS_MAX_AGE: i64 = 14 * 86_400;
 /// Alarm state changes in [from, to], each tied to what its alarm watches.
 pub async fn alarm_events(t: &Target, from: i64, to: i64) -> Result<Vec<TimelineEvent>, ProviderError> {
     let alarms = alarms::list_with_history(t, from, to).await?;
-    let mut out = Vec::new();
-    for a in alarms {
-        for h in &a.history {
-            let severity = match h.to {
-                AlarmState::Alarm => Severity::Critical,
-                AlarmState::InsufficientData => Severity::Warn,
-                AlarmState::Ok => Severity::Info,
-            };
-            out.push(TimelineEvent::new(h.time, EventKind::Alarm, severity, a.resource.clone()).summary(format!(
-                "{}: {} → {} — {}",
-                a.name,
-                h.from.label(),
-                h.to.label(),
-                h.reason
-            )));
-        }
-    }
-    Ok(out)
+    Ok(alarms
+        .iter()
+        .flat_map(|a| a.history.iter().map(|h| crate::incident::alarm_event(&a.name, h, a.resource.clone())))
+        .collect())
 }
 
 /// ElastiCache events (failovers, node replacements, modifications) in [from, to].

@@ -9,7 +9,7 @@ use super::alarms::{self, at};
 use super::fleet::Fleet;
 use super::model::REGRESSION_ROLLOUT;
 use super::{cost, task_id};
-use crate::domain::{AlarmState, EventKind, ResourceRef, Severity, Timeline, TimelineEvent};
+use crate::domain::{EventKind, ResourceRef, Severity, Timeline, TimelineEvent};
 
 /// The incident began this long before the demo started.
 pub const STARTED_BEFORE: i64 = 100 * 60;
@@ -33,20 +33,7 @@ fn alarm_events(fleet: &Fleet, from: i64, to: i64) -> Vec<TimelineEvent> {
     for spec in &fleet.alarms {
         let (history, ..) = alarms::replay(fleet, spec, to, (to - from).max(60));
         let resource = spec.watched.map(|_| alarms::watched(spec));
-        for t in history {
-            let severity = match t.to {
-                AlarmState::Alarm => Severity::Critical,
-                AlarmState::InsufficientData => Severity::Warn,
-                AlarmState::Ok => Severity::Info,
-            };
-            out.push(TimelineEvent::new(t.time, EventKind::Alarm, severity, resource.clone()).summary(format!(
-                "{}: {} → {} — {}",
-                spec.name,
-                t.from.label(),
-                t.to.label(),
-                t.reason
-            )));
-        }
+        out.extend(history.iter().map(|t| crate::incident::alarm_event(&spec.name, t, resource.clone())));
     }
     out
 }
