@@ -1,4 +1,4 @@
-//! Frame build time: each pane and the four-pane dashboard on a 200×60 TestBackend, with the
+//! Frame build time: each pane, the four-pane dashboard and the incident view on a 200×60 TestBackend, with the
 //! default demo fleet (45 services) and with 10,000 services / 1,000 Redis groups.
 //! `cargo bench --bench render`; results are recorded in BENCHMARKS.md.
 
@@ -17,6 +17,10 @@ fn bench_fleet(c: &mut Criterion, label: &str, scale: Option<usize>) {
         h.keys(&[key, "z"]); // zoomed: the pane alone, at full size
         views.push((name, h));
     }
+    // The incident view: the timeline assembled, filtered and folded on every frame.
+    let mut incident = Harness::with(42, scale, 200, 60);
+    incident.keys(&["i"]);
+    views.push(("incident", incident));
     let mut group = c.benchmark_group(format!("render_200x60/{label}"));
     for (name, h) in &views {
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
