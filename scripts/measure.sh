@@ -13,7 +13,13 @@ printf '[refresh]\necs = 3600\nredis = 3600\ncost = 3600\nalarms = 3600\n' > "$w
 
 in_tmux() { # in_tmux COMMAND: run it in a fresh 200x60 tmux window
   tmux -L measure kill-server 2>/dev/null || true
-  tmux -L measure -f /dev/null new-session -d -s m -x 200 -y 60 "$1"
+  # The previous run's server may still be shutting down ("server exited unexpectedly"): retry.
+  for _ in 1 2 3 4 5; do
+    tmux -L measure -f /dev/null new-session -d -s m -x 200 -y 60 "$1" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "measure.sh: tmux would not start a session" >&2
+  return 1
 }
 
 wait_file() { for _ in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timed out: $1" >&2; return 1; }
