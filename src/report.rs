@@ -148,6 +148,18 @@ pub fn recommendations(
     policy: &Policy,
     policies: &crate::sizing::policy::Policies,
 ) -> Vec<EcsRecommendation> {
+    let mut recs = size_each(services, usage, policy, policies);
+    rank(&mut recs);
+    recs
+}
+
+/// The services sized one by one, in their order; `usage` may hold more services than these.
+pub fn size_each(
+    services: &[EcsService],
+    usage: &[(String, UsageHistory)],
+    policy: &Policy,
+    policies: &crate::sizing::policy::Policies,
+) -> Vec<EcsRecommendation> {
     let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
     let empty = UsageHistory::default();
     let size = |s: &EcsService| {
@@ -157,7 +169,7 @@ pub fn recommendations(
     // Each service is sized alone: a big estate is split over the cores (a small one is not
     // worth the threads).
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut recs: Vec<EcsRecommendation> = if services.len() < 2_000 || cores < 2 {
+    if services.len() < 2_000 || cores < 2 {
         services.iter().map(size).collect()
     } else {
         let chunk = services.len().div_ceil(cores);
@@ -166,14 +178,17 @@ pub fn recommendations(
                 services.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(size).collect::<Vec<_>>())).collect();
             parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         })
-    };
+    }
+}
+
+/// The report's order: at risk (under-provisioned) first, then savings, largest first, then the rest.
+pub fn rank(recs: &mut [EcsRecommendation]) {
     recs.sort_by(|a, b| {
         report_rank(a.finding)
             .cmp(&report_rank(b.finding))
             .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
             .then_with(|| a.service.cmp(&b.service))
     });
-    recs
 }
 
 fn size(s: Option<(u32, u32)>) -> String {

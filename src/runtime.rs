@@ -10,7 +10,7 @@ use crate::provider::{Provider, ProviderError};
 use crate::terminal::Tui;
 use crate::ui;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
-use ratatui::crossterm::{execute, terminal};
+use ratatui::crossterm::{execute, queue, terminal};
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,15 +36,7 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
         Effect::Size { req, services, policies } => {
             let rates = provider.fargate_rates().await.unwrap_or_default();
             let policy = crate::sizing::recommend::Policy { rates, ..Default::default() };
-            let result = match provider.ecs_usage().await {
-                // Pure but heavy at 10,000 services: off the async workers.
-                Ok(usage) => tokio::task::spawn_blocking(move || {
-                    crate::report::recommendations(&services, &usage, &policy, &policies)
-                })
-                .await
-                .map_err(|e| ProviderError::Other(format!("sizing failed: {e}"))),
-                Err(e) => Err(e),
-            };
+            let result = size_in_parts(provider, services, policy, policies).await;
             Msg::SizingLoaded { req, result }
         }
         Effect::FetchDetail { req, resource, window } => {
@@ -110,6 +102,35 @@ fn audit_entry(
 
 /// Run one effect on its own task; its result comes back as a message. A provider that panics
 /// is reported as that pane's error instead of leaving it loading forever.
+/// Services sized per this many: their usage histories are fetched, sized and dropped part by
+/// part (at 10,000 services all 14-day histories at once would be ~27 MB on top of the app).
+const SIZING_PART: usize = 2_500;
+
+async fn size_in_parts(
+    provider: &dyn Provider,
+    services: Arc<Vec<crate::domain::EcsService>>,
+    policy: crate::sizing::recommend::Policy,
+    policies: crate::sizing::policy::Policies,
+) -> Result<Vec<crate::sizing::recommend::EcsRecommendation>, ProviderError> {
+    let (policy, policies) = (Arc::new(policy), Arc::new(policies));
+    let mut recs = Vec::with_capacity(services.len());
+    for start in (0..services.len()).step_by(SIZING_PART) {
+        let end = (start + SIZING_PART).min(services.len());
+        let keys: Vec<String> = services[start..end].iter().map(|s| s.key()).collect();
+        let usage = provider.ecs_usage_of(&keys).await?;
+        let (services, policy, policies) = (Arc::clone(&services), Arc::clone(&policy), Arc::clone(&policies));
+        // Pure but heavy: off the async workers.
+        let part = tokio::task::spawn_blocking(move || {
+            crate::report::size_each(&services[start..end], &usage, &policy, &policies)
+        })
+        .await
+        .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))?;
+        recs.extend(part);
+    }
+    crate::report::rank(&mut recs);
+    Ok(recs)
+}
+
 pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let on_panic = effect.clone();
@@ -214,10 +235,11 @@ fn spawn_signals(_tx: UnboundedSender<Msg>) -> io::Result<()> {
 
 fn draw(tui: &mut Tui, state: &State, themes: &ThemeSet) -> io::Result<()> {
     // Synchronised output: the terminal shows the frame whole, so tmux never flickers.
-    execute!(io::stdout(), terminal::BeginSynchronizedUpdate)?;
-    let drawn = tui.draw(|f| ui::render(f, state, themes.get(state.theme)));
-    execute!(io::stdout(), terminal::EndSynchronizedUpdate)?;
-    drawn.map(|_| ())
+    // Both markers go through the frame's buffer, so begin, frame and end leave in order.
+    queue!(tui.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+    let drawn = tui.draw(|f| ui::render(f, state, themes.get(state.theme))).map(|_| ());
+    execute!(tui.backend_mut(), terminal::EndSynchronizedUpdate)?;
+    drawn
 }
 
 /// Run the app until it quits. `initial` are effects the first `update` already asked for.

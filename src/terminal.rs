@@ -4,9 +4,14 @@
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
-use std::io::{self, Stdout};
+use std::io::{self, BufWriter, Stdout};
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+/// A frame is buffered and written in one go (flushed by `Terminal::draw`): fewer syscalls, and
+/// a terminal (or tmux's `capture-pane`) never sees half a frame.
+pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Big enough for a full 300×100 frame with colours.
+const FRAME_BUFFER: usize = 256 * 1024;
 
 /// Put the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
 pub fn restore() {
@@ -38,6 +43,6 @@ pub fn init() -> io::Result<(Tui, TerminalGuard)> {
     terminal::enable_raw_mode()?;
     let guard = TerminalGuard;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    let tui = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let tui = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout())))?;
     Ok((tui, guard))
 }

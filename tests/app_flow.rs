@@ -398,7 +398,7 @@ fn a_first_load_shows_rows_as_they_arrive_but_a_refresh_waits_for_the_whole_answ
     assert_eq!(h.state.ecs.rows().len(), 10, "a part of another request is dropped");
     h.send_only(Msg::EcsPartial { req, rows: services[10..25].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), 25);
-    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(services.clone())) });
+    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(services.to_vec())) });
     assert_eq!(h.state.ecs.rows().len(), services.len());
     assert!(!h.state.ecs.fetch.partial);
 

@@ -235,8 +235,10 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     t.keys(&["1", "/"]);
     t.type_text("web-api");
     t.keys(&["Enter", "Enter"]);
-    let s = t.wait_for("ECS service prod-web/web-api");
-    assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("CPU (% of task reservation)"), "{s}");
+    let s = t.wait("the detail view with its charts", |s| {
+        s.contains("ECS service prod-web/web-api") && s.contains("CPU (% of task reservation)")
+    });
+    assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("Memory (% of task reservation)"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
     t.keys(&["Escape", "q"]);
     t.assert_restored();

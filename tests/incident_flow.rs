@@ -21,7 +21,7 @@ fn open() -> Harness {
     h
 }
 
-fn view(h: &Harness) -> infradeck::app::incident::View {
+fn view(h: &Harness) -> std::sync::Arc<infradeck::app::incident::View> {
     infradeck::app::incident::view(&h.state)
 }
 
@@ -215,7 +215,7 @@ fn notes_are_timestamped_kept_on_disk_and_shown() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let notes: Vec<_> = view(&h).events.into_iter().filter(|e| e.kind == EventKind::Note).collect();
+    let notes: Vec<_> = view(&h).events.iter().filter(|&e| e.kind == EventKind::Note).cloned().collect();
     assert_eq!(notes.len(), 2);
     h.keys(&["n", "enter"]);
     assert_eq!(h.state.incident.notes.len(), 2, "an empty note adds nothing");
@@ -321,4 +321,27 @@ fn x_unfolds_repeats() {
     let v = view(&h);
     assert_eq!(v.rows.len(), v.shown.len(), "one row per event");
     assert!(v.rows.len() > folded + 10, "the OOM kills were folded: {folded} → {}", v.rows.len());
+}
+
+/// Frames draw the view `update` derived (no timeline work per frame), and the derived view
+/// follows every change of what it shows: a filter, a note, a new timeline.
+#[test]
+fn frames_draw_the_view_update_derived_and_it_follows_every_change() {
+    let mut h = open();
+    let cached = |h: &Harness| std::sync::Arc::clone(&h.state.incident.cache.as_ref().expect("derived in update").view);
+    assert!(std::sync::Arc::ptr_eq(&view(&h), &cached(&h)), "the frame reuses the derived view");
+    let before = view(&h).events.len();
+    h.keys(&["/"]);
+    h.type_text("kind:deploy");
+    h.keys(&["enter"]);
+    let filtered = view(&h);
+    assert!(std::sync::Arc::ptr_eq(&filtered, &cached(&h)));
+    assert!(!filtered.shown.is_empty() && filtered.shown.len() < before, "{} of {before}", filtered.shown.len());
+    h.keys(&["n"]);
+    h.type_text("cache check");
+    h.keys(&["enter"]);
+    assert_eq!(view(&h).events.len(), before + 1, "the note is in the view at once");
+    // Changed behind update's back (no message): the stale cache is not used.
+    h.state.incident.notes.clear();
+    assert_eq!(view(&h).events.len(), before, "a cache that no longer matches is ignored");
 }

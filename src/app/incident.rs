@@ -22,6 +22,7 @@ pub const REFRESH: Duration = Duration::seconds(30);
 
 /// What the view shows, derived from the state: the assembled timeline, the events the filter
 /// keeps and the rows they fold into.
+#[derive(Debug)]
 pub struct View {
     pub events: Vec<TimelineEvent>,
     /// Indices into `events` that pass the filter.
@@ -41,7 +42,74 @@ impl View {
     }
 }
 
-pub fn view(state: &State) -> View {
+/// The derived view and header with what they were derived from.
+#[derive(Debug)]
+pub struct Cached {
+    key: CacheKey,
+    pub view: std::sync::Arc<View>,
+    pub header: std::sync::Arc<Header>,
+}
+
+/// Everything the view and header depend on, cheap to compare.
+#[derive(Debug, PartialEq)]
+struct CacheKey {
+    timeline: u64,
+    history: usize,
+    notes: usize,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    hours: u32,
+    filter: String,
+    folded: bool,
+    /// Without a loaded span the window slides with the clock (per minute is enough).
+    minute: Option<i64>,
+    /// Each pane's load time and row count (the header reads alarms, ECS and Redis).
+    panes: [(Option<DateTime<Utc>>, usize); 3],
+}
+
+fn cache_key(state: &State) -> CacheKey {
+    let i = &state.incident;
+    CacheKey {
+        timeline: i.timeline_generation,
+        history: state.history.len(),
+        notes: i.notes.len(),
+        span: i.span,
+        hours: i.hours,
+        filter: i.filter.clone(),
+        folded: i.folded,
+        minute: i.span.is_none().then(|| state.now.timestamp() / 60),
+        panes: [
+            (state.alarms.fetch.fetched_at, state.alarms.rows().len()),
+            (state.ecs.fetch.fetched_at, state.ecs.rows().len()),
+            (state.redis.fetch.fetched_at, state.redis.rows().len()),
+        ],
+    }
+}
+
+/// The cache, if it still matches the state.
+fn cached(state: &State) -> Option<&Cached> {
+    state.incident.cache.as_deref().filter(|c| c.key == cache_key(state))
+}
+
+/// Re-derive the view and header if their inputs changed; `update` calls this while the view is
+/// open so drawing a frame never assembles, filters or folds the timeline.
+pub fn refresh_cache(state: &mut State) {
+    if !matches!(state.overlay, Some(Overlay::Incident)) || cached(state).is_some() {
+        return;
+    }
+    let cache = Cached {
+        key: cache_key(state),
+        view: std::sync::Arc::new(build_view(state)),
+        header: std::sync::Arc::new(build_header(state)),
+    };
+    state.incident.cache = Some(std::sync::Arc::new(cache));
+}
+
+/// The view: from the cache when it matches, else derived now.
+pub fn view(state: &State) -> std::sync::Arc<View> {
+    cached(state).map_or_else(|| std::sync::Arc::new(build_view(state)), |c| std::sync::Arc::clone(&c.view))
+}
+
+fn build_view(state: &State) -> View {
     let i = &state.incident;
     let empty = Timeline::default();
     let (from, to) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
@@ -65,7 +133,11 @@ pub fn selected_row(state: &State, rows: usize) -> Option<usize> {
     Some(state.incident.selected.map_or(rows - 1, |s| s.min(rows - 1)))
 }
 
-pub fn header(state: &State) -> Header {
+pub fn header(state: &State) -> std::sync::Arc<Header> {
+    cached(state).map_or_else(|| std::sync::Arc::new(build_header(state)), |c| std::sync::Arc::clone(&c.header))
+}
+
+fn build_header(state: &State) -> Header {
     Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows())
 }
 
@@ -115,6 +187,7 @@ pub fn on_loaded(state: &mut State, req: ReqId, result: Result<Timeline, Provide
     match result {
         Ok(t) => {
             i.timeline = Some(t);
+            i.timeline_generation += 1;
             i.span = Some((from, to));
             i.error = None;
         }

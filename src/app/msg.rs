@@ -148,7 +148,7 @@ pub enum Effect {
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
-        services: Vec<EcsService>,
+        services: std::sync::Arc<Vec<EcsService>>,
         policies: crate::sizing::policy::Policies,
     },
 }

@@ -214,6 +214,10 @@ pub struct IncidentState {
     pub cursors: [usize; 3],
     /// `:export` asked before the timeline had loaded: write it when it does.
     pub export_pending: bool,
+    /// Bumped whenever `timeline` is replaced (the view cache's key).
+    pub timeline_generation: u64,
+    /// The view and header as last derived, built in `update` so frames only draw them.
+    pub cache: Option<std::sync::Arc<crate::app::incident::Cached>>,
 }
 
 impl Default for IncidentState {
@@ -232,6 +236,8 @@ impl Default for IncidentState {
             notes_path: None,
             cursors: [0; 3],
             export_pending: false,
+            timeline_generation: 0,
+            cache: None,
         }
     }
 }
@@ -304,7 +310,7 @@ pub struct State {
     pub window: Window,
     /// Days shown in the cost chart: 30 or 90.
     pub cost_days: usize,
-    pub ecs: PaneState<Vec<EcsService>>,
+    pub ecs: PaneState<std::sync::Arc<Vec<EcsService>>>,
     pub redis: PaneState<Vec<CacheGroup>>,
     pub cost: PaneState<CostReport>,
     pub alarms: PaneState<Vec<Alarm>>,

@@ -30,6 +30,14 @@ impl<T: TableRow> Rows for Vec<T> {
     }
 }
 
+/// Rows shared with work running off the UI loop (sizing reads the ECS rows without a copy).
+impl<T: TableRow> Rows for std::sync::Arc<Vec<T>> {
+    type Row = T;
+    fn rows(&self) -> &[T] {
+        self
+    }
+}
+
 impl Rows for CostReport {
     type Row = ServiceCost;
     fn rows(&self) -> &[ServiceCost] {

@@ -19,6 +19,12 @@ use ratatui::crossterm::event::KeyCode;
 const ROLLOUT_POLL: chrono::Duration = chrono::Duration::seconds(2);
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let fx = update_state(state, msg);
+    super::incident::refresh_cache(state);
+    fx
+}
+
+fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Tick(now) => {
@@ -143,7 +149,7 @@ fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mu
     let req = state.next_req;
     state.next_req += 1;
     state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
-    fx.push(Effect::Size { req, services: services.clone(), policies: state.sizing.policies.clone() });
+    fx.push(Effect::Size { req, services: std::sync::Arc::clone(services), policies: state.sizing.policies.clone() });
 }
 
 fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation>, ProviderError>) {
@@ -172,7 +178,7 @@ fn on_ecs_partial(state: &mut State, req: ReqId, rows: Vec<EcsService>) {
         return;
     }
     pane.fetch.partial = true;
-    pane.data.get_or_insert_with(Vec::new).extend(rows);
+    std::sync::Arc::make_mut(pane.data.get_or_insert_with(Default::default)).extend(rows);
     pane.rebuild_view();
     settle_scroll(state);
     state.dirty = true;
@@ -216,7 +222,7 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
     }
     let again = f.queued || (pane.uses_window() && window != current_window);
     match payload {
-        Payload::Ecs(r) => accept(&mut state.ecs, r),
+        Payload::Ecs(r) => accept(&mut state.ecs, r.map(std::sync::Arc::new)),
         Payload::Redis(r) => {
             accept(&mut state.redis, r);
             // Cheap and pure: Redis suggestions follow the data they are made from.

@@ -84,6 +84,12 @@ pub trait Provider: Send + Sync + 'static {
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
     /// Every service's usage over the sizing window (14 d at 1 h), keyed `cluster/service`.
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError>;
+    /// The usage of only these services (keys `cluster/service`): sizing a big estate asks part
+    /// by part, so the histories of 10,000 services are never all in memory at once.
+    async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+        Ok(self.ecs_usage().await?.into_iter().filter(|(k, _)| wanted.contains(k.as_str())).collect())
+    }
     /// `fresh`: the user asked for a refresh, so skip any cache (Cost Explorer bills per request).
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;

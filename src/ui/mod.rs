@@ -1,5 +1,6 @@
 //! Rendering: a pure function of the state and the theme. Nothing here changes state or does I/O.
 
+pub mod cells;
 pub mod chrome;
 pub mod format;
 pub mod layout;
@@ -30,8 +31,10 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     let (header, body, footer) = layout::chrome(area);
     chrome::header(frame, header, state, theme);
+    // The detail and incident views cover the whole body: the panes under them are not drawn.
+    let covered = matches!(state.overlay, Some(Overlay::Detail(_) | Overlay::Incident));
     let dashboard = layout::is_dashboard(area, state.zoom);
-    for (pane, rect) in layout::panes(body, state.focus, dashboard) {
+    for (pane, rect) in layout::panes(body, state.focus, dashboard).into_iter().filter(|_| !covered) {
         panes::draw(frame, rect, pane, state, theme, pane == state.focus);
     }
     match &state.overlay {

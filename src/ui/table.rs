@@ -1,12 +1,12 @@
 //! Responsive tables: columns carry a priority and the least important are dropped first when
 //! the pane is narrow. Only the visible rows are ever built.
 
+use super::cells::put;
 use super::theme::Theme;
 use crate::app::table::TableView;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Text;
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -45,7 +45,11 @@ pub fn fit(columns: &[Column], width: u16) -> Vec<usize> {
     kept
 }
 
-/// Draw a table of the visible rows. `cell(row_index, column_index)` builds one cell.
+/// Draw a table of the visible rows. `cell(row_index, column_index)` builds one cell's line.
+///
+/// Rows are written straight into the frame's buffer rather than through ratatui's `Table`: a
+/// 200×60 frame of a busy pane is ~12,000 cells, and the widget's per-row and per-cell style
+/// passes and grapheme segmentation of every character were most of the frame time.
 pub fn draw<'a>(
     frame: &mut Frame,
     area: Rect,
@@ -53,40 +57,56 @@ pub fn draw<'a>(
     columns: &[Column],
     view: &TableView,
     focused: bool,
-    cell: impl Fn(usize, usize) -> Cell<'a>,
+    cell: impl Fn(usize, usize) -> Line<'a>,
 ) {
     if area.height == 0 || area.width == 0 {
         return;
     }
     let kept = fit(columns, area.width);
-    let height = (area.height as usize).saturating_sub(1);
-    let end = (view.offset + height).min(view.rows.len());
-    let start = view.offset.min(end);
-    let rows = view.rows[start..end].iter().enumerate().map(|(n, &i)| {
-        let row = Row::new(kept.iter().map(|&c| cell(i, c)));
-        if focused && start + n == view.selected { row.style(theme.selection_text()) } else { row }
-    });
-    let used: u16 = kept.iter().map(|&c| columns[c].width + 1).sum();
-    let mut spare = area.width.saturating_sub(used);
-    let widths: Vec<Constraint> = kept
+    let mut spare = area.width.saturating_sub(kept.iter().map(|&c| columns[c].width + 1).sum());
+    // Each kept column's x and width, one cell of spacing between columns, clipped to the area.
+    let mut x = area.x;
+    let right = area.right();
+    let slots: Vec<(usize, u16, u16)> = kept
         .iter()
         .map(|&c| {
             let extra = columns[c].grow.min(spare);
             spare -= extra;
-            Constraint::Length(columns[c].width + extra)
+            let w = (columns[c].width + extra).min(right.saturating_sub(x));
+            let slot = (c, x, w);
+            x = x.saturating_add(w + 1).min(right);
+            slot
         })
         .collect();
-    let header = Row::new(kept.iter().map(|&c| Cell::from(Text::from(columns[c].title)))).style(theme.header());
-    let mut table_state = TableState::default();
-    if !view.rows.is_empty() {
-        table_state.select(Some(view.selected.saturating_sub(start)));
+    let buf = frame.buffer_mut();
+    buf.set_style(Rect { height: 1, ..area }, theme.header());
+    for &(c, x, w) in &slots {
+        put(buf, x, area.y, w, columns[c].title, theme.header());
     }
-    let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(if focused {
-        theme.selection()
-    } else {
-        theme.base()
-    });
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let height = (area.height as usize).saturating_sub(1);
+    let end = (view.offset + height).min(view.rows.len());
+    let start = view.offset.min(end);
+    for (n, &i) in view.rows[start..end].iter().enumerate() {
+        let y = area.y + 1 + n as u16;
+        let row_area = Rect { y, height: 1, ..area };
+        let selected = focused && start + n == view.selected;
+        if selected {
+            buf.set_style(row_area, theme.selection_text());
+        }
+        for &(c, x, w) in &slots {
+            let line = cell(i, c);
+            let (mut at, end) = (x, x + w);
+            for span in &line.spans {
+                if at >= end {
+                    break;
+                }
+                at = put(buf, at, y, end - at, &span.content, line.style.patch(span.style));
+            }
+        }
+        if selected {
+            buf.set_style(row_area, theme.selection());
+        }
+    }
 }
 
 #[cfg(test)]

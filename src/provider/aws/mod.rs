@@ -366,6 +366,31 @@ impl AwsProvider {
         Ok((records?, rows?))
     }
 
+    /// Usage of the services whose key (`cluster/service`, as the panes name them) is `wanted`.
+    async fn usage_where(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        let cached = self.seen().services.clone();
+        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
+        let records: Vec<_> = records
+            .into_iter()
+            .filter(|(i, r)| wanted(&format!("{}/{}", self.cluster_name(*i, &r.cluster), r.name)))
+            .collect();
+        let now = self.now_secs();
+        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
+            let mine = Self::records_of(&records, i);
+            async move { ecs::usage(t, &mine, now).await.map(|v| (i, v)) }
+        }))
+        .await?;
+        Ok(per_target
+            .into_iter()
+            .flat_map(|(i, v)| {
+                v.into_iter().map(move |(key, h)| {
+                    let (cluster, name) = key.split_once('/').unwrap_or((&key, ""));
+                    (format!("{}/{name}", self.cluster_name(i, cluster)), h)
+                })
+            })
+            .collect())
+    }
+
     fn records_of(records: &[(usize, ecs::ServiceRecord)], target: usize) -> Vec<ecs::ServiceRecord> {
         records.iter().filter(|(i, _)| *i == target).map(|(_, r)| r.clone()).collect()
     }
@@ -677,23 +702,12 @@ impl Provider for AwsProvider {
     }
 
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
-        let cached = self.seen().services.clone();
-        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
-        let now = self.now_secs();
-        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
-            let mine = Self::records_of(&records, i);
-            async move { ecs::usage(t, &mine, now).await.map(|v| (i, v)) }
-        }))
-        .await?;
-        Ok(per_target
-            .into_iter()
-            .flat_map(|(i, v)| {
-                v.into_iter().map(move |(key, h)| {
-                    let (cluster, name) = key.split_once('/').unwrap_or((&key, ""));
-                    (format!("{}/{name}", self.cluster_name(i, cluster)), h)
-                })
-            })
-            .collect())
+        self.usage_where(|_| true).await
+    }
+
+    async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+        self.usage_where(|key| wanted.contains(key)).await
     }
 
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {

@@ -276,6 +276,20 @@ impl Provider for DemoProvider {
         .await
     }
 
+    async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        let wanted: std::collections::HashSet<String> = keys.iter().cloned().collect();
+        self.compute(move |fleet, now| {
+            fleet
+                .services
+                .iter()
+                .map(|s| (format!("{}/{}", s.cluster, s.name), s))
+                .filter(|(k, _)| wanted.contains(k))
+                .map(|(k, s)| (k, usage_history(s, now)))
+                .collect()
+        })
+        .await
+    }
+
     async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
         self.compute(|fleet, now| cost::report(fleet, alarms::at(now))).await
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 const COLUMNS: &[Column] = &[
     col("STATE", 8, 0),
@@ -21,25 +21,25 @@ const COLUMNS: &[Column] = &[
     col("24h", 8, 1),
 ];
 
-fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Cell<'a> {
+fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Line<'a> {
     match column {
-        0 => Cell::from(Span::styled(
+        0 => Line::from(Span::styled(
             format!("{} {}", alarm_symbol(a.state), a.state.short()),
             theme.alarm_state(a.state),
         )),
-        1 => Cell::from(a.name.clone()),
-        2 => Cell::from(Span::styled(
+        1 => Line::from(a.name.clone()),
+        2 => Line::from(Span::styled(
             truncate(&format!("{} {} {}", a.metric, a.comparison.symbol(), a.threshold), 30),
             theme.muted(),
         )),
-        3 => Cell::from(a.resource.as_ref().map_or("—".to_string(), |r| r.to_string())),
-        4 => Cell::from(age(now, a.since)),
+        3 => Line::from(a.resource.as_ref().map_or("—".to_string(), |r| r.to_string())),
+        4 => Line::from(age(now, a.since)),
         _ => {
             let changes = a.history.iter().filter(|h| now - h.time <= chrono::Duration::hours(24)).count();
             if a.is_flapping(now) {
-                Cell::from(Span::styled(format!("{changes}≈flap"), theme.warn()))
+                Line::from(Span::styled(format!("{changes}≈flap"), theme.warn()))
             } else {
-                Cell::from(Span::styled(format!("{changes}"), theme.muted()))
+                Line::from(Span::styled(format!("{changes}"), theme.muted()))
             }
         }
     }

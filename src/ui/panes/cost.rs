@@ -9,7 +9,7 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 
 const COLUMNS: &[Column] = &[
     flex("SERVICE", 16, 0, 24),
@@ -20,18 +20,18 @@ const COLUMNS: &[Column] = &[
     col("30 days", 15, 3),
 ];
 
-fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) -> Cell<'a> {
+fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) -> Line<'a> {
     match column {
         0 => {
             if report.is_anomalous(&s.service) {
-                Cell::from(Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(s.service.clone())]))
+                Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(s.service.clone())])
             } else {
-                Cell::from(s.service.clone())
+                Line::from(s.service.clone())
             }
         }
-        1 => Cell::from(format!("{:>13}", money(s.month_to_date))),
-        2 => Cell::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
-        3 => Cell::from(format!("{:>10}", money(s.forecast))),
+        1 => Line::from(format!("{:>13}", money(s.month_to_date))),
+        2 => Line::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
+        3 => Line::from(format!("{:>10}", money(s.forecast))),
         4 => {
             let c = s.change_pct();
             let style = match c {
@@ -40,7 +40,7 @@ fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) 
                 Some(p) if p <= -3.0 => theme.ok(),
                 _ => theme.base(),
             };
-            Cell::from(Span::styled(format!("{:>7}", change(c)), style))
+            Line::from(Span::styled(format!("{:>7}", change(c)), style))
         }
         _ => {
             let recent = &s.daily[s.daily.len().saturating_sub(30)..];
@@ -48,7 +48,7 @@ fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) 
             let low = recent.iter().copied().fold(f64::MAX, f64::min) as f32;
             let values: Vec<f32> = recent.iter().map(|v| *v as f32 - low * 0.9).collect();
             let max = values.iter().copied().fold(0.0, f32::max);
-            Cell::from(Span::styled(sparkline(&values, 15, max), theme.series(0)))
+            Line::from(Span::styled(sparkline(&values, 15, max), theme.series(0)))
         }
     }
 }

@@ -10,7 +10,6 @@ use crate::ui::theme::{Theme, fit_symbol};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
 
 const COLUMNS: &[Column] = &[
     col("STATUS", 7, 0),
@@ -28,9 +27,9 @@ const COLUMNS: &[Column] = &[
 ];
 
 /// The suggestion for a row: direction, proposed size and monthly change.
-fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Cell<'a> {
+fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
     let Some(r) = state.sizing.recs.get(&s.key()) else {
-        return Cell::from(Span::styled("…", theme.muted()));
+        return Line::from(Span::styled("…", theme.muted()));
     };
     let size = r.proposed.map_or(String::new(), |(c, m)| task_size(c, m));
     let change = match (r.monthly_change(), r.capacity_freed) {
@@ -44,16 +43,16 @@ fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Cell<'a> {
         Finding::Optimized => ("● keep".into(), theme.ok()),
         Finding::NotEnoughData => ("· no data".into(), theme.muted()),
     };
-    Cell::from(Span::styled(truncate(&text, 22), style))
+    Line::from(Span::styled(truncate(&text, 22), style))
 }
 
-fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Cell<'a> {
+fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Line<'a> {
     let spans: Vec<Span> =
         values.iter().map(|v| Span::styled(format!("{:>w$}", pct(*v), w = width), theme.utilization(*v))).collect();
-    Cell::from(Line::from(spans))
+    Line::from(spans)
 }
 
-fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Cell<'a> {
+fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line<'a> {
     match column {
         0 if s.deployment.is_some() => {
             let d = s.deployment.as_ref().map(|d| d.rollout);
@@ -62,39 +61,39 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Cell
                 Some(crate::domain::Rollout::Failed) => ("✖ FAIL", theme.critical()),
                 _ => ("✔ DONE", theme.ok()),
             };
-            Cell::from(Span::styled(text, style))
+            Line::from(Span::styled(text, style))
         }
         0 => {
             let fit = classify(s, FitThresholds::default());
-            Cell::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))
+            Line::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))
         }
-        1 => Cell::from(s.name.clone()),
-        2 => Cell::from(Span::styled(s.cluster.clone(), theme.muted())),
-        3 => Cell::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
+        1 => Line::from(s.name.clone()),
+        2 => Line::from(Span::styled(s.cluster.clone(), theme.muted())),
+        3 => Line::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
         4 => {
             let style = if s.running < s.desired { theme.warn() } else { theme.base() };
-            Cell::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
+            Line::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
         }
-        5 => Cell::from(task_size(s.task_cpu, s.task_memory)),
+        5 => Line::from(task_size(s.task_cpu, s.task_memory)),
         6 => util(theme, &[s.cpu.avg, s.cpu.p95, s.cpu.max], 5),
         7 => match &s.hottest {
             Some(h) => util(theme, &[h.cpu.p95], 5),
-            None => Cell::from(Span::styled("    —", theme.muted())),
+            None => Line::from(Span::styled("    —", theme.muted())),
         },
         8 => {
             let mut c = util(theme, &[s.memory.avg, s.memory.max], 5);
             if s.oom_kills > 0 {
-                c = Cell::from(Line::from(vec![
+                c = Line::from(vec![
                     Span::styled(format!("{:>5}", pct(s.memory.avg)), theme.utilization(s.memory.avg)),
                     Span::styled(format!("{:>5}", pct(s.memory.max)), theme.critical()),
                     Span::styled(format!(" {}×OOM", s.oom_kills), theme.critical()),
-                ]));
+                ]);
             }
             c
         }
-        9 => Cell::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
+        9 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
         11 => suggestion(s, state, theme),
-        _ => Cell::from(match &s.autoscaling {
+        _ => Line::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
         }),

@@ -8,8 +8,7 @@ use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
-use ratatui::widgets::Cell;
+use ratatui::text::{Line, Span};
 
 const COLUMNS: &[Column] = &[
     flex("GROUP", 14, 0, 10),
@@ -26,9 +25,9 @@ const COLUMNS: &[Column] = &[
 
 /// The group's suggestion in a few characters: direction, node type, monthly change; a topology
 /// change (shards, replicas) when that is what it needs.
-fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Cell<'a> {
+fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Line<'a> {
     let Some(r) = state.sizing.cache_recs.get(&g.id) else {
-        return Cell::from(Span::styled("…", theme.muted()));
+        return Line::from(Span::styled("…", theme.muted()));
     };
     let node = r.proposed.as_deref().map_or(String::new(), |n| n.trim_start_matches("cache.").to_string());
     let change = match r.monthly_change() {
@@ -45,23 +44,23 @@ fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Cell<'a> {
         (Finding::Optimized, _) => ("● keep".into(), theme.ok()),
         (Finding::NotEnoughData, _) => ("· not sized".into(), theme.muted()),
     };
-    Cell::from(Span::styled(truncate(&text, 24), style))
+    Line::from(Span::styled(truncate(&text, 24), style))
 }
 
-fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Cell<'a> {
+fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Line<'a> {
     match column {
-        0 => Cell::from(g.id.clone()),
-        1 => Cell::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
-        2 => Cell::from(format!("{} ×{}", g.node_type.trim_start_matches("cache."), g.nodes())),
-        3 => Cell::from(Span::styled(format!("{:>4}", pct(g.memory.max)), theme.utilization(g.memory.max))),
-        4 => Cell::from(Span::styled(format!("{:>4}", pct(g.engine_cpu.p95)), theme.utilization(g.engine_cpu.p95))),
+        0 => Line::from(g.id.clone()),
+        1 => Line::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
+        2 => Line::from(format!("{} ×{}", g.node_type.trim_start_matches("cache."), g.nodes())),
+        3 => Line::from(Span::styled(format!("{:>4}", pct(g.memory.max)), theme.utilization(g.memory.max))),
+        4 => Line::from(Span::styled(format!("{:>4}", pct(g.engine_cpu.p95)), theme.utilization(g.engine_cpu.p95))),
         5 => {
             let style = if g.evictions > 0 { theme.critical() } else { theme.muted() };
-            Cell::from(Span::styled(format!("{:>6}", count(g.evictions as f64)), style))
+            Line::from(Span::styled(format!("{:>6}", count(g.evictions as f64)), style))
         }
-        6 => Cell::from(format!("{:>6}", count(g.connections.avg as f64))),
-        7 => Cell::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
-        8 => Cell::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
+        6 => Line::from(format!("{:>6}", count(g.connections.avg as f64))),
+        7 => Line::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
+        8 => Line::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
         _ => suggestion(g, state, theme),
     }
 }

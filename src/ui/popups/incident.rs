@@ -6,13 +6,14 @@ use crate::app::state::State;
 use crate::domain::Severity;
 use crate::incident::correlate;
 use crate::incident::header::{Header, HeaderList};
+use crate::ui::cells;
 use crate::ui::format::{age, count, truncate};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
 fn severity(s: Severity, theme: &Theme) -> (&'static str, Style) {
     match s {
@@ -171,13 +172,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let corr_h = (correlation.len() as u16 + 1).min(inner.height.saturating_sub(top_h) / 3);
     let [top_area, list_area, corr_area] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(1), Constraint::Length(corr_h)]).areas(inner);
-    frame.render_widget(Paragraph::new(top), top_area);
+    cells::lines(frame.buffer_mut(), top_area, &top);
     let lines = timeline_lines(state, &v, list_area.height as usize, width, theme);
-    frame.render_widget(Paragraph::new(lines), list_area);
+    cells::lines(frame.buffer_mut(), list_area, &lines);
     if corr_area.height > 0 {
         let block = Block::default().borders(Borders::TOP).border_style(theme.border(false));
         let inside = block.inner(corr_area);
         frame.render_widget(block, corr_area);
-        frame.render_widget(Paragraph::new(correlation), inside);
+        cells::lines(frame.buffer_mut(), inside, &correlation);
     }
 }
