@@ -23,6 +23,7 @@ Usage: moto_bridge.py --port 5001 --upstream http://127.0.0.1:5000
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 import threading
@@ -76,6 +77,25 @@ FIRST_STOPPED = {}
 def count(op):
     with LOCK:
         COUNTS[op] = COUNTS.get(op, 0) + 1
+
+
+# --record DIR: every operation infradeck (the Rust SDK, not the seeding boto3) sends is appended
+# as `iam-prefix:Operation` to DIR/LABEL.log, for scripts/check_iam.py; POST
+# /_bridge/record/read-only switches the label (read-only runs are checked against read-only.json).
+RECORD = {"dir": None, "label": "all"}
+SIGNING_NAME = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
+def record(headers, op):
+    agent = headers.get("user-agent", "") + " " + headers.get("x-amz-user-agent", "")
+    if RECORD["dir"] is None or "aws-sdk-rust" not in agent:
+        return
+    found = SIGNING_NAME.search(headers.get("authorization", ""))
+    service = IAM_PREFIX.get(found.group(1), found.group(1)) if found else "unsigned"
+    with LOCK:
+        with open(os.path.join(RECORD["dir"], RECORD["label"] + ".log"), "a") as out:
+            out.write(f"{service}:{op}\n")
 
 
 def to_json_value(value):
@@ -233,6 +253,12 @@ class Bridge(BaseHTTPRequestHandler):
                 COUNTS.clear()
             self.reply_json(200, {}, "application/json")
             return
+        if self.path.startswith("/_bridge/record/"):
+            label = self.path.rsplit("/", 1)[1] or "all"
+            with LOCK:
+                RECORD["label"] = re.sub(r"[^A-Za-z0-9_-]", "_", label)
+            self.reply_json(200, {}, "application/json")
+            return
         if self.path == "/_bridge/canned":
             update = json.loads(body or b"{}")
             with LOCK:
@@ -247,6 +273,7 @@ class Bridge(BaseHTTPRequestHandler):
         if target:
             op = target.split(".")[-1]
             count(op)
+            record(self.headers, op)
             canned = {
                 "GetCostForecast": lambda: CANNED["GetCostForecast"],
                 "GetAnomalies": lambda: CANNED["GetAnomalies"],
@@ -265,10 +292,13 @@ class Bridge(BaseHTTPRequestHandler):
         action = params.get("Action")
         if action:
             count(action)
+            record(self.headers, action)
             canned = elasticache_canned(action, params) if "/elasticache/" in self.headers.get("authorization", "") else None
             if canned is not None:
                 self.reply(200, canned, "text/xml")
                 return
+        else:
+            record(self.headers, "UnrecognisedRequest")  # fails the policy check, so it gets named
         self.forward(body)
 
     def proxy(self, body):
@@ -285,6 +315,7 @@ class Bridge(BaseHTTPRequestHandler):
 
     def cloudwatch(self, op, body):
         count(op)
+        record(self.headers, op)
         request = to_json_value(cbor2.loads(body)) if body else {}
         if op == "DescribeAlarmHistory":
             status, answer = 200, alarm_history(request)
@@ -355,7 +386,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--upstream", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--record", help="directory to append infradeck's operations to (see RECORD)")
     args = parser.parse_args()
+    if args.record:
+        os.makedirs(args.record, exist_ok=True)
+        RECORD["dir"] = args.record
     Bridge.upstream = args.upstream.rstrip("/")
     server = ThreadingHTTPServer((args.host, args.port), Bridge)
     server.daemon_threads = True

@@ -25,5 +25,12 @@ if ! python3 -c 'import moto.server, boto3, cbor2' 2>/dev/null; then
 fi
 python3 -c 'import moto.server, boto3, cbor2, flask' || { echo "test.sh: moto[server], boto3 and cbor2 are required: pip install -r scripts/requirements-test.txt" >&2; exit 1; }
 
+# The moto bridge records every AWS operation the app sends (tests/support/moto.rs).
+operations="${CARGO_TARGET_DIR:-target}/tmp/aws-operations"
+rm -rf "$operations"
+
 # --all-targets also builds the benchmarks and runs each once, so they cannot rot.
 cargo test --all-targets "$@"
+
+# Least privilege: each of those operations is in iam/apply.json, read-only runs' in read-only.json.
+python3 scripts/check_iam.py "$operations" $([ $# -eq 0 ] && echo --require-records)

@@ -285,6 +285,7 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     use infradeck::sizing::recommend::{ContainerSize, Risk};
 
     let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    fleet.record_as("read-only");
     let ro = AwsProvider::connect(AwsOptions { read_only: true, ..options(&fleet, None) }).await.expect("connect");
     let services = ro.ecs_services(Window::Day).await.expect("ecs services");
     let checkout = services.iter().find(|s| s.name == "checkout").expect("checkout").clone();
@@ -320,6 +321,7 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     );
 
     // Read-write: a new revision identical but for the sizing, and the service on it.
+    fleet.record_as("all");
     let rw = AwsProvider::connect(options(&fleet, None)).await.expect("connect");
     let plan = rw.plan_resize(&request).await.expect("plan");
     fleet.reset_bridge_counts();

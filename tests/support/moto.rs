@@ -62,6 +62,8 @@ impl MotoFleet {
         let mut bridge = Command::new(python())
             .arg(repo().join("scripts/moto_bridge.py"))
             .args(["--port", &bridge_port.to_string(), "--upstream", &moto_url])
+            // Every operation the app sends, for the least-privilege check (scripts/check_iam.py).
+            .args(["--record", concat!(env!("CARGO_TARGET_TMPDIR"), "/aws-operations")])
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the bridge ({e})"));
@@ -86,6 +88,12 @@ impl MotoFleet {
 
     pub fn reset_bridge_counts(&self) {
         http(&self.endpoint, "POST", "/_bridge/counts/reset");
+    }
+
+    /// From now on, the operations the app sends are recorded under `label` ("read-only" runs
+    /// are checked against iam/read-only.json, the rest against iam/apply.json).
+    pub fn record_as(&self, label: &str) {
+        http(&self.endpoint, "POST", &format!("/_bridge/record/{label}"));
     }
 }
 
