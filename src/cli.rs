@@ -10,6 +10,10 @@ pub enum ExitAfter {
     FirstFrame,
     /// When every pane has drawn its first data.
     Loaded,
+    /// Panic after the first frame (the terminal-restoration test).
+    Panic,
+    /// Fail with an error after the first frame (the terminal-restoration test).
+    Error,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

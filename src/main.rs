@@ -15,13 +15,24 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Log targets (prefixes: `aws_` is every SDK crate) whose verbose output could hold secrets
+/// (see `init_logging`).
+const SDK_LOG_TARGETS: [&str; 4] = ["aws_", "hyper", "h2", "rustls"];
+
 fn init_logging(path: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = path.or_else(|| data_dir().map(|d| d.join("infradeck.log")))?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).ok()?;
     let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("INFRADECK_LOG").unwrap_or_else(|_| "info".into());
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("INFRADECK_LOG").unwrap_or_else(|_| "info".into());
+    // Whatever INFRADECK_LOG asks for, the AWS SDK and HTTP stack stay at warn: their debug
+    // output carries signed request headers, credential provider details and response bodies.
+    for quiet in SDK_LOG_TARGETS {
+        if let Ok(directive) = format!("{quiet}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
     Some(guard)
 }

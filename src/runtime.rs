@@ -296,6 +296,10 @@ pub async fn run_with_effects(
             match exit_after {
                 Some(ExitAfter::FirstFrame) => break,
                 Some(ExitAfter::Loaded) if loaded => break,
+                Some(ExitAfter::Panic) => panic!("deliberate panic after the first frame (--exit-after panic)"),
+                Some(ExitAfter::Error) => {
+                    return Err(color_eyre::eyre::eyre!("deliberate error after the first frame (--exit-after error)"));
+                }
                 _ => {}
             }
         }

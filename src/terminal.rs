@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
 use std::io::{self, BufWriter, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A frame is buffered and written in one go (flushed by `Terminal::draw`): fewer syscalls, and
 /// a terminal (or tmux's `capture-pane`) never sees half a frame.
@@ -13,8 +14,16 @@ pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 /// Big enough for a full 300×100 frame with colours.
 const FRAME_BUFFER: usize = 256 * 1024;
 
-/// Put the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
+/// Whether the terminal is in the app's state (raw, alternate screen) and needs restoring.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Put the terminal back: raw mode off, main screen, cursor shown. Only the first call after
+/// `init` does anything: leaving the alternate screen twice would move the cursor back to where
+/// it was saved, so the shell's prompt would overwrite a panic report printed in between.
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = terminal::disable_raw_mode();
     let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
@@ -41,6 +50,7 @@ pub fn init() -> io::Result<(Tui, TerminalGuard)> {
         }
     }));
     terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
     let guard = TerminalGuard;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     let tui = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout())))?;

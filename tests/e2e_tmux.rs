@@ -109,8 +109,13 @@ impl Tmux {
 
     /// After the app exits: status 0, main screen, cursor shown, tty back in canonical mode with echo.
     fn assert_restored(&self) {
+        self.assert_restored_with(0);
+    }
+
+    /// As `assert_restored`, for an exit with `status`; returns the screen after the exit.
+    fn assert_restored_with(&self, status: i32) -> String {
         let s = self.wait("exit and tty report", |s| s.contains("EXITED=") && s.contains("icanon"));
-        assert!(s.contains("EXITED=0"), "exit status:\n{s}");
+        assert!(s.contains(&format!("EXITED={status}")), "exit status (expected {status}):\n{s}");
         assert!(
             s.lines()
                 .any(|l| l.contains("icanon") && !l.contains("-icanon") && l.contains("echo") && !l.contains("-echo")),
@@ -118,6 +123,7 @@ impl Tmux {
         );
         assert_eq!(self.format("#{alternate_on}"), "0", "still on the alternate screen");
         assert_eq!(self.format("#{cursor_flag}"), "1", "cursor hidden");
+        s
     }
 
     fn pid(&self) -> String {
@@ -183,8 +189,20 @@ fn a_session_through_every_pane_filter_help_detail_theme_and_quit() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for (name, signal) in [("term", "-TERM"), ("hup", "-HUP")] {
+fn a_panic_and_an_error_restore_the_terminal_before_reporting() {
+    for (name, status, report) in [("panic", 101, "deliberate panic"), ("error", 1, "deliberate error")] {
+        // Without a backtrace the whole report fits the window.
+        let env = "RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0";
+        let t = Tmux::start_with(name, 100, 30, env, &format!("--demo --exit-after {name}"));
+        let s = t.assert_restored_with(status);
+        // The report is readable on the main screen: printed after the terminal was restored.
+        assert!(s.contains(report), "{name}: the report is on the restored screen:\n{s}");
+    }
+}
+
+#[test]
+fn sigterm_sighup_and_sigint_restore_the_terminal() {
+    for (name, signal) in [("term", "-TERM"), ("hup", "-HUP"), ("int", "-INT")] {
         let t = Tmux::start(name, 100, 30, "");
         t.wait_for("payments");
         let pid = t.pid();
@@ -363,4 +381,83 @@ fn the_demo_incident_triaged_from_the_timeline_with_a_note_and_a_handover() {
     assert!(md.contains("**orders-memory-high** fired 12:58 UTC"), "{md}");
     t.keys(&["Escape", "q"]);
     t.assert_restored();
+}
+
+/// Every file under `dir`, recursively, as text.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
+/// Secrets: every seeded task definition's first container has secret-looking environment values,
+/// and the app runs with credential-shaped keys and logging at trace level. A session that browses, opens a
+/// detail, plans and applies a resize, and exports the incident handover leaves none of them on
+/// any screen, in the log, the plan, the audit log, the handover or any other file it wrote.
+#[test]
+fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
+    let fleet = support::moto::MotoFleet::start(&["--fleet", "realistic"]);
+    const SECRETS: [&str; 5] = [
+        "hunter2-db-secret-value",
+        "sk_live_51HsecretSEEDvalue",
+        "AKIAIOSFODNN7SEEDKEY",
+        "wJalrXUtnFEMIxK7MDENGxbPxRfiCYSEEDSECRET",
+        "IQoJb3JpZ2luX2VjSEEDSESSIONTOKEN",
+    ];
+    let env = format!(
+        "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_SESSION_TOKEN={} AWS_EC2_METADATA_DISABLED=true \
+         AWS_MAX_ATTEMPTS=1 INFRADECK_LOG=trace",
+        SECRETS[2], SECRETS[3], SECRETS[4]
+    );
+    let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
+    let t = Tmux::start_with("secrets", 200, 50, &env, &args);
+    let mut screens = vec![t.wait("all four panes loaded", |s| {
+        s.contains("1 ECS task sizing 9 ") && s.contains("r7g.large") && s.contains("Amazon Elastic")
+    })];
+    t.keys(&["1", "/"]);
+    t.type_text("web-api");
+    t.keys(&["Enter", "Enter"]);
+    screens.push(t.wait("the detail view", |s| {
+        s.contains("ECS service prod-web/web-api") && s.contains("CPU (% of task reservation)")
+    }));
+    t.keys(&["Escape"]);
+    t.wait("a suggestion for web-api", |s| s.lines().any(|l| l.contains("web-api") && l.contains("▼ ")));
+    t.keys(&["a"]);
+    screens.push(t.wait_for("apply this change?"));
+    t.keys(&["y"]);
+    let audit = t.dir.join(".local/share/infradeck/audit.jsonl");
+    screens
+        .push(t.wait("the apply recorded", |_| std::fs::read_to_string(&audit).is_ok_and(|a| a.contains("web-api"))));
+    t.keys(&["Escape", "i"]);
+    screens.push(t.wait_for("incident · last 6 h"));
+    t.keys(&[":"]);
+    t.type_text("export");
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("exported to"));
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+
+    let files = files_under(&t.dir);
+    let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    let has = |suffix: &str| files.iter().any(|(p, text)| p.to_string_lossy().ends_with(suffix) && !text.is_empty());
+    assert!(has("infradeck.log") && has("audit.jsonl"), "log and audit log written: {names:?}");
+    assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("infradeck-incident-")), "handover: {names:?}");
+    let log = &files.iter().find(|(p, _)| p.ends_with("infradeck.log")).unwrap().1;
+    assert!(log.contains("INFO") && log.contains("quit"), "the log was written:\n{log}");
+    for secret in SECRETS {
+        for (n, s) in screens.iter().enumerate() {
+            assert!(!s.contains(secret), "{secret} on screen {n}:\n{s}");
+        }
+        for (path, text) in &files {
+            let line = text.lines().find(|l| l.contains(secret));
+            assert!(line.is_none(), "{secret} in {}: {}", path.display(), line.unwrap_or_default());
+        }
+    }
 }
