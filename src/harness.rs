@@ -62,7 +62,12 @@ impl Harness {
 
     pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
         let first = update(&mut self.state, msg);
-        let mut queue = first.clone();
+        self.run_effects(first.clone());
+        first
+    }
+
+    /// Run effects (and the effects of their results) to the end, as the driver would.
+    pub fn run_effects(&mut self, mut queue: Vec<Effect>) {
         while let Some(effect) = queue.pop() {
             // Partial results are delivered first, as the driver would, then the final answer.
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -72,7 +77,6 @@ impl Harness {
             }
             queue.extend(update(&mut self.state, result));
         }
-        first
     }
 
     /// Update with `msg` but hand back the effects without running them.

@@ -2,6 +2,8 @@
 //! with reviewed snapshots; style checks where colour carries meaning; and a sweep of every
 //! terminal size from 1×1 to 300×100 without a panic.
 
+use infradeck::app::Msg;
+use infradeck::app::keymap::KeyChord;
 use infradeck::app::state::PaneId;
 use infradeck::domain::AlarmState;
 use infradeck::harness::{Harness, buffer_text};
@@ -210,4 +212,50 @@ fn ten_thousand_services_render() {
     h.keys(&["G"]);
     let screen = h.screen();
     assert!(screen.contains("10000"), "{screen}");
+}
+
+/// Every pane zoomed, every pane's detail and help, both plans (ECS and Redis) and the history,
+/// at every size on a 7×3 grid from 1×1 to 300×100; then a resize in the middle of a refresh.
+#[test]
+fn every_pane_and_popup_renders_at_every_size() {
+    let sweep = |h: &mut Harness, what: &str| {
+        for w in (1..=300u16).step_by(7).chain([300]) {
+            for ht in (1..=100u16).step_by(3).chain([100]) {
+                h.state.size = (w, ht);
+                let buf = h.render_at(w, ht);
+                assert_eq!((buf.area.width, buf.area.height), (w, ht), "{what}");
+            }
+        }
+    };
+    let mut h = Harness::demo(120, 40);
+    for pane in ["1", "2", "3", "4"] {
+        h.keys(&["esc", "esc", pane, "z"]);
+        sweep(&mut h, &format!("pane {pane} zoomed"));
+        h.keys(&["z", "enter"]);
+        sweep(&mut h, &format!("pane {pane} detail"));
+        h.keys(&["esc", "?"]);
+        sweep(&mut h, &format!("pane {pane} help"));
+    }
+    for pane in ["1", "2"] {
+        h.keys(&["esc", "esc", pane, "a"]);
+        assert!(h.state.overlay.is_some(), "a plan for pane {pane}");
+        sweep(&mut h, &format!("pane {pane} plan"));
+    }
+    h.keys(&["esc", "esc", ":"]);
+    h.type_text("history");
+    h.keys(&["enter"]);
+    sweep(&mut h, "history");
+
+    // A resize while a refresh is out: the answer lands at the new size.
+    let mut h = Harness::demo(120, 40);
+    h.keys(&["1"]);
+    let fx = h.send_only(Msg::Key("r".parse::<KeyChord>().unwrap()));
+    assert!(!fx.is_empty(), "r asks for a refresh");
+    for (w, ht) in [(30, 8), (1, 1), (300, 100), (80, 24)] {
+        h.send_only(Msg::Resize(w, ht));
+        h.render_at(w, ht);
+    }
+    h.run_effects(fx);
+    let screen = buffer_text(&h.render_at(80, 24));
+    assert!(screen.contains("ECS task sizing"), "{screen}");
 }
