@@ -95,7 +95,8 @@ impl Stats {
             return Stats::default();
         }
         sorted.sort_by(f32::total_cmp);
-        let avg = sorted.iter().sum::<f32>() / sorted.len() as f32;
+        // Summed in f64: a few absurd values (f32::MAX from a broken exporter) must not make it ∞.
+        let avg = (sorted.iter().map(|v| *v as f64).sum::<f64>() / sorted.len() as f64) as f32;
         let peak =
             maxima.iter().copied().filter(|v| v.is_finite()).fold(f32::MIN, f32::max).max(sorted[sorted.len() - 1]);
         let last = averages.iter().rev().copied().find(|v| v.is_finite()).unwrap_or(0.0);

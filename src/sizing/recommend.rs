@@ -155,7 +155,8 @@ pub fn cheapest_fargate(
 
 /// EC2 reservations have no fixed menu: round CPU up to 128 units and memory to 128 MiB.
 fn ec2_size(cpu_units: f32, memory_mib: f32) -> (u32, u32) {
-    let up = |v: f32, step: u32| ((v / step as f32).ceil() as u32).max(1) * step;
+    // Saturating: absurd usage (a broken metric) gives the largest size, not an overflow.
+    let up = |v: f32, step: u32| ((v / step as f32).ceil() as u32).max(1).saturating_mul(step);
     (up(cpu_units, 128), up(memory_mib, 128))
 }
 
@@ -170,7 +171,7 @@ pub fn scale_containers(containers: &[Container], current: (u32, u32), proposed:
             let mem_now = c.memory_hard.or(c.memory_soft).unwrap_or(current.1 / n);
             let mem_share = if current.1 > 0 { mem_now as f64 / current.1 as f64 } else { 1.0 / n as f64 };
             let hard = ((proposed.1 as f64 * mem_share).floor() as u32).max(6);
-            let soft = (hard * 3 / 4).max(6).min(hard.saturating_sub(1).max(6));
+            let soft = ((hard as u64 * 3 / 4) as u32).max(6).min(hard.saturating_sub(1).max(6));
             ContainerSize {
                 name: c.name.clone(),
                 cpu: (proposed.0 as f64 * cpu_share).floor() as u32,

@@ -62,7 +62,7 @@ impl TaskDefCache {
         self.by_arn.lock().unwrap_or_else(|e| e.into_inner()).get(arn).cloned()
     }
 
-    fn put(&self, arn: String, td: TaskDef) {
+    pub(super) fn put(&self, arn: String, td: TaskDef) {
         self.by_arn.lock().unwrap_or_else(|e| e.into_inner()).insert(arn, td);
     }
 }
@@ -345,7 +345,7 @@ pub async fn inventory_with(
     Ok(out)
 }
 
-fn records(
+pub(super) fn records(
     found: Vec<Found>,
     cache: &TaskDefCache,
     insights: &HashMap<String, bool>,

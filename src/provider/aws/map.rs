@@ -23,10 +23,20 @@ fn units(s: Option<&str>) -> Option<u32> {
     let s = s?.trim();
     let lower = s.to_ascii_lowercase();
     if let Some(v) = lower.strip_suffix("vcpu") {
-        return v.trim().parse::<f32>().ok().map(|v| (v * 1024.0).round() as u32);
+        return v
+            .trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|v| (v * 1024.0).round() as u32);
     }
     if let Some(v) = lower.strip_suffix("gb") {
-        return v.trim().parse::<f32>().ok().map(|v| (v * 1024.0).round() as u32);
+        return v
+            .trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|v| (v * 1024.0).round() as u32);
     }
     s.parse().ok()
 }
@@ -46,8 +56,9 @@ pub fn task_def(td: &ecs::TaskDefinition) -> TaskDef {
             memory_soft: c.memory_reservation().map(non_negative),
         })
         .collect();
-    let sum_cpu: u32 = containers.iter().map(|c| c.cpu).sum();
-    let sum_mem: u32 = containers.iter().map(|c| c.memory_hard.or(c.memory_soft).unwrap_or(0)).sum();
+    // Saturating: container values are the API's i32s, and nothing stops them being absurd.
+    let sum_cpu = containers.iter().fold(0u32, |a, c| a.saturating_add(c.cpu));
+    let sum_mem = containers.iter().fold(0u32, |a, c| a.saturating_add(c.memory_hard.or(c.memory_soft).unwrap_or(0)));
     let arch = match td.runtime_platform().and_then(|p| p.cpu_architecture()) {
         Some(ecs::CpuArchitecture::Arm64) => Arch::Arm,
         _ => Arch::X86,

@@ -8,6 +8,8 @@ mod ecs;
 pub mod events;
 pub mod map;
 pub mod metrics;
+#[cfg(test)]
+mod odd_shapes;
 pub mod pricing;
 mod timeline;
 pub mod usage;
