@@ -8,7 +8,7 @@
 use infradeck::domain::Window;
 use infradeck::provider::demo::fleet::Fleet;
 use infradeck::provider::demo::{demand_between, ecs_service, usage_history};
-use infradeck::sizing::evaluate::{Case, Method, score};
+use infradeck::sizing::evaluate::{Case, Method, clairvoyant_bounds, score};
 use infradeck::sizing::recommend::Policy;
 use infradeck::ui::format::money;
 
@@ -37,8 +37,9 @@ fn main() {
             "| method | services sized | monthly change | CPU min over | memory min over | services over | min over, saturated services |"
         );
         println!("|---|---|---|---|---|---|---|");
-        for m in Method::ALL {
-            let s = score(m, &cases, &policy);
+        let scores: Vec<_> = Method::ALL.iter().map(|m| score(*m, &cases, &policy)).collect();
+        for s in &scores {
+            let m = s.method;
             println!(
                 "| {} | {} | {}/month | {} | {} | {} | {} |",
                 m.label(),
@@ -50,5 +51,16 @@ fn main() {
                 s.minutes_over_saturated
             );
         }
+        // The goal's two yardsticks, and what even a clairvoyant recommender could do between them.
+        let safest = scores.iter().map(|s| s.cpu_minutes_over + s.memory_minutes_over).min().unwrap_or(0);
+        let cheapest = scores.iter().map(|s| s.monthly_change).fold(f64::INFINITY, f64::min);
+        let (lower, upper) = clairvoyant_bounds(&cases, safest);
+        println!(
+            "\nsafest baseline: {safest} min over; best baseline savings: {}/month; knowing the following \
+             week, the cheapest within {safest} min over is between {} and {}/month",
+            money(cheapest),
+            money(lower),
+            money(upper)
+        );
     }
 }

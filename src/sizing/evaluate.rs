@@ -130,6 +130,50 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
     out
 }
 
+/// What a recommender that knew the following week could do, for the services the baselines
+/// size (Fargate, ≥ 24 h of history): the cheapest monthly change with at most `minutes_budget`
+/// minutes over capacity (CPU + memory) in that week, one valid Fargate size per service.
+/// Returns (lower, upper): the Lagrangian dual bound, which no method can beat, and the cost of
+/// an assignment that meets the budget, which one can reach. If even `lower` saves less than a
+/// baseline, nothing can match that baseline's savings within the budget.
+pub fn clairvoyant_bounds(cases: &[Case], minutes_budget: u64) -> (f64, f64) {
+    let options: Vec<Vec<(f64, f64)>> = cases
+        .iter()
+        .filter(|c| c.service.launch_type == LaunchType::Fargate && c.sizing.hours_of_data() >= 24.0)
+        .map(|c| {
+            let price =
+                |cpu, mem| fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH;
+            let now = price(c.service.task_cpu, c.service.task_memory);
+            super::catalog::fargate_sizes()
+                .iter()
+                .map(|&(cpu, mem)| {
+                    let b = super::recommend::backtest(&c.following, cpu, mem);
+                    (price(cpu, mem) - now, (b.cpu_minutes_over + b.memory_minutes_over) as f64)
+                })
+                .collect()
+        })
+        .collect();
+    let budget = minutes_budget as f64;
+    // Per service, the size minimising cost + λ·minutes; λ in $ per minute over.
+    let choose = |lambda: f64| -> (f64, f64) {
+        options.iter().fold((0.0, 0.0), |(cost, minutes), o| {
+            let best = o.iter().min_by(|a, b| (a.0 + lambda * a.1).total_cmp(&(b.0 + lambda * b.1)));
+            best.map_or((cost, minutes), |(c, m)| (cost + c, minutes + m))
+        })
+    };
+    let lambdas: Vec<f64> = std::iter::once(0.0).chain((0..=160).map(|k| 10f64.powf(-6.0 + k as f64 * 0.1))).collect();
+    let mut lower = f64::NEG_INFINITY;
+    let mut upper = f64::INFINITY;
+    for &lambda in &lambdas {
+        let (cost, minutes) = choose(lambda);
+        lower = lower.max(cost + lambda * (minutes - budget));
+        if minutes <= budget {
+            upper = upper.min(cost);
+        }
+    }
+    (lower, upper)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +212,21 @@ mod tests {
         let co = score(Method::ComputeOptimizer, &cases, &Policy::default());
         assert_eq!(co.cpu_minutes_over, 0);
         assert!(krr.monthly_change < co.monthly_change, "KRR proposes smaller, so saves more");
+    }
+
+    #[test]
+    fn the_clairvoyant_bounds_bracket_the_best_size_within_the_budget() {
+        let mut following = history();
+        following.cpu_vcpu[5] = 1.9; // one hour wants 1.9 vCPU
+        let cases = [Case { service: service(), sizing: history(), following }];
+        let price = |c, m| fargate_task_hourly(Arch::X86, c, m) * 2.0 * HOURS_PER_MONTH;
+        let now = price(2048, 8192);
+        // No minute over allowed: 2 vCPU (for the 1.9 hour) with the least memory, 4 GiB (peak 3000 MiB).
+        let (lower, upper) = clairvoyant_bounds(&cases, 0);
+        let best = price(2048, 4096) - now;
+        assert!((upper - best).abs() < 0.01 && lower <= upper + 0.01, "{lower} {upper} {best}");
+        // An hour over allowed: 1 vCPU / 3 GiB (memory still needs 3000 MiB), cheaper still.
+        let (_, upper) = clairvoyant_bounds(&cases, 60);
+        assert!((upper - (price(1024, 3072) - now)).abs() < 0.01, "{upper}");
     }
 }
