@@ -82,6 +82,13 @@ fn base_palette() -> Palette {
     }
 }
 
+/// The line (1-based) where `key = …` is set, for errors found after toml has parsed the file.
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
+        .map_or(1, |i| i + 1)
+}
+
 pub fn parse(text: &str, path: &Path) -> Result<Theme, ConfigError> {
     let f: ThemeFile = toml::from_str(text).map_err(|e| ConfigError::invalid(path, e))?;
     let mut p = base_palette();
@@ -108,7 +115,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Theme, ConfigError> {
         if s.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                message: "roles.series needs at least one colour".into(),
+                message: format!("line {}: roles.series needs at least one colour", line_of(text, "series")),
             });
         }
         p.series = s.into_iter().map(|c| c.0).collect();
@@ -116,7 +123,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Theme, ConfigError> {
     if f.name.trim().is_empty() || f.name.contains(char::is_whitespace) {
         return Err(ConfigError::Invalid {
             path: path.to_path_buf(),
-            message: format!("name '{}' must be one word", f.name),
+            message: format!("line {}: name {:?} must be one word", line_of(text, "name"), f.name),
         });
     }
     Ok(Theme { name: f.name, palette: p, monochrome: false })

@@ -191,7 +191,13 @@ fn harness() -> &'static Mutex<Harness> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed, so CI runs the same cases each time; change it to explore further.
+    #![proptest_config(ProptestConfig {
+        cases: 2_000,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261122),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn odd_ecs_shapes_map_size_and_draw_without_panic(
