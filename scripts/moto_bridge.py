@@ -14,6 +14,9 @@ Why it exists:
   time the bridge first saw it stopped (or the seeded `StoppedAt` for its id), as ECS would.
 - It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), so
   tests can assert how many calls a refresh makes.
+- It injects faults for the fault tests (`POST /_bridge/fault`, see FAULT): throttling, HTTP
+  500/503, latency, expired tokens, AccessDenied on one operation, one region failing, and
+  refused connections (the bridge stops listening and drops its open connections).
 
 Everything else is proxied to moto byte for byte.
 
@@ -25,8 +28,10 @@ import datetime as dt
 import json
 import os
 import re
+import socket
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -70,6 +75,53 @@ CANNED = {
     # ECS: {task id: epoch seconds} for stopped tasks' stoppedAt.
     "StoppedAt": {},
 }
+# POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
+# until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
+# request from infradeck (the Rust SDK) for OP (any without) signed for region R (any without)
+# gets fault K: "throttle", "500", "503", "expired", "deny" (an error in the protocol the
+# service speaks), "latency" (D seconds, default 5, before the real answer) or "refuse" (needs
+# S: the bridge stops listening and drops open connections, then listens again). GET
+# /_bridge/fault says what is active and how many requests were faulted since the last POST.
+FAULT = {"kind": None, "until": None, "operation": None, "region": None, "delay": 5.0, "faulted": 0}
+SERVER = {"current": None, "refuse_until": 0.0}
+REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
+ERRORS = {
+    # kind: (HTTP status, JSON/CBOR __type, query Code, message)
+    "throttle": (400, "ThrottlingException", "Throttling", "Rate exceeded"),
+    "500": (500, "InternalFailure", "InternalFailure", "injected internal failure"),
+    "503": (503, "ServiceUnavailableException", "ServiceUnavailable", "injected: service unavailable"),
+    "expired": (400, "ExpiredTokenException", "ExpiredToken", "The security token included in the request is expired"),
+    "deny": (400, "AccessDeniedException", "AccessDenied", "not authorized to perform this operation"),
+}
+
+
+def active_fault(headers, op):
+    """The fault this request gets, or None."""
+    agent = headers.get("user-agent", "") + " " + headers.get("x-amz-user-agent", "")
+    with LOCK:
+        kind, until = FAULT["kind"], FAULT["until"]
+        if kind is None or "aws-sdk-rust" not in agent:
+            return None
+        if until is not None and time.time() >= until:
+            FAULT["kind"] = None
+            return None
+        if FAULT["operation"] and FAULT["operation"] != op:
+            return None
+        found = REGION.search(headers.get("authorization", ""))
+        if FAULT["region"] and (not found or found.group(1) != FAULT["region"]):
+            return None
+        FAULT["faulted"] += 1
+        return kind
+
+
+def refuse_for(seconds):
+    """Stop listening for `seconds` (main() listens again), dropping open connections."""
+    with LOCK:
+        SERVER["refuse_until"] = time.time() + seconds
+    server = SERVER["current"]
+    threading.Thread(target=server.shutdown, daemon=True).start()
+
+
 # Stopped task ARN → when the bridge first saw it stopped (moto records no time).
 FIRST_STOPPED = {}
 
@@ -240,6 +292,10 @@ class Bridge(BaseHTTPRequestHandler):
             return error.code, error.read(), dict(error.headers)
 
     def do_GET(self):
+        if self.path == "/_bridge/fault":
+            with LOCK:
+                self.reply_json(200, {k: v for k, v in FAULT.items()}, "application/json")
+            return
         if self.path == "/_bridge/counts":
             with LOCK:
                 self.reply_json(200, COUNTS, "application/json")
@@ -259,6 +315,33 @@ class Bridge(BaseHTTPRequestHandler):
                 RECORD["label"] = re.sub(r"[^A-Za-z0-9_-]", "_", label)
             self.reply_json(200, {}, "application/json")
             return
+        if self.path == "/_bridge/fault/clear":
+            with LOCK:
+                FAULT["kind"] = None
+            self.reply_json(200, {}, "application/json")
+            return
+        if self.path == "/_bridge/fault":
+            asked = json.loads(body or b"{}")
+            if asked.get("kind") not in (*ERRORS, "latency", "refuse"):
+                self.reply_json(400, {"error": f"unknown fault kind {asked.get('kind')!r}"}, "application/json")
+                return
+            seconds = asked.get("seconds")
+            if asked["kind"] == "refuse":
+                if not seconds:
+                    self.reply_json(400, {"error": "refuse needs seconds"}, "application/json")
+                    return
+                self.reply_json(200, {"ok": "refuse"}, "application/json")
+                refuse_for(float(seconds))
+                with LOCK:
+                    FAULT.update(kind="refuse", until=time.time() + float(seconds), operation=None, region=None,
+                                 faulted=0)
+                return
+            with LOCK:
+                FAULT.update(kind=asked["kind"], until=time.time() + float(seconds) if seconds else None,
+                             operation=asked.get("operation"), region=asked.get("region"),
+                             delay=float(asked.get("delay", 5)), faulted=0)
+            self.reply_json(200, {"ok": asked["kind"]}, "application/json")
+            return
         if self.path == "/_bridge/canned":
             update = json.loads(body or b"{}")
             with LOCK:
@@ -267,12 +350,17 @@ class Bridge(BaseHTTPRequestHandler):
             return
         cbor = CBOR_PATH.match(self.path)
         if cbor:
+            count(cbor.group(1))
+            if self.inject("cbor", cbor.group(1)):
+                return
             self.cloudwatch(cbor.group(1), body)
             return
         target = self.headers.get("x-amz-target", "")
         if target:
             op = target.split(".")[-1]
             count(op)
+            if self.inject("json", op):
+                return
             record(self.headers, op)
             canned = {
                 "GetCostForecast": lambda: CANNED["GetCostForecast"],
@@ -292,6 +380,8 @@ class Bridge(BaseHTTPRequestHandler):
         action = params.get("Action")
         if action:
             count(action)
+            if self.inject("query", action):
+                return
             record(self.headers, action)
             canned = elasticache_canned(action, params) if "/elasticache/" in self.headers.get("authorization", "") else None
             if canned is not None:
@@ -313,8 +403,38 @@ class Bridge(BaseHTTPRequestHandler):
             answer = add_service_events(answer)
         self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
 
+    def inject(self, protocol, op):
+        """Answer with the active fault, if this request gets one; True when it was answered."""
+        kind = active_fault(self.headers, op)
+        if kind is None:
+            return False
+        if kind == "latency":
+            time.sleep(FAULT["delay"])
+            return False
+        if kind == "refuse":
+            # A connection opened before the bridge stopped listening: drop it unanswered.
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        status, type_, code, message = ERRORS[kind]
+        if kind == "deny":
+            message = f"User: arn:aws:sts::123456789012:assumed-role/infradeck/tests is not authorized to perform: {op}"
+        if protocol == "json":
+            self.reply_json(status, {"__type": type_, "message": message})
+        elif protocol == "cbor":
+            encoded = cbor2.dumps({"__type": type_, "message": message})
+            self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
+        else:
+            sender = "Sender" if status < 500 else "Receiver"
+            xml = (f"<ErrorResponse><Error><Type>{sender}</Type><Code>{code}</Code><Message>{esc(message)}</Message>"
+                   f"</Error><RequestId>bridge-fault</RequestId></ErrorResponse>")
+            self.reply(status, xml.encode(), "text/xml")
+        return True
+
     def cloudwatch(self, op, body):
-        count(op)
         record(self.headers, op)
         request = to_json_value(cbor2.loads(body)) if body else {}
         if op == "DescribeAlarmHistory":
@@ -392,10 +512,17 @@ def main():
         os.makedirs(args.record, exist_ok=True)
         RECORD["dir"] = args.record
     Bridge.upstream = args.upstream.rstrip("/")
-    server = ThreadingHTTPServer((args.host, args.port), Bridge)
-    server.daemon_threads = True
     print(f"bridge listening on http://{args.host}:{args.port} → {Bridge.upstream}", flush=True)
-    server.serve_forever()
+    while True:
+        server = ThreadingHTTPServer((args.host, args.port), Bridge)
+        server.daemon_threads = True
+        SERVER["current"] = server
+        server.serve_forever()
+        server.server_close()  # a "refuse" fault: nothing listens until it ends
+        with LOCK:
+            pause = SERVER["refuse_until"] - time.time()
+        if pause > 0:
+            time.sleep(pause)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,26 @@ impl Harness {
         }
     }
 
+    /// Run these effects at once, as the driver does (each on its own task), then the effects
+    /// of their results to the end.
+    pub fn run_effects_concurrently(&mut self, effects: Vec<Effect>) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let provider = Arc::clone(&self.provider);
+        let running = effects.into_iter().map(|effect| {
+            let (provider, tx) = (Arc::clone(&provider), tx.clone());
+            async move { perform(effect, provider.as_ref(), &tx).await }
+        });
+        let results = self.runtime.block_on(futures::future::join_all(running));
+        let mut queue = Vec::new();
+        while let Ok(partial) = rx.try_recv() {
+            queue.extend(update(&mut self.state, partial));
+        }
+        for result in results {
+            queue.extend(update(&mut self.state, result));
+        }
+        self.run_effects(queue);
+    }
+
     /// Update with `msg` but hand back the effects without running them.
     pub fn send_only(&mut self, msg: Msg) -> Vec<Effect> {
         update(&mut self.state, msg)

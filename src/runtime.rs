@@ -20,18 +20,20 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSender<Msg>) -> Msg {
     match effect {
         Effect::Fetch { pane, req, window, fresh } => {
-            let payload = match pane {
+            use crate::provider::Inventory;
+            let (payload, inventory) = match pane {
                 PaneId::Ecs => {
                     let progress = |rows: Vec<crate::domain::EcsService>| {
                         let _ = tx.send(Msg::EcsPartial { req, rows });
                     };
-                    Payload::Ecs(provider.ecs_services_progressive(window, &progress).await)
+                    (Payload::Ecs(provider.ecs_services_progressive(window, &progress).await), Some(Inventory::Ecs))
                 }
-                PaneId::Redis => Payload::Redis(provider.cache_groups(window).await),
-                PaneId::Cost => Payload::Cost(provider.cost(fresh).await),
-                PaneId::Alarms => Payload::Alarms(provider.alarms().await),
+                PaneId::Redis => (Payload::Redis(provider.cache_groups(window).await), Some(Inventory::Cache)),
+                PaneId::Cost => (Payload::Cost(provider.cost(fresh).await), None),
+                PaneId::Alarms => (Payload::Alarms(provider.alarms().await), Some(Inventory::Alarms)),
             };
-            Msg::Loaded { req, payload }
+            let degraded = inventory.and_then(|what| provider.degraded(what));
+            Msg::Loaded { req, payload, degraded }
         }
         Effect::Size { req, services, policies } => {
             let rates = provider.fargate_rates().await.unwrap_or_default();

@@ -90,13 +90,17 @@ impl Tmux {
 
     /// Wait until the screen satisfies `pred`; fail with the screen when it does not in time.
     fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_up_to(20, what, pred)
+    }
+
+    fn wait_up_to(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > Duration::from_secs(20) {
+            if start.elapsed() > Duration::from_secs(secs) {
                 panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -279,6 +283,61 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     assert!(line("prod-web/web-api").contains("over-provisioned"), "{report}");
     assert!(line("prod-workers/queue-worker").contains("under-provisioned"), "OOM-killed:\n{report}");
     assert!(line("sessions").contains("under-provisioned"), "evicting:\n{report}");
+}
+
+/// A 30 s throttling storm (every call ThrottlingException) against the real binary: the panes
+/// keep their rows marked stale with the error and its hint, keys still work at once, few
+/// requests go out, and the app recovers by itself when the storm passes.
+#[test]
+fn under_a_throttling_storm_the_app_stays_usable_and_recovers_by_itself() {
+    let fleet = support::moto::MotoFleet::start(&["--fleet", "realistic"]);
+    // The SDK's default retry policy (3 attempts), as a user gets it.
+    let env = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true";
+    let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
+    let t = Tmux::start_with("storm", 200, 50, env, &args);
+    t.wait("all four panes loaded", |s| {
+        s.contains("1 ECS task sizing 9 ") && s.contains("r7g.large") && s.contains("search-cpu-high")
+    });
+    fleet.fault(serde_json::json!({"kind": "throttle", "seconds": 30}));
+    let storm = Instant::now();
+    let s = t.wait_up_to(25, "every live pane stale", |s| s.contains("ecs,redis,alarms stale"));
+    assert!(
+        s.contains("throttled on") && s.contains("rate-limiting"),
+        "error and hint on screen:
+{s}"
+    );
+    assert!(
+        s.contains("queue-worker") && s.contains("sessions") && s.contains("search-cpu-high"),
+        "rows kept:
+{s}"
+    );
+    // Keys act at once while every call is throttled: help opens and closes, a pane zooms.
+    let pressed = Instant::now();
+    t.keys(&["?"]);
+    t.wait("help", |s| s.contains("what the numbers mean"));
+    t.keys(&["Escape"]);
+    t.wait("help closed", |s| !s.contains("what the numbers mean"));
+    t.keys(&["2", "z"]);
+    t.wait("the Redis pane zoomed", |s| s.contains("2 Redis / ElastiCache") && !s.contains("1 ECS task sizing"));
+    let keys = pressed.elapsed();
+    assert!(keys < Duration::from_secs(3), "keys took {keys:?} under the storm");
+    t.keys(&["z"]);
+    let during = fleet.faulted();
+    let s = t.wait_up_to(90, "recovered: nothing stale", |s| {
+        s.contains("1 ECS task sizing 9 ") && !s.contains("stale") && !s.contains("STALE")
+    });
+    let recovered = storm.elapsed().saturating_sub(Duration::from_secs(30));
+    assert!(s.contains("queue-worker") && s.contains("r7g.large"), "{s}");
+    // Three live panes, each backing off 10 s → 5–10 s → 10–20 s…, three attempts per call.
+    let sent = fleet.faulted();
+    assert!(sent >= during && sent <= 36, "{sent} throttled requests in the 30 s storm");
+    println!(
+        "FAULT-MATRIX | tmux: throttling 30 s on the real binary | {sent} requests throttled | keys {} ms | recovered {:.1} s after the storm",
+        keys.as_millis(),
+        recovered.as_secs_f64()
+    );
+    t.keys(&["q"]);
+    t.assert_restored();
 }
 
 /// No credentials anywhere: a plain message that says how to fix it or try the demo, exit 2,

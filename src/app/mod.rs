@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod apply;
+pub mod backoff;
 pub mod command;
 pub mod incident;
 pub mod keymap;

@@ -46,6 +46,9 @@ pub enum Msg {
     Loaded {
         req: ReqId,
         payload: Payload,
+        /// The data came, but some targets (profiles/regions) failed: their rows are their last
+        /// good ones. Marks the pane stale with this error while the rest stays current.
+        degraded: Option<ProviderError>,
     },
     DetailLoaded {
         req: ReqId,
@@ -157,7 +160,9 @@ impl Effect {
     /// The message that reports this effect as failed, so the pane never waits forever.
     pub fn failed(&self, e: ProviderError) -> Msg {
         match self {
-            Effect::Fetch { pane, req, .. } => Msg::Loaded { req: *req, payload: Payload::failed(*pane, e) },
+            Effect::Fetch { pane, req, .. } => {
+                Msg::Loaded { req: *req, payload: Payload::failed(*pane, e), degraded: None }
+            }
             Effect::FetchDetail { req, .. } => Msg::DetailLoaded { req: *req, result: Err(e) },
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
             Effect::Reconnect { .. } => Msg::ReconnectFailed(e),

@@ -65,6 +65,8 @@ pub struct FetchState {
     pub partial: bool,
     /// The last refresh failed: the data on screen is stale.
     pub error: Option<ProviderError>,
+    /// Failed refreshes in a row: the next try backs off (`app::backoff`).
+    pub failures: u32,
     pub next_due: Option<DateTime<Utc>>,
     pub interval: Duration,
 }
@@ -87,6 +89,7 @@ impl FetchState {
             fresh: false,
             partial: false,
             error: None,
+            failures: 0,
             next_due: None,
             interval,
         }

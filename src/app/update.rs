@@ -50,7 +50,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             settle_scroll(state);
             state.dirty = true;
         }
-        Msg::Loaded { req, payload } => on_loaded(state, req, payload, &mut fx),
+        Msg::Loaded { req, payload, degraded } => on_loaded(state, req, payload, degraded, &mut fx),
         Msg::DetailLoaded { req, result } => on_detail(state, req, result),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
@@ -158,7 +158,7 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
         return;
     }
     f.inflight = None;
-    f.next_due = Some(state.now + f.interval);
+    settle_schedule(f, state.now, req, result.as_ref().err());
     match result {
         Ok(recs) => {
             f.fetched_at = Some(state.now);
@@ -197,7 +197,22 @@ fn accept<T: Rows>(pane: &mut PaneState<T>, result: Result<T, ProviderError>) {
     pane.rebuild_view();
 }
 
-fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effect>) {
+/// When a fetch that just returned should next go out: at the interval after a success, backed
+/// off after failures in a row (bounded, jittered by the request id).
+fn settle_schedule(f: &mut FetchState, now: chrono::DateTime<chrono::Utc>, req: ReqId, failed: Option<&ProviderError>) {
+    match failed {
+        None => {
+            f.failures = 0;
+            f.next_due = Some(now + f.interval);
+        }
+        Some(e) => {
+            f.failures = f.failures.saturating_add(1);
+            f.next_due = Some(now + super::backoff::retry_after(f.failures, f.interval, e, req));
+        }
+    }
+}
+
+fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<ProviderError>, fx: &mut Vec<Effect>) {
     let pane = payload.pane();
     let now = state.now;
     let current_window = state.window;
@@ -209,13 +224,14 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
         return; // stale: a newer request owns this pane
     }
     f.inflight = None;
-    f.next_due = Some(now + f.interval);
-    let ok = match &payload {
-        Payload::Ecs(r) => r.is_ok(),
-        Payload::Redis(r) => r.is_ok(),
-        Payload::Cost(r) => r.is_ok(),
-        Payload::Alarms(r) => r.is_ok(),
+    let error = match &payload {
+        Payload::Ecs(r) => r.as_ref().err(),
+        Payload::Redis(r) => r.as_ref().err(),
+        Payload::Cost(r) => r.as_ref().err(),
+        Payload::Alarms(r) => r.as_ref().err(),
     };
+    let ok = error.is_none();
+    settle_schedule(f, now, req, error);
     if ok {
         f.fetched_at = Some(now);
         f.data_window = Some(window);
@@ -232,17 +248,23 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, fx: &mut Vec<Effec
         Payload::Cost(r) => accept(&mut state.cost, r),
         Payload::Alarms(r) => accept(&mut state.alarms, r),
     }
+    if ok && degraded.is_some() {
+        // Current for the targets that answered; the failed ones' rows are their last good.
+        state.fetch_mut(pane).error = degraded;
+    }
     if again {
         request(state, pane, fx);
     }
     if pane == PaneId::Ecs {
         request_sizing(state, now, fx); // the first suggestions as soon as there are services
-        // A rollout is being watched: follow it closely rather than at the usual interval.
-        let rolling = state
-            .ecs
-            .rows()
-            .iter()
-            .any(|s| s.deployment.as_ref().is_some_and(|d| d.rollout == crate::domain::Rollout::InProgress));
+        // A rollout is being watched: follow it closely rather than at the usual interval (but
+        // not while refreshes fail: then the back-off decides).
+        let rolling = ok
+            && state
+                .ecs
+                .rows()
+                .iter()
+                .any(|s| s.deployment.as_ref().is_some_and(|d| d.rollout == crate::domain::Rollout::InProgress));
         if rolling {
             let soon = now + ROLLOUT_POLL;
             let f = state.fetch_mut(PaneId::Ecs);

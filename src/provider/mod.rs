@@ -24,6 +24,16 @@ pub enum ProviderError {
     /// The resource changed since the plan was made.
     #[error("changed since the plan: {0}")]
     Conflict(String),
+    /// AWS answered with a server error (HTTP 5xx, InternalFailure, ServiceUnavailable).
+    #[error("AWS failing on {operation}: {detail}")]
+    Unavailable { operation: String, detail: String },
+    /// No answer at all: connection refused or reset, DNS, timeout.
+    #[error("no answer from AWS on {operation}: {detail}")]
+    Unreachable { operation: String, detail: String },
+    /// Some of several targets (profile/region) failed; the others' data is current and the
+    /// failed ones show their last good data.
+    #[error("{} not answering: {cause}", failed.join(", "))]
+    Partial { failed: Vec<String>, cause: Box<ProviderError> },
     #[error("{0}")]
     Other(String),
 }
@@ -35,7 +45,20 @@ impl ProviderError {
             ProviderError::AccessDenied { operation } => {
                 format!("add {operation} to the role's policy")
             }
-            ProviderError::Throttled { .. } => "backing off; the next refresh retries".into(),
+            ProviderError::Throttled { .. } => {
+                "AWS is rate-limiting this account: backing off, retrying by itself".into()
+            }
+            ProviderError::Unavailable { .. } => {
+                "an AWS-side problem: backing off, retrying by itself (check health.aws.amazon.com)".into()
+            }
+            ProviderError::Unreachable { .. } => {
+                "check the network, VPN, proxy or --endpoint-url; backing off, retrying by itself".into()
+            }
+            ProviderError::Partial { cause, .. } => format!("{}; the other targets are current", cause.hint()),
+            ProviderError::NoCredentials(m) if m.contains("xpired") => {
+                "the session expired: run `aws sso login` (or renew the credentials); infradeck retries by itself"
+                    .into()
+            }
             ProviderError::NoCredentials(_) => "run `aws sso login`, set AWS_PROFILE, or try `infradeck --demo`".into(),
             ProviderError::NotFound(_) => "it may have been deleted; press r to refresh".into(),
             ProviderError::ReadOnly(_) => {
@@ -45,6 +68,14 @@ impl ProviderError {
             ProviderError::Other(_) => "press r to retry".into(),
         }
     }
+}
+
+/// The inventories a pane fetches, as far as a provider is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Inventory {
+    Ecs,
+    Cache,
+    Alarms,
 }
 
 /// Describes the source for the header: "demo fleet (seed 7)", or profile/account/regions.
@@ -104,6 +135,12 @@ pub trait Provider: Send + Sync + 'static {
         _to: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::domain::Timeline, ProviderError> {
         Ok(crate::domain::Timeline::default())
+    }
+
+    /// After a fetch of `what` returned data: the targets (profiles/regions) that failed in it,
+    /// if some did while others answered. The runtime asks right after each pane's fetch.
+    fn degraded(&self, _what: Inventory) -> Option<ProviderError> {
+        None
     }
 
     /// Fargate prices where this provider's services run; None: the shipped us-east-1 table.

@@ -90,6 +90,22 @@ impl MotoFleet {
         http(&self.endpoint, "POST", "/_bridge/counts/reset");
     }
 
+    /// Inject a fault (see FAULT in scripts/moto_bridge.py), e.g.
+    /// `{"kind": "throttle", "seconds": 30}` or `{"kind": "deny", "operation": "DescribeAlarms"}`.
+    pub fn fault(&self, fault: serde_json::Value) {
+        let answer = http_with(&self.endpoint, "POST", "/_bridge/fault", &fault.to_string());
+        assert!(answer.get("ok").is_some(), "the bridge refused fault {fault}: {answer}");
+    }
+
+    pub fn clear_fault(&self) {
+        http(&self.endpoint, "POST", "/_bridge/fault/clear");
+    }
+
+    /// Requests the current (or last) fault was served to.
+    pub fn faulted(&self) -> u64 {
+        http(&self.endpoint, "GET", "/_bridge/fault")["faulted"].as_u64().unwrap_or(0)
+    }
+
     /// From now on, the operations the app sends are recorded under `label` ("read-only" runs
     /// are checked against iam/read-only.json, the rest against iam/apply.json).
     pub fn record_as(&self, label: &str) {
@@ -99,11 +115,19 @@ impl MotoFleet {
 
 /// A tiny HTTP/1.1 client for the bridge's control endpoints (no extra dependency).
 fn http(base: &str, method: &str, path: &str) -> serde_json::Value {
+    http_with(base, method, path, "")
+}
+
+fn http_with(base: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).expect("connect to bridge");
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("{}");

@@ -11,6 +11,7 @@ pub mod metrics;
 #[cfg(test)]
 mod odd_shapes;
 pub mod pricing;
+mod targets;
 mod timeline;
 pub mod usage;
 mod write;
@@ -33,6 +34,8 @@ pub use usage::ApiUsage;
 
 /// Calls in flight at once per target: enough to hide latency, few enough not to be throttled.
 pub const CONCURRENCY: usize = 8;
+/// The longest one attempt of one call may take before it is abandoned and retried.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Cost Explorer and the Pricing API answer in us-east-1 whatever the priced region.
 const GLOBAL_REGION: &str = "us-east-1";
 
@@ -113,16 +116,16 @@ impl Target {
 }
 
 /// An SDK failure, said in a way the user can act on.
-pub fn sdk_error<E, R>(operation: &str, e: SdkError<E, R>) -> ProviderError
+pub fn sdk_error<E>(operation: &str, e: SdkError<E, aws_smithy_runtime_api::http::Response>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     let operation = operation.to_string();
     if let SdkError::ServiceError(service) = &e {
         let err = service.err();
         let code = err.code().unwrap_or("");
         let message = err.message().unwrap_or("");
+        let status = service.raw().status().as_u16();
         return match code {
             "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "UnauthorizedException" => {
                 ProviderError::AccessDenied { operation }
@@ -133,15 +136,51 @@ where
             "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException" => {
                 ProviderError::NoCredentials(format!("{operation}: {code}: {message}"))
             }
+            "InternalFailure"
+            | "InternalError"
+            | "InternalServerError"
+            | "ServerException"
+            | "ServiceUnavailable"
+            | "ServiceUnavailableException" => {
+                ProviderError::Unavailable { operation, detail: format!("{code} (HTTP {status})") }
+            }
+            _ if status >= 500 => ProviderError::Unavailable { operation, detail: format!("HTTP {status} {code}") },
             "" => ProviderError::Other(format!("{operation}: {}", DisplayErrorContext(&e))),
             _ => ProviderError::Other(format!("{operation}: {code}: {message}")),
         };
     }
     let text = DisplayErrorContext(&e).to_string();
+    if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) = &e {
+        return ProviderError::Unreachable { operation, detail: unreachable_cause(&e) };
+    }
     if text.contains("credentials") || text.contains("Credentials") {
         return ProviderError::NoCredentials(format!("{operation}: {text}"));
     }
     ProviderError::Other(format!("{operation}: {text}"))
+}
+
+/// What the user needs from a failure to get an answer: the I/O error at the bottom of the
+/// chain ("Connection refused (os error 111)"), or that the attempt timed out.
+fn unreachable_cause<E>(e: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> String
+where
+    E: std::error::Error + 'static,
+{
+    if let SdkError::TimeoutError(_) = e {
+        return format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs());
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut last = String::new();
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return io.to_string();
+        }
+        last = err.to_string();
+        source = err.source();
+    }
+    match e {
+        SdkError::ResponseError(_) => format!("the connection dropped mid-answer ({last})"),
+        _ => last,
+    }
 }
 
 async fn connect_target(
@@ -166,6 +205,14 @@ async fn connect_target(
     if let Some(r) = &options.retry {
         loader = loader.retry_config(r.clone());
     }
+    // A hung connection fails its attempt (and is retried) instead of leaving a pane loading for
+    // ever; slow answers (5 s and more, a degraded region) still get through.
+    loader = loader.timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .build(),
+    );
     let conf = loader.load().await;
     let read_only = options.read_only_for(profile);
     let Some(region) = conf.region().map(|r| r.to_string()) else {
@@ -243,6 +290,10 @@ pub struct AwsProvider {
     task_defs: Vec<ecs::TaskDefCache>,
     cost_cache: cost::CostCache,
     seen: Mutex<Seen>,
+    /// Per target: last good answer and back-off, so one failing region never hides the rest.
+    ecs_spread: targets::Spread<(Vec<ecs::ServiceRecord>, Vec<EcsService>)>,
+    cache_spread: targets::Spread<(Vec<cache::GroupRecord>, Vec<CacheGroup>)>,
+    alarm_spread: targets::Spread<Vec<Alarm>>,
 }
 
 impl AwsProvider {
@@ -270,11 +321,18 @@ impl AwsProvider {
         Ok(AwsProvider {
             options,
             task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
+            ecs_spread: targets::Spread::new(targets.len()),
+            cache_spread: targets::Spread::new(targets.len()),
+            alarm_spread: targets::Spread::new(targets.len()),
             targets,
             usage,
             cost_cache,
             seen: Mutex::new(Seen::default()),
         })
+    }
+
+    fn labels(&self) -> Vec<String> {
+        self.targets.iter().map(Target::label).collect()
     }
 
     pub fn usage(&self) -> &ApiUsage {
@@ -642,6 +700,15 @@ impl Provider for AwsProvider {
         pricing::fargate_rates(t, cache, self.now_secs()).await
     }
 
+    fn degraded(&self, what: crate::provider::Inventory) -> Option<ProviderError> {
+        use crate::provider::Inventory;
+        match what {
+            Inventory::Ecs => self.ecs_spread.degraded(),
+            Inventory::Cache => self.cache_spread.degraded(),
+            Inventory::Alarms => self.alarm_spread.degraded(),
+        }
+    }
+
     fn api_spend(&self) -> Option<(u64, f64)> {
         Some((self.usage.total_requests(), self.usage.spend_usd()))
     }
@@ -656,22 +723,25 @@ impl Provider for AwsProvider {
         progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
     ) -> Result<Vec<EcsService>, ProviderError> {
         let now = self.now_secs();
-        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
-            let named = move |mut rows: Vec<EcsService>| {
-                for s in &mut rows {
-                    s.cluster = self.cluster_name(i, &s.cluster);
+        let per_target = self
+            .ecs_spread
+            .gather(&self.labels(), |i| {
+                let t = &self.targets[i];
+                let named = move |mut rows: Vec<EcsService>| {
+                    for s in &mut rows {
+                        s.cluster = self.cluster_name(i, &s.cluster);
+                    }
+                    rows
+                };
+                async move {
+                    let (records, rows) = self.pipeline(i, t, window, now, &|rows| progress(named(rows))).await?;
+                    Ok::<_, ProviderError>((records, named(rows)))
                 }
-                rows
-            };
-            async move {
-                let (records, rows) = self.pipeline(i, t, window, now, &|rows| progress(named(rows))).await?;
-                Ok::<_, ProviderError>((i, records, named(rows)))
-            }
-        }))
-        .await?;
+            })
+            .await?;
         let mut seen = Vec::new();
         let mut out = Vec::new();
-        for (i, records, rows) in per_target {
+        for (i, (records, rows)) in per_target {
             seen.extend(records.into_iter().map(|r| (i, r)));
             out.extend(rows);
         }
@@ -682,15 +752,18 @@ impl Provider for AwsProvider {
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
         let now = self.now_secs();
-        let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| async move {
-            let records = cache::inventory(t).await?;
-            let groups = cache::with_metrics(t, &records, window, now).await?;
-            Ok::<_, ProviderError>((i, records, groups))
-        }))
-        .await?;
+        let per_target = self
+            .cache_spread
+            .gather(&self.labels(), |i| async move {
+                let t = &self.targets[i];
+                let records = cache::inventory(t).await?;
+                let groups = cache::with_metrics(t, &records, window, now).await?;
+                Ok::<_, ProviderError>((records, groups))
+            })
+            .await?;
         let mut seen = Vec::new();
         let mut out = Vec::new();
-        for (i, records, groups) in per_target {
+        for (i, (records, groups)) in per_target {
             seen.extend(records.into_iter().map(|r| (i, r)));
             out.extend(groups.into_iter().map(|mut g| {
                 if self.targets.len() > 1 {
@@ -730,8 +803,8 @@ impl Provider for AwsProvider {
 
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
         let now = self.now_secs();
-        let per_target = try_join_all(self.targets.iter().map(|t| alarms::list(t, now))).await?;
-        let all: Vec<Alarm> = per_target.into_iter().flatten().collect();
+        let per_target = self.alarm_spread.gather(&self.labels(), |i| alarms::list(&self.targets[i], now)).await?;
+        let all: Vec<Alarm> = per_target.into_iter().flat_map(|(_, v)| v).collect();
         self.seen().alarms = all.clone();
         Ok(all)
     }
@@ -808,9 +881,42 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     fn service_error(code: &str) -> ProviderError {
+        service_error_with(code, 400)
+    }
+
+    fn service_error_with(code: &str, status: u16) -> ProviderError {
         let err = ListServicesError::generic(ErrorMetadata::builder().code(code).message("from AWS").build());
-        let raw = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+        let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
         sdk_error("ecs:ListServices", SdkError::service_error(err, raw))
+    }
+
+    #[test]
+    fn server_errors_and_no_answer_say_so_and_that_the_app_retries() {
+        let op = || "ecs:ListServices".to_string();
+        assert_eq!(
+            service_error_with("ServiceUnavailableException", 503),
+            ProviderError::Unavailable { operation: op(), detail: "ServiceUnavailableException (HTTP 503)".into() }
+        );
+        assert_eq!(
+            service_error_with("SomethingNew", 502),
+            ProviderError::Unavailable { operation: op(), detail: "HTTP 502 SomethingNew".into() }
+        );
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)");
+        let dispatch = SdkError::<ListServicesError, Response>::dispatch_failure(
+            aws_smithy_runtime_api::client::result::ConnectorError::io(Box::new(refused)),
+        );
+        let e = sdk_error("ecs:ListServices", dispatch);
+        assert_eq!(
+            e,
+            ProviderError::Unreachable { operation: op(), detail: "Connection refused (os error 111)".into() }
+        );
+        assert!(e.hint().contains("network") && e.hint().contains("retrying by itself"));
+        let timeout = SdkError::<ListServicesError, Response>::timeout_error("attempt timeout");
+        assert!(
+            matches!(sdk_error("ecs:ListServices", timeout), ProviderError::Unreachable { detail, .. } if detail == "no answer within 30 s")
+        );
+        let expired = service_error("ExpiredTokenException");
+        assert!(expired.hint().contains("session expired"), "{}", expired.hint());
     }
 
     #[test]
