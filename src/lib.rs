@@ -13,5 +13,6 @@ pub mod provider;
 pub mod report;
 pub mod runtime;
 pub mod sizing;
+pub mod slo;
 pub mod terminal;
 pub mod ui;

@@ -84,6 +84,8 @@ struct ConfigFile {
     #[serde(default)]
     sizing: crate::sizing::policy::Policies,
     #[serde(default)]
+    slo: crate::slo::policy::Objectives,
+    #[serde(default)]
     keys: HashMap<Action, KeyList>,
 }
 
@@ -99,6 +101,8 @@ pub struct Config {
     pub cost_ttl: std::time::Duration,
     /// `[sizing]`: percentile, headroom and window, globally and per cluster or service.
     pub sizing: crate::sizing::policy::Policies,
+    /// `[slo]`: availability and latency objectives, globally and per cluster or service.
+    pub slo: crate::slo::policy::Objectives,
     /// `read_only = true`: never write to AWS, as with `--read-only`.
     pub read_only: bool,
     /// `[aws] read_only_profiles`.
@@ -117,6 +121,7 @@ impl Default for Config {
             keymap: Keymap::default(),
             cost_ttl: DEFAULT_COST_TTL,
             sizing: Default::default(),
+            slo: Default::default(),
             read_only: false,
             read_only_profiles: Vec::new(),
             protected_profiles: Vec::new(),
@@ -167,6 +172,7 @@ impl Config {
             protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
             sizing: file.sizing,
+            slo: file.slo,
         })
     }
 

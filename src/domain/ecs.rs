@@ -90,6 +90,59 @@ pub struct EcsService {
     pub autoscaling: Option<AutoScaling>,
     /// A deployment being rolled out, or one that just finished or failed; None when settled.
     pub deployment: Option<Deployment>,
+    /// What the load balancer in front of it sees.
+    pub health: LbHealth,
+}
+
+/// Whether a service's load-balancer health is known, and what it is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LbHealth {
+    /// The provider has not read it (yet): nothing is claimed either way.
+    #[default]
+    NotRead,
+    /// No load balancer serves this service.
+    NoLoadBalancer,
+    Read(ServiceHealth),
+}
+
+impl LbHealth {
+    pub fn read(&self) -> Option<&ServiceHealth> {
+        match self {
+            LbHealth::Read(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+/// A service as its Application Load Balancer's target group sees it (AWS/ApplicationELB), over
+/// the pane's window.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceHealth {
+    pub load_balancer: String,
+    pub target_group: String,
+    /// Requests per second, averaged over the window.
+    pub requests_per_s: f32,
+    /// TargetResponseTime percentiles, ms, request-weighted over the window's periods.
+    pub p50_ms: f32,
+    pub p99_ms: f32,
+    /// The worst period's p99, ms.
+    pub p99_peak_ms: f32,
+    /// Percent of requests answered 5xx by the targets, and by the load balancer itself (502,
+    /// 503, 504: no healthy target, target reset or timed out).
+    pub target_5xx_pct: f32,
+    pub lb_5xx_pct: f32,
+    pub healthy_hosts: u32,
+    pub unhealthy_hosts: u32,
+    /// Period values across the window, downsampled for sparklines.
+    pub p99_spark: Vec<f32>,
+    pub error_spark: Vec<f32>,
+}
+
+impl ServiceHealth {
+    /// Every 5xx the clients saw, percent of requests.
+    pub fn error_pct(&self) -> f32 {
+        self.target_5xx_pct + self.lb_5xx_pct
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +211,7 @@ impl EcsService {
             oom_kills: 0,
             autoscaling: None,
             deployment: None,
+            health: LbHealth::NotRead,
         }
     }
 

@@ -11,7 +11,10 @@ pub mod series;
 pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
-pub use ecs::{Arch, AutoScaling, Container, Deployment, EcsService, HotTask, LaunchType, Rollout, UsageHistory};
+pub use ecs::{
+    Arch, AutoScaling, Container, Deployment, EcsService, HotTask, LaunchType, LbHealth, Rollout, ServiceHealth,
+    UsageHistory,
+};
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 

@@ -52,6 +52,8 @@ pub struct ServiceSpec {
     /// The scripted incident's bad deploy (Unix seconds it started): from then on every task
     /// leaks memory until the OOM killer stops it (see `model::Regression`).
     pub regression: Option<i64>,
+    /// The load balancer in front of it (web-facing services only).
+    pub lb: Option<super::health::LbSpec>,
     pub key: u64,
 }
 
@@ -378,6 +380,7 @@ fn service_spec(
         bursts_per_day: 1.0 + 3.0 * unit(key_of(name), 0),
         autoscaling,
         regression: None,
+        lb: super::health::lb_for(cluster, name),
         key: key_of(&format!("{cluster}/{name}")),
     }
 }

@@ -6,6 +6,7 @@ mod apply;
 mod cost;
 mod detail;
 pub mod fleet;
+mod health;
 mod incident;
 mod model;
 pub mod noise;
@@ -14,7 +15,8 @@ mod rollout;
 use super::{Provider, ProviderError, SourceInfo};
 use crate::domain::series::downsample_max as downsample;
 use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, HotTask, ResourceDetail, ResourceRef, Stats, UsageHistory, Window,
+    Alarm, CacheGroup, CostReport, EcsService, HotTask, LbHealth, ResourceDetail, ResourceRef, Stats, UsageHistory,
+    Window,
 };
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
@@ -123,8 +125,12 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
     let n = window.points();
     let (mut cpu_avg, mut cpu_max, mut hot_cpu) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut mem_avg, mut mem_max, mut hot_mem) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut lb_points = Vec::with_capacity(if spec.lb.is_some() { n } else { 0 });
     for t in model::period_ends(now, window) {
         let p = spec.period(t, step);
+        if let Some(lb) = &spec.lb {
+            lb_points.push(health::point(spec, lb, &p, t));
+        }
         cpu_avg.push(p.cpu_avg);
         cpu_max.push(p.cpu_max);
         hot_cpu.push(p.hot_cpu);
@@ -156,6 +162,10 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
         oom_kills: spec.oom_kills(now - window.seconds(), now),
         autoscaling: spec.autoscaling.clone(),
         deployment: None,
+        health: match &spec.lb {
+            Some(lb) => LbHealth::Read(health::health(lb, &lb_points, running, spec.desired, SPARK_POINTS)),
+            None => LbHealth::NoLoadBalancer,
+        },
     }
 }
 

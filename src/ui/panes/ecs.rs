@@ -1,7 +1,7 @@
 //! ECS task sizing: each service's reservation beside what it uses.
 
 use crate::app::state::{PaneId, State};
-use crate::domain::EcsService;
+use crate::domain::{EcsService, LbHealth};
 use crate::sizing::ecs::{FitThresholds, classify};
 use crate::sizing::recommend::Finding;
 use crate::ui::format::{money, pct, sparkline, task_size, truncate};
@@ -21,6 +21,8 @@ const COLUMNS: &[Column] = &[
     col("CPU avg p95 max", 15, 0),
     col("HOT p95", 7, 2),
     col("MEM avg max", 17, 0),
+    col("P99 ms", 7, 2),
+    col("5XX %", 6, 2),
     col("CPU trend", 16, 3),
     col("SCALING", 9, 5),
     col("SUGGEST (14d p99)", 22, 1),
@@ -44,6 +46,11 @@ fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
         Finding::NotEnoughData => ("· no data".into(), theme.muted()),
     };
     Line::from(Span::styled(truncate(&text, 22), style))
+}
+
+/// A 5xx share in five characters: two decimals when small, fewer when not.
+fn error_pct(e: f32) -> String {
+    if e < 10.0 { format!("{e:.2}") } else { format!("{e:.0}") }
 }
 
 fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Line<'a> {
@@ -91,8 +98,37 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             }
             c
         }
-        9 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
-        11 => suggestion(s, state, theme),
+        9 => match &s.health {
+            LbHealth::Read(h) => {
+                let style = if h.p99_ms >= 1_000.0 {
+                    theme.critical()
+                } else if h.p99_ms >= 500.0 {
+                    theme.warn()
+                } else {
+                    theme.base()
+                };
+                Line::from(Span::styled(format!("{:>6.0}", h.p99_ms), style))
+            }
+            LbHealth::NoLoadBalancer => Line::from(Span::styled(" no LB", theme.muted())),
+            LbHealth::NotRead => Line::from(Span::styled("     ·", theme.muted())),
+        },
+        10 => match &s.health {
+            LbHealth::Read(h) => {
+                let e = h.error_pct();
+                let style = if e >= 1.0 {
+                    theme.critical()
+                } else if e >= 0.1 {
+                    theme.warn()
+                } else {
+                    theme.base()
+                };
+                Line::from(Span::styled(format!("{:>5}", error_pct(e)), style))
+            }
+            LbHealth::NoLoadBalancer => Line::from(Span::styled("    —", theme.muted())),
+            LbHealth::NotRead => Line::from(Span::styled("    ·", theme.muted())),
+        },
+        11 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
+        13 => suggestion(s, state, theme),
         _ => Line::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
