@@ -126,8 +126,45 @@ pub fn standing(windows: &Windows, target: f64) -> Standing {
     }
 }
 
+/// The share of requests slower than `threshold_ms`, from a period's p50 and p99, assuming
+/// response times are log-normal (the usual shape of service latency). For sources that report
+/// percentiles but no count above a threshold; AWS's `PR(:t)` statistic gives it directly.
+pub fn slow_share(p50_ms: f64, p99_ms: f64, threshold_ms: f64) -> f64 {
+    if !(p50_ms > 0.0 && threshold_ms > 0.0 && p99_ms.is_finite() && p50_ms.is_finite()) {
+        return 0.0;
+    }
+    // z of the 99th percentile of a standard normal.
+    const Z99: f64 = 2.326_347_874;
+    let sigma = (p99_ms.max(p50_ms).ln() - p50_ms.ln()) / Z99;
+    let z = (threshold_ms.ln() - p50_ms.ln()) / sigma.max(1e-9);
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Abramowitz & Stegun 7.1.26; absolute error < 1.5e-7).
+fn erfc(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let e = poly * (-x * x).exp();
+    if x >= 0.0 { e } else { 2.0 - e }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn slow_share_is_one_percent_at_the_p99_and_half_at_the_median() {
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-4;
+        assert!(near(super::slow_share(50.0, 400.0, 400.0), 0.01));
+        assert!(near(super::slow_share(50.0, 400.0, 50.0), 0.5));
+        assert!(super::slow_share(50.0, 400.0, 1_000.0) < 0.01);
+        assert!(super::slow_share(50.0, 400.0, 100.0) > 0.01);
+        // Degenerate periods: no traffic, a flat distribution, nonsense.
+        assert_eq!(super::slow_share(0.0, 0.0, 300.0), 0.0);
+        assert!(near(super::slow_share(500.0, 500.0, 300.0), 1.0));
+        assert!(near(super::slow_share(200.0, 200.0, 300.0), 0.0));
+        assert_eq!(super::slow_share(f64::NAN, 10.0, 300.0), 0.0);
+    }
+
     use super::*;
 
     fn c(total: f64, bad: f64) -> Counts {

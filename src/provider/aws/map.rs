@@ -19,26 +19,16 @@ pub struct TaskDef {
 }
 
 fn units(s: Option<&str>) -> Option<u32> {
-    // Task cpu/memory are strings: "1024", and also "1 vCPU" / "2 GB" in the API's other form.
+    // Task cpu/memory are strings: "1024", and also "1 vCPU" / "2 GB" in the API's other form;
+    // both of those are 1024 units (CPU units, MiB) each.
     let s = s?.trim();
     let lower = s.to_ascii_lowercase();
-    if let Some(v) = lower.strip_suffix("vcpu") {
-        return v
-            .trim()
-            .parse::<f32>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .map(|v| (v * 1024.0).round() as u32);
+    match lower.strip_suffix("vcpu").or_else(|| lower.strip_suffix("gb")) {
+        Some(v) => {
+            v.trim().parse::<f32>().ok().filter(|v| v.is_finite() && *v >= 0.0).map(|v| (v * 1024.0).round() as u32)
+        }
+        None => s.parse().ok(),
     }
-    if let Some(v) = lower.strip_suffix("gb") {
-        return v
-            .trim()
-            .parse::<f32>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .map(|v| (v * 1024.0).round() as u32);
-    }
-    s.parse().ok()
 }
 
 fn non_negative(v: i32) -> u32 {
