@@ -22,7 +22,15 @@ fn sizing(c: &mut Criterion) {
     let mut group = c.benchmark_group("sizing");
     group.sample_size(20);
     group.bench_function("10000_services_14d_hourly", |b| {
-        b.iter(|| infradeck::report::recommendations(black_box(&services), black_box(&usage), &policy, &policies))
+        b.iter(|| {
+            infradeck::report::recommendations(
+                black_box(&services),
+                black_box(&usage),
+                &policy,
+                &policies,
+                &Default::default(),
+            )
+        })
     });
     group.finish();
 }

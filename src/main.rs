@@ -87,6 +87,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
 fn run_report(
     runtime: &tokio::runtime::Runtime,
     policies: &infradeck::sizing::policy::Policies,
+    objectives: &infradeck::slo::policy::Objectives,
     provider: Arc<dyn Provider>,
     format: Format,
     fail_on: Option<FailOn>,
@@ -103,11 +104,15 @@ fn run_report(
     let cache_recs = report::cache_recommendations(&groups);
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
     let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
+    let slo = runtime
+        .block_on(report::service_slos(provider.as_ref(), &services, objectives))
+        .unwrap_or_else(|e| usage_error("cannot read load-balancer metrics for SLOs", format!("{e}: {}", e.hint())));
     let recs = report::recommendations(
         &services,
         &usage,
         &Policy { rates: rates.unwrap_or_default(), ..Policy::default() },
         policies,
+        &slo,
     );
     print!("{}", report::render_all(&recs, &cache_recs, format));
     if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
@@ -150,6 +155,7 @@ fn run_tui(
     let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
     state.sizing.policies = config.sizing.clone();
+    state.sizing.objectives = config.slo.clone();
     state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     state.clipboard = true;
     if let Some(log) = infradeck::apply::AuditLog::default_location() {
@@ -187,7 +193,9 @@ fn main() -> color_eyre::Result<()> {
     let runtime = runtime()?;
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
-        Some(Command::Report { format, fail_on }) => run_report(&runtime, &config.sizing, provider, format, fail_on),
+        Some(Command::Report { format, fail_on }) => {
+            run_report(&runtime, &config.sizing, &config.slo, provider, format, fail_on)
+        }
         Some(Command::Plan { resource, format, rollback }) => {
             let history = rollback.then(|| {
                 infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()
@@ -195,6 +203,7 @@ fn main() -> color_eyre::Result<()> {
             let plan = runtime.block_on(infradeck::apply::headless::plan_for(
                 provider.as_ref(),
                 &config.sizing,
+                &config.slo,
                 &resource,
                 history.as_deref(),
             ));

@@ -3,7 +3,7 @@
 
 use crate::domain::CacheGroup;
 use crate::domain::{EcsService, UsageHistory};
-use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend};
+use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend_with};
 use crate::sizing::redis::{self, CacheRecommendation};
 use crate::ui::format::{money, task_size};
 use clap::ValueEnum;
@@ -140,6 +140,36 @@ pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], form
     }
 }
 
+/// How each service behind a load balancer stands against its objectives (`[slo]`), read from
+/// the provider's SLI windows; services without a load balancer or objective are left out.
+pub async fn service_slos(
+    provider: &dyn crate::provider::Provider,
+    services: &[EcsService],
+    objectives: &crate::slo::policy::Objectives,
+) -> Result<HashMap<String, crate::slo::ServiceSlo>, crate::provider::ProviderError> {
+    let wanted: HashMap<String, crate::slo::policy::Objective> = services
+        .iter()
+        .filter(|s| s.health.read().is_some())
+        .map(|s| (s.key(), objectives.for_service(&s.key())))
+        .filter(|(_, o)| o.availability.is_some() || o.p99_ms.is_some())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let queries: Vec<crate::slo::SliQuery> = wanted
+        .iter()
+        .map(|(key, o)| crate::slo::SliQuery { key: key.clone(), p99_ms: o.p99_ms, period_days: o.period_days })
+        .collect();
+    let windows = provider.sli(&queries).await?;
+    Ok(windows
+        .into_iter()
+        .filter_map(|(key, w)| {
+            let objective = *wanted.get(&key)?;
+            Some((key, crate::slo::ServiceSlo::evaluate(objective, &w)))
+        })
+        .collect())
+}
+
 /// Recommendations for every service with history, ordered as the report lists them: the
 /// at-risk (under-provisioned) first, then savings, largest first, then the rest.
 pub fn recommendations(
@@ -147,8 +177,9 @@ pub fn recommendations(
     usage: &[(String, UsageHistory)],
     policy: &Policy,
     policies: &crate::sizing::policy::Policies,
+    slo: &HashMap<String, crate::slo::ServiceSlo>,
 ) -> Vec<EcsRecommendation> {
-    let mut recs = size_each(services, usage, policy, policies);
+    let mut recs = size_each(services, usage, policy, policies, slo);
     rank(&mut recs);
     recs
 }
@@ -159,12 +190,14 @@ pub fn size_each(
     usage: &[(String, UsageHistory)],
     policy: &Policy,
     policies: &crate::sizing::policy::Policies,
+    slo: &HashMap<String, crate::slo::ServiceSlo>,
 ) -> Vec<EcsRecommendation> {
     let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
     let empty = UsageHistory::default();
     let size = |s: &EcsService| {
         let key = s.key();
-        recommend(s, by_key.get(key.as_str()).copied().unwrap_or(&empty), &policies.for_service(&key, policy))
+        let history = by_key.get(key.as_str()).copied().unwrap_or(&empty);
+        recommend_with(s, history, &policies.for_service(&key, policy), slo.get(&key))
     };
     // Each service is sized alone: a big estate is split over the cores (a small one is not
     // worth the threads).
@@ -217,9 +250,21 @@ fn risk(r: &EcsRecommendation) -> &'static str {
     }
 }
 
-const HEAD: [&str; 8] = ["SERVICE", "LAUNCH", "FINDING", "CURRENT", "PROPOSED", "MONTHLY", "RISK", "OVER cpu/mem"];
+const HEAD: [&str; 9] =
+    ["SERVICE", "LAUNCH", "FINDING", "CURRENT", "PROPOSED", "MONTHLY", "RISK", "OVER cpu/mem", "SLO"];
 
-fn row(r: &EcsRecommendation) -> [String; 8] {
+/// "burning fast, -508 % budget left", "ok, 71 % budget left", or "—" (no load balancer/objective).
+fn slo_status(r: &EcsRecommendation) -> String {
+    let Some(slo) = &r.slo else {
+        return "—".into();
+    };
+    match slo.budget_remaining() {
+        Some(b) => format!("{}, {:.0} % budget left", slo.status(), b * 100.0),
+        None => slo.status().to_string(),
+    }
+}
+
+fn row(r: &EcsRecommendation) -> [String; 9] {
     [
         r.service.clone(),
         r.launch_type.to_string(),
@@ -229,13 +274,14 @@ fn row(r: &EcsRecommendation) -> [String; 8] {
         change(r),
         risk(r).to_string(),
         backtest(r),
+        slo_status(r),
     ]
 }
 
 fn summary(recs: &[EcsRecommendation]) -> String {
     let count = |f| recs.iter().filter(|r| r.finding == f).count();
     let saving: f64 = recs.iter().filter_map(|r| r.monthly_change()).filter(|c| *c < 0.0).sum();
-    format!(
+    let mut out = format!(
         "{} services: {} under-provisioned, {} over-provisioned, {} optimized, {} without enough data; Fargate savings {}/month",
         recs.len(),
         count(Finding::UnderProvisioned),
@@ -243,7 +289,20 @@ fn summary(recs: &[EcsRecommendation]) -> String {
         count(Finding::Optimized),
         count(Finding::NotEnoughData),
         money(-saving)
-    )
+    );
+    let judged: Vec<&str> = recs.iter().filter_map(|r| r.slo.map(|s| s.status())).collect();
+    if !judged.is_empty() {
+        let with = |status: &str| judged.iter().filter(|j| **j == status).count();
+        out.push_str(&format!(
+            "\nSLOs: {} services judged: {} burning fast, {} burning, {} budget spent, {} ok",
+            judged.len(),
+            with("burning fast"),
+            with("burning"),
+            with("budget spent"),
+            with("ok")
+        ));
+    }
+    out
 }
 
 pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
@@ -251,7 +310,7 @@ pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
         Format::Json => serde_json::to_string_pretty(recs).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
         Format::Csv => csv_text(recs),
         Format::Table => {
-            let rows: Vec<[String; 8]> = recs.iter().map(row).collect();
+            let rows: Vec<[String; 9]> = recs.iter().map(row).collect();
             format!("{}\n{}\n", aligned(HEAD, &rows), summary(recs))
         }
         Format::Markdown => {
@@ -297,6 +356,8 @@ fn csv_text(recs: &[EcsRecommendation]) -> String {
         "risk",
         "cpu_minutes_over",
         "memory_minutes_over",
+        "slo_burn",
+        "slo_budget_remaining",
         "evidence",
     ]);
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
@@ -316,6 +377,8 @@ fn csv_text(recs: &[EcsRecommendation]) -> String {
             risk(r).to_string(),
             r.backtest.map_or(String::new(), |b| b.cpu_minutes_over.to_string()),
             r.backtest.map_or(String::new(), |b| b.memory_minutes_over.to_string()),
+            r.slo.map_or(String::new(), |s| s.status().to_string()),
+            num(r.slo.and_then(|s| s.budget_remaining())),
             r.evidence.join(" | "),
         ]);
     }

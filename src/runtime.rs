@@ -35,10 +35,10 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             let degraded = inventory.and_then(|what| provider.degraded(what));
             Msg::Loaded { req, payload, degraded }
         }
-        Effect::Size { req, services, policies } => {
+        Effect::Size { req, services, policies, objectives } => {
             let rates = provider.fargate_rates().await.unwrap_or_default();
             let policy = crate::sizing::recommend::Policy { rates, ..Default::default() };
-            let result = size_in_parts(provider, services, policy, policies).await;
+            let result = size_in_parts(provider, services, policy, policies, &objectives).await;
             Msg::SizingLoaded { req, result }
         }
         Effect::FetchDetail { req, resource, window } => {
@@ -113,6 +113,7 @@ async fn size_in_parts(
     services: Arc<Vec<crate::domain::EcsService>>,
     policy: crate::sizing::recommend::Policy,
     policies: crate::sizing::policy::Policies,
+    objectives: &crate::slo::policy::Objectives,
 ) -> Result<Vec<crate::sizing::recommend::EcsRecommendation>, ProviderError> {
     let (policy, policies) = (Arc::new(policy), Arc::new(policies));
     let mut recs = Vec::with_capacity(services.len());
@@ -120,10 +121,12 @@ async fn size_in_parts(
         let end = (start + SIZING_PART).min(services.len());
         let keys: Vec<String> = services[start..end].iter().map(|s| s.key()).collect();
         let usage = provider.ecs_usage_of(&keys).await?;
+        // The sizing guard needs each service's SLO standing before it sizes.
+        let slo = crate::report::service_slos(provider, &services[start..end], objectives).await?;
         let (services, policy, policies) = (Arc::clone(&services), Arc::clone(&policy), Arc::clone(&policies));
         // Pure but heavy: off the async workers.
         let part = tokio::task::spawn_blocking(move || {
-            crate::report::size_each(&services[start..end], &usage, &policy, &policies)
+            crate::report::size_each(&services[start..end], &usage, &policy, &policies, &slo)
         })
         .await
         .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))?;

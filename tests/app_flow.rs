@@ -133,8 +133,22 @@ fn enter_opens_detail_window_switches_it_and_esc_closes() {
     let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("detail open") };
     assert_eq!(d.window, Window::Day);
     let data = d.data.as_ref().expect("detail loaded");
-    assert_eq!(data.charts.len(), 2);
+    // The top row (orders) sits behind a load balancer: usage, then latency and 5xx.
+    use infradeck::domain::ChartKind;
+    let kinds: Vec<ChartKind> = data.charts.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ChartKind::TaskCpu, ChartKind::TaskMemory, ChartKind::Latency, ChartKind::Errors]);
     assert_eq!(data.charts[0].series[0].points.len(), 288, "24h at 5 min");
+    // One time axis for all: a resize's effect on p99 lines up with the CPU it changed.
+    let span = |c: &infradeck::domain::DetailChart| {
+        let xs: Vec<f64> =
+            c.series.iter().filter(|s| !s.reference).flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+        (xs.iter().copied().fold(f64::MAX, f64::min), xs.iter().copied().fold(f64::MIN, f64::max))
+    };
+    assert!(
+        data.charts.iter().all(|c| span(c) == span(&data.charts[0])),
+        "{:?}",
+        data.charts.iter().map(span).collect::<Vec<_>>()
+    );
     h.keys(&["w"]);
     let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("still open") };
     assert_eq!(d.window, Window::Fortnight);
@@ -635,6 +649,9 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         phase: infradeck::app::state::PlanPhase::Ready,
         typed: String::new(),
         exporting: false,
+        since: None,
+        since_req: None,
+        since_due: None,
     })));
     h.keys(&["y"]);
     let screen = h.screen();

@@ -13,7 +13,7 @@ fn demo_recs() -> Vec<EcsRecommendation> {
     let (services, usage) = rt.block_on(async {
         (demo.ecs_services(infradeck::domain::Window::Fortnight).await.unwrap(), demo.ecs_usage().await.unwrap())
     });
-    recommendations(&services, &usage, &Policy::default(), &Default::default())
+    recommendations(&services, &usage, &Policy::default(), &Default::default(), &Default::default())
 }
 
 #[test]
@@ -86,8 +86,8 @@ fn a_per_service_policy_changes_that_service_only() {
     });
     let policies: infradeck::sizing::policy::Policies =
         toml::from_str("[services.\"prod-core/payments\"]\nheadroom = 1.5\n").unwrap();
-    let plain = recommendations(&services, &usage, &Policy::default(), &Default::default());
-    let tuned = recommendations(&services, &usage, &Policy::default(), &policies);
+    let plain = recommendations(&services, &usage, &Policy::default(), &Default::default(), &Default::default());
+    let tuned = recommendations(&services, &usage, &Policy::default(), &policies, &Default::default());
     let find = |recs: &[EcsRecommendation], key: &str| recs.iter().find(|r| r.service == key).unwrap().clone();
     let (a, b) = (find(&plain, "prod-core/payments"), find(&tuned, "prod-core/payments"));
     assert!(b.proposed.unwrap().1 > a.proposed.unwrap().1, "more headroom, more memory: {a:?} vs {b:?}");

@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::keymap::KeyChord;
 use super::msg::Effect;
-use super::state::{Level, Overlay, PaneId, PlanPhase, PlanState, State};
+use super::state::{Level, Overlay, PaneId, PlanPhase, PlanState, ReqId, State};
 use crate::apply::plan::short_task_definition;
 use crate::apply::{ApplyOutcome, AuditEntry, ResizePlan, ResizeRequest};
 use crate::domain::{EcsService, ResourceRef};
@@ -32,6 +32,9 @@ fn open_plan(state: &mut State, resource: ResourceRef, effect: impl FnOnce(u64) 
         phase: PlanPhase::Planning,
         typed: String::new(),
         exporting: false,
+        since: None,
+        since_req: None,
+        since_due: None,
     })));
     fx.push(effect(req));
 }
@@ -221,7 +224,49 @@ fn confirm(state: &mut State, audit: Option<std::path::PathBuf>, fx: &mut Vec<Ef
     fx.push(Effect::Apply { plan: Box::new(plan), audit });
 }
 
+/// After a resize, while its plan stays open: fetch the service's last hour each minute, so the
+/// plan shows p99 and 5xx since the change beside before it.
+pub fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    let req = state.next_req;
+    let Some(Overlay::Plan(p)) = &mut state.overlay else {
+        return;
+    };
+    if p.phase != PlanPhase::Applied || p.since_due.is_none_or(|due| now < due) {
+        return;
+    }
+    p.since_req = Some(req);
+    p.since_due = Some(now + chrono::Duration::minutes(1));
+    let resource = p.resource.clone();
+    state.next_req += 1;
+    fx.push(Effect::FetchDetail { req, resource, window: crate::domain::Window::Hour });
+}
+
+/// The detail fetched for `on_tick`; false when `req` was not one.
+pub fn on_since(state: &mut State, req: ReqId, result: &Result<crate::domain::ResourceDetail, ProviderError>) -> bool {
+    let Some(Overlay::Plan(p)) = &mut state.overlay else {
+        return false;
+    };
+    if p.since_req != Some(req) {
+        return false;
+    }
+    if let Ok(data) = result {
+        p.since = Some(data.clone());
+        state.dirty = true;
+    }
+    true
+}
+
+/// The service's load-balancer health and SLO standing as the ECS pane shows them now.
+fn health_now(state: &State, key: &str) -> Option<String> {
+    let service = state.ecs.rows().iter().find(|s| s.key() == key)?;
+    let slo = state.sizing.recs.get(key).and_then(|r| r.slo.as_ref());
+    let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
+    crate::apply::plan::health_line(service, slo, window.label())
+}
+
 pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, ProviderError>) {
+    let health = result.as_ref().ok().and_then(|plan| health_now(state, &plan.resource_name()));
     let Some(Overlay::Plan(p)) = &mut state.overlay else {
         return;
     };
@@ -229,7 +274,8 @@ pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, Provid
         return;
     }
     match result {
-        Ok(plan) => {
+        Ok(mut plan) => {
+            plan.health = health;
             p.plan = Some(plan);
             p.phase = PlanPhase::Ready;
         }
@@ -285,6 +331,10 @@ pub fn on_applied(
             // suggestion was for the old size: gone until then).
             if let Some(p) = &plan {
                 state.sizing.recs.remove(&p.resource_name());
+                state.changed_at.insert(p.resource_name(), state.now);
+            }
+            if let Some(Overlay::Plan(p)) = &mut state.overlay {
+                p.since_due = Some(state.now + chrono::Duration::minutes(1));
             }
             super::update::request_pane(state, PaneId::Ecs, fx);
             state.sizing.fetch.next_due = Some(state.now + chrono::Duration::minutes(1));

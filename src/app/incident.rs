@@ -64,6 +64,8 @@ struct CacheKey {
     minute: Option<i64>,
     /// Each pane's load time and row count (the header reads alarms, ECS and Redis).
     panes: [(Option<DateTime<Utc>>, usize); 3],
+    /// The sizing run's time (the SLO standings the header flags come with it).
+    sized_at: Option<DateTime<Utc>>,
 }
 
 fn cache_key(state: &State) -> CacheKey {
@@ -82,6 +84,7 @@ fn cache_key(state: &State) -> CacheKey {
             (state.ecs.fetch.fetched_at, state.ecs.rows().len()),
             (state.redis.fetch.fetched_at, state.redis.rows().len()),
         ],
+        sized_at: state.sizing.fetch.fetched_at,
     }
 }
 
@@ -138,7 +141,7 @@ pub fn header(state: &State) -> std::sync::Arc<Header> {
 }
 
 fn build_header(state: &State) -> Header {
-    Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows())
+    Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows(), &state.sizing.recs)
 }
 
 /// `i` or `:incident [hours]`.
@@ -268,7 +271,7 @@ pub fn step(state: &mut State, delta: isize, fx: &mut Vec<Effect>) {
     jump(state, fx);
 }
 
-/// `A`, `D`, `E`: the next resource firing, short of tasks, or evicting.
+/// `A`, `D`, `E`, `B`: the next resource firing, short of tasks, evicting, or burning an SLO fast.
 fn header_jump(state: &mut State, list: HeaderList, fx: &mut Vec<Effect>) {
     let h = header(state);
     let slot = HeaderList::ALL.iter().position(|l| *l == list).unwrap_or(0);
@@ -393,6 +396,7 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
         alarms: state.alarms.rows(),
         services: state.ecs.rows(),
         groups: state.redis.rows(),
+        recs: &state.sizing.recs,
         window: state.window.label(),
     });
     let path = state.export_dir.join(crate::incident::markdown::file_name(state.now));

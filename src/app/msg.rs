@@ -153,6 +153,7 @@ pub enum Effect {
         req: ReqId,
         services: std::sync::Arc<Vec<EcsService>>,
         policies: crate::sizing::policy::Policies,
+        objectives: crate::slo::policy::Objectives,
     },
 }
 

@@ -111,6 +111,8 @@ pub struct SizingState {
     pub cache_recs: HashMap<String, crate::sizing::redis::CacheRecommendation>,
     /// The config's `[sizing]` policies, handed to every sizing run.
     pub policies: crate::sizing::policy::Policies,
+    /// The config's `[slo]` objectives: each sizing run judges the services against them.
+    pub objectives: crate::slo::policy::Objectives,
     pub fetch: FetchState,
 }
 
@@ -214,7 +216,7 @@ pub struct IncidentState {
     /// Where notes are kept (JSON lines, 0600); None: this session only.
     pub notes_path: Option<std::path::PathBuf>,
     /// Position in each header list (A, D, E step through them).
-    pub cursors: [usize; 3],
+    pub cursors: [usize; 4],
     /// `:export` asked before the timeline had loaded: write it when it does.
     pub export_pending: bool,
     /// Bumped whenever `timeline` is replaced (the view cache's key).
@@ -237,7 +239,7 @@ impl Default for IncidentState {
             folded: true,
             notes: Vec::new(),
             notes_path: None,
-            cursors: [0; 3],
+            cursors: [0; 4],
             export_pending: false,
             timeline_generation: 0,
             cache: None,
@@ -271,6 +273,10 @@ pub struct PlanState {
     pub typed: String,
     /// `e` was pressed: the next key picks the export format.
     pub exporting: bool,
+    /// After a resize: the service's last hour, fetched each minute, for p99 and 5xx since.
+    pub since: Option<crate::domain::ResourceDetail>,
+    pub since_req: Option<ReqId>,
+    pub since_due: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -331,6 +337,9 @@ pub struct State {
     pub audit_log: Option<std::path::PathBuf>,
     /// The audit log's entries, oldest first: read at start, appended on each apply.
     pub history: Vec<crate::apply::AuditEntry>,
+    /// When each resource was last changed from here this session, in the provider's time (the
+    /// demo's clock is not the wall clock the audit log keeps): the "since the change" figures.
+    pub changed_at: HashMap<String, chrono::DateTime<chrono::Utc>>,
     /// Where exported plans are written (the directory infradeck was started in).
     pub export_dir: std::path::PathBuf,
     /// Exports also go to the terminal's clipboard (OSC 52); off where there is no terminal.
@@ -389,6 +398,7 @@ impl State {
                 recs: HashMap::new(),
                 cache_recs: HashMap::new(),
                 policies: Default::default(),
+                objectives: Default::default(),
                 fetch: FetchState::new(intervals.sizing),
             },
             overlay: None,
@@ -401,6 +411,7 @@ impl State {
             dirty: true,
             audit_log: None,
             history: Vec::new(),
+            changed_at: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
             clipboard: false,
             incident: IncidentState::default(),
@@ -460,6 +471,16 @@ impl State {
     /// Whether a pane has data at all (a failed first load has none).
     pub fn has_data(&self, pane: PaneId) -> bool {
         self.pane(pane).has_data()
+    }
+
+    /// When `key` (`cluster/service`, a group id) was last changed: this session's applies, else
+    /// the audit log's when the source runs on the wall clock (AWS).
+    pub fn last_change(&self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.changed_at.get(key).copied().or_else(|| {
+            let entry = self.history.iter().rev().find(|e| e.resource == key && e.result == "ok")?;
+            let at = chrono::DateTime::parse_from_rfc3339(&entry.time).ok()?;
+            self.source.switchable.then(|| at.with_timezone(&chrono::Utc))
+        })
     }
 
     pub fn sort_columns(pane: PaneId) -> &'static [&'static str] {

@@ -51,7 +51,7 @@ fn by_f32(a: f32, b: f32) -> Ordering {
 
 impl TableRow for EcsService {
     const SORT_COLUMNS: &'static [&'static str] =
-        &["status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size"];
+        &["status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size", "p99", "5xx"];
     fn key(&self) -> String {
         EcsService::key(self)
     }
@@ -78,7 +78,13 @@ impl TableRow for EcsService {
                 by_f32(o.hottest.as_ref().map_or(0.0, |h| h.cpu.p95), self.hottest.as_ref().map_or(0.0, |h| h.cpu.p95))
             }
             6 => o.running.cmp(&self.running),
-            _ => (o.task_cpu, o.task_memory).cmp(&(self.task_cpu, self.task_memory)),
+            7 => (o.task_cpu, o.task_memory).cmp(&(self.task_cpu, self.task_memory)),
+            // Services without a load balancer sort last (as 0).
+            8 => by_f32(o.health.read().map_or(0.0, |h| h.p99_ms), self.health.read().map_or(0.0, |h| h.p99_ms)),
+            _ => by_f32(
+                o.health.read().map_or(0.0, |h| h.error_pct()),
+                self.health.read().map_or(0.0, |h| h.error_pct()),
+            ),
         }
         .then_with(|| (&self.cluster, &self.name).cmp(&(&o.cluster, &o.name)))
     }

@@ -37,6 +37,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             request_sizing(state, now, &mut fx);
             super::incident::on_tick(state, &mut fx);
+            super::apply::on_tick(state, &mut fx);
             // Ages in the header and pane titles move with the clock.
             state.dirty = true;
         }
@@ -102,6 +103,7 @@ fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>
         recs: Default::default(),
         cache_recs: Default::default(),
         policies: std::mem::take(&mut state.sizing.policies),
+        objectives: std::mem::take(&mut state.sizing.objectives),
         fetch: FetchState::new(state.sizing.fetch.interval),
     };
     for pane in PaneId::ALL {
@@ -149,7 +151,12 @@ fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mu
     let req = state.next_req;
     state.next_req += 1;
     state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
-    fx.push(Effect::Size { req, services: std::sync::Arc::clone(services), policies: state.sizing.policies.clone() });
+    fx.push(Effect::Size {
+        req,
+        services: std::sync::Arc::clone(services),
+        policies: state.sizing.policies.clone(),
+        objectives: state.sizing.objectives.clone(),
+    });
 }
 
 fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation>, ProviderError>) {
@@ -276,6 +283,9 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
 }
 
 fn on_detail(state: &mut State, req: ReqId, result: Result<ResourceDetail, ProviderError>) {
+    if super::apply::on_since(state, req, &result) {
+        return;
+    }
     if let Some(Overlay::Detail(d)) = &mut state.overlay
         && d.req == req
     {

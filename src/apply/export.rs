@@ -69,6 +69,9 @@ fn header(plan: &ResizePlan, comment: &str) -> String {
     for e in &plan.evidence {
         out.push_str(&format!("{comment}   {e}\n"));
     }
+    if let Some(h) = &plan.health {
+        out.push_str(&format!("{comment} health when planned: {h}\n"));
+    }
     out
 }
 
@@ -257,6 +260,7 @@ mod tests {
             rollback_to: None,
             node_type: None,
             apply_now: false,
+            health: None,
         }
     }
 

@@ -29,6 +29,7 @@ pub fn find_service<'a>(services: &'a [EcsService], name: &str) -> Result<&'a Ec
 pub async fn plan_for(
     provider: &dyn Provider,
     policies: &Policies,
+    objectives: &crate::slo::policy::Objectives,
     name: &str,
     rollback: Option<&[AuditEntry]>,
 ) -> Result<ResizePlan, String> {
@@ -46,14 +47,22 @@ pub async fn plan_for(
         None => {
             let usage = provider.ecs_usage().await.map_err(|e| format!("{e}: {}", e.hint()))?;
             let policy = Policy { rates: provider.fargate_rates().await.unwrap_or_default(), ..Policy::default() };
-            let recs = crate::report::recommendations(std::slice::from_ref(service), &usage, &policy, policies);
+            let one = std::slice::from_ref(service);
+            let slo = crate::report::service_slos(provider, one, objectives)
+                .await
+                .map_err(|e| format!("{e}: {}", e.hint()))?;
+            let recs = crate::report::recommendations(one, &usage, &policy, policies, &slo);
             let rec = recs.first().ok_or("no suggestion")?;
             ResizeRequest::from_recommendation(service, rec)
                 .filter(|r| r.before != r.after)
                 .ok_or_else(|| format!("{}: {} — nothing to change", service.key(), rec.finding.label()))?
         }
     };
-    provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))
+    let mut plan = provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))?;
+    let one = std::slice::from_ref(service);
+    let slo = crate::report::service_slos(provider, one, objectives).await.unwrap_or_default();
+    plan.health = super::plan::health_line(service, slo.get(&service.key()), Window::Fortnight.label());
+    Ok(plan)
 }
 
 /// The same for an ElastiCache replication group; Err(None) when there is no group of that name.
@@ -88,17 +97,21 @@ mod tests {
     #[tokio::test]
     async fn plans_the_suggestion_of_a_named_demo_service_as_terraform() {
         let demo = DemoProvider::new(42, None, Clock::Fixed(crate::harness::FIXED_NOW));
-        let plan = plan_for(&demo, &Policies::default(), "prod-core/payments", None).await.unwrap();
+        let plan =
+            plan_for(&demo, &Policies::default(), &Default::default(), "prod-core/payments", None).await.unwrap();
         let tf = export(&plan, ExportFormat::Terraform);
         assert!(tf.contains("resource \"aws_ecs_task_definition\" \"payments\""), "{tf}");
         assert!(tf.contains("cpu    = \"2048\" # was \"1024\""), "{tf}");
-        let ambiguous = plan_for(&demo, &Policies::default(), "payments", None).await.unwrap_err();
+        let ambiguous = plan_for(&demo, &Policies::default(), &Default::default(), "payments", None).await.unwrap_err();
         assert!(ambiguous.contains("clusters"), "{ambiguous}");
-        let none = plan_for(&demo, &Policies::default(), "prod-core/payments", Some(&[])).await.unwrap_err();
+        let none = plan_for(&demo, &Policies::default(), &Default::default(), "prod-core/payments", Some(&[]))
+            .await
+            .unwrap_err();
         assert!(none.contains("no change applied"), "{none}");
-        let cache = plan_for(&demo, &Policies::default(), "page-cache", None).await.unwrap();
+        let cache = plan_for(&demo, &Policies::default(), &Default::default(), "page-cache", None).await.unwrap();
         assert!(export(&cache, ExportFormat::Terraform).contains("aws_elasticache_replication_group"));
-        let missing = plan_for(&demo, &Policies::default(), "nothing-here", None).await.unwrap_err();
+        let missing =
+            plan_for(&demo, &Policies::default(), &Default::default(), "nothing-here", None).await.unwrap_err();
         assert!(missing.contains("no ECS service nothing-here"), "{missing}");
     }
 }

@@ -170,6 +170,33 @@ pub struct ResizePlan {
     /// ElastiCache: apply at once rather than in the next maintenance window (the default).
     #[serde(default)]
     pub apply_now: bool,
+    /// The service's load-balancer health and SLO standing when planned ("p99 1552 ms · 5xx
+    /// 0.80 % over 24h · SLO burning fast"): what the change will be judged against.
+    #[serde(default)]
+    pub health: Option<String>,
+}
+
+/// A service's health for a plan, or None when its load balancer was not read.
+pub fn health_line(service: &EcsService, slo: Option<&crate::slo::ServiceSlo>, window: &str) -> Option<String> {
+    let h = match &service.health {
+        crate::domain::LbHealth::NotRead => return None,
+        crate::domain::LbHealth::NoLoadBalancer => {
+            return Some("no load balancer: no latency or 5xx to judge by".into());
+        }
+        crate::domain::LbHealth::Read(h) => h,
+    };
+    let mut line = format!(
+        "p99 {:.0} ms (worst period {:.0}) · 5xx {:.2} % · {:.1} req/s over {window}",
+        h.p99_ms,
+        h.p99_peak_ms,
+        h.error_pct(),
+        h.requests_per_s
+    );
+    if let Some(slo) = slo {
+        let left = slo.budget_remaining().map_or(String::new(), |b| format!(", budget left {:.0} %", b * 100.0));
+        line.push_str(&format!(" · SLO {}{left}", slo.status()));
+    }
+    Some(line)
 }
 
 impl ResizePlan {

@@ -168,6 +168,10 @@ pub enum ChartKind {
     TaskCpu,
     /// Percent of the task's memory reservation.
     TaskMemory,
+    /// Load-balancer response time, ms (the latency objective is drawn over it).
+    Latency,
+    /// Share of requests answered 5xx, percent.
+    Errors,
     #[default]
     Other,
 }

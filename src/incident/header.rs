@@ -10,10 +10,46 @@ pub struct Header {
     pub below_desired: Vec<(ResourceRef, u32, u32)>,
     /// Redis groups that evicted keys in the pane's window: (group, evictions).
     pub evicting: Vec<(ResourceRef, u64)>,
+    /// Services burning an SLO's error budget fast (page-worthy): (service, which and how fast).
+    pub burning: Vec<(ResourceRef, String)>,
+}
+
+/// "5xx 1 h ×21" or "p99 6 h ×6.3": the faster-burning window of a standing, for the header.
+fn burn_label(what: &str, s: &crate::slo::Standing) -> String {
+    let (window, rate) = match (s.burn_1h, s.burn_6h) {
+        (Some(h), Some(six)) if six / crate::slo::MEDIUM_BURN > h / crate::slo::FAST_BURN => ("6 h", six),
+        (Some(h), _) => ("1 h", h),
+        (None, Some(six)) => ("6 h", six),
+        (None, None) => ("3 d", s.burn_3d.unwrap_or_default()),
+    };
+    format!("{what} {window} ×{}", if rate < 10.0 { format!("{rate:.1}") } else { format!("{rate:.0}") })
 }
 
 impl Header {
-    pub fn build(alarms: &[Alarm], services: &[EcsService], groups: &[CacheGroup]) -> Header {
+    pub fn build(
+        alarms: &[Alarm],
+        services: &[EcsService],
+        groups: &[CacheGroup],
+        recs: &std::collections::HashMap<String, crate::sizing::recommend::EcsRecommendation>,
+    ) -> Header {
+        use crate::slo::Burn;
+        let mut burning: Vec<(ResourceRef, String)> = services
+            .iter()
+            .filter_map(|s| {
+                let slo = recs.get(&s.key())?.slo?;
+                let fast = |st: Option<crate::slo::Standing>| st.filter(|st| st.burn == Burn::Fast);
+                let what: Vec<String> = [
+                    fast(slo.availability).map(|st| burn_label("5xx", &st)),
+                    fast(slo.latency).map(|st| burn_label("slow", &st)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let r = ResourceRef::EcsService { cluster: s.cluster.clone(), service: s.name.clone() };
+                (!what.is_empty()).then(|| (r, what.join(", ")))
+            })
+            .collect();
+        burning.sort_by_key(|(r, _)| r.to_string());
         let mut firing: Vec<&Alarm> = alarms.iter().filter(|a| a.state == AlarmState::Alarm).collect();
         firing.sort_by_key(|a| std::cmp::Reverse(a.since)); // the newest first: most likely the cause
         let mut below: Vec<&EcsService> = services.iter().filter(|s| s.desired > 0 && s.running < s.desired).collect();
@@ -30,6 +66,7 @@ impl Header {
                 })
                 .collect(),
             evicting: evicting.iter().map(|g| (ResourceRef::CacheGroup(g.id.clone()), g.evictions)).collect(),
+            burning,
         }
     }
 
@@ -39,6 +76,7 @@ impl Header {
             HeaderList::Firing => self.firing.iter().map(|(_, r)| r.clone()).collect(),
             HeaderList::BelowDesired => self.below_desired.iter().map(|(r, ..)| Some(r.clone())).collect(),
             HeaderList::Evicting => self.evicting.iter().map(|(r, _)| Some(r.clone())).collect(),
+            HeaderList::Burning => self.burning.iter().map(|(r, _)| Some(r.clone())).collect(),
         };
         if all.is_empty() {
             return None;
@@ -51,6 +89,7 @@ impl Header {
             HeaderList::Firing => self.firing.len(),
             HeaderList::BelowDesired => self.below_desired.len(),
             HeaderList::Evicting => self.evicting.len(),
+            HeaderList::Burning => self.burning.len(),
         }
     }
 }
@@ -60,10 +99,13 @@ pub enum HeaderList {
     Firing,
     BelowDesired,
     Evicting,
+    /// Services burning an SLO's budget fast.
+    Burning,
 }
 
 impl HeaderList {
-    pub const ALL: [HeaderList; 3] = [HeaderList::Firing, HeaderList::BelowDesired, HeaderList::Evicting];
+    pub const ALL: [HeaderList; 4] =
+        [HeaderList::Firing, HeaderList::BelowDesired, HeaderList::Evicting, HeaderList::Burning];
 
     /// The key that steps through this list in the incident view.
     pub fn key(self) -> char {
@@ -71,6 +113,7 @@ impl HeaderList {
             HeaderList::Firing => 'A',
             HeaderList::BelowDesired => 'D',
             HeaderList::Evicting => 'E',
+            HeaderList::Burning => 'B',
         }
     }
 
@@ -83,6 +126,7 @@ impl HeaderList {
             HeaderList::Firing => "firing",
             HeaderList::BelowDesired => "below desired",
             HeaderList::Evicting => "evicting",
+            HeaderList::Burning => "burning SLO",
         }
     }
 }

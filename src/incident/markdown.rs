@@ -23,6 +23,8 @@ pub struct Handover<'a> {
     pub alarms: &'a [Alarm],
     pub services: &'a [EcsService],
     pub groups: &'a [CacheGroup],
+    /// The latest sizing run's suggestions, with each service's SLO standing.
+    pub recs: &'a std::collections::HashMap<String, crate::sizing::recommend::EcsRecommendation>,
     /// What the pane sparklines span ("24h").
     pub window: &'a str,
 }
@@ -48,6 +50,7 @@ pub fn affected(header: &Header, events: &[TimelineEvent]) -> Vec<ResourceRef> {
     header.firing.iter().filter_map(|(_, r)| r.as_ref()).for_each(&mut add);
     header.below_desired.iter().for_each(|(r, ..)| add(r));
     header.evicting.iter().for_each(|(r, _)| add(r));
+    header.burning.iter().for_each(|(r, _)| add(r));
     events
         .iter()
         .filter(|e| e.severity >= crate::domain::Severity::Warn)
@@ -117,7 +120,7 @@ fn group_state(out: &mut String, g: &CacheGroup, window: &str) {
 
 pub fn render(h: &Handover) -> String {
     let mut out = String::new();
-    let header = Header::build(h.alarms, h.services, h.groups);
+    let header = Header::build(h.alarms, h.services, h.groups, h.recs);
     let _ = writeln!(out, "# Incident handover — {}\n", h.now.format("%Y-%m-%d %H:%M UTC"));
     let _ = writeln!(
         out,
@@ -128,8 +131,13 @@ pub fn render(h: &Handover) -> String {
     );
 
     let _ = writeln!(out, "## Now\n");
-    if header.firing.is_empty() && header.below_desired.is_empty() && header.evicting.is_empty() {
-        let _ = writeln!(out, "Nothing firing, no service short of tasks, no Redis group evicting.");
+    if header.firing.is_empty()
+        && header.below_desired.is_empty()
+        && header.evicting.is_empty()
+        && header.burning.is_empty()
+    {
+        let _ =
+            writeln!(out, "Nothing firing, no service short of tasks, no Redis group evicting, no SLO burning fast.");
     }
     for (name, r) in &header.firing {
         let watched = r.as_ref().map_or(String::new(), |r| format!(" (watches {r})"));
@@ -140,6 +148,9 @@ pub fn render(h: &Handover) -> String {
     }
     for (r, n) in &header.evicting {
         let _ = writeln!(out, "- **evicting** {r}: {n} evictions ({})", h.window);
+    }
+    for (r, what) in &header.burning {
+        let _ = writeln!(out, "- **SLO burning fast** {r}: {what}");
     }
     for p in h.problems {
         let _ = writeln!(out, "- _could not read {}: {} ({})_", p.source, p.error, p.error.hint());

@@ -121,6 +121,14 @@ pub trait Provider: Send + Sync + 'static {
         let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
         Ok(self.ecs_usage().await?.into_iter().filter(|(k, _)| wanted.contains(k.as_str())).collect())
     }
+    /// The SLI windows (requests, 5xx, slow requests over 1 h/6 h/3 d and the objective's
+    /// period) of these services, for those behind a load balancer; the others are left out.
+    async fn sli(
+        &self,
+        _queries: &[crate::slo::SliQuery],
+    ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
+        Ok(Vec::new())
+    }
     /// `fresh`: the user asked for a refresh, so skip any cache (Cost Explorer bills per request).
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;

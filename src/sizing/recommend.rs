@@ -101,6 +101,9 @@ pub struct EcsRecommendation {
     pub backtest: Option<Backtest>,
     /// Why, in words an SRE can check.
     pub evidence: Vec<String>,
+    /// The service's SLOs as they stood when it was sized; None: not behind a load balancer, or
+    /// no objective applies.
+    pub slo: Option<crate::slo::ServiceSlo>,
 }
 
 impl EcsRecommendation {
@@ -216,6 +219,17 @@ fn risk_of(b: &Backtest, oom_kills: u32) -> Risk {
 }
 
 pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) -> EcsRecommendation {
+    recommend_with(service, history, policy, None)
+}
+
+/// `recommend`, held to the service's SLOs: while its latency objective burns, its CPU is never
+/// cut (a smaller share of CPU queues requests longer: it would burn faster).
+pub fn recommend_with(
+    service: &EcsService,
+    history: &UsageHistory,
+    policy: &Policy,
+    slo: Option<&crate::slo::ServiceSlo>,
+) -> EcsRecommendation {
     let current = (service.task_cpu, service.task_memory);
     let key = service.key();
     let launch = service.launch_type.label();
@@ -240,6 +254,7 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
         risk: Risk::Low,
         backtest: None,
         evidence: Vec::new(),
+        slo: slo.copied(),
     };
     if hours < policy.min_hours || tasks == 0 {
         rec.evidence.push(format!(
@@ -297,6 +312,20 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
             "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
             a.target,
             fmt_vcpu(cpu_need)
+        ));
+    }
+
+    if let Some(latency) = slo.filter(|s| s.latency_burning()).and_then(|s| s.latency) {
+        let now = vcpu(service.task_cpu);
+        if cpu_need < now {
+            cpu_need = now;
+        }
+        rec.evidence.push(format!(
+            "latency SLO (p99 < {:.0} ms) {} ({}): CPU kept at {} vCPU or more: less CPU queues requests longer",
+            slo.and_then(|s| s.objective.p99_ms).unwrap_or_default(),
+            latency.burn.label(),
+            crate::slo::service::burn_rates_label(&latency),
+            fmt_vcpu(now)
         ));
     }
 
@@ -405,6 +434,45 @@ mod tests {
             "{:?}",
             r.evidence
         );
+    }
+
+    fn slo(latency_bad_share: f64) -> crate::slo::ServiceSlo {
+        use crate::slo::{Counts, SliWindows, Windows};
+        let w = |share: f64| {
+            let c = |total: f64| Counts::new(total, total * share);
+            Windows { hour: c(3_600.0), six_hours: c(21_600.0), three_days: c(259_200.0), period: c(2_419_200.0) }
+        };
+        let sli = SliWindows { requests: w(0.0), slow: Some(w(latency_bad_share)) };
+        crate::slo::ServiceSlo::evaluate(crate::slo::policy::Objective::default(), &sli)
+    }
+
+    #[test]
+    fn a_service_burning_its_latency_slo_is_never_offered_a_cpu_cut() {
+        // Over-provisioned on both: 2 vCPU / 8 GiB using 0.31 vCPU and 900 MiB.
+        let s = service(LaunchType::Fargate, 2048, 8192, 3);
+        let h = history(336, 0.31, 900.0);
+        let calm = recommend_with(&s, &h, &Policy::default(), Some(&slo(0.001)));
+        assert_eq!(calm.proposed, Some((512, 2048)), "within its budget: cut as usual");
+        assert!(calm.slo.is_some_and(|s| !s.latency_burning()));
+        for share in [0.02, 0.5] {
+            // 2 % slow is burning (3 d ×2); 50 % is burning fast.
+            let burning = slo(share);
+            assert!(burning.latency_burning());
+            let r = recommend_with(&s, &h, &Policy::default(), Some(&burning));
+            let (cpu, mem) = r.proposed.unwrap();
+            assert!(cpu >= 2048, "CPU cut while the latency SLO burns: {cpu}");
+            assert!(mem < 8192, "memory is still sized: {mem}");
+            assert!(
+                r.evidence
+                    .iter()
+                    .any(|e| e.contains("latency SLO (p99 < 1000 ms)") && e.contains("CPU kept at 2 vCPU"))
+            );
+            assert_eq!(r.slo, Some(burning), "the standing travels with the suggestion");
+        }
+        // Under-provisioned services still grow while burning.
+        let starved = service(LaunchType::Fargate, 256, 512, 2);
+        let r = recommend_with(&starved, &history(336, 0.6, 400.0), &Policy::default(), Some(&slo(0.5)));
+        assert!(r.proposed.unwrap().0 >= 1024 && r.finding == Finding::UnderProvisioned);
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //! 30-day budget in an hour.
 
 pub mod policy;
+pub mod service;
+
+pub use service::{ServiceSlo, SliQuery, SliWindows};
 
 /// Events seen in one window: all of them, and the bad ones (slow or failed).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -65,7 +68,8 @@ pub const FAST_BURN: f64 = 14.4;
 pub const MEDIUM_BURN: f64 = 6.0;
 pub const SLOW_BURN: f64 = 1.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Burn {
     /// No traffic in any window: nothing to judge.
     NoData,
@@ -88,7 +92,7 @@ impl Burn {
 }
 
 /// One objective's standing, everything the pane, the incident view and `report` show.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Standing {
     pub target: f64,
     /// Good share over the period; None without traffic.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// The objectives a service is held to.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Objective {
     /// Share of requests that must not be 5xx (0.999); None: no availability objective.
     pub availability: Option<f64>,

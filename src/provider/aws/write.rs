@@ -99,6 +99,7 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
         rollback_to: None,
         node_type: None,
         apply_now: false,
+        health: None,
     })
 }
 
@@ -167,6 +168,7 @@ async fn rollback_plan(
         rollback_to: Some(to_arn),
         node_type: None,
         apply_now: false,
+        health: None,
     })
 }
 

@@ -97,6 +97,7 @@ pub async fn plan(
         rollback_to: None,
         node_type: Some((now, req.node_type_after.clone())),
         apply_now: false,
+        health: None,
     })
 }
 

@@ -93,6 +93,7 @@ impl DemoProvider {
                 rollback_to: Some(to),
                 node_type: None,
                 apply_now: false,
+                health: None,
             });
         }
         let (family, _) = base.rsplit_once(':').unwrap_or((&base, "0"));
@@ -119,6 +120,7 @@ impl DemoProvider {
             rollback_to: None,
             node_type: None,
             apply_now: false,
+            health: None,
         })
     }
 
@@ -135,7 +137,7 @@ impl DemoProvider {
         let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
         let mut fleet = super::Fleet::clone(&guard);
         if let Some(spec) = fleet.services.iter_mut().find(|s| format!("{}/{}", s.cluster, s.name) == key) {
-            spec.resize(cpu, memory);
+            spec.resize(cpu, memory, self.clock.now());
             spec.revision = revision;
             spec.containers = containers;
         }
@@ -186,6 +188,7 @@ impl DemoProvider {
             rollback_to: req.rollback.then(|| req.node_type_after.clone()),
             node_type: Some((spec.node_type.clone(), req.node_type_after.clone())),
             apply_now: false,
+            health: None,
         })
     }
 
@@ -261,7 +264,7 @@ impl DemoProvider {
         };
         let from = (spec.revision, spec.task_cpu, spec.task_memory, spec.containers.clone());
         let peak_memory = spec.memory_mib * 1.3;
-        spec.resize(plan.after.0, plan.after.1);
+        spec.resize(plan.after.0, plan.after.1, self.clock.now());
         spec.revision = to;
         let latest = revisions.latest.entry(key).or_default();
         *latest = (*latest).max(to);

@@ -81,6 +81,34 @@ pub fn detail(
                 ));
                 cpu.push(line("scaling target", window, a.target as f64));
             }
+            let mut health_charts = Vec::new();
+            if let Some(lb) = &s.lb {
+                let lb_pts: Vec<(i64, super::health::LbPoint)> =
+                    pts.iter().map(|(t, p)| (*t, super::health::point(s, lb, p, *t))).collect();
+                let pick = |f: fn(&super::health::LbPoint) -> f32| lb_pts.iter().map(move |(t, p)| (*t, f(p)));
+                facts.push(fact("load balancer", format!("{} → target group {}", lb.load_balancer, lb.target_group)));
+                health_charts.push(of_kind(
+                    ChartKind::Latency,
+                    chart(
+                        "Response time (load balancer), ms",
+                        "ms",
+                        vec![series("p99", now, pick(|p| p.p99_ms)), series("p50", now, pick(|p| p.p50_ms))],
+                    ),
+                ));
+                health_charts.push(of_kind(
+                    ChartKind::Errors,
+                    chart(
+                        "5xx, % of requests",
+                        "%",
+                        vec![
+                            series("targets", now, pick(|p| p.target_5xx_pct)),
+                            series("load balancer", now, pick(|p| p.lb_5xx_pct)),
+                        ],
+                    ),
+                ));
+            } else {
+                facts.push(fact("load balancer", "none: no request latency or errors to show"));
+            }
             Ok(ResourceDetail {
                 title: format!("ECS service {cluster}/{service}"),
                 facts,
@@ -99,7 +127,10 @@ pub fn detail(
                             ],
                         ),
                     ),
-                ],
+                ]
+                .into_iter()
+                .chain(health_charts)
+                .collect(),
             })
         }
         ResourceRef::CacheGroup(id) => {

@@ -54,6 +54,9 @@ pub struct ServiceSpec {
     pub regression: Option<i64>,
     /// The load balancer in front of it (web-facing services only).
     pub lb: Option<super::health::LbSpec>,
+    /// Sizes it had before resizes: (until, cpu, memory), oldest first. Metrics before a
+    /// resize are percentages of the size of that time, as CloudWatch keeps them.
+    pub earlier: Vec<(i64, u32, u32)>,
     pub key: u64,
 }
 
@@ -294,13 +297,21 @@ impl ServiceSpec {
     /// A new task size, as a new task-definition revision would give it. The work the service
     /// does (vCPU and MiB used) stays; only the reservation changes. Containers keep their
     /// shares of the task.
-    pub fn resize(&mut self, cpu: u32, memory: u32) {
+    pub fn resize(&mut self, cpu: u32, memory: u32, at: i64) {
+        // A resize "before" an earlier one (a frozen clock) replaces it.
+        self.earlier.retain(|(until, ..)| *until < at);
+        self.earlier.push((at, self.task_cpu, self.task_memory));
         let names: Vec<String> = self.containers.iter().map(|c| c.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.containers = container_split(&names, cpu, memory);
         self.task_cpu = cpu;
         self.task_memory = memory;
         self.revision += 1;
+    }
+
+    /// The task size (cpu units, MiB) the service had at `t`.
+    pub fn size_at(&self, t: i64) -> (u32, u32) {
+        self.earlier.iter().find(|(until, ..)| t < *until).map_or((self.task_cpu, self.task_memory), |e| (e.1, e.2))
     }
 }
 
@@ -381,6 +392,7 @@ fn service_spec(
         autoscaling,
         regression: None,
         lb: super::health::lb_for(cluster, name),
+        earlier: Vec::new(),
         key: key_of(&format!("{cluster}/{name}")),
     }
 }

@@ -55,7 +55,7 @@ pub fn point(spec: &ServiceSpec, lb: &LbSpec, p: &ServicePoint, t: i64) -> LbPoi
     if p.running == 0 {
         return LbPoint::default();
     }
-    let mean_pct = (spec.cpu_vcpu / (spec.task_cpu.max(1) as f32 / 1024.0) * 100.0).max(1.0);
+    let mean_pct = (spec.cpu_vcpu / (spec.size_at(t).0.max(1) as f32 / 1024.0) * 100.0).max(1.0);
     let load = (p.cpu_avg / mean_pct).clamp(0.2, 3.0);
     let rho = (p.cpu_avg / 100.0).clamp(0.0, 0.97);
     let hot = (p.hot_cpu / 100.0).clamp(0.0, 0.985);
@@ -96,6 +96,43 @@ pub fn health(lb: &LbSpec, points: &[LbPoint], running: u32, desired: u32, spark
         p99_spark: crate::domain::series::downsample_max(&p99, spark),
         error_spark: crate::domain::series::downsample_max(&errors, spark),
     }
+}
+
+/// The service's SLI windows ending at `now`: 1 h in 5-minute periods, 6 h in 15-minute, 3 days
+/// and the objective's period hourly. Slow requests are counted from each period's p50/p99
+/// (`slo::slow_share`); AWS counts them itself (`PR(:t)`).
+pub fn sli(spec: &ServiceSpec, lb: &LbSpec, now: i64, query: &crate::slo::SliQuery) -> crate::slo::SliWindows {
+    use crate::slo::{Counts, Windows};
+    let count = |span: i64, step: i64| {
+        let (mut total, mut failed, mut slow) = (0.0, 0.0, 0.0);
+        let mut t = now - now.rem_euclid(step) - span + step;
+        while t <= now {
+            let p = point(spec, lb, &spec.period(t, step), t);
+            let n = f64::from(p.requests) * step as f64;
+            total += n;
+            failed += n * f64::from(p.target_5xx_pct + p.lb_5xx_pct) / 100.0;
+            if let Some(ms) = query.p99_ms {
+                slow += n * crate::slo::slow_share(f64::from(p.p50_ms), f64::from(p.p99_ms), f64::from(ms));
+            }
+            t += step;
+        }
+        (Counts::new(total, failed), Counts::new(total, slow))
+    };
+    let [hour, six_hours, three_days, period] = [
+        count(3_600, 300),
+        count(6 * 3_600, 900),
+        count(3 * 86_400, 3_600),
+        // Hourly, as the 3 days: a coarser period's p99 (its busiest instant) would count its
+        // whole period as slow.
+        count(i64::from(query.period_days) * 86_400, 3_600),
+    ];
+    let windows = |pick: fn(&(Counts, Counts)) -> Counts| Windows {
+        hour: pick(&hour),
+        six_hours: pick(&six_hours),
+        three_days: pick(&three_days),
+        period: pick(&period),
+    };
+    crate::slo::SliWindows { requests: windows(|c| c.0), slow: query.p99_ms.map(|_| windows(|c| c.1)) }
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl DemoProvider {
             .iter_mut()
             .find(|s| s.cluster == cluster && s.name == service)
             .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))?;
-        spec.resize(cpu, memory);
+        spec.resize(cpu, memory, self.clock.now());
         *guard = Arc::new(fleet);
         Ok(())
     }
@@ -169,16 +169,23 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
     }
 }
 
+/// The task's reservation at `t` in vCPU and MiB: percentages become amounts at the size of
+/// their time.
+fn vcpu_mib(spec: &ServiceSpec, t: i64) -> (f32, f32) {
+    let (cpu, mem) = spec.size_at(t);
+    (cpu as f32 / 1024.0, mem as f32)
+}
+
 /// The sizing window's history in absolute units: the hottest task's hourly maximum.
 pub fn usage_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
     let window = Window::Fortnight;
-    let (vcpu, mem) = (spec.task_cpu as f32 / 1024.0, spec.task_memory as f32);
     let mut history = UsageHistory {
         step_seconds: window.step(),
         oom_kills: spec.oom_kills(now - window.seconds(), now),
         ..Default::default()
     };
     for t in model::period_ends(now, window) {
+        let (vcpu, mem) = vcpu_mib(spec, t);
         let p = spec.period(t, window.step());
         history.cpu_vcpu.push(p.hot_cpu / 100.0 * vcpu);
         history.memory_mib.push(p.mem_max / 100.0 * mem);
@@ -191,10 +198,10 @@ pub fn usage_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
 /// Unlike what CloudWatch reports, it is not capped at the current reservation, so a size that
 /// stays too small shows as minutes over.
 pub fn demand_between(spec: &ServiceSpec, from: i64, to: i64, step: i64) -> UsageHistory {
-    let (vcpu, mem) = (spec.task_cpu as f32 / 1024.0, spec.task_memory as f32);
     let mut history = UsageHistory { step_seconds: step, oom_kills: spec.oom_kills(from, to), ..Default::default() };
     let mut t = from - from.rem_euclid(step) + step;
     while t <= to {
+        let (vcpu, mem) = vcpu_mib(spec, t);
         let p = spec.demand_period(t, step);
         history.cpu_vcpu.push(p.hot_cpu / 100.0 * vcpu);
         history.memory_mib.push(p.mem_max / 100.0 * mem);
@@ -300,6 +307,25 @@ impl Provider for DemoProvider {
         .await
     }
 
+    async fn sli(
+        &self,
+        queries: &[crate::slo::SliQuery],
+    ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
+        let queries = queries.to_vec();
+        self.compute(move |fleet, now| {
+            let by_key: std::collections::HashMap<String, &ServiceSpec> =
+                fleet.services.iter().map(|s| (format!("{}/{}", s.cluster, s.name), s)).collect();
+            queries
+                .iter()
+                .filter_map(|q| {
+                    let spec = by_key.get(&q.key)?;
+                    Some((q.key.clone(), health::sli(spec, spec.lb.as_ref()?, now, q)))
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
         self.compute(|fleet, now| cost::report(fleet, alarms::at(now))).await
     }
@@ -340,11 +366,24 @@ mod tests {
             after.task_definition,
             format!("checkout:{}", before.task_definition.split(':').nth(1).unwrap().parse::<u32>().unwrap() + 1)
         );
-        // Same work on twice the reservation: about half the percentage.
-        let ratio = after.cpu.avg / before.cpu.avg;
-        assert!((0.45..0.55).contains(&ratio), "cpu ratio {ratio}");
-        let ratio = after.memory.avg / before.memory.avg;
-        assert!((0.45..0.55).contains(&ratio), "memory ratio {ratio}");
         assert!(demo.resize("prod-core", "nope", 256, 512).is_err());
+        // The same work on twice the reservation: half the percentage from the resize on; what
+        // was measured before it keeps the size of its time.
+        let now = 1_795_012_200;
+        let spec = |demo: &DemoProvider| {
+            demo.fleet().services.iter().find(|s| s.cluster == "prod-core" && s.name == "checkout").unwrap().clone()
+        };
+        let original = spec(&DemoProvider::new(42, None, Clock::Fixed(now)));
+        let resized = spec(&demo);
+        assert_eq!((resized.size_at(now - 1), resized.size_at(now)), ((512, 1024), (1024, 2048)));
+        for t in (1..=12).map(|i| now + i * 300) {
+            let (old, new) = (original.point(t), resized.point(t));
+            let ratio = new.mem_avg / old.mem_avg;
+            assert!((0.45..0.55).contains(&ratio), "memory ratio {ratio} at {t}");
+            assert!(new.cpu_avg <= old.cpu_avg * 0.55 + 1e-3 || old.cpu_avg >= 99.9, "{new:?} vs {old:?}");
+        }
+        for t in (1..=12).map(|i| now - i * 300) {
+            assert_eq!(original.point(t), resized.point(t), "history before the resize is as it was");
+        }
     }
 }

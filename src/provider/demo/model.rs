@@ -48,7 +48,7 @@ fn bursts_between(key: u64, bursts_per_day: f32, from: i64, to: i64) -> impl Ite
 }
 
 /// One point of a service's metrics, as percent of its reservation.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ServicePoint {
     pub cpu_avg: f32,
     pub cpu_max: f32,
@@ -134,7 +134,7 @@ impl ServiceSpec {
             (Some(a), _) => {
                 let total =
                     self.cpu_vcpu * self.desired as f32 * load(t, self.daily_swing, self.phase_hours, 0.0, self.key);
-                let per_task_target = a.target / 100.0 * self.task_cpu as f32 / 1024.0;
+                let per_task_target = a.target / 100.0 * self.size_at(t).0 as f32 / 1024.0;
                 ((total / per_task_target).ceil() as u32).clamp(a.min, a.max)
             }
             _ => self.desired,
@@ -161,7 +161,8 @@ impl ServiceSpec {
                 running,
             };
         }
-        let vcpu = self.task_cpu as f32 / 1024.0;
+        let (task_cpu, task_memory) = self.size_at(t);
+        let (vcpu, task_memory) = (task_cpu as f32 / 1024.0, task_memory as f32);
         let minute = t.div_euclid(60);
         let burst = bursts_between(self.key, self.bursts_per_day, t - 1, t).map(|b| b.factor).fold(1.0, f32::max);
         let l = load(t, self.daily_swing, self.phase_hours, self.jitter, self.key) * burst;
@@ -183,7 +184,7 @@ impl ServiceSpec {
         let mem_avg = match self.behaviour {
             _ if regressed.is_some() => {
                 let used: Vec<f32> = regressed.iter().flatten().flatten().copied().collect();
-                used.iter().sum::<f32>() / used.len().max(1) as f32 / self.task_memory as f32 * 100.0
+                used.iter().sum::<f32>() / used.len().max(1) as f32 / task_memory * 100.0
             }
             Behaviour::Leaky => {
                 let age = (t + (self.key % 10_000) as i64).rem_euclid(self.leak_period());
@@ -194,11 +195,11 @@ impl ServiceSpec {
                     + 0.08 * (daily(t, self.phase_hours) - 0.5)
                     + 0.02 * signed(self.key ^ 3, minute)
                     + 0.05 * (burst - 1.0);
-                self.memory_mib * swing / self.task_memory as f32 * 100.0
+                self.memory_mib * swing / task_memory * 100.0
             }
         };
         let hot_mem = match &regressed {
-            Some(tasks) => tasks.iter().flatten().fold(0.0f32, |m, v| m.max(*v)) / self.task_memory as f32 * 100.0,
+            Some(tasks) => tasks.iter().flatten().fold(0.0f32, |m, v| m.max(*v)) / task_memory * 100.0,
             None => mem_avg * (1.0 + (self.hot_skew - 1.0) * 0.3),
         }
         .min(100.0);

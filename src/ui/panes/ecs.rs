@@ -23,6 +23,7 @@ const COLUMNS: &[Column] = &[
     col("MEM avg max", 17, 0),
     col("P99 ms", 7, 2),
     col("5XX %", 6, 2),
+    col("SLO left", 9, 2),
     col("CPU trend", 16, 3),
     col("SCALING", 9, 5),
     col("SUGGEST (14d p99)", 22, 1),
@@ -46,6 +47,35 @@ fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
         Finding::NotEnoughData => ("· no data".into(), theme.muted()),
     };
     Line::from(Span::styled(truncate(&text, 22), style))
+}
+
+/// The error budget left (the smaller of the service's objectives) and how fast it burns:
+/// `‼` burning fast (page), `!` burning (ticket), `○` budget spent, `✔` within budget.
+fn slo_cell<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
+    use crate::slo::Burn;
+    let muted = |t: &str| Line::from(Span::styled(t.to_string(), theme.muted()));
+    match &s.health {
+        LbHealth::NoLoadBalancer => return muted("       —"),
+        LbHealth::NotRead => return muted("       ·"),
+        LbHealth::Read(_) => {}
+    }
+    let Some(slo) = state.sizing.recs.get(&s.key()).map(|r| r.slo) else {
+        return muted("       …");
+    };
+    let Some(slo) = slo else {
+        return muted("  no SLO");
+    };
+    let left = slo.budget_remaining().map_or("—".to_string(), |b| format!("{:.0}%", (b * 100.0).max(-999.0)));
+    let spent = slo.budget_remaining().is_some_and(|b| b < 0.0);
+    let (mark, style) = match slo.burn() {
+        Burn::Fast => ("‼", theme.critical()),
+        Burn::Slow => ("!", theme.warn()),
+        // Not burning now, but the period's budget is gone: changes are at the team's risk.
+        Burn::Ok if spent => ("○", theme.warn()),
+        Burn::Ok => ("✔", theme.ok()),
+        Burn::NoData => return muted("    idle"),
+    };
+    Line::from(Span::styled(format!("{mark} {left:>6}"), style))
 }
 
 /// A 5xx share in five characters: two decimals when small, fewer when not.
@@ -127,8 +157,9 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             LbHealth::NoLoadBalancer => Line::from(Span::styled("    —", theme.muted())),
             LbHealth::NotRead => Line::from(Span::styled("    ·", theme.muted())),
         },
-        11 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
-        13 => suggestion(s, state, theme),
+        11 => slo_cell(s, state, theme),
+        12 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
+        14 => suggestion(s, state, theme),
         _ => Line::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),

@@ -43,7 +43,20 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, marker: Option
     let x_min = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::min);
     let data_max =
         chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
-    let y_max = if chart.unit == "%" { data_max.max(100.0) * 1.05 } else { (data_max * 1.1).max(1.0) };
+    // Shares of a reservation read against the whole of it; an error rate of 0.8 % would be a
+    // flat line on a 0–100 % axis, so it gets an axis of its own size.
+    let y_max = match chart.kind {
+        ChartKind::Errors => (data_max * 1.2).max(0.1),
+        _ if chart.unit == "%" => data_max.max(100.0) * 1.05,
+        _ => (data_max * 1.1).max(1.0),
+    };
+    let digits = if y_max < 1.0 {
+        2
+    } else if y_max < 10.0 {
+        1
+    } else {
+        0
+    };
     let marker = marker.filter(|(x, _)| *x >= x_min && *x <= 0.0);
     let marker_line: Vec<(f64, f64)> =
         marker.map(|(x, _)| (0..=20).map(|i| (x, y_max * i as f64 / 20.0)).collect()).unwrap_or_default();
@@ -73,10 +86,11 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, marker: Option
     }
     let mut title = legend(chart, theme);
     if let Some((_, label)) = marker {
-        title.spans.push(Span::styled(format!("┃ {label}"), theme.warn()));
+        // First: in a narrow chart the legend is cut, not the reason the view was opened.
+        title.spans.insert(0, Span::styled(format!("┃ {label} "), theme.warn()));
     }
     let y_labels = [0.0, y_max / 2.0, y_max]
-        .map(|v| Span::styled(format!("{v:.0}{}", if chart.unit == "%" { "%" } else { "" }), theme.muted()));
+        .map(|v| Span::styled(format!("{v:.digits$}{}", if chart.unit == "%" { "%" } else { "" }), theme.muted()));
     let x_labels = [x_min, x_min / 2.0, 0.0].map(|v| Span::styled(time_label(v), theme.muted()));
     let widget = Chart::new(datasets)
         .block(Block::default().borders(Borders::TOP).border_style(theme.border(false)).title(title))
@@ -121,7 +135,9 @@ fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -
     let ResourceRef::EcsService { cluster, service } = &detail.resource else {
         return data;
     };
-    let Some(r) = state.sizing.recs.get(&format!("{cluster}/{service}")) else {
+    let key = format!("{cluster}/{service}");
+    super::service_health::add(&mut data, state, &key);
+    let Some(r) = state.sizing.recs.get(&key) else {
         return data;
     };
     let size = |(c, m): (u32, u32)| task_size(c, m);
@@ -145,7 +161,7 @@ fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -
             let pct = match chart.kind {
                 ChartKind::TaskCpu => cpu as f64 / r.current.0.max(1) as f64 * 100.0,
                 ChartKind::TaskMemory => mem as f64 / r.current.1.max(1) as f64 * 100.0,
-                ChartKind::Other => continue,
+                ChartKind::Latency | ChartKind::Errors | ChartKind::Other => continue,
             };
             let span = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::min);
             chart.series.push(ChartSeries {
@@ -156,6 +172,21 @@ fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -
         }
     }
     data
+}
+
+/// One area per chart: stacked, or with four charts on a wide screen two by two (usage on the
+/// left, latency and errors on the right), so each stays tall enough to read. Every chart spans
+/// the same window, so a change shows at the same x in each.
+fn chart_areas(area: Rect, n: usize) -> Vec<Rect> {
+    let stacked = |area: Rect, n: usize| {
+        Layout::vertical((0..n).map(|_| Constraint::Ratio(1, n.max(1) as u32))).split(area).to_vec()
+    };
+    if n < 4 || area.width < 120 {
+        return stacked(area, n);
+    }
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let half = n.div_ceil(2);
+    stacked(left, half).into_iter().chain(stacked(right, n - half)).collect()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
@@ -228,8 +259,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     if data.charts.is_empty() || charts_area.height < 4 {
         return;
     }
-    let n = data.charts.len() as u32;
-    let areas = Layout::vertical((0..n).map(|_| Constraint::Ratio(1, n))).split(charts_area);
+    let areas = chart_areas(charts_area, data.charts.len());
     let marker = detail.marker.as_ref().map(|(t, label)| ((*t - state.now).num_seconds() as f64, label.as_str()));
     for (chart, area) in data.charts.iter().zip(areas.iter()) {
         if area.height >= 4 {

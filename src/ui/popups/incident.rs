@@ -30,6 +30,7 @@ fn header_line<'a>(h: &Header, list: HeaderList, width: usize, theme: &Theme) ->
         }
         HeaderList::BelowDesired => h.below_desired.iter().map(|(r, run, want)| format!("{r} {run}/{want}")).collect(),
         HeaderList::Evicting => h.evicting.iter().map(|(r, n)| format!("{r} {}", count(*n as f64))).collect(),
+        HeaderList::Burning => h.burning.iter().map(|(r, what)| format!("{r} {what}")).collect(),
     };
     let n = items.len();
     let style = match (list, n) {

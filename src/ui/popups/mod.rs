@@ -5,6 +5,7 @@ pub mod help;
 pub mod history;
 pub mod incident;
 pub mod plan;
+pub mod service_health;
 pub mod suggest;
 
 use crate::ui::layout::centered;
