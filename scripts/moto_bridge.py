@@ -5,6 +5,8 @@ Why it exists:
 - The current aws-sdk-cloudwatch speaks Smithy RPC v2 CBOR; moto speaks CloudWatch's JSON
   protocol. The bridge decodes the CBOR request, forwards it to moto as awsJson1_0 and encodes
   moto's answer back to CBOR.
+- moto's GetMetricData computes no percentiles: queries for p50/p99 or a percentile rank
+  (`PR(:0.3)`) are answered from series the seed script posts (`Statistics`).
 - A handful of read operations have no moto backend (DescribeAlarmHistory, Cost Explorer
   GetCostForecast/GetAnomalies, Pricing GetProducts, ElastiCache DescribeCacheParameters,
   DescribeServerlessCaches, DescribeEvents). The bridge answers them from canned data that the
@@ -58,6 +60,9 @@ COUNTS = {}
 CANNED = {
     # CloudWatch (CBOR): alarm history items as DescribeAlarmHistory returns them (JSON form).
     "DescribeAlarmHistory": [],
+    # CloudWatch (CBOR): series for statistics moto cannot compute, by `statistic_key`:
+    # {"AWS/ApplicationELB|TargetResponseTime|LoadBalancer=…,TargetGroup=…|p99": [[epoch, value], …]}
+    "Statistics": {},
     # Cost Explorer (awsJson1_1): whole responses.
     "GetCostForecast": None,
     "GetAnomalies": {"Anomalies": []},
@@ -437,7 +442,17 @@ class Bridge(BaseHTTPRequestHandler):
     def cloudwatch(self, op, body):
         record(self.headers, op)
         request = to_json_value(cbor2.loads(body)) if body else {}
-        if op == "DescribeAlarmHistory":
+        canned_results = []
+        if op == "GetMetricData":
+            # moto computes Sum/Average/Minimum/Maximum/SampleCount only: percentiles (p99) and
+            # percentile ranks (PR(:0.3)) come from the seeded series instead.
+            queries = request.get("MetricDataQueries", [])
+            mine = [q for q in queries if q.get("MetricStat", {}).get("Stat") not in MOTO_STATS]
+            request["MetricDataQueries"] = [q for q in queries if q not in mine]
+            canned_results = canned_statistics(mine, request.get("StartTime", 0), request.get("EndTime", 0))
+        if op == "GetMetricData" and not request["MetricDataQueries"]:
+            status, answer = 200, {"MetricDataResults": []}
+        elif op == "DescribeAlarmHistory":
             status, answer = 200, alarm_history(request)
         else:
             headers = dict(self.headers)
@@ -451,9 +466,39 @@ class Bridge(BaseHTTPRequestHandler):
             except ValueError:
                 status, answer = 500, {"__type": "InternalFailure", "message": raw[:200].decode("utf-8", "replace")}
         if op == "GetMetricData":
+            answer.setdefault("MetricDataResults", []).extend(canned_results)
             answer = sorted_results(answer)
         encoded = cbor2.dumps(to_cbor_value(answer), datetime_as_timestamp=True, timezone=UTC)
         self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
+
+
+MOTO_STATS = {"Sum", "Average", "Minimum", "Maximum", "SampleCount"}
+
+
+def statistic_key(metric_stat):
+    """`Namespace|Metric|Name=Value,…|Stat`, dimensions sorted: how seed_moto.py names a seeded
+    percentile series in CANNED["Statistics"]."""
+    metric = metric_stat["Metric"]
+    dims = ",".join(f"{d['Name']}={d['Value']}" for d in sorted(metric.get("Dimensions", []), key=lambda d: d["Name"]))
+    return f"{metric['Namespace']}|{metric['MetricName']}|{dims}|{metric_stat['Stat']}"
+
+
+def canned_statistics(queries, start, end):
+    """Results for queries whose statistic moto cannot compute: the mean of the seeded points
+    (epoch seconds, value) in each period of the query."""
+    seeded = CANNED.get("Statistics", {})
+    results = []
+    for q in queries:
+        stat = q["MetricStat"]
+        period = int(stat["Period"])
+        buckets = {}
+        for t, v in seeded.get(statistic_key(stat), []):
+            if start <= t < end:
+                buckets.setdefault(start + (t - start) // period * period, []).append(v)
+        times = sorted(buckets)
+        results.append({"Id": q["Id"], "Label": q.get("Label", q["Id"]), "StatusCode": "Complete",
+                        "Timestamps": times, "Values": [sum(buckets[t]) / len(buckets[t]) for t in times]})
+    return results
 
 
 def add_service_events(raw):

@@ -57,9 +57,88 @@ def post(url, payload):
 
 def network(ec2):
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+               for i, zone in ((1, "a"), (2, "b"))]
     sg = ec2.create_security_group(GroupName="infradeck-seed", Description="seed", VpcId=vpc)["GroupId"]
-    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}
+    return {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}}, vpc
+
+
+# Services behind Application Load Balancers: name → (load balancer, requests/s, p50 s, p99 s,
+# target 5xx share, load balancer 5xx share, share answered within 1 s, unhealthy hosts).
+# web-api is over-provisioned but slow (a slow dependency): its latency SLO burns, so sizing must
+# not cut its CPU. search is CPU-starved: slow and failing; alone behind its ALB, whose own 502s
+# count as its errors. checkout is healthy.
+BEHIND_ALB = {
+    "web-api": ("prod-web-alb", 120.0, 0.35, 1.6, 0.0002, 0.0, 96.0, 0),
+    "checkout": ("prod-web-alb", 60.0, 0.04, 0.25, 0.0003, 0.0, 99.95, 0),
+    "search": ("search-alb", 40.0, 0.3, 2.4, 0.008, 0.004, 97.0, 1),
+}
+
+
+def load_balancers(elbv2, vpc, subnets):
+    """One ALB per name in BEHIND_ALB, a target group per service with a listener forwarding to
+    it (moto ties a target group to its load balancer through the listener). Returns
+    {service: (target group ARN, LoadBalancer dimension, TargetGroup dimension)}."""
+    albs, out = {}, {}
+    for service, (alb, *_rest) in BEHIND_ALB.items():
+        if alb not in albs:
+            albs[alb] = elbv2.create_load_balancer(Name=alb, Subnets=subnets, Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+        tg = elbv2.create_target_group(Name=f"{service}-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                       TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        if service == "checkout":  # shares prod-web-alb with web-api: a path rule, not the default
+            listener = elbv2.describe_listeners(LoadBalancerArn=albs[alb])["Listeners"][0]["ListenerArn"]
+            elbv2.create_rule(ListenerArn=listener, Priority=10,
+                              Conditions=[{"Field": "path-pattern", "Values": ["/checkout/*"]}],
+                              Actions=[{"Type": "forward", "TargetGroupArn": tg}])
+        else:
+            elbv2.create_listener(LoadBalancerArn=albs[alb], Protocol="HTTP", Port=80,
+                                  DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        out[service] = (tg, albs[alb].split(":loadbalancer/", 1)[1], tg.rsplit(":", 1)[1])
+    return out
+
+
+def put_counts(cw, namespace, metric, dims, series):
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+            "Timestamp": dt.datetime.fromtimestamp(t, dt.timezone.utc),
+            "StatisticValues": {"SampleCount": 1.0, "Sum": v, "Minimum": v, "Maximum": v},
+            "Unit": "Count",
+        }
+        for t, v in series
+    ]
+    for i in range(0, len(data), 500):
+        cw.put_metric_data(Namespace=namespace, MetricData=data[i:i + 500])
+
+
+def seed_load_balancer_metrics(cw, rng, now, service, desired, dims, statistics):
+    """14 days of AWS/ApplicationELB metrics for one service, at the resolutions `points` uses;
+    the percentiles moto cannot compute go to the bridge (`statistics`)."""
+    _alb, rps, p50, p99, t5xx, l5xx, within, unhealthy = BEHIND_ALB[service]
+    lb, tg = dims
+    both = {"LoadBalancer": lb, "TargetGroup": tg}
+    requests, target_5xx, lb_5xx, healthy, sick = [], [], [], [], []
+    key = f"AWS/ApplicationELB|TargetResponseTime|LoadBalancer={lb},TargetGroup={tg}|"
+    for t, avg, _mx in points(now, rng, 50, 60):
+        age = now - t
+        step = 60 if age <= HOUR else 300 if age <= 24 * HOUR else HOUR
+        n = rps * step * avg / 50
+        requests.append((t, n))
+        target_5xx.append((t, n * t5xx))
+        lb_5xx.append((t, n * l5xx))
+        healthy.append((t, float(desired - unhealthy)))
+        sick.append((t, float(unhealthy)))
+        wobble = avg / 50
+        statistics.setdefault(key + "p50", []).append([t, p50 * wobble])
+        statistics.setdefault(key + "p99", []).append([t, p99 * wobble])
+        statistics.setdefault(key + "PR(:1)", []).append([t, within])
+    put_counts(cw, "AWS/ApplicationELB", "RequestCount", both, requests)
+    put_counts(cw, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", both, target_5xx)
+    put_counts(cw, "AWS/ApplicationELB", "HealthyHostCount", both, healthy)
+    put_counts(cw, "AWS/ApplicationELB", "UnHealthyHostCount", both, sick)
+    if l5xx:
+        put_counts(cw, "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb}, lb_5xx)
 
 
 def register(ecs, family, cpu, memory, containers, arm=False, ec2=False):
@@ -173,7 +252,9 @@ def seed_realistic(args):
     cw, ec = client("cloudwatch", args.moto), client("elasticache", args.moto)
     aas, ce = client("application-autoscaling", args.moto), client("ce", args.moto)
     now = int(dt.datetime.now(dt.timezone.utc).timestamp()) // 60 * 60
-    net = network(ec2)
+    net, vpc = network(ec2)
+    behind_alb = load_balancers(client("elbv2", args.moto), vpc, net["awsvpcConfiguration"]["subnets"])
+    statistics = {}
     for cluster, insights in (("prod-web", "enabled"), ("prod-workers", "enhanced"), ("staging", "disabled")):
         ecs.create_cluster(clusterName=cluster, settings=[{"name": "containerInsights", "value": insights}])
     # moto gives each instance 4096 CPU units / 7482 MiB: two hold the workers and the report builder.
@@ -188,6 +269,11 @@ def seed_realistic(args):
                    "launchType": launch}
         if not ec2_launch:
             service["networkConfiguration"] = net
+        if name in behind_alb:
+            tg, lb_dim, tg_dim = behind_alb[name]
+            service["loadBalancers"] = [{"targetGroupArn": tg, "containerName": name, "containerPort": 8080}]
+            # Its own random stream: the other series stay as they were before load balancers.
+            seed_load_balancer_metrics(cw, random.Random(name), now, name, desired, (lb_dim, tg_dim), statistics)
         ecs.create_service(**service)
         if ec2_launch:
             for i in range(desired):
@@ -216,6 +302,8 @@ def seed_realistic(args):
         dims = {"ClusterName": cluster, "ServiceName": name}
         put_series(cw, "AWS/ECS", "CPUUtilization", dims, points(now, rng, *cpu_use))
         put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
+
+    post(args.bridge + "/_bridge/canned", {"Statistics": statistics})
 
     aas.register_scalable_target(ServiceNamespace="ecs", ResourceId="service/prod-web/checkout",
                                  ScalableDimension="ecs:service:DesiredCount", MinCapacity=2, MaxCapacity=12)
@@ -384,7 +472,7 @@ def seed_cost(args, now, rng):
 def seed_scale(args):
     """N services spread over C clusters and R Redis groups: shapes only, for request counting."""
     ecs, ec2, ec = client("ecs", args.moto), client("ec2", args.moto), client("elasticache", args.moto)
-    net = network(ec2)
+    net, _ = network(ec2)
     families = [register(ecs, f"family-{i}", 512, 1024, [(f"app-{i}", 512, 1024, 512)]) for i in range(10)]
     for c in range(args.clusters):
         ecs.create_cluster(clusterName=f"cluster-{c:02}")

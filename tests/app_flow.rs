@@ -797,3 +797,41 @@ async fn keys_take_effect_at_once_while_every_provider_call_takes_five_seconds()
     let first = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.expect("an answer");
     assert!(started.elapsed() >= LATENCY, "{first:?}");
 }
+
+/// The plan shows the service's health when planned; after the resize, with time passing, p99
+/// and 5xx since the change beside the same span before it.
+#[test]
+fn a_resize_plan_shows_health_before_and_p99_since_after() {
+    use infradeck::provider::demo::{Clock, DemoProvider};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let start = Harness::fixed_now().timestamp();
+    let clock = Arc::new(AtomicI64::new(start));
+    let demo =
+        DemoProvider::new(42, None, Clock::Manual(Arc::clone(&clock))).with_rollout_time(std::time::Duration::ZERO);
+    let mut h = Harness::on(Arc::new(demo), Config::default(), 160, 50);
+    h.keys(&["/"]);
+    h.type_text("prod-core checkout");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.ecs.selected().map(|s| s.key()).as_deref(), Some("prod-core/checkout"));
+    h.keys(&["a"]);
+    let screen = h.screen();
+    let before = regex::Regex::new(r"health now p99 (\d+) ms").unwrap();
+    let p99_before: f64 = before.captures(&screen).unwrap_or_else(|| panic!("{screen}"))[1].parse().unwrap();
+    assert!(p99_before > 1_000.0, "checkout is CPU-starved: {p99_before}");
+    assert!(screen.contains("SLO burning fast"), "{screen}");
+    h.keys(&["y"]);
+    assert!(h.screen().contains("reading the service's last hour"), "{}", h.screen());
+    // Ten minutes pass, a tick a minute.
+    for minute in 1..=10 {
+        let t = start + minute * 60;
+        clock.store(t, Ordering::Relaxed);
+        h.send(Msg::Tick(chrono::DateTime::from_timestamp(t, 0).unwrap()));
+    }
+    assert!(matches!(h.state.overlay, Some(Overlay::Plan(_))), "the plan stays open");
+    let screen = h.screen();
+    let since = regex::Regex::new(r"p99 (\d+) → (\d+) ms · 5xx ([\d.]+) → ([\d.]+) % \(10m before vs\. since").unwrap();
+    let c = since.captures(&screen).unwrap_or_else(|| panic!("{screen}"));
+    let n = |i: usize| c[i].parse::<f64>().unwrap();
+    assert!(n(2) < n(1) / 3.0, "twice the CPU: p99 {} → {} ms", n(1), n(2));
+    assert!(n(4) < n(3), "fewer timeouts: 5xx {} → {} %", n(3), n(4));
+}

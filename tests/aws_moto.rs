@@ -122,7 +122,7 @@ async fn the_seeded_estate_fills_every_pane() {
     // Detail: charts over the window from one more GetMetricData.
     let web_ref = ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() };
     let detail = aws.detail(&web_ref, Window::Hour).await.expect("detail");
-    assert_eq!(detail.charts.len(), 2);
+    assert_eq!(detail.charts.len(), 4, "usage, then the load balancer's latency and 5xx");
     assert!(detail.charts[0].series[0].points.len() >= 50, "1 h at 1 min");
     assert!(!format!("{detail:?}").contains("hunter2"));
     // Prices: the region's Fargate rates from the Pricing API, then from the day-long disk cache.
@@ -510,4 +510,91 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     assert!(!md.contains("hunter2"));
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(cache);
+}
+
+/// Service health: each service's `loadBalancers` → target group → load balancer (elbv2 in moto),
+/// then AWS/ApplicationELB metrics in the same GetMetricData batches; SLO windows from them; and
+/// the sizing guard on a service whose latency SLO burns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group() {
+    use infradeck::domain::{ChartKind, LbHealth};
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let aws = AwsProvider::connect(options(&fleet, None)).await.expect("connect");
+    let services = aws.ecs_services(Window::Day).await.expect("ecs services");
+    let by = |key: &str| services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}"));
+    let health = |key: &str| by(key).health.read().cloned().unwrap_or_else(|| panic!("{key}: {:?}", by(key).health));
+
+    let web = health("prod-web/web-api");
+    assert_eq!((web.load_balancer.as_str(), web.target_group.as_str()), ("prod-web-alb", "web-api-tg"));
+    assert!(
+        (1_200.0..2_400.0).contains(&web.p99_ms),
+        "web-api p99 {} ms (seeded 1.6 s around the mean load)",
+        web.p99_ms
+    );
+    assert!(web.p50_ms < web.p99_ms && web.p99_peak_ms >= web.p99_ms);
+    assert!((0.01..0.05).contains(&web.target_5xx_pct), "{}", web.target_5xx_pct);
+    assert_eq!(web.lb_5xx_pct, 0.0, "prod-web-alb is shared: its own 5xx are nobody's");
+    assert!((50.0..250.0).contains(&web.requests_per_s), "{}", web.requests_per_s);
+    assert_eq!((web.healthy_hosts, web.unhealthy_hosts), (6, 0));
+    assert_eq!(web.p99_spark.len(), 48);
+    let search = health("prod-web/search");
+    assert_eq!(search.load_balancer, "search-alb");
+    assert!((0.3..0.5).contains(&search.lb_5xx_pct), "search is alone behind search-alb: {}", search.lb_5xx_pct);
+    assert!((0.7..0.9).contains(&search.target_5xx_pct), "{}", search.target_5xx_pct);
+    assert_eq!(search.unhealthy_hosts, 1);
+    assert!(health("prod-web/checkout").p99_ms < 500.0);
+    assert_eq!(by("staging/admin").health, LbHealth::NoLoadBalancer, "no load balancer: said, not invented");
+    assert_eq!(by("prod-workers/queue-worker").health, LbHealth::NoLoadBalancer);
+    let requests = aws.usage().requests();
+    assert_eq!(requests.get("elasticloadbalancing:DescribeTargetGroups"), Some(&1), "{requests:?}");
+    // A second refresh reuses the mapping (kept ten minutes).
+    aws.ecs_services(Window::Day).await.unwrap();
+    assert_eq!(aws.usage().requests().get("elasticloadbalancing:DescribeTargetGroups"), Some(&1));
+
+    // SLOs from the same metrics, against the default objectives (99.9 %, p99 < 1 s, 28 d).
+    let objectives = infradeck::slo::policy::Objectives::default();
+    let slo = infradeck::report::service_slos(&aws, &services, &objectives).await.expect("slo windows");
+    let mut judged: Vec<&str> = slo.keys().map(String::as_str).collect();
+    judged.sort();
+    assert_eq!(judged, ["prod-web/checkout", "prod-web/search", "prod-web/web-api"]);
+    let web_slo = &slo["prod-web/web-api"];
+    let latency = web_slo.latency.expect("latency judged from PR(:1)");
+    assert!(web_slo.latency_burning(), "4 % slower than 1 s against a 1 % budget: {latency:?}");
+    assert!(latency.burn_3d.is_some_and(|b| (3.0..5.0).contains(&b)), "{latency:?}");
+    assert!(web_slo.availability.is_some_and(|a| a.burn == infradeck::slo::Burn::Ok));
+    let search_slo = &slo["prod-web/search"];
+    assert_eq!(
+        search_slo.availability.map(|a| a.burn),
+        Some(infradeck::slo::Burn::Fast),
+        "1.2 % 5xx against 0.1 %: 6 h ×12"
+    );
+    assert_eq!(slo["prod-web/checkout"].burn(), infradeck::slo::Burn::Ok);
+
+    // The sizing guard: web-api is over-provisioned on CPU but its latency SLO burns.
+    let usage = aws.ecs_usage().await.unwrap();
+    let plain = infradeck::report::recommendations(
+        &services,
+        &usage,
+        &Default::default(),
+        &Default::default(),
+        &Default::default(),
+    );
+    let guarded = infradeck::report::recommendations(&services, &usage, &Default::default(), &Default::default(), &slo);
+    let rec = |recs: &[infradeck::sizing::recommend::EcsRecommendation]| {
+        recs.iter().find(|r| r.service == "prod-web/web-api").cloned().unwrap()
+    };
+    assert!(rec(&plain).proposed.unwrap().0 < 2048, "without SLOs the CPU would be cut: {:?}", rec(&plain).proposed);
+    let kept = rec(&guarded);
+    assert!(kept.proposed.unwrap().0 >= 2048, "{:?}", kept.proposed);
+    assert!(kept.evidence.iter().any(|e| e.contains("latency SLO (p99 < 1000 ms) burning")), "{:?}", kept.evidence);
+
+    // The detail view charts latency and 5xx over the same window as CPU.
+    let detail = aws
+        .detail(&ResourceRef::EcsService { cluster: "prod-web".into(), service: "search".into() }, Window::Day)
+        .await
+        .unwrap();
+    let kinds: Vec<ChartKind> = detail.charts.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ChartKind::TaskCpu, ChartKind::TaskMemory, ChartKind::Latency, ChartKind::Errors]);
+    assert_eq!(detail.charts[3].series.len(), 2, "targets and the load balancer's own");
+    assert!(detail.facts.iter().any(|(k, v)| k == "load balancer" && v == "search-alb → target group search-tg"));
 }

@@ -194,6 +194,27 @@ fn header_keys_step_through_what_is_firing_short_of_tasks_and_evicting() {
 }
 
 #[test]
+fn services_burning_an_slo_fast_are_flagged_and_b_opens_them() {
+    let mut h = open();
+    let header = infradeck::app::incident::header(&h.state);
+    let burning: Vec<String> = header.burning.iter().map(|(r, what)| format!("{r} {what}")).collect();
+    // checkout (CPU-starved: timeouts), orders (the bad deploy's 502s), search (a pinned hot task).
+    assert_eq!(burning.len(), 3, "{burning:?}");
+    assert!(burning[0].starts_with("ecs:prod-core/checkout 5xx 1 h ×"), "{burning:?}");
+    assert!(burning[2].starts_with("ecs:prod-core/search slow"), "{burning:?}");
+    assert!(h.screen().contains(" B burning SLO (3)"), "{}", h.screen());
+    h.keys(&["B"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("B opens a burning service") };
+    assert_eq!(d.resource, ResourceRef::EcsService { cluster: "prod-core".into(), service: "checkout".into() });
+    let screen = h.screen();
+    assert!(screen.contains("SLO p99 < 1000 ms, 99.9 % available over 28 d: burning fast"), "{screen}");
+    assert!(screen.contains("p99 objective (1000 ms)"), "{screen}");
+    h.keys(&["esc", "B"]);
+    let Some(Overlay::Detail(d)) = &h.state.overlay else { panic!("B again") };
+    assert_eq!(d.resource, orders(), "B steps to the next one");
+}
+
+#[test]
 fn notes_are_timestamped_kept_on_disk_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes/incident-notes.jsonl");

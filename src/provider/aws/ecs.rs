@@ -1,11 +1,12 @@
 //! ECS inventory: clusters, services, task definitions (cached by ARN), running and stopped
 //! tasks, target tracking. Paged at the API maxima, with bounded concurrency.
 
+use super::lb::TargetGroupInfo;
 use super::map::{self, TaskDef};
 use super::metrics::{self, MetricQuery, Span};
 use super::{CONCURRENCY, Target, sdk_error};
 use crate::domain::{
-    AutoScaling, EcsService, HotTask, LaunchType, Stats, UsageHistory, Window, series::downsample_max,
+    AutoScaling, EcsService, HotTask, LaunchType, LbHealth, Stats, UsageHistory, Window, series::downsample_max,
 };
 use crate::provider::ProviderError;
 use aws_sdk_ecs::types::{ClusterField, DesiredStatus};
@@ -43,6 +44,8 @@ pub struct ServiceRecord {
     pub container_insights: bool,
     /// Container Insights with enhanced observability: per-task metrics exist.
     pub task_metrics: bool,
+    /// The target groups its `loadBalancers` register tasks with (ARNs).
+    pub target_groups: Vec<String>,
 }
 
 impl ServiceRecord {
@@ -380,6 +383,11 @@ pub(super) fn records(
                 .take(20)
                 .map(|e| (e.created_at().map_or(0, |t| t.secs()), e.message().unwrap_or_default().to_string()))
                 .collect(),
+            target_groups: service
+                .load_balancers()
+                .iter()
+                .filter_map(|l| l.target_group_arn().map(str::to_string))
+                .collect(),
             cluster,
             name,
             task_definition: td,
@@ -444,23 +452,37 @@ pub fn hottest_task<'a>(r: &'a ServiceRecord, series: &'a [Vec<f32>]) -> Option<
 pub async fn with_metrics(
     t: &Target,
     records: &[ServiceRecord],
+    lbs: &HashMap<String, TargetGroupInfo>,
     window: Window,
     now: i64,
 ) -> Result<Vec<EcsService>, ProviderError> {
-    let per_service: Vec<Vec<MetricQuery>> =
-        records.iter().map(|r| service_queries(r).into_iter().chain(task_queries(r)).collect()).collect();
-    let queries: Vec<MetricQuery> = per_service.iter().flatten().cloned().collect();
+    // Per service: its four, its tasks' (if any), its load balancer's (if any), in that order.
+    let per_service: Vec<(Vec<MetricQuery>, usize, Option<&TargetGroupInfo>)> = records
+        .iter()
+        .map(|r| {
+            let tasks = task_queries(r);
+            let n_tasks = tasks.len();
+            let lb = alb_of(r, lbs);
+            let lb_queries = lb.map(super::lb_metrics::health_queries).unwrap_or_default();
+            (service_queries(r).into_iter().chain(tasks).chain(lb_queries).collect(), n_tasks, lb)
+        })
+        .collect();
+    let queries: Vec<MetricQuery> = per_service.iter().flat_map(|(q, ..)| q.iter().cloned()).collect();
     let span = Span::for_window(window, now);
     let series = metrics::fetch(t, &queries, span).await?;
     let mut at = 0;
     Ok(records
         .iter()
         .zip(&per_service)
-        .map(|(r, q)| {
+        .map(|(r, (q, n_tasks, lb))| {
             let s = &series[at..at + q.len()];
             at += q.len();
             let mut row = service(r, &s[0], &s[1], &s[2], &s[3]);
-            if let Some((id, cpu, mem)) = hottest_task(r, &s[4..]) {
+            row.health = match lb {
+                Some(info) => LbHealth::Read(super::lb_metrics::health(info, &s[4 + n_tasks..], &span, SPARK_POINTS)),
+                None => health_unread(r),
+            };
+            if let Some((id, cpu, mem)) = hottest_task(r, &s[4..4 + n_tasks]) {
                 let pct = |v: &[f32], of: u32| v.iter().map(|x| x / of.max(1) as f32 * 100.0).collect::<Vec<f32>>();
                 let (cpu, mem) = (pct(cpu, r.task_definition.cpu), pct(mem, r.task_definition.memory));
                 row.hottest = Some(HotTask {
@@ -472,6 +494,17 @@ pub async fn with_metrics(
             row
         })
         .collect())
+}
+
+/// The service's first target group behind an Application Load Balancer.
+pub fn alb_of<'a>(r: &ServiceRecord, lbs: &'a HashMap<String, TargetGroupInfo>) -> Option<&'a TargetGroupInfo> {
+    r.target_groups.iter().filter_map(|arn| lbs.get(arn)).find(|i| i.load_balancer.is_some())
+}
+
+/// Without an ALB's metrics: no load balancer at all, or one whose health was not read (elbv2
+/// not answering, a network load balancer, a target group no listener forwards to).
+fn health_unread(r: &ServiceRecord) -> LbHealth {
+    if r.target_groups.is_empty() { LbHealth::NoLoadBalancer } else { LbHealth::NotRead }
 }
 
 /// A service row from its record and its four series (percent of reservation).
@@ -555,6 +588,7 @@ mod tests {
             deployment: None,
             events: Vec::new(),
             history: Vec::new(),
+            target_groups: Vec::new(),
             container_insights: false,
             task_metrics: false,
         }
@@ -600,7 +634,7 @@ mod tests {
     fn four_queries_per_service_name_its_cluster_and_service() {
         let q = service_queries(&record());
         assert_eq!(
-            q.iter().map(|q| (q.metric, q.stat)).collect::<Vec<_>>(),
+            q.iter().map(|q| (q.metric, q.stat.as_ref())).collect::<Vec<_>>(),
             vec![
                 ("CPUUtilization", "Average"),
                 ("CPUUtilization", "Maximum"),

@@ -17,12 +17,13 @@ pub struct MetricQuery {
     pub namespace: &'static str,
     pub metric: &'static str,
     pub dimensions: Vec<(&'static str, String)>,
-    pub stat: &'static str,
+    /// "Average", "p99", "PR(:0.3)"…
+    pub stat: std::borrow::Cow<'static, str>,
 }
 
 impl MetricQuery {
-    pub fn new(namespace: &'static str, metric: &'static str, stat: &'static str) -> Self {
-        MetricQuery { namespace, metric, dimensions: Vec::new(), stat }
+    pub fn new(namespace: &'static str, metric: &'static str, stat: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        MetricQuery { namespace, metric, dimensions: Vec::new(), stat: stat.into() }
     }
 
     pub fn dim(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -47,6 +48,12 @@ impl Span {
         let period = window.step();
         let end = (now.div_euclid(period) + 1) * period;
         Span { start: end - window.seconds(), end, period }
+    }
+
+    /// `seconds` up to now at `period` resolution, aligned like `for_window`.
+    pub fn ending(now: i64, period: i64, seconds: i64) -> Span {
+        let end = (now.div_euclid(period) + 1) * period;
+        Span { start: end - seconds, end, period }
     }
 
     pub fn buckets(&self) -> usize {
@@ -77,7 +84,7 @@ fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
         q.dimensions.iter().map(|(n, v)| Dimension::builder().name(*n).value(v).build()).collect();
     let metric =
         Metric::builder().namespace(q.namespace).metric_name(q.metric).set_dimensions(Some(dimensions)).build();
-    let stat = MetricStat::builder().metric(metric).period(period as i32).stat(q.stat).build();
+    let stat = MetricStat::builder().metric(metric).period(period as i32).stat(q.stat.as_ref()).build();
     MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
 }
 

@@ -6,6 +6,8 @@ mod cache;
 pub mod cost;
 mod ecs;
 pub mod events;
+mod lb;
+mod lb_metrics;
 pub mod map;
 pub mod metrics;
 #[cfg(test)]
@@ -103,6 +105,7 @@ pub struct Target {
     pub costexplorer: aws_sdk_costexplorer::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub pricing: aws_sdk_pricing::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
 }
 
 impl Target {
@@ -265,6 +268,11 @@ async fn connect_target(
                 .interceptor(usage.interceptor("pricing", read_only))
                 .build(),
         ),
+        elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+            aws_sdk_elasticloadbalancingv2::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("elasticloadbalancing", read_only))
+                .build(),
+        ),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("application-autoscaling", read_only))
@@ -288,6 +296,8 @@ pub struct AwsProvider {
     targets: Vec<Target>,
     usage: ApiUsage,
     task_defs: Vec<ecs::TaskDefCache>,
+    /// Per target: which load balancer serves which target group.
+    lbs: Vec<lb::LbCache>,
     cost_cache: cost::CostCache,
     seen: Mutex<Seen>,
     /// Per target: last good answer and back-off, so one failing region never hides the rest.
@@ -321,6 +331,7 @@ impl AwsProvider {
         Ok(AwsProvider {
             options,
             task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
+            lbs: targets.iter().map(|_| lb::LbCache::default()).collect(),
             ecs_spread: targets::Spread::new(targets.len()),
             cache_spread: targets::Spread::new(targets.len()),
             alarm_spread: targets::Spread::new(targets.len()),
@@ -415,7 +426,8 @@ impl AwsProvider {
                 }
                 while pending.len() >= ecs::SERVICES_PER_METRICS_CALL || (!open && !pending.is_empty()) {
                     let batch: Vec<_> = pending.drain(..pending.len().min(ecs::SERVICES_PER_METRICS_CALL)).collect();
-                    let done = ecs::with_metrics(t, &batch, window, now).await?;
+                    let lbs = self.load_balancers(i, &batch, now).await;
+                    let done = ecs::with_metrics(t, &batch, &lbs, window, now).await?;
                     progress(done.clone());
                     rows.extend(done);
                 }
@@ -424,6 +436,25 @@ impl AwsProvider {
         };
         let (records, rows) = futures::join!(produce, consume);
         Ok((records?, rows?))
+    }
+
+    /// The load balancers serving these services' target groups. A failure here (elbv2 not in
+    /// the role's policy) costs the latency columns, not the pane: it is logged and the services
+    /// show no load-balancer health.
+    async fn load_balancers(
+        &self,
+        i: usize,
+        records: &[ecs::ServiceRecord],
+        now: i64,
+    ) -> std::collections::HashMap<String, lb::TargetGroupInfo> {
+        let arns: Vec<String> = records.iter().flat_map(|r| r.target_groups.iter().cloned()).collect();
+        if arns.is_empty() {
+            return Default::default();
+        }
+        lb::resolve(&self.targets[i], &self.lbs[i], &arns, now).await.unwrap_or_else(|e| {
+            tracing::warn!("load balancers not read: {e} ({})", e.hint());
+            Default::default()
+        })
     }
 
     /// Usage of the services whose key (`cluster/service`, as the panes name them) is `wanted`.
@@ -471,8 +502,13 @@ impl AwsProvider {
                 .find(|(i, r)| self.cluster_name(*i, &r.cluster) == cluster && r.name == service)
                 .ok_or_else(|| ProviderError::NotFound(format!("ecs:{cluster}/{service}")))?,
         };
-        let span = metrics::Span::for_window(window, self.now_secs());
-        let s = metrics::fetch(&self.targets[i], &ecs::service_queries(&r), span).await?;
+        let now = self.now_secs();
+        let span = metrics::Span::for_window(window, now);
+        let lbs = self.load_balancers(i, std::slice::from_ref(&r), now).await;
+        let alb = ecs::alb_of(&r, &lbs).cloned();
+        let lb_queries = alb.as_ref().map(lb_metrics::health_queries).unwrap_or_default();
+        let queries: Vec<metrics::MetricQuery> = ecs::service_queries(&r).into_iter().chain(lb_queries).collect();
+        let s = metrics::fetch(&self.targets[i], &queries, span).await?;
         let line = |name: &str, values: &[f32]| ChartSeries {
             name: name.into(),
             points: values
@@ -519,6 +555,47 @@ impl AwsProvider {
             ));
         }
         let notes = r.events.iter().take(3).map(|(_, m)| format!("event: {m}")).collect();
+        let mut health_charts = Vec::new();
+        match &alb {
+            Some(info) => {
+                facts.push(("load balancer".into(), format!("{} → target group {}", info.lb_name(), info.name())));
+                let ms = |v: &[f32]| v.iter().map(|x| x * 1_000.0).collect::<Vec<f32>>();
+                // 5xx as a share of each period's requests.
+                let pct = |bad: Option<&Vec<f32>>| {
+                    s[4].iter()
+                        .enumerate()
+                        .map(|(k, n)| match bad.and_then(|b| b.get(k)) {
+                            Some(b) if n.is_finite() && *n > 0.0 => b.max(0.0) / n * 100.0,
+                            _ if n.is_finite() => 0.0,
+                            _ => f32::NAN,
+                        })
+                        .collect::<Vec<f32>>()
+                };
+                health_charts.push(DetailChart {
+                    title: "Response time (load balancer), ms".into(),
+                    unit: "ms".into(),
+                    series: vec![line("p99", &ms(&s[7])), line("p50", &ms(&s[6]))],
+                    kind: ChartKind::Latency,
+                });
+                let mut errors = vec![line("targets", &pct(s.get(5)))];
+                if info.sole_on_lb {
+                    errors.push(line("load balancer", &pct(s.get(10))));
+                }
+                health_charts.push(DetailChart {
+                    title: "5xx, % of requests".into(),
+                    unit: "%".into(),
+                    series: errors,
+                    kind: ChartKind::Errors,
+                });
+            }
+            None if r.target_groups.is_empty() => {
+                facts.push(("load balancer".into(), "none: no request latency or errors to show".into()));
+            }
+            None => facts.push((
+                "load balancer".into(),
+                "not read (no Application Load Balancer found, or elbv2 not allowed)".into(),
+            )),
+        }
         Ok(ResourceDetail {
             title: format!("ECS service {cluster}/{service}"),
             facts,
@@ -536,7 +613,10 @@ impl AwsProvider {
                     series: vec![line("average", &s[2]), line("maximum", &s[3]), reservation],
                     kind: ChartKind::TaskMemory,
                 },
-            ],
+            ]
+            .into_iter()
+            .chain(health_charts)
+            .collect(),
         })
     }
 
@@ -783,6 +863,61 @@ impl Provider for AwsProvider {
     async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
         let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
         self.usage_where(|key| wanted.contains(key)).await
+    }
+
+    async fn sli(
+        &self,
+        queries: &[crate::slo::SliQuery],
+    ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
+        let wanted: std::collections::HashMap<&str, &crate::slo::SliQuery> =
+            queries.iter().map(|q| (q.key.as_str(), q)).collect();
+        let cached = self.seen().services.clone();
+        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
+        let now = self.now_secs();
+        let mut out = Vec::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let mine: Vec<(String, &crate::slo::SliQuery, ecs::ServiceRecord)> = records
+                .iter()
+                .filter(|(ti, _)| *ti == i)
+                .filter_map(|(_, r)| {
+                    let key = format!("{}/{}", self.cluster_name(i, &r.cluster), r.name);
+                    let q = *wanted.get(key.as_str())?;
+                    Some((key, q, r.clone()))
+                })
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let recs: Vec<ecs::ServiceRecord> = mine.iter().map(|m| m.2.clone()).collect();
+            let lbs = self.load_balancers(i, &recs, now).await;
+            let behind: Vec<(&String, &crate::slo::SliQuery, Vec<metrics::MetricQuery>)> = mine
+                .iter()
+                .filter_map(|(key, q, r)| {
+                    let info = ecs::alb_of(r, &lbs)?;
+                    let within = q.p99_ms.map(lb_metrics::within_stat);
+                    Some((key, *q, lb_metrics::sli_queries(info, within.as_deref())))
+                })
+                .collect();
+            let all: Vec<metrics::MetricQuery> = behind.iter().flat_map(|b| b.2.iter().cloned()).collect();
+            if all.is_empty() {
+                continue;
+            }
+            // 1 h and 6 h at 5 minutes; 3 d and the longest period asked for hourly.
+            let days = behind.iter().map(|b| b.1.period_days).max().unwrap_or(28).max(3);
+            let recent_span = metrics::Span::ending(now, 300, 6 * 3_600);
+            let long_span = metrics::Span::ending(now, 3_600, i64::from(days) * 86_400);
+            let (recent, long) =
+                tokio::try_join!(metrics::fetch(t, &all, recent_span), metrics::fetch(t, &all, long_span))?;
+            let mut at = 0;
+            for (key, q, qs) in &behind {
+                let (r, l) = (&recent[at..at + qs.len()], &long[at..at + qs.len()]);
+                at += qs.len();
+                let windows =
+                    lb_metrics::sli_windows(r, &recent_span, l, &long_span, q.period_days, q.p99_ms.is_some());
+                out.push(((*key).clone(), windows));
+            }
+        }
+        Ok(out)
     }
 
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {

@@ -26,7 +26,7 @@ use std::sync::{Arc, RwLock};
 pub const SPARK_POINTS: usize = 48;
 
 /// Where the simulation's "now" comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Clock {
     System,
     /// Frozen at these Unix seconds: for snapshots and benchmarks.
@@ -37,6 +37,8 @@ pub enum Clock {
         at: i64,
         started: std::time::Instant,
     },
+    /// Set by whoever holds it: tests that need time to pass (a resize, then the hour after it).
+    Manual(std::sync::Arc<std::sync::atomic::AtomicI64>),
 }
 
 impl Clock {
@@ -44,11 +46,12 @@ impl Clock {
         Clock::StartingAt { at, started: std::time::Instant::now() }
     }
 
-    pub fn now(self) -> i64 {
+    pub fn now(&self) -> i64 {
         match self {
             Clock::System => chrono::Utc::now().timestamp(),
-            Clock::Fixed(t) => t,
+            Clock::Fixed(t) => *t,
             Clock::StartingAt { at, started } => at + started.elapsed().as_secs() as i64,
+            Clock::Manual(t) => t.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 }

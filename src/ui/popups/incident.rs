@@ -142,8 +142,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // The key hints only where they leave the title whole; the footer has the main keys anyway.
     if area.width >= 150 {
         block = block.title(
-            Line::from(Span::styled(" A/D/E: firing/below desired/evicting · x: unfold · :export ", theme.muted()))
-                .right_aligned(),
+            Line::from(Span::styled(
+                " A/D/E/B: firing/below desired/evicting/burning SLO · x: unfold · :export ",
+                theme.muted(),
+            ))
+            .right_aligned(),
         );
     }
     let inner = block.inner(area);
