@@ -35,5 +35,25 @@ fn sizing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sizing);
+/// SLO standings for every load-balanced service of the 10,000: the demo simulating each one's
+/// 1 h / 6 h / 3 d / 28 d of requests, 5xx and slow requests, then the judging. Runs with every
+/// sizing refresh.
+fn slo(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let demo = DemoProvider::new(42, Some(10_000), Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let services = runtime.block_on(demo.ecs_services(Window::Day)).expect("services");
+    let objectives = infradeck::slo::policy::Objectives::default();
+    let judged = runtime.block_on(infradeck::report::service_slos(&demo, &services, &objectives)).expect("slo");
+    let behind_lb = services.iter().filter(|s| s.health.read().is_some()).count();
+    assert_eq!(judged.len(), behind_lb);
+    eprintln!("SLO bench: {behind_lb} of {} services behind a load balancer", services.len());
+    let mut group = c.benchmark_group("slo");
+    group.sample_size(10);
+    group.bench_function("10000_services_windows_and_standings", |b| {
+        b.iter(|| runtime.block_on(infradeck::report::service_slos(&demo, black_box(&services), &objectives)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sizing, slo);
 criterion_main!(benches);

@@ -65,13 +65,15 @@ def network(ec2):
 
 # Services behind Application Load Balancers: name → (load balancer, requests/s, p50 s, p99 s,
 # target 5xx share, load balancer 5xx share, share answered within 1 s, unhealthy hosts).
-# web-api is over-provisioned but slow (a slow dependency): its latency SLO burns, so sizing must
-# not cut its CPU. search is CPU-starved: slow and failing; alone behind its ALB, whose own 502s
-# count as its errors. checkout is healthy.
+# web-api and checkout share prod-web-alb and are healthy. search is CPU-starved: slow and
+# failing; alone behind its ALB, whose own 502s count as its errors. report-builder is
+# over-provisioned but slow (its queries wait on a database): its latency SLO burns, so sizing
+# must not cut its CPU.
 BEHIND_ALB = {
-    "web-api": ("prod-web-alb", 120.0, 0.35, 1.6, 0.0002, 0.0, 96.0, 0),
+    "web-api": ("prod-web-alb", 120.0, 0.05, 0.3, 0.0002, 0.0, 99.8, 0),
     "checkout": ("prod-web-alb", 60.0, 0.04, 0.25, 0.0003, 0.0, 99.95, 0),
     "search": ("search-alb", 40.0, 0.3, 2.4, 0.008, 0.004, 97.0, 1),
+    "report-builder": ("reports-alb", 5.0, 0.6, 1.6, 0.0005, 0.0, 96.0, 0),
 }
 
 

@@ -102,6 +102,12 @@ mod tests {
         let tf = export(&plan, ExportFormat::Terraform);
         assert!(tf.contains("resource \"aws_ecs_task_definition\" \"payments\""), "{tf}");
         assert!(tf.contains("cpu    = \"2048\" # was \"1024\""), "{tf}");
+        assert!(tf.contains("# health when planned: no load balancer"), "{tf}");
+        // A service behind a load balancer carries its p99, 5xx and SLO standing into the plan.
+        let checkout =
+            plan_for(&demo, &Policies::default(), &Default::default(), "prod-core/checkout", None).await.unwrap();
+        let health = checkout.health.unwrap_or_default();
+        assert!(health.starts_with("p99 ") && health.contains("over 14d · SLO burning fast"), "{health}");
         let ambiguous = plan_for(&demo, &Policies::default(), &Default::default(), "payments", None).await.unwrap_err();
         assert!(ambiguous.contains("clusters"), "{ambiguous}");
         let none = plan_for(&demo, &Policies::default(), &Default::default(), "prod-core/payments", Some(&[]))

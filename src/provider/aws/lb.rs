@@ -3,7 +3,7 @@
 //! is each one's dimension (`targetgroup/NAME/ID`, `app/NAME/ID`), cut from the ARNs.
 //! Target groups rarely move between load balancers: the answer is kept for ten minutes.
 
-use super::{Target, sdk_error};
+use super::sdk_error;
 use crate::provider::ProviderError;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -85,8 +85,9 @@ impl LbCache {
 }
 
 /// The load balancers behind `arns` (target group ARNs), from the cache or DescribeTargetGroups.
+/// A failed lookup is remembered like an answer (none found) for ten minutes, and reported once.
 pub async fn resolve(
-    t: &Target,
+    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
     cache: &LbCache,
     arns: &[String],
     now: i64,
@@ -99,15 +100,22 @@ pub async fn resolve(
         v.dedup();
         v
     };
+    let mut failed = None;
     for chunk in stale.chunks(PER_CALL) {
-        let answer = t
-            .elbv2
-            .describe_target_groups()
-            .set_target_group_arns(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| sdk_error("elasticloadbalancing:DescribeTargetGroups", e))?;
+        let answer = elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await;
         let mut seen = cache.lock();
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                // Not asked again for ten minutes (an AccessDenied stays one; each ECS refresh
+                // retrying it would only add requests): these show no load-balancer health.
+                for arn in chunk {
+                    seen.insert(arn.clone(), (now, Vec::new()));
+                }
+                failed.get_or_insert(sdk_error("elasticloadbalancing:DescribeTargetGroups", e));
+                continue;
+            }
+        };
         for tg in answer.target_groups() {
             if let Some(arn) = tg.target_group_arn() {
                 seen.insert(arn.to_string(), (now, tg.load_balancer_arns().to_vec()));
@@ -118,6 +126,9 @@ pub async fn resolve(
             seen.entry(arn.clone()).or_insert((now, Vec::new()));
         }
     }
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let seen = cache.lock();
     let found: Vec<(String, Vec<String>)> = seen.iter().map(|(arn, (_, lbs))| (arn.clone(), lbs.clone())).collect();
     let all = infos(&found);
@@ -127,6 +138,55 @@ pub async fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_elasticloadbalancingv2::Client;
+    use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::{
+        DescribeTargetGroupsError, DescribeTargetGroupsOutput,
+    };
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
+
+    fn client(rule: &Rule) -> Client {
+        let conf = aws_sdk_elasticloadbalancingv2::Config::builder()
+            .behavior_version(aws_sdk_elasticloadbalancingv2::config::BehaviorVersion::latest())
+            .region(aws_sdk_elasticloadbalancingv2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_elasticloadbalancingv2::config::Credentials::new("a", "b", None, None, "t"))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule))
+            .build();
+        Client::from_conf(conf)
+    }
+
+    #[tokio::test]
+    async fn answers_are_kept_and_a_denied_lookup_is_not_retried_on_every_refresh() {
+        let found = mock!(Client::describe_target_groups).then_output(|| {
+            DescribeTargetGroupsOutput::builder()
+                .target_groups(
+                    aws_sdk_elasticloadbalancingv2::types::TargetGroup::builder()
+                        .target_group_arn(TG)
+                        .load_balancer_arns(ALB)
+                        .build(),
+                )
+                .build()
+        });
+        let (elbv2, cache) = (client(&found), LbCache::default());
+        let got = resolve(&elbv2, &cache, &[TG.to_string()], 1_000).await.unwrap();
+        assert_eq!(got[TG].lb_name(), "prod-alb");
+        resolve(&elbv2, &cache, &[TG.to_string()], 1_300).await.unwrap();
+        assert_eq!(found.num_calls(), 1, "kept for ten minutes");
+        resolve(&elbv2, &cache, &[TG.to_string()], 1_700).await.unwrap();
+        assert_eq!(found.num_calls(), 2, "then asked again");
+
+        let denied = mock!(Client::describe_target_groups).then_error(|| {
+            DescribeTargetGroupsError::generic(
+                aws_smithy_types::error::ErrorMetadata::builder().code("AccessDenied").message("no").build(),
+            )
+        });
+        let (elbv2, cache) = (client(&denied), LbCache::default());
+        let e = resolve(&elbv2, &cache, &[TG.to_string()], 1_000).await.unwrap_err();
+        assert!(e.to_string().contains("elasticloadbalancing:DescribeTargetGroups"), "{e}");
+        let later = resolve(&elbv2, &cache, &[TG.to_string()], 1_060).await.unwrap();
+        assert_eq!(later[TG].load_balancer, None, "no load balancer known: health not read");
+        assert_eq!(denied.num_calls(), 1, "not asked again on the next refresh");
+    }
 
     const TG: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-tg/73e2d6bc24d8a067";
     const TG2: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cart-tg/0f00";

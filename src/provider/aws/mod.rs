@@ -451,7 +451,7 @@ impl AwsProvider {
         if arns.is_empty() {
             return Default::default();
         }
-        lb::resolve(&self.targets[i], &self.lbs[i], &arns, now).await.unwrap_or_else(|e| {
+        lb::resolve(&self.targets[i].elbv2, &self.lbs[i], &arns, now).await.unwrap_or_else(|e| {
             tracing::warn!("load balancers not read: {e} ({})", e.hint());
             Default::default()
         })
