@@ -254,6 +254,13 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     assert!(s.contains("queue-worker") && s.contains("1×OOM"), "{s}");
     assert!(s.contains("2 in ALARM"), "{s}");
     assert!(s.contains("req $"), "API spend in the header:\n{s}");
+    // Load-balancer health and SLOs from elbv2 + AWS/ApplicationELB: search burns its
+    // availability budget fast, report-builder its latency budget; admin has no load balancer.
+    let row = |s: &str, name: &str| s.lines().find(|l| l.contains(name)).unwrap_or_default().to_string();
+    let s = t.wait("SLO standings after the first sizing run", |s| row(s, " search ").contains("‼"));
+    assert!(row(&s, " report-builder ").contains("!  -"), "latency budget overspent:\n{s}");
+    assert!(row(&s, " web-api ").contains("✔"), "{s}");
+    assert!(row(&s, " admin ").contains("no LB"), "{s}");
     t.keys(&["1", "/"]);
     t.type_text("web-api");
     t.keys(&["Enter", "Enter"]);
@@ -261,6 +268,8 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
         s.contains("ECS service prod-web/web-api") && s.contains("CPU (% of task reservation)")
     });
     assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("Memory (% of task reservation)"), "{s}");
+    assert!(s.contains("Response time (load balancer), ms") && s.contains("5xx, % of requests"), "{s}");
+    assert!(s.contains("prod-web-alb → target group web-api-tg"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
     t.keys(&["Escape", "q"]);
     t.assert_restored();
