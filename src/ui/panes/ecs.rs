@@ -21,7 +21,7 @@ const COLUMNS: &[Column] = &[
     col("CPU avg p95 max", 15, 0),
     col("HOT p95", 7, 2),
     col("MEM avg max", 17, 0),
-    col("P99 ms", 7, 2),
+    col("P99 ms  trend", 13, 2),
     col("5XX %", 6, 2),
     col("SLO left", 9, 2),
     col("CPU trend", 16, 3),
@@ -137,7 +137,12 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
                 } else {
                     theme.base()
                 };
-                Line::from(Span::styled(format!("{:>6.0}", h.p99_ms), style))
+                // The trend against the window's worst period: where in the window p99 climbed.
+                let trend = sparkline(&h.p99_spark, 6, h.p99_peak_ms);
+                Line::from(vec![
+                    Span::styled(format!("{:>6.0} ", h.p99_ms), style),
+                    Span::styled(trend, theme.series(1)),
+                ])
             }
             LbHealth::NoLoadBalancer => Line::from(Span::styled(" no LB", theme.muted())),
             LbHealth::NotRead => Line::from(Span::styled("     ·", theme.muted())),
