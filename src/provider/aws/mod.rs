@@ -438,6 +438,17 @@ impl AwsProvider {
         Ok((records?, rows?))
     }
 
+    /// The last refresh's services, or a fresh inventory when there was none.
+    async fn known_records(&self) -> Result<Vec<(usize, ecs::ServiceRecord)>, ProviderError> {
+        let cached = self.seen().services.clone();
+        if cached.is_empty() { self.ecs_inventory().await } else { Ok(cached) }
+    }
+
+    /// A service's key as the panes name it (`cluster/service`, the cluster told apart by target).
+    fn shown_key(&self, target: usize, r: &ecs::ServiceRecord) -> String {
+        format!("{}/{}", self.cluster_name(target, &r.cluster), r.name)
+    }
+
     /// The load balancers serving these services' target groups. A failure here (elbv2 not in
     /// the role's policy) costs the latency columns, not the pane: it is logged and the services
     /// show no load-balancer health.
@@ -459,12 +470,8 @@ impl AwsProvider {
 
     /// Usage of the services whose key (`cluster/service`, as the panes name them) is `wanted`.
     async fn usage_where(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
-        let cached = self.seen().services.clone();
-        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
-        let records: Vec<_> = records
-            .into_iter()
-            .filter(|(i, r)| wanted(&format!("{}/{}", self.cluster_name(*i, &r.cluster), r.name)))
-            .collect();
+        let records: Vec<_> =
+            self.known_records().await?.into_iter().filter(|(i, r)| wanted(&self.shown_key(*i, r))).collect();
         let now = self.now_secs();
         let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
             let mine = Self::records_of(&records, i);
@@ -871,8 +878,7 @@ impl Provider for AwsProvider {
     ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
         let wanted: std::collections::HashMap<&str, &crate::slo::SliQuery> =
             queries.iter().map(|q| (q.key.as_str(), q)).collect();
-        let cached = self.seen().services.clone();
-        let records = if cached.is_empty() { self.ecs_inventory().await? } else { cached };
+        let records = self.known_records().await?;
         let now = self.now_secs();
         let mut out = Vec::new();
         for (i, t) in self.targets.iter().enumerate() {
@@ -880,7 +886,7 @@ impl Provider for AwsProvider {
                 .iter()
                 .filter(|(ti, _)| *ti == i)
                 .filter_map(|(_, r)| {
-                    let key = format!("{}/{}", self.cluster_name(i, &r.cluster), r.name);
+                    let key = self.shown_key(i, r);
                     let q = *wanted.get(key.as_str())?;
                     Some((key, q, r.clone()))
                 })

@@ -122,25 +122,19 @@ fn rollout_line<'a>(state: &State, p: &PlanState, theme: &Theme) -> Option<Line<
 /// After a resize: p99 and 5xx since the change beside the same span before it, from the
 /// service's last hour (fetched each minute while the plan is open).
 fn since_line<'a>(state: &State, p: &PlanState, theme: &Theme) -> Line<'a> {
-    use crate::domain::ChartKind;
+    use super::service_health::{SinceChange, since_change};
     let key = p.plan.as_ref().map(|plan| plan.resource_name()).unwrap_or_default();
     let (Some(data), Some(at)) = (&p.since, state.last_change(&key)) else {
         return field("since", "reading the service's last hour…".into(), theme.muted(), theme);
     };
     let ago = (state.now - at).num_seconds().max(0) as f64;
-    let figure = |kind: ChartKind| {
-        let chart = data.charts.iter().find(|c| c.kind == kind)?;
-        super::service_health::before_and_since(chart, ago)
-    };
-    let text = match (figure(ChartKind::Latency), figure(ChartKind::Errors)) {
-        (Some((p0, p1)), Some((e0, e1))) => format!(
+    let text = match since_change(data, ago) {
+        SinceChange::Figures { p99: (p0, p1), errors: (e0, e1) } => format!(
             "p99 {p0:.0} → {p1:.0} ms · 5xx {e0:.2} → {e1:.2} % ({} before vs. since the change)",
             crate::ui::format::age(state.now, at)
         ),
-        _ if data.charts.iter().any(|c| c.kind == ChartKind::Latency) => {
-            "p99 and 5xx since the change: waiting for the first whole minute".into()
-        }
-        _ => "no load balancer: no latency or 5xx to compare".into(),
+        SinceChange::NoPeriodYet => "p99 and 5xx since the change: waiting for the first whole minute".into(),
+        SinceChange::NoLoadBalancer => "no load balancer: no latency or 5xx to compare".into(),
     };
     field("since", text, theme.info(), theme)
 }

@@ -23,6 +23,25 @@ pub fn before_and_since(chart: &DetailChart, ago: f64) -> Option<(f64, f64)> {
     Some((before, since))
 }
 
+/// What a change `ago` seconds back did, from a service's latency and 5xx charts.
+pub enum SinceChange {
+    /// (before, since) means over equal spans: p99 in ms, 5xx in %.
+    Figures { p99: (f64, f64), errors: (f64, f64) },
+    /// Behind a load balancer, but no whole period has ended since the change.
+    NoPeriodYet,
+    /// No latency chart: nothing to compare.
+    NoLoadBalancer,
+}
+
+pub fn since_change(data: &ResourceDetail, ago: f64) -> SinceChange {
+    let figure = |kind: ChartKind| before_and_since(data.charts.iter().find(|c| c.kind == kind)?, ago);
+    match (figure(ChartKind::Latency), figure(ChartKind::Errors)) {
+        (Some(p99), Some(errors)) => SinceChange::Figures { p99, errors },
+        _ if data.charts.iter().any(|c| c.kind == ChartKind::Latency) => SinceChange::NoPeriodYet,
+        _ => SinceChange::NoLoadBalancer,
+    }
+}
+
 fn standing_line(what: &str, s: &Standing) -> String {
     let pct = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |v| format!("{:.digits$} %", v * 100.0));
     format!(
@@ -55,20 +74,15 @@ pub fn add(data: &mut ResourceDetail, state: &State, key: &str) {
     }
     if let Some(at) = state.last_change(key) {
         let ago = (state.now - at).num_seconds().max(0) as f64;
-        let figure = |kind: ChartKind, unit: &str, digits: usize| {
-            let chart = data.charts.iter().find(|c| c.kind == kind)?;
-            let (before, since) = before_and_since(chart, ago)?;
-            Some(format!("{before:.digits$} → {since:.digits$} {unit}"))
-        };
-        let p99 = figure(ChartKind::Latency, "ms", 0);
-        let errors = figure(ChartKind::Errors, "%", 2);
         let when = format!("changed from here {} ago", crate::ui::format::age(state.now, at));
-        notes.push(match (p99, errors) {
-            (Some(p), Some(e)) => format!("{when}: p99 {p} · 5xx {e} (mean, the same span before and since)"),
-            _ if data.charts.iter().any(|c| c.kind == ChartKind::Latency) => {
+        notes.push(match since_change(data, ago) {
+            SinceChange::Figures { p99: (p0, p1), errors: (e0, e1) } => format!(
+                "{when}: p99 {p0:.0} → {p1:.0} ms · 5xx {e0:.2} → {e1:.2} % (mean, the same span before and since)"
+            ),
+            SinceChange::NoPeriodYet => {
                 format!("{when}: no whole period since yet (w: a shorter window has shorter periods)")
             }
-            _ => when,
+            SinceChange::NoLoadBalancer => when,
         });
     }
     data.notes.splice(0..0, notes);
