@@ -73,7 +73,7 @@ BEHIND_ALB = {
     "web-api": ("prod-web-alb", 120.0, 0.05, 0.3, 0.0002, 0.0, 99.8, 0),
     "checkout": ("prod-web-alb", 60.0, 0.04, 0.25, 0.0003, 0.0, 99.95, 0),
     "search": ("search-alb", 40.0, 0.3, 2.4, 0.008, 0.004, 97.0, 1),
-    "report-builder": ("reports-alb", 5.0, 0.6, 1.6, 0.0005, 0.0, 96.0, 0),
+    "report-builder": ("reports-alb", 5.0, 0.6, 1.6, 0.0005, 0.003, 96.0, 0),
 }
 
 
@@ -96,6 +96,14 @@ def load_balancers(elbv2, vpc, subnets):
             elbv2.create_listener(LoadBalancerArn=albs[alb], Protocol="HTTP", Port=80,
                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
         out[service] = (tg, albs[alb].split(":loadbalancer/", 1)[1], tg.rsplit(":", 1)[1])
+    # reports-alb also forwards /legacy/* to EC2 instances no ECS service runs: its own 5xx cannot
+    # be put on report-builder's account.
+    legacy = elbv2.create_target_group(Name="reports-legacy-ec2", Protocol="HTTP", Port=80, VpcId=vpc,
+                                       TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    listener = elbv2.describe_listeners(LoadBalancerArn=albs["reports-alb"])["Listeners"][0]["ListenerArn"]
+    elbv2.create_rule(ListenerArn=listener, Priority=10,
+                      Conditions=[{"Field": "path-pattern", "Values": ["/legacy/*"]}],
+                      Actions=[{"Type": "forward", "TargetGroupArn": legacy}])
     return out
 
 

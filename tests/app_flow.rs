@@ -118,6 +118,31 @@ fn sort_cycles_columns_and_reverses() {
 }
 
 #[test]
+fn the_ecs_table_sorts_by_slo_urgency_and_filters_by_slo_status() {
+    let mut h = Harness::demo(200, 50);
+    h.keys(&[":"]);
+    h.type_text("sort slo");
+    h.keys(&["enter"]);
+    let keys: Vec<String> = h.state.ecs.view.rows.iter().map(|i| h.state.ecs.rows()[*i].key()).collect();
+    let status = |k: &String| h.state.sizing.recs[k].slo.map_or("none", |s| s.status());
+    let statuses: Vec<&str> = keys.iter().map(status).collect();
+    // The three burning fast first, then the rest judged, then the services with no SLO.
+    assert_eq!(statuses[..3], ["burning fast"; 3], "{keys:?} {statuses:?}");
+    assert!(statuses[3..13].iter().all(|s| *s != "burning fast" && *s != "none"), "{statuses:?}");
+    assert!(statuses[13..].iter().all(|s| *s == "none"), "{statuses:?}");
+    // Within burning fast, the least budget left first.
+    let left: Vec<f64> =
+        keys[..3].iter().map(|k| h.state.sizing.recs[k].slo.unwrap().budget_remaining().unwrap()).collect();
+    assert!(left.windows(2).all(|w| w[0] <= w[1]), "{left:?}");
+    assert!(h.screen().contains("‼"), "{}", h.screen());
+
+    h.keys(&["/"]);
+    h.type_text("burning fast");
+    let found: Vec<String> = h.state.ecs.view.rows.iter().map(|i| h.state.ecs.rows()[*i].key()).collect();
+    assert_eq!(found, keys[..3], "/ finds the SLO status too");
+}
+
+#[test]
 fn selection_stays_on_the_same_service_across_a_refresh() {
     let mut h = Harness::demo(120, 40);
     h.keys(&["j", "j", "j", "j"]);

@@ -540,14 +540,19 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
     assert_eq!(search.unhealthy_hosts, 1);
     assert!(health("prod-web/checkout").p99_ms < 500.0);
     let reports = health("prod-workers/report-builder");
+    assert_eq!(
+        reports.lb_5xx_pct, 0.0,
+        "reports-alb also serves a non-ECS target group: its 5xx are not report-builder's"
+    );
     assert!((1_200.0..2_400.0).contains(&reports.p99_ms), "report-builder p99 {} ms (seeded 1.6 s)", reports.p99_ms);
     assert_eq!(by("staging/admin").health, LbHealth::NoLoadBalancer, "no load balancer: said, not invented");
     assert_eq!(by("prod-workers/queue-worker").health, LbHealth::NoLoadBalancer);
     let requests = aws.usage().requests();
-    assert_eq!(requests.get("elasticloadbalancing:DescribeTargetGroups"), Some(&1), "{requests:?}");
+    // One call for the services' 4 target groups, then one per ALB (3) for all it forwards to.
+    assert_eq!(requests.get("elasticloadbalancing:DescribeTargetGroups"), Some(&4), "{requests:?}");
     // A second refresh reuses the mapping (kept ten minutes).
     aws.ecs_services(Window::Day).await.unwrap();
-    assert_eq!(aws.usage().requests().get("elasticloadbalancing:DescribeTargetGroups"), Some(&1));
+    assert_eq!(aws.usage().requests().get("elasticloadbalancing:DescribeTargetGroups"), Some(&4));
 
     // SLOs from the same metrics, against the default objectives (99.9 %, p99 < 1 s, 28 d).
     let objectives = infradeck::slo::policy::Objectives::default();

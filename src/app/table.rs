@@ -5,6 +5,7 @@ use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ServiceCost};
 use crate::sizing::ecs::{FitThresholds, classify};
 use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// A row a pane can filter and sort.
 pub trait TableRow {
@@ -15,6 +16,16 @@ pub trait TableRow {
     /// The text `/` searches.
     fn haystack(&self) -> String;
     fn compare(&self, other: &Self, column: usize) -> Ordering;
+    /// The sort column (if any) that orders by `TableView::extra`'s rank instead of `compare`.
+    const EXTRA_COLUMN: Option<usize> = None;
+}
+
+/// What a row is known by beyond its own data (an ECS service's SLO standing, from the sizing
+/// run): a rank for `TableRow::EXTRA_COLUMN` (highest first) and words `/` finds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extra {
+    pub rank: f64,
+    pub words: String,
 }
 
 /// Data whose rows a pane lists.
@@ -51,7 +62,9 @@ fn by_f32(a: f32, b: f32) -> Ordering {
 
 impl TableRow for EcsService {
     const SORT_COLUMNS: &'static [&'static str] =
-        &["status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size", "p99", "5xx"];
+        &["status", "name", "cluster", "cpu p95", "mem max", "hot task", "tasks", "size", "p99", "5xx", "slo"];
+    /// "slo": the standing lives in the sizing run's results, not in the row.
+    const EXTRA_COLUMN: Option<usize> = Some(10);
     fn key(&self) -> String {
         EcsService::key(self)
     }
@@ -81,10 +94,12 @@ impl TableRow for EcsService {
             7 => (o.task_cpu, o.task_memory).cmp(&(self.task_cpu, self.task_memory)),
             // Services without a load balancer sort last (as 0).
             8 => by_f32(o.health.read().map_or(0.0, |h| h.p99_ms), self.health.read().map_or(0.0, |h| h.p99_ms)),
-            _ => by_f32(
+            9 => by_f32(
                 o.health.read().map_or(0.0, |h| h.error_pct()),
                 self.health.read().map_or(0.0, |h| h.error_pct()),
             ),
+            // "slo" (ranked by TableView::extra), then worst status first.
+            _ => classify(self, t).cmp(&classify(o, t)),
         }
         .then_with(|| (&self.cluster, &self.name).cmp(&(&o.cluster, &o.name)))
     }
@@ -196,18 +211,34 @@ pub struct TableView {
     pub filter: Option<Filter>,
     pub sort_column: usize,
     pub sort_reverse: bool,
+    /// Row key → what the row is known by beyond its data (see `Extra`).
+    pub extra: HashMap<String, Extra>,
 }
 
 impl TableView {
     /// Recompute `rows` for `data`, keeping the selection on `keep` if it is still listed.
     pub fn rebuild<R: TableRow>(&mut self, data: &[R], keep: Option<String>) {
+        // Each row's extra looked up once (by key), not once per comparison.
+        let extra: Vec<Option<&Extra>> =
+            if self.extra.is_empty() { Vec::new() } else { data.iter().map(|r| self.extra.get(&r.key())).collect() };
+        let extra_of = |i: usize| extra.get(i).copied().flatten();
         let mut rows: Vec<usize> = match &self.filter {
-            Some(f) => (0..data.len()).filter(|i| f.matches(&data[*i].haystack())).collect(),
+            Some(f) => (0..data.len())
+                .filter(|i| match extra_of(*i) {
+                    Some(e) => f.matches(&format!("{} {}", data[*i].haystack(), e.words)),
+                    None => f.matches(&data[*i].haystack()),
+                })
+                .collect(),
             None => (0..data.len()).collect(),
         };
         let column = self.sort_column.min(R::SORT_COLUMNS.len().saturating_sub(1));
+        let rank = |i: usize| extra_of(i).map_or(f64::NEG_INFINITY, |e| e.rank);
         rows.sort_by(|a, b| {
-            let o = data[*a].compare(&data[*b], column);
+            let o = if R::EXTRA_COLUMN == Some(column) {
+                rank(*b).total_cmp(&rank(*a)).then_with(|| data[*a].compare(&data[*b], column))
+            } else {
+                data[*a].compare(&data[*b], column)
+            };
             if self.sort_reverse { o.reverse() } else { o }
         });
         self.rows = rows;

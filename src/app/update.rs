@@ -8,7 +8,7 @@ use super::msg::{Effect, Msg, Payload};
 use super::state::{
     DetailState, FetchState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, SizingState, State,
 };
-use super::table::{Filter, Rows};
+use super::table::{Extra, Filter, Rows};
 use crate::domain::{EcsService, ResourceDetail, Window};
 use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
@@ -171,10 +171,29 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
             f.fetched_at = Some(state.now);
             f.error = None;
             state.sizing.recs = recs.into_iter().map(|r| (r.service.clone(), r)).collect();
+            slo_into_ecs_view(state);
         }
         Err(e) => f.error = Some(e),
     }
     state.dirty = true;
+}
+
+/// The ECS table sorts (`slo`) and filters (`/burning`) by each service's SLO standing, which
+/// arrives with the sizing run.
+fn slo_into_ecs_view(state: &mut State) {
+    let extra: std::collections::HashMap<String, Extra> = state
+        .sizing
+        .recs
+        .iter()
+        .filter_map(|(key, r)| {
+            let slo = r.slo.as_ref()?;
+            Some((key.clone(), Extra { rank: slo.urgency(), words: format!("slo {}", slo.status()) }))
+        })
+        .collect();
+    if state.ecs.view.extra != extra {
+        state.ecs.view.extra = extra;
+        state.rebuild_view(PaneId::Ecs);
+    }
 }
 
 /// Rows of a first load arrive in parts: show them as they come. A refresh keeps the complete

@@ -3,6 +3,7 @@
 //! each level changes only what it names.
 
 use super::recommend::Policy;
+use crate::config::layers::{Override, layered};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -38,7 +39,7 @@ fn window_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D:
     bounded(d, "window_days", 1.0, 14.0)
 }
 
-impl PolicyOverride {
+impl Override<Policy> for PolicyOverride {
     fn apply(&self, mut p: Policy) -> Policy {
         if let Some(v) = self.percentile {
             p.cpu_percentile = v;
@@ -74,17 +75,9 @@ pub struct Policies {
 impl Policies {
     /// The policy for `cluster/service`, built on `base` (which carries the prices).
     pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
-        let cluster = key.split_once('/').map_or(key, |(c, _)| c);
         let global =
             PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
-        let mut p = global.apply(*base);
-        if let Some(o) = self.clusters.get(cluster) {
-            p = o.apply(p);
-        }
-        if let Some(o) = self.services.get(key) {
-            p = o.apply(p);
-        }
-        p
+        layered(*base, &global, &self.clusters, &self.services, key)
     }
 }
 

@@ -13,6 +13,7 @@
 //! availability = 99.95
 //! ```
 
+use crate::config::layers::{Override, layered};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -75,7 +76,7 @@ fn period_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D:
     }
 }
 
-impl ObjectiveOverride {
+impl Override<Objective> for ObjectiveOverride {
     fn apply(&self, mut o: Objective) -> Objective {
         if let Some(v) = self.availability {
             o.availability = (v > 0.0).then_some(v / 100.0);
@@ -111,17 +112,9 @@ pub struct Objectives {
 impl Objectives {
     /// The objective for `cluster/service`.
     pub fn for_service(&self, key: &str) -> Objective {
-        let cluster = key.split_once('/').map_or(key, |(c, _)| c);
         let global =
             ObjectiveOverride { availability: self.availability, p99_ms: self.p99_ms, period_days: self.period_days };
-        let mut o = global.apply(Objective::default());
-        if let Some(c) = self.clusters.get(cluster) {
-            o = c.apply(o);
-        }
-        if let Some(s) = self.services.get(key) {
-            o = s.apply(o);
-        }
-        o
+        layered(Objective::default(), &global, &self.clusters, &self.services, key)
     }
 
     /// Whether the config names any objective (else the defaults are in force, and say so).

@@ -66,6 +66,21 @@ impl ServiceSlo {
         }
     }
 
+    /// How urgent this standing is, for sorting: burning fast, burning, budget spent, ok, no
+    /// traffic; within each, the less budget left the more urgent.
+    pub fn urgency(&self) -> f64 {
+        let class = match self.status() {
+            "burning fast" => 4.0,
+            "burning" => 3.0,
+            "budget spent" => 2.0,
+            "ok" => 1.0,
+            _ => 0.0,
+        };
+        // Budget left runs from 100 % down to about -1000 % before nobody cares how far below.
+        let spent = self.budget_remaining().map_or(0.0, |b| (1.0 - b).clamp(0.0, 11.0));
+        class * 100.0 + spent
+    }
+
     /// The smaller share of error budget left of the two objectives.
     pub fn budget_remaining(&self) -> Option<f64> {
         [self.availability, self.latency].iter().flatten().filter_map(|s| s.budget_remaining).reduce(f64::min)

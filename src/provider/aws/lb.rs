@@ -1,7 +1,9 @@
 //! Which load balancer serves an ECS service: the service's `loadBalancers` name target groups;
 //! elbv2 DescribeTargetGroups says which load balancers forward to them. What CloudWatch needs
 //! is each one's dimension (`targetgroup/NAME/ID`, `app/NAME/ID`), cut from the ARNs.
-//! Target groups rarely move between load balancers: the answer is kept for ten minutes.
+//! A load balancer's own 5xx belong to a service only when its target group is the only one
+//! behind that load balancer, ECS or not: each ALB is asked once for all its target groups.
+//! Target groups rarely move between load balancers: the answers are kept for ten minutes.
 
 use super::sdk_error;
 use crate::provider::ProviderError;
@@ -19,8 +21,8 @@ pub struct TargetGroupInfo {
     pub target_group: String,
     /// `app/prod-alb/50dc6c495c0c9188`; None when no Application Load Balancer forwards to it.
     pub load_balancer: Option<String>,
-    /// This target group is the only one (that we know of) behind its load balancer, so the load
-    /// balancer's own 5xx are this service's.
+    /// This target group is the only one behind its load balancer (DescribeTargetGroups by load
+    /// balancer said so), so the load balancer's own 5xx are this service's.
     pub sole_on_lb: bool,
 }
 
@@ -49,38 +51,72 @@ pub fn load_balancer_dimension(arn: &str) -> Option<String> {
     (dim.starts_with("app/") && dim.split('/').count() == 3).then(|| dim.to_string())
 }
 
-/// Target group ARN → its load balancers' ARNs, as DescribeTargetGroups answered.
-pub fn infos(found: &[(String, Vec<String>)]) -> HashMap<String, TargetGroupInfo> {
-    let mut per_lb: HashMap<String, usize> = HashMap::new();
-    let resolved: Vec<(String, String, Option<String>)> = found
+/// The Application Load Balancer (its ARN) among a target group's load balancers.
+fn application_lb(lbs: &[String]) -> Option<&String> {
+    lbs.iter().find(|a| load_balancer_dimension(a).is_some())
+}
+
+/// Target group ARN → its load balancers' ARNs, as DescribeTargetGroups answered; `groups_behind`:
+/// load balancer ARN → how many target groups it has (absent: not known, so nothing attributed).
+pub fn infos(
+    found: &[(String, Vec<String>)],
+    groups_behind: &HashMap<String, usize>,
+) -> HashMap<String, TargetGroupInfo> {
+    found
         .iter()
         .filter_map(|(tg, lbs)| {
-            let dim = target_group_dimension(tg)?;
-            let lb = lbs.iter().find_map(|a| load_balancer_dimension(a));
-            if let Some(lb) = &lb {
-                *per_lb.entry(lb.clone()).or_default() += 1;
-            }
-            Some((tg.clone(), dim, lb))
-        })
-        .collect();
-    resolved
-        .into_iter()
-        .map(|(arn, target_group, load_balancer)| {
-            let sole_on_lb = load_balancer.as_ref().is_some_and(|lb| per_lb.get(lb) == Some(&1));
-            (arn, TargetGroupInfo { target_group, load_balancer, sole_on_lb })
+            let target_group = target_group_dimension(tg)?;
+            let alb = application_lb(lbs);
+            let sole_on_lb = alb.is_some_and(|a| groups_behind.get(a) == Some(&1));
+            let load_balancer = alb.and_then(|a| load_balancer_dimension(a));
+            Some((tg.clone(), TargetGroupInfo { target_group, load_balancer, sole_on_lb }))
         })
         .collect()
 }
 
-/// The target groups already looked up: ARN → (when, load balancer ARNs).
+/// What was looked up, each with when: target group ARN → its load balancer ARNs, and load
+/// balancer ARN → how many target groups it has (None: the lookup failed).
 #[derive(Debug, Default)]
 pub struct LbCache {
-    seen: Mutex<HashMap<String, (i64, Vec<String>)>>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    groups: HashMap<String, (i64, Vec<String>)>,
+    behind: HashMap<String, (i64, Option<usize>)>,
 }
 
 impl LbCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Vec<String>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn stale<'a, V: 'a>(keys: impl Iterator<Item = &'a String>, seen: &HashMap<String, (i64, V)>, now: i64) -> Vec<String> {
+    let mut v: Vec<String> =
+        keys.filter(|k| seen.get(*k).is_none_or(|(at, _)| now - at > KEEP_SECONDS)).cloned().collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// How many target groups forward from `alb` (all pages of DescribeTargetGroups by load balancer).
+async fn groups_behind(elbv2: &aws_sdk_elasticloadbalancingv2::Client, alb: &str) -> Result<usize, ProviderError> {
+    let (mut count, mut marker) = (0, None);
+    loop {
+        let page = elbv2
+            .describe_target_groups()
+            .load_balancer_arn(alb)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| sdk_error("elasticloadbalancing:DescribeTargetGroups", e))?;
+        count += page.target_groups().len();
+        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        if marker.is_none() {
+            return Ok(count);
+        }
     }
 }
 
@@ -92,18 +128,11 @@ pub async fn resolve(
     arns: &[String],
     now: i64,
 ) -> Result<HashMap<String, TargetGroupInfo>, ProviderError> {
-    let stale: Vec<String> = {
-        let seen = cache.lock();
-        let mut v: Vec<String> =
-            arns.iter().filter(|a| seen.get(*a).is_none_or(|(at, _)| now - at > KEEP_SECONDS)).cloned().collect();
-        v.sort();
-        v.dedup();
-        v
-    };
+    let stale_groups = stale(arns.iter(), &cache.lock().groups, now);
     let mut failed = None;
-    for chunk in stale.chunks(PER_CALL) {
+    for chunk in stale_groups.chunks(PER_CALL) {
         let answer = elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await;
-        let mut seen = cache.lock();
+        let seen = &mut cache.lock().groups;
         let answer = match answer {
             Ok(a) => a,
             Err(e) => {
@@ -126,13 +155,25 @@ pub async fn resolve(
             seen.entry(arn.clone()).or_insert((now, Vec::new()));
         }
     }
+    let found: Vec<(String, Vec<String>)> = {
+        let seen = cache.lock();
+        arns.iter().filter_map(|a| seen.groups.get(a).map(|(_, lbs)| (a.clone(), lbs.clone()))).collect()
+    };
+    let albs: Vec<String> = found.iter().filter_map(|(_, lbs)| application_lb(lbs).cloned()).collect();
+    let stale_albs = stale(albs.iter(), &cache.lock().behind, now);
+    for alb in stale_albs {
+        // Not knowing costs only the attribution of the load balancer's own 5xx: said, not fatal.
+        let count = groups_behind(elbv2, &alb).await.inspect_err(|e| {
+            tracing::warn!("target groups behind {alb} not read: {e} ({}); its own 5xx not attributed", e.hint())
+        });
+        cache.lock().behind.insert(alb, (now, count.ok()));
+    }
     if let Some(e) = failed {
         return Err(e);
     }
-    let seen = cache.lock();
-    let found: Vec<(String, Vec<String>)> = seen.iter().map(|(arn, (_, lbs))| (arn.clone(), lbs.clone())).collect();
-    let all = infos(&found);
-    Ok(arns.iter().filter_map(|a| all.get(a).map(|i| (a.clone(), i.clone()))).collect())
+    let behind: HashMap<String, usize> =
+        cache.lock().behind.iter().filter_map(|(lb, (_, n))| n.map(|n| (lb.clone(), n))).collect();
+    Ok(infos(&found, &behind))
 }
 
 #[cfg(test)]
@@ -144,43 +185,62 @@ mod tests {
     };
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
 
-    fn client(rule: &Rule) -> Client {
+    fn client(rules: &[&Rule]) -> Client {
+        let interceptor =
+            rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny), |i, r| i.with_rule(r));
         let conf = aws_sdk_elasticloadbalancingv2::Config::builder()
             .behavior_version(aws_sdk_elasticloadbalancingv2::config::BehaviorVersion::latest())
             .region(aws_sdk_elasticloadbalancingv2::config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_elasticloadbalancingv2::config::Credentials::new("a", "b", None, None, "t"))
             .http_client(aws_smithy_mocks::create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule))
+            .interceptor(interceptor)
             .build();
         Client::from_conf(conf)
     }
 
+    fn group(arn: &str) -> aws_sdk_elasticloadbalancingv2::types::TargetGroup {
+        aws_sdk_elasticloadbalancingv2::types::TargetGroup::builder()
+            .target_group_arn(arn)
+            .load_balancer_arns(ALB)
+            .build()
+    }
+
+    /// DescribeTargetGroups by target group ARN: TG behind the ALB.
+    fn by_group() -> Rule {
+        mock!(Client::describe_target_groups)
+            .match_requests(|i| !i.target_group_arns().is_empty())
+            .then_output(|| DescribeTargetGroupsOutput::builder().target_groups(group(TG)).build())
+    }
+
+    /// DescribeTargetGroups by load balancer: `behind` on the ALB, one a page.
+    fn by_lb(behind: &'static [&'static str]) -> Rule {
+        mock!(Client::describe_target_groups)
+            .match_requests(|i| i.load_balancer_arn() == Some(ALB))
+            .then_compute_output(move |i| {
+                let page: usize = i.marker().map_or(0, |m| m.parse().unwrap());
+                let out = DescribeTargetGroupsOutput::builder().target_groups(group(behind[page]));
+                let out = if page + 1 < behind.len() { out.next_marker((page + 1).to_string()) } else { out };
+                out.build()
+            })
+    }
+
     #[tokio::test]
     async fn answers_are_kept_and_a_denied_lookup_is_not_retried_on_every_refresh() {
-        let found = mock!(Client::describe_target_groups).then_output(|| {
-            DescribeTargetGroupsOutput::builder()
-                .target_groups(
-                    aws_sdk_elasticloadbalancingv2::types::TargetGroup::builder()
-                        .target_group_arn(TG)
-                        .load_balancer_arns(ALB)
-                        .build(),
-                )
-                .build()
-        });
-        let (elbv2, cache) = (client(&found), LbCache::default());
+        let (groups, lbs) = (by_group(), by_lb(&[TG]));
+        let (elbv2, cache) = (client(&[&groups, &lbs]), LbCache::default());
         let got = resolve(&elbv2, &cache, &[TG.to_string()], 1_000).await.unwrap();
-        assert_eq!(got[TG].lb_name(), "prod-alb");
+        assert_eq!((got[TG].lb_name(), got[TG].sole_on_lb), ("prod-alb", true));
         resolve(&elbv2, &cache, &[TG.to_string()], 1_300).await.unwrap();
-        assert_eq!(found.num_calls(), 1, "kept for ten minutes");
+        assert_eq!((groups.num_calls(), lbs.num_calls()), (1, 1), "kept for ten minutes");
         resolve(&elbv2, &cache, &[TG.to_string()], 1_700).await.unwrap();
-        assert_eq!(found.num_calls(), 2, "then asked again");
+        assert_eq!((groups.num_calls(), lbs.num_calls()), (2, 2), "then asked again");
 
         let denied = mock!(Client::describe_target_groups).then_error(|| {
             DescribeTargetGroupsError::generic(
                 aws_smithy_types::error::ErrorMetadata::builder().code("AccessDenied").message("no").build(),
             )
         });
-        let (elbv2, cache) = (client(&denied), LbCache::default());
+        let (elbv2, cache) = (client(&[&denied]), LbCache::default());
         let e = resolve(&elbv2, &cache, &[TG.to_string()], 1_000).await.unwrap_err();
         assert!(e.to_string().contains("elasticloadbalancing:DescribeTargetGroups"), "{e}");
         let later = resolve(&elbv2, &cache, &[TG.to_string()], 1_060).await.unwrap();
@@ -188,6 +248,16 @@ mod tests {
         assert_eq!(denied.num_calls(), 1, "not asked again on the next refresh");
     }
 
+    #[tokio::test]
+    async fn a_load_balancer_that_also_serves_a_group_no_service_uses_keeps_its_own_5xx() {
+        let (groups, lbs) = (by_group(), by_lb(&[TG, TG_OTHER]));
+        let elbv2 = client(&[&groups, &lbs]);
+        let got = resolve(&elbv2, &LbCache::default(), &[TG.to_string()], 1_000).await.unwrap();
+        assert!(got[TG].load_balancer.is_some() && !got[TG].sole_on_lb, "{got:?}");
+        assert_eq!(lbs.num_calls(), 2, "both pages read");
+    }
+
+    const TG_OTHER: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/legacy-ec2/9e9e";
     const TG: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-tg/73e2d6bc24d8a067";
     const TG2: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cart-tg/0f00";
     const ALB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188";
@@ -204,12 +274,18 @@ mod tests {
 
     #[test]
     fn the_load_balancers_own_5xx_belong_to_a_service_only_when_it_is_alone_behind_it() {
-        let one = infos(&[(TG.into(), vec![NLB.into(), ALB.into()])]);
+        let behind = |n: usize| HashMap::from([(ALB.to_string(), n)]);
+        let one = infos(&[(TG.into(), vec![NLB.into(), ALB.into()])], &behind(1));
         let i = &one[TG];
         assert_eq!((i.name(), i.lb_name(), i.sole_on_lb), ("orders-tg", "prod-alb", true));
-        let two = infos(&[(TG.into(), vec![ALB.into()]), (TG2.into(), vec![ALB.into()])]);
+        let two = infos(&[(TG.into(), vec![ALB.into()]), (TG2.into(), vec![ALB.into()])], &behind(2));
         assert!(!two[TG].sole_on_lb && !two[TG2].sole_on_lb);
-        let none = infos(&[(TG.into(), vec![])]);
+        // Alone among the ECS services, but the ALB also forwards to a group no service uses.
+        let shared = infos(&[(TG.into(), vec![ALB.into()])], &behind(2));
+        assert!(!shared[TG].sole_on_lb && shared[TG].load_balancer.is_some());
+        let unknown = infos(&[(TG.into(), vec![ALB.into()])], &HashMap::new());
+        assert!(!unknown[TG].sole_on_lb, "not known: not attributed");
+        let none = infos(&[(TG.into(), vec![])], &behind(1));
         assert_eq!(none[TG].load_balancer, None);
     }
 }
