@@ -43,5 +43,7 @@ shot ecs 160 45 z
 shot redis 160 30 2 z
 shot cost 160 45 3 z
 shot alarms 160 45 4 z
-shot detail 160 48 j j j j enter
+# checkout: CPU-starved, so its p99 climbs with the CPU and its SLO burns (charts two by two).
+shot detail 160 48 / checkout enter enter
+shot incident 160 45 i
 shot help 120 45 "?"
