@@ -5,8 +5,9 @@
 //! behind that load balancer, ECS or not: each ALB is asked once for all its target groups.
 //! Target groups rarely move between load balancers: the answers are kept for ten minutes.
 
-use super::sdk_error;
+use super::{CONCURRENCY, sdk_error};
 use crate::provider::ProviderError;
+use futures::{StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -57,17 +58,17 @@ fn application_lb(lbs: &[String]) -> Option<&String> {
 }
 
 /// Target group ARN → its load balancers' ARNs, as DescribeTargetGroups answered; `groups_behind`:
-/// load balancer ARN → how many target groups it has (absent: not known, so nothing attributed).
+/// how many target groups a load balancer (ARN) has (None: not known, so nothing attributed).
 pub fn infos(
     found: &[(String, Vec<String>)],
-    groups_behind: &HashMap<String, usize>,
+    groups_behind: impl Fn(&String) -> Option<usize>,
 ) -> HashMap<String, TargetGroupInfo> {
     found
         .iter()
         .filter_map(|(tg, lbs)| {
             let target_group = target_group_dimension(tg)?;
             let alb = application_lb(lbs);
-            let sole_on_lb = alb.is_some_and(|a| groups_behind.get(a) == Some(&1));
+            let sole_on_lb = alb.is_some_and(|a| groups_behind(a) == Some(1));
             let load_balancer = alb.and_then(|a| load_balancer_dimension(a));
             Some((tg.clone(), TargetGroupInfo { target_group, load_balancer, sole_on_lb }))
         })
@@ -161,19 +162,26 @@ pub async fn resolve(
     };
     let albs: Vec<String> = found.iter().filter_map(|(_, lbs)| application_lb(lbs).cloned()).collect();
     let stale_albs = stale(albs.iter(), &cache.lock().behind, now);
-    for alb in stale_albs {
+    let counted: Vec<(String, Result<usize, ProviderError>)> = stream::iter(stale_albs)
+        .map(|alb| async move {
+            let count = groups_behind(elbv2, &alb).await;
+            (alb, count)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (alb, count) in counted {
         // Not knowing costs only the attribution of the load balancer's own 5xx: said, not fatal.
-        let count = groups_behind(elbv2, &alb).await.inspect_err(|e| {
-            tracing::warn!("target groups behind {alb} not read: {e} ({}); its own 5xx not attributed", e.hint())
-        });
+        if let Err(e) = &count {
+            tracing::warn!("target groups behind {alb} not read: {e} ({}); its own 5xx not attributed", e.hint());
+        }
         cache.lock().behind.insert(alb, (now, count.ok()));
     }
     if let Some(e) = failed {
         return Err(e);
     }
-    let behind: HashMap<String, usize> =
-        cache.lock().behind.iter().filter_map(|(lb, (_, n))| n.map(|n| (lb.clone(), n))).collect();
-    Ok(infos(&found, &behind))
+    let seen = cache.lock();
+    Ok(infos(&found, |alb| seen.behind.get(alb).and_then(|(_, n)| *n)))
 }
 
 #[cfg(test)]
@@ -274,18 +282,18 @@ mod tests {
 
     #[test]
     fn the_load_balancers_own_5xx_belong_to_a_service_only_when_it_is_alone_behind_it() {
-        let behind = |n: usize| HashMap::from([(ALB.to_string(), n)]);
-        let one = infos(&[(TG.into(), vec![NLB.into(), ALB.into()])], &behind(1));
+        let behind = |n: usize| move |lb: &String| (lb == ALB).then_some(n);
+        let one = infos(&[(TG.into(), vec![NLB.into(), ALB.into()])], behind(1));
         let i = &one[TG];
         assert_eq!((i.name(), i.lb_name(), i.sole_on_lb), ("orders-tg", "prod-alb", true));
-        let two = infos(&[(TG.into(), vec![ALB.into()]), (TG2.into(), vec![ALB.into()])], &behind(2));
+        let two = infos(&[(TG.into(), vec![ALB.into()]), (TG2.into(), vec![ALB.into()])], behind(2));
         assert!(!two[TG].sole_on_lb && !two[TG2].sole_on_lb);
         // Alone among the ECS services, but the ALB also forwards to a group no service uses.
-        let shared = infos(&[(TG.into(), vec![ALB.into()])], &behind(2));
+        let shared = infos(&[(TG.into(), vec![ALB.into()])], behind(2));
         assert!(!shared[TG].sole_on_lb && shared[TG].load_balancer.is_some());
-        let unknown = infos(&[(TG.into(), vec![ALB.into()])], &HashMap::new());
+        let unknown = infos(&[(TG.into(), vec![ALB.into()])], |_| None);
         assert!(!unknown[TG].sole_on_lb, "not known: not attributed");
-        let none = infos(&[(TG.into(), vec![])], &behind(1));
+        let none = infos(&[(TG.into(), vec![])], behind(1));
         assert_eq!(none[TG].load_balancer, None);
     }
 }
