@@ -638,7 +638,7 @@ fn e_then_a_format_key_exports_the_plan_as_code_without_applying() {
 
 #[test]
 fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_revision() {
-    use infradeck::apply::{ContainerChange, ResizeRequest};
+    use infradeck::apply::ResizeRequest;
     let mut h = demo_with(false, false, false);
     h.keys(&["z"]);
     let p = payments(&h);
@@ -649,20 +649,17 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         task_definition: p.task_definition.clone(),
         before: (p.task_cpu, p.task_memory),
         after: (512, 1024),
-        containers: p
-            .containers
-            .iter()
-            .map(|c| ContainerChange {
-                name: c.name.clone(),
-                cpu: (c.cpu, c.cpu / 2),
-                memory_hard: (c.memory_hard, c.memory_hard.map(|m| m / 2)),
-                memory_soft: (c.memory_soft, c.memory_soft.map(|m| m / 2)),
-            })
-            .collect(),
+        containers: infradeck::sizing::containers::layout(
+            &infradeck::sizing::recommend::shape(&p),
+            (512, 1024),
+            &Default::default(),
+        )
+        .expect("fits"),
         monthly_change: None,
         risk: infradeck::sizing::recommend::Risk::High,
         evidence: vec![],
         rollback_to: None,
+        floors: None,
     };
     let plan = h.block_on(h.provider.plan_resize(&request)).expect("plan");
     h.state.overlay = Some(infradeck::app::state::Overlay::Plan(Box::new(infradeck::app::state::PlanState {

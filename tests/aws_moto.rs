@@ -279,10 +279,9 @@ async fn definition(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
-    use infradeck::apply::ResizeRequest;
-    use infradeck::apply::plan::container_changes;
+    use infradeck::apply::{ContainerChange, ResizeRequest};
     use infradeck::provider::ProviderError;
-    use infradeck::sizing::recommend::{ContainerSize, Risk};
+    use infradeck::sizing::recommend::Risk;
 
     let fleet = MotoFleet::start(&["--fleet", "realistic"]);
     fleet.record_as("read-only");
@@ -295,14 +294,17 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
         task_definition: checkout.task_definition.clone(),
         before: (checkout.task_cpu, checkout.task_memory),
         after: (512, 1024),
-        containers: container_changes(
-            &checkout.containers,
-            &[ContainerSize { name: "checkout".into(), cpu: 512, memory_hard: 1024, memory_soft: 512 }],
-        ),
+        containers: vec![ContainerChange {
+            cpu: (1024, 512),
+            memory_hard: (Some(2048), Some(1024)),
+            memory_soft: (Some(1024), Some(512)),
+            ..ContainerChange::unchanged(&checkout.containers[0])
+        }],
         monthly_change: Some(-20.0),
         risk: Risk::Low,
         evidence: vec![],
         rollback_to: None,
+        floors: None,
     };
 
     // Read-only: the plan can be made, the apply is refused, and only reads reach the server.

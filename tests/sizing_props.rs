@@ -1,7 +1,8 @@
 //! Properties of the ECS recommender over arbitrary services and histories.
 
-use infradeck::domain::{Arch, Container, EcsService, LaunchType, UsageHistory};
+use infradeck::domain::{Arch, Container, EcsService, LaunchType, TaskLevel, UsageHistory};
 use infradeck::sizing::catalog::{HOURS_PER_MONTH, fargate_sizes, fargate_task_hourly, is_valid_fargate};
+use infradeck::sizing::containers::{ContainerChange, Resize, check, layout};
 use infradeck::sizing::recommend::{Finding, Policy, effective_headroom, recommend};
 use proptest::prelude::*;
 
@@ -9,13 +10,8 @@ fn service(launch: LaunchType, arch: Arch, (cpu, mem): (u32, u32), running: u32)
     // Two containers: the split and the sums are part of what is checked.
     EcsService {
         containers: vec![
-            Container {
-                name: "app".into(),
-                cpu: cpu * 7 / 8,
-                memory_hard: Some(mem * 7 / 8),
-                memory_soft: Some(mem / 2),
-            },
-            Container { name: "sidecar".into(), cpu: cpu / 8, memory_hard: Some(mem / 8), memory_soft: Some(mem / 16) },
+            Container::app("app", cpu * 7 / 8, Some(mem * 7 / 8), Some(mem / 2)),
+            Container::app("sidecar", cpu / 8, Some(mem / 8), Some(mem / 16)),
         ],
         ..EcsService::sized("c", "s", launch, arch, (cpu, mem), running)
     }
@@ -29,6 +25,7 @@ fn arb_history() -> impl Strategy<Value = UsageHistory> {
                 cpu_vcpu: cpu,
                 memory_mib: mem,
                 oom_kills: ooms,
+                container_memory: Vec::new(),
             })
     })
 }
@@ -63,23 +60,25 @@ proptest! {
         if h.oom_kills > 0 {
             prop_assert!(mem as f32 >= (peak + 100.0).max(peak * 1.2) - 1e-2);
         }
-        // Cheapest: no valid size that also fits costs less.
+        // Cheapest: no valid size that also fits the need and its containers costs less.
         let need_cpu = p99 * (1.0 + headroom) * 1024.0;
         let need_mem = if h.oom_kills > 0 { (peak * (1.0 + headroom)).max((peak + 100.0).max(peak * 1.2)) } else { peak * (1.0 + headroom) };
         let price = fargate_task_hourly(arch, cpu, mem);
+        let floors = r.floors.clone().expect("a proposal carries its floors");
+        let shape = infradeck::sizing::recommend::shape(&s);
         for &(c, m) in fargate_sizes() {
-            if c as f32 >= need_cpu && m as f32 >= need_mem {
-                prop_assert!(fargate_task_hourly(arch, c, m) >= price - 1e-12);
+            if c as f32 >= need_cpu && m as f32 >= need_mem && fargate_task_hourly(arch, c, m) < price - 1e-12 {
+                prop_assert!(layout(&shape, (c, m), &floors).is_err(), "{c}/{m} is cheaper and holds the containers");
             }
         }
         // Cost arithmetic: tasks × hours × price, and the change is the difference.
         let monthly = r.monthly_proposed.unwrap();
         prop_assert!((monthly - price * running as f64 * HOURS_PER_MONTH).abs() < 1e-6);
         prop_assert!((r.monthly_change().unwrap() - (monthly - r.monthly_current.unwrap())).abs() < 1e-9);
-        // Containers fit inside the task, limits above reservations.
-        prop_assert!(r.containers.iter().map(|c| c.cpu).sum::<u32>() <= cpu);
-        prop_assert!(r.containers.iter().map(|c| c.memory_hard).sum::<u32>() <= mem);
-        prop_assert!(r.containers.iter().all(|c| c.memory_soft < c.memory_hard || c.memory_hard <= 6));
+        // Containers fit inside the task, limits above reservations: what RegisterTaskDefinition
+        // checks, and nothing cut below the evidence.
+        let resize = Resize { fargate: true, task_level: s.task_level, before: size, after: (cpu, mem), containers: &r.containers, floors: Some(&floors) };
+        prop_assert_eq!(check(&resize), Ok(()));
         // The finding agrees with the direction of the change.
         let (cur_c, cur_m) = size;
         match r.finding {
@@ -102,6 +101,156 @@ proptest! {
         prop_assert!(r.monthly_current.is_none());
         let (freed_cpu, _) = r.capacity_freed.unwrap();
         prop_assert!((freed_cpu - (1.0 - cpu as f32 / 1024.0) * running as f32).abs() < 1e-3);
+    }
+}
+
+/// One container of a generated task definition, before it is made to fit its task.
+#[derive(Debug, Clone)]
+struct RawContainer {
+    /// None: cpu 0/absent; else a share of the task's CPU.
+    cpu: Option<u32>,
+    /// 0 soft only, 1 hard only, 2 both.
+    memory: u8,
+    share: u32,
+    /// How far above its reservation a hard limit sits (both set).
+    over: u32,
+    essential: bool,
+    /// A known agent's image, or the app's.
+    image: &'static str,
+    firelens: bool,
+}
+
+const IMAGES: &[&str] =
+    &["app", "app", "app", "aws-for-fluent-bit", "aws-appmesh-envoy", "aws-xray-daemon", "datadog-agent", "worker"];
+
+fn arb_container() -> impl Strategy<Value = RawContainer> {
+    (
+        prop_oneof![Just(None), (1u32..100).prop_map(Some)],
+        0u8..3,
+        1u32..100,
+        1u32..300,
+        prop::bool::weighted(0.8),
+        prop::sample::select(IMAGES),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(cpu, memory, share, over, essential, image, firelens)| RawContainer {
+            cpu,
+            memory,
+            share,
+            over,
+            essential,
+            image,
+            firelens,
+        })
+}
+
+/// A task definition AWS accepted: Fargate or EC2 (with or without task-level sizes), 1–10
+/// containers whose cpu and memory settings come in every combination real accounts have.
+fn arb_service() -> impl Strategy<Value = EcsService> {
+    (
+        proptest::collection::vec(arb_container(), 1..=10),
+        any::<bool>(),
+        proptest::sample::select(fargate_sizes().to_vec()),
+        any::<bool>(),
+        1u32..12,
+    )
+        .prop_map(|(raw, fargate, size, task_level, running)| {
+            let (task_cpu, task_mem) = size;
+            let shares: u32 = raw.iter().map(|c| c.share).sum::<u32>() + 10;
+            let cpu_shares: u32 = raw.iter().filter_map(|c| c.cpu).sum::<u32>() + 10;
+            let mut containers: Vec<Container> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let n = raw.len() as u64;
+                    let reserved = 8 + ((task_mem as u64 - 8 * n) * r.share as u64 / shares as u64) as u32;
+                    let (hard, soft) = match r.memory {
+                        0 => (None, Some(reserved)),
+                        1 => (Some(reserved), None),
+                        _ => (Some((reserved + r.over).min(task_mem).max(reserved + 1)), Some(reserved)),
+                    };
+                    let cpu =
+                        r.cpu.map_or(0, |c| 2 + ((task_cpu as u64 - 2 * n) * c as u64 / cpu_shares as u64) as u32);
+                    let mut c = Container::app(&format!("c{i}-{}", r.image), cpu, hard, soft);
+                    c.image = r.image.to_string();
+                    c.essential = r.essential || i == 0;
+                    c.log_router = r.firelens;
+                    c
+                })
+                .collect();
+            let launch = if fargate { LaunchType::Fargate } else { LaunchType::Ec2 };
+            let mut s = EcsService::sized("c", "s", launch, Arch::X86, size, running);
+            if !fargate && !task_level {
+                s.task_level = TaskLevel { cpu: false, memory: false };
+                s.task_cpu = containers.iter().map(|c| c.cpu).sum();
+                s.task_memory = containers.iter().map(Container::reserved_memory).sum();
+                if s.task_memory == 0 {
+                    containers[0].memory_soft = Some(64);
+                    s.task_memory = containers.iter().map(Container::reserved_memory).sum();
+                }
+            }
+            s.containers = containers;
+            s
+        })
+}
+
+fn unchanged(s: &EcsService) -> Vec<ContainerChange> {
+    s.containers.iter().map(ContainerChange::unchanged).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// Every suggestion on every real-world shape passes the check a plan passes (what AWS
+    /// would accept, nothing added, nothing cut below the evidence), or there is none, with the
+    /// reason in words.
+    #[test]
+    fn every_suggestion_on_real_shapes_is_registrable_and_safe(s in arb_service(), h in arb_history()) {
+        let before = Resize { fargate: s.launch_type == LaunchType::Fargate, task_level: s.task_level, before: (s.task_cpu, s.task_memory), after: (s.task_cpu, s.task_memory), containers: &unchanged(&s), floors: None };
+        prop_assert_eq!(infradeck::sizing::containers::registrable(&before), Vec::<String>::new(), "a generated shape AWS would reject");
+        let r = recommend(&s, &h, &Policy::default());
+        let Some(after) = r.proposed else {
+            prop_assert!(r.evidence.iter().any(|e| e.contains("largest Fargate") || e.contains("no safe resize") || e.contains("no task size")), "{:?}", r.evidence);
+            return Ok(());
+        };
+        let floors = r.floors.clone().unwrap();
+        let resize = Resize { after, floors: Some(&floors), containers: &r.containers, ..before };
+        prop_assert_eq!(check(&resize), Ok(()));
+        for (c, was) in r.containers.iter().zip(&s.containers) {
+            prop_assert_eq!(c.memory_hard.1.is_some(), was.memory_hard.is_some(), "{}: a hard limit added or dropped", &c.name);
+            if was.cpu == 0 { prop_assert_eq!(c.cpu.1, 0); }
+            if let (Some(b), Some(a)) = (was.memory_hard, c.memory_hard.1) {
+                prop_assert!(a >= b.min(floors.task_memory), "{}: {a} < min({b}, {})", &c.name, floors.task_memory);
+            }
+        }
+    }
+
+    /// The check refuses what would break the service, whatever the shape: a hard limit added,
+    /// a shared-CPU container given CPU, a sidecar resized, a hard limit cut below the evidence.
+    #[test]
+    fn the_check_refuses_each_kind_of_unsafe_change(s in arb_service(), h in arb_history(), pick in 0usize..10, kind in 0u8..4) {
+        let r = recommend(&s, &h, &Policy::default());
+        let Some(after) = r.proposed else { return Ok(()) };
+        let floors = r.floors.clone().unwrap();
+        let mut bad = r.containers.clone();
+        let i = pick % bad.len();
+        let c = &mut bad[i];
+        match kind {
+            0 if c.memory_hard.0.is_none() => c.memory_hard.1 = Some(c.memory_soft.1.unwrap_or(64) + 1),
+            1 if c.cpu.0 == 0 => c.cpu.1 = 2,
+            2 if c.sidecar.is_some() && r.containers.iter().any(|o| o.sidecar.is_none() && o.essential) => c.memory_soft.1 = c.memory_soft.1.map(|m| m + 64).or(Some(64)),
+            3 if c.memory_hard.0.is_some() => c.memory_hard.1 = Some(c.memory_hard.0.unwrap().min(floors.task_memory).saturating_sub(1).max(1)),
+            _ => return Ok(()),
+        }
+        let resize = Resize {
+            fargate: s.launch_type == LaunchType::Fargate,
+            task_level: s.task_level,
+            before: (s.task_cpu, s.task_memory),
+            after,
+            containers: &bad,
+            floors: Some(&floors),
+        };
+        prop_assert!(check(&resize).is_err(), "kind {kind} on {:?} passed", bad[i]);
     }
 }
 

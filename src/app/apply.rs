@@ -219,6 +219,10 @@ fn confirm(state: &mut State, audit: Option<std::path::PathBuf>, fx: &mut Vec<Ef
         state.status = Some((Level::Warn, "read-only: this plan cannot be applied".into()));
         return;
     }
+    if let Some(why) = &plan.blocked {
+        state.status = Some((Level::Warn, format!("cannot apply from here: {why} (e exports it)")));
+        return;
+    }
     p.phase = PlanPhase::Applying;
     p.error = None;
     fx.push(Effect::Apply { plan: Box::new(plan), audit });

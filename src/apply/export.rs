@@ -106,79 +106,134 @@ fn cache(plan: &ResizePlan, group: &str, format: ExportFormat) -> String {
     out
 }
 
+/// The containers worth writing: those the plan changes (sidecars and untouched ones stay as
+/// they are in the code, so they are left out).
+fn changed(plan: &ResizePlan) -> impl Iterator<Item = &crate::apply::ContainerChange> {
+    plan.containers.iter().filter(|c| c.changed())
+}
+
+/// `key = value # was old` pairs for what a container sets, in the given syntax; a value the
+/// container does not set is not written (no limit is ever added).
+fn container_fields(c: &crate::apply::ContainerChange, names: [&str; 3]) -> Vec<(String, u32, Option<u32>)> {
+    let mut out = Vec::new();
+    if c.cpu.0 != 0 || c.cpu.1 != 0 {
+        out.push((names[0].to_string(), c.cpu.1, Some(c.cpu.0)));
+    }
+    if let Some(m) = c.memory_hard.1 {
+        out.push((names[1].to_string(), m, c.memory_hard.0));
+    }
+    if let Some(m) = c.memory_soft.1 {
+        out.push((names[2].to_string(), m, c.memory_soft.0));
+    }
+    out
+}
+
+fn kept_note(plan: &ResizePlan, comment: &str) -> String {
+    let kept: Vec<String> = plan
+        .containers
+        .iter()
+        .filter(|c| !c.changed())
+        .map(|c| match c.sidecar {
+            Some(kind) => format!("{} ({})", c.name, kind.label()),
+            None => c.name.clone(),
+        })
+        .collect();
+    if kept.is_empty() { String::new() } else { format!("{comment} unchanged: {}\n", kept.join(", ")) }
+}
+
+fn blocked_note(plan: &ResizePlan, comment: &str) -> String {
+    plan.blocked.as_ref().map_or(String::new(), |why| format!("{comment} apply: {why}\n"))
+}
+
 fn terraform(plan: &ResizePlan) -> String {
     let family = family(plan);
     let mut out = header(plan, "#");
-    out.push_str(&format!(
-        "resource \"aws_ecs_task_definition\" \"{family}\" {{\n  family = \"{family}\"\n  # ... everything else unchanged\n  cpu    = \"{}\" # was \"{}\"\n  memory = \"{}\" # was \"{}\"\n",
-        plan.after.0, plan.before.0, plan.after.1, plan.before.1
-    ));
-    if !plan.containers.is_empty() {
+    out.push_str(&blocked_note(plan, "#"));
+    out.push_str(&format!("resource \"aws_ecs_task_definition\" \"{family}\" {{\n  family = \"{family}\"\n  # ... everything else unchanged\n"));
+    if plan.task_level.cpu {
+        out.push_str(&format!("  cpu    = \"{}\" # was \"{}\"\n", plan.after.0, plan.before.0));
+    }
+    if plan.task_level.memory {
+        out.push_str(&format!("  memory = \"{}\" # was \"{}\"\n", plan.after.1, plan.before.1));
+    }
+    if changed(plan).next().is_some() {
         out.push_str("  # in container_definitions (jsonencode([...])), per container:\n");
-        for c in &plan.containers {
-            out.push_str(&format!(
-                "  #   {{ name = \"{}\", cpu = {}, memory = {}, memoryReservation = {} }}  # was {}, {}, {}\n",
-                c.name,
-                c.cpu.1,
-                opt(c.memory_hard.1),
-                opt(c.memory_soft.1),
-                c.cpu.0,
-                opt(c.memory_hard.0),
-                opt(c.memory_soft.0)
-            ));
+        for c in changed(plan) {
+            let fields = container_fields(c, ["cpu", "memory", "memoryReservation"]);
+            let now: Vec<String> = fields.iter().map(|(k, v, _)| format!("{k} = {v}")).collect();
+            let was: Vec<String> = fields.iter().map(|(_, _, w)| opt(*w)).collect();
+            out.push_str(&format!("  #   {{ name = \"{}\", {} }}  # was {}\n", c.name, now.join(", "), was.join(", ")));
         }
     }
+    out.push_str(&kept_note(plan, "  #"));
     out.push_str("}\n");
     out
 }
 
 fn cloudformation(plan: &ResizePlan) -> String {
     let mut out = header(plan, "#");
-    out.push_str(&format!(
-        "# AWS::ECS::TaskDefinition (family {})\nProperties:\n  Cpu: \"{}\"\n  Memory: \"{}\"\n",
-        family(plan),
-        plan.after.0,
-        plan.after.1
-    ));
-    if !plan.containers.is_empty() {
+    out.push_str(&blocked_note(plan, "#"));
+    out.push_str(&format!("# AWS::ECS::TaskDefinition (family {})\nProperties:\n", family(plan)));
+    if plan.task_level.cpu {
+        out.push_str(&format!("  Cpu: \"{}\"\n", plan.after.0));
+    }
+    if plan.task_level.memory {
+        out.push_str(&format!("  Memory: \"{}\"\n", plan.after.1));
+    }
+    if changed(plan).next().is_some() {
         out.push_str("  ContainerDefinitions: # only these keys change; keep the rest of each entry\n");
-        for c in &plan.containers {
-            out.push_str(&format!("    - Name: {}\n      Cpu: {}\n", c.name, c.cpu.1));
-            if let Some(m) = c.memory_hard.1 {
-                out.push_str(&format!("      Memory: {m}\n"));
-            }
-            if let Some(m) = c.memory_soft.1 {
-                out.push_str(&format!("      MemoryReservation: {m}\n"));
+        for c in changed(plan) {
+            out.push_str(&format!("    - Name: {}\n", c.name));
+            for (k, v, _) in container_fields(c, ["Cpu", "Memory", "MemoryReservation"]) {
+                out.push_str(&format!("      {k}: {v}\n"));
             }
         }
     }
-    out.push_str(&format!(
-        "# CDK (FargateTaskDefinition / Ec2TaskDefinition props): cpu: {}, memoryLimitMiB: {}\n",
-        plan.after.0, plan.after.1
-    ));
+    out.push_str(&kept_note(plan, "#"));
+    if plan.task_level.cpu && plan.task_level.memory {
+        out.push_str(&format!(
+            "# CDK (FargateTaskDefinition / Ec2TaskDefinition props): cpu: {}, memoryLimitMiB: {}\n",
+            plan.after.0, plan.after.1
+        ));
+    }
     out
 }
 
 fn cli(plan: &ResizePlan) -> String {
     let mut out = format!("#!/usr/bin/env bash\nset -euo pipefail\n{}", header(plan, "#"));
+    out.push_str(&blocked_note(plan, "#"));
     let ResourceRef::EcsService { cluster, service } = &plan.resource else {
         return out;
     };
     let base = short_task_definition(&plan.base_task_definition);
+    let update = |arn: &str| match &plan.blocked {
+        Some(_) => format!(
+            "# Deploy it through the service's controller (CodeDeploy: an AppSpec whose TaskDefinition is it):\necho \"{arn}\"\n"
+        ),
+        None => format!("aws ecs update-service --cluster {cluster} --service {service} --task-definition {arn}\n"),
+    };
     if let Some(to) = &plan.rollback_to {
-        out.push_str(&format!(
-            "aws ecs update-service --cluster {cluster} --service {service} --task-definition {}\n",
-            short_task_definition(to)
-        ));
+        if plan.reregister {
+            out.push_str(&format!(
+                "# {} was deregistered: register a copy of it, then point the service at the copy.\n\
+                 aws ecs describe-task-definition --task-definition {} --include TAGS --output json \\\n\
+                   | jq '(.taskDefinition | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt)) + (if (.tags // []) | length > 0 then {{tags: .tags}} else {{}} end)' > /tmp/infradeck-{service}.json\n\
+                 arn=$(aws ecs register-task-definition --cli-input-json file:///tmp/infradeck-{service}.json --query 'taskDefinition.taskDefinitionArn' --output text)\n",
+                short_task_definition(to),
+                short_task_definition(to)
+            ));
+            out.push_str(&update("\"$arn\""));
+        } else {
+            out.push_str(&update(short_task_definition(to)));
+        }
         return out;
     }
-    let containers: Vec<String> = plan
-        .containers
-        .iter()
+    let containers: Vec<String> = changed(plan)
         .map(|c| {
-            let mut set = vec![format!(".cpu = {}", c.cpu.1)];
-            set.extend(c.memory_hard.1.map(|m| format!(".memory = {m}")));
-            set.extend(c.memory_soft.1.map(|m| format!(".memoryReservation = {m}")));
+            let set: Vec<String> = container_fields(c, ["cpu", "memory", "memoryReservation"])
+                .into_iter()
+                .map(|(k, v, _)| format!(".{k} = {v}"))
+                .collect();
             format!("if .name == \"{}\" then {} else . end", c.name, set.join(" | "))
         })
         .collect();
@@ -187,18 +242,24 @@ fn cli(plan: &ResizePlan) -> String {
     } else {
         format!(" | .containerDefinitions |= map({})", containers.join(" | "))
     };
+    let mut task = String::new();
+    if plan.task_level.cpu {
+        task.push_str(&format!(" | .cpu = \"{}\"", plan.after.0));
+    }
+    if plan.task_level.memory {
+        task.push_str(&format!(" | .memory = \"{}\"", plan.after.1));
+    }
     out.push_str(&format!(
         "# Stop if someone deployed since the plan.\n\
          test \"$(aws ecs describe-services --cluster {cluster} --services {service} --query 'services[0].taskDefinition' --output text | sed 's|.*/||')\" = \"{base}\"\n\
          # A copy of {base} with only the sizing changed (environment, secrets and tags carried over).\n\
          aws ecs describe-task-definition --task-definition {base} --include TAGS --output json \\\n\
            | jq '(.taskDefinition | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt)\n\
-                  | .cpu = \"{}\" | .memory = \"{}\"{per_container})\n\
+                  {task}{per_container})\n\
                  + (if (.tags // []) | length > 0 then {{tags: .tags}} else {{}} end)' > /tmp/infradeck-{service}.json\n\
-         arn=$(aws ecs register-task-definition --cli-input-json file:///tmp/infradeck-{service}.json --query 'taskDefinition.taskDefinitionArn' --output text)\n\
-         aws ecs update-service --cluster {cluster} --service {service} --task-definition \"$arn\"\n",
-        plan.after.0, plan.after.1
+         arn=$(aws ecs register-task-definition --cli-input-json file:///tmp/infradeck-{service}.json --query 'taskDefinition.taskDefinitionArn' --output text)\n"
     ));
+    out.push_str(&update("\"$arn\""));
     out
 }
 
@@ -231,7 +292,7 @@ pub fn osc52(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::apply::ContainerChange;
     use crate::sizing::recommend::Risk;
@@ -248,6 +309,8 @@ mod tests {
                 cpu: (1024, 512),
                 memory_hard: (Some(2048), Some(1024)),
                 memory_soft: (Some(1024), Some(512)),
+                essential: true,
+                sidecar: None,
             }],
             monthly_change: Some(-20.5),
             risk: Risk::Low,
@@ -261,6 +324,11 @@ mod tests {
             node_type: None,
             apply_now: false,
             health: None,
+            fargate: true,
+            task_level: crate::domain::TaskLevel::default(),
+            floors: None,
+            blocked: None,
+            reregister: false,
         }
     }
 
@@ -295,6 +363,36 @@ mod tests {
         let mut back = plan();
         back.rollback_to = Some("checkout:6".into());
         assert!(export(&back, ExportFormat::Cli).contains("--task-definition checkout:6\n"));
+    }
+
+    #[test]
+    fn real_shapes_export_only_what_the_task_definition_sets() {
+        use crate::domain::{Container, TaskLevel};
+        // EC2 without task-level sizes; a soft-only app container sharing CPU; a kept sidecar.
+        let mut p = plan();
+        p.task_level = TaskLevel { cpu: false, memory: false };
+        p.fargate = false;
+        let mut app = ContainerChange::unchanged(&Container::app("worker", 0, None, Some(1536)));
+        app.memory_soft.1 = Some(2304);
+        let mut logs = Container::app("log_router", 64, None, Some(64));
+        logs.log_router = true;
+        p.containers = vec![app, ContainerChange::unchanged(&logs)];
+        let tf = export(&p, ExportFormat::Terraform);
+        assert!(!tf.contains("cpu    =") && !tf.contains("memory ="), "no task-level size added:\n{tf}");
+        assert!(tf.contains("{ name = \"worker\", memoryReservation = 2304 }  # was 1536"), "{tf}");
+        assert!(!tf.contains("name = \"worker\", cpu") && !tf.contains("memory = null"), "{tf}");
+        assert!(tf.contains("unchanged: log_router (log router)"), "{tf}");
+        let cf = export(&p, ExportFormat::Cloudformation);
+        assert!(!cf.contains("  Cpu: \"") && !cf.contains("memoryLimitMiB"), "{cf}");
+        assert!(cf.contains("- Name: worker\n      MemoryReservation: 2304\n"), "{cf}");
+        let sh = export(&p, ExportFormat::Cli);
+        assert!(!sh.contains(".cpu = \"") && !sh.contains(".memory = "), "{sh}");
+        assert!(sh.contains("if .name == \"worker\" then .memoryReservation = 2304 else . end"), "{sh}");
+        // A CodeDeploy service: the revision is registered, the deployment is CodeDeploy's.
+        p.blocked = Some("deployed by CodeDeploy (blue/green)".into());
+        let sh = export(&p, ExportFormat::Cli);
+        assert!(sh.contains("register-task-definition") && !sh.contains("update-service"), "{sh}");
+        assert!(export(&p, ExportFormat::Terraform).contains("# apply: deployed by CodeDeploy"));
     }
 
     #[test]

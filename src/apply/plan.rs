@@ -1,20 +1,11 @@
 //! What a resize will change and which requests it will send, shown before the user confirms.
 
-use crate::domain::{Container, EcsService, ResourceRef};
-use crate::sizing::recommend::{ContainerSize, EcsRecommendation, Risk};
+use crate::domain::{Container, DeploymentController, EcsService, ResourceRef, TaskLevel};
+use crate::provider::ProviderError;
+use crate::sizing::containers::{self, Resize};
+pub use crate::sizing::containers::{ContainerChange, Floors};
+use crate::sizing::recommend::{EcsRecommendation, Risk};
 use serde::{Deserialize, Serialize};
-
-/// One container's sizing before and after. Everything else in the container is carried over
-/// untouched, and never shown: environment values and secrets stay out of plans.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContainerChange {
-    pub name: String,
-    pub cpu: (u32, u32),
-    /// Hard limit (`memory`), MiB.
-    pub memory_hard: (Option<u32>, Option<u32>),
-    /// Soft reservation (`memoryReservation`), MiB.
-    pub memory_soft: (Option<u32>, Option<u32>),
-}
 
 /// What the app asks a provider to plan: a service and the size it should have.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +23,8 @@ pub struct ResizeRequest {
     /// A rollback: point the service back at this task definition (`family:revision` or ARN)
     /// instead of registering a new one. `after` and the containers come from it.
     pub rollback_to: Option<String>,
+    /// What the evidence says it needs: the plan is checked against it.
+    pub floors: Option<Floors>,
 }
 
 impl ResizeRequest {
@@ -51,6 +44,7 @@ impl ResizeRequest {
                 entry.action, entry.time, entry.caller, entry.before, entry.after
             )],
             rollback_to: Some(entry.revision_before.clone()),
+            floors: None,
         }
     }
 
@@ -63,33 +57,14 @@ impl ResizeRequest {
             task_definition: service.task_definition.clone(),
             before: (service.task_cpu, service.task_memory),
             after,
-            containers: container_changes(&service.containers, &rec.containers),
+            containers: rec.containers.clone(),
             monthly_change: rec.monthly_change(),
             risk: rec.risk,
             evidence: rec.evidence.clone(),
             rollback_to: None,
+            floors: rec.floors.clone(),
         })
     }
-}
-
-/// Pair each container's current sizing with its proposed one (by name).
-pub fn container_changes(before: &[Container], after: &[ContainerSize]) -> Vec<ContainerChange> {
-    before
-        .iter()
-        .map(|c| {
-            let new = after.iter().find(|a| a.name == c.name);
-            ContainerChange {
-                name: c.name.clone(),
-                cpu: (c.cpu, new.map_or(c.cpu, |n| n.cpu)),
-                memory_hard: (c.memory_hard, new.map(|n| n.memory_hard).or(c.memory_hard)),
-                // A container that had no soft reservation keeps none.
-                memory_soft: (
-                    c.memory_soft,
-                    new.filter(|_| c.memory_soft.is_some()).map(|n| n.memory_soft).or(c.memory_soft),
-                ),
-            }
-        })
-        .collect()
 }
 
 /// What the app asks a provider to plan for an ElastiCache replication group: a node type.
@@ -174,6 +149,113 @@ pub struct ResizePlan {
     /// 0.80 % over 24h · SLO burning fast"): what the change will be judged against.
     #[serde(default)]
     pub health: Option<String>,
+    /// Fargate (the task size must be one of Fargate's pairs).
+    #[serde(default)]
+    pub fargate: bool,
+    /// Which of cpu/memory the task definition sets itself; `before`/`after` are the containers'
+    /// sums where it sets none.
+    #[serde(default)]
+    pub task_level: TaskLevel,
+    /// What the evidence says the service needs; the plan is checked against it.
+    #[serde(default)]
+    pub floors: Option<Floors>,
+    /// Why this plan cannot be applied from here (a CodeDeploy or external deployment
+    /// controller): it can be exported as code instead.
+    #[serde(default)]
+    pub blocked: Option<String>,
+    /// A rollback whose revision was deregistered (INACTIVE): a copy of it is registered first.
+    #[serde(default)]
+    pub reregister: bool,
+}
+
+/// Why a service's deployment controller keeps infradeck from applying a new task definition,
+/// from UpdateService's API reference; None for ECS's own controller.
+pub fn controller_block(controller: DeploymentController) -> Option<String> {
+    match controller {
+        DeploymentController::Ecs => None,
+        DeploymentController::CodeDeploy => Some(
+            "deployed by CodeDeploy (blue/green): UpdateService cannot change its task definition — \
+             export the change and deploy it through CodeDeploy"
+                .into(),
+        ),
+        DeploymentController::External => Some(
+            "deployed by an external controller (task sets): UpdateService cannot change its task \
+             definition — export the change and deploy it through that controller"
+                .into(),
+        ),
+    }
+}
+
+/// The check every ECS plan passes before it is shown, exported or applied: what
+/// RegisterTaskDefinition would reject, or what would break the service (see
+/// `sizing::containers`), refuses it with the reasons. A rollback returns to a size that ran
+/// before, so only whether AWS would take it is checked.
+pub fn check(plan: &ResizePlan) -> Result<(), ProviderError> {
+    if plan.node_type.is_some() || plan.containers.is_empty() {
+        return Ok(());
+    }
+    let floors = if plan.rollback_to.is_some() { None } else { plan.floors.as_ref() };
+    let resize = Resize {
+        fargate: plan.fargate,
+        task_level: plan.task_level,
+        before: plan.before,
+        after: plan.after,
+        containers: &plan.containers,
+        floors,
+    };
+    let why = if plan.rollback_to.is_some() {
+        containers::registrable(&resize)
+    } else {
+        containers::check(&resize).err().unwrap_or_default()
+    };
+    if why.is_empty() { Ok(()) } else { Err(ProviderError::Refused(why.join("; "))) }
+}
+
+/// The live task definition's containers paired with what a request makes of them. The live
+/// definition decides which containers exist, their current values and their roles: a request
+/// made on a stale view cannot smuggle in a container or a limit.
+pub fn pair_with_live(
+    live: &[Container],
+    requested: &[ContainerChange],
+) -> Result<Vec<ContainerChange>, ProviderError> {
+    live.iter()
+        .map(|c| {
+            let mut change = ContainerChange::unchanged(c);
+            if let Some(r) = requested.iter().find(|r| r.name == c.name) {
+                if (r.cpu.0, r.memory_hard.0, r.memory_soft.0) != (c.cpu, c.memory_hard, c.memory_soft) {
+                    return Err(ProviderError::Conflict(format!(
+                        "container {} is not sized as when the suggestion was made",
+                        c.name
+                    )));
+                }
+                (change.cpu.1, change.memory_hard.1, change.memory_soft.1) =
+                    (r.cpu.1, r.memory_hard.1, r.memory_soft.1);
+            }
+            Ok(change)
+        })
+        .collect()
+}
+
+/// A return to an earlier revision, container by container: `was` is what each had there (a
+/// container it did not have ends with nothing set).
+pub fn rollback_changes(now: &[Container], was: &[Container]) -> Vec<ContainerChange> {
+    now.iter()
+        .map(|c| {
+            let old = was.iter().find(|o| o.name == c.name);
+            let mut change = ContainerChange::unchanged(c);
+            change.cpu.1 = old.map_or(0, |o| o.cpu);
+            change.memory_hard.1 = old.and_then(|o| o.memory_hard);
+            change.memory_soft.1 = old.and_then(|o| o.memory_soft);
+            change
+        })
+        .collect()
+}
+
+/// A provider's plan, checked.
+pub fn checked(plan: Result<ResizePlan, ProviderError>) -> Result<ResizePlan, ProviderError> {
+    let plan = plan?;
+    check(&plan)?;
+    Ok(plan)
 }
 
 /// A service's health for a plan, or None when its load balancer was not read.
@@ -294,19 +376,21 @@ mod tests {
     }
 
     #[test]
-    fn containers_keep_what_they_did_not_set() {
-        let before = vec![
-            Container { name: "app".into(), cpu: 896, memory_hard: Some(1792), memory_soft: None },
-            Container { name: "sidecar".into(), cpu: 128, memory_hard: Some(256), memory_soft: Some(192) },
-        ];
-        let after = vec![
-            ContainerSize { name: "app".into(), cpu: 448, memory_hard: 896, memory_soft: 672 },
-            ContainerSize { name: "sidecar".into(), cpu: 64, memory_hard: 128, memory_soft: 96 },
-        ];
-        let c = container_changes(&before, &after);
-        assert_eq!(c[0].memory_soft, (None, None), "no soft reservation invented");
-        assert_eq!(c[0].memory_hard, (Some(1792), Some(896)));
-        assert_eq!(c[1].memory_soft, (Some(192), Some(96)));
+    fn a_plan_that_adds_a_hard_limit_is_refused_with_the_reason() {
+        let c = crate::domain::Container::app("web", 0, None, Some(128));
+        let mut change = ContainerChange::unchanged(&c);
+        let mut plan = crate::apply::export::tests::plan();
+        plan.before = (2048, 8192);
+        plan.after = (4096, 8192);
+        plan.fargate = true;
+        plan.containers = vec![change.clone()];
+        plan.floors = Some(Floors { task_cpu: 2949, task_memory: 8110, containers: vec![] });
+        assert_eq!(check(&plan), Ok(()));
+        change.memory_hard.1 = Some(128);
+        plan.containers = vec![change];
+        let refused = check(&plan).unwrap_err();
+        assert!(refused.to_string().contains("web: would get a hard memory limit it did not have"), "{refused}");
+        assert!(checked(Ok(plan)).is_err());
         assert_eq!(size_label((512, 1024)), "0.5 vCPU / 1 GiB");
         assert_eq!(size_label((1024, 3584)), "1 vCPU / 3584 MiB");
     }

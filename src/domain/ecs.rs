@@ -37,12 +37,160 @@ impl Arch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Container {
     pub name: String,
-    /// CPU units (1024 = 1 vCPU); 0 when unset.
+    /// CPU units (1024 = 1 vCPU); 0 when unset (the container shares the task's unreserved CPU).
     pub cpu: u32,
-    /// Hard limit in MiB (`memory`).
+    /// Hard limit in MiB (`memory`): the container is killed when it crosses it.
     pub memory_hard: Option<u32>,
-    /// Soft reservation in MiB (`memoryReservation`).
+    /// Soft reservation in MiB (`memoryReservation`): reserved for placement, never a kill line.
     pub memory_soft: Option<u32>,
+    /// `essential` (ECS's default when the field is omitted: true).
+    pub essential: bool,
+    /// The image's repository name without registry, tag or digest (`aws-for-fluent-bit`), to
+    /// recognise known agents. Never the environment.
+    pub image: String,
+    /// Has a `firelensConfiguration`: the task's log router.
+    pub log_router: bool,
+}
+
+/// A container sized by its owner, not by the app's load: a resize leaves it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sidecar {
+    /// FireLens, Fluent Bit, Fluentd.
+    LogRouter,
+    /// Envoy / App Mesh, Service Connect and other service-mesh proxies.
+    MeshProxy,
+    /// The X-Ray daemon, the OpenTelemetry collector.
+    Tracing,
+    /// Datadog, the CloudWatch agent, New Relic and other monitoring agents.
+    Monitoring,
+    /// Marked `essential: false`: the task runs without it.
+    NonEssential,
+}
+
+impl Sidecar {
+    pub fn label(self) -> &'static str {
+        match self {
+            Sidecar::LogRouter => "log router",
+            Sidecar::MeshProxy => "service-mesh proxy",
+            Sidecar::Tracing => "tracing agent",
+            Sidecar::Monitoring => "monitoring agent",
+            Sidecar::NonEssential => "non-essential container",
+        }
+    }
+}
+
+/// Image or container names of agents, by what they are (lower case, matched as substrings).
+const KNOWN_AGENTS: &[(&str, Sidecar)] = &[
+    ("fluent-bit", Sidecar::LogRouter),
+    ("fluentbit", Sidecar::LogRouter),
+    ("fluentd", Sidecar::LogRouter),
+    ("firelens", Sidecar::LogRouter),
+    ("log-router", Sidecar::LogRouter),
+    ("log_router", Sidecar::LogRouter),
+    ("envoy", Sidecar::MeshProxy),
+    ("appmesh", Sidecar::MeshProxy),
+    ("ecs-service-connect-agent", Sidecar::MeshProxy),
+    ("linkerd-proxy", Sidecar::MeshProxy),
+    ("istio-proxy", Sidecar::MeshProxy),
+    ("consul-dataplane", Sidecar::MeshProxy),
+    ("xray", Sidecar::Tracing),
+    ("x-ray", Sidecar::Tracing),
+    ("otel-collector", Sidecar::Tracing),
+    ("aws-otel", Sidecar::Tracing),
+    ("opentelemetry-collector", Sidecar::Tracing),
+    ("jaeger-agent", Sidecar::Tracing),
+    ("datadog", Sidecar::Monitoring),
+    ("dd-agent", Sidecar::Monitoring),
+    ("cwagent", Sidecar::Monitoring),
+    ("cloudwatch-agent", Sidecar::Monitoring),
+    ("newrelic", Sidecar::Monitoring),
+    ("nri-ecs", Sidecar::Monitoring),
+    ("dynatrace", Sidecar::Monitoring),
+    ("splunk-otel", Sidecar::Monitoring),
+    ("prometheus", Sidecar::Monitoring),
+    ("statsd", Sidecar::Monitoring),
+];
+
+impl Container {
+    /// An essential application container (image named after it), as most tests and the demo
+    /// fleet need.
+    pub fn app(name: &str, cpu: u32, memory_hard: Option<u32>, memory_soft: Option<u32>) -> Container {
+        Container {
+            name: name.to_string(),
+            cpu,
+            memory_hard,
+            memory_soft,
+            essential: true,
+            image: name.to_string(),
+            log_router: false,
+        }
+    }
+
+    /// What ECS reserves for it: the soft reservation when set, else the hard limit.
+    pub fn reserved_memory(&self) -> u32 {
+        self.memory_soft.or(self.memory_hard).unwrap_or(0)
+    }
+
+    /// A known agent or a non-essential container: sized by its owner, not by the app's load.
+    pub fn sidecar(&self) -> Option<Sidecar> {
+        if self.log_router {
+            return Some(Sidecar::LogRouter);
+        }
+        let (image, name) = (self.image.to_ascii_lowercase(), self.name.to_ascii_lowercase());
+        let known = KNOWN_AGENTS.iter().find(|(pat, _)| image.contains(pat) || name.contains(pat));
+        match known {
+            Some((_, kind)) => Some(*kind),
+            None if !self.essential => Some(Sidecar::NonEssential),
+            None => None,
+        }
+    }
+}
+
+/// The repository name of an image reference: `123.dkr.ecr.us-east-1.amazonaws.com/team/app:1.2`
+/// → `app`; `public.ecr.aws/aws-observability/aws-for-fluent-bit@sha256:…` → `aws-for-fluent-bit`.
+pub fn image_name(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let last = last.split('@').next().unwrap_or(last);
+    last.split(':').next().unwrap_or(last).to_string()
+}
+
+/// Which of cpu and memory the task definition sets at task level. Fargate sets both; an EC2 task
+/// definition may set neither (the containers' values are then the task's size), and a resize
+/// must leave it that way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskLevel {
+    pub cpu: bool,
+    pub memory: bool,
+}
+
+impl Default for TaskLevel {
+    fn default() -> Self {
+        TaskLevel { cpu: true, memory: true }
+    }
+}
+
+/// Who deploys the service: only ECS's own controller takes a new task definition through
+/// UpdateService.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeploymentController {
+    #[default]
+    Ecs,
+    /// Blue/green through CodeDeploy: a new task definition needs a CodeDeploy deployment.
+    CodeDeploy,
+    /// A third-party controller through task sets.
+    External,
+}
+
+impl DeploymentController {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeploymentController::Ecs => "ECS",
+            DeploymentController::CodeDeploy => "CODE_DEPLOY",
+            DeploymentController::External => "EXTERNAL",
+        }
+    }
 }
 
 /// Target tracking from Application Auto Scaling.
@@ -74,10 +222,15 @@ pub struct EcsService {
     pub desired: u32,
     /// Task CPU units (1024 = 1 vCPU).
     pub task_cpu: u32,
-    /// Task memory, MiB.
+    /// Task memory, MiB: the task-level value, or what the containers reserve when it sets none.
     pub task_memory: u32,
+    /// Whether the task definition sets cpu and memory itself (EC2 ones may not).
+    pub task_level: TaskLevel,
     pub task_definition: String,
     pub containers: Vec<Container>,
+    pub controller: DeploymentController,
+    /// Share of its tasks on FARGATE_SPOT (its capacity provider strategy), 0–1.
+    pub spot_share: f32,
     /// Percent of the task reservation, averaged across tasks (AWS/ECS CPUUtilization).
     pub cpu: Stats,
     pub memory: Stats,
@@ -196,13 +349,11 @@ impl EcsService {
             desired: running,
             task_cpu: cpu,
             task_memory: memory,
+            task_level: TaskLevel::default(),
             task_definition: format!("{name}:1"),
-            containers: vec![Container {
-                name: name.into(),
-                cpu,
-                memory_hard: Some(memory),
-                memory_soft: Some(memory / 2),
-            }],
+            containers: vec![Container::app(name, cpu, Some(memory), Some(memory / 2))],
+            controller: DeploymentController::Ecs,
+            spot_share: 0.0,
             cpu: Stats::default(),
             memory: Stats::default(),
             hottest: None,
@@ -232,6 +383,9 @@ pub struct UsageHistory {
     pub memory_mib: Vec<f32>,
     /// Tasks stopped with OutOfMemoryError over the history.
     pub oom_kills: u32,
+    /// Each container's memory peak over the history, MiB, where Container Insights reports
+    /// per-container memory (enhanced observability); empty elsewhere.
+    pub container_memory: Vec<(String, f32)>,
 }
 
 impl UsageHistory {

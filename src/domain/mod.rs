@@ -12,8 +12,8 @@ pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
 pub use ecs::{
-    Arch, AutoScaling, Container, Deployment, EcsService, HotTask, LaunchType, LbHealth, Rollout, ServiceHealth,
-    UsageHistory,
+    Arch, AutoScaling, Container, Deployment, DeploymentController, EcsService, HotTask, LaunchType, LbHealth, Rollout,
+    ServiceHealth, Sidecar, TaskLevel, UsageHistory,
 };
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};

@@ -24,6 +24,10 @@ pub enum ProviderError {
     /// The resource changed since the plan was made.
     #[error("changed since the plan: {0}")]
     Conflict(String),
+    /// The plan would be rejected by AWS or would break the service (or cannot be applied from
+    /// here): nothing is sent.
+    #[error("refused: {0}")]
+    Refused(String),
     /// AWS answered with a server error (HTTP 5xx, InternalFailure, ServiceUnavailable).
     #[error("AWS failing on {operation}: {detail}")]
     Unavailable { operation: String, detail: String },
@@ -65,6 +69,7 @@ impl ProviderError {
                 "start without --read-only (and without read_only in the config) to apply".into()
             }
             ProviderError::Conflict(_) => "someone deployed meanwhile: refresh, look again, and plan anew".into(),
+            ProviderError::Refused(_) => "nothing was sent; change the task definition by hand or as code".into(),
             ProviderError::Other(_) => "press r to retry".into(),
         }
     }

@@ -47,13 +47,21 @@ pub fn is_valid_fargate(cpu: u32, memory: u32) -> bool {
 pub struct FargateRates {
     pub x86: (f64, f64),
     pub arm: (f64, f64),
+    /// FARGATE_SPOT (x86 Linux only), when the Price List has it.
+    #[serde(default)]
+    pub spot: Option<(f64, f64)>,
 }
 
 impl Default for FargateRates {
     fn default() -> Self {
-        FargateRates { x86: (0.04048, 0.004445), arm: (0.03238, 0.00356) }
+        FargateRates { x86: (0.04048, 0.004445), arm: (0.03238, 0.00356), spot: None }
     }
 }
+
+/// Without a Spot price from the Price List, Spot tasks are priced at the largest discount AWS
+/// publishes ("up to a 70% discount off the regular Fargate price", the Fargate pricing page):
+/// what a resize saves on them is then never overstated.
+pub const SPOT_PRICE_FACTOR: f64 = 0.30;
 
 impl FargateRates {
     pub fn of(&self, arch: Arch) -> (f64, f64) {
@@ -67,6 +75,24 @@ impl FargateRates {
     pub fn task_hourly(&self, arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
         let (per_vcpu, per_gb) = self.of(arch);
         cpu_units as f64 / 1024.0 * per_vcpu + memory_mib as f64 / 1024.0 * per_gb
+    }
+
+    /// Hourly price of one FARGATE_SPOT task of this size.
+    pub fn spot_task_hourly(&self, arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
+        match self.spot {
+            Some((per_vcpu, per_gb)) => cpu_units as f64 / 1024.0 * per_vcpu + memory_mib as f64 / 1024.0 * per_gb,
+            None => self.task_hourly(arch, cpu_units, memory_mib) * SPOT_PRICE_FACTOR,
+        }
+    }
+
+    /// The average hourly price of a service's task when `spot_share` of its tasks run on Spot.
+    pub fn mixed_task_hourly(&self, arch: Arch, cpu_units: u32, memory_mib: u32, spot_share: f32) -> f64 {
+        let share = if spot_share.is_finite() { spot_share.clamp(0.0, 1.0) as f64 } else { 0.0 };
+        let on_demand = self.task_hourly(arch, cpu_units, memory_mib);
+        if share == 0.0 {
+            return on_demand;
+        }
+        on_demand * (1.0 - share) + self.spot_task_hourly(arch, cpu_units, memory_mib) * share
     }
 }
 
@@ -128,6 +154,17 @@ mod tests {
         assert!(!is_valid_fargate(256, 1536));
         assert!(!is_valid_fargate(8192, 17408));
         assert!(sizes.windows(2).all(|w| w[0] < w[1]), "ascending, no duplicates");
+    }
+
+    #[test]
+    fn spot_tasks_are_priced_at_spot() {
+        let r = FargateRates::default();
+        let od = r.task_hourly(Arch::X86, 1024, 2048);
+        assert!((r.mixed_task_hourly(Arch::X86, 1024, 2048, 1.0) - od * SPOT_PRICE_FACTOR).abs() < 1e-12);
+        assert!((r.mixed_task_hourly(Arch::X86, 1024, 2048, 0.5) - od * 0.65).abs() < 1e-12);
+        assert_eq!(r.mixed_task_hourly(Arch::X86, 1024, 2048, f32::NAN), od);
+        let listed = FargateRates { spot: Some((0.0125, 0.0014)), ..r };
+        assert!((listed.spot_task_hourly(Arch::X86, 1024, 1024) - 0.0139).abs() < 1e-12);
     }
 
     #[test]

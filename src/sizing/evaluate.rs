@@ -188,7 +188,7 @@ mod tests {
         let cpu: Vec<f32> = (0..336).map(|i| 0.1 + (i % 10) as f32 * 0.1).collect();
         let mut mem = vec![1000.0; 336];
         mem[10] = 3000.0;
-        UsageHistory { step_seconds: 3_600, cpu_vcpu: cpu, memory_mib: mem, oom_kills: 0 }
+        UsageHistory { step_seconds: 3_600, cpu_vcpu: cpu, memory_mib: mem, oom_kills: 0, ..Default::default() }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! service's reservation against what it uses.
 
 pub mod catalog;
+pub mod containers;
 pub mod ecs;
 pub mod evaluate;
 pub mod policy;

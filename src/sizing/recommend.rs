@@ -2,8 +2,9 @@
 //! backtested task size. Pure functions: no I/O, no clock.
 
 use super::catalog::{FargateRates, HOURS_PER_MONTH, fargate_sizes};
+use super::containers::{self, ContainerChange, Floors, TaskShape};
 use crate::domain::series::percentile_unsorted;
-use crate::domain::{Container, EcsService, LaunchType, UsageHistory};
+use crate::domain::{EcsService, LaunchType, UsageHistory};
 use serde::Serialize;
 
 /// How needs are derived from history. Configurable globally and per service or cluster.
@@ -76,14 +77,6 @@ pub struct Backtest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ContainerSize {
-    pub name: String,
-    pub cpu: u32,
-    pub memory_hard: u32,
-    pub memory_soft: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EcsRecommendation {
     pub service: String,
     pub launch_type: &'static str,
@@ -91,7 +84,10 @@ pub struct EcsRecommendation {
     /// (cpu units, memory MiB)
     pub current: (u32, u32),
     pub proposed: Option<(u32, u32)>,
-    pub containers: Vec<ContainerSize>,
+    /// Each container before and after, by ECS's rules (`sizing::containers`).
+    pub containers: Vec<ContainerChange>,
+    /// What the evidence says the task and its containers need: a plan never goes below it.
+    pub floors: Option<Floors>,
     /// USD per month for all running tasks (Fargate); None on EC2, where the saving is capacity.
     pub monthly_current: Option<f64>,
     pub monthly_proposed: Option<f64>,
@@ -163,28 +159,6 @@ fn ec2_size(cpu_units: f32, memory_mib: f32) -> (u32, u32) {
     (up(cpu_units, 128), up(memory_mib, 128))
 }
 
-/// Spread a new task size over the containers in proportion to their current shares. Hard
-/// limits stay above soft reservations and the sums stay within the task.
-pub fn scale_containers(containers: &[Container], current: (u32, u32), proposed: (u32, u32)) -> Vec<ContainerSize> {
-    let n = containers.len().max(1) as u32;
-    containers
-        .iter()
-        .map(|c| {
-            let cpu_share = if current.0 > 0 && c.cpu > 0 { c.cpu as f64 / current.0 as f64 } else { 1.0 / n as f64 };
-            let mem_now = c.memory_hard.or(c.memory_soft).unwrap_or(current.1 / n);
-            let mem_share = if current.1 > 0 { mem_now as f64 / current.1 as f64 } else { 1.0 / n as f64 };
-            let hard = ((proposed.1 as f64 * mem_share).floor() as u32).max(6);
-            let soft = ((hard as u64 * 3 / 4) as u32).max(6).min(hard.saturating_sub(1).max(6));
-            ContainerSize {
-                name: c.name.clone(),
-                cpu: (proposed.0 as f64 * cpu_share).floor() as u32,
-                memory_hard: hard,
-                memory_soft: soft,
-            }
-        })
-        .collect()
-}
-
 /// Replay the history against a size: minutes over capacity, per dimension.
 pub fn backtest(history: &UsageHistory, cpu_units: u32, memory_mib: u32) -> Backtest {
     let minutes_per_point = (history.step_seconds / 60).max(1) as u32;
@@ -218,6 +192,84 @@ fn risk_of(b: &Backtest, oom_kills: u32) -> Risk {
     }
 }
 
+fn spot_only_evidence(service: &EcsService) -> bool {
+    service.launch_type == LaunchType::Fargate && service.spot_share > 0.0
+}
+
+/// The service's task definition as a resize sees it.
+pub fn shape(service: &EcsService) -> TaskShape<'_> {
+    TaskShape {
+        fargate: service.launch_type == LaunchType::Fargate,
+        task_level: service.task_level,
+        size: (service.task_cpu, service.task_memory),
+        containers: &service.containers,
+    }
+}
+
+/// The smallest (cheapest, on Fargate) size holding the need whose container layout fits and
+/// passes the check; None (with the reason in `evidence`) when there is none.
+fn fit(
+    service: &EcsService,
+    policy: &Policy,
+    cpu_need: f32,
+    mem_need: f32,
+    floors: &Floors,
+    evidence: &mut Vec<String>,
+) -> Option<((u32, u32), Vec<ContainerChange>)> {
+    let fargate = service.launch_type == LaunchType::Fargate;
+    let shape = shape(service);
+    let (mut cpu, mut mem) = (cpu_need, mem_need);
+    // Each round asks for a strictly larger size, so a handful is always enough.
+    for _ in 0..8 {
+        let size = if fargate {
+            match cheapest_fargate(&policy.rates, service.arch, cpu, mem) {
+                Some(p) => p,
+                None => {
+                    evidence.push("needs more than the largest Fargate size (16 vCPU / 120 GiB)".into());
+                    return None;
+                }
+            }
+        } else {
+            ec2_size(cpu, mem)
+        };
+        if service.containers.is_empty() {
+            return Some((size, Vec::new()));
+        }
+        match containers::layout(&shape, size, floors) {
+            Ok(layout) => {
+                let proposed = containers::effective_size(service.task_level, size, &layout);
+                let resize = containers::Resize {
+                    fargate,
+                    task_level: service.task_level,
+                    before: shape.size,
+                    after: proposed,
+                    containers: &layout,
+                    floors: Some(floors),
+                };
+                if let Err(why) = containers::check(&resize) {
+                    evidence.push(format!("no safe resize: {}", why.join("; ")));
+                    return None;
+                }
+                evidence.extend(containers::notes(&shape, &layout));
+                return Some((proposed, layout));
+            }
+            Err(needs) => {
+                if (needs.cpu as f32) <= cpu && (needs.memory as f32) <= mem {
+                    break;
+                }
+                evidence.push(format!(
+                    "containers: the sidecars' reservations and the app's limits need {} MiB: sized to hold them",
+                    needs.memory
+                ));
+                cpu = cpu.max(needs.cpu as f32);
+                mem = mem.max(needs.memory as f32);
+            }
+        }
+    }
+    evidence.push("no task size holds these containers' limits and reservations".into());
+    None
+}
+
 pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) -> EcsRecommendation {
     recommend_with(service, history, policy, None)
 }
@@ -239,7 +291,11 @@ pub fn recommend_with(
     // to start) still needs the right size, and is billed for the tasks it gets back.
     let tasks = service.running.max(service.desired);
     let price = |size: (u32, u32)| {
-        fargate.then(|| policy.rates.task_hourly(service.arch, size.0, size.1) * tasks as f64 * HOURS_PER_MONTH)
+        fargate.then(|| {
+            policy.rates.mixed_task_hourly(service.arch, size.0, size.1, service.spot_share)
+                * tasks as f64
+                * HOURS_PER_MONTH
+        })
     };
     let mut rec = EcsRecommendation {
         service: key,
@@ -255,6 +311,7 @@ pub fn recommend_with(
         backtest: None,
         evidence: Vec::new(),
         slo: slo.copied(),
+        floors: None,
     };
     if hours < policy.min_hours || tasks == 0 {
         rec.evidence.push(format!(
@@ -350,18 +407,26 @@ pub fn recommend_with(
     }
 
     let cpu_units_need = cpu_need * 1024.0;
-    let proposed = if fargate {
-        match cheapest_fargate(&policy.rates, service.arch, cpu_units_need, mem_need) {
-            Some(p) => p,
-            None => {
-                rec.evidence.push("needs more than the largest Fargate size (16 vCPU / 120 GiB)".into());
-                rec.finding = Finding::UnderProvisioned;
-                rec.risk = Risk::High;
-                return rec;
-            }
-        }
-    } else {
-        ec2_size(cpu_units_need, mem_need)
+    let floors = Floors {
+        task_cpu: cpu_units_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
+        task_memory: mem_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
+        containers: history
+            .container_memory
+            .iter()
+            .filter(|(_, peak)| peak.is_finite() && *peak > 0.0)
+            .map(|(name, peak)| (name.clone(), (peak * (1.0 + headroom)).ceil().min(u32::MAX as f32) as u32))
+            .collect(),
+    };
+    if spot_only_evidence(service) {
+        rec.evidence.push(format!(
+            "{:.0} % of its tasks run on FARGATE_SPOT: priced at Spot, so the change is not overstated",
+            service.spot_share * 100.0
+        ));
+    }
+    let Some((proposed, layout)) = fit(service, policy, cpu_units_need, mem_need, &floors, &mut rec.evidence) else {
+        rec.finding = Finding::UnderProvisioned;
+        rec.risk = Risk::High;
+        return rec;
     };
 
     let cpu_cmp = proposed.0.cmp(&current.0);
@@ -386,7 +451,8 @@ pub fn recommend_with(
         b.memory_minutes_over
     ));
     rec.backtest = Some(b);
-    rec.containers = scale_containers(&service.containers, current, proposed);
+    rec.containers = layout;
+    rec.floors = Some(floors);
     rec.monthly_proposed = price(proposed);
     if !fargate {
         let tasks = tasks as f32;
@@ -409,7 +475,13 @@ mod tests {
     }
 
     fn history(hours: usize, cpu: f32, mem: f32) -> UsageHistory {
-        UsageHistory { step_seconds: 3_600, cpu_vcpu: vec![cpu; hours], memory_mib: vec![mem; hours], oom_kills: 0 }
+        UsageHistory {
+            step_seconds: 3_600,
+            cpu_vcpu: vec![cpu; hours],
+            memory_mib: vec![mem; hours],
+            oom_kills: 0,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -560,16 +632,41 @@ mod tests {
     }
 
     #[test]
-    fn containers_keep_their_shares_and_limits_stay_above_reservations() {
-        let containers = vec![
-            Container { name: "app".into(), cpu: 896, memory_hard: Some(1792), memory_soft: Some(1344) },
-            Container { name: "agent".into(), cpu: 128, memory_hard: Some(256), memory_soft: Some(192) },
-        ];
-        let c = scale_containers(&containers, (1024, 2048), (512, 1024));
-        assert_eq!(c[0].cpu, 448);
-        assert_eq!(c[1].cpu, 64);
-        assert_eq!((c[0].memory_hard, c[1].memory_hard), (896, 128));
-        assert!(c.iter().all(|c| c.memory_soft < c.memory_hard));
-        assert!(c.iter().map(|c| c.memory_hard).sum::<u32>() <= 1024);
+    fn soft_only_containers_on_a_busy_task_keep_their_shape() {
+        // The service that was OOM-killed by a plan: 2 vCPU / 8 GiB, three containers with cpu 0
+        // and a 128 MiB soft reservation each; the busiest task peaks at 6.6 GiB and needs CPU.
+        let mut s = service(LaunchType::Fargate, 2048, 8192, 4);
+        s.containers =
+            ["web", "worker", "cron"].iter().map(|n| crate::domain::Container::app(n, 0, None, Some(128))).collect();
+        let r = recommend(&s, &history(336, 2.4, 6758.0), &Policy::default());
+        let (cpu, mem) = r.proposed.unwrap();
+        assert!(cpu >= 2949 && mem as f32 >= 6758.0 * 1.2, "{cpu}/{mem}");
+        for c in &r.containers {
+            assert_eq!(c.memory_hard, (None, None), "{}: no hard limit", c.name);
+            assert_eq!(c.cpu, (0, 0), "{}: cpu 0 kept", c.name);
+            assert_eq!(c.memory_soft, (Some(128), Some(128)));
+        }
+        assert!(
+            r.evidence.iter().any(|e| e.contains("no hard memory limit added to web, worker, cron")),
+            "{:?}",
+            r.evidence
+        );
+        assert_eq!(r.floors.as_ref().map(|f| f.task_memory), Some((6758.0f32 * 1.2).ceil() as u32));
+    }
+
+    #[test]
+    fn a_sidecars_reservation_makes_room_for_itself() {
+        // App hard limit = most of the task, an agent beside it: the app's floor (the task's
+        // need) plus the agent's 512 MiB do not fit in the cheapest size for the need alone.
+        let mut s = service(LaunchType::Fargate, 1024, 8192, 2);
+        let mut agent = crate::domain::Container::app("datadog-agent", 128, Some(512), None);
+        agent.image = "datadog/agent".into();
+        s.containers = vec![crate::domain::Container::app("app", 896, Some(7680), None), agent];
+        let r = recommend(&s, &history(336, 0.3, 1500.0), &Policy::default());
+        let (_, mem) = r.proposed.unwrap();
+        assert!(mem >= 1800 + 512, "{mem}");
+        assert_eq!(r.containers[1].memory_hard, (Some(512), Some(512)), "the agent keeps its size");
+        assert!(r.containers[0].memory_hard.1.unwrap() >= 1800);
+        assert!(r.evidence.iter().any(|e| e.contains("sidecars keep their size — datadog-agent (monitoring agent)")));
     }
 }

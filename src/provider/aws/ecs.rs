@@ -46,6 +46,9 @@ pub struct ServiceRecord {
     pub task_metrics: bool,
     /// The target groups its `loadBalancers` register tasks with (ARNs).
     pub target_groups: Vec<String>,
+    pub controller: crate::domain::DeploymentController,
+    /// Share of its tasks on FARGATE_SPOT.
+    pub spot_share: f32,
 }
 
 impl ServiceRecord {
@@ -362,6 +365,7 @@ pub(super) fn records(
             name: service.task_definition().map(map::arn_name).unwrap_or("unknown").to_string(),
             cpu: 0,
             memory: 0,
+            task_level: crate::domain::TaskLevel::default(),
             arch: crate::domain::Arch::X86,
             fargate: false,
             containers: Vec::new(),
@@ -388,6 +392,8 @@ pub(super) fn records(
                 .iter()
                 .filter_map(|l| l.target_group_arn().map(str::to_string))
                 .collect(),
+            controller: map::deployment_controller(&service),
+            spot_share: map::spot_share(&service, service.desired_count().max(0) as u32),
             cluster,
             name,
             task_definition: td,
@@ -513,7 +519,10 @@ pub fn service(r: &ServiceRecord, cpu_avg: &[f32], cpu_max: &[f32], mem_avg: &[f
     let mut s = EcsService::sized(&r.cluster, &r.name, r.launch_type, td.arch, (td.cpu, td.memory), r.running);
     s.desired = r.desired;
     s.task_definition = td.name.clone();
+    s.task_level = td.task_level;
     s.containers = td.containers.clone();
+    s.controller = r.controller;
+    s.spot_share = r.spot_share;
     s.cpu = Stats::from_series(cpu_avg, cpu_max);
     s.memory = Stats::from_series(mem_avg, mem_max);
     let has_max = cpu_max.iter().any(|v| v.is_finite());
@@ -559,6 +568,7 @@ pub fn usage_history(r: &ServiceRecord, cpu_max_pct: &[f32], mem_max_pct: &[f32]
         cpu_vcpu: cpu_max_pct.iter().map(|p| p / 100.0 * vcpu).collect(),
         memory_mib: mem_max_pct.iter().map(|p| p / 100.0 * mib).collect(),
         oom_kills: r.oom_kills,
+        container_memory: Vec::new(),
     }
 }
 
@@ -578,6 +588,7 @@ mod tests {
                 name: "web:3".into(),
                 cpu: 1024,
                 memory: 2048,
+                task_level: crate::domain::TaskLevel::default(),
                 arch: Arch::X86,
                 fargate: true,
                 containers: Vec::new(),
@@ -591,6 +602,8 @@ mod tests {
             target_groups: Vec::new(),
             container_insights: false,
             task_metrics: false,
+            controller: crate::domain::DeploymentController::Ecs,
+            spot_share: 0.0,
         }
     }
 

@@ -1,7 +1,9 @@
 //! SDK shapes → infradeck's own types. Pure functions: every optional field AWS may leave out
 //! has a sane default here, and nothing secret (environment values, secrets) is carried over.
 
-use crate::domain::{AlarmState, Arch, Comparison, Container, LaunchType, ResourceRef};
+use crate::domain::{
+    AlarmState, Arch, Comparison, Container, DeploymentController, LaunchType, ResourceRef, TaskLevel,
+};
 use aws_sdk_ecs::types as ecs;
 
 /// What infradeck keeps of a task definition. Immutable per ARN, so cached for the session.
@@ -11,8 +13,14 @@ pub struct TaskDef {
     pub name: String,
     /// Task CPU units; the containers' sum when the task sets none (EC2 launch type).
     pub cpu: u32,
-    /// Task memory MiB; the containers' sum (hard limit, else reservation) when the task sets none.
+    /// Task memory MiB; when the task sets none, what its containers reserve: each one's
+    /// `memoryReservation` where set, else its `memory`. AWS divides MemoryUtilization by the
+    /// same amount ("If you specify a soft limit (memoryReservation), it's used to calculate the
+    /// amount of reserved memory. Otherwise, the hard limit (memory) is used": the ECS guide's
+    /// service utilization page), so percent × this is MiB.
     pub memory: u32,
+    /// Which of the two the task definition sets itself.
+    pub task_level: TaskLevel,
     pub arch: Arch,
     pub fargate: bool,
     pub containers: Vec<Container>,
@@ -35,33 +43,74 @@ fn non_negative(v: i32) -> u32 {
     v.max(0) as u32
 }
 
+pub fn container(c: &ecs::ContainerDefinition) -> Container {
+    Container {
+        name: c.name().unwrap_or("container").to_string(),
+        cpu: non_negative(c.cpu()),
+        memory_hard: c.memory().map(non_negative),
+        memory_soft: c.memory_reservation().map(non_negative),
+        // "If this parameter is omitted, a container is assumed to be essential."
+        essential: c.essential().unwrap_or(true),
+        image: c.image().map(crate::domain::ecs::image_name).unwrap_or_default(),
+        log_router: c.firelens_configuration().is_some(),
+    }
+}
+
 pub fn task_def(td: &ecs::TaskDefinition) -> TaskDef {
-    let containers: Vec<Container> = td
-        .container_definitions()
-        .iter()
-        .map(|c| Container {
-            name: c.name().unwrap_or("container").to_string(),
-            cpu: non_negative(c.cpu()),
-            memory_hard: c.memory().map(non_negative),
-            memory_soft: c.memory_reservation().map(non_negative),
-        })
-        .collect();
+    let containers: Vec<Container> = td.container_definitions().iter().map(container).collect();
     // Saturating: container values are the API's i32s, and nothing stops them being absurd.
     let sum_cpu = containers.iter().fold(0u32, |a, c| a.saturating_add(c.cpu));
-    let sum_mem = containers.iter().fold(0u32, |a, c| a.saturating_add(c.memory_hard.or(c.memory_soft).unwrap_or(0)));
+    let sum_mem = containers.iter().fold(0u32, |a, c| a.saturating_add(c.reserved_memory()));
     let arch = match td.runtime_platform().and_then(|p| p.cpu_architecture()) {
         Some(ecs::CpuArchitecture::Arm64) => Arch::Arm,
         _ => Arch::X86,
     };
     let family = td.family().unwrap_or("task");
+    let (cpu, memory) = (units(td.cpu()), units(td.memory()));
     TaskDef {
         name: format!("{family}:{}", td.revision()),
-        cpu: units(td.cpu()).unwrap_or(sum_cpu),
-        memory: units(td.memory()).unwrap_or(sum_mem),
+        cpu: cpu.unwrap_or(sum_cpu),
+        memory: memory.unwrap_or(sum_mem),
+        task_level: TaskLevel { cpu: cpu.is_some(), memory: memory.is_some() },
         arch,
         fargate: td.requires_compatibilities().contains(&ecs::Compatibility::Fargate),
         containers,
     }
+}
+
+/// Who deploys the service (ECS when it does not say).
+pub fn deployment_controller(service: &ecs::Service) -> DeploymentController {
+    match service.deployment_controller().map(|c| c.r#type()) {
+        Some(ecs::DeploymentControllerType::CodeDeploy) => DeploymentController::CodeDeploy,
+        Some(ecs::DeploymentControllerType::External) => DeploymentController::External,
+        _ => DeploymentController::Ecs,
+    }
+}
+
+/// The share of a service's tasks that its capacity provider strategy puts on FARGATE_SPOT: the
+/// `base` tasks go to their provider first, the rest are split by `weight` (ECS's placement rule).
+pub fn spot_share(service: &ecs::Service, tasks: u32) -> f32 {
+    let strategy = service.capacity_provider_strategy();
+    let is_spot = |s: &ecs::CapacityProviderStrategyItem| s.capacity_provider() == "FARGATE_SPOT";
+    if strategy.is_empty() || !strategy.iter().any(is_spot) {
+        return 0.0;
+    }
+    let tasks = tasks.max(1) as f32;
+    let mut spot = 0.0;
+    let mut left = tasks;
+    for s in strategy {
+        let base = (s.base().max(0) as f32).min(left);
+        left -= base;
+        if is_spot(s) {
+            spot += base;
+        }
+    }
+    let weights: f32 = strategy.iter().map(|s| s.weight().max(0) as f32).sum();
+    if weights > 0.0 {
+        let spot_weight: f32 = strategy.iter().filter(|s| is_spot(s)).map(|s| s.weight().max(0) as f32).sum();
+        spot += left * spot_weight / weights;
+    }
+    (spot / tasks).clamp(0.0, 1.0)
 }
 
 /// Launch type from the service, its capacity provider strategy, or the task definition.
@@ -260,7 +309,9 @@ mod tests {
             .container_definitions(container("b", 0, None, Some(256)))
             .build();
         let got = task_def(&td);
-        assert_eq!((got.cpu, got.memory), (1024, 2048 + 256));
+        // What ECS reserves: a's soft 1536 (not its hard 2048) and b's 256.
+        assert_eq!((got.cpu, got.memory), (1024, 1536 + 256));
+        assert_eq!(got.task_level, TaskLevel { cpu: false, memory: false });
         assert!(!got.fargate);
         assert_eq!(got.arch, Arch::X86);
     }

@@ -735,7 +735,7 @@ impl Provider for AwsProvider {
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, cluster) = self.locate(&req.cluster)?;
-        write::plan(&self.targets[i], &cluster, req, self.flags(i)).await
+        crate::apply::plan::checked(write::plan(&self.targets[i], &cluster, req, self.flags(i)).await)
     }
 
     async fn plan_cache_resize(

@@ -17,6 +17,8 @@ enum Rate {
     X86Gb,
     ArmVcpu,
     ArmGb,
+    SpotVcpu,
+    SpotGb,
 }
 
 fn rate_of(usage_type: &str) -> Option<Rate> {
@@ -26,6 +28,8 @@ fn rate_of(usage_type: &str) -> Option<Rate> {
         "Fargate-GB-Hours" => Some(Rate::X86Gb),
         "Fargate-ARM-vCPU-Hours:perCPU" => Some(Rate::ArmVcpu),
         "Fargate-ARM-GB-Hours" => Some(Rate::ArmGb),
+        "SpotUsage-Fargate-vCPU-Hours:perCPU" => Some(Rate::SpotVcpu),
+        "SpotUsage-Fargate-GB-Hours" => Some(Rate::SpotGb),
         _ => None,
     }
 }
@@ -44,18 +48,21 @@ fn parse_product(doc: &str) -> Option<(Rate, f64)> {
     (usd.is_finite() && usd > 0.0).then_some((rate, usd))
 }
 
-/// Rates from Price List documents; None unless all four were found.
+/// Rates from Price List documents; None unless the four on-demand ones were found (Spot's are
+/// kept when both are listed).
 pub fn rates_from(docs: &[String]) -> Option<FargateRates> {
-    let (mut xv, mut xg, mut av, mut ag) = (None, None, None, None);
+    let (mut xv, mut xg, mut av, mut ag, mut sv, mut sg) = (None, None, None, None, None, None);
     for (rate, usd) in docs.iter().filter_map(|d| parse_product(d)) {
         match rate {
             Rate::X86Vcpu => xv = Some(usd),
             Rate::X86Gb => xg = Some(usd),
             Rate::ArmVcpu => av = Some(usd),
             Rate::ArmGb => ag = Some(usd),
+            Rate::SpotVcpu => sv = Some(usd),
+            Rate::SpotGb => sg = Some(usd),
         }
     }
-    Some(FargateRates { x86: (xv?, xg?), arm: (av?, ag?) })
+    Some(FargateRates { x86: (xv?, xg?), arm: (av?, ag?), spot: sv.zip(sg) })
 }
 
 #[derive(Serialize, Deserialize)]

@@ -98,6 +98,11 @@ pub async fn plan(
         node_type: Some((now, req.node_type_after.clone())),
         apply_now: false,
         health: None,
+        fargate: false,
+        task_level: crate::domain::TaskLevel::default(),
+        floors: None,
+        blocked: None,
+        reregister: false,
     })
 }
 

@@ -2,6 +2,7 @@
 //! be tried (and tested) without an account.
 
 use super::DemoProvider;
+use crate::apply::plan::{controller_block, pair_with_live, rollback_changes};
 use crate::apply::{ApplyOutcome, ResizePlan, ResizeRequest};
 use crate::domain::{Container, ResourceRef};
 use crate::provider::ProviderError;
@@ -48,7 +49,38 @@ impl DemoProvider {
                 req.cluster, req.service, req.task_definition
             )));
         }
-        let resource = ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() };
+        let spec = self
+            .fleet()
+            .services
+            .iter()
+            .find(|s| s.cluster == req.cluster && s.name == req.service)
+            .cloned()
+            .ok_or_else(|| ProviderError::NotFound(format!("{}/{}", req.cluster, req.service)))?;
+        let plan = ResizePlan {
+            resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
+            target: "demo fleet".into(),
+            base_task_definition: base.clone(),
+            before: (spec.task_cpu, spec.task_memory),
+            after: req.after,
+            containers: pair_with_live(&spec.containers, &req.containers)?,
+            monthly_change: req.monthly_change,
+            risk: req.risk,
+            evidence: req.evidence.clone(),
+            owner: None,
+            requests: Vec::new(),
+            read_only: self.read_only,
+            dry_run: self.dry_run,
+            protected: self.protected,
+            rollback_to: None,
+            node_type: None,
+            apply_now: false,
+            health: None,
+            fargate: spec.launch_type == crate::domain::LaunchType::Fargate,
+            task_level: spec.task_level,
+            floors: req.floors.clone(),
+            blocked: controller_block(spec.controller),
+            reregister: false,
+        };
         if let Some(to) = &req.rollback_to {
             let to = crate::apply::plan::short_task_definition(to).to_string();
             let revision = to.rsplit_once(':').and_then(|(_, r)| r.parse::<u32>().ok()).unwrap_or(0);
@@ -59,68 +91,28 @@ impl DemoProvider {
                 .get(&(key, revision))
                 .cloned()
                 .ok_or_else(|| ProviderError::NotFound(format!("task definition {to}")))?;
-            let now = self.fleet().services.iter().find(|s| s.cluster == req.cluster && s.name == req.service).cloned();
-            let now_containers = now.map(|s| s.containers).unwrap_or_default();
             return Ok(ResizePlan {
-                resource,
-                target: "demo fleet".into(),
-                base_task_definition: base.clone(),
-                before: req.before,
                 after: (cpu, memory),
-                containers: now_containers
-                    .iter()
-                    .map(|c| {
-                        let was = containers.iter().find(|o| o.name == c.name);
-                        crate::apply::ContainerChange {
-                            name: c.name.clone(),
-                            cpu: (c.cpu, was.map_or(c.cpu, |o| o.cpu)),
-                            memory_hard: (c.memory_hard, was.and_then(|o| o.memory_hard)),
-                            memory_soft: (c.memory_soft, was.and_then(|o| o.memory_soft)),
-                        }
-                    })
-                    .collect(),
+                containers: rollback_changes(&spec.containers, &containers),
                 monthly_change: None,
-                risk: req.risk,
-                evidence: req.evidence.clone(),
-                owner: None,
                 requests: vec![
                     format!("demo: check {}/{} still runs {base}", req.cluster, req.service),
                     format!("demo: point {}/{} at {to}", req.cluster, req.service),
                 ],
-                read_only: self.read_only,
-                dry_run: self.dry_run,
-                protected: self.protected,
                 rollback_to: Some(to),
-                node_type: None,
-                apply_now: false,
-                health: None,
+                floors: None,
+                ..plan
             });
         }
         let (family, _) = base.rsplit_once(':').unwrap_or((&base, "0"));
         let next = format!("{family}:{}", self.next_revision(&req.cluster, &req.service));
         Ok(ResizePlan {
-            resource,
-            target: "demo fleet".into(),
-            base_task_definition: base.clone(),
-            before: req.before,
-            after: req.after,
-            containers: req.containers.clone(),
-            monthly_change: req.monthly_change,
-            risk: req.risk,
-            evidence: req.evidence.clone(),
-            owner: None,
             requests: vec![
                 format!("demo: read {base}"),
                 format!("demo: register {next} (cpu {}, memory {})", req.after.0, req.after.1),
                 format!("demo: point {}/{} at {next}", req.cluster, req.service),
             ],
-            read_only: self.read_only,
-            dry_run: self.dry_run,
-            protected: self.protected,
-            rollback_to: None,
-            node_type: None,
-            apply_now: false,
-            health: None,
+            ..plan
         })
     }
 
@@ -189,6 +181,11 @@ impl DemoProvider {
             node_type: Some((spec.node_type.clone(), req.node_type_after.clone())),
             apply_now: false,
             health: None,
+            fargate: true,
+            task_level: crate::domain::TaskLevel::default(),
+            floors: None,
+            blocked: None,
+            reregister: false,
         })
     }
 
@@ -235,6 +232,11 @@ impl DemoProvider {
         if let ResourceRef::CacheGroup(group) = &plan.resource {
             return self.apply_cache(group, plan);
         }
+        // The same check the plan passed when shown: nothing unsafe is written, whoever calls.
+        crate::apply::plan::check(plan)?;
+        if let Some(why) = &plan.blocked {
+            return Err(ProviderError::Refused(why.clone()));
+        }
         let next = self.next_revision_for(plan);
         let ResourceRef::EcsService { cluster, service } = &plan.resource else {
             return Err(ProviderError::Other("only ECS services can be resized on the demo fleet".into()));
@@ -268,16 +270,11 @@ impl DemoProvider {
         spec.revision = to;
         let latest = revisions.latest.entry(key).or_default();
         *latest = (*latest).max(to);
-        spec.containers = plan
-            .containers
-            .iter()
-            .map(|c| Container {
-                name: c.name.clone(),
-                cpu: c.cpu.1,
-                memory_hard: c.memory_hard.1,
-                memory_soft: c.memory_soft.1,
-            })
-            .collect();
+        for c in spec.containers.iter_mut() {
+            if let Some(change) = plan.containers.iter().find(|p| p.name == c.name) {
+                (c.cpu, c.memory_hard, c.memory_soft) = (change.cpu.1, change.memory_hard.1, change.memory_soft.1);
+            }
+        }
         let revision = format!("{}:{}", spec.name, spec.revision);
         let rollout = super::rollout::DemoRollout {
             started: std::time::Instant::now(),
@@ -304,17 +301,25 @@ mod tests {
 
     fn request(demo: &DemoProvider, name: &str) -> ResizeRequest {
         let spec = demo.fleet().services.iter().find(|s| s.name == name).unwrap().clone();
+        let shape = crate::sizing::containers::TaskShape {
+            fargate: true,
+            task_level: spec.task_level,
+            size: (spec.task_cpu, spec.task_memory),
+            containers: &spec.containers,
+        };
+        let containers = crate::sizing::containers::layout(&shape, (512, 1024), &Default::default()).unwrap();
         ResizeRequest {
             cluster: spec.cluster.clone(),
             service: spec.name.clone(),
             task_definition: format!("{}:{}", spec.name, spec.revision),
             before: (spec.task_cpu, spec.task_memory),
             after: (512, 1024),
-            containers: Vec::new(),
+            containers,
             monthly_change: Some(-10.0),
             risk: crate::sizing::recommend::Risk::Low,
             evidence: vec![],
             rollback_to: None,
+            floors: None,
         }
     }
 

@@ -2,7 +2,9 @@
 //! and how each behaves. Built once from a seed; `model.rs` turns it into metrics at any time.
 
 use super::noise::{Rng, key_of, unit};
-use crate::domain::{Arch, AutoScaling, CacheEngine, Comparison, Container, LaunchType};
+use crate::domain::{
+    Arch, AutoScaling, CacheEngine, Comparison, Container, DeploymentController, LaunchType, TaskLevel,
+};
 
 /// How a simulated service uses its reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +32,14 @@ pub struct ServiceSpec {
     pub arch: Arch,
     pub task_cpu: u32,
     pub task_memory: u32,
+    /// Whether the task definition sets cpu/memory itself; where not (EC2), the task sizes
+    /// above are the containers' sums.
+    pub task_level: TaskLevel,
     pub revision: u32,
     pub containers: Vec<Container>,
+    pub controller: DeploymentController,
+    /// Share of its tasks on FARGATE_SPOT.
+    pub spot_share: f32,
     pub desired: u32,
     pub behaviour: Behaviour,
     /// Mean CPU per task at the daily mean, in vCPU.
@@ -158,7 +166,7 @@ const BASE_SERVICES: &[ServiceRow] = {
     use Behaviour::*;
     use LaunchType::*;
     &[
-        ("prod-core", "api-gateway", Fargate, X86, 1024, 2048, 6, Right, &["envoy", "api"]),
+        ("prod-core", "api-gateway", Fargate, X86, 1024, 2048, 6, Right, &["api", "envoy"]),
         ("prod-core", "checkout", Fargate, X86, 512, 1024, 4, Under, &["checkout"]),
         ("prod-core", "payments", Fargate, X86, 1024, 2048, 3, Leaky, &["payments", "datadog-agent"]),
         ("prod-core", "web-frontend", Fargate, Arm, 2048, 4096, 8, Autoscaled, &["nginx", "next"]),
@@ -193,7 +201,7 @@ const BASE_SERVICES: &[ServiceRow] = {
         ("batch", "nightly-etl", Ec2, X86, 4096, 16384, 2, Over, &["spark-driver", "shuffle"]),
         ("batch", "crawler", Ec2, Arm, 1024, 2048, 8, Autoscaled, &["crawler"]),
         ("batch", "thumbnailer", Ec2, X86, 1024, 2048, 3, HotTask, &["thumbs"]),
-        ("staging", "api-gateway", Fargate, X86, 1024, 2048, 2, Over, &["envoy", "api"]),
+        ("staging", "api-gateway", Fargate, X86, 1024, 2048, 2, Over, &["api", "envoy"]),
         ("staging", "checkout", Fargate, X86, 512, 1024, 1, Over, &["checkout"]),
         ("staging", "payments", Fargate, X86, 1024, 2048, 1, Over, &["payments"]),
         ("staging", "web-frontend", Fargate, Arm, 1024, 2048, 2, Right, &["nginx", "next"]),
@@ -260,6 +268,9 @@ impl Fleet {
             j += 1;
         }
 
+        for s in &mut services {
+            real_shape(s);
+        }
         let alarms = alarms_for(&services, &caches);
         Fleet { seed, services, caches, alarms, incident: None }
     }
@@ -301,9 +312,18 @@ impl ServiceSpec {
         // A resize "before" an earlier one (a frozen clock) replaces it.
         self.earlier.retain(|(until, ..)| *until < at);
         self.earlier.push((at, self.task_cpu, self.task_memory));
-        let names: Vec<String> = self.containers.iter().map(|c| c.name.clone()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.containers = container_split(&names, cpu, memory);
+        let shape = crate::sizing::containers::TaskShape {
+            fargate: self.launch_type == LaunchType::Fargate,
+            task_level: self.task_level,
+            size: (self.task_cpu, self.task_memory),
+            containers: &self.containers,
+        };
+        let floors = crate::sizing::containers::Floors::default();
+        if let Ok(layout) = crate::sizing::containers::layout(&shape, (cpu, memory), &floors) {
+            for (c, l) in self.containers.iter_mut().zip(layout) {
+                (c.cpu, c.memory_hard, c.memory_soft) = (l.cpu.1, l.memory_hard.1, l.memory_soft.1);
+            }
+        }
         self.task_cpu = cpu;
         self.task_memory = memory;
         self.revision += 1;
@@ -326,9 +346,34 @@ fn container_split(names: &[&str], cpu: u32, memory: u32) -> Vec<Container> {
         .map(|(i, n)| {
             let (c, m) =
                 if i == 0 { (cpu - side_cpu * sidecars, memory - side_mem * sidecars) } else { (side_cpu, side_mem) };
-            Container { name: (*n).to_string(), cpu: c, memory_hard: Some(m), memory_soft: Some(m * 3 / 4) }
+            let mut container = Container::app(n, c, Some(m), Some(m * 3 / 4));
+            // A generic helper container: the task runs on without it.
+            container.essential = *n != "sidecar";
+            container
         })
         .collect()
+}
+
+/// Shapes real accounts have and tidy fleets do not, on a few demo services: soft-only
+/// containers sharing the task's CPU, a CodeDeploy (blue/green) service, Spot tasks, and an EC2
+/// task definition without task-level cpu/memory.
+fn real_shape(s: &mut ServiceSpec) {
+    match (s.cluster.as_str(), s.name.as_str()) {
+        ("prod-data", "reporting-api") => {
+            s.containers =
+                ["reports", "pdf-export", "scheduler"].iter().map(|n| Container::app(n, 0, None, Some(128))).collect();
+        }
+        ("prod-data", "billing") => s.controller = DeploymentController::CodeDeploy,
+        // Fargate Spot runs x86 Linux tasks only.
+        ("prod-core", "user-profile") => s.spot_share = 1.0,
+        ("prod-data", "kafka-consumer") => s.spot_share = 0.5,
+        ("batch", "nightly-etl") => {
+            s.task_level = TaskLevel { cpu: false, memory: false };
+            s.task_cpu = s.containers.iter().map(|c| c.cpu).sum();
+            s.task_memory = s.containers.iter().map(Container::reserved_memory).sum();
+        }
+        _ => {}
+    }
 }
 
 fn behaviour_levels(rng: &mut Rng, b: Behaviour) -> (f32, f32) {
@@ -377,8 +422,11 @@ fn service_spec(
         arch,
         task_cpu: cpu,
         task_memory: memory,
+        task_level: TaskLevel::default(),
         revision: 3 + rng.below(40) as u32,
         containers: container_split(containers, cpu, memory),
+        controller: DeploymentController::Ecs,
+        spot_share: 0.0,
         desired,
         behaviour,
         cpu_vcpu: cpu_share * cpu as f32 / 1024.0,
@@ -531,9 +579,18 @@ mod tests {
         for s in f.services.iter().filter(|s| s.launch_type == LaunchType::Fargate) {
             assert!(is_valid_fargate(s.task_cpu, s.task_memory), "{} {}", s.name, s.task_cpu);
             let cpu: u32 = s.containers.iter().map(|c| c.cpu).sum();
-            let mem: u32 = s.containers.iter().filter_map(|c| c.memory_hard).sum();
+            let mem: u32 = s.containers.iter().map(Container::reserved_memory).sum();
             assert!(cpu <= s.task_cpu && mem <= s.task_memory, "{}", s.name);
         }
+        // The shapes real accounts have.
+        let get = |key: &str| f.services.iter().find(|s| format!("{}/{}", s.cluster, s.name) == key).unwrap();
+        assert!(get("prod-data/reporting-api").containers.iter().all(|c| c.cpu == 0 && c.memory_hard.is_none()));
+        assert_eq!(get("prod-data/billing").controller, DeploymentController::CodeDeploy);
+        assert_eq!(get("prod-core/user-profile").spot_share, 1.0);
+        let etl = get("batch/nightly-etl");
+        assert!(!etl.task_level.cpu && !etl.task_level.memory);
+        assert_eq!(etl.task_memory, etl.containers.iter().map(Container::reserved_memory).sum::<u32>());
+        assert!(f.services.iter().any(|s| s.containers.iter().any(|c| c.sidecar().is_some())));
     }
 
     #[test]

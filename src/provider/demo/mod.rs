@@ -151,8 +151,11 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
         desired: if spec.autoscaling.is_some() { running } else { spec.desired },
         task_cpu: spec.task_cpu,
         task_memory: spec.task_memory,
+        task_level: spec.task_level,
         task_definition: format!("{}:{}", spec.name, spec.revision),
         containers: spec.containers.clone(),
+        controller: spec.controller,
+        spot_share: spec.spot_share,
         cpu: Stats::from_series(&cpu_avg, &cpu_max),
         memory: Stats::from_series(&mem_avg, &mem_max),
         hottest: (running > 0).then(|| HotTask {
@@ -259,7 +262,7 @@ impl Provider for DemoProvider {
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
-        self.plan(req)
+        crate::apply::plan::checked(self.plan(req))
     }
 
     async fn plan_cache_resize(

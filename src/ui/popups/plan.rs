@@ -22,6 +22,31 @@ fn mib(v: Option<u32>) -> String {
     v.map_or("—".into(), |m| m.to_string())
 }
 
+/// One container's change in words: only the values it sets, and why a sidecar keeps its size.
+fn container_line(c: &crate::apply::ContainerChange) -> String {
+    let pair = |(a, b): (Option<u32>, Option<u32>), what: &str| match (a, b) {
+        (None, None) => None,
+        (a, b) if a == b => Some(format!("{what} {} MiB", mib(a))),
+        (a, b) => Some(format!("{what} {} → {} MiB", mib(a), mib(b))),
+    };
+    let cpu = match c.cpu {
+        (0, 0) => "cpu 0 (shares the task's)".to_string(),
+        (a, b) if a == b => format!("cpu {a}"),
+        (a, b) => format!("cpu {a} → {b}"),
+    };
+    let mut parts = vec![cpu];
+    parts.extend(pair(c.memory_hard, "hard"));
+    parts.extend(pair(c.memory_soft, "soft"));
+    if c.memory_hard == (None, None) {
+        parts.push("no hard limit".into());
+    }
+    let mut line = format!("{}: {}", c.name, parts.join(" · "));
+    if let Some(kind) = c.sidecar.filter(|_| !c.changed()) {
+        line.push_str(&format!(" · {}, kept", kind.label()));
+    }
+    line
+}
+
 fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = vec![field("where", plan.target.clone(), theme.base(), theme)];
     if plan.node_type.is_some() {
@@ -42,21 +67,7 @@ fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(field("task", plan.summary(), theme.title(), theme));
     }
     for c in &plan.containers {
-        lines.push(field(
-            "container",
-            format!(
-                "{}: cpu {} → {} · memory {} → {} MiB hard, {} → {} MiB soft",
-                c.name,
-                c.cpu.0,
-                c.cpu.1,
-                mib(c.memory_hard.0),
-                mib(c.memory_hard.1),
-                mib(c.memory_soft.0),
-                mib(c.memory_soft.1)
-            ),
-            theme.base(),
-            theme,
-        ));
+        lines.push(field("container", container_line(c), theme.base(), theme));
     }
     let risk_style = match plan.risk {
         Risk::High => theme.critical(),
@@ -71,6 +82,9 @@ fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
     ]));
     if let Some(h) = &plan.health {
         lines.push(field("health now", h.clone(), theme.base(), theme));
+    }
+    if let Some(why) = &plan.blocked {
+        lines.push(field("⚠ apply", format!("not from here: {why}"), theme.warn(), theme));
     }
     if let Some(owner) = &plan.owner {
         lines.push(field(
@@ -156,6 +170,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: 
         (PlanPhase::Ready, _) if read_only => {
             Line::from(Span::styled("read-only: this plan can be read, not applied · esc close", theme.warn()))
         }
+        (PlanPhase::Ready, _) if p.plan.as_ref().is_some_and(|plan| plan.blocked.is_some()) => Line::from(vec![
+            Span::styled("this plan cannot be applied from here: ", theme.warn()),
+            Span::styled("e", theme.title()),
+            Span::styled(" export it as code · any other key closes", theme.base()),
+        ]),
         (PlanPhase::Ready, _) if p.plan.as_ref().is_some_and(|plan| plan.protected) => {
             let word = p.plan.as_ref().map(|plan| plan.confirm_word()).unwrap_or_default();
             Line::from(vec![

@@ -1,0 +1,594 @@
+//! A new task size spread over a task definition's containers by ECS's own rules, and the check
+//! every resize passes before it is shown, exported or applied.
+//!
+//! The rules, from the ECS API reference (ContainerDefinition, RegisterTaskDefinition) and what a
+//! real account's task definitions look like:
+//! - A hard `memory` limit kills the container when crossed; a soft `memoryReservation` never
+//!   does. No hard limit is ever added, and none is cut below what the container was seen using
+//!   (its own Container Insights peak + headroom, else the whole task's need, which bounds it).
+//! - `cpu` 0 or absent means the container shares the task's unreserved CPU: it stays so.
+//! - Sidecars (known agents, non-essential containers) are sized by their owners: they keep their
+//!   size and the change goes to the essential application container(s).
+//! - EC2 task definitions without task-level cpu/memory stay without: the containers' values
+//!   are then the task's size.
+//! - What RegisterTaskDefinition rejects is refused here first (`check`).
+
+use super::catalog::is_valid_fargate;
+use crate::domain::{Container, Sidecar, TaskLevel};
+use serde::{Deserialize, Serialize};
+
+/// Docker 20.10 and later reserve at least 6 MiB per container; ECS asks for no less.
+pub const MIN_CONTAINER_MIB: u32 = 6;
+
+/// One container's sizing before and after. Everything else in the container is carried over
+/// untouched, and never shown: environment values and secrets stay out of plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerChange {
+    pub name: String,
+    pub cpu: (u32, u32),
+    /// Hard limit (`memory`), MiB.
+    pub memory_hard: (Option<u32>, Option<u32>),
+    /// Soft reservation (`memoryReservation`), MiB.
+    pub memory_soft: (Option<u32>, Option<u32>),
+    #[serde(default = "essential_default")]
+    pub essential: bool,
+    /// A sidecar sized by its owner: it keeps its size.
+    #[serde(default)]
+    pub sidecar: Option<Sidecar>,
+}
+
+fn essential_default() -> bool {
+    true
+}
+
+impl ContainerChange {
+    /// A container left as it is.
+    pub fn unchanged(c: &Container) -> ContainerChange {
+        ContainerChange {
+            name: c.name.clone(),
+            cpu: (c.cpu, c.cpu),
+            memory_hard: (c.memory_hard, c.memory_hard),
+            memory_soft: (c.memory_soft, c.memory_soft),
+            essential: c.essential,
+            sidecar: c.sidecar(),
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.cpu.0 != self.cpu.1 || self.memory_hard.0 != self.memory_hard.1 || self.memory_soft.0 != self.memory_soft.1
+    }
+
+    fn reserved_after(&self) -> u32 {
+        self.memory_soft.1.or(self.memory_hard.1).unwrap_or(0)
+    }
+}
+
+/// What the evidence says the task and its containers need: a resize never goes below it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Floors {
+    /// The busiest task's CPU need (its percentile + headroom, or what is kept), CPU units.
+    pub task_cpu: u32,
+    /// The busiest task's memory peak + headroom (more after OOM kills), MiB.
+    pub task_memory: u32,
+    /// Per container, where Container Insights reports it: its peak + headroom, MiB.
+    #[serde(default)]
+    pub containers: Vec<(String, u32)>,
+}
+
+impl Floors {
+    fn container(&self, name: &str) -> Option<u32> {
+        self.containers.iter().find(|(n, _)| n == name).map(|(_, m)| *m)
+    }
+
+    /// The lowest hard limit a container that had `hard` may get: its own peak + headroom where
+    /// known; otherwise the task's need, which bounds what any one container used (never more
+    /// than it had).
+    fn hard_limit(&self, name: &str, hard: u32) -> u32 {
+        self.container(name).unwrap_or_else(|| hard.min(self.task_memory))
+    }
+}
+
+/// Which containers take a resize: the essential ones that are not known agents. When every
+/// container is an agent (the service *is* the collector), its essential containers do.
+pub fn takes_change(roles: &[(bool, Option<Sidecar>)]) -> Vec<bool> {
+    let apps: Vec<bool> = roles.iter().map(|(essential, sidecar)| *essential && sidecar.is_none()).collect();
+    if apps.iter().any(|a| *a) {
+        return apps;
+    }
+    let essential: Vec<bool> = roles.iter().map(|(e, _)| *e).collect();
+    if essential.iter().any(|e| *e) { essential } else { vec![true; roles.len()] }
+}
+
+/// The task definition a resize starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskShape<'a> {
+    pub fargate: bool,
+    pub task_level: TaskLevel,
+    /// (cpu units, memory MiB): task-level values, or the containers' when it sets none.
+    pub size: (u32, u32),
+    pub containers: &'a [Container],
+}
+
+/// A layout that does not fit the proposed size: the smallest task it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub cpu: u32,
+    pub memory: u32,
+}
+
+/// Split `total` over `weights` in proportion, whole units, the remainder to the first ones so
+/// the parts add up exactly.
+fn split(amount: i64, weights: &[u32]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| *w as i128).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut parts: Vec<i64> = weights.iter().map(|w| (amount as i128 * *w as i128 / sum) as i64).collect();
+    let mut left = amount - parts.iter().sum::<i64>();
+    for (p, w) in parts.iter_mut().zip(weights) {
+        if left == 0 {
+            break;
+        }
+        if *w > 0 {
+            let step = left.signum();
+            *p += step;
+            left -= step;
+        }
+    }
+    parts
+}
+
+fn clamp_u32(v: i64) -> u32 {
+    v.clamp(0, u32::MAX as i64) as u32
+}
+
+/// A sum that saturates: container values are the API's, and nothing stops them being absurd.
+fn total(values: impl Iterator<Item = u32>) -> u32 {
+    values.fold(0u32, u32::saturating_add)
+}
+
+/// Spread a proposed task size over the containers (see the module's rules). Err: the containers
+/// cannot fit in it (sidecars and the app's floors need more); the caller tries a larger size.
+pub fn layout(shape: &TaskShape, proposed: (u32, u32), floors: &Floors) -> Result<Vec<ContainerChange>, Needs> {
+    let cs = shape.containers;
+    let roles: Vec<(bool, Option<Sidecar>)> = cs.iter().map(|c| (c.essential, c.sidecar())).collect();
+    let app = takes_change(&roles);
+    let mut out: Vec<ContainerChange> = cs.iter().map(ContainerChange::unchanged).collect();
+
+    // CPU: units are a share under contention, not a limit on Linux, so scaling the app's down is
+    // safe while the task has the CPU; only the sum must stay within the task's.
+    let side_cpu = total(cs.iter().zip(&app).filter(|(_, a)| !**a).map(|(c, _)| c.cpu));
+    let app_cpus: Vec<u32> = cs.iter().zip(&app).map(|(c, a)| if *a { c.cpu } else { 0 }).collect();
+    let app_cpu = total(app_cpus.iter().copied());
+    if app_cpu > 0 {
+        let target = if shape.task_level.cpu {
+            let scaled = (app_cpu as i128 * proposed.0 as i128 / shape.size.0.max(1) as i128) as i64;
+            scaled.min(proposed.0 as i64 - side_cpu as i64)
+        } else {
+            proposed.0 as i64 - side_cpu as i64
+        };
+        let parts = split(target.max(0), &app_cpus);
+        for ((o, part), w) in out.iter_mut().zip(parts).zip(&app_cpus) {
+            if *w > 0 {
+                // A container that reserved CPU keeps some: 0 would change what it means.
+                o.cpu.1 = clamp_u32(part).max(2);
+            }
+        }
+    }
+
+    // Memory.
+    let delta = proposed.1 as i64 - shape.size.1 as i64;
+    let with_task_memory = shape.task_level.memory;
+    // Without task-level memory the reservations are the task's size: they move by the change.
+    let app_reserved: Vec<u32> = cs.iter().zip(&app).map(|(c, a)| if *a { c.reserved_memory() } else { 0 }).collect();
+    let reserved_delta = split(delta, &app_reserved);
+    let app_hard: Vec<u32> =
+        cs.iter().zip(&app).map(|(c, a)| if *a { c.memory_hard.unwrap_or(0) } else { 0 }).collect();
+    let hard_delta = split(delta, &app_hard);
+    for (i, c) in cs.iter().enumerate() {
+        if !app[i] {
+            continue;
+        }
+        let own = floors.container(&c.name);
+        if with_task_memory {
+            // The hard limit moves with the task (the app gets what the task gains or loses) but
+            // never below what the container was seen needing. A reservation is not a kill line:
+            // it is only lowered, to stay under the hard limit and (below) within the task.
+            let hard = c.memory_hard.map(|h| {
+                let floor = floors.hard_limit(&c.name, h).max(MIN_CONTAINER_MIB + 1);
+                clamp_u32(h as i64 + hard_delta[i]).max(floor)
+            });
+            let soft = c.memory_soft.map(|s| hard.map_or(s, |h| s.min(h - 1)));
+            out[i].memory_hard.1 = hard;
+            out[i].memory_soft.1 = soft;
+        } else {
+            // Without task-level memory the reservations are the task's size: they move by the
+            // change, and a hard limit stays above its reservation.
+            let soft = c
+                .memory_soft
+                .map(|s| clamp_u32(s as i64 + reserved_delta[i]).max(own.unwrap_or(0)).max(MIN_CONTAINER_MIB));
+            let hard = c.memory_hard.map(|h| {
+                let moved = h as i64 + if c.memory_soft.is_none() { reserved_delta[i] } else { hard_delta[i] };
+                let floor =
+                    floors.hard_limit(&c.name, h).max(soft.map_or(0, |s| s.saturating_add(1))).max(MIN_CONTAINER_MIB);
+                clamp_u32(moved).max(floor)
+            });
+            out[i].memory_hard.1 = hard;
+            out[i].memory_soft.1 = soft;
+        }
+    }
+    if with_task_memory {
+        // Hard limits within the task, then the reservations' sum within it: lower the app's
+        // soft reservations (not kill lines) first; what still does not fit needs a larger task.
+        let mut need_memory = proposed.1;
+        for o in out.iter_mut() {
+            if let Some(h) = o.memory_hard.1 {
+                need_memory = need_memory.max(h);
+            }
+        }
+        let reserved = total(out.iter().map(ContainerChange::reserved_after));
+        if reserved > proposed.1 {
+            let mut excess = (reserved - proposed.1) as i64;
+            for (i, o) in out.iter_mut().enumerate() {
+                let (Some(s), true) = (o.memory_soft.1, app[i]) else { continue };
+                let lowest = MIN_CONTAINER_MIB;
+                let cut = excess.min(s.saturating_sub(lowest) as i64);
+                o.memory_soft.1 = Some(s - cut as u32);
+                excess -= cut;
+            }
+            if excess > 0 {
+                need_memory = need_memory.max(proposed.1.saturating_add(clamp_u32(excess)));
+            }
+        }
+        if need_memory > proposed.1 {
+            return Err(Needs { cpu: proposed.0, memory: need_memory });
+        }
+    }
+    let cpu_sum = total(out.iter().map(|o| o.cpu.1));
+    if shape.task_level.cpu && cpu_sum > proposed.0 {
+        return Err(Needs { cpu: cpu_sum, memory: proposed.1 });
+    }
+    Ok(out)
+}
+
+/// The task size a layout gives: task-level values where the task definition sets them, else
+/// the containers' sums (what ECS reserves).
+pub fn effective_size(task_level: TaskLevel, proposed: (u32, u32), containers: &[ContainerChange]) -> (u32, u32) {
+    let cpu = if task_level.cpu { proposed.0 } else { total(containers.iter().map(|c| c.cpu.1)) };
+    let memory =
+        if task_level.memory { proposed.1 } else { total(containers.iter().map(ContainerChange::reserved_after)) };
+    (cpu, memory)
+}
+
+/// A resize as the check sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Resize<'a> {
+    pub fargate: bool,
+    pub task_level: TaskLevel,
+    /// (cpu units, memory MiB) before and after: task-level values, or the containers' sums.
+    pub before: (u32, u32),
+    pub after: (u32, u32),
+    pub containers: &'a [ContainerChange],
+    /// The evidence; None for a rollback (a return to a size that ran before).
+    pub floors: Option<&'a Floors>,
+}
+
+/// Why AWS would reject the task definition a resize registers (RegisterTaskDefinition's
+/// documented rules), one reason each; empty when it would be accepted.
+pub fn registrable(r: &Resize) -> Vec<String> {
+    let mut why = Vec::new();
+    let cs = r.containers;
+    let (cpu, memory) = r.after;
+    if cs.is_empty() {
+        why.push("the task definition has no containers".into());
+    }
+    if !cs.is_empty() && !cs.iter().any(|c| c.essential) {
+        why.push("no essential container: every task needs at least one".into());
+    }
+    if r.fargate {
+        if !(r.task_level.cpu && r.task_level.memory) {
+            why.push("Fargate needs task-level cpu and memory".into());
+        } else if !is_valid_fargate(cpu, memory) {
+            why.push(format!("{cpu} CPU units / {memory} MiB is not a Fargate size"));
+        }
+    }
+    if r.task_level.cpu {
+        let sum = total(cs.iter().map(|c| c.cpu.1));
+        if sum > cpu {
+            why.push(format!("the containers reserve {sum} CPU units, more than the task's {cpu}"));
+        }
+        if !r.fargate && !(128..=196_608).contains(&cpu) {
+            why.push(format!("task cpu {cpu} is outside 128–196608 units"));
+        }
+    }
+    for c in cs {
+        let (hard, soft) = (c.memory_hard.1, c.memory_soft.1);
+        if let (Some(h), Some(s)) = (hard, soft)
+            && h <= s
+        {
+            why.push(format!("{}: hard limit {h} MiB must be above its reservation {s} MiB", c.name));
+        }
+        for (what, v) in [("hard limit", hard), ("reservation", soft)] {
+            if let Some(v) = v.filter(|v| *v < MIN_CONTAINER_MIB) {
+                why.push(format!("{}: {what} {v} MiB is under the {MIN_CONTAINER_MIB} MiB minimum", c.name));
+            }
+        }
+        if r.task_level.memory {
+            if let Some(h) = hard.filter(|h| *h > memory) {
+                why.push(format!("{}: hard limit {h} MiB is above the task's {memory} MiB", c.name));
+            }
+        } else if hard.is_none() && soft.is_none() {
+            why.push(format!("{}: without task-level memory each container needs memory or memoryReservation", c.name));
+        }
+    }
+    if r.task_level.memory {
+        let reserved = total(cs.iter().map(ContainerChange::reserved_after));
+        if reserved > memory {
+            why.push(format!("the containers reserve {reserved} MiB, more than the task's {memory} MiB"));
+        }
+    }
+    why
+}
+
+/// Why a resize would be unsafe on top of being registrable: it adds or drops a limit, gives CPU
+/// to a container that shared it, resizes a sidecar, changes which sizes the task definition
+/// sets, or cuts below the evidence. Empty when it is safe.
+pub fn unsafe_changes(r: &Resize) -> Vec<String> {
+    let mut why = Vec::new();
+    let roles: Vec<(bool, Option<Sidecar>)> = r.containers.iter().map(|c| (c.essential, c.sidecar)).collect();
+    let app = takes_change(&roles);
+    for (c, takes) in r.containers.iter().zip(app) {
+        if c.memory_hard.0.is_none() && c.memory_hard.1.is_some() {
+            why.push(format!(
+                "{}: would get a hard memory limit it did not have (crossing it kills the container)",
+                c.name
+            ));
+        }
+        if c.memory_hard.0.is_some() && c.memory_hard.1.is_none() {
+            why.push(format!("{}: would lose its hard memory limit", c.name));
+        }
+        if c.memory_soft.0.is_some() != c.memory_soft.1.is_some() {
+            why.push(format!("{}: would gain or lose its soft reservation; only existing ones are resized", c.name));
+        }
+        if c.cpu.0 == 0 && c.cpu.1 != 0 {
+            why.push(format!("{}: shares the task's CPU (cpu 0) and would get a reservation", c.name));
+        }
+        if !takes && c.changed() {
+            let what = c.sidecar.map_or("a container the change does not go to", Sidecar::label);
+            why.push(format!("{}: a {what}, sized by its owner, would be resized", c.name));
+        }
+        if let (Some(floors), Some(before), Some(after)) = (r.floors, c.memory_hard.0, c.memory_hard.1)
+            && after < before
+        {
+            let floor = floors.hard_limit(&c.name, before);
+            if after < floor {
+                why.push(format!("{}: hard limit {after} MiB is below what it was seen needing ({floor} MiB)", c.name));
+            }
+        }
+    }
+    if let Some(floors) = r.floors {
+        if r.after.1 < floors.task_memory && r.after.1 < r.before.1 {
+            why.push(format!(
+                "task memory {} MiB is below the busiest task's need ({} MiB)",
+                r.after.1, floors.task_memory
+            ));
+        }
+        if r.after.0 < floors.task_cpu && r.after.0 < r.before.0 {
+            why.push(format!(
+                "task CPU {} units is below the busiest task's need ({} units)",
+                r.after.0, floors.task_cpu
+            ));
+        }
+    }
+    why
+}
+
+/// Every reason to refuse a resize: AWS would reject it, or it would break the service.
+pub fn check(r: &Resize) -> Result<(), Vec<String>> {
+    let mut why = registrable(r);
+    why.extend(unsafe_changes(r));
+    if why.is_empty() { Ok(()) } else { Err(why) }
+}
+
+/// What the plan says about how its containers were sized, in words.
+pub fn notes(shape: &TaskShape, changes: &[ContainerChange]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let kept: Vec<String> = changes
+        .iter()
+        .filter(|c| c.sidecar.is_some() && !c.changed())
+        .map(|c| format!("{} ({})", c.name, c.sidecar.map_or("", Sidecar::label)))
+        .collect();
+    let takers: Vec<&str> = changes.iter().filter(|c| c.sidecar.is_none()).map(|c| c.name.as_str()).collect();
+    if !kept.is_empty() {
+        notes.push(format!(
+            "containers: sidecars keep their size — {}; the change goes to {}",
+            kept.join(", "),
+            if takers.is_empty() { "the essential containers".to_string() } else { takers.join(", ") }
+        ));
+    }
+    let soft_only: Vec<&str> =
+        shape.containers.iter().filter(|c| c.memory_hard.is_none()).map(|c| c.name.as_str()).collect();
+    if !soft_only.is_empty() {
+        notes.push(format!(
+            "containers: no hard memory limit added to {} (a soft reservation never kills; the task's memory bounds it)",
+            soft_only.join(", ")
+        ));
+    }
+    let shared: Vec<&str> = shape.containers.iter().filter(|c| c.cpu == 0).map(|c| c.name.as_str()).collect();
+    if !shared.is_empty() {
+        notes.push(format!("containers: {} keep cpu 0 (they share the task's unreserved CPU)", shared.join(", ")));
+    }
+    if !shape.task_level.cpu || !shape.task_level.memory {
+        notes.push(
+            "task definition: no task-level cpu/memory (EC2): the containers' values are its size, and stay so".into(),
+        );
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(name: &str, cpu: u32, hard: Option<u32>, soft: Option<u32>) -> Container {
+        Container::app(name, cpu, hard, soft)
+    }
+
+    fn shape(containers: &[Container], fargate: bool, size: (u32, u32)) -> TaskShape<'_> {
+        TaskShape { fargate, task_level: TaskLevel::default(), size, containers }
+    }
+
+    fn resize<'a>(s: &TaskShape, after: (u32, u32), cs: &'a [ContainerChange], floors: &'a Floors) -> Resize<'a> {
+        Resize {
+            fargate: s.fargate,
+            task_level: s.task_level,
+            before: s.size,
+            after,
+            containers: cs,
+            floors: Some(floors),
+        }
+    }
+
+    #[test]
+    fn soft_only_cpu_zero_containers_get_no_hard_limit_and_keep_cpu_zero() {
+        // The service: 2 vCPU / 8 GiB, three containers with cpu 0 and only a soft
+        // reservation of 128 MiB; the busiest task peaks at 6.6 GiB.
+        let cs = [c("web", 0, None, Some(128)), c("worker", 0, None, Some(128)), c("cron", 0, None, Some(128))];
+        let s = shape(&cs, true, (2048, 8192));
+        let floors = Floors { task_cpu: 3000, task_memory: 8110, containers: vec![] };
+        let out = layout(&s, (4096, 8192), &floors).unwrap();
+        for o in &out {
+            assert_eq!(o.memory_hard, (None, None), "{}: no hard limit invented", o.name);
+            assert_eq!(o.memory_soft, (Some(128), Some(128)));
+            assert_eq!(o.cpu, (0, 0), "cpu 0 stays 0");
+        }
+        assert_eq!(check(&resize(&s, (4096, 8192), &out, &floors)), Ok(()));
+        // What today's code proposed: a 128 MiB hard limit on each: refused, with the reason.
+        let mut bad = out.clone();
+        bad[0].memory_hard.1 = Some(128);
+        bad[0].cpu.1 = 1365;
+        let why = check(&resize(&s, (4096, 8192), &bad, &floors)).unwrap_err();
+        assert!(why.iter().any(|w| w.contains("hard memory limit it did not have")), "{why:?}");
+        assert!(why.iter().any(|w| w.contains("cpu 0")), "{why:?}");
+    }
+
+    #[test]
+    fn sidecars_keep_their_size_and_the_app_takes_the_change() {
+        let mut envoy = c("envoy", 256, Some(512), Some(256));
+        envoy.image = "aws-appmesh-envoy".into();
+        let mut logs = c("log_router", 64, None, Some(64));
+        logs.essential = false;
+        logs.log_router = true;
+        let cs = [c("app", 704, Some(3072), None), envoy, logs];
+        let s = shape(&cs, true, (1024, 4096));
+        let floors = Floors { task_cpu: 300, task_memory: 900, containers: vec![] };
+        let out = layout(&s, (512, 2048), &floors).unwrap();
+        assert_eq!(out[1].cpu, (256, 256));
+        assert_eq!(out[1].memory_hard, (Some(512), Some(512)));
+        assert_eq!(out[2].memory_soft, (Some(64), Some(64)));
+        assert_eq!(out[1].sidecar, Some(Sidecar::MeshProxy));
+        assert_eq!(out[2].sidecar, Some(Sidecar::LogRouter));
+        // The app: cpu scaled within what the sidecars leave; its hard limit loses the task's cut.
+        assert_eq!(out[0].cpu.1, 512 - 256 - 64);
+        assert_eq!(out[0].memory_hard.1, Some(3072 - 2048));
+        assert_eq!(check(&resize(&s, (512, 2048), &out, &floors)), Ok(()));
+        let notes = notes(&s, &out);
+        assert!(notes[0].contains("sidecars keep their size — envoy (service-mesh proxy), log_router (log router)"));
+    }
+
+    #[test]
+    fn a_hard_limit_is_never_cut_below_the_task_need_or_the_containers_own_peak() {
+        // Task 8 GiB, app hard 7.5 GiB, sidecar 512: the task needs 1800 MiB; nothing says the
+        // sidecar used any of it, so the app keeps ≥ 1800 and the task must hold 1800 + 512.
+        let mut agent = c("datadog-agent", 128, Some(512), None);
+        agent.image = "datadog/agent".into();
+        let cs = [c("app", 896, Some(7680), None), agent];
+        let s = shape(&cs, true, (1024, 8192));
+        let floors = Floors { task_cpu: 400, task_memory: 1800, containers: vec![] };
+        assert_eq!(layout(&s, (512, 2048), &floors), Err(Needs { cpu: 512, memory: 2312 }));
+        let out = layout(&s, (512, 3072), &floors).unwrap();
+        assert_eq!(out[0].memory_hard.1, Some(2560), "7680 less the task's 5120 cut");
+        // With Container Insights saying the app peaked at 1 GiB (+ headroom), the floor is that.
+        let per = Floors { containers: vec![("app".into(), 1229)], ..floors.clone() };
+        let out = layout(&s, (512, 2048), &per).unwrap();
+        assert_eq!(out[0].memory_hard.1, Some(1536));
+        let mut low = out.clone();
+        low[0].memory_hard.1 = Some(1024);
+        let why = check(&resize(&s, (512, 2048), &low, &per)).unwrap_err();
+        assert!(why.iter().any(|w| w.contains("below what it was seen needing (1229 MiB)")), "{why:?}");
+    }
+
+    #[test]
+    fn growth_goes_to_the_apps_hard_limit() {
+        // OOM-killed at its hard limit: the added memory goes to it.
+        let cs = [c("app", 512, Some(2048), Some(1024))];
+        let s = shape(&cs, true, (512, 2048));
+        let floors = Floors { task_cpu: 500, task_memory: 3000, containers: vec![] };
+        let out = layout(&s, (1024, 4096), &floors).unwrap();
+        assert_eq!(out[0].memory_hard.1, Some(4096));
+        assert_eq!(out[0].memory_soft.1, Some(1024), "a reservation is not raised with task memory");
+        assert_eq!(out[0].cpu.1, 1024);
+    }
+
+    #[test]
+    fn ec2_without_task_level_sizes_moves_the_reservations_and_stays_without() {
+        // queue-worker: one container, hard 2048, soft 1536, no task-level size.
+        let cs = [c("worker", 1024, Some(2048), Some(1536))];
+        let s = TaskShape {
+            fargate: false,
+            task_level: TaskLevel { cpu: false, memory: false },
+            size: (1024, 1536),
+            containers: &cs,
+        };
+        let floors = Floors { task_cpu: 800, task_memory: 2280, containers: vec![] };
+        let out = layout(&s, (896, 2304), &floors).unwrap();
+        assert_eq!(out[0].memory_soft.1, Some(2304));
+        assert_eq!(out[0].memory_hard.1, Some(2048 + 768), "the hard limit moves with the reservation");
+        assert_eq!(out[0].cpu.1, 896);
+        assert_eq!(effective_size(s.task_level, (896, 2304), &out), (896, 2304));
+        let r = Resize {
+            fargate: false,
+            task_level: s.task_level,
+            before: s.size,
+            after: (896, 2304),
+            containers: &out,
+            floors: Some(&floors),
+        };
+        assert_eq!(check(&r), Ok(()));
+        assert!(notes(&s, &out).iter().any(|n| n.contains("no task-level cpu/memory")));
+    }
+
+    #[test]
+    fn registrable_mirrors_register_task_definition() {
+        let cs = [c("app", 2048, Some(4096), Some(4096))];
+        let changes: Vec<ContainerChange> = cs.iter().map(ContainerChange::unchanged).collect();
+        let s = shape(&cs, true, (1024, 2048));
+        let floors = Floors::default();
+        let why = registrable(&resize(&s, (1024, 3000), &changes, &floors));
+        let text = why.join("\n");
+        assert!(text.contains("not a Fargate size"), "{text}");
+        assert!(text.contains("reserve 2048 CPU units, more than the task's 1024"), "{text}");
+        assert!(text.contains("hard limit 4096 MiB must be above its reservation 4096"), "{text}");
+        assert!(text.contains("hard limit 4096 MiB is above the task's 3000"), "{text}");
+        let mut none = changes.clone();
+        none[0].essential = false;
+        assert!(registrable(&resize(&s, (1024, 2048), &none, &floors)).iter().any(|w| w.contains("no essential")));
+        let ec2 = Resize {
+            fargate: false,
+            task_level: TaskLevel { cpu: false, memory: false },
+            before: (0, 0),
+            after: (0, 0),
+            containers: &[ContainerChange::unchanged(&c("bare", 0, None, None))],
+            floors: None,
+        };
+        assert!(registrable(&ec2)[0].contains("needs memory or memoryReservation"));
+    }
+
+    #[test]
+    fn split_adds_up_exactly() {
+        assert_eq!(split(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(split(-10, &[1, 1, 1]), vec![-4, -3, -3]);
+        assert_eq!(split(5, &[0, 0]), vec![0, 0]);
+        assert_eq!(split(7, &[3, 0, 1]).iter().sum::<i64>(), 7);
+    }
+}
