@@ -65,7 +65,7 @@ pub struct Cli {
     pub theme: Option<String>,
 
     /// Config file (default: the platform config dir, e.g. ~/.config/infradeck/config.toml).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Metric window the panes start on.
@@ -73,23 +73,23 @@ pub struct Cli {
     pub window: Option<Window>,
 
     /// Read AWS with the default credential chain (AWS_PROFILE, AWS_REGION, SSO, …).
-    #[arg(long, conflicts_with = "demo")]
+    #[arg(long, global = true, conflicts_with = "demo")]
     pub aws: bool,
 
     /// AWS profile(s), comma-separated.
-    #[arg(long, value_name = "NAME[,NAME]")]
+    #[arg(long, global = true, value_name = "NAME[,NAME]")]
     pub profile: Option<String>,
 
     /// AWS region(s), comma-separated.
-    #[arg(long, value_name = "REGION[,REGION]")]
+    #[arg(long, global = true, value_name = "REGION[,REGION]")]
     pub region: Option<String>,
 
     /// Send AWS requests to this endpoint (an emulator such as moto_server).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
     /// Never write to AWS.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Plans can be "applied" to see the exact requests; nothing is sent.
@@ -97,7 +97,7 @@ pub struct Cli {
     pub dry_run: bool,
 
     /// Log file (default: the platform data dir's infradeck.log). Never the terminal.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
     /// Start the simulated clock at this Unix time, then run in real time (reproducible screenshots).
@@ -116,5 +116,39 @@ fn parse_window(s: &str) -> Result<Window, String> {
 impl Cli {
     pub fn wants_aws(&self) -> bool {
         !self.demo && (self.aws || self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_options_are_taken_after_the_subcommand_too() {
+        // `report --profile prod` and `plan … --endpoint-url URL` are how people type them.
+        let cli = Cli::try_parse_from(["infradeck", "report", "--profile", "prod", "--region", "eu-west-1"]).unwrap();
+        assert_eq!((cli.profile.as_deref(), cli.region.as_deref()), (Some("prod"), Some("eu-west-1")));
+        assert!(cli.wants_aws());
+        let cli = Cli::try_parse_from([
+            "infradeck",
+            "plan",
+            "prod-web/checkout",
+            "--format",
+            "json",
+            "--endpoint-url",
+            "http://127.0.0.1:5001",
+            "--read-only",
+            "--config",
+            "/tmp/c.toml",
+        ])
+        .unwrap();
+        assert_eq!(cli.endpoint_url.as_deref(), Some("http://127.0.0.1:5001"));
+        assert!(cli.read_only && cli.wants_aws() && cli.config.is_some());
+        let cli = Cli::try_parse_from(["infradeck", "--aws", "report"]).unwrap();
+        assert!(cli.wants_aws(), "before the subcommand still works");
+        assert!(
+            Cli::try_parse_from(["infradeck", "report", "--aws", "--demo"]).is_err(),
+            "--aws conflicts with --demo"
+        );
     }
 }

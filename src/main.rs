@@ -10,7 +10,6 @@ use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::demo::{Clock, DemoProvider};
 use infradeck::report::{self, FailOn, Format};
-use infradeck::sizing::recommend::Policy;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,28 +91,23 @@ fn run_report(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> color_eyre::Result<()> {
-    let (services, usage, rates, groups) = runtime.block_on(async {
+    let (services, usage, (policy, policies), groups, node_types) = runtime.block_on(async {
         (
             provider.ecs_services(infradeck::domain::Window::Fortnight).await,
             provider.ecs_usage().await,
-            provider.fargate_rates().await,
+            report::priced(provider.as_ref(), policies).await,
             provider.cache_groups(infradeck::domain::Window::Fortnight).await,
+            provider.cache_node_types().await,
         )
     });
     let groups = groups.unwrap_or_else(|e| usage_error("cannot read ElastiCache groups", format!("{e}: {}", e.hint())));
-    let cache_recs = report::cache_recommendations(&groups);
+    let cache_recs = report::cache_recommendations(&groups, &node_types);
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
     let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
     let slo = runtime
         .block_on(report::service_slos(provider.as_ref(), &services, objectives))
         .unwrap_or_else(|e| usage_error("cannot read load-balancer metrics for SLOs", format!("{e}: {}", e.hint())));
-    let recs = report::recommendations(
-        &services,
-        &usage,
-        &Policy { rates: rates.unwrap_or_default(), ..Policy::default() },
-        policies,
-        &slo,
-    );
+    let recs = report::recommendations(&services, &usage, &policy, &policies, &slo);
     print!("{}", report::render_all(&recs, &cache_recs, format));
     if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
         std::process::exit(3);

@@ -56,8 +56,11 @@ fn report_rank(f: Finding) -> u8 {
 }
 
 /// Redis suggestions in report order: at risk first, then the largest saving.
-pub fn cache_recommendations(groups: &[CacheGroup]) -> Vec<CacheRecommendation> {
-    let mut recs: Vec<CacheRecommendation> = groups.iter().map(redis::recommend).collect();
+pub fn cache_recommendations(
+    groups: &[CacheGroup],
+    catalogue: &crate::sizing::catalog::NodeCatalogue,
+) -> Vec<CacheRecommendation> {
+    let mut recs: Vec<CacheRecommendation> = groups.iter().map(|g| redis::recommend_in(g, catalogue)).collect();
     recs.sort_by(|a, b| {
         report_rank(a.finding)
             .cmp(&report_rank(b.finding))
@@ -89,11 +92,42 @@ fn redis_row(r: &CacheRecommendation) -> [String; 7] {
     ]
 }
 
+/// The widest a table column gets: one 200-character service name must not widen every row.
+const MAX_COLUMN: usize = 48;
+
+/// `s` in at most `width` characters, the middle replaced by `…` (both ends of a name are what
+/// tells services apart: `prod-payments-…-worker-eu`).
+pub fn shorten_middle(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width < 2 {
+        return "…".chars().take(width).collect();
+    }
+    let head = (width - 1).div_ceil(2);
+    let tail = width - 1 - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
 fn aligned<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
-    let widths: Vec<usize> =
-        (0..N).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..N)
+        .map(|i| {
+            let widest = rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0);
+            widest.min(MAX_COLUMN)
+        })
+        .collect();
     let line = |cells: Vec<&str>| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:<w$}", shorten_middle(c, *w)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
     };
     let mut out = String::new();
     let _ = writeln!(out, "{}", line(head.to_vec()));
@@ -168,6 +202,18 @@ pub async fn service_slos(
             Some((key, crate::slo::ServiceSlo::evaluate(objective, &w)))
         })
         .collect())
+}
+
+/// The prices sizing uses: the base policy priced where the provider's services run, and the
+/// policies with each region's own prices when there are several.
+pub async fn priced(
+    provider: &dyn crate::provider::Provider,
+    policies: &crate::sizing::policy::Policies,
+) -> (Policy, crate::sizing::policy::Policies) {
+    let rates = provider.fargate_rates().await.unwrap_or_default();
+    let mut policies = policies.clone();
+    policies.regional_rates = provider.regional_fargate_rates().await;
+    (Policy { rates, ..Policy::default() }, policies)
 }
 
 /// Recommendations for every service with history, ordered as the report lists them: the

@@ -28,7 +28,10 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
                     };
                     (Payload::Ecs(provider.ecs_services_progressive(window, &progress).await), Some(Inventory::Ecs))
                 }
-                PaneId::Redis => (Payload::Redis(provider.cache_groups(window).await), Some(Inventory::Cache)),
+                PaneId::Redis => {
+                    let groups = provider.cache_groups(window).await;
+                    (Payload::Redis(groups, provider.cache_node_types().await), Some(Inventory::Cache))
+                }
                 PaneId::Cost => (Payload::Cost(provider.cost(fresh).await), None),
                 PaneId::Alarms => (Payload::Alarms(provider.alarms().await), Some(Inventory::Alarms)),
             };
@@ -36,8 +39,7 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             Msg::Loaded { req, payload, degraded }
         }
         Effect::Size { req, services, policies, objectives } => {
-            let rates = provider.fargate_rates().await.unwrap_or_default();
-            let policy = crate::sizing::recommend::Policy { rates, ..Default::default() };
+            let (policy, policies) = crate::report::priced(provider, &policies).await;
             let result = size_in_parts(provider, services, policy, policies, &objectives).await;
             Msg::SizingLoaded { req, result }
         }
@@ -153,6 +155,8 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
         if let Some((requests, usd)) = provider.api_spend() {
             let _ = tx.send(Msg::ApiSpend { requests, usd });
         }
+        // The account, once STS answers after a degraded start.
+        let _ = tx.send(Msg::SourceUpdated(provider.source()));
     });
 }
 

@@ -348,7 +348,7 @@ async fn a_panicking_provider_becomes_that_panes_error_not_a_hung_pane() {
     let effect = Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day, fresh: false };
     infradeck::runtime::execute_effect(effect, Arc::new(Panicking), tx);
     let msg = rx.recv().await.expect("a message comes back");
-    let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e)), .. } = msg else { panic!("unexpected {msg:?}") };
+    let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e), _), .. } = msg else { panic!("unexpected {msg:?}") };
     assert!(e.to_string().contains("internal error"), "{e}");
 }
 

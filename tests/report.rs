@@ -51,7 +51,7 @@ fn every_format_carries_the_same_suggestions() {
     let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let groups = rt.block_on(demo.cache_groups(infradeck::domain::Window::Fortnight)).unwrap();
-    let cache = infradeck::report::cache_recommendations(&groups);
+    let cache = infradeck::report::cache_recommendations(&groups, &Default::default());
     assert_eq!(cache.len(), groups.len());
     assert_eq!(cache[0].finding, Finding::UnderProvisioned, "at risk first");
     let all: serde_json::Value =
@@ -92,4 +92,23 @@ fn a_per_service_policy_changes_that_service_only() {
     let (a, b) = (find(&plain, "prod-core/payments"), find(&tuned, "prod-core/payments"));
     assert!(b.proposed.unwrap().1 > a.proposed.unwrap().1, "more headroom, more memory: {a:?} vs {b:?}");
     assert_eq!(find(&plain, "prod-core/checkout"), find(&tuned, "prod-core/checkout"));
+}
+
+#[test]
+fn a_200_character_service_name_is_shortened_in_the_middle_not_widening_every_row() {
+    let mut recs = demo_recs();
+    let long = format!("prod-core/{}-worker-eu", "x".repeat(200));
+    recs[3].service = long.clone();
+    let table = render(&recs, Format::Table);
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
+    let normal = render(&demo_recs(), Format::Table).lines().map(|l| l.chars().count()).max().unwrap();
+    // The name column grows to its 48-character cap, no further (it was 240 columns wide).
+    assert!(widest <= normal + 48 - "SERVICE".len() && widest < 200, "{widest} columns wide (without it: {normal})");
+    let shown =
+        table.lines().find(|l| l.contains('…') && l.contains("prod-core/xx")).expect("the long name, shortened");
+    assert!(shown.contains("x-worker-eu"), "both ends of the name stay: {shown}");
+    assert_eq!(infradeck::report::shorten_middle("abcdefghij", 5), "ab…ij");
+    assert_eq!(infradeck::report::shorten_middle("short", 48), "short");
+    // JSON and CSV keep the whole name: they are for machines.
+    assert!(render(&recs, Format::Json).contains(&long));
 }

@@ -259,7 +259,7 @@ proptest! {
     /// reserved-memory-percent); an evicting group is never moved to less memory; prices add up.
     #[test]
     fn redis_suggestions_fit_usable_memory(
-        node in 0usize..infradeck::sizing::catalog::NODE_TYPES.len(),
+        node in 0usize..infradeck::sizing::catalog::node_types().len(),
         mem_max in 0.0f32..100.0,
         cpu_p95 in 0.0f32..100.0,
         evictions in prop_oneof![Just(0u64), 1u64..100_000],
@@ -269,14 +269,14 @@ proptest! {
         valkey in any::<bool>(),
     ) {
         use infradeck::domain::{CacheEngine, CacheGroup, Stats};
-        use infradeck::sizing::catalog::{NODE_TYPES, node_type};
+        use infradeck::sizing::catalog::{node_type, node_types};
         use infradeck::sizing::redis::{HEADROOM, recommend, usable_gib};
-        let current = &NODE_TYPES[node];
+        let current = &node_types()[node];
         let g = CacheGroup {
             id: "g".into(),
             engine: if valkey { CacheEngine::Valkey } else { CacheEngine::Redis },
             engine_version: "7".into(),
-            node_type: current.name.into(),
+            node_type: current.name.clone(),
             shards,
             replicas_per_shard: replicas,
             reserved_memory_percent: reserved,
@@ -288,6 +288,7 @@ proptest! {
             network_out: 1e6,
             memory_spark: Vec::new(),
             cpu_spark: Vec::new(),
+            standalone: false,
         };
         let r = recommend(&g);
         let used = mem_max as f64 / 100.0 * usable_gib(current, reserved);

@@ -57,6 +57,10 @@ pub fn last_cache_change<'a>(history: &'a [AuditEntry], group: &str, node_type: 
 
 /// `a` on a cache group: plan its node type change, if one is suggested.
 fn start_cache(state: &mut State, group: String, fx: &mut Vec<Effect>) {
+    if state.redis.rows().iter().any(|g| g.id == group && g.standalone) {
+        state.status = Some((Level::Info, format!("{group}: {}", crate::apply::plan::STANDALONE_CACHE)));
+        return;
+    }
     let request = state.sizing.cache_recs.get(&group).and_then(crate::apply::CacheResizeRequest::from_recommendation);
     let Some(request) = request else {
         state.status = Some((Level::Info, format!("{group}: no node type change suggested, nothing to apply")));

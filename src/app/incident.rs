@@ -416,7 +416,7 @@ pub fn explained_alarms(state: &State, v: &View) -> Vec<(String, ResourceRef, Da
             return vec![(name, resource, e.time)];
         }
     }
-    let mut firing: Vec<_> = state.alarms.rows().iter().filter(|a| a.state == AlarmState::Alarm).collect();
+    let mut firing: Vec<_> = state.alarms.rows().iter().filter(|a| a.firing()).collect();
     firing.sort_by_key(|a| std::cmp::Reverse(a.since));
     firing.iter().filter_map(|a| Some((a.name.clone(), a.resource.clone()?, a.since))).collect()
 }

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub enum Payload {
     Ecs(Result<Vec<EcsService>, ProviderError>),
-    Redis(Result<Vec<CacheGroup>, ProviderError>),
+    /// The groups, and the node types (priced where they run) they are sized among.
+    Redis(Result<Vec<CacheGroup>, ProviderError>, std::sync::Arc<crate::sizing::catalog::NodeCatalogue>),
     Cost(Result<CostReport, ProviderError>),
     Alarms(Result<Vec<Alarm>, ProviderError>),
 }
@@ -21,7 +22,7 @@ impl Payload {
     pub fn failed(pane: PaneId, e: ProviderError) -> Payload {
         match pane {
             PaneId::Ecs => Payload::Ecs(Err(e)),
-            PaneId::Redis => Payload::Redis(Err(e)),
+            PaneId::Redis => Payload::Redis(Err(e), Default::default()),
             PaneId::Cost => Payload::Cost(Err(e)),
             PaneId::Alarms => Payload::Alarms(Err(e)),
         }
@@ -30,7 +31,7 @@ impl Payload {
     pub fn pane(&self) -> PaneId {
         match self {
             Payload::Ecs(_) => PaneId::Ecs,
-            Payload::Redis(_) => PaneId::Redis,
+            Payload::Redis(..) => PaneId::Redis,
             Payload::Cost(_) => PaneId::Cost,
             Payload::Alarms(_) => PaneId::Alarms,
         }
@@ -67,6 +68,8 @@ pub enum Msg {
     },
     /// `:profile` / `:region` connected: the panes start over on the new source.
     SourceChanged(SourceInfo),
+    /// The same source, with what it has learnt since (the account once STS answers).
+    SourceUpdated(SourceInfo),
     /// `:profile` / `:region` could not connect; the old source stays.
     ReconnectFailed(ProviderError),
     /// A resize plan, checked against the live service (or why not).

@@ -57,6 +57,14 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Quit => state.quit = true,
         Msg::EcsPartial { req, rows } => on_ecs_partial(state, req, rows),
         Msg::SourceChanged(source) => on_source_changed(state, source, &mut fx),
+        Msg::SourceUpdated(source) => {
+            // Only news about the source on screen (a late answer from one replaced by
+            // `:profile` must not bring it back).
+            if source != state.source && source.label == state.source.label && source.regions == state.source.regions {
+                state.source = source;
+                state.dirty = true;
+            }
+        }
         Msg::ReconnectFailed(e) => {
             state.status = Some((Level::Error, format!("could not switch: {e} ({})", e.hint())));
             state.dirty = true;
@@ -252,7 +260,7 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
     f.inflight = None;
     let error = match &payload {
         Payload::Ecs(r) => r.as_ref().err(),
-        Payload::Redis(r) => r.as_ref().err(),
+        Payload::Redis(r, _) => r.as_ref().err(),
         Payload::Cost(r) => r.as_ref().err(),
         Payload::Alarms(r) => r.as_ref().err(),
     };
@@ -265,11 +273,16 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
     let again = f.queued || (pane.uses_window() && window != current_window);
     match payload {
         Payload::Ecs(r) => accept(&mut state.ecs, r.map(std::sync::Arc::new)),
-        Payload::Redis(r) => {
+        Payload::Redis(r, catalogue) => {
             accept(&mut state.redis, r);
             // Cheap and pure: Redis suggestions follow the data they are made from.
-            state.sizing.cache_recs =
-                state.redis.data.iter().flatten().map(|g| (g.id.clone(), crate::sizing::redis::recommend(g))).collect();
+            state.sizing.cache_recs = state
+                .redis
+                .data
+                .iter()
+                .flatten()
+                .map(|g| (g.id.clone(), crate::sizing::redis::recommend_in(g, &catalogue)))
+                .collect();
         }
         Payload::Cost(r) => accept(&mut state.cost, r),
         Payload::Alarms(r) => accept(&mut state.alarms, r),

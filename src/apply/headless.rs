@@ -5,7 +5,6 @@ use super::{AuditEntry, ResizePlan, ResizeRequest};
 use crate::domain::{EcsService, Window};
 use crate::provider::Provider;
 use crate::sizing::policy::Policies;
-use crate::sizing::recommend::Policy;
 
 /// The service a user named: `cluster/service`, or a service name found in one cluster only.
 pub fn find_service<'a>(services: &'a [EcsService], name: &str) -> Result<&'a EcsService, String> {
@@ -46,12 +45,12 @@ pub async fn plan_for(
         }
         None => {
             let usage = provider.ecs_usage().await.map_err(|e| format!("{e}: {}", e.hint()))?;
-            let policy = Policy { rates: provider.fargate_rates().await.unwrap_or_default(), ..Policy::default() };
+            let (policy, policies) = crate::report::priced(provider, policies).await;
             let one = std::slice::from_ref(service);
             let slo = crate::report::service_slos(provider, one, objectives)
                 .await
                 .map_err(|e| format!("{e}: {}", e.hint()))?;
-            let recs = crate::report::recommendations(one, &usage, &policy, policies, &slo);
+            let recs = crate::report::recommendations(one, &usage, &policy, &policies, &slo);
             let rec = recs.first().ok_or("no suggestion")?;
             ResizeRequest::from_recommendation(service, rec)
                 .filter(|r| r.before != r.after)
@@ -73,6 +72,9 @@ async fn plan_cache_for(
 ) -> Result<ResizePlan, Option<String>> {
     let groups = provider.cache_groups(Window::Fortnight).await.map_err(|e| Some(format!("{e}: {}", e.hint())))?;
     let group = groups.iter().find(|g| g.id == name).ok_or(None)?;
+    if group.standalone {
+        return Err(Some(format!("{name}: {}", super::plan::STANDALONE_CACHE)));
+    }
     let request = match rollback {
         Some(history) => {
             let entry = crate::app::apply::last_cache_change(history, &group.id, &group.node_type)
@@ -80,7 +82,7 @@ async fn plan_cache_for(
             super::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
         }
         None => {
-            let rec = crate::sizing::redis::recommend(group);
+            let rec = crate::sizing::redis::recommend_in(group, &*provider.cache_node_types().await);
             super::CacheResizeRequest::from_recommendation(&rec)
                 .ok_or_else(|| Some(format!("{}: {} — no node type change suggested", group.id, rec.finding.label())))?
         }

@@ -168,6 +168,10 @@ pub struct ResizePlan {
     pub reregister: bool,
 }
 
+/// Why a standalone cache cluster's suggestion is advice only.
+pub const STANDALONE_CACHE: &str = "a standalone cache cluster (no replication group): its node type changes through \
+     ModifyCacheCluster, which infradeck does not send; the suggestion is advice";
+
 /// Why a service's deployment controller keeps infradeck from applying a new task definition,
 /// from UpdateService's API reference; None for ECS's own controller.
 pub fn controller_block(controller: DeploymentController) -> Option<String> {

@@ -67,9 +67,25 @@ pub struct Alarm {
     pub reason: String,
     /// Newest first.
     pub history: Vec<AlarmTransition>,
+    /// A target-tracking alarm that Application Auto Scaling creates and owns
+    /// (`TargetTracking-…-AlarmHigh/Low-…`): it is in ALARM whenever it is asking for a scale
+    /// out or in, which is its job, not an incident.
+    pub scaling: bool,
+}
+
+/// Whether an alarm belongs to a target-tracking scaling policy: Application Auto Scaling names
+/// them `TargetTracking-<resource>-AlarmHigh-<id>` / `-AlarmLow-<id>` and describes them "DO NOT
+/// EDIT OR DELETE. For TargetTrackingScaling policy …".
+pub fn is_scaling_alarm(name: &str, description: Option<&str>) -> bool {
+    name.starts_with("TargetTracking-") || description.is_some_and(|d| d.contains("TargetTrackingScaling"))
 }
 
 impl Alarm {
+    /// In ALARM and worth a person's attention: target-tracking alarms are left out.
+    pub fn firing(&self) -> bool {
+        self.state == AlarmState::Alarm && !self.scaling
+    }
+
     /// Transitions in the last day: more than a few means the alarm flaps.
     pub fn is_flapping(&self, now: DateTime<Utc>) -> bool {
         let day_ago = now - chrono::Duration::hours(24);

@@ -6,6 +6,8 @@ use super::Stats;
 pub enum CacheEngine {
     Redis,
     Valkey,
+    /// Standalone Memcached clusters: shown, priced, not sized (no memory-usage metric).
+    Memcached,
 }
 
 impl CacheEngine {
@@ -13,6 +15,7 @@ impl CacheEngine {
         match self {
             CacheEngine::Redis => "redis",
             CacheEngine::Valkey => "valkey",
+            CacheEngine::Memcached => "memcached",
         }
     }
 }
@@ -41,6 +44,9 @@ pub struct CacheGroup {
     pub network_out: f32,
     pub memory_spark: Vec<f32>,
     pub cpu_spark: Vec<f32>,
+    /// A cache cluster outside any replication group (single-node Redis OSS/Valkey, Memcached):
+    /// its node type changes through ModifyCacheCluster, not the replication-group path.
+    pub standalone: bool,
 }
 
 impl CacheGroup {

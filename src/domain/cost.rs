@@ -43,6 +43,10 @@ pub struct CostReport {
     pub today: NaiveDate,
     pub services: Vec<ServiceCost>,
     pub anomalies: Vec<CostAnomaly>,
+    /// Parts that could not be read (the forecast, the anomalies), said in words: cost still
+    /// shows without them.
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 impl CostReport {

@@ -1,6 +1,6 @@
 //! The incident header: what is wrong right now, each list one key away (A, D, E).
 
-use crate::domain::{Alarm, AlarmState, CacheGroup, EcsService, ResourceRef};
+use crate::domain::{Alarm, CacheGroup, EcsService, ResourceRef};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Header {
@@ -50,7 +50,7 @@ impl Header {
             })
             .collect();
         burning.sort_by_key(|(r, _)| r.to_string());
-        let mut firing: Vec<&Alarm> = alarms.iter().filter(|a| a.state == AlarmState::Alarm).collect();
+        let mut firing: Vec<&Alarm> = alarms.iter().filter(|a| a.firing()).collect();
         firing.sort_by_key(|a| std::cmp::Reverse(a.since)); // the newest first: most likely the cause
         let mut below: Vec<&EcsService> = services.iter().filter(|s| s.desired > 0 && s.running < s.desired).collect();
         below.sort_by_key(|s| (std::cmp::Reverse(s.desired - s.running), s.key()));

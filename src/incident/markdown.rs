@@ -6,7 +6,7 @@ use super::correlate;
 use super::fold;
 use super::header::Header;
 use super::notes::Note;
-use crate::domain::{Alarm, AlarmState, CacheGroup, EcsService, ResourceRef, SourceProblem, TimelineEvent};
+use crate::domain::{Alarm, CacheGroup, EcsService, ResourceRef, SourceProblem, TimelineEvent};
 use crate::ui::format::{pct, sparkline, task_size};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
@@ -156,7 +156,7 @@ pub fn render(h: &Handover) -> String {
         let _ = writeln!(out, "- _could not read {}: {} ({})_", p.source, p.error, p.error.hint());
     }
 
-    let firing: Vec<&Alarm> = h.alarms.iter().filter(|a| a.state == AlarmState::Alarm).collect();
+    let firing: Vec<&Alarm> = h.alarms.iter().filter(|a| a.firing()).collect();
     if !firing.is_empty() {
         let _ = writeln!(out, "\n## What changed before each alarm fired\n");
         for a in firing {

@@ -45,16 +45,24 @@ pub fn change_event(entry: &AuditEntry) -> Option<TimelineEvent> {
 }
 
 /// An alarm's state change as a timeline entry, tied to what the alarm watches: into ALARM is
-/// critical, into INSUFFICIENT_DATA a warning, back to OK information.
-pub fn alarm_event(alarm: &str, t: &crate::domain::AlarmTransition, watched: Option<ResourceRef>) -> TimelineEvent {
+/// critical, into INSUFFICIENT_DATA a warning, back to OK information. A target-tracking alarm
+/// (`scaling`) going into ALARM is autoscaling at work: information, said so.
+pub fn alarm_event(
+    alarm: &str,
+    t: &crate::domain::AlarmTransition,
+    watched: Option<ResourceRef>,
+    scaling: bool,
+) -> TimelineEvent {
     use crate::domain::AlarmState;
     let severity = match t.to {
+        _ if scaling => Severity::Info,
         AlarmState::Alarm => Severity::Critical,
         AlarmState::InsufficientData => Severity::Warn,
         AlarmState::Ok => Severity::Info,
     };
+    let what = if scaling { " (target tracking: scaling)" } else { "" };
     TimelineEvent::new(t.time, EventKind::Alarm, severity, watched).summary(format!(
-        "{alarm}: {} → {} — {}",
+        "{alarm}: {} → {}{what} — {}",
         t.from.label(),
         t.to.label(),
         t.reason

@@ -161,6 +161,18 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
 
+    /// The ElastiCache node types and their prices where this provider's groups run (the
+    /// shipped us-east-1 table by default).
+    async fn cache_node_types(&self) -> std::sync::Arc<crate::sizing::catalog::NodeCatalogue> {
+        Default::default()
+    }
+
+    /// With several regions: each region's Fargate prices, by the prefix its services' keys
+    /// carry (`profile@region:`); empty when one set of prices covers every service.
+    async fn regional_fargate_rates(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {
+        Vec::new()
+    }
+
     /// Whether writes are refused (they are refused here, not just hidden in the UI).
     fn read_only(&self) -> bool {
         true

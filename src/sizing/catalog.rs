@@ -101,9 +101,9 @@ pub fn fargate_task_hourly(arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
     FargateRates::default().task_hourly(arch, cpu_units, memory_mib)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeType {
-    pub name: &'static str,
+    pub name: String,
     pub vcpu: u32,
     pub memory_gib: f64,
     /// Redis OSS on-demand, USD per hour. Valkey is 0.8× this.
@@ -115,29 +115,94 @@ pub struct NodeType {
 impl NodeType {
     pub fn hourly(&self, engine: CacheEngine) -> f64 {
         match engine {
-            CacheEngine::Redis => self.redis_hourly,
+            // Memcached nodes are priced as Redis OSS ones.
+            CacheEngine::Redis | CacheEngine::Memcached => self.redis_hourly,
             CacheEngine::Valkey => self.redis_hourly * 0.8,
         }
     }
 }
 
-pub const NODE_TYPES: &[NodeType] = &[
-    NodeType { name: "cache.t4g.micro", vcpu: 2, memory_gib: 0.5, redis_hourly: 0.016, network_gbps: 0.064 },
-    NodeType { name: "cache.t4g.small", vcpu: 2, memory_gib: 1.37, redis_hourly: 0.032, network_gbps: 0.128 },
-    NodeType { name: "cache.t4g.medium", vcpu: 2, memory_gib: 3.09, redis_hourly: 0.065, network_gbps: 0.256 },
-    NodeType { name: "cache.m6g.large", vcpu: 2, memory_gib: 6.38, redis_hourly: 0.149, network_gbps: 0.75 },
-    NodeType { name: "cache.m7g.large", vcpu: 2, memory_gib: 6.38, redis_hourly: 0.158, network_gbps: 0.937 },
-    NodeType { name: "cache.m7g.xlarge", vcpu: 4, memory_gib: 12.93, redis_hourly: 0.315, network_gbps: 1.876 },
-    NodeType { name: "cache.m7g.2xlarge", vcpu: 8, memory_gib: 26.04, redis_hourly: 0.629, network_gbps: 3.75 },
-    NodeType { name: "cache.r6g.large", vcpu: 2, memory_gib: 13.07, redis_hourly: 0.206, network_gbps: 0.75 },
-    NodeType { name: "cache.r7g.large", vcpu: 2, memory_gib: 13.07, redis_hourly: 0.219, network_gbps: 0.937 },
-    NodeType { name: "cache.r7g.xlarge", vcpu: 4, memory_gib: 26.32, redis_hourly: 0.437, network_gbps: 1.876 },
-    NodeType { name: "cache.r7g.2xlarge", vcpu: 8, memory_gib: 52.82, redis_hourly: 0.873, network_gbps: 3.75 },
-    NodeType { name: "cache.r7g.4xlarge", vcpu: 16, memory_gib: 105.81, redis_hourly: 1.745, network_gbps: 7.5 },
+/// (name, vCPU, GiB, Redis OSS USD/h in us-east-1, baseline Gbit/s): the shipped catalogue, used
+/// where the Pricing API cannot be read, and for what it leaves out. Current generation (t4g,
+/// m7g, r7g) and the previous ones real accounts still run (t3, m5, m6g, r5, r6g).
+/// Prices and bandwidths beyond `shared/reference/aws-sizing-facts.md`'s twelve are
+/// [unverified]: the Price List replaces them when reachable.
+const SHIPPED: &[(&str, u32, f64, f64, f64)] = &[
+    ("cache.t4g.micro", 2, 0.5, 0.016, 0.064),
+    ("cache.t4g.small", 2, 1.37, 0.032, 0.128),
+    ("cache.t4g.medium", 2, 3.09, 0.065, 0.256),
+    ("cache.t3.micro", 2, 0.5, 0.017, 0.064),
+    ("cache.t3.small", 2, 1.37, 0.034, 0.128),
+    ("cache.t3.medium", 2, 3.09, 0.068, 0.256),
+    ("cache.m5.large", 2, 6.38, 0.156, 0.75),
+    ("cache.m5.xlarge", 4, 12.93, 0.311, 1.25),
+    ("cache.m5.2xlarge", 8, 26.04, 0.623, 2.5),
+    ("cache.m5.4xlarge", 16, 52.26, 1.245, 5.0),
+    ("cache.m6g.large", 2, 6.38, 0.149, 0.75),
+    ("cache.m6g.xlarge", 4, 12.93, 0.298, 1.25),
+    ("cache.m6g.2xlarge", 8, 26.04, 0.596, 2.5),
+    ("cache.m6g.4xlarge", 16, 52.26, 1.192, 5.0),
+    ("cache.m7g.large", 2, 6.38, 0.158, 0.937),
+    ("cache.m7g.xlarge", 4, 12.93, 0.315, 1.876),
+    ("cache.m7g.2xlarge", 8, 26.04, 0.629, 3.75),
+    ("cache.m7g.4xlarge", 16, 52.26, 1.26, 7.5),
+    ("cache.r5.large", 2, 13.07, 0.216, 0.75),
+    ("cache.r5.xlarge", 4, 26.32, 0.431, 1.25),
+    ("cache.r5.2xlarge", 8, 52.82, 0.862, 2.5),
+    ("cache.r5.4xlarge", 16, 105.81, 1.724, 5.0),
+    ("cache.r6g.large", 2, 13.07, 0.206, 0.75),
+    ("cache.r6g.xlarge", 4, 26.32, 0.411, 1.25),
+    ("cache.r6g.2xlarge", 8, 52.82, 0.821, 2.5),
+    ("cache.r6g.4xlarge", 16, 105.81, 1.642, 5.0),
+    ("cache.r7g.large", 2, 13.07, 0.219, 0.937),
+    ("cache.r7g.xlarge", 4, 26.32, 0.437, 1.876),
+    ("cache.r7g.2xlarge", 8, 52.82, 0.873, 3.75),
+    ("cache.r7g.4xlarge", 16, 105.81, 1.745, 7.5),
 ];
 
+/// The shipped node types (built once).
+pub fn node_types() -> &'static [NodeType] {
+    static TYPES: std::sync::OnceLock<Vec<NodeType>> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        SHIPPED
+            .iter()
+            .map(|&(name, vcpu, memory_gib, redis_hourly, network_gbps)| NodeType {
+                name: name.to_string(),
+                vcpu,
+                memory_gib,
+                redis_hourly,
+                network_gbps,
+            })
+            .collect()
+    })
+}
+
+/// A shipped node type by name.
 pub fn node_type(name: &str) -> Option<&'static NodeType> {
-    NODE_TYPES.iter().find(|n| n.name == name)
+    node_types().iter().find(|n| n.name == name)
+}
+
+/// The node types sizing chooses among: the region's from the Price List where it was read
+/// (its prices, and types the shipped table lacks), the shipped ones for the rest.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeCatalogue {
+    priced: Vec<NodeType>,
+}
+
+impl NodeCatalogue {
+    pub fn with_prices(priced: Vec<NodeType>) -> NodeCatalogue {
+        NodeCatalogue { priced }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&NodeType> {
+        self.priced.iter().find(|n| n.name == name).or_else(|| node_type(name))
+    }
+
+    /// Every node type, each once (a priced one wins over the shipped one of its name).
+    pub fn all(&self) -> impl Iterator<Item = &NodeType> {
+        let shipped = node_types().iter().filter(|s| !self.priced.iter().any(|p| p.name == s.name));
+        self.priced.iter().chain(shipped)
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +243,20 @@ mod tests {
     #[test]
     fn valkey_is_eighty_percent_of_redis() {
         let n = node_type("cache.r7g.large").unwrap();
+        assert!(node_type("cache.r5.large").is_some() && node_type("cache.t3.micro").is_some());
+        let priced = NodeCatalogue::with_prices(vec![
+            NodeType { name: "cache.r7g.large".into(), redis_hourly: 0.25, ..n.clone() },
+            NodeType {
+                name: "cache.r6gd.xlarge".into(),
+                vcpu: 4,
+                memory_gib: 26.32,
+                redis_hourly: 0.781,
+                network_gbps: 1.25,
+            },
+        ]);
+        assert_eq!(priced.get("cache.r7g.large").unwrap().redis_hourly, 0.25, "the region's price wins");
+        assert!(priced.get("cache.r6gd.xlarge").is_some(), "a type the shipped table lacks");
+        assert_eq!(priced.all().filter(|t| t.name == "cache.r7g.large").count(), 1);
         assert!((n.hourly(CacheEngine::Valkey) - 0.1752).abs() < 1e-9);
     }
 }

@@ -70,20 +70,43 @@ pub struct Policies {
     /// Keyed `cluster/service`.
     #[serde(default)]
     pub services: HashMap<String, PolicyOverride>,
+    /// Fargate prices by where a service runs: (prefix of its `cluster/service` key, rates).
+    /// Filled from the provider, not the config: with several regions each is priced at its own.
+    #[serde(skip)]
+    pub regional_rates: Vec<(String, crate::sizing::catalog::FargateRates)>,
 }
 
 impl Policies {
-    /// The policy for `cluster/service`, built on `base` (which carries the prices).
+    /// The policy for `cluster/service`, built on `base` (which carries the prices, unless the
+    /// service's region has its own).
     pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
         let global =
             PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
-        layered(*base, &global, &self.clusters, &self.services, key)
+        let mut base = *base;
+        if let Some((_, rates)) = self.regional_rates.iter().find(|(prefix, _)| key.starts_with(prefix.as_str())) {
+            base.rates = *rates;
+        }
+        layered(base, &global, &self.clusters, &self.services, key)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_region_is_priced_at_its_own_rates() {
+        use crate::sizing::catalog::FargateRates;
+        let eu = FargateRates { x86: (0.04456, 0.004865), ..FargateRates::default() };
+        let policies = Policies {
+            regional_rates: vec![("prod@eu-west-1:".into(), eu), ("prod@us-east-1:".into(), FargateRates::default())],
+            ..Policies::default()
+        };
+        let base = Policy::default();
+        assert_eq!(policies.for_service("prod@eu-west-1:web/api", &base).rates, eu);
+        assert_eq!(policies.for_service("prod@us-east-1:web/api", &base).rates, FargateRates::default());
+        assert_eq!(policies.for_service("web/api", &base).rates, base.rates, "one region: the base prices");
+    }
 
     #[test]
     fn service_beats_cluster_beats_global_and_each_changes_only_what_it_names() {

@@ -3,7 +3,7 @@
 //! traffic; engine CPU judged as the single thread it is; the Redis OSS → Valkey switch as its
 //! own suggestion. Pure functions: no I/O, no clock.
 
-use super::catalog::{HOURS_PER_MONTH, NODE_TYPES, NodeType, node_type};
+use super::catalog::{HOURS_PER_MONTH, NodeCatalogue, NodeType};
 use super::recommend::{Finding, Risk};
 use crate::domain::{CacheEngine, CacheGroup};
 use serde::Serialize;
@@ -50,7 +50,13 @@ fn gib(v: f64) -> String {
     if v < 10.0 { format!("{v:.2} GiB") } else { format!("{v:.1} GiB") }
 }
 
+/// `recommend_in` the shipped catalogue (us-east-1 prices).
 pub fn recommend(g: &CacheGroup) -> CacheRecommendation {
+    recommend_in(g, &NodeCatalogue::default())
+}
+
+/// The group sized among `catalogue`'s node types, at its prices.
+pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommendation {
     let nodes = g.nodes();
     let mut rec = CacheRecommendation {
         group: g.id.clone(),
@@ -65,7 +71,7 @@ pub fn recommend(g: &CacheGroup) -> CacheRecommendation {
         evidence: Vec::new(),
         risk: Risk::Low,
     };
-    let Some(current) = node_type(&g.node_type) else {
+    let Some(current) = catalogue.get(&g.node_type) else {
         rec.evidence.push(format!("{} is not in the node catalogue (serverless or unknown): not sized", g.node_type));
         return rec;
     };
@@ -100,7 +106,7 @@ pub fn recommend(g: &CacheGroup) -> CacheRecommendation {
     let allowed =
         |n: &NodeType| !hot_engine || (n.vcpu >= current.vcpu && n.hourly(g.engine) >= current.hourly(g.engine));
     let fits = |n: &&NodeType| usable_gib(n, reserved) >= need && n.network_gbps >= net_need && allowed(n);
-    let best = NODE_TYPES.iter().filter(fits).min_by(|a, b| a.hourly(g.engine).total_cmp(&b.hourly(g.engine)));
+    let best = catalogue.all().filter(fits).min_by(|a, b| a.hourly(g.engine).total_cmp(&b.hourly(g.engine)));
 
     if hot_engine {
         rec.evidence.push(format!(
@@ -147,13 +153,14 @@ pub fn recommend(g: &CacheGroup) -> CacheRecommendation {
         rec.finding = Finding::UnderProvisioned;
     }
     if g.engine == CacheEngine::Redis {
-        let node = rec.proposed.as_deref().and_then(node_type).unwrap_or(current);
+        let node = rec.proposed.as_deref().and_then(|n| catalogue.get(n)).unwrap_or(current);
         let saving = monthly(node, CacheEngine::Redis, nodes) - monthly(node, CacheEngine::Valkey, nodes);
         rec.valkey_saving = Some(saving);
         rec.evidence.push(format!("Valkey on the same nodes costs 20% less: -${saving:.0}/mo (engine upgrade)"));
     }
     // Risk of the change: shrinking toward the peak is riskier the closer the fit.
-    let proposed_usable = rec.proposed.as_deref().and_then(node_type).map_or(0.0, |n| usable_gib(n, reserved));
+    let proposed_usable =
+        rec.proposed.as_deref().and_then(|n| catalogue.get(n)).map_or(0.0, |n| usable_gib(n, reserved));
     rec.risk = match rec.finding {
         Finding::OverProvisioned if proposed_usable < need * 1.1 => Risk::Medium,
         Finding::UnderProvisioned if evicting || cpu_need > 100.0 => Risk::High,
@@ -167,6 +174,7 @@ pub fn recommend(g: &CacheGroup) -> CacheRecommendation {
 mod tests {
     use super::*;
     use crate::domain::Stats;
+    use crate::sizing::catalog::node_type;
 
     fn group(node: &str, mem_max: f32, cpu_p95: f32, evictions: u64) -> CacheGroup {
         CacheGroup {
@@ -185,6 +193,7 @@ mod tests {
             network_out: 1e5,
             memory_spark: Vec::new(),
             cpu_spark: Vec::new(),
+            standalone: false,
         }
     }
 

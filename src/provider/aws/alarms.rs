@@ -24,6 +24,10 @@ async fn history(t: &Target, from: i64, to: i64) -> Result<HashMap<String, Vec<A
         let page = t
             .cloudwatch
             .describe_alarm_history()
+            // "If you omit this parameter, only metric alarms are returned" (the API reference):
+            // composite alarms' history is asked for by name.
+            .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
             .history_item_type(HistoryItemType::StateUpdate)
             .start_date(SdkTime::from_secs(from))
             .end_date(SdkTime::from_secs(to))
@@ -92,6 +96,10 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 since: time(a.state_transitioned_timestamp().or(a.state_updated_timestamp())),
                 reason: a.state_reason().unwrap_or_default().to_string(),
                 history: Vec::new(),
+                scaling: crate::domain::alarm::is_scaling_alarm(
+                    a.alarm_name().unwrap_or_default(),
+                    a.alarm_description(),
+                ),
             });
         }
         for a in page.composite_alarms() {
@@ -106,6 +114,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 since: time(a.state_transitioned_timestamp().or(a.state_updated_timestamp())),
                 reason: a.state_reason().unwrap_or_default().to_string(),
                 history: Vec::new(),
+                scaling: false,
             });
         }
         token = page.next_token().filter(|s| !s.is_empty()).map(str::to_string);
@@ -121,6 +130,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
             a.since = a.since.max(last.time);
         }
     }
-    alarms.sort_by(|a, b| (a.state, &a.name).cmp(&(b.state, &b.name)));
+    // What needs a person first; target-tracking alarms (autoscaling at work) after the rest.
+    alarms.sort_by(|a, b| (a.scaling, a.state, &a.name).cmp(&(b.scaling, b.state, &b.name)));
     Ok(alarms)
 }

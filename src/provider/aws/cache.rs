@@ -24,10 +24,15 @@ pub struct GroupRecord {
     /// Member cache clusters: each is one node (`CacheNodeId` 0001).
     pub members: Vec<String>,
     pub reserved_memory_percent: f32,
+    pub standalone: bool,
 }
 
 fn engine(s: Option<&str>) -> CacheEngine {
-    if s.is_some_and(|e| e.eq_ignore_ascii_case("valkey")) { CacheEngine::Valkey } else { CacheEngine::Redis }
+    match s {
+        Some(e) if e.eq_ignore_ascii_case("valkey") => CacheEngine::Valkey,
+        Some(e) if e.eq_ignore_ascii_case("memcached") => CacheEngine::Memcached,
+        _ => CacheEngine::Redis,
+    }
 }
 
 struct ClusterInfo {
@@ -35,6 +40,9 @@ struct ClusterInfo {
     version: String,
     node_type: String,
     parameter_group: Option<String>,
+    /// None: a standalone cluster ("the cluster is not associated with any replication group").
+    replication_group: Option<String>,
+    nodes: u32,
 }
 
 async fn cache_clusters(t: &Target) -> Result<HashMap<String, ClusterInfo>, ProviderError> {
@@ -61,6 +69,8 @@ async fn cache_clusters(t: &Target) -> Result<HashMap<String, ClusterInfo>, Prov
                         .cache_parameter_group()
                         .and_then(|p| p.cache_parameter_group_name())
                         .map(str::to_string),
+                    replication_group: c.replication_group_id().filter(|g| !g.is_empty()).map(str::to_string),
+                    nodes: c.num_cache_nodes().unwrap_or(1).max(1) as u32,
                 },
             );
         }
@@ -115,6 +125,7 @@ async fn serverless(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
                 replicas_per_shard: 0,
                 members: Vec::new(),
                 reserved_memory_percent: 0.0,
+                standalone: false,
             });
         }
         token = page.next_token().map(str::to_string);
@@ -180,9 +191,24 @@ pub async fn inventory(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
                     .and_then(|p| percent.get(p).copied())
                     .unwrap_or(DEFAULT_RESERVED_MEMORY_PERCENT),
                 members,
+                standalone: false,
             }
         })
         .collect();
+    // Cache clusters outside any replication group (single-node Redis OSS/Valkey, Memcached)
+    // are caches too, and billed: each is shown as a group of its own nodes.
+    out.extend(clusters.iter().filter(|(_, c)| c.replication_group.is_none()).map(|(id, c)| GroupRecord {
+        id: id.clone(),
+        engine: engine(c.engine.as_deref()),
+        engine_version: c.version.clone(),
+        node_type: c.node_type.clone(),
+        shards: 1,
+        replicas_per_shard: c.nodes.saturating_sub(1),
+        members: vec![id.clone()],
+        reserved_memory_percent:
+            c.parameter_group.as_ref().and_then(|p| percent.get(p).copied()).unwrap_or(DEFAULT_RESERVED_MEMORY_PERCENT),
+        standalone: true,
+    }));
     out.extend(serverless(t).await?);
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
@@ -278,6 +304,7 @@ pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
         network_out: per_second(total(8)),
         memory_spark: spark(&mem_avg),
         cpu_spark: spark(&cpu_avg),
+        standalone: g.standalone,
     }
 }
 
@@ -295,6 +322,7 @@ mod tests {
             replicas_per_shard: members.len().saturating_sub(1) as u32,
             members: members.iter().map(|m| m.to_string()).collect(),
             reserved_memory_percent: 25.0,
+            standalone: false,
         }
     }
 

@@ -15,10 +15,11 @@ use std::time::Duration;
 pub const HISTORY_DAYS: u64 = 90;
 const METRIC: &str = "AmortizedCost";
 
-/// Where the cost report is kept between runs, and for how long it is good.
+/// Where the cost report is kept between runs (a file per payer account), and for how long it
+/// is good.
 #[derive(Debug, Clone)]
 pub struct CostCache {
-    pub path: Option<PathBuf>,
+    pub dir: Option<PathBuf>,
     pub ttl: Duration,
 }
 
@@ -29,17 +30,22 @@ struct CachedReport {
 }
 
 impl CostCache {
+    fn path(&self, account: &str) -> Option<PathBuf> {
+        // An account not known yet (STS failing) has no file: nothing is shared between accounts.
+        (account != "unknown").then(|| self.dir.as_ref().map(|d| d.join(format!("cost-{account}.json"))))?
+    }
+
     /// The cached report if it is younger than the TTL.
-    pub fn load(&self, now: i64) -> Option<CostReport> {
-        let text = std::fs::read_to_string(self.path.as_ref()?).ok()?;
+    pub fn load(&self, account: &str, now: i64) -> Option<CostReport> {
+        let text = std::fs::read_to_string(self.path(account)?).ok()?;
         let cached: CachedReport = serde_json::from_str(&text).ok()?;
         let age = now - cached.fetched_at;
         (0..self.ttl.as_secs() as i64).contains(&age).then_some(cached.report)
     }
 
     /// Best effort: a read-only cache dir costs money on the next start, not a failure now.
-    pub fn store(&self, now: i64, report: &CostReport) {
-        let Some(path) = &self.path else { return };
+    pub fn store(&self, account: &str, now: i64, report: &CostReport) {
+        let Some(path) = &self.path(account) else { return };
         let write = || -> std::io::Result<()> {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
@@ -185,6 +191,7 @@ pub fn assemble(
     daily: BTreeMap<String, Vec<f64>>,
     rest: Option<f64>,
     anomalies: Vec<CostAnomaly>,
+    missing: Vec<String>,
 ) -> CostReport {
     let month_start = today.with_day(1).unwrap_or(today);
     let last_month_start = (month_start - Days::new(1)).with_day(1).unwrap_or(month_start);
@@ -220,14 +227,57 @@ pub fn assemble(
             }
         })
         .collect();
-    CostReport { start, today, services, anomalies }
+    CostReport { start, today, services, anomalies, missing }
 }
 
+/// The cost report. Daily cost is what the pane is; the forecast and the anomalies are extras
+/// that may be missing or denied while cost itself works (anomalies need a monitor and
+/// `ce:GetAnomalies`): without them the report still stands, and says what is missing.
 pub async fn report(t: &Target, today: NaiveDate) -> Result<CostReport, ProviderError> {
     let start = today - Days::new(HISTORY_DAYS);
     let (daily, rest, anomalies) =
-        tokio::try_join!(daily(t, start, today), forecast_rest(t, today), anomalies(t, start, today))?;
-    Ok(assemble(start, today, daily, rest, anomalies))
+        tokio::join!(daily(t, start, today), forecast_rest(t, today), anomalies(t, start, today));
+    let daily = daily?;
+    let mut missing = Vec::new();
+    let rest = rest.unwrap_or_else(|e| {
+        tracing::warn!("cost forecast not read: {e}");
+        missing.push(format!("forecast: {e} ({}); the last week's rate is used", e.hint()));
+        None
+    });
+    let anomalies = anomalies.unwrap_or_else(|e| {
+        tracing::warn!("cost anomalies not read: {e}");
+        missing.push(format!("anomalies: {e} ({})", e.hint()));
+        Vec::new()
+    });
+    Ok(assemble(start, today, daily, rest, anomalies, missing))
+}
+
+/// After a failed report: when to ask again. Each attempt is paid ($0.01 a page), so a
+/// failure is remembered (a permission or login a person must fix for 30 minutes, anything
+/// else for 5) instead of being repeated at every refresh; `r` asks at once.
+#[derive(Debug, Default)]
+pub struct CostFailure {
+    last: std::sync::Mutex<Option<(i64, ProviderError)>>,
+}
+
+impl CostFailure {
+    pub fn remember(&self, now: i64, e: &ProviderError) {
+        let wait = match e {
+            ProviderError::AccessDenied { .. } | ProviderError::NoCredentials(_) => 1_800,
+            _ => 300,
+        };
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((now + wait, e.clone()));
+    }
+
+    /// The remembered failure while it is still in force.
+    pub fn current(&self, now: i64) -> Option<ProviderError> {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref().filter(|(until, _)| now < *until).map(|(_, e)| e.clone())
+    }
+
+    pub fn clear(&self) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
 }
 
 #[cfg(test)]
@@ -246,7 +296,7 @@ mod tests {
         let mut daily = BTreeMap::new();
         daily.insert("ECS".to_string(), vec![10.0; days]);
         daily.insert("S3".to_string(), vec![2.0; days]);
-        let r = assemble(start, today, daily, Some(120.0), Vec::new());
+        let r = assemble(start, today, daily, Some(120.0), Vec::new(), Vec::new());
         let ecs = r.services.iter().find(|s| s.service == "ECS").unwrap();
         assert_eq!(ecs.last_month, 310.0);
         assert_eq!(ecs.month_to_date, 100.0);
@@ -261,7 +311,7 @@ mod tests {
         let today = d("2026-11-29");
         let mut daily = BTreeMap::new();
         daily.insert("ECS".to_string(), vec![7.0; 29]);
-        let r = assemble(start, today, daily, None, Vec::new());
+        let r = assemble(start, today, daily, None, Vec::new(), Vec::new());
         // 28 days before today at 7, then 2 remaining days (29th, 30th) at 7.
         assert_eq!(r.services[0].forecast, 28.0 * 7.0 + 2.0 * 7.0);
         assert_eq!(r.services[0].last_month, 0.0);
@@ -270,12 +320,15 @@ mod tests {
     #[test]
     fn the_disk_cache_honours_its_ttl() {
         let dir = std::env::temp_dir().join(format!("infradeck-cost-{}", std::process::id()));
-        let cache = CostCache { path: Some(dir.join("cost.json")), ttl: Duration::from_secs(3_600) };
-        let report = assemble(d("2026-11-01"), d("2026-11-02"), BTreeMap::new(), None, Vec::new());
-        assert_eq!(cache.load(1_000), None);
-        cache.store(1_000, &report);
-        assert_eq!(cache.load(2_000), Some(report));
-        assert_eq!(cache.load(1_000 + 3_600), None);
+        let cache = CostCache { dir: Some(dir.clone()), ttl: Duration::from_secs(3_600) };
+        let report = assemble(d("2026-11-01"), d("2026-11-02"), BTreeMap::new(), None, Vec::new(), Vec::new());
+        assert_eq!(cache.load("1", 1_000), None);
+        cache.store("1", 1_000, &report);
+        assert_eq!(cache.load("1", 2_000), Some(report.clone()));
+        assert_eq!(cache.load("2", 2_000), None, "a file per account");
+        assert_eq!(cache.load("1", 1_000 + 3_600), None);
+        cache.store("unknown", 1_000, &report);
+        assert_eq!(cache.load("unknown", 1_000), None, "no file for an account not known yet");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

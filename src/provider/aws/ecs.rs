@@ -418,12 +418,9 @@ pub fn service_queries(r: &ServiceRecord) -> [MetricQuery; 4] {
     ]
 }
 
-/// Tasks per service whose own metrics are fetched: enough to find the hot one among a typical
-/// service's tasks without letting one 500-task service swamp the batch.
-pub const MAX_TASKS_WITH_METRICS: usize = 20;
-
-/// Per-task CPU (units) and memory (MiB) peaks, from Container Insights with enhanced
-/// observability; none for other clusters.
+/// Per-task CPU (units) and memory (MiB) peaks of every running task, from Container Insights
+/// with enhanced observability; none for other clusters. (GetMetricData takes them 500 queries
+/// a call, so a service of many tasks only adds calls.)
 pub fn task_queries(r: &ServiceRecord) -> Vec<MetricQuery> {
     if !r.task_metrics {
         return Vec::new();
@@ -431,7 +428,6 @@ pub fn task_queries(r: &ServiceRecord) -> Vec<MetricQuery> {
     let family = r.task_definition.name.split(':').next().unwrap_or_default().to_string();
     r.task_ids
         .iter()
-        .take(MAX_TASKS_WITH_METRICS)
         .flat_map(|id| {
             let q = |metric| {
                 MetricQuery::new("ECS/ContainerInsights", metric, "Maximum")
@@ -491,15 +487,28 @@ pub async fn with_metrics(
             if let Some((id, cpu, mem)) = hottest_task(r, &s[4..4 + n_tasks]) {
                 let pct = |v: &[f32], of: u32| v.iter().map(|x| x / of.max(1) as f32 * 100.0).collect::<Vec<f32>>();
                 let (cpu, mem) = (pct(cpu, r.task_definition.cpu), pct(mem, r.task_definition.memory));
-                row.hottest = Some(HotTask {
+                let named = HotTask {
                     task_id: id.to_string(),
                     cpu: Stats::from_series(&cpu, &cpu),
                     memory: Stats::from_series(&mem, &mem),
-                });
+                };
+                row.hottest = Some(hotter(row.hottest.take(), named));
             }
             row
         })
         .collect())
+}
+
+/// The busiest task: AWS/ECS's Maximum already is the busiest task's value in each period (a
+/// task the per-task metrics missed, one stopped since, counts there); the per-task metrics name
+/// it. The named one is kept unless the service's Maximum says a task ran hotter.
+pub fn hotter(service_max: Option<HotTask>, named: HotTask) -> HotTask {
+    match service_max {
+        Some(max) if max.cpu.p99 > named.cpu.p99 + 0.5 || max.memory.max > named.memory.max + 0.5 => {
+            HotTask { task_id: String::new(), ..max }
+        }
+        _ => named,
+    }
 }
 
 /// The service's first target group behind an Application Load Balancer.
@@ -641,6 +650,24 @@ mod tests {
         let (id, cpu, mem) = hottest_task(&r, &series).unwrap();
         assert_eq!((id, cpu[1], mem[1]), ("hot", 950.0, 800.0));
         assert!(hottest_task(&r, &[vec![f32::NAN], vec![f32::NAN]]).is_none());
+    }
+
+    #[test]
+    fn every_task_is_read_and_the_hotter_of_the_two_sources_wins() {
+        let mut r = record();
+        r.task_metrics = true;
+        r.task_ids = (0..45).map(|i| format!("task-{i}")).collect();
+        let q = task_queries(&r);
+        assert_eq!(q.len(), 90, "two per task, every task");
+        assert_eq!(q[89].dimensions[2], ("TaskId", "task-44".to_string()));
+        let stats = |v: f32| Stats::from_series(&[v], &[v]);
+        let named = HotTask { task_id: "task-44".into(), cpu: stats(80.0), memory: stats(50.0) };
+        let service_max = HotTask { task_id: String::new(), cpu: stats(80.0), memory: stats(50.0) };
+        assert_eq!(hotter(Some(service_max.clone()), named.clone()).task_id, "task-44", "named when as hot");
+        let hotter_unnamed = HotTask { cpu: stats(97.0), ..service_max };
+        let got = hotter(Some(hotter_unnamed), named.clone());
+        assert_eq!((got.task_id.as_str(), got.cpu.p99), ("", 97.0), "AWS/ECS saw a hotter task");
+        assert_eq!(hotter(None, named).task_id, "task-44");
     }
 
     #[test]

@@ -131,28 +131,47 @@ pub async fn resolve(
 ) -> Result<HashMap<String, TargetGroupInfo>, ProviderError> {
     let stale_groups = stale(arns.iter(), &cache.lock().groups, now);
     let mut failed = None;
-    for chunk in stale_groups.chunks(PER_CALL) {
-        let answer = elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await;
-        let seen = &mut cache.lock().groups;
+    // DescribeTargetGroups fails the whole call when one of the ARNs no longer exists
+    // (TargetGroupNotFound): such a chunk is split in two and each half asked again, so one
+    // deleted target group costs a few calls, not every service's latency.
+    let mut work: Vec<Vec<String>> = stale_groups.chunks(PER_CALL).map(<[String]>::to_vec).collect();
+    while let Some(chunk) = work.pop() {
+        let answer = elbv2.describe_target_groups().set_target_group_arns(Some(chunk.clone())).send().await;
         let answer = match answer {
             Ok(a) => a,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_target_group_not_found_exception()) => {
+                if chunk.len() > 1 {
+                    let (a, b) = chunk.split_at(chunk.len() / 2);
+                    work.push(a.to_vec());
+                    work.push(b.to_vec());
+                } else {
+                    tracing::info!(
+                        "target group {} no longer exists: its service shows no load-balancer health",
+                        chunk[0]
+                    );
+                    cache.lock().groups.insert(chunk[0].clone(), (now, Vec::new()));
+                }
+                continue;
+            }
             Err(e) => {
                 // Not asked again for ten minutes (an AccessDenied stays one; each ECS refresh
                 // retrying it would only add requests): these show no load-balancer health.
-                for arn in chunk {
+                let seen = &mut cache.lock().groups;
+                for arn in &chunk {
                     seen.insert(arn.clone(), (now, Vec::new()));
                 }
                 failed.get_or_insert(sdk_error("elasticloadbalancing:DescribeTargetGroups", e));
                 continue;
             }
         };
+        let seen = &mut cache.lock().groups;
         for tg in answer.target_groups() {
             if let Some(arn) = tg.target_group_arn() {
                 seen.insert(arn.to_string(), (now, tg.load_balancer_arns().to_vec()));
             }
         }
-        // One deleted meanwhile is simply not answered: remember that too.
-        for arn in chunk {
+        // One the answer leaves out: remember that too.
+        for arn in &chunk {
             seen.entry(arn.clone()).or_insert((now, Vec::new()));
         }
     }
@@ -254,6 +273,39 @@ mod tests {
         let later = resolve(&elbv2, &cache, &[TG.to_string()], 1_060).await.unwrap();
         assert_eq!(later[TG].load_balancer, None, "no load balancer known: health not read");
         assert_eq!(denied.num_calls(), 1, "not asked again on the next refresh");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_target_group_costs_only_its_own_service_its_health() {
+        // As AWS documents and does: one ARN that no longer exists fails the whole call.
+        let gone = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gone/dead";
+        let missing = mock!(Client::describe_target_groups)
+            .match_requests(move |i| i.target_group_arns().iter().any(|a| a == gone))
+            .then_error(|| {
+                DescribeTargetGroupsError::TargetGroupNotFoundException(
+                    aws_sdk_elasticloadbalancingv2::types::error::TargetGroupNotFoundException::builder()
+                        .message("One or more target groups not found")
+                        .build(),
+                )
+            });
+        let found = mock!(Client::describe_target_groups)
+            .match_requests(|i| !i.target_group_arns().is_empty())
+            .then_compute_output(|i| {
+                let groups = i.target_group_arns().iter().map(|a| group(a)).collect();
+                DescribeTargetGroupsOutput::builder().set_target_groups(Some(groups)).build()
+            });
+        let lbs = by_lb(&[TG]);
+        let elbv2 = client(&[&missing, &found, &lbs]);
+        let arns: Vec<String> = (0..19).map(|i| format!("{TG}{i}")).chain([gone.to_string()]).collect();
+        let cache = LbCache::default();
+        let got = resolve(&elbv2, &cache, &arns, 1_000).await.expect("the rest still resolve");
+        assert_eq!(got.len(), 20);
+        assert!(arns[..19].iter().all(|a| got[a].load_balancer.is_some()), "{got:?}");
+        assert_eq!(got[gone].load_balancer, None, "the deleted one shows no health");
+        let calls = missing.num_calls() + found.num_calls();
+        assert!(calls <= 2 * 5 + 1, "split in halves: {calls} calls for 20 groups");
+        resolve(&elbv2, &cache, &arns, 1_100).await.unwrap();
+        assert_eq!(missing.num_calls() + found.num_calls(), calls, "kept like any answer");
     }
 
     #[tokio::test]

@@ -89,13 +89,26 @@ fn dry_run(plan: &crate::apply::ResizePlan) -> crate::apply::ApplyOutcome {
     }
 }
 
+/// Who we are in a target (STS GetCallerIdentity), or why that is not known yet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Identity {
+    Known {
+        account: String,
+        caller_arn: String,
+    },
+    /// STS failed (AWS degraded, no answer): the app runs and asks again.
+    Unknown {
+        error: ProviderError,
+        asked_at: i64,
+    },
+}
+
 /// One (profile, region) with its clients.
 pub struct Target {
     pub profile: Option<String>,
     pub region: String,
-    pub account: String,
-    /// Who we are there (STS GetCallerIdentity), for the audit log.
-    pub caller_arn: String,
+    pub identity: std::sync::RwLock<Identity>,
+    pub sts: aws_sdk_sts::Client,
     /// Writes refused for this profile (its clients' interceptors refuse them too).
     pub read_only: bool,
     pub usage: ApiUsage,
@@ -109,6 +122,34 @@ pub struct Target {
 }
 
 impl Target {
+    /// The account id, or "unknown" until STS has answered.
+    pub fn account(&self) -> String {
+        match &*self.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Known { account, .. } => account.clone(),
+            Identity::Unknown { .. } => "unknown".into(),
+        }
+    }
+
+    /// Who we are here, for the audit log.
+    pub fn caller_arn(&self) -> String {
+        match &*self.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Known { caller_arn, .. } => caller_arn.clone(),
+            Identity::Unknown { .. } => "unknown".into(),
+        }
+    }
+
+    /// Ask STS again when the identity is unknown and the last try is `retry` seconds old.
+    async fn ensure_identity(&self, now: i64, retry: i64) {
+        let due = matches!(
+            &*self.identity.read().unwrap_or_else(|e| e.into_inner()),
+            Identity::Unknown { asked_at, .. } if now - asked_at >= retry
+        );
+        if due {
+            let asked = identity(&self.sts, now).await;
+            *self.identity.write().unwrap_or_else(|e| e.into_inner()) = asked;
+        }
+    }
+
     /// How rows from this target are told apart when several are shown.
     fn label(&self) -> String {
         match &self.profile {
@@ -186,6 +227,26 @@ where
     }
 }
 
+/// STS GetCallerIdentity, as an identity.
+async fn identity(sts: &aws_sdk_sts::Client, now: i64) -> Identity {
+    match sts.get_caller_identity().send().await {
+        Ok(id) => Identity::Known {
+            account: id.account().unwrap_or("unknown").to_string(),
+            caller_arn: id.arn().unwrap_or("unknown").to_string(),
+        },
+        Err(e) => Identity::Unknown { error: sdk_error("sts:GetCallerIdentity", e), asked_at: now },
+    }
+}
+
+/// AWS itself failing or unreachable: an incident is when this happens, so the app starts and
+/// keeps trying rather than exit.
+fn degraded(e: &ProviderError) -> bool {
+    matches!(e, ProviderError::Unavailable { .. } | ProviderError::Unreachable { .. } | ProviderError::Throttled { .. })
+}
+
+/// How often an unknown identity is asked for again.
+const IDENTITY_RETRY_SECONDS: i64 = 30;
+
 async fn connect_target(
     profile: Option<&str>,
     region: Option<&str>,
@@ -235,12 +296,18 @@ async fn connect_target(
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts", read_only)).build(),
     );
-    let identity = sts.get_caller_identity().send().await.map_err(|e| sdk_error("sts:GetCallerIdentity", e))?;
+    let identity = identity(&sts, chrono::Utc::now().timestamp()).await;
+    if let Identity::Unknown { error, .. } = &identity
+        && !degraded(error)
+    {
+        // Credentials a person must fix (expired, denied): said at once, not retried.
+        return Err(error.clone());
+    }
     let global = Region::new(GLOBAL_REGION);
     Ok(Target {
         profile: profile.map(str::to_string),
-        account: identity.account().unwrap_or("unknown").to_string(),
-        caller_arn: identity.arn().unwrap_or("unknown").to_string(),
+        identity: std::sync::RwLock::new(identity),
+        sts,
         read_only,
         usage: usage.clone(),
         ecs: aws_sdk_ecs::Client::from_conf(
@@ -299,6 +366,9 @@ pub struct AwsProvider {
     /// Per target: which load balancer serves which target group.
     lbs: Vec<lb::LbCache>,
     cost_cache: cost::CostCache,
+    cost_failure: cost::CostFailure,
+    /// ElastiCache node types priced in the first target's region, read once a session.
+    node_types: Mutex<Option<std::sync::Arc<crate::sizing::catalog::NodeCatalogue>>>,
     seen: Mutex<Seen>,
     /// Per target: last good answer and back-off, so one failing region never hides the rest.
     ecs_spread: targets::Spread<(Vec<ecs::ServiceRecord>, Vec<EcsService>)>,
@@ -323,9 +393,8 @@ impl AwsProvider {
         let pairs: Vec<(Option<&str>, Option<&str>)> =
             profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
         let targets = try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage))).await?;
-        let account = targets.first().map(|t| t.account.clone()).unwrap_or_default();
         let cost_cache = cost::CostCache {
-            path: options.cache_dir.as_ref().map(|d| d.join(format!("cost-{account}.json"))),
+            dir: options.cache_dir.clone(),
             ttl: options.cost_ttl.unwrap_or(Duration::from_secs(6 * 3_600)),
         };
         Ok(AwsProvider {
@@ -338,8 +407,31 @@ impl AwsProvider {
             targets,
             usage,
             cost_cache,
+            cost_failure: cost::CostFailure::default(),
+            node_types: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
         })
+    }
+
+    /// Fargate prices in target `i`'s region (the Price List, kept a day on disk per region).
+    async fn rates_of(&self, i: usize) -> Option<crate::sizing::catalog::FargateRates> {
+        let t = &self.targets[i];
+        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("pricing-{}.json", t.region)));
+        pricing::fargate_rates(t, cache, self.now_secs()).await
+    }
+
+    /// The first target's STS failure, while its identity is unknown.
+    fn identity_error(&self) -> Option<ProviderError> {
+        self.targets.iter().find_map(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Unknown { error, .. } => Some(error.clone()),
+            Identity::Known { .. } => None,
+        })
+    }
+
+    /// Before a fetch: ask STS again for targets whose identity is unknown (every 30 s at most).
+    async fn ensure_identities(&self) {
+        let now = self.now_secs();
+        futures::future::join_all(self.targets.iter().map(|t| t.ensure_identity(now, IDENTITY_RETRY_SECONDS))).await;
     }
 
     fn labels(&self) -> Vec<String> {
@@ -714,7 +806,7 @@ impl AwsProvider {
 impl Provider for AwsProvider {
     fn source(&self) -> SourceInfo {
         let first = &self.targets[0];
-        let mut accounts: Vec<&str> = self.targets.iter().map(|t| t.account.as_str()).collect();
+        let mut accounts: Vec<String> = self.targets.iter().map(Target::account).collect();
         accounts.dedup();
         let mut profiles: Vec<&str> = self.targets.iter().map(|t| t.profile.as_deref().unwrap_or("default")).collect();
         profiles.dedup();
@@ -722,7 +814,11 @@ impl Provider for AwsProvider {
         regions.dedup();
         SourceInfo {
             label: format!("aws {}", profiles.join(",")),
-            account: Some(if accounts.len() == 1 { first.account.clone() } else { accounts.join(",") }),
+            account: Some(match self.identity_error() {
+                Some(e) => format!("account unknown ({e}; retrying)"),
+                None if accounts.len() == 1 => first.account(),
+                None => accounts.join(","),
+            }),
             regions,
             switchable: true,
             read_only: self.targets.iter().any(|t| t.read_only),
@@ -744,7 +840,7 @@ impl Provider for AwsProvider {
     ) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, group) = self.locate(&req.group)?;
         let t = &self.targets[i];
-        let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account, t.region);
+        let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
         write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await
     }
 
@@ -777,14 +873,36 @@ impl Provider for AwsProvider {
     }
 
     fn caller(&self) -> String {
-        self.targets.first().map_or_else(|| "unknown".into(), |t| t.caller_arn.clone())
+        self.targets.first().map_or_else(|| "unknown".into(), Target::caller_arn)
     }
 
     async fn fargate_rates(&self) -> Option<crate::sizing::catalog::FargateRates> {
-        // Suggestions are priced in the first target's region.
+        self.rates_of(0).await
+    }
+
+    async fn cache_node_types(&self) -> std::sync::Arc<crate::sizing::catalog::NodeCatalogue> {
+        if let Some(known) = self.node_types.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return known;
+        }
+        // Priced in the first target's region, as suggestions are.
         let t = &self.targets[0];
-        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("pricing-{}.json", t.region)));
-        pricing::fargate_rates(t, cache, self.now_secs()).await
+        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("elasticache-nodes-{}.json", t.region)));
+        let priced = pricing::cache_node_types(t, cache, self.now_secs()).await.unwrap_or_default();
+        let catalogue = std::sync::Arc::new(crate::sizing::catalog::NodeCatalogue::with_prices(priced));
+        *self.node_types.lock().unwrap_or_else(|e| e.into_inner()) = Some(catalogue.clone());
+        catalogue
+    }
+
+    async fn regional_fargate_rates(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {
+        if self.targets.len() < 2 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let rates = self.rates_of(i).await.unwrap_or_default();
+            out.push((format!("{}:", t.label()), rates));
+        }
+        out
     }
 
     fn degraded(&self, what: crate::provider::Inventory) -> Option<ProviderError> {
@@ -809,6 +927,7 @@ impl Provider for AwsProvider {
         window: Window,
         progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
     ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self
             .ecs_spread
@@ -838,6 +957,7 @@ impl Provider for AwsProvider {
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self
             .cache_spread
@@ -927,14 +1047,23 @@ impl Provider for AwsProvider {
     }
 
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
+        self.ensure_identities().await;
         let now = self.now_secs();
-        let cached = if fresh { None } else { self.cost_cache.load(now) };
+        // Cost Explorer is per payer account: the first target speaks for it.
+        let account = self.targets[0].account();
+        let cached = if fresh { None } else { self.cost_cache.load(&account, now) };
         let report = match cached {
             Some(r) => r,
             None => {
-                // Cost Explorer is per payer account: the first target speaks for it.
-                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive()).await?;
-                self.cost_cache.store(now, &r);
+                if fresh {
+                    self.cost_failure.clear();
+                } else if let Some(e) = self.cost_failure.current(now) {
+                    return Err(e);
+                }
+                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive())
+                    .await
+                    .inspect_err(|e| self.cost_failure.remember(now, e))?;
+                self.cost_cache.store(&account, now, &r);
                 r
             }
         };
@@ -943,6 +1072,7 @@ impl Provider for AwsProvider {
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self.alarm_spread.gather(&self.labels(), |i| alarms::list(&self.targets[i], now)).await?;
         let all: Vec<Alarm> = per_target.into_iter().flat_map(|(_, v)| v).collect();

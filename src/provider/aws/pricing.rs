@@ -3,7 +3,7 @@
 
 use super::{Target, sdk_error};
 use crate::provider::ProviderError;
-use crate::sizing::catalog::FargateRates;
+use crate::sizing::catalog::{FargateRates, NodeType};
 use aws_sdk_pricing::types::{Filter, FilterType};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -66,22 +66,25 @@ pub fn rates_from(docs: &[String]) -> Option<FargateRates> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Cached {
+struct Cached<T> {
     fetched_at: i64,
-    rates: FargateRates,
+    rates: T,
 }
 
-fn load(path: &PathBuf, now: i64) -> Option<FargateRates> {
-    let cached: Cached = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+fn load<T: serde::de::DeserializeOwned>(path: &PathBuf, now: i64) -> Option<T> {
+    let cached: Cached<T> = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     (0..TTL_SECONDS).contains(&(now - cached.fetched_at)).then_some(cached.rates)
 }
 
-fn store(path: &PathBuf, now: i64, rates: FargateRates) {
+/// Written whole and renamed into place: a reader never sees half a file.
+fn store<T: Serialize>(path: &PathBuf, now: i64, rates: &T) {
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, serde_json::to_string(&Cached { fetched_at: now, rates })?)
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_string(&Cached { fetched_at: now, rates })?)?;
+        std::fs::rename(tmp, path)
     };
     if let Err(e) = write() {
         tracing::warn!(path = %path.display(), "cannot cache prices: {e}");
@@ -89,18 +92,23 @@ fn store(path: &PathBuf, now: i64, rates: FargateRates) {
 }
 
 async fn fetch(t: &Target) -> Result<Vec<String>, ProviderError> {
+    products(t, "AmazonECS", &[("regionCode", &t.region), ("productFamily", "Compute")]).await
+}
+
+/// Every Price List document of `service` matching `filters` (TERM_MATCH), all pages.
+async fn products(t: &Target, service: &str, filters: &[(&str, &str)]) -> Result<Vec<String>, ProviderError> {
     let filter = |field: &str, value: &str| {
         Filter::builder().r#type(FilterType::TermMatch).field(field).value(value).build().expect("all fields set")
     };
+    let filters: Vec<Filter> = filters.iter().map(|(f, v)| filter(f, v)).collect();
     let mut docs = Vec::new();
     let mut token = None;
     loop {
         let page = t
             .pricing
             .get_products()
-            .service_code("AmazonECS")
-            .filters(filter("regionCode", &t.region))
-            .filters(filter("productFamily", "Compute"))
+            .service_code(service)
+            .set_filters(Some(filters.clone()))
             .max_results(100)
             .set_next_token(token)
             .send()
@@ -124,7 +132,7 @@ pub async fn fargate_rates(t: &Target, cache: Option<PathBuf>, now: i64) -> Opti
         Ok(docs) => {
             let rates = rates_from(&docs);
             if let (Some(r), Some(p)) = (rates, &cache) {
-                store(p, now, r);
+                store(p, now, &r);
             }
             if rates.is_none() {
                 tracing::warn!(region = %t.region, "Pricing API had no Fargate rates; using the shipped table");
@@ -133,6 +141,65 @@ pub async fn fargate_rates(t: &Target, cache: Option<PathBuf>, now: i64) -> Opti
         }
         Err(e) => {
             tracing::warn!("Pricing API unavailable ({e}); using the shipped table");
+            None
+        }
+    }
+}
+
+/// One ElastiCache node type from a Price List document (Redis OSS, on demand); None for
+/// anything else.
+fn parse_node(doc: &str) -> Option<NodeType> {
+    let v: serde_json::Value = serde_json::from_str(doc).ok()?;
+    let a = v.pointer("/product/attributes")?;
+    let text = |k: &str| a.get(k).and_then(|x| x.as_str());
+    let name = text("instanceType").filter(|n| n.starts_with("cache."))?.to_string();
+    let memory_gib = text("memory")?.trim_end_matches("GiB").trim().parse::<f64>().ok().filter(|m| *m > 0.0)?;
+    let vcpu = text("vcpu").and_then(|c| c.trim().parse::<u32>().ok()).unwrap_or(2);
+    let hourly = v.pointer("/terms/OnDemand")?.as_object()?.values().find_map(|term| {
+        term.get("priceDimensions")?
+            .as_object()?
+            .values()
+            .find_map(|d| d.pointer("/pricePerUnit/USD")?.as_str()?.parse::<f64>().ok())
+    })?;
+    if !(hourly.is_finite() && hourly > 0.0) {
+        return None;
+    }
+    // The Price List gives "Up to 10 Gigabit", not a baseline: the shipped baseline where the
+    // type is known, else an estimate from its vCPUs (burstable "up to" links sustain a fraction).
+    let network_gbps = crate::sizing::catalog::node_type(&name).map_or_else(
+        || {
+            let stated = text("networkPerformance").unwrap_or("");
+            let gbit = stated.split_whitespace().find_map(|w| w.parse::<f64>().ok()).unwrap_or(1.0);
+            if stated.starts_with("Up to") { (0.375 * vcpu as f64).min(gbit) } else { gbit }
+        },
+        |n| n.network_gbps,
+    );
+    Some(NodeType { name, vcpu, memory_gib, redis_hourly: hourly, network_gbps })
+}
+
+/// The region's ElastiCache node types at its prices: from the day-old cache, else the Pricing
+/// API; None (the shipped table) when neither has them.
+pub async fn cache_node_types(t: &Target, cache: Option<PathBuf>, now: i64) -> Option<Vec<NodeType>> {
+    if let Some(types) = cache.as_ref().and_then(|p| load(p, now)) {
+        return Some(types);
+    }
+    let filters = [("regionCode", t.region.as_str()), ("cacheEngine", "Redis"), ("productFamily", "Cache Instance")];
+    match products(t, "AmazonElastiCache", &filters).await {
+        Ok(docs) => {
+            let mut types: Vec<NodeType> = docs.iter().filter_map(|d| parse_node(d)).collect();
+            types.sort_by(|a, b| a.name.cmp(&b.name));
+            types.dedup_by(|a, b| a.name == b.name);
+            if types.is_empty() {
+                tracing::warn!(region = %t.region, "Pricing API had no ElastiCache node types; using the shipped table");
+                return None;
+            }
+            if let Some(p) = &cache {
+                store(p, now, &types);
+            }
+            Some(types)
+        }
+        Err(e) => {
+            tracing::warn!("Pricing API unavailable for ElastiCache ({e}); using the shipped table");
             None
         }
     }
@@ -161,6 +228,26 @@ mod tests {
         let r = rates_from(&docs).unwrap();
         assert_eq!(r.x86, (0.04456, 0.004865));
         assert_eq!(r.arm, (0.03565, 0.00389));
+    }
+
+    #[test]
+    fn node_types_come_from_elasticache_price_list_documents() {
+        let node = |name: &str, memory: &str, usd: &str| {
+            format!(
+                r#"{{"product":{{"attributes":{{"instanceType":"{name}","memory":"{memory}","vcpu":"4","networkPerformance":"Up to 10 Gigabit","cacheEngine":"Redis"}}}},"terms":{{"OnDemand":{{"T":{{"priceDimensions":{{"D":{{"pricePerUnit":{{"USD":"{usd}"}}}}}}}}}}}}}}"#
+            )
+        };
+        let r6gd = parse_node(&node("cache.r6gd.xlarge", "26.32 GiB", "0.7810000000")).unwrap();
+        assert_eq!(
+            (r6gd.name.as_str(), r6gd.vcpu, r6gd.memory_gib, r6gd.redis_hourly),
+            ("cache.r6gd.xlarge", 4, 26.32, 0.781)
+        );
+        assert_eq!(r6gd.network_gbps, 1.5, "an estimate for a type the shipped table lacks");
+        let r5 = parse_node(&node("cache.r5.xlarge", "26.32 GiB", "0.4310000000")).unwrap();
+        assert_eq!(r5.network_gbps, 1.25, "the shipped baseline for a known type");
+        assert_eq!(parse_node(&node("db.r5.large", "16 GiB", "0.2")), None);
+        assert_eq!(parse_node(&node("cache.r5.large", "NA", "0.2")), None);
+        assert_eq!(parse_node("{}"), None);
     }
 
     #[test]

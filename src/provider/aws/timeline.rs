@@ -15,7 +15,7 @@ pub async fn alarm_events(t: &Target, from: i64, to: i64) -> Result<Vec<Timeline
     let alarms = alarms::list_with_history(t, from, to).await?;
     Ok(alarms
         .iter()
-        .flat_map(|a| a.history.iter().map(|h| crate::incident::alarm_event(&a.name, h, a.resource.clone())))
+        .flat_map(|a| a.history.iter().map(|h| crate::incident::alarm_event(&a.name, h, a.resource.clone(), a.scaling)))
         .collect())
 }
 

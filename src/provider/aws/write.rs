@@ -83,7 +83,7 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
     let family = live.definition.family().unwrap_or("?");
     let owner =
         owner_from_tags(live.service_tags.iter().chain(&live.tags).filter_map(|t| Some((t.key()?, t.value()?))));
-    let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account, t.region);
+    let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
     let td = map::task_def(&live.definition);
     let blocked = controller_block(live.controller);
     if let Some(to) = &req.rollback_to {

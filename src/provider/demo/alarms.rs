@@ -116,6 +116,7 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
         since: history.first().map_or_else(|| at(last_change_before(fleet, spec, start, prev)), |h| h.time),
         reason: reason(prev, spec, last),
         history,
+        scaling: false,
     }
 }
 

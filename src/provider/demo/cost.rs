@@ -81,7 +81,7 @@ pub fn report(fleet: &Fleet, now: DateTime<Utc>) -> CostReport {
         .collect::<Vec<_>>();
 
     let anomalies = detect_anomalies(&services, start, today);
-    CostReport { start, today, services, anomalies }
+    CostReport { start, today, services, anomalies, missing: Vec::new() }
 }
 
 fn service_cost(name: &str, daily: Vec<f64>, start: NaiveDate, today: NaiveDate, day_fraction: f64) -> ServiceCost {

@@ -33,7 +33,7 @@ fn alarm_events(fleet: &Fleet, from: i64, to: i64) -> Vec<TimelineEvent> {
     for spec in &fleet.alarms {
         let (history, ..) = alarms::replay(fleet, spec, to, (to - from).max(60));
         let resource = spec.watched.map(|_| alarms::watched(spec));
-        out.extend(history.iter().map(|t| crate::incident::alarm_event(&spec.name, t, resource.clone())));
+        out.extend(history.iter().map(|t| crate::incident::alarm_event(&spec.name, t, resource.clone(), false)));
     }
     out
 }

@@ -238,6 +238,7 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
         network_out: mean(col(|p| p.network_out)),
         memory_spark: downsample(&memory, SPARK_POINTS),
         cpu_spark: downsample(&cpu, SPARK_POINTS),
+        standalone: false,
     }
 }
 

@@ -23,6 +23,10 @@ const COLUMNS: &[Column] = &[
 
 fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Line<'a> {
     match column {
+        // A target-tracking alarm in ALARM is autoscaling doing its job: shown, not raised.
+        0 if a.scaling && a.state == crate::domain::AlarmState::Alarm => {
+            Line::from(Span::styled("↕ SCALE", theme.muted()))
+        }
         0 => Line::from(Span::styled(
             format!("{} {}", alarm_symbol(a.state), a.state.short()),
             theme.alarm_state(a.state),
@@ -71,8 +75,14 @@ fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let firing = state.alarms.rows().iter().filter(|a| a.state == crate::domain::AlarmState::Alarm).count();
-    let detail = format!("{firing} in ALARM");
+    let firing = state.alarms.rows().iter().filter(|a| a.firing()).count();
+    let scaling =
+        state.alarms.rows().iter().filter(|a| a.scaling && a.state == crate::domain::AlarmState::Alarm).count();
+    let detail = if scaling > 0 {
+        format!("{firing} in ALARM · {scaling} target-tracking (scaling, not firing)")
+    } else {
+        format!("{firing} in ALARM")
+    };
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, detail) else {
         return;
     };

@@ -115,7 +115,14 @@ fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &The
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let detail = format!("amortized USD · chart {}d (w)", state.cost_days);
+    let missing = state.cost.data.as_ref().map_or(0, |r| r.missing.len());
+    let detail = if missing > 0 {
+        let what: Vec<&str> =
+            state.cost.data.iter().flat_map(|r| r.missing.iter().map(|m| m.split(':').next().unwrap_or(""))).collect();
+        format!("amortized USD · chart {}d (w) · no {} (see the log)", state.cost_days, what.join(", "))
+    } else {
+        format!("amortized USD · chart {}d (w)", state.cost_days)
+    };
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail) else {
         return;
     };
