@@ -1,7 +1,16 @@
 #!/usr/bin/env python3
-"""Least privilege, checked: every AWS operation infradeck sent during the test run (recorded by
-scripts/moto_bridge.py --record) must be allowed by iam/apply.json, and those sent in read-only
-mode by iam/read-only.json. Also fails when a policy allows a write the read-only one must not.
+"""Least privilege, checked against what AWS documents, not only against what moto saw.
+
+moto enforces no IAM, so the operations recorded during the test run (scripts/moto_bridge.py
+--record) only prove which operations infradeck sends. This script also holds a table of every
+operation infradeck can send and what AWS documents each one needs beyond itself (tag-on-create
+and iam:PassRole for RegisterTaskDefinition), with the conditions a least-privilege policy puts
+on them, and checks iam/apply.json and iam/read-only.json against that table:
+
+- every operation in the table is allowed by apply.json, reads by read-only.json too;
+- each documented extra permission is allowed, and only under its documented condition;
+- every recorded operation is in the table (a new call must be added here, with its needs);
+- read-only.json allows no write and no wildcard.
 
 Usage: python3 scripts/check_iam.py RECORD_DIR [--require-records]
 """
@@ -13,39 +22,105 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 WRITE_PREFIXES = ("Register", "Update", "Modify", "Create", "Delete", "Put", "Tag", "Untag", "Pass", "Start", "Stop")
 
+# Every operation infradeck sends → the extra permissions AWS documents for it, each with the
+# condition that keeps it narrow (None: none needed) and where AWS says so.
+READS = [
+    "ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks",
+    "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
+    "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters",
+    "elasticache:DescribeCacheParameters", "elasticache:DescribeServerlessCaches", "elasticache:DescribeEvents",
+    "elasticache:ListAllowedNodeTypeModifications", "elasticache:ListTagsForResource",
+    "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
+    "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies",
+    "pricing:GetProducts", "sts:GetCallerIdentity",
+]
+WRITES = {
+    # A resize registers a copy of the task definition with its tags and its task/execution roles.
+    "ecs:RegisterTaskDefinition": [
+        # "Grant permission to tag resources on creation" (Amazon ECS developer guide): creating a
+        # tagged resource fails without ecs:TagResource; ecs:CreateAction narrows it to creation.
+        ("ecs:TagResource", {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+         "tags carried to the new revision (tag on create)"),
+        # Passing a role to a service needs iam:PassRole (IAM user guide, id_roles_use_passrole);
+        # only to ECS tasks.
+        ("iam:PassRole", {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+         "taskRoleArn and executionRoleArn carried to the new revision"),
+    ],
+    "ecs:UpdateService": [],
+    "elasticache:ModifyReplicationGroup": [],
+}
 
-def allowed(policy_file):
+
+def statements(policy_file):
     policy = json.loads((ROOT / "iam" / policy_file).read_text())
-    actions = []
-    for statement in policy["Statement"]:
-        if statement["Effect"] == "Allow":
-            listed = statement["Action"]
-            actions += [listed] if isinstance(listed, str) else listed
-    return actions
+    out = []
+    for s in policy["Statement"]:
+        if s["Effect"] != "Allow":
+            continue
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        out.append((actions, s.get("Condition")))
+    return out
 
 
-def permits(actions, op):
-    service, name = op.split(":", 1)
-    return any(fnmatch.fnmatchcase(f"{service}:{name}".lower(), a.lower()) for a in actions)
+def allowing(stmts, op):
+    """The statements that allow `op` (their conditions)."""
+    return [cond for actions, cond in stmts if any(fnmatch.fnmatchcase(op.lower(), a.lower()) for a in actions)]
+
+
+def condition_holds(cond, wanted):
+    """`cond` (a policy Condition) carries `wanted`'s key with its value."""
+    if not cond:
+        return False
+    for operator, pairs in wanted.items():
+        for key, value in pairs.items():
+            got = cond.get(operator, {}).get(key)
+            values = got if isinstance(got, list) else [got]
+            if value not in values:
+                return False
+    return True
+
+
+def check_policies():
+    problems = []
+    read_only, apply = statements("read-only.json"), statements("apply.json")
+    for op in READS:
+        for name, stmts in (("read-only.json", read_only), ("apply.json", apply)):
+            if not allowing(stmts, op):
+                problems.append(f"{op} is not allowed by iam/{name}")
+    for op, extras in WRITES.items():
+        if not allowing(apply, op):
+            problems.append(f"{op} is not allowed by iam/apply.json")
+        for action, condition, why in extras:
+            conds = allowing(apply, action)
+            if not conds:
+                problems.append(f"{op} needs {action} ({why}): not allowed by iam/apply.json")
+            elif not all(condition_holds(c, condition) for c in conds):
+                problems.append(f"{action} is allowed in iam/apply.json without the condition {condition} ({why})")
+    for actions, _ in read_only:
+        bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
+        if bad:
+            problems.append(f"iam/read-only.json allows writes or wildcards: {bad}")
+    return problems
 
 
 def main():
     record_dir = pathlib.Path(sys.argv[1])
     require = "--require-records" in sys.argv
-    read_only, apply = allowed("read-only.json"), allowed("apply.json")
-    problems = []
-    writes_in_read_only = [a for a in read_only if a.split(":", 1)[1].startswith(WRITE_PREFIXES) or "*" in a]
-    if writes_in_read_only:
-        problems.append(f"iam/read-only.json allows writes or wildcards: {writes_in_read_only}")
+    problems = check_policies()
+    known = set(READS) | set(WRITES)
     logs = sorted(record_dir.glob("*.log")) if record_dir.is_dir() else []
     seen = {}
     for log in logs:
         ops = {line.strip() for line in log.read_text().splitlines() if line.strip()}
         seen[log.stem] = ops
-        policy, name = (read_only, "read-only.json") if log.stem == "read-only" else (apply, "apply.json")
-        for op in sorted(ops):
-            if not permits(policy, op):
-                problems.append(f"{op} (sent in {log.stem} runs) is not in iam/{name}")
+        for op in sorted(ops - known):
+            problems.append(f"{op} (sent in {log.stem} runs) is not in scripts/check_iam.py's table: "
+                            "add it with what AWS documents it needs")
+        if log.stem == "read-only":
+            for op in sorted(ops & set(WRITES)):
+                problems.append(f"{op} was sent in a read-only run")
     every = set().union(*seen.values()) if seen else set()
     if require and not every:
         problems.append(f"no operations recorded in {record_dir}: did the moto tests run?")
@@ -56,8 +131,8 @@ def main():
     if problems:
         print("check_iam: FAILED", *problems, sep="\n  ", file=sys.stderr)
         sys.exit(1)
-    print(f"check_iam: {len(every)} operations sent by infradeck, all in iam/apply.json; "
-          f"{len(seen.get('read-only', ()))} in read-only runs, all in iam/read-only.json")
+    print(f"check_iam: {len(known)} operations in the table, each allowed with what AWS documents it needs; "
+          f"{len(every)} sent by infradeck in the tests, {len(seen.get('read-only', ()))} in read-only runs")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,12 @@ Why it exists:
 - moto keeps no service events and no task times. The bridge adds the seeded service events
   (`ServiceEvents`) to DescribeServices answers, and gives a stopped task without `stoppedAt` the
   time the bridge first saw it stopped (or the seeded `StoppedAt` for its id), as ECS would.
+- Where moto is laxer than AWS, the bridge answers as AWS documents: UpdateService refuses a new
+  task definition for a CODE_DEPLOY or EXTERNAL deployment controller, and refuses an INACTIVE
+  (deregistered) task definition; DescribeAlarmHistory returns composite alarms' items only when
+  AlarmTypes asks for them. Where moto keeps nothing, it serves the seeded shapes: a service's
+  capacity provider strategy (FARGATE_SPOT), composite alarms (PutCompositeAlarm is not in moto),
+  and Price List products by service code.
 - It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), so
   tests can assert how many calls a refresh makes.
 - It injects faults for the fault tests (`POST /_bridge/fault`, see FAULT): throttling, HTTP
@@ -66,8 +72,8 @@ CANNED = {
     # Cost Explorer (awsJson1_1): whole responses.
     "GetCostForecast": None,
     "GetAnomalies": {"Anomalies": []},
-    # Pricing (awsJson1_1): whole response.
-    "GetProducts": {"PriceList": [], "FormatVersion": "aws_v1"},
+    # Pricing (awsJson1_1): whole responses by ServiceCode ("AmazonECS", "AmazonElastiCache").
+    "GetProducts": {},
     # ElastiCache (awsQuery): {parameter group name: reserved-memory-percent}
     "DescribeCacheParameters": {},
     # ElastiCache (awsQuery): serverless caches, each {"name", "engine", "status"}.
@@ -79,6 +85,10 @@ CANNED = {
     "ServiceEvents": {},
     # ECS: {task id: epoch seconds} for stopped tasks' stoppedAt.
     "StoppedAt": {},
+    # ECS: {"cluster/service": [capacity provider strategy items]}: moto drops the strategy.
+    "CapacityProviders": {},
+    # CloudWatch: composite alarms as DescribeAlarms returns them (JSON form).
+    "CompositeAlarms": [],
 }
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
@@ -189,15 +199,19 @@ def to_cbor_value(value, key=None):
 
 
 def alarm_history(request):
-    """DescribeAlarmHistory from the canned items, filtered and ordered as AWS does (newest first)."""
+    """DescribeAlarmHistory from the canned items, filtered and ordered as AWS does (newest first).
+    "If you omit this parameter [AlarmTypes], only metric alarms are returned" (API reference)."""
     name = request.get("AlarmName")
     start = request.get("StartDate")
     end = request.get("EndDate")
     kind = request.get("HistoryItemType")
+    types = request.get("AlarmTypes") or ["MetricAlarm"]
     items = []
     for item in CANNED["DescribeAlarmHistory"]:
         when = item["Timestamp"]
         if name and item["AlarmName"] != name:
+            continue
+        if item.get("AlarmType", "MetricAlarm") not in types:
             continue
         if kind and item.get("HistoryItemType") != kind:
             continue
@@ -370,7 +384,8 @@ class Bridge(BaseHTTPRequestHandler):
             canned = {
                 "GetCostForecast": lambda: CANNED["GetCostForecast"],
                 "GetAnomalies": lambda: CANNED["GetAnomalies"],
-                "GetProducts": lambda: CANNED["GetProducts"],
+                "GetProducts": lambda: CANNED["GetProducts"].get(
+                    json.loads(body or b"{}").get("ServiceCode", ""), {"PriceList": [], "FormatVersion": "aws_v1"}),
             }.get(op)
             if canned and target.split(".")[0] in ("AWSInsightsIndexService", "AWSPriceListService"):
                 answer = canned()
@@ -379,6 +394,11 @@ class Bridge(BaseHTTPRequestHandler):
                 else:
                     self.reply_json(200, answer)
                 return
+            if op == "UpdateService":
+                refused = self.update_service_refusal(body)
+                if refused:
+                    self.reply_json(400, {"__type": refused[0], "message": refused[1]})
+                    return
             self.forward(body)
             return
         params = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
@@ -395,6 +415,34 @@ class Bridge(BaseHTTPRequestHandler):
         else:
             record(self.headers, "UnrecognisedRequest")  # fails the policy check, so it gets named
         self.forward(body)
+
+    def moto_json(self, operation, payload):
+        """An ECS call of the bridge's own to moto (signed as the request it serves)."""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("x-amz-target", "content-length")}
+        headers["X-Amz-Target"] = f"AmazonEC2ContainerServiceV20141113.{operation}"
+        status, raw, _ = self.upstream_call(json.dumps(payload).encode(), headers)
+        return json.loads(raw or b"{}") if status == 200 else {}
+
+    def update_service_refusal(self, body):
+        """(error type, message) when AWS would refuse this UpdateService and moto would not."""
+        request = json.loads(body or b"{}")
+        task_definition = request.get("taskDefinition")
+        if not task_definition:
+            return None
+        found = self.moto_json("DescribeServices", {"cluster": request.get("cluster", "default"),
+                                                    "services": [request.get("service")]})
+        services = found.get("services", [])
+        controller = (services[0].get("deploymentController") or {}).get("type", "ECS") if services else "ECS"
+        if controller == "CODE_DEPLOY":
+            return ("InvalidParameterException", "Unable to update task definition on services with a CODE_DEPLOY "
+                    "deployment controller. Use AWS CodeDeploy to trigger a new deployment.")
+        if controller == "EXTERNAL":
+            return ("InvalidParameterException", "Unable to update task definition on services with an EXTERNAL "
+                    "deployment controller. Create a new task set.")
+        described = self.moto_json("DescribeTaskDefinition", {"taskDefinition": task_definition})
+        if described.get("taskDefinition", {}).get("status") == "INACTIVE":
+            return ("ClientException", "TaskDefinition is inactive")
+        return None
 
     def proxy(self, body):
         status, answer, headers = self.upstream_call(body, dict(self.headers))
@@ -452,24 +500,33 @@ class Bridge(BaseHTTPRequestHandler):
             canned_results = canned_statistics(mine, request.get("StartTime", 0), request.get("EndTime", 0))
         if op == "GetMetricData" and not request["MetricDataQueries"]:
             status, answer = 200, {"MetricDataResults": []}
+        elif op == "DescribeAlarms" and "CompositeAlarm" in (request.get("AlarmTypes") or []) and CANNED["CompositeAlarms"] \
+                and not request.get("NextToken"):
+            status, answer = self.upstream_cloudwatch(op, request)
+            answer["CompositeAlarms"] = (answer.get("CompositeAlarms") or []) + CANNED["CompositeAlarms"]
         elif op == "DescribeAlarmHistory":
             status, answer = 200, alarm_history(request)
         else:
-            headers = dict(self.headers)
-            headers = {k: v for k, v in headers.items() if k.lower() not in ("smithy-protocol", "content-type", "accept")}
-            headers["X-Amz-Target"] = f"GraniteServiceVersion20100801.{op}"
-            headers["Content-Type"] = "application/x-amz-json-1.0"
-            self.path = "/"
-            status, raw, _ = self.upstream_call(json.dumps(request).encode(), headers)
-            try:
-                answer = json.loads(raw or b"{}")
-            except ValueError:
-                status, answer = 500, {"__type": "InternalFailure", "message": raw[:200].decode("utf-8", "replace")}
+            status, answer = self.upstream_cloudwatch(op, request)
         if op == "GetMetricData":
             answer.setdefault("MetricDataResults", []).extend(canned_results)
             answer = sorted_results(answer)
         encoded = cbor2.dumps(to_cbor_value(answer), datetime_as_timestamp=True, timezone=UTC)
         self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
+
+
+    def upstream_cloudwatch(self, op, request):
+        """A CloudWatch request to moto in its JSON protocol: (status, answer)."""
+        headers = dict(self.headers)
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("smithy-protocol", "content-type", "accept")}
+        headers["X-Amz-Target"] = f"GraniteServiceVersion20100801.{op}"
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        self.path = "/"
+        status, raw, _ = self.upstream_call(json.dumps(request).encode(), headers)
+        try:
+            return status, json.loads(raw or b"{}")
+        except ValueError:
+            return 500, {"__type": "InternalFailure", "message": raw[:200].decode("utf-8", "replace")}
 
 
 MOTO_STATS = {"Sum", "Average", "Minimum", "Maximum", "SampleCount"}
@@ -502,12 +559,18 @@ def canned_statistics(queries, start, end):
 
 
 def add_service_events(raw):
-    """Seeded service events into DescribeServices (moto keeps none)."""
+    """Seeded service events and capacity provider strategies into DescribeServices (moto keeps
+    neither). A service on a strategy has no launchType, as ECS answers."""
     answer = json.loads(raw)
     with LOCK:
         seeded = dict(CANNED["ServiceEvents"])
+        strategies = dict(CANNED["CapacityProviders"])
     for service in answer.get("services", []):
         cluster = service.get("clusterArn", "").rsplit("/", 1)[-1]
+        strategy = strategies.get(f"{cluster}/{service.get('serviceName')}")
+        if strategy:
+            service["capacityProviderStrategy"] = strategy
+            service.pop("launchType", None)
         events = seeded.get(f"{cluster}/{service.get('serviceName')}", [])
         if events:
             ordered = sorted(events, key=lambda e: e["createdAt"], reverse=True)

@@ -197,6 +197,10 @@ REALISTIC = [
 ]
 
 
+# The metric alarms' history posted to the bridge, so later seeding can add to it.
+SEEDED_HISTORY = []
+
+
 def usage(rng, mean, spike, t):
     """Percent at time t: a daily wave, noise and a spike in the afternoon."""
     if mean == 0:
@@ -381,6 +385,7 @@ def seed_realistic(args):
                 "HistoryData": json.dumps({"oldState": {"stateValue": old}, "newState": {"stateValue": new}}),
             })
     post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": history})
+    SEEDED_HISTORY[:] = history
     # What moto does not keep, for the incident timeline: service events and ElastiCache events.
     post(args.bridge + "/_bridge/canned", {
         "ServiceEvents": {
@@ -404,6 +409,7 @@ def seed_realistic(args):
     })
     seed_cost(args, now, rng)
     seed_prices(args)
+    seed_real_shapes(args, now, net, vpc)
 
 
 # Fargate Linux on-demand, us-east-1, as the Price List publishes them.
@@ -416,8 +422,31 @@ FARGATE_PRICES = {
 }
 
 
+# ElastiCache node types as the Price List publishes them (Redis OSS, on demand, us-east-1):
+# name → (memory, vCPU, USD per hour). cache.r6gd.xlarge is not in infradeck's shipped table.
+ELASTICACHE_PRICES = {
+    "cache.t3.small": ("1.37 GiB", "2", "0.0340000000"),
+    "cache.t4g.small": ("1.37 GiB", "2", "0.0320000000"),
+    "cache.m5.large": ("6.38 GiB", "2", "0.1560000000"),
+    "cache.m7g.large": ("6.38 GiB", "2", "0.1580000000"),
+    "cache.r7g.large": ("13.07 GiB", "2", "0.2190000000"),
+    "cache.r6gd.xlarge": ("26.32 GiB", "4", "0.7810000000"),
+}
+
+
 def seed_prices(args):
     """Pricing API GetProducts documents (moto has no Pricing backend; the bridge serves them)."""
+    cache_docs = []
+    for i, (node, (memory, vcpu, usd)) in enumerate(ELASTICACHE_PRICES.items()):
+        sku = f"EC{i:04}"
+        cache_docs.append(json.dumps({
+            "product": {"productFamily": "Cache Instance", "sku": sku, "attributes": {
+                "instanceType": node, "memory": memory, "vcpu": vcpu, "cacheEngine": "Redis",
+                "networkPerformance": "Up to 10 Gigabit", "regionCode": REGION, "usagetype": f"NodeUsage:{node}"}},
+            "serviceCode": "AmazonElastiCache",
+            "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {"priceDimensions": {
+                f"{sku}.JRTCKXETXF.6YS6EN2CT7": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}}}}},
+        }))
     docs = []
     for i, (usage, usd) in enumerate(FARGATE_PRICES.items()):
         sku = f"SKU{i:04}"
@@ -428,7 +457,155 @@ def seed_prices(args):
             "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {"priceDimensions": {
                 f"{sku}.JRTCKXETXF.6YS6EN2CT7": {"unit": "hours", "pricePerUnit": {"USD": usd}}}}}},
         }))
-    post(args.bridge + "/_bridge/canned", {"GetProducts": {"PriceList": docs, "FormatVersion": "aws_v1"}})
+    post(args.bridge + "/_bridge/canned", {"GetProducts": {
+        "AmazonECS": {"PriceList": docs, "FormatVersion": "aws_v1"},
+        "AmazonElastiCache": {"PriceList": cache_docs, "FormatVersion": "aws_v1"},
+    }})
+
+
+def register_shaped(ecs, family, containers, cpu=None, memory=None, ec2=False, roles=False):
+    """A task definition with containers as real accounts write them (each a dict of the API's
+    container fields besides name and image)."""
+    args = {
+        "family": family,
+        "containerDefinitions": [
+            {"name": name, "image": image, **fields, **({"environment": SECRET_ENV} if i == 0 else {})}
+            for i, (name, image, fields) in enumerate(containers)
+        ],
+        "requiresCompatibilities": ["EC2"] if ec2 else ["FARGATE"],
+        "networkMode": "bridge" if ec2 else "awsvpc",
+        "tags": [{"key": "team", "value": family}],
+    }
+    if cpu:
+        args["cpu"] = str(cpu)
+    if memory:
+        args["memory"] = str(memory)
+    if roles:
+        args["taskRoleArn"] = f"arn:aws:iam::123456789012:role/{family}-task"
+        args["executionRoleArn"] = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+    return ecs.register_task_definition(**args)["taskDefinition"]["taskDefinitionArn"]
+
+
+def app_image(name):
+    return f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{name}:latest"
+
+
+def seed_real_shapes(args, now, net, vpc):
+    """What real accounts have and tidy fleets do not (issue: safe on a real AWS account):
+    soft-only containers sharing the task's CPU; sidecars (a FireLens log router, the X-Ray
+    daemon); a CodeDeploy (blue/green) service; FARGATE_SPOT; an EC2 service of 25 tasks with
+    per-task metrics (the hottest is the last); a service whose target group was deleted; a
+    standalone Redis cluster and a Memcached one; a composite alarm; target tracking in ALARM.
+    Its own random streams: the fleet seeded before stays as it was."""
+    rng = random.Random("real-shapes")
+    ecs, ec2, cw = client("ecs", args.moto), client("ec2", args.moto), client("cloudwatch", args.moto)
+    ec, elbv2 = client("elasticache", args.moto), client("elbv2", args.moto)
+
+    def metrics(cluster, name, cpu_use, mem_use):
+        dims = {"ClusterName": cluster, "ServiceName": name}
+        put_series(cw, "AWS/ECS", "CPUUtilization", dims, points(now, rng, *cpu_use))
+        put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
+
+    def fargate_service(name, arn, desired, **extra):
+        ecs.create_service(cluster="prod-web", serviceName=name, taskDefinition=arn, desiredCount=desired,
+                           launchType="FARGATE", networkConfiguration=net, **extra)
+
+    # 2 vCPU / 8 GiB, three containers with cpu 0 and a 128 MiB soft reservation each; the busiest
+    # task peaks at ~6.6 GiB and at its 2 vCPU: it needs 4 vCPU and must keep every container
+    # without a hard limit.
+    soft_only = [(n, app_image(n), {"memoryReservation": 128}) for n in ("web", "renderer", "scheduler")]
+    fargate_service("reports-api", register_shaped(ecs, "reports-api", soft_only, 2048, 8192), 2)
+    metrics("prod-web", "reports-api", (75, 88), (50, 52))
+
+    # An over-provisioned app beside a FireLens log router (non-essential) and the X-Ray daemon:
+    # the sidecars keep their size; task and execution roles (iam:PassRole on apply).
+    orders = [
+        ("orders", app_image("orders"), {"cpu": 768, "memory": 3072, "essential": True}),
+        ("log_router", "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+         {"memoryReservation": 64, "essential": False, "firelensConfiguration": {"type": "fluentbit"}}),
+        ("xray-daemon", "public.ecr.aws/xray/aws-xray-daemon:latest", {"cpu": 32, "memoryReservation": 256}),
+    ]
+    fargate_service("orders", register_shaped(ecs, "orders", orders, 1024, 4096, roles=True), 3)
+    metrics("prod-web", "orders", (10, 18), (15, 20))
+
+    # Blue/green through CodeDeploy: UpdateService cannot change its task definition.
+    bg = [("payments", app_image("payments"), {"cpu": 1024, "memory": 2048})]
+    fargate_service("payments-bg", register_shaped(ecs, "payments-bg", bg, 1024, 2048), 2,
+                    deploymentController={"type": "CODE_DEPLOY"})
+    metrics("prod-web", "payments-bg", (8, 12), (20, 25))
+
+    # All its tasks on FARGATE_SPOT (moto drops the strategy: the bridge serves it).
+    spot = [("thumbnails", app_image("thumbnails"), {"memoryReservation": 1024})]
+    fargate_service("thumbnails-spot", register_shaped(ecs, "thumbnails-spot", spot, 1024, 4096), 4)
+    metrics("prod-web", "thumbnails-spot", (10, 15), (15, 20))
+    post(args.bridge + "/_bridge/canned", {"CapacityProviders": {
+        "prod-web/thumbnails-spot": [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]}})
+
+    # Its target group was deleted after the service was created: DescribeTargetGroups with
+    # its ARN fails the whole call (TargetGroupNotFound), as AWS does.
+    gone = elbv2.create_target_group(Name="legacy-api-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                     TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    legacy = [("legacy-api", app_image("legacy-api"), {"cpu": 512, "memory": 1024})]
+    fargate_service("legacy-api", register_shaped(ecs, "legacy-api", legacy, 512, 1024), 1,
+                    loadBalancers=[{"targetGroupArn": gone, "containerName": "legacy-api", "containerPort": 8080}])
+    elbv2.delete_target_group(TargetGroupArn=gone)
+    metrics("prod-web", "legacy-api", (20, 30), (40, 45))
+
+    # 25 small EC2 tasks (no task-level size) with Container Insights' per-task metrics; the last
+    # task placed runs hottest, past the 20 an earlier version read.
+    container_instance(ecs, ec2, "prod-workers")
+    fanout = [("fanout", app_image("fanout"), {"cpu": 128, "memory": 256})]
+    arn = register_shaped(ecs, "fanout", fanout, ec2=True)
+    ecs.create_service(cluster="prod-workers", serviceName="fanout", taskDefinition=arn, desiredCount=25,
+                       launchType="EC2")
+    task_ids = []
+    for _ in range(25):
+        task = ecs.run_task(cluster="prod-workers", taskDefinition=arn, launchType="EC2", group="service:fanout")
+        if not task["tasks"]:
+            sys.exit(f"seed: moto could not place a fanout task: {task.get('failures')}")
+        task_ids.append(task["tasks"][0]["taskArn"].rsplit("/", 1)[-1])
+    day = [(t, a, m) for t, a, m in points(now, rng, 30, 40) if now - t <= 24 * HOUR]
+    for i, task_id in enumerate(task_ids):
+        hot = 2.6 if i == len(task_ids) - 1 else 1.0
+        dims = {"ClusterName": "prod-workers", "TaskDefinitionFamily": "fanout", "TaskId": task_id}
+        put_series(cw, "ECS/ContainerInsights", "CpuUtilized", dims,
+                   [(t, min(128.0, a * hot * 1.28), min(128.0, m * hot * 1.28)) for t, a, m in day], unit="None")
+        put_series(cw, "ECS/ContainerInsights", "MemoryUtilized", dims,
+                   [(t, a * 2.56, m * 2.56) for t, a, m in day], unit="Megabytes")
+    metrics("prod-workers", "fanout", (30, 40), (30, 40))
+
+    # Outside any replication group: a single-node Redis OSS cluster on a node type beyond the
+    # current generation, and a Memcached cluster of two nodes.
+    ec.create_cache_cluster(CacheClusterId="batch-locks", Engine="redis", EngineVersion="6.2",
+                            CacheNodeType="cache.t3.small", NumCacheNodes=1)
+    ec.create_cache_cluster(CacheClusterId="legacy-memcached", Engine="memcached", EngineVersion="1.6.22",
+                            CacheNodeType="cache.m5.large", NumCacheNodes=2)
+    dims = {"CacheClusterId": "batch-locks", "CacheNodeId": "0001"}
+    put_series(cw, "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", dims, points(now, rng, 20, 25))
+    put_series(cw, "AWS/ElastiCache", "EngineCPUUtilization", dims, points(now, rng, 3, 5))
+
+    # A composite alarm (moto has no PutCompositeAlarm: the bridge serves it) with history that
+    # DescribeAlarmHistory returns only when AlarmTypes names composite alarms.
+    post(args.bridge + "/_bridge/canned", {"CompositeAlarms": [{
+        "AlarmName": "web-degraded",
+        "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-degraded",
+        "AlarmRule": 'ALARM("search-cpu-high") OR ALARM("sessions-evictions")',
+        "StateValue": "ALARM", "StateReason": "search-cpu-high is in ALARM",
+        "StateUpdatedTimestamp": now - 90 * 60, "StateTransitionedTimestamp": now - 90 * 60,
+    }]})
+    composite = [{
+        "AlarmName": "web-degraded", "AlarmType": "CompositeAlarm", "HistoryItemType": "StateUpdate",
+        "Timestamp": now - 90 * 60, "HistorySummary": "Alarm updated from OK to ALARM",
+        "HistoryData": json.dumps({"oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}}),
+    }]
+    post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": SEEDED_HISTORY + composite})
+
+    # Target tracking keeps its low alarm in ALARM while there is room to scale in: by design.
+    for alarm in cw.describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"]:
+        if "AlarmLow" in alarm["AlarmName"]:
+            cw.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue="ALARM",
+                               StateReason="Threshold Crossed: 15 datapoints were less than the threshold (54.0)")
+
 
 
 COST_SERVICES = [

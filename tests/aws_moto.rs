@@ -7,7 +7,7 @@ use infradeck::domain::{AlarmState, Arch, CacheEngine, LaunchType, ResourceRef, 
 use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use std::collections::BTreeMap;
-use support::moto::MotoFleet;
+use support::moto::{MotoFleet, definition, raw_ecs};
 
 fn options(fleet: &MotoFleet, cache: Option<std::path::PathBuf>) -> AwsOptions {
     AwsOptions {
@@ -37,7 +37,8 @@ async fn the_seeded_estate_fills_every_pane() {
     // ECS: every seeded service, with its task size, containers and metrics.
     let services = aws.ecs_services(Window::Day).await.expect("ecs services");
     let names: Vec<String> = services.iter().map(|s| s.key()).collect();
-    assert_eq!(services.len(), 9, "{names:?}");
+    // The tidy nine, and six real-world shapes (tests/real_shapes.rs looks at those).
+    assert_eq!(services.len(), 15, "{names:?}");
     let by = |key: &str| services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key} in {names:?}"));
     let web = by("prod-web/web-api");
     assert_eq!((web.task_cpu, web.task_memory, web.desired), (2048, 4096, 6));
@@ -54,7 +55,9 @@ async fn the_seeded_estate_fills_every_pane() {
     // EC2 launch type without task-level size: the containers' sum, tasks from ListTasks, an OOM kill.
     let worker = by("prod-workers/queue-worker");
     assert_eq!(worker.launch_type, LaunchType::Ec2);
-    assert_eq!((worker.task_cpu, worker.task_memory), (1024, 2048));
+    // What ECS reserves (and divides MemoryUtilization by): the soft reservation, not the hard limit.
+    assert_eq!((worker.task_cpu, worker.task_memory), (1024, 1536));
+    assert!(!worker.task_level.cpu && !worker.task_level.memory);
     assert_eq!(worker.running, 2);
     assert_eq!(worker.oom_kills, 1);
     // prod-workers has Container Insights with enhanced observability: the hot task is named.
@@ -83,14 +86,15 @@ async fn the_seeded_estate_fills_every_pane() {
     // Redis: groups with engine, node type, nodes, reserved memory, and metrics; serverless listed.
     let groups = aws.cache_groups(Window::Day).await.expect("cache groups");
     let ids: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
-    assert_eq!(ids, vec!["catalog", "feature-flags", "rate-limit", "sessions"]);
-    let sessions = &groups[3];
+    // Replication groups, serverless, and two standalone cache clusters.
+    assert_eq!(ids, vec!["batch-locks", "catalog", "feature-flags", "legacy-memcached", "rate-limit", "sessions"]);
+    let sessions = &groups[5];
     assert_eq!(sessions.node_type, "cache.r7g.large");
     assert_eq!(sessions.reserved_memory_percent, 25.0);
     assert!((70.0..100.0).contains(&sessions.memory.avg), "sessions memory {}", sessions.memory.avg);
     assert!(sessions.evictions > 0);
-    assert_eq!(groups[0].engine, CacheEngine::Valkey);
-    assert_eq!(groups[1].node_type, "serverless");
+    assert_eq!(groups[1].engine, CacheEngine::Valkey);
+    assert_eq!(groups[2].node_type, "serverless");
 
     // Cost: 90 days by service, month to date, forecast and the seeded anomaly.
     let cost = aws.cost(false).await.expect("cost");
@@ -102,9 +106,10 @@ async fn the_seeded_estate_fills_every_pane() {
 
     // Alarms: state, what they watch, a day of history.
     let alarms = aws.alarms().await.expect("alarms");
-    // The four seeded, plus the two that target tracking creates for checkout (as AWS does).
+    // The four seeded, the two that target tracking creates for checkout (as AWS does), and a
+    // composite alarm.
     let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(alarms.len(), 6, "{names:?}");
+    assert_eq!(alarms.len(), 7, "{names:?}");
     assert_eq!(
         names.iter().filter(|n| n.starts_with("TargetTracking-service/prod-web/checkout")).count(),
         2,
@@ -253,30 +258,6 @@ async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
 }
 
 /// The ECS client the tests use to look behind infradeck's back.
-async fn raw_ecs(fleet: &MotoFleet) -> aws_sdk_ecs::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&fleet.endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
-    aws_sdk_ecs::Client::new(&conf)
-}
-
-async fn definition(
-    ecs: &aws_sdk_ecs::Client,
-    arn: &str,
-) -> (aws_sdk_ecs::types::TaskDefinition, Vec<aws_sdk_ecs::types::Tag>) {
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(arn)
-        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-        .send()
-        .await
-        .expect("describe task definition");
-    (out.task_definition().unwrap().clone(), out.tags().to_vec())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     use infradeck::apply::{ContainerChange, ResizeRequest};
@@ -550,11 +531,14 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
     assert_eq!(by("staging/admin").health, LbHealth::NoLoadBalancer, "no load balancer: said, not invented");
     assert_eq!(by("prod-workers/queue-worker").health, LbHealth::NoLoadBalancer);
     let requests = aws.usage().requests();
-    // One call for the services' 4 target groups, then one per ALB (3) for all it forwards to.
-    assert_eq!(requests.get("elasticloadbalancing:DescribeTargetGroups"), Some(&4), "{requests:?}");
-    // A second refresh reuses the mapping (kept ten minutes).
+    // The services' 5 target groups, one of them deleted (legacy-api's): the first call fails
+    // whole (TargetGroupNotFound, as AWS does), and the half holding the deleted one is split
+    // until it stands alone: 5 calls. Then one per ALB (3) for all it forwards to.
+    assert_eq!(requests.get("elasticloadbalancing:DescribeTargetGroups"), Some(&8), "{requests:?}");
+    assert_eq!(by("prod-web/legacy-api").health, LbHealth::NotRead, "its target group no longer exists");
+    // A second refresh reuses the mapping (kept ten minutes), the deleted one's too.
     aws.ecs_services(Window::Day).await.unwrap();
-    assert_eq!(aws.usage().requests().get("elasticloadbalancing:DescribeTargetGroups"), Some(&4));
+    assert_eq!(aws.usage().requests().get("elasticloadbalancing:DescribeTargetGroups"), Some(&8));
 
     // SLOs from the same metrics, against the default objectives (99.9 %, p99 < 1 s, 28 d).
     let objectives = infradeck::slo::policy::Objectives::default();

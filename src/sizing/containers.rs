@@ -406,17 +406,24 @@ pub fn notes(shape: &TaskShape, changes: &[ContainerChange]) -> Vec<String> {
             if takers.is_empty() { "the essential containers".to_string() } else { takers.join(", ") }
         ));
     }
-    let soft_only: Vec<&str> =
-        shape.containers.iter().filter(|c| c.memory_hard.is_none()).map(|c| c.name.as_str()).collect();
+    // What the change does not do to the containers it goes to (sidecars are said above).
+    let roles: Vec<(bool, Option<Sidecar>)> = changes.iter().map(|c| (c.essential, c.sidecar)).collect();
+    let app: Vec<&Container> =
+        shape.containers.iter().zip(takes_change(&roles)).filter(|(_, takes)| *takes).map(|(c, _)| c).collect();
+    let names = |pick: fn(&Container) -> bool| -> Vec<&str> {
+        app.iter().filter(|c| pick(c)).map(|c| c.name.as_str()).collect()
+    };
+    let soft_only = names(|c| c.memory_hard.is_none());
     if !soft_only.is_empty() {
         notes.push(format!(
             "containers: no hard memory limit added to {} (a soft reservation never kills; the task's memory bounds it)",
             soft_only.join(", ")
         ));
     }
-    let shared: Vec<&str> = shape.containers.iter().filter(|c| c.cpu == 0).map(|c| c.name.as_str()).collect();
+    let shared = names(|c| c.cpu == 0);
     if !shared.is_empty() {
-        notes.push(format!("containers: {} keep cpu 0 (they share the task's unreserved CPU)", shared.join(", ")));
+        let verb = if shared.len() == 1 { "keeps" } else { "keep" };
+        notes.push(format!("containers: {} {verb} cpu 0 (sharing the task's unreserved CPU)", shared.join(", ")));
     }
     if !shape.task_level.cpu || !shape.task_level.memory {
         notes.push(

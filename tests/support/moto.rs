@@ -134,6 +134,32 @@ fn http_with(base: &str, method: &str, path: &str, body: &str) -> serde_json::Va
     serde_json::from_str(body).unwrap_or_else(|e| panic!("bridge answered {body:?}: {e}"))
 }
 
+/// An ECS client of the test's own, through the bridge (to read what an apply registered).
+pub async fn raw_ecs(fleet: &MotoFleet) -> aws_sdk_ecs::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&fleet.endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    aws_sdk_ecs::Client::new(&conf)
+}
+
+/// A task definition and its tags, as ECS keeps them.
+pub async fn definition(
+    ecs: &aws_sdk_ecs::Client,
+    arn: &str,
+) -> (aws_sdk_ecs::types::TaskDefinition, Vec<aws_sdk_ecs::types::Tag>) {
+    let out = ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .expect("describe task definition");
+    (out.task_definition().unwrap().clone(), out.tags().to_vec())
+}
+
 impl Drop for MotoFleet {
     fn drop(&mut self) {
         for child in [&mut self.bridge, &mut self.moto] {

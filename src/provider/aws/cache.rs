@@ -196,8 +196,13 @@ pub async fn inventory(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
         })
         .collect();
     // Cache clusters outside any replication group (single-node Redis OSS/Valkey, Memcached)
-    // are caches too, and billed: each is shown as a group of its own nodes.
-    out.extend(clusters.iter().filter(|(_, c)| c.replication_group.is_none()).map(|(id, c)| GroupRecord {
+    // are caches too, and billed: each is shown as a group of its own nodes. A cluster some
+    // group lists as its member is that group's, whatever its own field says.
+    let members: std::collections::HashSet<&str> =
+        out.iter().flat_map(|g| g.members.iter().map(String::as_str)).collect();
+    let standalone: Vec<(&String, &ClusterInfo)> =
+        clusters.iter().filter(|(id, c)| c.replication_group.is_none() && !members.contains(id.as_str())).collect();
+    out.extend(standalone.into_iter().map(|(id, c)| GroupRecord {
         id: id.clone(),
         engine: engine(c.engine.as_deref()),
         engine_version: c.version.clone(),

@@ -64,6 +64,9 @@ pub struct AwsOptions {
     pub protected_profiles: Vec<String>,
     /// `--dry-run`: an apply lists its requests and sends none.
     pub dry_run: bool,
+    /// How long an unknown identity (STS failing at start) waits before it is asked again;
+    /// None: 30 s.
+    pub identity_retry: Option<Duration>,
 }
 
 impl AwsOptions {
@@ -431,7 +434,8 @@ impl AwsProvider {
     /// Before a fetch: ask STS again for targets whose identity is unknown (every 30 s at most).
     async fn ensure_identities(&self) {
         let now = self.now_secs();
-        futures::future::join_all(self.targets.iter().map(|t| t.ensure_identity(now, IDENTITY_RETRY_SECONDS))).await;
+        let retry = self.options.identity_retry.map_or(IDENTITY_RETRY_SECONDS, |d| d.as_secs() as i64);
+        futures::future::join_all(self.targets.iter().map(|t| t.ensure_identity(now, retry))).await;
     }
 
     fn labels(&self) -> Vec<String> {
