@@ -244,15 +244,16 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
     let t = Tmux::start_with("moto", 200, 50, env, &args);
     let s = t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 9 ")
+        s.contains("1 ECS task sizing 15 ")
             && s.contains("r7g.large")
             && s.contains("search-cpu-high")
             && s.contains("Amazon Elastic")
     });
     assert!(s.contains("123456789012") && s.contains("us-east-1"), "account and region in the header:\n{s}");
-    assert!(s.contains("1 ECS task sizing 9"), "{s}");
+    assert!(s.contains("1 ECS task sizing 15"), "{s}");
     assert!(s.contains("queue-worker") && s.contains("1×OOM"), "{s}");
-    assert!(s.contains("2 in ALARM"), "{s}");
+    // Two metric alarms and a composite firing; target tracking's low alarm is scaling, not firing.
+    assert!(s.contains("3 in ALARM · 1 scaling") && s.contains("↕ SCALE"), "{s}");
     assert!(s.contains("req $"), "API spend in the header:\n{s}");
     // Load-balancer health and SLOs from elbv2 + AWS/ApplicationELB: search burns its
     // availability budget fast, report-builder its latency budget; admin has no load balancer.
@@ -271,6 +272,28 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     assert!(s.contains("Response time (load balancer), ms") && s.contains("5xx, % of requests"), "{s}");
     assert!(s.contains("prod-web-alb → target group web-api-tg"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
+    // The service a plan once OOM-killed (cpu 0, soft-only containers): planned and applied whole.
+    t.keys(&["Escape", "Escape", "/"]);
+    t.type_text("reports-api");
+    t.keys(&["Enter"]);
+    t.wait("a suggestion for reports-api", |s| s.lines().any(|l| l.contains("reports-api") && l.contains("▲ 4 / 8G")));
+    t.keys(&["a"]);
+    let s = t.wait_for("apply this change?");
+    assert!(s.contains("web: cpu 0 (shares the task's) · soft 128 MiB · no hard limit"), "{s}");
+    assert!(s.contains("no hard memory limit added to web, renderer, scheduler"), "{s}");
+    t.keys(&["y"]);
+    // (moto keeps the old revision as the deployment's, so the rollout line names it.)
+    t.wait("applied", |s| s.contains("applied: now runs reports-api:2") || s.contains("deployment of reports-api"));
+    // The blue/green service: the plan says why it is exported, not applied.
+    t.keys(&["Escape", "Escape", "/"]);
+    t.type_text("payments-bg");
+    t.keys(&["Enter"]);
+    t.wait("a suggestion for payments-bg", |s| s.lines().any(|l| l.contains("payments-bg") && l.contains("▼ ")));
+    t.keys(&["a"]);
+    let s = t.wait_for("cannot be applied from here");
+    assert!(s.contains("deployed by CodeDeploy"), "{s}");
+    t.keys(&["y"]);
+    t.wait_for("cannot apply from here");
     t.keys(&["Escape", "q"]);
     t.assert_restored();
 
@@ -305,7 +328,7 @@ fn under_a_throttling_storm_the_app_stays_usable_and_recovers_by_itself() {
     let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
     let t = Tmux::start_with("storm", 200, 50, env, &args);
     t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 9 ") && s.contains("r7g.large") && s.contains("search-cpu-high")
+        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("search-cpu-high")
     });
     fleet.fault(serde_json::json!({"kind": "throttle", "seconds": 30}));
     let storm = Instant::now();
@@ -333,7 +356,7 @@ fn under_a_throttling_storm_the_app_stays_usable_and_recovers_by_itself() {
     t.keys(&["z"]);
     let during = fleet.faulted();
     let s = t.wait_up_to(90, "recovered: nothing stale", |s| {
-        s.contains("1 ECS task sizing 9 ") && !s.contains("stale") && !s.contains("STALE")
+        s.contains("1 ECS task sizing 15 ") && !s.contains("stale") && !s.contains("STALE")
     });
     let recovered = storm.elapsed().saturating_sub(Duration::from_secs(30));
     assert!(s.contains("queue-worker") && s.contains("r7g.large"), "{s}");
@@ -487,7 +510,7 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
     let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
     let t = Tmux::start_with("secrets", 200, 50, &env, &args);
     let mut screens = vec![t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 9 ") && s.contains("r7g.large") && s.contains("Amazon Elastic")
+        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("Amazon Elastic")
     })];
     t.keys(&["1", "/"]);
     t.type_text("web-api");

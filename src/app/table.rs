@@ -153,9 +153,10 @@ impl TableRow for Alarm {
     }
     fn haystack(&self) -> String {
         format!(
-            "{} {} {} {} {}",
+            "{} {}{} {} {} {}",
             self.name,
             self.state.label(),
+            if self.scaling { " scaling" } else { "" },
             self.namespace,
             self.metric,
             self.resource.as_ref().map(|r| r.to_string()).unwrap_or_default()
@@ -163,8 +164,9 @@ impl TableRow for Alarm {
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
-            // ALARM first, then the most recent change first.
-            0 => self.state.cmp(&o.state).then_with(|| o.since.cmp(&self.since)),
+            // Firing first (target tracking's alarms, in ALARM by design, after them), then the
+            // most recent change first.
+            0 => (self.scaling, self.state).cmp(&(o.scaling, o.state)).then_with(|| o.since.cmp(&self.since)),
             1 => self.name.cmp(&o.name),
             _ => o.since.cmp(&self.since),
         }

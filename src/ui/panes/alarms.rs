@@ -79,7 +79,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     let scaling =
         state.alarms.rows().iter().filter(|a| a.scaling && a.state == crate::domain::AlarmState::Alarm).count();
     let detail = if scaling > 0 {
-        format!("{firing} in ALARM · {scaling} target-tracking (scaling, not firing)")
+        // Target-tracking alarms in ALARM are autoscaling at work: counted apart.
+        format!("{firing} in ALARM · {scaling} scaling")
     } else {
         format!("{firing} in ALARM")
     };
