@@ -8,7 +8,7 @@
 use infradeck::domain::Window;
 use infradeck::provider::demo::fleet::Fleet;
 use infradeck::provider::demo::{demand_between, ecs_service, usage_history};
-use infradeck::sizing::evaluate::{Case, Method, clairvoyant_bounds, score};
+use infradeck::sizing::evaluate::{Case, Method, clairvoyant_bounds, current_monthly, score};
 use infradeck::sizing::recommend::Policy;
 use infradeck::ui::format::money;
 
@@ -61,6 +61,22 @@ fn main() {
             money(cheapest),
             money(lower),
             money(upper)
+        );
+        // How right-sizing is judged: no more minutes over than the safest baseline, at a cost
+        // within 2 % (of the sized services' bill) of the clairvoyant frontier at the same minutes.
+        let ours = &scores[0];
+        let minutes = ours.cpu_minutes_over + ours.memory_minutes_over;
+        let (_, reachable) = clairvoyant_bounds(&cases, minutes);
+        let bill = current_monthly(&cases);
+        let gap = (ours.monthly_change - reachable) / bill * 100.0;
+        println!(
+            "goal: infradeck {minutes} min over vs the safest baseline's {safest} ({}); {}/month vs the clairvoyant \
+             frontier's {}/month at {minutes} min over: {gap:+.2} % of the sized services' {}/month bill ({})",
+            if minutes <= safest { "met" } else { "not met" },
+            money(ours.monthly_change),
+            money(reachable),
+            money(bill),
+            if gap <= 2.0 { "within 2 %" } else { "more than 2 % above" }
         );
     }
 }

@@ -105,7 +105,9 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
 
     // Rolling back to a revision deregistered meanwhile: ECS would refuse it (the bridge does, as
     // AWS documents), so a copy is registered and the service pointed at the copy.
+    fleet.record_as("test-setup"); // the test's own call, not one infradeck makes
     ecs.deregister_task_definition().task_definition(&orders.base_task_definition).send().await.unwrap();
+    fleet.record_as("all");
     let entry = AuditEntry {
         time: "t".into(),
         caller: aws.caller(),

@@ -177,6 +177,23 @@ pub fn node_types() -> &'static [NodeType] {
     })
 }
 
+/// The families suggestions move groups to: the Graviton generations of each line
+/// (`shared/reference/aws-sizing-facts.md`'s table). A group on another family (r5, m5, t3, …)
+/// may stay in it, but is never moved to one because its hour is cheaper.
+const SUGGESTED_FAMILIES: &[&str] = &["t4g", "m6g", "m7g", "r6g", "r7g"];
+
+/// `cache.r6g.xlarge` → `r6g`.
+pub fn family(node_type: &str) -> &str {
+    node_type.strip_prefix("cache.").and_then(|n| n.split('.').next()).unwrap_or(node_type)
+}
+
+impl NodeType {
+    /// A family suggestions may move a group to.
+    pub fn suggested(&self) -> bool {
+        SUGGESTED_FAMILIES.contains(&family(&self.name))
+    }
+}
+
 /// A shipped node type by name.
 pub fn node_type(name: &str) -> Option<&'static NodeType> {
     node_types().iter().find(|n| n.name == name)

@@ -136,6 +136,20 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
 /// Returns (lower, upper): the Lagrangian dual bound, which no method can beat, and the cost of
 /// an assignment that meets the budget, which one can reach. If even `lower` saves less than a
 /// baseline, nothing can match that baseline's savings within the budget.
+/// What the services `clairvoyant_bounds` weighs cost a month at their current sizes: the
+/// yardstick a gap to the frontier is measured against.
+pub fn current_monthly(cases: &[Case]) -> f64 {
+    cases
+        .iter()
+        .filter(|c| c.service.launch_type == LaunchType::Fargate && c.sizing.hours_of_data() >= 24.0)
+        .map(|c| {
+            fargate_task_hourly(c.service.arch, c.service.task_cpu, c.service.task_memory)
+                * c.service.running as f64
+                * HOURS_PER_MONTH
+        })
+        .sum()
+}
+
 pub fn clairvoyant_bounds(cases: &[Case], minutes_budget: u64) -> (f64, f64) {
     let options: Vec<Vec<(f64, f64)>> = cases
         .iter()

@@ -3,7 +3,7 @@
 //! traffic; engine CPU judged as the single thread it is; the Redis OSS → Valkey switch as its
 //! own suggestion. Pure functions: no I/O, no clock.
 
-use super::catalog::{HOURS_PER_MONTH, NodeCatalogue, NodeType};
+use super::catalog::{HOURS_PER_MONTH, NodeCatalogue, NodeType, family};
 use super::recommend::{Finding, Risk};
 use crate::domain::{CacheEngine, CacheGroup};
 use serde::Serialize;
@@ -105,7 +105,11 @@ pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommend
     // A busy engine thread is never moved to a smaller (or burstable) node to save money.
     let allowed =
         |n: &NodeType| !hot_engine || (n.vcpu >= current.vcpu && n.hourly(g.engine) >= current.hourly(g.engine));
-    let fits = |n: &&NodeType| usable_gib(n, reserved) >= need && n.network_gbps >= net_need && allowed(n);
+    // Moves go to the suggested (Graviton) families, or stay in the group's own: never to an
+    // older processor generation because its hour is cheaper.
+    let generation = |n: &NodeType| n.suggested() || family(&n.name) == family(&current.name);
+    let fits =
+        |n: &&NodeType| usable_gib(n, reserved) >= need && n.network_gbps >= net_need && allowed(n) && generation(n);
     let best = catalogue.all().filter(fits).min_by(|a, b| a.hourly(g.engine).total_cmp(&b.hourly(g.engine)));
 
     if hot_engine {
@@ -234,6 +238,21 @@ mod tests {
         let r = recommend(&group("serverless", 50.0, 10.0, 0));
         assert_eq!(r.finding, Finding::NotEnoughData);
         assert_eq!(r.monthly_current, None);
+    }
+
+    #[test]
+    fn groups_move_to_graviton_families_or_stay_in_their_own() {
+        // An r5 group sized down: a Graviton node or a smaller r5, never m5 or t3.
+        let r = recommend(&group("cache.r5.xlarge", 10.0, 5.0, 0));
+        let to = r.proposed.unwrap();
+        assert!(["t4g", "m6g", "m7g", "r6g", "r7g", "r5"].contains(&family(&to)), "{to}");
+        // A full t4g group is never moved to an older t3 or m5, however cheap.
+        for evicting in [0, 5_000] {
+            let r = recommend(&group("cache.t4g.medium", 97.0, 10.0, evicting));
+            let to = r.proposed.unwrap_or_default();
+            assert!(!["t3", "m5", "r5"].contains(&family(&to)), "{to}");
+        }
+        assert_eq!(family("cache.m6g.2xlarge"), "m6g");
     }
 
     #[test]

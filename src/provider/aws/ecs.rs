@@ -501,12 +501,11 @@ pub async fn with_metrics(
 
 /// The busiest task: AWS/ECS's Maximum already is the busiest task's value in each period (a
 /// task the per-task metrics missed, one stopped since, counts there); the per-task metrics name
-/// it. The named one is kept unless the service's Maximum says a task ran hotter.
+/// it. Busiest is by CPU, as the per-task one is chosen: the named task is kept unless the
+/// service's Maximum says a task ran hotter (by more than a point of rounding).
 pub fn hotter(service_max: Option<HotTask>, named: HotTask) -> HotTask {
     match service_max {
-        Some(max) if max.cpu.p99 > named.cpu.p99 + 0.5 || max.memory.max > named.memory.max + 0.5 => {
-            HotTask { task_id: String::new(), ..max }
-        }
+        Some(max) if max.cpu.p99 > named.cpu.p99 + 1.0 => HotTask { task_id: String::new(), ..max },
         _ => named,
     }
 }
