@@ -76,6 +76,10 @@ impl Harness {
                 queue.extend(update(&mut self.state, partial));
             }
             queue.extend(update(&mut self.state, result));
+            // The meter after each effect, as the driver sends it (the budget is debited by it).
+            if let Some(spend) = self.provider.api_spend() {
+                queue.extend(update(&mut self.state, Msg::ApiSpend(spend)));
+            }
         }
     }
 
@@ -95,6 +99,9 @@ impl Harness {
         }
         for result in results {
             queue.extend(update(&mut self.state, result));
+        }
+        if let Some(spend) = self.provider.api_spend() {
+            queue.extend(update(&mut self.state, Msg::ApiSpend(spend)));
         }
         self.run_effects(queue);
     }

@@ -19,17 +19,18 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// Carry out one effect and say how it went, as the message `update` will receive.
 pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSender<Msg>) -> Msg {
     match effect {
-        Effect::Fetch { pane, req, window, fresh } => {
+        Effect::Fetch { pane, req, window, fresh, scope } => {
             use crate::provider::Inventory;
             let (payload, inventory) = match pane {
                 PaneId::Ecs => {
                     let progress = |rows: Vec<crate::domain::EcsService>| {
                         let _ = tx.send(Msg::EcsPartial { req, rows });
                     };
-                    (Payload::Ecs(provider.ecs_services_progressive(window, &progress).await), Some(Inventory::Ecs))
+                    let rows = provider.ecs_services_scoped(window, &scope, &progress).await;
+                    (Payload::Ecs(rows), Some(Inventory::Ecs))
                 }
                 PaneId::Redis => {
-                    let groups = provider.cache_groups(window).await;
+                    let groups = provider.cache_groups_scoped(window, &scope).await;
                     (Payload::Redis(groups, provider.cache_node_types().await), Some(Inventory::Cache))
                 }
                 PaneId::Cost => (Payload::Cost(provider.cost(fresh).await), None),
@@ -152,8 +153,8 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
             }
         };
         let _ = tx.send(msg); // the UI may have quit; nothing to do then
-        if let Some((requests, usd)) = provider.api_spend() {
-            let _ = tx.send(Msg::ApiSpend { requests, usd });
+        if let Some(spend) = provider.api_spend() {
+            let _ = tx.send(Msg::ApiSpend(spend));
         }
         // The account, once STS answers after a degraded start.
         let _ = tx.send(Msg::SourceUpdated(provider.source()));
@@ -194,6 +195,8 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
             let msg = match event::read() {
                 Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(KeyChord::from_event(k)),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::FocusGained) => Msg::Focus(true),
+                Ok(Event::FocusLost) => Msg::Focus(false),
                 Ok(_) => continue,
                 Err(_) => break,
             };

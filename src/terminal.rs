@@ -3,7 +3,7 @@
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::{cursor, execute, terminal};
+use ratatui::crossterm::{cursor, event, execute, terminal};
 use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,7 +25,7 @@ pub fn restore() {
         return;
     }
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(io::stdout(), event::DisableFocusChange, terminal::LeaveAlternateScreen, cursor::Show);
 }
 
 /// Restores the terminal when dropped, including during an error's unwinding.
@@ -52,7 +52,8 @@ pub fn init() -> io::Result<(Tui, TerminalGuard)> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let guard = TerminalGuard;
-    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    // Focus reports (where the terminal sends them): an unwatched console is read less often.
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, event::EnableFocusChange)?;
     let tui = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout())))?;
     Ok((tui, guard))
 }

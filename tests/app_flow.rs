@@ -24,22 +24,31 @@ fn first_tick_fetches_every_pane_once_and_fills_them() {
     assert!(h.state.cost.rows().len() >= 8);
 }
 
-#[test]
-fn a_tick_before_the_interval_fetches_nothing_and_after_it_refetches() {
-    let mut h = Harness::demo(120, 40);
-    let now = Harness::fixed_now();
-    assert!(h.send_only(Msg::Tick(now + chrono::Duration::seconds(1))).is_empty());
-    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(11)));
-    let panes: Vec<PaneId> = fx
-        .iter()
+/// The fetches a tick at `secs` after the first load asks for: (pane, scope).
+fn fetches_at(h: &mut Harness, secs: i64) -> Vec<(PaneId, infradeck::provider::Scope)> {
+    let fx = h.send_only(Msg::Tick(Harness::fixed_now() + chrono::Duration::seconds(secs)));
+    fx.into_iter()
         .filter_map(|e| match e {
-            Effect::Fetch { pane, .. } => Some(*pane),
+            Effect::Fetch { pane, scope, .. } => Some((pane, scope)),
             _ => None,
         })
-        .collect();
-    assert_eq!(panes, vec![PaneId::Ecs, PaneId::Redis, PaneId::Alarms], "cost refreshes hourly");
-    // While those are in flight, another tick asks for nothing more.
-    assert!(h.send_only(Msg::Tick(now + chrono::Duration::seconds(30))).is_empty());
+        .collect()
+}
+
+#[test]
+fn the_rows_on_screen_are_read_each_minute_the_rest_every_quarter_hour() {
+    use infradeck::provider::Scope;
+    let mut h = Harness::demo(120, 40); // one pane at a time: ECS on screen
+    assert!(fetches_at(&mut h, 1).is_empty(), "nothing is due a second after the first load");
+    // A minute on: only the ECS rows on screen (not all 45, no inventory).
+    let visible = infradeck::app::schedule::visible_keys(&h.state, PaneId::Ecs);
+    let fx = fetches_at(&mut h, 61);
+    let [(PaneId::Ecs, scope)] = fx.as_slice() else { panic!("{fx:?}") };
+    let Scope { inventory: false, rows: Some(rows), describe } = scope else { panic!("{scope:?}") };
+    assert!(rows.len() == visible.len() && rows.iter().all(|k| visible.contains(k)), "{rows:?}");
+    assert!(rows.len() < 45 && describe.is_empty());
+    // While that read is in flight, another tick asks for nothing more.
+    assert!(fetches_at(&mut h, 62).is_empty());
 }
 
 #[test]
@@ -345,7 +354,8 @@ impl Provider for Panicking {
 #[tokio::test]
 async fn a_panicking_provider_becomes_that_panes_error_not_a_hung_pane() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let effect = Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day, fresh: false };
+    let effect =
+        Effect::Fetch { pane: PaneId::Redis, req: 7, window: Window::Day, fresh: false, scope: Default::default() };
     infradeck::runtime::execute_effect(effect, Arc::new(Panicking), tx);
     let msg = rx.recv().await.expect("a message comes back");
     let Msg::Loaded { req: 7, payload: Payload::Redis(Err(e), _), .. } = msg else { panic!("unexpected {msg:?}") };
@@ -366,11 +376,11 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     assert!(screen.contains("under-provisioned: 1 / 2G → 2 / 4G"), "{screen}");
     assert!(screen.contains("OOM kill(s)"), "{screen}");
     assert!(screen.contains("proposed (200%)"), "proposed memory over the chart:\n{screen}");
-    // Not refetched on every tick: only when the sizing interval has passed.
+    // Not sized again on every tick: once the next hour of history has closed (14:30 → 15:03).
     let now = Harness::fixed_now();
-    let fx = h.send_only(Msg::Tick(now + chrono::Duration::seconds(30)));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Size { .. })));
     let fx = h.send_only(Msg::Tick(now + chrono::Duration::minutes(6)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Size { .. })));
+    let fx = h.send_only(Msg::Tick(now + chrono::Duration::minutes(34)));
     assert!(fx.iter().any(|e| matches!(e, Effect::Size { .. })));
 }
 

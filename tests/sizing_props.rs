@@ -289,6 +289,7 @@ proptest! {
             memory_spark: Vec::new(),
             cpu_spark: Vec::new(),
             standalone: false,
+            read_cost: 9,
         };
         let r = recommend(&g);
         let used = mem_max as f64 / 100.0 * usable_gib(current, reserved);

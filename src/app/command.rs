@@ -15,6 +15,8 @@ pub enum Command {
     Quit,
     Suggest,
     History,
+    /// `:budget`: what the session has spent, on what, and when each part is read next.
+    Budget,
     /// `:incident [hours]`
     Incident(Option<u32>),
     /// `:export`: the incident handover as Markdown.
@@ -28,7 +30,7 @@ pub enum Command {
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
-    "incident", "export", "note", "region", "profile", "quit",
+    "budget", "incident", "export", "note", "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -51,6 +53,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "zoom" => Command::Zoom,
         "suggest" | "suggestions" => Command::Suggest,
         "history" | "audit" => Command::History,
+        "budget" | "spend" => Command::Budget,
         "incident" | "timeline" => Command::Incident(if arg.is_empty() {
             None
         } else {

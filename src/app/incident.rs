@@ -227,6 +227,7 @@ fn open_marked(
         error: None,
         marker,
         from_incident: true,
+        fetched_at: None,
     })));
 }
 

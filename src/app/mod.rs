@@ -3,10 +3,12 @@
 pub mod action;
 pub mod apply;
 pub mod backoff;
+pub mod budget;
 pub mod command;
 pub mod incident;
 pub mod keymap;
 pub mod msg;
+pub mod schedule;
 pub mod state;
 pub mod suggest;
 pub mod table;

@@ -68,6 +68,8 @@ pub enum Msg {
     },
     /// `:profile` / `:region` connected: the panes start over on the new source.
     SourceChanged(SourceInfo),
+    /// The terminal gained (true) or lost focus: nobody watching is charged less.
+    Focus(bool),
     /// The same source, with what it has learnt since (the account once STS answers).
     SourceUpdated(SourceInfo),
     /// `:profile` / `:region` could not connect; the old source stays.
@@ -93,10 +95,7 @@ pub enum Msg {
     /// A note was saved (or why not: it stays on screen either way).
     NoteSaved(Result<(), String>),
     /// The provider's running tally of requests and their cost, after each fetch.
-    ApiSpend {
-        requests: u64,
-        usd: f64,
-    },
+    ApiSpend(crate::provider::meter::Spend),
 }
 
 /// Work `update` asks the driver to do; results come back as `Msg`.
@@ -108,6 +107,8 @@ pub enum Effect {
         window: Window,
         /// The user asked for it: skip provider caches.
         fresh: bool,
+        /// What of the pane is read (see `app::schedule`).
+        scope: crate::provider::Scope,
     },
     FetchDetail {
         req: ReqId,

@@ -19,6 +19,11 @@ pub enum PaneId {
 }
 
 impl PaneId {
+    /// Read row by row (each row's metrics when due), not whole.
+    pub fn by_rows(self) -> bool {
+        matches!(self, PaneId::Ecs | PaneId::Redis)
+    }
+
     pub const ALL: [PaneId; 4] = [PaneId::Ecs, PaneId::Redis, PaneId::Cost, PaneId::Alarms];
 
     pub fn title(self) -> &'static str {
@@ -68,7 +73,21 @@ pub struct FetchState {
     /// Failed refreshes in a row: the next try backs off (`app::backoff`).
     pub failures: u32,
     pub next_due: Option<DateTime<Utc>>,
+    /// How often what is on screen is read while someone is at the keys (`[refresh]`).
     pub interval: Duration,
+    /// What the request in flight reads.
+    pub inflight_scope: Option<crate::provider::Scope>,
+    /// When each row's metrics were last read (by row key).
+    pub read_at: HashMap<String, DateTime<Utc>>,
+    /// When the inventory was last listed.
+    pub inventory_at: Option<DateTime<Utc>>,
+    /// When the rollouts followed were last described.
+    pub followed_at: Option<DateTime<Utc>>,
+    /// The rows on screen are read at the next tick, whatever their age (someone came back, a
+    /// new filter).
+    pub catch_up: bool,
+    /// The budget, not the data, held back the last refresh that was due.
+    pub held: bool,
 }
 
 /// One pane's data, fetching and table.
@@ -92,6 +111,12 @@ impl FetchState {
             failures: 0,
             next_due: None,
             interval,
+            inflight_scope: None,
+            read_at: HashMap::new(),
+            inventory_at: None,
+            followed_at: None,
+            catch_up: false,
+            held: false,
         }
     }
 }
@@ -191,6 +216,8 @@ pub struct DetailState {
     pub marker: Option<(DateTime<Utc>, String)>,
     /// Opened from the incident view: `esc` goes back there.
     pub from_incident: bool,
+    /// When its data was last read: the open view is read again while someone is at the keys.
+    pub fetched_at: Option<DateTime<Utc>>,
 }
 
 /// The incident view (`i`): its timeline, filter, cursor and notes. Kept while the view is
@@ -296,6 +323,8 @@ pub enum Overlay {
     },
     /// `i`: the incident timeline (its state is `State::incident`).
     Incident,
+    /// `:budget`: the API spend by source and the next read of each part.
+    Budget,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,7 +338,7 @@ pub enum Level {
 pub struct State {
     pub source: SourceInfo,
     /// AWS requests sent this session and what they cost the user (USD); None for the demo.
-    pub api_spend: Option<(u64, f64)>,
+    pub api_spend: Option<crate::provider::meter::Spend>,
     pub keymap: Keymap,
     pub themes: Vec<String>,
     pub theme: usize,
@@ -347,6 +376,11 @@ pub struct State {
     pub incident: IncidentState,
     /// Who notes are signed by ($USER).
     pub author: String,
+    /// What AWS charges may be spent a day, and what is left now.
+    pub budget: super::budget::Budget,
+    /// The last key pressed and whether the terminal has focus: someone at the keys is shown
+    /// fresh data; nobody is charged for it.
+    pub activity: super::schedule::Activity,
 }
 
 /// Refresh intervals per pane.
@@ -360,13 +394,16 @@ pub struct Intervals {
 }
 
 impl Default for Intervals {
+    /// What is on screen while someone is at the keys: each minute (CloudWatch's AWS/ECS and
+    /// AWS/ElastiCache metrics are published each minute); the rest follows more slowly
+    /// (`app::schedule`). Cost Explorer hourly; sizing when an hour of history has closed.
     fn default() -> Self {
         Intervals {
-            ecs: Duration::seconds(10),
-            redis: Duration::seconds(10),
+            ecs: Duration::seconds(60),
+            redis: Duration::seconds(60),
             cost: Duration::hours(1),
-            alarms: Duration::seconds(10),
-            sizing: Duration::minutes(5),
+            alarms: Duration::seconds(60),
+            sizing: Duration::hours(1),
         }
     }
 }
@@ -416,6 +453,8 @@ impl State {
             clipboard: false,
             incident: IncidentState::default(),
             author: "you".into(),
+            budget: super::budget::Budget::new(super::budget::DEFAULT_USD_PER_DAY),
+            activity: super::schedule::Activity { last_input: now, focused: true },
         }
     }
 

@@ -15,9 +15,6 @@ use crate::sizing::recommend::EcsRecommendation;
 use crate::ui::layout;
 use ratatui::crossterm::event::KeyCode;
 
-/// How often the ECS pane refreshes while a deployment rolls out.
-const ROLLOUT_POLL: chrono::Duration = chrono::Duration::seconds(2);
-
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let fx = update_state(state, msg);
     super::incident::refresh_cache(state);
@@ -30,10 +27,22 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             state.now = now;
             for pane in PaneId::ALL {
+                if pane.by_rows() {
+                    if let Some(scope) = super::schedule::due_rows(state, pane) {
+                        request_scoped(state, pane, scope, &mut fx);
+                    }
+                    continue;
+                }
                 let f = state.fetch(pane);
                 if f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due) {
                     request(state, pane, &mut fx);
                 }
+            }
+            if super::schedule::detail_due(state)
+                && let Some(Overlay::Detail(d)) = &state.overlay
+            {
+                let (resource, window) = (d.resource.clone(), d.window);
+                open_resource(state, resource, window, &mut fx);
             }
             request_sizing(state, now, &mut fx);
             super::incident::on_tick(state, &mut fx);
@@ -47,6 +56,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Key(key) => {
+            super::schedule::on_input(state);
             on_key(state, key, &mut fx);
             settle_scroll(state);
             state.dirty = true;
@@ -55,6 +65,10 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DetailLoaded { req, result } => on_detail(state, req, result),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
+        Msg::Focus(focused) => {
+            super::schedule::on_focus(state, focused);
+            state.dirty = true;
+        }
         Msg::EcsPartial { req, rows } => on_ecs_partial(state, req, rows),
         Msg::SourceChanged(source) => on_source_changed(state, source, &mut fx),
         Msg::SourceUpdated(source) => {
@@ -88,8 +102,9 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.dirty = true;
             }
         }
-        Msg::ApiSpend { requests, usd } => {
-            state.api_spend = Some((requests, usd));
+        Msg::ApiSpend(spend) => {
+            super::budget::on_spend(state, &spend);
+            state.api_spend = Some(spend);
             state.dirty = true;
         }
     }
@@ -120,9 +135,15 @@ fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>
     state.dirty = true;
 }
 
-/// Ask for a pane's data, unless a request is already out: then remember to ask again when it
-/// returns, so at most one fetch per pane is ever in flight.
+/// Ask for all of a pane's data (a first load, `r`, a new window), unless a request is already
+/// out: then remember to ask again when it returns, so at most one fetch per pane is ever in
+/// flight.
 fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    request_scoped(state, pane, crate::provider::Scope::everything(), fx);
+}
+
+/// Ask for what `scope` names of a pane (see `schedule`).
+fn request_scoped(state: &mut State, pane: PaneId, scope: crate::provider::Scope, fx: &mut Vec<Effect>) {
     let window = state.window;
     let req = state.next_req;
     let f = state.fetch_mut(pane);
@@ -131,16 +152,33 @@ fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
         return;
     }
     f.inflight = Some((req, window));
+    f.inflight_scope = Some(scope.clone());
     f.queued = false;
     let fresh = std::mem::take(&mut f.fresh);
     state.next_req += 1;
     state.dirty = true;
-    fx.push(Effect::Fetch { pane, req, window, fresh });
+    fx.push(Effect::Fetch { pane, req, window, fresh, scope });
 }
 
-/// For other parts of the state machine: fetch a pane now (or as soon as its fetch returns).
+/// For other parts of the state machine: a service just changed from here. Its row and rollout
+/// are read now (or as soon as the fetch in flight returns); other panes whole.
 pub(super) fn request_pane(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
-    request(state, pane, fx);
+    let watched = match &state.overlay {
+        Some(Overlay::Plan(p)) => match &p.resource {
+            crate::domain::ResourceRef::EcsService { cluster, service } => Some(format!("{cluster}/{service}")),
+            crate::domain::ResourceRef::CacheGroup(id) => Some(id.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match watched.filter(|_| pane.by_rows() && state.has_data(pane)) {
+        Some(key) => {
+            let describe = if pane == PaneId::Ecs { vec![key.clone()] } else { Vec::new() };
+            let scope = crate::provider::Scope { inventory: pane == PaneId::Redis, rows: Some(vec![key]), describe };
+            request_scoped(state, pane, scope, fx);
+        }
+        None => request(state, pane, fx),
+    }
 }
 
 /// A refresh the user asked for: like `request`, but caches are bypassed.
@@ -174,6 +212,7 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
     }
     f.inflight = None;
     settle_schedule(f, state.now, req, result.as_ref().err());
+    let ok = result.is_ok();
     match result {
         Ok(recs) => {
             f.fetched_at = Some(state.now);
@@ -182,6 +221,10 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
             slo_into_ecs_view(state);
         }
         Err(e) => f.error = Some(e),
+    }
+    if ok {
+        // The 14-day history is hourly: sized again once the next hour has closed.
+        state.sizing.fetch.next_due = Some(super::schedule::next_sizing(state));
     }
     state.dirty = true;
 }
@@ -258,6 +301,7 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
         return; // stale: a newer request owns this pane
     }
     f.inflight = None;
+    let scope = f.inflight_scope.take().unwrap_or_else(crate::provider::Scope::everything);
     let error = match &payload {
         Payload::Ecs(r) => r.as_ref().err(),
         Payload::Redis(r, _) => r.as_ref().err(),
@@ -287,6 +331,14 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
         Payload::Cost(r) => accept(&mut state.cost, r),
         Payload::Alarms(r) => accept(&mut state.alarms, r),
     }
+    if ok {
+        if pane.by_rows() {
+            super::schedule::read(state, pane, &scope);
+        } else {
+            let every = super::schedule::whole_every(state, pane);
+            state.fetch_mut(pane).next_due = Some(now + every);
+        }
+    }
     if ok && degraded.is_some() {
         // Current for the targets that answered; the failed ones' rows are their last good.
         state.fetch_mut(pane).error = degraded;
@@ -296,19 +348,6 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
     }
     if pane == PaneId::Ecs {
         request_sizing(state, now, fx); // the first suggestions as soon as there are services
-        // A rollout is being watched: follow it closely rather than at the usual interval (but
-        // not while refreshes fail: then the back-off decides).
-        let rolling = ok
-            && state
-                .ecs
-                .rows()
-                .iter()
-                .any(|s| s.deployment.as_ref().is_some_and(|d| d.rollout == crate::domain::Rollout::InProgress));
-        if rolling {
-            let soon = now + ROLLOUT_POLL;
-            let f = state.fetch_mut(PaneId::Ecs);
-            f.next_due = f.next_due.map(|d| d.min(soon));
-        }
     }
     settle_scroll(state);
     state.dirty = true;
@@ -328,6 +367,8 @@ fn on_detail(state: &mut State, req: ReqId, result: Result<ResourceDetail, Provi
             }
             Err(e) => d.error = Some(e),
         }
+        // Failed or not: the next read is at the cadence (a failing one is not retried each tick).
+        d.fetched_at = Some(state.now);
         state.dirty = true;
     }
 }
@@ -345,9 +386,11 @@ fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window
     state.next_req += 1;
     // Keep what is on screen (and the event marked on it) while the new window loads, if it is
     // the same resource.
-    let (data, marker, from_incident) = match &state.overlay {
-        Some(Overlay::Detail(d)) if d.resource == resource => (d.data.clone(), d.marker.clone(), d.from_incident),
-        _ => (None, None, false),
+    let (data, marker, from_incident, fetched_at) = match &state.overlay {
+        Some(Overlay::Detail(d)) if d.resource == resource => {
+            (d.data.clone(), d.marker.clone(), d.from_incident, d.fetched_at)
+        }
+        _ => (None, None, false, None),
     };
     fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
     state.overlay = Some(Overlay::Detail(Box::new(DetailState {
@@ -358,6 +401,7 @@ fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window
         error: None,
         marker,
         from_incident,
+        fetched_at,
     })));
 }
 
@@ -388,6 +432,11 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             on_detail_action(state, action, window, resource, from_incident, fx)
         }
         Some(Overlay::Plan(_)) | Some(Overlay::Incident) => {}
+        Some(Overlay::Budget) => {
+            if matches!(action, Action::Back | Action::Quit) {
+                state.overlay = None;
+            }
+        }
         Some(Overlay::History { selected }) => {
             let selected = *selected;
             super::apply::on_history_action(state, action, selected, fx)
@@ -557,6 +606,8 @@ fn apply_filter(state: &mut State, text: &str) {
     state.view_mut(pane).filter = Filter::new(text);
     state.view_mut(pane).go_to(0);
     state.rebuild_view(pane);
+    // A new filter brings other rows on screen: read them now, whatever their age.
+    state.fetch_mut(pane).catch_up = true;
 }
 
 fn on_input_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
@@ -636,6 +687,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Zoom => state.zoom = !state.zoom,
         Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
+        Command::Budget => state.overlay = Some(Overlay::Budget),
         Command::Incident(hours) => super::incident::open(state, hours, fx),
         Command::Export => super::incident::export(state, fx),
         Command::Note(text) => super::incident::add_note(state, &text, fx),

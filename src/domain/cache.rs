@@ -47,6 +47,8 @@ pub struct CacheGroup {
     /// A cache cluster outside any replication group (single-node Redis OSS/Valkey, Memcached):
     /// its node type changes through ModifyCacheCluster, not the replication-group path.
     pub standalone: bool,
+    /// Metrics one read of this group requests (nine per node read).
+    pub read_cost: u32,
 }
 
 impl CacheGroup {

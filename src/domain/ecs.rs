@@ -245,6 +245,9 @@ pub struct EcsService {
     pub deployment: Option<Deployment>,
     /// What the load balancer in front of it sees.
     pub health: LbHealth,
+    /// Metrics one read of this row requests (CPU and memory, its tasks', its load balancer's):
+    /// what refreshing it costs, for the scheduler's budget.
+    pub read_cost: u32,
 }
 
 /// Whether a service's load-balancer health is known, and what it is.
@@ -363,6 +366,7 @@ impl EcsService {
             autoscaling: None,
             deployment: None,
             health: LbHealth::NotRead,
+            read_cost: 4,
         }
     }
 

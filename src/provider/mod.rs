@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+pub mod meter;
 
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
 use async_trait::async_trait;
@@ -75,6 +76,35 @@ impl ProviderError {
     }
 }
 
+/// What one refresh of a pane re-reads. Each part costs: the inventory in the account's ECS
+/// throttle budget, each row's metrics in CloudWatch charges. What a scope leaves out stays as it
+/// was last read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scope {
+    /// List and describe again (clusters, services, tasks; replication groups).
+    pub inventory: bool,
+    /// The rows (keys) whose metrics are read again; None: every row.
+    pub rows: Option<Vec<String>>,
+    /// Services described again on their own (a rollout followed without a whole inventory).
+    pub describe: Vec<String>,
+}
+
+impl Scope {
+    /// Everything, as a first load or `r` does.
+    pub fn everything() -> Scope {
+        Scope { inventory: true, rows: None, describe: Vec::new() }
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.inventory && self.rows.is_none()
+    }
+
+    /// Whether `key`'s metrics are read.
+    pub fn reads(&self, key: &str) -> bool {
+        self.rows.as_ref().is_none_or(|rows| rows.iter().any(|r| r == key))
+    }
+}
+
 /// The inventories a pane fetches, as far as a provider is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Inventory {
@@ -103,8 +133,9 @@ pub trait Provider: Send + Sync + 'static {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now()
     }
-    /// Requests sent so far and what they cost the user (USD), for the header; None when free.
-    fn api_spend(&self) -> Option<(u64, f64)> {
+    /// Requests sent so far and what they cost the user, for the header, `:budget` and the
+    /// scheduler's budget; None when free.
+    fn api_spend(&self) -> Option<meter::Spend> {
         None
     }
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError>;
@@ -117,7 +148,22 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Vec<EcsService>, ProviderError> {
         self.ecs_services(window).await
     }
+    /// `ecs_services_progressive`, re-reading only what `scope` names: the rows it leaves out
+    /// keep what was read last (the provider keeps them), so a refresh costs only what it asks.
+    /// Every known row comes back.
+    async fn ecs_services_scoped(
+        &self,
+        window: Window,
+        _scope: &Scope,
+        progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ecs_services_progressive(window, progress).await
+    }
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
+    /// `cache_groups`, re-reading only the groups `scope` names (the others as last read).
+    async fn cache_groups_scoped(&self, window: Window, _scope: &Scope) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.cache_groups(window).await
+    }
     /// Every service's usage over the sizing window (14 d at 1 h), keyed `cluster/service`.
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError>;
     /// The usage of only these services (keys `cluster/service`): sizing a big estate asks part

@@ -198,6 +198,7 @@ mod tests {
             memory_spark: Vec::new(),
             cpu_spark: Vec::new(),
             standalone: false,
+            read_cost: 9,
         }
     }
 

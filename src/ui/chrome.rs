@@ -24,8 +24,15 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !src.regions.is_empty() {
         spans.push(Span::styled(format!(" · {}", src.regions.join(",")), theme.muted()));
     }
-    if let Some((requests, usd)) = state.api_spend {
-        spans.push(Span::styled(format!(" · {requests} req ${usd:.2}"), theme.muted()));
+    // What the session has cost ("≈": the demo fleet's count of what the same reads would
+    // cost on AWS), and, where there is room, the pace: what a day at it would cost.
+    let mut pace = None;
+    if let Some(spend) = &state.api_spend {
+        let approx = if spend.simulated { "≈" } else { "" };
+        spans.push(Span::styled(format!(" · {approx}${:.2}", spend.usd), theme.muted()));
+        let rate = crate::app::budget::rate_per_day(state);
+        pace = rate.map(|r| (spans.len(), format!(" · ${r:.2}/day")));
+        spans.push(Span::raw(""));
     }
     if src.read_only {
         spans.push(Span::styled(" │ ", theme.muted()));
@@ -49,12 +56,19 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Some(t) => spans.push(Span::styled(format!("data ≤{} old", age(state.now, t)), theme.muted())),
         None => spans.push(Span::styled("loading…", theme.muted())),
     }
-    let left = Line::from(spans);
     let right = Line::from(Span::styled(
         format!("{} · {} ", state.theme_name(), state.now.format("%H:%M:%S UTC")),
         theme.muted(),
     ))
     .right_aligned();
+    // The pace goes in the place kept for it after the spend, when the line still fits.
+    if let Some((slot, pace)) = pace {
+        let width: usize = spans.iter().map(|s| s.width()).sum();
+        if area.width as usize > width + pace.chars().count() + right.width() + 2 {
+            spans[slot] = Span::styled(pace, theme.muted());
+        }
+    }
+    let left = Line::from(spans);
     let fits = area.width as usize > left.width() + right.width() + 2;
     frame.render_widget(Paragraph::new(left).style(theme.base()), area);
     if fits {
@@ -115,6 +129,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 (Action::Refresh, "refresh"),
                 (Action::Command, ":export"),
             ],
+            Some(Overlay::Budget) => &[(Action::Back, "close")],
             Some(Overlay::History { .. }) => &[
                 (Action::Back, "close"),
                 (Action::Down, "next"),

@@ -76,6 +76,12 @@ pub fn alarms_split(body: Rect) -> (Rect, Option<Rect>) {
     (table, Some(history))
 }
 
+/// Whether `pane` is drawn now (all four on the dashboard, else the focused one).
+pub fn on_screen(state: &State, pane: PaneId) -> bool {
+    let area = Rect::new(0, 0, state.size.0, state.size.1);
+    !too_small(area) && (pane == state.focus || is_dashboard(area, state.zoom))
+}
+
 /// Rows of data a pane's table can show (its height less the header row).
 pub fn table_height(state: &State, pane: PaneId) -> usize {
     let area = Rect::new(0, 0, state.size.0, state.size.1);

@@ -43,6 +43,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Suggest { selected }) => popups::suggest::draw(frame, body, state, theme, *selected),
         Some(Overlay::Plan(p)) => popups::plan::draw(frame, body, state, p, theme),
         Some(Overlay::History { selected }) => popups::history::draw(frame, body, state, theme, *selected),
+        Some(Overlay::Budget) => popups::budget::draw(frame, body, state, theme),
         Some(Overlay::Incident) => popups::incident::draw(frame, body, state, theme),
         None => {}
     }

@@ -26,11 +26,17 @@ pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, d
         spans.push(Span::styled(format!("/{} ", filter.text), theme.info()));
     }
     let mut right = Vec::new();
+    if f.held {
+        // The budget, not the data, is what makes this pane older: `:budget` says more.
+        right.push(Span::styled(" ⏸ budget ", theme.warn()));
+    }
     if f.inflight.is_some() {
         let i = (state.now.timestamp() as usize) % SPINNER.len();
         right.push(Span::styled(format!(" {} loading ", SPINNER[i]), theme.info()));
     }
-    match (f.fetched_at, &f.error) {
+    // A pane read by rows is as old as the oldest row on screen.
+    let read = crate::app::schedule::oldest_visible(state, pane).or(f.fetched_at);
+    match (read, &f.error) {
         (Some(at), Some(_)) => right.push(Span::styled(format!(" STALE {} ", age(state.now, at)), theme.critical())),
         (None, Some(_)) => right.push(Span::styled(" FAILED ", theme.critical())),
         (Some(at), None) => right.push(Span::styled(format!(" {} ago ", age(state.now, at)), theme.muted())),

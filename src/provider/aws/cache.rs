@@ -250,7 +250,7 @@ pub async fn with_metrics(
     let queries: Vec<MetricQuery> =
         records.iter().flat_map(|g| g.members.iter().flat_map(|m| node_queries(m))).collect();
     let span = Span::for_window(window, now);
-    let series = metrics::fetch(t, &queries, span).await?;
+    let series = metrics::fetch(t, crate::provider::meter::MetricSource::RedisPane, &queries, span).await?;
     let mut at = 0;
     Ok(records
         .iter()
@@ -310,6 +310,23 @@ pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
         memory_spark: spark(&mem_avg),
         cpu_spark: spark(&cpu_avg),
         standalone: g.standalone,
+        read_cost: (g.members.len() * NODE_QUERIES.len()) as u32,
+    }
+}
+
+/// A group as its new inventory record describes it, with the metrics of its last read: a
+/// refresh that did not re-read it.
+pub fn carried(r: &GroupRecord, last: &CacheGroup) -> CacheGroup {
+    CacheGroup {
+        engine: r.engine,
+        engine_version: r.engine_version.clone(),
+        node_type: r.node_type.clone(),
+        shards: r.shards,
+        replicas_per_shard: r.replicas_per_shard,
+        reserved_memory_percent: r.reserved_memory_percent,
+        standalone: r.standalone,
+        read_cost: (r.members.len() * NODE_QUERIES.len()) as u32,
+        ..last.clone()
     }
 }
 

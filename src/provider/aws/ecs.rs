@@ -471,7 +471,7 @@ pub async fn with_metrics(
         .collect();
     let queries: Vec<MetricQuery> = per_service.iter().flat_map(|(q, ..)| q.iter().cloned()).collect();
     let span = Span::for_window(window, now);
-    let series = metrics::fetch(t, &queries, span).await?;
+    let series = metrics::fetch(t, crate::provider::meter::MetricSource::EcsPane, &queries, span).await?;
     let mut at = 0;
     Ok(records
         .iter()
@@ -480,6 +480,7 @@ pub async fn with_metrics(
             let s = &series[at..at + q.len()];
             at += q.len();
             let mut row = service(r, &s[0], &s[1], &s[2], &s[3]);
+            row.read_cost = q.len() as u32;
             row.health = match lb {
                 Some(info) => LbHealth::Read(super::lb_metrics::health(info, &s[4 + n_tasks..], &span, SPARK_POINTS)),
                 None => health_unread(r),
@@ -497,6 +498,20 @@ pub async fn with_metrics(
             row
         })
         .collect())
+}
+
+/// A service as its new inventory record describes it (size, tasks, deployment, autoscaling),
+/// with the metrics of its last read: a refresh that did not re-read it.
+pub fn carried(r: &ServiceRecord, last: &EcsService) -> EcsService {
+    let mut row = service(r, &[], &[], &[], &[]);
+    row.cpu = last.cpu;
+    row.memory = last.memory;
+    row.hottest = last.hottest.clone();
+    row.cpu_spark = last.cpu_spark.clone();
+    row.memory_spark = last.memory_spark.clone();
+    row.health = last.health.clone();
+    row.read_cost = last.read_cost;
+    row
 }
 
 /// The busiest task: AWS/ECS's Maximum already is the busiest task's value in each period (a
@@ -564,7 +579,7 @@ pub async fn usage(
         })
         .collect();
     let span = Span::for_window(Window::Fortnight, now);
-    let series = metrics::fetch(t, &queries, span).await?;
+    let series = metrics::fetch(t, crate::provider::meter::MetricSource::Sizing, &queries, span).await?;
     Ok(records.iter().zip(series.chunks(2)).map(|(r, s)| (r.key(), usage_history(r, &s[0], &s[1], span))).collect())
 }
 

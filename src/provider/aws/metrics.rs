@@ -4,6 +4,7 @@
 use super::{Target, sdk_error};
 use crate::domain::Window;
 use crate::provider::ProviderError;
+use crate::provider::meter::MetricSource;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_smithy_types::DateTime as SdkTime;
 use std::collections::HashMap;
@@ -94,13 +95,18 @@ pub fn calls_for(queries: usize) -> usize {
 }
 
 /// Fetch every query over `span`; the answer is one aligned series per query, in query order.
-pub async fn fetch(target: &Target, queries: &[MetricQuery], span: Span) -> Result<Vec<Vec<f32>>, ProviderError> {
+pub async fn fetch(
+    target: &Target,
+    source: MetricSource,
+    queries: &[MetricQuery],
+    span: Span,
+) -> Result<Vec<Vec<f32>>, ProviderError> {
     let mut points: HashMap<usize, (Vec<i64>, Vec<f64>)> = HashMap::new();
     for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
         let base = chunk_no * MAX_QUERIES_PER_CALL;
         let sdk_queries: Vec<MetricDataQuery> =
             chunk.iter().enumerate().map(|(i, q)| to_sdk(base + i, q, span.period)).collect();
-        target.usage.record_metrics(sdk_queries.len());
+        target.usage.record_metrics(source, sdk_queries.len());
         let mut token: Option<String> = None;
         loop {
             let answer = target

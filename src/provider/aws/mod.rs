@@ -13,6 +13,7 @@ pub mod metrics;
 #[cfg(test)]
 mod odd_shapes;
 pub mod pricing;
+mod scoped;
 mod targets;
 mod timeline;
 pub mod usage;
@@ -373,6 +374,8 @@ pub struct AwsProvider {
     /// ElastiCache node types priced in the first target's region, read once a session.
     node_types: Mutex<Option<std::sync::Arc<crate::sizing::catalog::NodeCatalogue>>>,
     seen: Mutex<Seen>,
+    /// The rows last answered, carried into refreshes that do not re-read them.
+    rows: Mutex<scoped::Rows>,
     /// Per target: last good answer and back-off, so one failing region never hides the rest.
     ecs_spread: targets::Spread<(Vec<ecs::ServiceRecord>, Vec<EcsService>)>,
     cache_spread: targets::Spread<(Vec<cache::GroupRecord>, Vec<CacheGroup>)>,
@@ -413,6 +416,7 @@ impl AwsProvider {
             cost_failure: cost::CostFailure::default(),
             node_types: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
+            rows: Mutex::new(scoped::Rows::default()),
         })
     }
 
@@ -421,6 +425,72 @@ impl AwsProvider {
         let t = &self.targets[i];
         let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("pricing-{}.json", t.region)));
         pricing::fargate_rates(t, cache, self.now_secs()).await
+    }
+
+    /// Every service, inventory and metrics, handed over in parts as they are ready (a first
+    /// load, `r`, a new window).
+    async fn ecs_full(
+        &self,
+        window: Window,
+        progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ensure_identities().await;
+        let now = self.now_secs();
+        let per_target = self
+            .ecs_spread
+            .gather(&self.labels(), |i| {
+                let t = &self.targets[i];
+                let named = move |mut rows: Vec<EcsService>| {
+                    for s in &mut rows {
+                        s.cluster = self.cluster_name(i, &s.cluster);
+                    }
+                    rows
+                };
+                async move {
+                    let (records, rows) = self.pipeline(i, t, window, now, &|rows| progress(named(rows))).await?;
+                    Ok::<_, ProviderError>((records, named(rows)))
+                }
+            })
+            .await?;
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for (i, (records, rows)) in per_target {
+            seen.extend(records.into_iter().map(|r| (i, r)));
+            out.extend(rows);
+        }
+        out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+        self.seen().services = seen;
+        self.keep_ecs_rows(&out, window);
+        Ok(out)
+    }
+
+    /// Every group, inventory and metrics (a first load, `r`, a new window).
+    async fn groups_full(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.ensure_identities().await;
+        let now = self.now_secs();
+        let per_target = self
+            .cache_spread
+            .gather(&self.labels(), |i| async move {
+                let t = &self.targets[i];
+                let records = cache::inventory(t).await?;
+                let groups = cache::with_metrics(t, &records, window, now).await?;
+                Ok::<_, ProviderError>((records, groups))
+            })
+            .await?;
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for (i, (records, groups)) in per_target {
+            seen.extend(records.into_iter().map(|r| (i, r)));
+            out.extend(groups.into_iter().map(|mut g| {
+                if self.targets.len() > 1 {
+                    g.id = format!("{}:{}", self.targets[i].label(), g.id);
+                }
+                g
+            }));
+        }
+        self.seen().groups = seen;
+        self.keep_group_rows(&out, window);
+        Ok(out)
     }
 
     /// The first target's STS failure, while its identity is unknown.
@@ -611,7 +681,8 @@ impl AwsProvider {
         let alb = ecs::alb_of(&r, &lbs).cloned();
         let lb_queries = alb.as_ref().map(lb_metrics::health_queries).unwrap_or_default();
         let queries: Vec<metrics::MetricQuery> = ecs::service_queries(&r).into_iter().chain(lb_queries).collect();
-        let s = metrics::fetch(&self.targets[i], &queries, span).await?;
+        let s =
+            metrics::fetch(&self.targets[i], crate::provider::meter::MetricSource::DetailView, &queries, span).await?;
         let line = |name: &str, values: &[f32]| ChartSeries {
             name: name.into(),
             points: values
@@ -918,8 +989,8 @@ impl Provider for AwsProvider {
         }
     }
 
-    fn api_spend(&self) -> Option<(u64, f64)> {
-        Some((self.usage.total_requests(), self.usage.spend_usd()))
+    fn api_spend(&self) -> Option<crate::provider::meter::Spend> {
+        Some(self.usage.spend())
     }
 
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
@@ -931,60 +1002,28 @@ impl Provider for AwsProvider {
         window: Window,
         progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
     ) -> Result<Vec<EcsService>, ProviderError> {
-        self.ensure_identities().await;
-        let now = self.now_secs();
-        let per_target = self
-            .ecs_spread
-            .gather(&self.labels(), |i| {
-                let t = &self.targets[i];
-                let named = move |mut rows: Vec<EcsService>| {
-                    for s in &mut rows {
-                        s.cluster = self.cluster_name(i, &s.cluster);
-                    }
-                    rows
-                };
-                async move {
-                    let (records, rows) = self.pipeline(i, t, window, now, &|rows| progress(named(rows))).await?;
-                    Ok::<_, ProviderError>((records, named(rows)))
-                }
-            })
-            .await?;
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for (i, (records, rows)) in per_target {
-            seen.extend(records.into_iter().map(|r| (i, r)));
-            out.extend(rows);
-        }
-        out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
-        self.seen().services = seen;
-        Ok(out)
+        self.ecs_full(window, progress).await
+    }
+
+    async fn ecs_services_scoped(
+        &self,
+        window: Window,
+        scope: &crate::provider::Scope,
+        progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ecs_scoped(window, scope, progress).await
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
-        self.ensure_identities().await;
-        let now = self.now_secs();
-        let per_target = self
-            .cache_spread
-            .gather(&self.labels(), |i| async move {
-                let t = &self.targets[i];
-                let records = cache::inventory(t).await?;
-                let groups = cache::with_metrics(t, &records, window, now).await?;
-                Ok::<_, ProviderError>((records, groups))
-            })
-            .await?;
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for (i, (records, groups)) in per_target {
-            seen.extend(records.into_iter().map(|r| (i, r)));
-            out.extend(groups.into_iter().map(|mut g| {
-                if self.targets.len() > 1 {
-                    g.id = format!("{}:{}", self.targets[i].label(), g.id);
-                }
-                g
-            }));
-        }
-        self.seen().groups = seen;
-        Ok(out)
+        self.groups_full(window).await
+    }
+
+    async fn cache_groups_scoped(
+        &self,
+        window: Window,
+        scope: &crate::provider::Scope,
+    ) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.groups_scoped(window, scope).await
     }
 
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
@@ -1036,8 +1075,9 @@ impl Provider for AwsProvider {
             let days = behind.iter().map(|b| b.1.period_days).max().unwrap_or(28).max(3);
             let recent_span = metrics::Span::ending(now, 300, 6 * 3_600);
             let long_span = metrics::Span::ending(now, 3_600, i64::from(days) * 86_400);
+            use crate::provider::meter::MetricSource::Slo;
             let (recent, long) =
-                tokio::try_join!(metrics::fetch(t, &all, recent_span), metrics::fetch(t, &all, long_span))?;
+                tokio::try_join!(metrics::fetch(t, Slo, &all, recent_span), metrics::fetch(t, Slo, &all, long_span))?;
             let mut at = 0;
             for (key, q, qs) in &behind {
                 let (r, l) = (&recent[at..at + qs.len()], &long[at..at + qs.len()]);

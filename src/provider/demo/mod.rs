@@ -11,6 +11,7 @@ mod incident;
 mod model;
 pub mod noise;
 mod rollout;
+mod scoped;
 
 use super::{Provider, ProviderError, SourceInfo};
 use crate::domain::series::downsample_max as downsample;
@@ -67,6 +68,10 @@ pub struct DemoProvider {
     revisions: std::sync::Mutex<apply::Revisions>,
     rollouts: std::sync::Mutex<std::collections::HashMap<String, rollout::DemoRollout>>,
     rollout_time: std::time::Duration,
+    /// The rows last computed, carried into refreshes that do not ask for them.
+    kept: std::sync::Mutex<scoped::Kept>,
+    /// What the same refreshes would have cost on AWS.
+    meter: crate::provider::meter::Meter,
 }
 
 impl DemoProvider {
@@ -83,6 +88,8 @@ impl DemoProvider {
             revisions: Default::default(),
             rollouts: Default::default(),
             rollout_time: std::time::Duration::from_secs(8),
+            kept: Default::default(),
+            meter: Default::default(),
         }
     }
 
@@ -172,6 +179,8 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
             Some(lb) => LbHealth::Read(health::health(lb, &lb_points, running, spec.desired, SPARK_POINTS)),
             None => LbHealth::NoLoadBalancer,
         },
+        // What the same row costs on AWS: CPU and memory, and six load-balancer metrics.
+        read_cost: 4 + if spec.lb.is_some() { 6 } else { 0 },
     }
 }
 
@@ -239,6 +248,8 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
         memory_spark: downsample(&memory, SPARK_POINTS),
         cpu_spark: downsample(&cpu, SPARK_POINTS),
         standalone: false,
+        // Nine metrics per node, as the AWS provider reads them.
+        read_cost: 9 * spec.shards * (1 + spec.replicas_per_shard),
     }
 }
 
@@ -281,16 +292,33 @@ impl Provider for DemoProvider {
         std::env::var("USER").map_or_else(|_| "demo user".into(), |u| format!("{u} (demo)"))
     }
 
+    fn api_spend(&self) -> Option<crate::provider::meter::Spend> {
+        Some(crate::provider::meter::Spend { simulated: true, ..self.meter.spend() })
+    }
+
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
-        let mut rows: Vec<EcsService> = self
-            .compute(move |fleet, now| fleet.services.iter().map(|s| ecs_service(s, now, window)).collect())
-            .await?;
-        self.annotate_rollouts(&mut rows);
-        Ok(rows)
+        self.ecs_scoped(window, &super::Scope::everything()).await
+    }
+
+    async fn ecs_services_scoped(
+        &self,
+        window: Window,
+        scope: &super::Scope,
+        _progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
+    ) -> Result<Vec<EcsService>, ProviderError> {
+        self.ecs_scoped(window, scope).await
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {
-        self.compute(move |fleet, now| fleet.caches.iter().map(|c| cache_group(c, now, window)).collect()).await
+        self.groups_scoped(window, &super::Scope::everything()).await
+    }
+
+    async fn cache_groups_scoped(
+        &self,
+        window: Window,
+        scope: &super::Scope,
+    ) -> Result<Vec<CacheGroup>, ProviderError> {
+        self.groups_scoped(window, scope).await
     }
 
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
@@ -301,6 +329,8 @@ impl Provider for DemoProvider {
     }
 
     async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        // On AWS: each service's busiest-task CPU and memory over 14 days.
+        self.meter.record_metrics(crate::provider::meter::MetricSource::Sizing, keys.len() * 2);
         let wanted: std::collections::HashSet<String> = keys.iter().cloned().collect();
         self.compute(move |fleet, now| {
             fleet
@@ -318,6 +348,8 @@ impl Provider for DemoProvider {
         &self,
         queries: &[crate::slo::SliQuery],
     ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
+        // On AWS: requests, 5xx and the slow share, over a recent and a long span.
+        self.meter.record_metrics(crate::provider::meter::MetricSource::Slo, queries.len() * 6);
         let queries = queries.to_vec();
         self.compute(move |fleet, now| {
             let by_key: std::collections::HashMap<String, &ServiceSpec> =
@@ -333,11 +365,14 @@ impl Provider for DemoProvider {
         .await
     }
 
-    async fn cost(&self, _fresh: bool) -> Result<CostReport, ProviderError> {
+    async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
+        self.meter_cost(fresh);
         self.compute(|fleet, now| cost::report(fleet, alarms::at(now))).await
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
+        self.meter.record("cloudwatch:DescribeAlarms");
+        self.meter.record("cloudwatch:DescribeAlarmHistory");
         self.compute(|fleet, now| fleet.alarms.iter().map(|a| alarms::evaluate(fleet, a, now)).collect()).await
     }
 
@@ -351,6 +386,7 @@ impl Provider for DemoProvider {
     }
 
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {
+        self.meter.record_metrics(crate::provider::meter::MetricSource::DetailView, 10);
         let resource = resource.clone();
         self.compute(move |fleet, now| detail::detail(fleet, &resource, now, window)).await?
     }

@@ -1,0 +1,94 @@
+//! What infradeck costs to leave open: the whole app (state machine and the AWS provider)
+//! against an endpoint (moto behind the bridge), its clock driven a second a tick, with nobody
+//! at the keys (`idle`) or a key a minute (`active`). Prints one JSON line: metrics requested,
+//! USD, USD a day at that pace, ECS requests a second.
+//!
+//! `bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS]` seeds moto and runs both scenarios;
+//! by hand: cargo run --release --example leave_open -- ENDPOINT MINUTES idle|active [WARMUP_MINUTES]
+
+use infradeck::app::state::PaneId;
+use infradeck::app::{Msg, schedule};
+use infradeck::config::Config;
+use infradeck::harness::Harness;
+use infradeck::provider::Provider;
+use infradeck::provider::aws::{AwsOptions, AwsProvider};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() -> color_eyre::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let endpoint = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:5001".into());
+    let minutes: i64 = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(3);
+    let scenario = args.get(3).cloned().unwrap_or_else(|| "idle".into());
+    let warmup: i64 = args.get(4).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let aws = runtime
+        .block_on(AwsProvider::connect(AwsOptions {
+            regions: vec!["us-east-1".into()],
+            endpoint_url: Some(endpoint),
+            credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "open")),
+            retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
+            // As the app keeps them: Cost Explorer answers and prices on disk.
+            cache_dir: Some(std::env::temp_dir().join(format!("infradeck-leave-open-{}", std::process::id()))),
+            ..AwsOptions::default()
+        }))
+        .map_err(|e| color_eyre::eyre::eyre!("{e}: {}", e.hint()))?;
+    let aws = Arc::new(aws);
+    let usage = aws.usage().clone();
+    let started = Instant::now();
+    // The first complete screen: every pane loaded (Harness runs each fetch to its end).
+    let mut h = Harness::on(aws.clone(), Config::default(), 200, 50);
+    h.send(Msg::SourceChanged(aws.source()));
+    let first_screen = started.elapsed().as_secs_f64();
+    let mut t = 0;
+    let tick = |h: &mut Harness, t: &mut i64| {
+        *t += 1;
+        h.send(Msg::Tick(Harness::fixed_now() + chrono::Duration::seconds(*t)));
+        if scenario == "active" && *t % 60 == 0 {
+            h.keys(&[if (*t / 60) % 2 == 0 { "j" } else { "k" }]);
+        }
+    };
+    // How old the oldest ECS row on screen is, at each second someone is at the keys.
+    let visible_age = |h: &Harness| -> Option<i64> {
+        if schedule::presence(&h.state) != schedule::Presence::Here {
+            return None;
+        }
+        let f = &h.state.ecs.fetch;
+        let keys = schedule::visible_keys(&h.state, PaneId::Ecs);
+        keys.iter().map(|k| f.read_at.get(k).map_or(i64::MAX, |t| (h.state.now - *t).num_seconds())).max()
+    };
+    for _ in 0..warmup * 60 {
+        tick(&mut h, &mut t);
+    }
+    usage.reset();
+    let measured = Instant::now();
+    let mut oldest_visible = 0;
+    for _ in 0..minutes * 60 {
+        tick(&mut h, &mut t);
+        oldest_visible = oldest_visible.max(visible_age(&h).unwrap_or(0));
+    }
+    let seconds = (minutes * 60) as f64;
+    let requests = usage.requests();
+    let ecs: u64 = requests.iter().filter(|(k, _)| k.starts_with("ecs:")).map(|(_, v)| v).sum();
+    let usd = usage.spend_usd();
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": scenario,
+            "services": h.state.ecs.rows().len(),
+            "app_minutes": minutes,
+            "warmup_minutes": warmup,
+            "metrics_requested": usage.metrics_requested(),
+            "usd": (usd * 10_000.0).round() / 10_000.0,
+            "usd_per_day": (usd / seconds * 86_400.0 * 100.0).round() / 100.0,
+            "usd_per_hour": (usd / seconds * 3_600.0 * 1_000.0).round() / 1_000.0,
+            "ecs_requests_per_second": (ecs as f64 / seconds * 1_000.0).round() / 1_000.0,
+            "first_screen_seconds": (first_screen * 100.0).round() / 100.0,
+            "oldest_visible_row_seconds": oldest_visible,
+            "wall_seconds": (measured.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            "metrics_by_source": usage.spend().metrics.iter().map(|(k, v)| (k.label(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
+            "by_operation": requests,
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# What infradeck costs to leave open (issue 18): the app against a seeded moto fleet, its clock
+# driven a second a tick (examples/leave_open.rs), nobody at the keys and then a key a minute.
+# Usage: bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS] (default 255 3 3; "realistic" for
+# the realistic fleet). MINUTES (default 30) and WARMUP (default 10) app minutes from the env.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+services=${1:-255} clusters=${2:-3} groups=${3:-3}
+minutes=${MINUTES:-30} warmup=${WARMUP:-10}
+python3 -c 'import moto, boto3, cbor2' || { echo "pip install -r scripts/requirements-test.txt" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+moto_port=$(free_port) bridge_port=$(free_port)
+python3 scripts/moto_server.py -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 & moto=$!
+python3 scripts/moto_bridge.py --port "$bridge_port" --upstream "http://127.0.0.1:$moto_port" >/dev/null & bridge=$!
+trap 'kill $moto $bridge 2>/dev/null' EXIT
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$moto_port") 2>/dev/null && (echo >/dev/tcp/127.0.0.1/"$bridge_port") 2>/dev/null && break; sleep 0.2; done
+if [ "$services" = realistic ]; then
+  python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "http://127.0.0.1:$bridge_port" >&2
+else
+  python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "http://127.0.0.1:$bridge_port" \
+    --fleet scale --services "$services" --clusters "$clusters" --redis "$groups" >&2
+fi
+profile=${PROFILE:-release}
+[ -n "${BINARY:-}" ] || cargo build --profile "$profile" --example leave_open -q
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+export HOME=$(mktemp -d) # no cost or price cache from an earlier run
+for scenario in idle active; do
+  ${BINARY:-target/"$dir"/examples/leave_open} "http://127.0.0.1:$bridge_port" "$minutes" "$scenario" "$warmup"
+done
