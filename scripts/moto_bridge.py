@@ -20,8 +20,9 @@ Why it exists:
   AlarmTypes asks for them. Where moto keeps nothing, it serves the seeded shapes: a service's
   capacity provider strategy (FARGATE_SPOT), composite alarms (PutCompositeAlarm is not in moto),
   and Price List products by service code.
-- It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), so
-  tests can assert how many calls a refresh makes.
+- It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), and
+  the metrics GetMetricData bills (`GET /_bridge/metrics`), so tests can assert what a refresh
+  costs.
 - It injects faults for the fault tests (`POST /_bridge/fault`, see FAULT): throttling, HTTP
   500/503, latency, expired tokens, AccessDenied on one operation, one region failing, and
   refused connections (the bridge stops listening and drops its open connections).
@@ -63,6 +64,8 @@ DOUBLE_KEYS = {"Values", "Threshold", "Value", "Sum", "Average", "Minimum", "Max
 
 LOCK = threading.Lock()
 COUNTS = {}
+# Metrics requested in GetMetricData calls (what CloudWatch bills), reset with the counts.
+METRICS = {"requested": 0}
 CANNED = {
     # CloudWatch (CBOR): alarm history items as DescribeAlarmHistory returns them (JSON form).
     "DescribeAlarmHistory": [],
@@ -319,6 +322,10 @@ class Bridge(BaseHTTPRequestHandler):
             with LOCK:
                 self.reply_json(200, COUNTS, "application/json")
             return
+        if self.path == "/_bridge/metrics":
+            with LOCK:
+                self.reply_json(200, METRICS, "application/json")
+            return
         self.proxy(self.body())
 
     def do_POST(self):
@@ -326,6 +333,7 @@ class Bridge(BaseHTTPRequestHandler):
         if self.path == "/_bridge/counts/reset":
             with LOCK:
                 COUNTS.clear()
+                METRICS["requested"] = 0
             self.reply_json(200, {}, "application/json")
             return
         if self.path.startswith("/_bridge/record/"):
@@ -492,6 +500,9 @@ class Bridge(BaseHTTPRequestHandler):
         request = to_json_value(cbor2.loads(body)) if body else {}
         canned_results = []
         if op == "GetMetricData":
+            # What CloudWatch bills: every metric query of every call (`metrics` in the counts).
+            with LOCK:
+                METRICS["requested"] += len(request.get("MetricDataQueries", []))
             # moto computes Sum/Average/Minimum/Maximum/SampleCount only: percentiles (p99) and
             # percentile ranks (PR(:0.3)) come from the seeded series instead.
             queries = request.get("MetricDataQueries", [])

@@ -42,7 +42,8 @@ impl Harness {
         let themes = ThemeSet::load(None, None, false).expect("shipped themes parse");
         let theme = themes.index_of(&config.theme).unwrap_or(0);
         let now = Self::fixed_now();
-        let state = State::new(provider.source(), config.keymap, themes.names(), theme, config.intervals, now);
+        let mut state = State::new(provider.source(), config.keymap, themes.names(), theme, config.intervals, now);
+        state.budget = crate::app::budget::Budget::new(config.budget_usd_per_day);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let mut h = Harness { state, themes, provider, runtime };
         h.send(Msg::Resize(width, height));
@@ -69,6 +70,7 @@ impl Harness {
     /// Run effects (and the effects of their results) to the end, as the driver would.
     pub fn run_effects(&mut self, mut queue: Vec<Effect>) {
         while let Some(effect) = queue.pop() {
+            let asked = effect.asked();
             // Partial results are delivered first, as the driver would, then the final answer.
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let result = self.runtime.block_on(perform(effect, self.provider.as_ref(), &tx));
@@ -78,7 +80,7 @@ impl Harness {
             queue.extend(update(&mut self.state, result));
             // The meter after each effect, as the driver sends it (the budget is debited by it).
             if let Some(spend) = self.provider.api_spend() {
-                queue.extend(update(&mut self.state, Msg::ApiSpend(spend)));
+                queue.extend(update(&mut self.state, Msg::ApiSpend { spend, asked }));
             }
         }
     }
@@ -88,6 +90,7 @@ impl Harness {
     pub fn run_effects_concurrently(&mut self, effects: Vec<Effect>) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let provider = Arc::clone(&self.provider);
+        let asked = effects.iter().any(|e| e.asked());
         let running = effects.into_iter().map(|effect| {
             let (provider, tx) = (Arc::clone(&provider), tx.clone());
             async move { perform(effect, provider.as_ref(), &tx).await }
@@ -101,7 +104,7 @@ impl Harness {
             queue.extend(update(&mut self.state, result));
         }
         if let Some(spend) = self.provider.api_spend() {
-            queue.extend(update(&mut self.state, Msg::ApiSpend(spend)));
+            queue.extend(update(&mut self.state, Msg::ApiSpend { spend, asked }));
         }
         self.run_effects(queue);
     }

@@ -149,6 +149,7 @@ fn run_tui(
     let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
     state.window = cli.window.unwrap_or(config.window);
     state.sizing.policies = config.sizing.clone();
+    state.budget = infradeck::app::budget::Budget::new(config.budget_usd_per_day);
     state.sizing.objectives = config.slo.clone();
     state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     state.clipboard = true;

@@ -141,6 +141,7 @@ async fn size_in_parts(
 
 pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
+        let asked = effect.asked();
         let on_panic = effect.clone();
         let worker = provider.clone();
         let partials = tx.clone();
@@ -154,7 +155,7 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
         };
         let _ = tx.send(msg); // the UI may have quit; nothing to do then
         if let Some(spend) = provider.api_spend() {
-            let _ = tx.send(Msg::ApiSpend(spend));
+            let _ = tx.send(Msg::ApiSpend { spend, asked });
         }
         // The account, once STS answers after a degraded start.
         let _ = tx.send(Msg::SourceUpdated(provider.source()));

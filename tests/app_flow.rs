@@ -867,3 +867,114 @@ fn a_resize_plan_shows_health_before_and_p99_since_after() {
     assert!(n(2) < n(1) / 3.0, "twice the CPU: p99 {} → {} ms", n(1), n(2));
     assert!(n(4) < n(3), "fewer timeouts: 5xx {} → {} %", n(3), n(4));
 }
+
+#[test]
+fn nobody_at_the_keys_slows_everything_and_a_key_catches_up_at_once() {
+    use infradeck::app::schedule::{self, Presence};
+    let mut h = Harness::demo(200, 50); // the dashboard: ECS and Redis rows on screen
+    assert_eq!(schedule::presence(&h.state), Presence::Here);
+    // Someone at the keys: the focused pane's rows on screen are read a minute after the first
+    // load; the dashboard's other panes' every five minutes.
+    let fx = fetches_at(&mut h, 61);
+    assert!(fx.iter().any(|(p, _)| *p == PaneId::Ecs) && !fx.iter().any(|(p, _)| *p == PaneId::Redis), "{fx:?}");
+    h.run_effects(
+        fx.into_iter()
+            .map(|(pane, scope)| infradeck::app::Effect::Fetch {
+                pane,
+                req: 0,
+                window: h.state.window,
+                fresh: false,
+                scope,
+            })
+            .collect(),
+    );
+    for pane in PaneId::ALL {
+        h.state.fetch_mut(pane).inflight = None;
+    }
+    // Five minutes without a key: away. Nothing on screen is read each minute any more.
+    for secs in (62..=600).step_by(30) {
+        let fx = fetches_at(&mut h, secs);
+        if secs > 400 {
+            assert!(!fx.iter().any(|(p, _)| p.by_rows()), "read at {secs} s while away: {fx:?}");
+        }
+        for pane in PaneId::ALL {
+            h.state.fetch_mut(pane).inflight = None;
+        }
+    }
+    assert_eq!(schedule::presence(&h.state), Presence::Away);
+    // A key: back, and what is on screen is read at the next tick, whatever its age.
+    h.keys(&["j"]);
+    assert_eq!(schedule::presence(&h.state), Presence::Here);
+    let fx = fetches_at(&mut h, 601);
+    let ecs = fx.iter().find(|(p, _)| *p == PaneId::Ecs).expect("the ECS rows on screen read at once");
+    let rows = ecs.1.rows.clone().unwrap_or_default();
+    let visible = schedule::visible_keys(&h.state, PaneId::Ecs);
+    assert!(visible.iter().all(|k| rows.contains(k)), "every row on screen: {rows:?}");
+}
+
+#[test]
+fn the_budget_holds_back_reads_and_says_so() {
+    let mut h = Harness::demo(200, 50);
+    // A budget of a cent a day, and more than an hour's worth of refreshes spent already.
+    h.state.budget = infradeck::app::budget::Budget::new(0.01);
+    let mut spend = h.provider.api_spend().unwrap();
+    h.send(Msg::ApiSpend { spend: spend.clone(), asked: false });
+    spend.usd += 0.01;
+    h.send(Msg::ApiSpend { spend, asked: false });
+    let fx = fetches_at(&mut h, 61);
+    assert!(!fx.iter().any(|(p, _)| p.by_rows()), "read beyond the budget: {fx:?}");
+    assert!(h.state.ecs.fetch.held, "the focused pane's rows are held back");
+    let screen = h.screen();
+    assert!(screen.contains("⏸ budget"), "the pane says the budget holds it back:\n{screen}");
+    assert!(screen.contains("≈$0.0"), "the simulated spend in the header:\n{screen}");
+    h.keys(&[":"]);
+    h.type_text("budget");
+    h.keys(&["enter"]);
+    let screen = h.screen();
+    assert!(screen.contains("held by the budget") && screen.contains("$0.01 a day"), "{screen}");
+    h.keys(&["esc"]);
+    // The inventory costs no metrics: it is still listed when due; the rows wait for the budget.
+    let fx = fetches_at(&mut h, 3_600);
+    let (_, scope) = fx.iter().find(|(p, _)| *p == PaneId::Ecs).expect("the inventory");
+    assert!(scope.inventory && scope.rows.as_ref().is_some_and(|r| r.is_empty()), "{scope:?}");
+}
+
+#[test]
+fn each_pane_is_read_and_retried_at_the_cadence_someone_sees_it() {
+    use chrono::Duration;
+    use infradeck::app::schedule;
+    let mut h = Harness::demo(200, 50); // the dashboard, the ECS pane focused
+    let minute = Duration::minutes(1);
+    assert_eq!(schedule::cadence(&h.state, PaneId::Ecs), minute);
+    assert_eq!(schedule::cadence(&h.state, PaneId::Redis), Duration::minutes(5), "shown, not focused");
+    assert_eq!(schedule::cadence(&h.state, PaneId::Alarms), minute, "read whole, on screen");
+    h.keys(&["2", "z"]); // Redis focused and zoomed: ECS off screen
+    assert_eq!(schedule::cadence(&h.state, PaneId::Redis), minute);
+    assert_eq!(schedule::cadence(&h.state, PaneId::Ecs), Duration::minutes(15), "not shown");
+    assert_eq!(schedule::cadence(&h.state, PaneId::Alarms), Duration::minutes(5), "not shown");
+    // A failed read backs off from the cadence (up to a minute): with panes read every 10 s, the
+    // Redis pane on the dashboard without the focus (read every 50 s) is not retried within 10 s.
+    h.keys(&["z", "1"]);
+    for pane in PaneId::ALL {
+        h.state.fetch_mut(pane).interval = Duration::seconds(10);
+    }
+    assert_eq!(schedule::cadence(&h.state, PaneId::Redis), Duration::seconds(50));
+    let now = h.state.now + Duration::minutes(16);
+    h.state.activity.last_input = now;
+    let fx = h.send_only(Msg::Tick(now));
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            infradeck::app::Effect::Fetch { pane: PaneId::Redis, req, .. } => Some(*req),
+            _ => None,
+        })
+        .expect("the Redis rows are due after 16 minutes");
+    let err = infradeck::provider::ProviderError::Unavailable {
+        operation: "elasticache:DescribeReplicationGroups".into(),
+        detail: "503".into(),
+    };
+    let catalogue = std::sync::Arc::new(infradeck::sizing::catalog::NodeCatalogue::default());
+    h.send(Msg::Loaded { req, payload: infradeck::app::Payload::Redis(Err(err), catalogue), degraded: None });
+    let wait = h.state.redis.fetch.next_due.unwrap() - h.state.now;
+    assert!(wait >= Duration::seconds(25), "retried after {wait}: at least half of 50 s");
+}

@@ -56,6 +56,9 @@ impl Run {
         for pane in LIVE {
             h.state.fetch_mut(pane).interval = chrono::Duration::seconds(EVERY);
         }
+        // The Redis pane is on the dashboard without the focus, read at five times its interval
+        // (`schedule::shown_every`): a fifth of EVERY has it read every EVERY seconds too.
+        h.state.fetch_mut(PaneId::Redis).interval = chrono::Duration::seconds(EVERY / 5);
         h.send(Msg::SourceChanged(aws.source()));
         let run = Run { fleet, h, usage, t: 0 };
         for pane in PaneId::ALL {

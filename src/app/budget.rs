@@ -1,8 +1,10 @@
 //! The API budget: what infradeck may spend a day in AWS charges (`[aws] budget_usd_per_day`,
-//! $1 by default), kept as a bucket that fills at the budget's pace and holds at most an hour of
-//! it. Every refresh's real cost (the provider's meter) is taken from it; a refresh of rows no one
-//! is looking at waits until the bucket holds its cost, while the rows on screen may borrow up to
-//! an hour ahead. Over any day the spend stays within the budget and two hours of it.
+//! $1 by default), kept as a bucket that fills at the budget's pace and holds at most six hours
+//! of it (a quiet night pays for a busy morning). Every refresh's real cost (the provider's
+//! meter) is taken from it; a refresh of rows no one is looking at waits until the bucket holds
+//! its cost, while the rows on screen may borrow an hour ahead. What the user asks for (a first
+//! load, `r`, a detail view) is counted and shown, not paced. Over any day the refreshes cost at
+//! most the budget and seven hours of it; over days, the budget.
 
 use super::state::State;
 use crate::provider::meter::{METRIC_USD, Spend};
@@ -36,18 +38,23 @@ pub struct Budget {
 impl Budget {
     pub fn new(usd_per_day: f64) -> Budget {
         let usd_per_day = if usd_per_day.is_finite() && usd_per_day > 0.0 { usd_per_day } else { DEFAULT_USD_PER_DAY };
-        Budget { usd_per_day, balance: usd_per_day / 24.0, at: None, seen_usd: 0.0, samples: VecDeque::new() }
+        Budget { usd_per_day, balance: usd_per_day / 4.0, at: None, seen_usd: 0.0, samples: VecDeque::new() }
     }
 
-    /// An hour of budget: what the bucket holds at most, and what visible rows may borrow.
+    /// An hour of budget: what the rows on screen may borrow.
     pub fn hour(&self) -> f64 {
         self.usd_per_day / 24.0
+    }
+
+    /// What the bucket holds at most: six hours of budget.
+    pub fn holds(&self) -> f64 {
+        self.usd_per_day / 4.0
     }
 
     fn fill(&mut self, now: DateTime<Utc>) {
         if let Some(at) = self.at {
             let secs = (now - at).num_milliseconds().max(0) as f64 / 1_000.0;
-            self.balance = (self.balance + secs * self.usd_per_day / 86_400.0).min(self.hour());
+            self.balance = (self.balance + secs * self.usd_per_day / 86_400.0).min(self.holds());
         }
         self.at = Some(now);
     }
@@ -63,15 +70,18 @@ impl Budget {
         }
     }
 
-    /// The provider's meter after a fetch: what it cost comes off the balance.
-    pub fn spent(&mut self, now: DateTime<Utc>, total_usd: f64) {
+    /// The provider's meter after a fetch: what it cost comes off the balance, unless the user
+    /// asked for it (`asked`: the budget paces the refreshes nobody asked for).
+    pub fn spent(&mut self, now: DateTime<Utc>, total_usd: f64, asked: bool) {
         self.fill(now);
         if total_usd < self.seen_usd {
             // A new provider (`:profile`): its meter starts again.
             self.seen_usd = 0.0;
             self.samples.clear();
         }
-        self.balance -= total_usd - self.seen_usd;
+        if !asked {
+            self.balance -= total_usd - self.seen_usd;
+        }
         self.seen_usd = total_usd;
         self.samples.push_back((now, total_usd));
         while self.samples.len() > 2 && self.samples.front().is_some_and(|(t, _)| now - *t > Duration::hours(1)) {
@@ -94,9 +104,9 @@ pub fn metrics_usd(metrics: u64) -> f64 {
 }
 
 /// The provider's meter after a fetch.
-pub fn on_spend(state: &mut State, spend: &Spend) {
+pub fn on_spend(state: &mut State, spend: &Spend, asked: bool) {
     let now = state.now;
-    state.budget.spent(now, spend.usd);
+    state.budget.spent(now, spend.usd, asked);
 }
 
 pub fn rate_per_day(state: &State) -> Option<f64> {
@@ -112,21 +122,21 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_fills_at_the_budgets_pace_and_holds_an_hour() {
+    fn the_bucket_fills_at_the_budgets_pace_and_holds_six_hours() {
         let mut b = Budget::new(2.4); // $0.10 an hour
-        assert!((b.balance - 0.1).abs() < 1e-12, "starts with an hour");
-        assert!(b.allows(at(0), 0.1, Priority::Background));
-        b.spent(at(0), 0.1);
+        assert!((b.balance - 0.6).abs() < 1e-12, "starts full: six hours");
+        assert!(b.allows(at(0), 0.6, Priority::Background));
+        b.spent(at(0), 0.6, false);
         assert!(!b.allows(at(0), 0.01, Priority::Background), "empty: background waits");
         assert!(b.allows(at(0), 0.01, Priority::Visible), "what is on screen may borrow");
         // Half an hour fills half an hour's worth.
         assert!(b.allows(at(1_800), 0.05, Priority::Background));
         assert!(!b.allows(at(1_800), 0.0502, Priority::Background));
-        // Never more than an hour banked.
+        // Never more than six hours banked.
         b.allows(at(86_400), 0.0, Priority::Background);
-        assert!((b.balance - 0.1).abs() < 1e-9);
+        assert!((b.balance - 0.6).abs() < 1e-9);
         // Borrowing stops an hour ahead.
-        b.spent(at(86_400), 0.1 + 0.2);
+        b.spent(at(86_400), 0.6 + 0.7, false);
         assert!((b.balance + 0.1).abs() < 1e-9, "{}", b.balance);
         assert!(!b.allows(at(86_400), 0.0001, Priority::Visible));
     }
@@ -134,12 +144,13 @@ mod tests {
     #[test]
     fn the_pace_is_the_last_hours_spend_per_day() {
         let mut b = Budget::new(1.0);
-        b.spent(at(0), 0.50); // the first load
+        b.spent(at(0), 0.50, true); // the first load: asked for, not paced
         assert_eq!(b.rate_per_day(), None, "too soon to say");
-        b.spent(at(600), 0.51);
+        b.spent(at(600), 0.51, false);
+        assert!((b.balance - 1.0 / 4.0 + 0.01).abs() < 1e-6, "only the refresh was taken: {}", b.balance);
         let rate = b.rate_per_day().unwrap();
         assert!((rate - 0.01 / 600.0 * 86_400.0).abs() < 1e-9, "{rate}: the first load is not a pace");
-        b.spent(at(600), 0.0); // a new provider
+        b.spent(at(600), 0.0, false); // a new provider
         assert_eq!(b.seen_usd, 0.0);
         assert_eq!(Budget::new(f64::NAN).usd_per_day, DEFAULT_USD_PER_DAY);
     }

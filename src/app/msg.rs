@@ -17,6 +17,18 @@ pub enum Payload {
     Alarms(Result<Vec<Alarm>, ProviderError>),
 }
 
+impl Effect {
+    /// Asked for by the user (a first load, `r`, a new window, a detail view): what it costs is
+    /// shown, but not taken from the budget, which paces the refreshes no one asked for.
+    pub fn asked(&self) -> bool {
+        match self {
+            Effect::Fetch { scope, .. } => scope.is_everything(),
+            Effect::FetchDetail { .. } | Effect::Plan { .. } | Effect::PlanCache { .. } | Effect::Apply { .. } => true,
+            _ => false,
+        }
+    }
+}
+
 impl Payload {
     /// The failed answer for `pane`.
     pub fn failed(pane: PaneId, e: ProviderError) -> Payload {
@@ -94,8 +106,13 @@ pub enum Msg {
     },
     /// A note was saved (or why not: it stays on screen either way).
     NoteSaved(Result<(), String>),
-    /// The provider's running tally of requests and their cost, after each fetch.
-    ApiSpend(crate::provider::meter::Spend),
+    /// The provider's running tally of requests and their cost, after each fetch. `asked`: the
+    /// fetch was one the user asked for (a first load, `r`, a new window, a detail view), which
+    /// the budget does not pace.
+    ApiSpend {
+        spend: crate::provider::meter::Spend,
+        asked: bool,
+    },
 }
 
 /// Work `update` asks the driver to do; results come back as `Msg`.

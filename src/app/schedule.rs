@@ -2,8 +2,9 @@
 //!
 //! Every look at AWS costs: CloudWatch bills each metric of each GetMetricData, and ECS reads
 //! come out of a throttle budget the account's deploy pipelines share. So:
-//! - the rows on screen, while someone is at the keys, are read at the pane's interval (a
-//!   minute by default: CloudWatch publishes AWS/ECS and AWS/ElastiCache each minute);
+//! - the rows on screen in the focused pane (and the open detail view), while someone is at the
+//!   keys, are read at the pane's interval (a minute by default: CloudWatch publishes AWS/ECS
+//!   and AWS/ElastiCache each minute); the other panes on the dashboard every 5 minutes;
 //! - rows off screen and panes not shown follow every 15 minutes;
 //! - when nobody has pressed a key for 5 minutes, or the terminal lost focus, everything slows
 //!   to once an hour, and catches up at once when someone is back;
@@ -85,6 +86,12 @@ pub fn visible_every(state: &State, pane: PaneId) -> Duration {
     if state.window.step() >= 3_600 { interval.max(Duration::minutes(5)) } else { interval }
 }
 
+/// Rows on screen in a pane that does not have the focus (the dashboard's others): five times
+/// its interval, 5 minutes at the default minute; never slower than rows off screen.
+pub fn shown_every(state: &State, pane: PaneId) -> Duration {
+    (visible_every(state, pane) * 5).min(background_every(Presence::Here))
+}
+
 pub fn background_every(p: Presence) -> Duration {
     match p {
         Presence::Here => Duration::minutes(15),
@@ -124,6 +131,21 @@ pub fn whole_every(state: &State, pane: PaneId) -> Duration {
         (Presence::Here, true) => interval,
         (Presence::Here, false) => interval.max(Duration::minutes(5)),
         (Presence::Away, _) => interval.max(Duration::minutes(15)),
+    }
+}
+
+/// How often the pane is read now, as someone at the keys sees it: the focused pane's rows at
+/// its interval, the dashboard's others at `shown_every`, panes read whole at `whole_every`.
+/// A failed read backs off from this (a pane read every 5 minutes does not retry every 10 s).
+pub fn cadence(state: &State, pane: PaneId) -> Duration {
+    if !pane.by_rows() {
+        whole_every(state, pane)
+    } else if pane == state.focus {
+        visible_every(state, pane)
+    } else if on_screen(state, pane) {
+        shown_every(state, pane)
+    } else {
+        background_every(presence(state))
     }
 }
 
@@ -199,7 +221,8 @@ pub fn due_rows(state: &mut State, pane: PaneId) -> Option<Scope> {
         return Some(Scope::everything());
     }
     let visible = if here == Presence::Here { visible_keys(state, pane) } else { HashSet::new() };
-    let (vis_every, bg_every) = (visible_every(state, pane), background_every(here));
+    let vis_every = if pane == state.focus { visible_every(state, pane) } else { shown_every(state, pane) };
+    let bg_every = background_every(here);
     let catch_up = f.catch_up;
     let age = |key: &str| f.read_at.get(key).map(|t| now - *t);
     let (mut vis, mut bg) = (Vec::new(), Vec::new());
@@ -337,7 +360,8 @@ pub fn parts(state: &State) -> Vec<Part> {
             continue;
         }
         let visible = if here == Presence::Here { visible_keys(state, pane) } else { HashSet::new() };
-        let (vis_every, bg_every) = (visible_every(state, pane), background_every(here));
+        let vis_every = if pane == state.focus { visible_every(state, pane) } else { shown_every(state, pane) };
+        let bg_every = background_every(here);
         let next = |on_screen: bool, every: Duration| {
             f.read_at.iter().filter(|(k, _)| visible.contains(*k) == on_screen).map(|(_, t)| *t + every).min()
         };

@@ -102,8 +102,8 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.dirty = true;
             }
         }
-        Msg::ApiSpend(spend) => {
-            super::budget::on_spend(state, &spend);
+        Msg::ApiSpend { spend, asked } => {
+            super::budget::on_spend(state, &spend, asked);
             state.api_spend = Some(spend);
             state.dirty = true;
         }
@@ -211,7 +211,8 @@ fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation
         return;
     }
     f.inflight = None;
-    settle_schedule(f, state.now, req, result.as_ref().err());
+    let cadence = f.interval;
+    settle_schedule(f, state.now, cadence, req, result.as_ref().err());
     let ok = result.is_ok();
     match result {
         Ok(recs) => {
@@ -276,7 +277,14 @@ fn accept<T: Rows>(pane: &mut PaneState<T>, result: Result<T, ProviderError>) {
 
 /// When a fetch that just returned should next go out: at the interval after a success, backed
 /// off after failures in a row (bounded, jittered by the request id).
-fn settle_schedule(f: &mut FetchState, now: chrono::DateTime<chrono::Utc>, req: ReqId, failed: Option<&ProviderError>) {
+/// `cadence`: how often the part is read when all is well; a failure backs off from it.
+fn settle_schedule(
+    f: &mut FetchState,
+    now: chrono::DateTime<chrono::Utc>,
+    cadence: chrono::Duration,
+    req: ReqId,
+    failed: Option<&ProviderError>,
+) {
     match failed {
         None => {
             f.failures = 0;
@@ -284,7 +292,7 @@ fn settle_schedule(f: &mut FetchState, now: chrono::DateTime<chrono::Utc>, req: 
         }
         Some(e) => {
             f.failures = f.failures.saturating_add(1);
-            f.next_due = Some(now + super::backoff::retry_after(f.failures, f.interval, e, req));
+            f.next_due = Some(now + super::backoff::retry_after(f.failures, cadence, e, req));
         }
     }
 }
@@ -293,6 +301,7 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
     let pane = payload.pane();
     let now = state.now;
     let current_window = state.window;
+    let cadence = super::schedule::cadence(state, pane);
     let f = state.fetch_mut(pane);
     let Some((expected, window)) = f.inflight else {
         return;
@@ -309,7 +318,7 @@ fn on_loaded(state: &mut State, req: ReqId, payload: Payload, degraded: Option<P
         Payload::Alarms(r) => r.as_ref().err(),
     };
     let ok = error.is_none();
-    settle_schedule(f, now, req, error);
+    settle_schedule(f, now, cadence, req, error);
     if ok {
         f.fetched_at = Some(now);
         f.data_window = Some(window);

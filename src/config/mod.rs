@@ -62,6 +62,17 @@ struct AwsFile {
     read_only_profiles: Option<Vec<String>>,
     /// Confirm changes through these profiles by typing the resource's name ("demo": the demo fleet).
     protected_profiles: Option<Vec<String>>,
+    /// What infradeck may spend a day in AWS API charges (CloudWatch metrics, Cost Explorer).
+    #[serde(default, deserialize_with = "de_budget")]
+    budget_usd_per_day: Option<f64>,
+}
+
+fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(v.is_finite() && (0.01..=1_000.0).contains(&v)) {
+        return Err(serde::de::Error::custom(format!("{v} is not a daily budget: use 0.01 to 1000 (USD)")));
+    }
+    Ok(Some(v))
 }
 
 /// Cost Explorer data refreshes up to three times a day: six hours loses little.
@@ -108,6 +119,8 @@ pub struct Config {
     pub read_only: bool,
     /// `[aws] read_only_profiles`.
     pub read_only_profiles: Vec<String>,
+    /// `[aws] budget_usd_per_day`: what the refresh scheduler may spend a day.
+    pub budget_usd_per_day: f64,
     /// `[aws] protected_profiles`.
     pub protected_profiles: Vec<String>,
 }
@@ -125,6 +138,7 @@ impl Default for Config {
             slo: Default::default(),
             read_only: false,
             read_only_profiles: Vec::new(),
+            budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
         }
     }
@@ -170,6 +184,11 @@ impl Config {
                 .and_then(|a| a.cost_cache_ttl)
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
             read_only_profiles: file.aws.as_ref().and_then(|a| a.read_only_profiles.clone()).unwrap_or_default(),
+            budget_usd_per_day: file
+                .aws
+                .as_ref()
+                .and_then(|a| a.budget_usd_per_day)
+                .unwrap_or(crate::app::budget::DEFAULT_USD_PER_DAY),
             protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
             sizing: file.sizing,
@@ -207,6 +226,10 @@ mod tests {
         assert_eq!(c.sizing.for_service("prod/pay", &base).window_days, 7.0);
         assert_eq!(c.sizing.for_service("prod/other", &base).headroom, 0.3);
         assert_eq!(c.cost_ttl, std::time::Duration::from_secs(600));
+        assert_eq!(c.budget_usd_per_day, 1.0, "the default budget");
+        assert_eq!(parse("[aws]\nbudget_usd_per_day = 2.5\n").unwrap().budget_usd_per_day, 2.5);
+        let err = parse("[aws]\nbudget_usd_per_day = -1\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("not a daily budget"), "{err}");
         let c = parse("read_only = true\n[aws]\nread_only_profiles = [\"prod\"]\nprotected_profiles = [\"stage\"]\n")
             .unwrap();
         assert_eq!(c.protected_profiles, vec!["stage".to_string()]);

@@ -86,6 +86,12 @@ impl MotoFleet {
         http(&self.endpoint, "GET", "/_bridge/counts")
     }
 
+    /// Metrics the bridge saw requested in GetMetricData calls since the last reset: what
+    /// CloudWatch bills ($0.01 per 1,000).
+    pub fn bridge_metrics(&self) -> u64 {
+        http(&self.endpoint, "GET", "/_bridge/metrics")["requested"].as_u64().unwrap_or(0)
+    }
+
     pub fn reset_bridge_counts(&self) {
         http(&self.endpoint, "POST", "/_bridge/counts/reset");
     }

@@ -565,24 +565,6 @@ pub fn service(r: &ServiceRecord, cpu_avg: &[f32], cpu_max: &[f32], mem_avg: &[f
     s
 }
 
-/// The sizing history (14 d at 1 h): the busiest task's use in absolute units.
-pub async fn usage(
-    t: &Target,
-    records: &[ServiceRecord],
-    now: i64,
-) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
-    let queries: Vec<MetricQuery> = records
-        .iter()
-        .flat_map(|r| {
-            let [_, cpu_max, _, mem_max] = service_queries(r);
-            [cpu_max, mem_max]
-        })
-        .collect();
-    let span = Span::for_window(Window::Fortnight, now);
-    let series = metrics::fetch(t, crate::provider::meter::MetricSource::Sizing, &queries, span).await?;
-    Ok(records.iter().zip(series.chunks(2)).map(|(r, s)| (r.key(), usage_history(r, &s[0], &s[1], span))).collect())
-}
-
 pub fn usage_history(r: &ServiceRecord, cpu_max_pct: &[f32], mem_max_pct: &[f32], span: Span) -> UsageHistory {
     let vcpu = r.task_definition.cpu as f32 / 1024.0;
     let mib = r.task_definition.memory as f32;

@@ -6,6 +6,7 @@ mod cache;
 pub mod cost;
 mod ecs;
 pub mod events;
+mod history;
 mod lb;
 mod lb_metrics;
 pub mod map;
@@ -367,6 +368,8 @@ pub struct AwsProvider {
     targets: Vec<Target>,
     usage: ApiUsage,
     task_defs: Vec<ecs::TaskDefCache>,
+    /// Per target: the sizing history's closed hours, extended rather than read again.
+    histories: Vec<history::HistoryCache>,
     /// Per target: which load balancer serves which target group.
     lbs: Vec<lb::LbCache>,
     cost_cache: cost::CostCache,
@@ -406,6 +409,7 @@ impl AwsProvider {
         Ok(AwsProvider {
             options,
             task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
+            histories: targets.iter().map(|_| history::HistoryCache::default()).collect(),
             lbs: targets.iter().map(|_| lb::LbCache::default()).collect(),
             ecs_spread: targets::Spread::new(targets.len()),
             cache_spread: targets::Spread::new(targets.len()),
@@ -641,7 +645,8 @@ impl AwsProvider {
         let now = self.now_secs();
         let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
             let mine = Self::records_of(&records, i);
-            async move { ecs::usage(t, &mine, now).await.map(|v| (i, v)) }
+            let cache = &self.histories[i];
+            async move { history::usage(t, cache, &mine, now).await.map(|v| (i, v)) }
         }))
         .await?;
         Ok(per_target

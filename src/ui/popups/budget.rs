@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     lines.push(row("budget ([aws] budget_usd_per_day)".into(), format!("${:.2} a day", b.usd_per_day), theme));
     lines.push(row(
         "left to spend now".into(),
-        format!("${:.4} (the bucket holds an hour: ${:.4})", b.balance, b.hour()),
+        format!("${:.4} (the bucket holds six hours: ${:.4})", b.balance, b.holds()),
         theme,
     ));
     let who = match schedule::presence(state) {
