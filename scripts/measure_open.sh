@@ -2,11 +2,13 @@
 # What infradeck costs to leave open (issue 18): the app against a seeded moto fleet, its clock
 # driven a second a tick (examples/leave_open.rs), nobody at the keys and then a key a minute.
 # Usage: bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS] (default 255 3 3; "realistic" for
-# the realistic fleet). MINUTES (default 30) and WARMUP (default 10) app minutes from the env.
+# the realistic fleet). App minutes from the env: IDLE_MINUTES (default 1440: a whole day, so the
+# 6-hourly reads are in it), MINUTES (someone at the keys, default 180) and WARMUP (default 10)
+# after the first load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 services=${1:-255} clusters=${2:-3} groups=${3:-3}
-minutes=${MINUTES:-30} warmup=${WARMUP:-10}
+idle_minutes=${IDLE_MINUTES:-1440} minutes=${MINUTES:-180} warmup=${WARMUP:-10}
 python3 -c 'import moto, boto3, cbor2' || { echo "pip install -r scripts/requirements-test.txt" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 moto_port=$(free_port) bridge_port=$(free_port)
@@ -24,6 +26,6 @@ profile=${PROFILE:-release}
 [ -n "${BINARY:-}" ] || cargo build --profile "$profile" --example leave_open -q
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 export HOME=$(mktemp -d) # no cost or price cache from an earlier run
-for scenario in idle active; do
-  ${BINARY:-target/"$dir"/examples/leave_open} "http://127.0.0.1:$bridge_port" "$minutes" "$scenario" "$warmup"
-done
+run=${BINARY:-target/"$dir"/examples/leave_open}
+"$run" "http://127.0.0.1:$bridge_port" "$idle_minutes" idle "$warmup"
+"$run" "http://127.0.0.1:$bridge_port" "$minutes" active "$warmup"

@@ -80,13 +80,19 @@ fn left_open_it_costs_cents_a_day_and_spares_the_ecs_throttle_budget() {
     let mut open = Open { h: Harness::on(aws.clone(), Config::default(), 200, 50), t: 0 };
     assert_eq!(open.h.state.ecs.rows().len(), 255);
 
-    // Nobody at the keys: after 10 minutes away, two hours counted.
+    // Nobody at the keys: after 10 minutes away, six hours counted (a whole cycle: the rows on
+    // screen hourly, the rest and the sizing history once).
     open.run(600, false);
     assert_eq!(schedule::presence(&open.h.state), Presence::Away);
     fleet.reset_bridge_counts();
-    open.run(2 * 3_600, false);
-    let per_day = usd(&fleet) * 12.0;
-    let ecs_per_s = ecs_requests(&fleet) as f64 / 7_200.0;
+    let away_from = open.h.state.now;
+    open.run(6 * 3_600, false);
+    let f = &open.h.state.ecs.fetch;
+    let unread =
+        open.h.state.ecs.rows().iter().filter(|s| f.read_at.get(&s.key()).is_none_or(|t| *t <= away_from)).count();
+    assert_eq!(unread, 0, "every row read again within six hours away");
+    let per_day = usd(&fleet) * 4.0;
+    let ecs_per_s = ecs_requests(&fleet) as f64 / (6.0 * 3_600.0);
     eprintln!("left open, nobody at the keys: ${per_day:.2} a day, {ecs_per_s:.3} ECS requests a second");
     assert!(per_day <= 1.0, "${per_day:.2} a day with nobody at the keys");
     assert!(fleet.bridge_metrics() > 0, "the rows are still read (hourly)");

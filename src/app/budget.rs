@@ -2,7 +2,8 @@
 //! $1 by default), kept as a bucket that fills at the budget's pace and holds at most six hours
 //! of it (a quiet night pays for a busy morning). Every refresh's real cost (the provider's
 //! meter) is taken from it; a refresh of rows no one is looking at waits until the bucket holds
-//! its cost, while the rows on screen may borrow an hour ahead. What the user asks for (a first
+//! its cost and two hours more (kept for what is on screen), while the rows on screen may borrow
+//! an hour ahead. What the user asks for (a first
 //! load, `r`, a detail view) is counted and shown, not paced. Over any day the refreshes cost at
 //! most the budget and seven hours of it; over days, the budget.
 
@@ -46,6 +47,12 @@ impl Budget {
         self.usd_per_day / 24.0
     }
 
+    /// What rows no one is looking at leave in the bucket: two hours of budget, for the rows on
+    /// screen when someone comes back.
+    pub fn reserve(&self) -> f64 {
+        self.usd_per_day / 12.0
+    }
+
     /// What the bucket holds at most: six hours of budget.
     pub fn holds(&self) -> f64 {
         self.usd_per_day / 4.0
@@ -66,7 +73,7 @@ impl Budget {
         let left = self.balance - usd + 1e-8;
         match priority {
             Priority::Visible => left >= -self.hour(),
-            Priority::Background => left >= 0.0,
+            Priority::Background => left >= self.reserve(),
         }
     }
 
@@ -125,13 +132,16 @@ mod tests {
     fn the_bucket_fills_at_the_budgets_pace_and_holds_six_hours() {
         let mut b = Budget::new(2.4); // $0.10 an hour
         assert!((b.balance - 0.6).abs() < 1e-12, "starts full: six hours");
-        assert!(b.allows(at(0), 0.6, Priority::Background));
+        assert!(b.allows(at(0), 0.4, Priority::Background), "all but two hours' reserve");
+        assert!(!b.allows(at(0), 0.41, Priority::Background), "two hours kept for the screen");
+        assert!(b.allows(at(0), 0.6, Priority::Visible));
         b.spent(at(0), 0.6, false);
         assert!(!b.allows(at(0), 0.01, Priority::Background), "empty: background waits");
         assert!(b.allows(at(0), 0.01, Priority::Visible), "what is on screen may borrow");
-        // Half an hour fills half an hour's worth.
-        assert!(b.allows(at(1_800), 0.05, Priority::Background));
-        assert!(!b.allows(at(1_800), 0.0502, Priority::Background));
+        // Half an hour fills half an hour's worth; rows off screen wait for the reserve first.
+        assert!(!b.allows(at(1_800), 0.05, Priority::Background));
+        assert!(b.allows(at(9_000), 0.05, Priority::Background), "2 h 30: the reserve and half an hour");
+        assert!(!b.allows(at(9_000), 0.0502, Priority::Background));
         // Never more than six hours banked.
         b.allows(at(86_400), 0.0, Priority::Background);
         assert!((b.balance - 0.6).abs() < 1e-9);

@@ -6,8 +6,9 @@
 //!   keys, are read at the pane's interval (a minute by default: CloudWatch publishes AWS/ECS
 //!   and AWS/ElastiCache each minute); the other panes on the dashboard every 5 minutes;
 //! - rows off screen and panes not shown follow every 15 minutes;
-//! - when nobody has pressed a key for 5 minutes, or the terminal lost focus, everything slows
-//!   to once an hour, and catches up at once when someone is back;
+//! - when nobody has pressed a key for 5 minutes, or the terminal lost focus, the rows on screen
+//!   slow to once an hour and the rest to every 6 hours; what is on screen catches up at once
+//!   when someone is back;
 //! - the inventory (list and describe) is read every 5 minutes (30 away), never faster than
 //!   half a request a second on average; a rollout is followed by describing only the services
 //!   rolling out (at most ten);
@@ -92,10 +93,24 @@ pub fn shown_every(state: &State, pane: PaneId) -> Duration {
     (visible_every(state, pane) * 5).min(background_every(Presence::Here))
 }
 
+/// Rows off screen (and panes not shown): every 15 minutes while someone is at the keys; every
+/// 6 hours when nobody is (coming back reads what is on screen at once, and the rest follows).
 pub fn background_every(p: Presence) -> Duration {
     match p {
         Presence::Here => Duration::minutes(15),
-        Presence::Away => Duration::hours(1),
+        Presence::Away => Duration::hours(6),
+    }
+}
+
+/// Rows on screen when nobody is at the keys (a console left open on a wall still moves).
+pub const AWAY_SHOWN_EVERY: Duration = Duration::hours(1);
+
+/// How often `pane`'s rows are read: (those on screen, those off screen).
+pub fn row_cadences(state: &State, pane: PaneId) -> (Duration, Duration) {
+    match presence(state) {
+        Presence::Here if pane == state.focus => (visible_every(state, pane), background_every(Presence::Here)),
+        Presence::Here => (shown_every(state, pane), background_every(Presence::Here)),
+        Presence::Away => (AWAY_SHOWN_EVERY, background_every(Presence::Away)),
     }
 }
 
@@ -138,14 +153,13 @@ pub fn whole_every(state: &State, pane: PaneId) -> Duration {
 /// its interval, the dashboard's others at `shown_every`, panes read whole at `whole_every`.
 /// A failed read backs off from this (a pane read every 5 minutes does not retry every 10 s).
 pub fn cadence(state: &State, pane: PaneId) -> Duration {
+    let (shown, off) = row_cadences(state, pane);
     if !pane.by_rows() {
         whole_every(state, pane)
-    } else if pane == state.focus {
-        visible_every(state, pane)
     } else if on_screen(state, pane) {
-        shown_every(state, pane)
+        shown
     } else {
-        background_every(presence(state))
+        off
     }
 }
 
@@ -220,9 +234,8 @@ pub fn due_rows(state: &mut State, pane: PaneId) -> Option<Scope> {
     if !state.has_data(pane) || f.data_window != Some(state.window) {
         return Some(Scope::everything());
     }
-    let visible = if here == Presence::Here { visible_keys(state, pane) } else { HashSet::new() };
-    let vis_every = if pane == state.focus { visible_every(state, pane) } else { shown_every(state, pane) };
-    let bg_every = background_every(here);
+    let visible = visible_keys(state, pane);
+    let (vis_every, bg_every) = row_cadences(state, pane);
     let catch_up = f.catch_up;
     let age = |key: &str| f.read_at.get(key).map(|t| now - *t);
     let (mut vis, mut bg) = (Vec::new(), Vec::new());
@@ -261,18 +274,21 @@ pub fn due_rows(state: &mut State, pane: PaneId) -> Option<Scope> {
     }
     let usd = |rows: &[(String, u32)]| budget::metrics_usd(rows.iter().map(|(_, c)| *c as u64).sum());
     let (vis_usd, bg_usd) = (usd(&vis), usd(&bg));
-    let mut held = false;
-    if !vis.is_empty() && !state.budget.allows(now, vis_usd, Priority::Visible) {
+    // Only someone at the keys makes rows on screen worth borrowing for.
+    let vis_priority = if here == Presence::Here { Priority::Visible } else { Priority::Background };
+    let (mut held, mut held_off_screen) = (false, false);
+    if !vis.is_empty() && !state.budget.allows(now, vis_usd, vis_priority) {
         vis.clear();
         held = true;
     }
     let spent = if vis.is_empty() { 0.0 } else { vis_usd };
     if !bg.is_empty() && !state.budget.allows(now, spent + bg_usd, Priority::Background) {
         bg.clear();
-        held = true;
+        held_off_screen = true;
     }
     let f = state.fetch_mut(pane);
     f.held = held;
+    f.held_off_screen = held_off_screen;
     if vis.is_empty() && bg.is_empty() && !inventory && describe.is_empty() {
         return None;
     }
@@ -321,6 +337,22 @@ pub fn next_sizing(state: &State) -> DateTime<Utc> {
     }
 }
 
+/// Sizing reads at least two metrics a service (CPU and memory, the closed hours since the
+/// last run). Once it has run, a run waits for the budget like rows off screen (what is on screen
+/// comes first), unless its answer is six hours old: then it may borrow.
+pub fn sizing_allowed(state: &mut State, services: usize) -> bool {
+    let now = state.now;
+    let usd = budget::metrics_usd(2 * services as u64);
+    let priority = match state.sizing.fetch.fetched_at {
+        None => return true,
+        Some(at) if now - at >= Duration::hours(6) => Priority::Visible,
+        Some(_) => Priority::Background,
+    };
+    let allowed = state.budget.allows(now, usd, priority);
+    state.sizing.fetch.held = !allowed;
+    allowed
+}
+
 /// Whether the open detail view is read again now (while someone is at the keys).
 pub fn detail_due(state: &State) -> bool {
     let Some(Overlay::Detail(d)) = &state.overlay else {
@@ -359,16 +391,15 @@ pub fn parts(state: &State) -> Vec<Part> {
             out.push(Part { what: name.to_string(), next: f.next_due, held: false });
             continue;
         }
-        let visible = if here == Presence::Here { visible_keys(state, pane) } else { HashSet::new() };
-        let vis_every = if pane == state.focus { visible_every(state, pane) } else { shown_every(state, pane) };
-        let bg_every = background_every(here);
+        let visible = visible_keys(state, pane);
+        let (vis_every, bg_every) = row_cadences(state, pane);
         let next = |on_screen: bool, every: Duration| {
             f.read_at.iter().filter(|(k, _)| visible.contains(*k) == on_screen).map(|(_, t)| *t + every).min()
         };
         if !visible.is_empty() {
             out.push(Part { what: format!("{name}: rows on screen"), next: next(true, vis_every), held: f.held });
         }
-        out.push(Part { what: format!("{name}: other rows"), next: next(false, bg_every), held: f.held });
+        out.push(Part { what: format!("{name}: other rows"), next: next(false, bg_every), held: f.held_off_screen });
         let rows = state.ecs.rows().len().max(state.redis.rows().len());
         out.push(Part {
             what: format!("{name}: inventory"),
@@ -379,7 +410,7 @@ pub fn parts(state: &State) -> Vec<Part> {
     out.push(Part {
         what: "right-sizing (14-day history, SLOs)".into(),
         next: state.sizing.fetch.next_due,
-        held: false,
+        held: state.sizing.fetch.held,
     });
     out
 }

@@ -86,8 +86,11 @@ pub struct FetchState {
     /// The rows on screen are read at the next tick, whatever their age (someone came back, a
     /// new filter).
     pub catch_up: bool,
-    /// The budget, not the data, held back the last refresh that was due.
+    /// The budget, not the data, held back the rows on screen when they were due (the pane is
+    /// older because of it: its title says so).
     pub held: bool,
+    /// The budget held back rows off screen (said in `:budget` only: the pane looks no older).
+    pub held_off_screen: bool,
 }
 
 /// One pane's data, fetching and table.
@@ -117,6 +120,7 @@ impl FetchState {
             followed_at: None,
             catch_up: false,
             held: false,
+            held_off_screen: false,
         }
     }
 }

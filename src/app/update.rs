@@ -194,6 +194,12 @@ fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mu
     let Some(services) = state.ecs.data.as_ref().filter(|_| due) else {
         return;
     };
+    if !super::schedule::sizing_allowed(state, services.len()) {
+        return;
+    }
+    let Some(services) = state.ecs.data.as_ref() else {
+        return;
+    };
     let req = state.next_req;
     state.next_req += 1;
     state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
