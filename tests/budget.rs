@@ -95,7 +95,7 @@ fn left_open_it_costs_cents_a_day_and_spares_the_ecs_throttle_budget() {
     let ecs_per_s = ecs_requests(&fleet) as f64 / (6.0 * 3_600.0);
     eprintln!("left open, nobody at the keys: ${per_day:.2} a day, {ecs_per_s:.3} ECS requests a second");
     assert!(per_day <= 1.0, "${per_day:.2} a day with nobody at the keys");
-    assert!(fleet.bridge_metrics() > 0, "the rows are still read (hourly)");
+    assert!(fleet.bridge_metrics() > 0, "the rows are still read (every six hours)");
     assert!(ecs_per_s <= 0.1, "{ecs_per_s} ECS requests a second");
 
     // Someone at the keys, a key a minute, for an hour: what is on screen stays within a
