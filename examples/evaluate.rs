@@ -5,12 +5,12 @@
 //! one week before "now", then scored on that following week (5-minute maxima of the busiest
 //! task): monthly savings, and minutes over the proposed CPU or memory.
 
+use infradeck::common::format::money;
 use infradeck::domain::Window;
 use infradeck::provider::demo::fleet::Fleet;
 use infradeck::provider::demo::{demand_between, ecs_service, usage_history};
 use infradeck::sizing::evaluate::{Case, Method, clairvoyant_bounds, current_monthly, score};
 use infradeck::sizing::recommend::Policy;
-use infradeck::ui::format::money;
 
 const NOW: i64 = 1_795_012_200; // 2026-11-18 14:30 UTC
 const WEEK: i64 = 7 * 86_400;

@@ -5,8 +5,11 @@
 pub mod app;
 pub mod apply;
 pub mod cli;
+pub mod common;
 pub mod config;
 pub mod domain;
+#[cfg(any(test, feature = "harness"))]
+#[doc(hidden)]
 pub mod harness;
 pub mod incident;
 pub mod provider;

@@ -10,7 +10,7 @@ use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::demo::{Clock, DemoProvider};
 use infradeck::report::{self, FailOn, Format};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -181,6 +181,14 @@ fn main() -> color_eyre::Result<()> {
         .theme(if plain { color_eyre::config::Theme::new() } else { color_eyre::config::Theme::dark() })
         .install()?;
     let cli = Cli::parse();
+    // Generated text needs no config, provider or terminal.
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            return Ok(std::io::stdout().write_all(&infradeck::cli::completions(shell))?);
+        }
+        Some(Command::Man) => return Ok(std::io::stdout().write_all(&infradeck::cli::man_page()?)?),
+        _ => {}
+    }
     let _log = init_logging(cli.log_file.clone());
     // Everything that can be wrong with the user's files is found before the terminal changes.
     let config =
@@ -195,7 +203,7 @@ fn main() -> color_eyre::Result<()> {
             let history = rollback.then(|| {
                 infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()
             });
-            let plan = runtime.block_on(infradeck::apply::headless::plan_for(
+            let plan = runtime.block_on(infradeck::cli::plan::plan_for(
                 provider.as_ref(),
                 &config.sizing,
                 &config.slo,
@@ -208,6 +216,7 @@ fn main() -> color_eyre::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Completions { .. } | Command::Man) => Ok(()), // answered above
         None => run_tui(&cli, config, runtime, provider),
     }
 }

@@ -1,11 +1,11 @@
 //! `infradeck report`: the right-sizing suggestions without the TUI, as a table, JSON, Markdown
 //! or CSV, for pairing sessions, PR descriptions and CI gates.
 
+use crate::common::format::{money, task_size};
 use crate::domain::CacheGroup;
 use crate::domain::{EcsService, UsageHistory};
 use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend_with};
 use crate::sizing::redis::{self, CacheRecommendation};
-use crate::ui::format::{money, task_size};
 use clap::ValueEnum;
 use std::collections::HashMap;
 use std::fmt::Write;

@@ -80,7 +80,7 @@ fn vim_keys_and_arrows_move_the_selection_and_paging_scrolls() {
     h.keys(&["g"]);
     assert_eq!((h.state.ecs.view.selected, h.state.ecs.view.offset), (0, 0));
     h.keys(&["pgdn"]);
-    let page = infradeck::ui::layout::table_height(&h.state, PaneId::Ecs);
+    let page = infradeck::app::layout::table_height(&h.state, PaneId::Ecs);
     assert_eq!(h.state.ecs.view.selected, page);
 }
 

@@ -4,8 +4,8 @@
 
 mod support;
 
-use infradeck::apply::headless::plan_for;
 use infradeck::apply::{AuditEntry, ResizeRequest};
+use infradeck::cli::plan::plan_for;
 use infradeck::domain::{AlarmState, CacheEngine, LbHealth, Window};
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::{Provider, ProviderError};

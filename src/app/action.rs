@@ -2,8 +2,12 @@
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+/// `[keys]` names come from strum (snake_case of the variant), the same as serde reads them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, strum::EnumIter, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Quit,
     Help,
@@ -35,67 +39,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
-        Action::Quit,
-        Action::Help,
-        Action::Command,
-        Action::Filter,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::PaneEcs,
-        Action::PaneRedis,
-        Action::PaneCost,
-        Action::PaneAlarms,
-        Action::Up,
-        Action::Down,
-        Action::Top,
-        Action::Bottom,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Sort,
-        Action::SortReverse,
-        Action::Refresh,
-        Action::Back,
-        Action::Open,
-        Action::Window,
-        Action::Zoom,
-        Action::Apply,
-        Action::Rollback,
-        Action::Incident,
-        Action::Note,
-    ];
+    /// Every action, in declaration order (help lists them so).
+    pub fn all() -> impl Iterator<Item = Action> {
+        <Action as strum::IntoEnumIterator>::iter()
+    }
 
     /// The name used in the config file's `[keys]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Command => "command",
-            Action::Filter => "filter",
-            Action::NextPane => "next_pane",
-            Action::PrevPane => "prev_pane",
-            Action::PaneEcs => "pane_ecs",
-            Action::PaneRedis => "pane_redis",
-            Action::PaneCost => "pane_cost",
-            Action::PaneAlarms => "pane_alarms",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Sort => "sort",
-            Action::SortReverse => "sort_reverse",
-            Action::Refresh => "refresh",
-            Action::Back => "back",
-            Action::Open => "open",
-            Action::Window => "window",
-            Action::Zoom => "zoom",
-            Action::Apply => "apply",
-            Action::Rollback => "rollback",
-            Action::Incident => "incident",
-            Action::Note => "note",
-        }
+        self.into()
     }
 
     pub fn describe(self) -> &'static str {

@@ -329,7 +329,7 @@ pub fn on_applied(
             state.status = Some((level, format!("{name}: modifying to {to} {when}{audit_note}")));
             set_phase(state, PlanPhase::Applied, Some(out), None);
             state.sizing.cache_recs.remove(&name);
-            super::update::request_pane(state, PaneId::Redis, fx);
+            super::fetch::request_pane(state, PaneId::Redis, fx);
         }
         Ok(out) => {
             let revision = short_task_definition(&out.task_definition).to_string();
@@ -344,7 +344,7 @@ pub fn on_applied(
             if let Some(Overlay::Plan(p)) = &mut state.overlay {
                 p.since_due = Some(state.now + chrono::Duration::minutes(1));
             }
-            super::update::request_pane(state, PaneId::Ecs, fx);
+            super::fetch::request_pane(state, PaneId::Ecs, fx);
             state.sizing.fetch.next_due = Some(state.now + chrono::Duration::minutes(1));
         }
         Err(e) => {

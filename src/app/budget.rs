@@ -7,8 +7,7 @@
 //! load, `r`, a detail view) is counted and shown, not paced. Over any day the refreshes cost at
 //! most the budget and seven hours of it; over days, the budget.
 
-use super::state::State;
-use crate::provider::meter::{METRIC_USD, Spend};
+use crate::provider::meter::METRIC_USD;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::VecDeque;
 
@@ -108,16 +107,6 @@ impl Budget {
 /// USD for reading these metrics once.
 pub fn metrics_usd(metrics: u64) -> f64 {
     metrics as f64 * METRIC_USD
-}
-
-/// The provider's meter after a fetch.
-pub fn on_spend(state: &mut State, spend: &Spend, asked: bool) {
-    let now = state.now;
-    state.budget.spent(now, spend.usd, asked);
-}
-
-pub fn rate_per_day(state: &State) -> Option<f64> {
-    state.budget.rate_per_day()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::msg::Effect;
 use super::state::{DetailState, Input, InputKind, Level, Overlay, ReqId, State};
 use crate::domain::{AlarmState, EventKind, ResourceRef, Severity, Timeline, TimelineEvent, Window};
 use crate::incident::filter::EventFilter;
-use crate::incident::fold::{self, Row};
+use crate::incident::fold;
 use crate::incident::header::{Header, HeaderList};
 use crate::incident::{self as inc, Note};
 use crate::provider::ProviderError;
@@ -20,53 +20,7 @@ use ratatui::crossterm::event::KeyCode;
 /// How often the timeline refreshes while the view is open.
 pub const REFRESH: Duration = Duration::seconds(30);
 
-/// What the view shows, derived from the state: the assembled timeline, the events the filter
-/// keeps and the rows they fold into.
-#[derive(Debug)]
-pub struct View {
-    pub events: Vec<TimelineEvent>,
-    /// Indices into `events` that pass the filter.
-    pub shown: Vec<usize>,
-    /// Rows over `shown` (indices into `shown`).
-    pub rows: Vec<Row>,
-    pub filter_error: Option<String>,
-}
-
-impl View {
-    pub fn event(&self, row: &Row) -> &TimelineEvent {
-        &self.events[self.shown[row.first]]
-    }
-
-    pub fn last_event(&self, row: &Row) -> &TimelineEvent {
-        &self.events[self.shown[row.last]]
-    }
-}
-
-/// The derived view and header with what they were derived from.
-#[derive(Debug)]
-pub struct Cached {
-    key: CacheKey,
-    pub view: std::sync::Arc<View>,
-    pub header: std::sync::Arc<Header>,
-}
-
-/// Everything the view and header depend on, cheap to compare.
-#[derive(Debug, PartialEq)]
-struct CacheKey {
-    timeline: u64,
-    history: usize,
-    notes: usize,
-    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    hours: u32,
-    filter: String,
-    folded: bool,
-    /// Without a loaded span the window slides with the clock (per minute is enough).
-    minute: Option<i64>,
-    /// Each pane's load time and row count (the header reads alarms, ECS and Redis).
-    panes: [(Option<DateTime<Utc>>, usize); 3],
-    /// The sizing run's time (the SLO standings the header flags come with it).
-    sized_at: Option<DateTime<Utc>>,
-}
+pub use super::incident_view::{CacheKey, Cached, View};
 
 fn cache_key(state: &State) -> CacheKey {
     let i = &state.incident;

@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn every_action_has_a_default_key_and_no_key_is_shared() {
         let km = Keymap::default();
-        for a in Action::ALL {
+        for a in Action::all() {
             assert!(!km.keys(a).is_empty(), "{a:?} unbound");
             for k in km.keys(a) {
                 assert_eq!(km.action(k), Some(a), "{k} is bound twice");

@@ -29,13 +29,6 @@ pub const AWAY_AFTER: Duration = Duration::minutes(5);
 /// must not keep the estate's ECS budget busy).
 pub const FOLLOW_AT_MOST: usize = 10;
 
-/// The last key and the terminal's focus.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Activity {
-    pub last_input: DateTime<Utc>,
-    pub focused: bool,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
     /// Someone is at the keys.
@@ -165,7 +158,7 @@ pub fn cadence(state: &State, pane: PaneId) -> Duration {
 
 /// Whether the pane is drawn (the dashboard shows all four; a small terminal the focused one).
 pub fn on_screen(state: &State, pane: PaneId) -> bool {
-    crate::ui::layout::on_screen(state, pane)
+    crate::app::layout::on_screen(state, pane)
 }
 
 /// The keys of the rows drawn in `pane`'s table now.
@@ -173,7 +166,7 @@ pub fn visible_keys(state: &State, pane: PaneId) -> HashSet<String> {
     if !on_screen(state, pane) {
         return HashSet::new();
     }
-    let height = crate::ui::layout::table_height(state, pane);
+    let height = crate::app::layout::table_height(state, pane);
     let view = state.view(pane);
     let shown = view.rows.iter().skip(view.offset).take(height);
     match pane {

@@ -253,7 +253,7 @@ pub struct IncidentState {
     /// Bumped whenever `timeline` is replaced (the view cache's key).
     pub timeline_generation: u64,
     /// The view and header as last derived, built in `update` so frames only draw them.
-    pub cache: Option<std::sync::Arc<crate::app::incident::Cached>>,
+    pub cache: Option<std::sync::Arc<super::incident_view::Cached>>,
 }
 
 impl Default for IncidentState {
@@ -384,7 +384,7 @@ pub struct State {
     pub budget: super::budget::Budget,
     /// The last key pressed and whether the terminal has focus: someone at the keys is shown
     /// fresh data; nobody is charged for it.
-    pub activity: super::schedule::Activity,
+    pub activity: Activity,
 }
 
 /// Refresh intervals per pane.
@@ -458,7 +458,7 @@ impl State {
             incident: IncidentState::default(),
             author: "you".into(),
             budget: super::budget::Budget::new(super::budget::DEFAULT_USD_PER_DAY),
-            activity: super::schedule::Activity { last_input: now, focused: true },
+            activity: Activity { last_input: now, focused: true },
         }
     }
 
@@ -547,4 +547,11 @@ impl State {
             PaneId::Alarms => self.alarms.selected().map(|a| ResourceRef::Alarm(a.name.clone())),
         }
     }
+}
+
+/// The last key and the terminal's focus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Activity {
+    pub last_input: DateTime<Utc>,
+    pub focused: bool,
 }

@@ -3,9 +3,9 @@
 //! from the state's recommendations, shared by the view and by `enter` (open the resource).
 
 use super::state::State;
+use crate::common::format::{money, task_size};
 use crate::domain::ResourceRef;
 use crate::sizing::recommend::{Finding, Risk};
-use crate::ui::format::{money, task_size};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuggestItem {

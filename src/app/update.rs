@@ -3,16 +3,17 @@
 
 use super::action::Action;
 use super::command::{self, Command};
+use super::fetch::{refresh, request, request_scoped, request_sizing};
 use super::keymap::KeyChord;
 use super::msg::{Effect, Msg, Payload};
 use super::state::{
     DetailState, FetchState, Input, InputKind, Level, Overlay, PaneId, PaneState, ReqId, SizingState, State,
 };
 use super::table::{Extra, Filter, Rows};
+use crate::app::layout;
 use crate::domain::{EcsService, ResourceDetail, Window};
 use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
-use crate::ui::layout;
 use ratatui::crossterm::event::KeyCode;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -103,7 +104,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::ApiSpend { spend, asked } => {
-            super::budget::on_spend(state, &spend, asked);
+            state.budget.spent(state.now, spend.usd, asked);
             state.api_spend = Some(spend);
             state.dirty = true;
         }
@@ -133,82 +134,6 @@ fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Effect>
         request(state, pane, fx);
     }
     state.dirty = true;
-}
-
-/// Ask for all of a pane's data (a first load, `r`, a new window), unless a request is already
-/// out: then remember to ask again when it returns, so at most one fetch per pane is ever in
-/// flight.
-fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
-    request_scoped(state, pane, crate::provider::Scope::everything(), fx);
-}
-
-/// Ask for what `scope` names of a pane (see `schedule`).
-fn request_scoped(state: &mut State, pane: PaneId, scope: crate::provider::Scope, fx: &mut Vec<Effect>) {
-    let window = state.window;
-    let req = state.next_req;
-    let f = state.fetch_mut(pane);
-    if f.inflight.is_some() {
-        f.queued = true;
-        return;
-    }
-    f.inflight = Some((req, window));
-    f.inflight_scope = Some(scope.clone());
-    f.queued = false;
-    let fresh = std::mem::take(&mut f.fresh);
-    state.next_req += 1;
-    state.dirty = true;
-    fx.push(Effect::Fetch { pane, req, window, fresh, scope });
-}
-
-/// For other parts of the state machine: a service just changed from here. Its row and rollout
-/// are read now (or as soon as the fetch in flight returns); other panes whole.
-pub(super) fn request_pane(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
-    let watched = match &state.overlay {
-        Some(Overlay::Plan(p)) => match &p.resource {
-            crate::domain::ResourceRef::EcsService { cluster, service } => Some(format!("{cluster}/{service}")),
-            crate::domain::ResourceRef::CacheGroup(id) => Some(id.clone()),
-            _ => None,
-        },
-        _ => None,
-    };
-    match watched.filter(|_| pane.by_rows() && state.has_data(pane)) {
-        Some(key) => {
-            let describe = if pane == PaneId::Ecs { vec![key.clone()] } else { Vec::new() };
-            let scope = crate::provider::Scope { inventory: pane == PaneId::Redis, rows: Some(vec![key]), describe };
-            request_scoped(state, pane, scope, fx);
-        }
-        None => request(state, pane, fx),
-    }
-}
-
-/// A refresh the user asked for: like `request`, but caches are bypassed.
-fn refresh(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
-    state.fetch_mut(pane).fresh = true;
-    request(state, pane, fx);
-}
-
-/// Size the ECS services once they are loaded, then on the sizing interval.
-fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
-    let f = &state.sizing.fetch;
-    let due = f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due);
-    let Some(services) = state.ecs.data.as_ref().filter(|_| due) else {
-        return;
-    };
-    if !super::schedule::sizing_allowed(state, services.len()) {
-        return;
-    }
-    let Some(services) = state.ecs.data.as_ref() else {
-        return;
-    };
-    let req = state.next_req;
-    state.next_req += 1;
-    state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
-    fx.push(Effect::Size {
-        req,
-        services: std::sync::Arc::clone(services),
-        policies: state.sizing.policies.clone(),
-        objectives: state.sizing.objectives.clone(),
-    });
 }
 
 fn on_sizing(state: &mut State, req: ReqId, result: Result<Vec<EcsRecommendation>, ProviderError>) {

@@ -41,7 +41,7 @@ impl JsonLog {
 
     /// `audit.jsonl` in the platform data directory.
     pub fn default_location() -> Option<AuditLog> {
-        crate::config::data_dir().map(|d| AuditLog::new(d.join("audit.jsonl")))
+        crate::common::paths::data_dir().map(|d| AuditLog::new(d.join("audit.jsonl")))
     }
 
     pub fn path(&self) -> &Path {

@@ -3,7 +3,6 @@
 
 pub mod audit;
 pub mod export;
-pub mod headless;
 pub mod plan;
 
 pub use audit::{AuditEntry, AuditLog, JsonLog};

@@ -1,7 +1,7 @@
 //! What a resize will change and which requests it will send, shown before the user confirms.
 
+use crate::common::error::ProviderError;
 use crate::domain::{Container, DeploymentController, EcsService, ResourceRef, TaskLevel};
-use crate::provider::ProviderError;
 use crate::sizing::containers::{self, Resize};
 pub use crate::sizing::containers::{ContainerChange, Floors};
 use crate::sizing::recommend::{EcsRecommendation, Risk};

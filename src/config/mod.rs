@@ -2,7 +2,6 @@
 //! by the user's files; every file is parsed once, at start-up, into typed values, and a broken
 //! file stops start-up with an error that names the file, the line and what is wrong.
 
-pub mod layers;
 pub mod theme_file;
 
 use crate::app::keymap::{KeyList, Keymap};
@@ -145,18 +144,7 @@ impl Default for Config {
 }
 
 /// The platform config directory (`~/.config/infradeck` on Linux).
-pub fn config_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.config_dir().to_path_buf())
-}
-
-pub fn data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.data_local_dir().to_path_buf())
-}
-
-/// Where answers that cost money to fetch are kept (`~/.cache/infradeck` on Linux).
-pub fn cache_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "infradeck").map(|d| d.cache_dir().to_path_buf())
-}
+pub use crate::common::paths::{cache_dir, config_dir, data_dir};
 
 impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {

@@ -113,7 +113,7 @@ impl TimelineEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceProblem {
     pub source: &'static str,
-    pub error: crate::provider::ProviderError,
+    pub error: crate::common::error::ProviderError,
 }
 
 /// What a provider found between two instants: its events, oldest first, and the sources it
@@ -126,7 +126,11 @@ pub struct Timeline {
 
 impl Timeline {
     /// Add one source's result: its events, or what went wrong reading it.
-    pub fn add(&mut self, source: &'static str, result: Result<Vec<TimelineEvent>, crate::provider::ProviderError>) {
+    pub fn add(
+        &mut self,
+        source: &'static str,
+        result: Result<Vec<TimelineEvent>, crate::common::error::ProviderError>,
+    ) {
         match result {
             Ok(events) => self.events.extend(events),
             Err(error) => self.problems.push(SourceProblem { source, error }),

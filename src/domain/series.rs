@@ -125,24 +125,6 @@ pub fn percentile_unsorted(values: &mut [f32], pct: f32) -> f32 {
     *values.select_nth_unstable_by(k, f32::total_cmp).1
 }
 
-/// Reduce `points` to at most `buckets` values by taking each bucket's maximum, so a spike is
-/// never averaged away in a sparkline.
-pub fn downsample_max(points: &[f32], buckets: usize) -> Vec<f32> {
-    if buckets == 0 || points.is_empty() {
-        return Vec::new();
-    }
-    if points.len() <= buckets {
-        return points.to_vec();
-    }
-    (0..buckets)
-        .map(|b| {
-            let start = b * points.len() / buckets;
-            let end = ((b + 1) * points.len() / buckets).max(start + 1);
-            points[start..end].iter().copied().fold(f32::MIN, f32::max)
-        })
-        .collect()
-}
-
 /// One line on a detail chart. `points` are (seconds relative to now, value); negative x is past.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSeries {
@@ -208,16 +190,6 @@ mod tests {
         let s = Stats::from_series(&[f32::NAN, 10.0, 20.0, f32::NAN], &[]);
         assert_eq!(s.max, 20.0);
         assert_eq!(s.last, 20.0);
-    }
-
-    #[test]
-    fn downsample_keeps_spikes() {
-        let mut pts = vec![1.0; 100];
-        pts[37] = 9.0;
-        let d = downsample_max(&pts, 10);
-        assert_eq!(d.len(), 10);
-        assert_eq!(d[3], 9.0);
-        assert_eq!(downsample_max(&[1.0, 2.0], 10), vec![1.0, 2.0]);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use super::correlate;
 use super::fold;
 use super::header::Header;
 use super::notes::Note;
+use crate::common::format::{pct, sparkline, task_size};
 use crate::domain::{Alarm, CacheGroup, EcsService, ResourceRef, SourceProblem, TimelineEvent};
-use crate::ui::format::{pct, sparkline, task_size};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 

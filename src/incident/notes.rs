@@ -21,5 +21,5 @@ impl Note {
 
 /// `incident-notes.jsonl` in the platform data directory.
 pub fn default_location() -> Option<std::path::PathBuf> {
-    crate::config::data_dir().map(|d| d.join("incident-notes.jsonl"))
+    crate::common::paths::data_dir().map(|d| d.join("incident-notes.jsonl"))
 }

@@ -3,7 +3,7 @@
 //! each level changes only what it names.
 
 use super::recommend::Policy;
-use crate::config::layers::{Override, layered};
+use crate::common::layers::{Override, layered};
 use serde::Deserialize;
 use std::collections::HashMap;
 

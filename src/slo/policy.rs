@@ -13,7 +13,7 @@
 //! availability = 99.95
 //! ```
 
-use crate::config::layers::{Override, layered};
+use crate::common::layers::{Override, layered};
 use serde::Deserialize;
 use std::collections::HashMap;
 

@@ -1,11 +1,11 @@
 //! Header (source, account, regions, window, data age, refresh state) and footer (key hints,
 //! the command or filter being typed, or the last status message).
 
-use super::format::age;
 use super::theme::Theme;
 use crate::app::Action;
 use crate::app::command;
 use crate::app::state::{InputKind, Level, Overlay, PaneId, State};
+use crate::common::format::age;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,7 +30,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(spend) = &state.api_spend {
         let approx = if spend.simulated { "≈" } else { "" };
         spans.push(Span::styled(format!(" · {approx}${:.2}", spend.usd), theme.muted()));
-        let rate = crate::app::budget::rate_per_day(state);
+        let rate = state.budget.rate_per_day();
         pace = rate.map(|r| (spans.len(), format!(" · ${r:.2}/day")));
         spans.push(Span::raw(""));
     }

@@ -2,14 +2,13 @@
 
 pub mod cells;
 pub mod chrome;
-pub mod format;
-pub mod layout;
 pub mod pane_frame;
 pub mod panes;
 pub mod popups;
 pub mod table;
 pub mod theme;
 
+use crate::app::layout;
 use crate::app::state::{Overlay, State};
 use ratatui::Frame;
 use ratatui::widgets::{Block, Paragraph, Wrap};

@@ -1,9 +1,9 @@
 //! The frame around every pane: title with row counts, window, data age and loading state; and
 //! the error line that marks the data as stale.
 
-use super::format::age;
 use super::theme::Theme;
 use crate::app::state::{PaneId, State};
+use crate::common::format::age;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -3,7 +3,8 @@
 
 use super::metrics::{self, MetricQuery, Span};
 use super::{Target, sdk_error};
-use crate::domain::{CacheEngine, CacheGroup, Stats, Window, series::downsample_max};
+use crate::common::format::downsample_max;
+use crate::domain::{CacheEngine, CacheGroup, Stats, Window};
 use crate::provider::ProviderError;
 use std::collections::{BTreeMap, HashMap};
 

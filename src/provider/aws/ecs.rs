@@ -5,9 +5,8 @@ use super::lb::TargetGroupInfo;
 use super::map::{self, TaskDef};
 use super::metrics::{self, MetricQuery, Span};
 use super::{CONCURRENCY, Target, sdk_error};
-use crate::domain::{
-    AutoScaling, EcsService, HotTask, LaunchType, LbHealth, Stats, UsageHistory, Window, series::downsample_max,
-};
+use crate::common::format::downsample_max;
+use crate::domain::{AutoScaling, EcsService, HotTask, LaunchType, LbHealth, Stats, UsageHistory, Window};
 use crate::provider::ProviderError;
 use aws_sdk_ecs::types::{ClusterField, DesiredStatus};
 use futures::{StreamExt, TryStreamExt, stream};

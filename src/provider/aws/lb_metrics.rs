@@ -4,8 +4,8 @@
 
 use super::lb::TargetGroupInfo;
 use super::metrics::{MetricQuery, Span};
+use crate::common::format::downsample_max;
 use crate::domain::ServiceHealth;
-use crate::domain::series::downsample_max;
 use crate::slo::{Counts, SliWindows, Windows};
 
 const NS: &str = "AWS/ApplicationELB";

@@ -93,8 +93,8 @@ pub fn health(lb: &LbSpec, points: &[LbPoint], running: u32, desired: u32, spark
         lb_5xx_pct: weighted(|p| p.lb_5xx_pct),
         healthy_hosts: running,
         unhealthy_hosts: desired.saturating_sub(running),
-        p99_spark: crate::domain::series::downsample_max(&p99, spark),
-        error_spark: crate::domain::series::downsample_max(&errors, spark),
+        p99_spark: crate::common::format::downsample_max(&p99, spark),
+        error_spark: crate::common::format::downsample_max(&errors, spark),
     }
 }
 

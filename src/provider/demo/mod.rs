@@ -14,7 +14,7 @@ mod rollout;
 mod scoped;
 
 use super::{Provider, ProviderError, SourceInfo};
-use crate::domain::series::downsample_max as downsample;
+use crate::common::format::downsample_max as downsample;
 use crate::domain::{
     Alarm, CacheGroup, CostReport, EcsService, HotTask, LbHealth, ResourceDetail, ResourceRef, Stats, UsageHistory,
     Window,

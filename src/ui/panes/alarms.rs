@@ -1,9 +1,9 @@
 //! CloudWatch alarms: ALARM first, with what they watch and the selected alarm's history.
 
+use crate::app::layout::alarms_split;
 use crate::app::state::{PaneId, State};
+use crate::common::format::{age, truncate};
 use crate::domain::Alarm;
-use crate::ui::format::{age, truncate};
-use crate::ui::layout::alarms_split;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, alarm_symbol};
 use chrono::{DateTime, Utc};

@@ -1,9 +1,9 @@
 //! Cost trends: daily cost chart, month to date against the forecast, anomalies, per service.
 
+use crate::app::layout::cost_split;
 use crate::app::state::{PaneId, State};
+use crate::common::format::{change, money, sparkline};
 use crate::domain::{CostReport, ServiceCost};
-use crate::ui::format::{change, money, sparkline};
-use crate::ui::layout::cost_split;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

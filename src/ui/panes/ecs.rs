@@ -1,10 +1,10 @@
 //! ECS task sizing: each service's reservation beside what it uses.
 
 use crate::app::state::{PaneId, State};
+use crate::common::format::{money, pct, sparkline, task_size, truncate};
 use crate::domain::{EcsService, LbHealth};
 use crate::sizing::ecs::{FitThresholds, classify};
 use crate::sizing::recommend::Finding;
-use crate::ui::format::{money, pct, sparkline, task_size, truncate};
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, fit_symbol};
 use ratatui::Frame;

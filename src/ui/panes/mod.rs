@@ -5,9 +5,9 @@ pub mod cost;
 pub mod ecs;
 pub mod redis;
 
-use super::layout::{inner, with_error_line};
 use super::pane_frame;
 use super::theme::Theme;
+use crate::app::layout::{inner, with_error_line};
 use crate::app::state::{PaneId, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;

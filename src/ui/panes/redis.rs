@@ -1,9 +1,9 @@
 //! ElastiCache replication groups: memory, engine CPU, evictions, connections, network.
 
 use crate::app::state::{PaneId, State};
+use crate::common::format::{count, money, pct, rate, sparkline, truncate};
 use crate::domain::CacheGroup;
 use crate::sizing::recommend::Finding;
-use crate::ui::format::{count, money, pct, rate, sparkline, truncate};
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -4,8 +4,8 @@
 
 use crate::app::schedule::{self, Presence};
 use crate::app::state::State;
+use crate::common::format::age;
 use crate::provider::meter::METRIC_USD;
-use crate::ui::format::age;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -2,8 +2,8 @@
 //! reservation or threshold drawn as a line.
 
 use crate::app::state::{DetailState, State};
+use crate::common::format::{money, task_size};
 use crate::domain::{ChartKind, ChartSeries, DetailChart, ResourceDetail, ResourceRef};
-use crate::ui::format::{money, task_size};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -226,7 +226,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     let mut data = with_suggestion(data, state, detail);
     // The event this view was opened for, in words too: not every resource has a chart to mark.
     if let Some((t, label)) = &detail.marker {
-        data.notes.insert(0, format!("▶ {label} ({} ago)", crate::ui::format::age(state.now, *t)));
+        data.notes.insert(0, format!("▶ {label} ({} ago)", crate::common::format::age(state.now, *t)));
     }
     let data = &data;
     // Facts in two columns when wide, so the charts keep their height.

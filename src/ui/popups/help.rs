@@ -2,8 +2,8 @@
 
 use crate::app::Action;
 use crate::app::command::WORDS;
+use crate::app::layout::centered;
 use crate::app::state::{PaneId, State};
-use crate::ui::layout::centered;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
     lines.push(Line::raw(""));
     lines
         .push(Line::from(Span::styled("Keys (rebind any action by name under [keys] in config.toml)", theme.header())));
-    for action in Action::ALL {
+    for action in Action::all() {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18}", state.keymap.label(action)), theme.title()),
             Span::styled(format!("{:<13}", action.name()), theme.muted()),

@@ -3,7 +3,7 @@
 
 use crate::app::state::State;
 use crate::apply::plan::short_task_definition;
-use crate::ui::format::truncate;
+use crate::common::format::truncate;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -3,11 +3,11 @@
 
 use crate::app::incident::{self, View};
 use crate::app::state::State;
+use crate::common::format::{age, count, truncate};
 use crate::domain::Severity;
 use crate::incident::correlate;
 use crate::incident::header::{Header, HeaderList};
 use crate::ui::cells;
-use crate::ui::format::{age, count, truncate};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

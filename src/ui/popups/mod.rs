@@ -9,7 +9,7 @@ pub mod plan;
 pub mod service_health;
 pub mod suggest;
 
-use crate::ui::layout::centered;
+use crate::app::layout::centered;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -145,7 +145,7 @@ fn since_line<'a>(state: &State, p: &PlanState, theme: &Theme) -> Line<'a> {
     let text = match since_change(data, ago) {
         SinceChange::Figures { p99: (p0, p1), errors: (e0, e1) } => format!(
             "p99 {p0:.0} → {p1:.0} ms · 5xx {e0:.2} → {e1:.2} % ({} before vs. since the change)",
-            crate::ui::format::age(state.now, at)
+            crate::common::format::age(state.now, at)
         ),
         SinceChange::NoPeriodYet => "p99 and 5xx since the change: waiting for the first whole minute".into(),
         SinceChange::NoLoadBalancer => "no load balancer: no latency or 5xx to compare".into(),

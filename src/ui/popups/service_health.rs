@@ -74,7 +74,7 @@ pub fn add(data: &mut ResourceDetail, state: &State, key: &str) {
     }
     if let Some(at) = state.last_change(key) {
         let ago = (state.now - at).num_seconds().max(0) as f64;
-        let when = format!("changed from here {} ago", crate::ui::format::age(state.now, at));
+        let when = format!("changed from here {} ago", crate::common::format::age(state.now, at));
         notes.push(match since_change(data, ago) {
             SinceChange::Figures { p99: (p0, p1), errors: (e0, e1) } => format!(
                 "{when}: p99 {p0:.0} → {p1:.0} ms · 5xx {e0:.2} → {e1:.2} % (mean, the same span before and since)"

@@ -2,8 +2,8 @@
 
 use crate::app::state::State;
 use crate::app::suggest::{SuggestItem, money_change, ranked, total_saving};
+use crate::common::format::{money, truncate};
 use crate::sizing::recommend::Risk;
-use crate::ui::format::{money, truncate};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

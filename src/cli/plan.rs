@@ -1,7 +1,7 @@
 //! `infradeck plan SERVICE`: the plan the TUI would show, without the TUI, for scripts and PRs.
 //! Reads only: it never applies anything.
 
-use super::{AuditEntry, ResizePlan, ResizeRequest};
+use crate::apply::{AuditEntry, ResizePlan, ResizeRequest};
 use crate::domain::{EcsService, Window};
 use crate::provider::Provider;
 use crate::sizing::policy::Policies;
@@ -60,7 +60,7 @@ pub async fn plan_for(
     let mut plan = provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))?;
     let one = std::slice::from_ref(service);
     let slo = crate::report::service_slos(provider, one, objectives).await.unwrap_or_default();
-    plan.health = super::plan::health_line(service, slo.get(&service.key()), Window::Fortnight.label());
+    plan.health = crate::apply::plan::health_line(service, slo.get(&service.key()), Window::Fortnight.label());
     Ok(plan)
 }
 
@@ -73,17 +73,17 @@ async fn plan_cache_for(
     let groups = provider.cache_groups(Window::Fortnight).await.map_err(|e| Some(format!("{e}: {}", e.hint())))?;
     let group = groups.iter().find(|g| g.id == name).ok_or(None)?;
     if group.standalone {
-        return Err(Some(format!("{name}: {}", super::plan::STANDALONE_CACHE)));
+        return Err(Some(format!("{name}: {}", crate::apply::plan::STANDALONE_CACHE)));
     }
     let request = match rollback {
         Some(history) => {
             let entry = crate::app::apply::last_cache_change(history, &group.id, &group.node_type)
                 .ok_or_else(|| Some(format!("no change applied from infradeck leads to {}", group.node_type)))?;
-            super::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
+            crate::apply::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
         }
         None => {
             let rec = crate::sizing::redis::recommend_in(group, &*provider.cache_node_types().await);
-            super::CacheResizeRequest::from_recommendation(&rec)
+            crate::apply::CacheResizeRequest::from_recommendation(&rec)
                 .ok_or_else(|| Some(format!("{}: {} — no node type change suggested", group.id, rec.finding.label())))?
         }
     };

@@ -1,5 +1,7 @@
 //! Command-line options.
 
+pub mod plan;
+
 use crate::domain::Window;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -36,6 +38,27 @@ pub enum Command {
         #[arg(long)]
         rollback: bool,
     },
+    /// Print a shell completion script: `infradeck completions bash > ~/.local/share/bash-completion/completions/infradeck`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `infradeck man > ~/.local/share/man/man1/infradeck.1`.
+    Man,
+}
+
+/// The completion script for `shell`, generated from the clap definitions.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "infradeck", &mut out);
+    out
+}
+
+/// The man page, generated from the clap definitions.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -122,6 +145,19 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completions_and_man_page_come_from_the_clap_definitions() {
+        let bash = String::from_utf8(completions(clap_complete::Shell::Bash)).unwrap();
+        for word in ["infradeck", "report", "plan", "--demo-scale", "--read-only", "completions"] {
+            assert!(bash.contains(word), "{word} in the bash completions");
+        }
+        let zsh = String::from_utf8(completions(clap_complete::Shell::Zsh)).unwrap();
+        assert!(zsh.starts_with("#compdef infradeck"));
+        let man = String::from_utf8(man_page().unwrap()).unwrap();
+        assert!(man.contains(".TH infradeck 1"));
+        assert!(man.contains("\\-\\-demo\\-scale"), "options described:\n{man}");
+    }
 
     #[test]
     fn aws_options_are_taken_after_the_subcommand_too() {

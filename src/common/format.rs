@@ -1,6 +1,7 @@
 //! Number and text formatting shared by the panes.
 
 use chrono::{DateTime, Utc};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -10,7 +11,7 @@ pub fn sparkline(values: &[f32], width: usize, ceiling: f32) -> String {
     if width == 0 || values.is_empty() {
         return String::new();
     }
-    let buckets = crate::domain::series::downsample_max(values, width);
+    let buckets = downsample_max(values, width);
     let ceiling = if ceiling.is_finite() && ceiling > 0.0 { ceiling } else { 1.0 };
     buckets
         .iter()
@@ -99,22 +100,71 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// Cut `s` to `width` characters, marking the cut with "…".
+/// Cut `s` to `width` terminal cells, marking the cut with "…" (a wide character — CJK, most
+/// emoji — takes two cells, a combining mark none: counting characters would overrun the column).
 pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
+    if s.width() <= width {
         return s.to_string();
     }
     if width == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
+}
+
+/// Reduce `points` to at most `buckets` values by taking each bucket's maximum, so a spike is
+/// never averaged away in a sparkline.
+pub fn downsample_max(points: &[f32], buckets: usize) -> Vec<f32> {
+    if buckets == 0 || points.is_empty() {
+        return Vec::new();
+    }
+    if points.len() <= buckets {
+        return points.to_vec();
+    }
+    (0..buckets)
+        .map(|b| {
+            let start = b * points.len() / buckets;
+            let end = ((b + 1) * points.len() / buckets).max(start + 1);
+            points[start..end].iter().copied().fold(f32::MIN, f32::max)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncate_counts_terminal_cells() {
+        assert_eq!(truncate("orders-api", 20), "orders-api");
+        assert_eq!(truncate("orders-api", 6), "order…");
+        // Two cells a character: four cells hold one and the mark, not three.
+        assert_eq!(truncate("注文サービス", 4), "注…");
+        assert!(truncate("注文サービス", 4).width() <= 4);
+        assert_eq!(truncate("注文", 4), "注文");
+        assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn downsample_keeps_spikes() {
+        let mut pts = vec![1.0; 100];
+        pts[37] = 9.0;
+        let d = downsample_max(&pts, 10);
+        assert_eq!(d.len(), 10);
+        assert_eq!(d[3], 9.0);
+        assert_eq!(downsample_max(&[1.0, 2.0], 10), vec![1.0, 2.0]);
+    }
 
     #[test]
     fn formats() {

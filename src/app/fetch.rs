@@ -1,0 +1,82 @@
+//! Asking the provider for data: a pane's fetch (at most one in flight per pane, the next queued),
+//! a refresh that bypasses caches, a changed resource read at once, the sizing run when due.
+//! Used by `update` and by the parts of the state machine below it (apply, incident).
+
+use super::msg::Effect;
+use super::state::{Overlay, PaneId, State};
+
+/// Ask for all of a pane's data (a first load, `r`, a new window), unless a request is already
+/// out: then remember to ask again when it returns, so at most one fetch per pane is ever in
+/// flight.
+pub fn request(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    request_scoped(state, pane, crate::provider::Scope::everything(), fx);
+}
+
+/// Ask for what `scope` names of a pane (see `schedule`).
+pub fn request_scoped(state: &mut State, pane: PaneId, scope: crate::provider::Scope, fx: &mut Vec<Effect>) {
+    let window = state.window;
+    let req = state.next_req;
+    let f = state.fetch_mut(pane);
+    if f.inflight.is_some() {
+        f.queued = true;
+        return;
+    }
+    f.inflight = Some((req, window));
+    f.inflight_scope = Some(scope.clone());
+    f.queued = false;
+    let fresh = std::mem::take(&mut f.fresh);
+    state.next_req += 1;
+    state.dirty = true;
+    fx.push(Effect::Fetch { pane, req, window, fresh, scope });
+}
+
+/// For other parts of the state machine: a service just changed from here. Its row and rollout
+/// are read now (or as soon as the fetch in flight returns); other panes whole.
+pub fn request_pane(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    let watched = match &state.overlay {
+        Some(Overlay::Plan(p)) => match &p.resource {
+            crate::domain::ResourceRef::EcsService { cluster, service } => Some(format!("{cluster}/{service}")),
+            crate::domain::ResourceRef::CacheGroup(id) => Some(id.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match watched.filter(|_| pane.by_rows() && state.has_data(pane)) {
+        Some(key) => {
+            let describe = if pane == PaneId::Ecs { vec![key.clone()] } else { Vec::new() };
+            let scope = crate::provider::Scope { inventory: pane == PaneId::Redis, rows: Some(vec![key]), describe };
+            request_scoped(state, pane, scope, fx);
+        }
+        None => request(state, pane, fx),
+    }
+}
+
+/// A refresh the user asked for: like `request`, but caches are bypassed.
+pub fn refresh(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
+    state.fetch_mut(pane).fresh = true;
+    request(state, pane, fx);
+}
+
+/// Size the ECS services once they are loaded, then on the sizing interval.
+pub fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
+    let f = &state.sizing.fetch;
+    let due = f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due);
+    let Some(services) = state.ecs.data.as_ref().filter(|_| due) else {
+        return;
+    };
+    if !super::schedule::sizing_allowed(state, services.len()) {
+        return;
+    }
+    let Some(services) = state.ecs.data.as_ref() else {
+        return;
+    };
+    let req = state.next_req;
+    state.next_req += 1;
+    state.sizing.fetch.inflight = Some((req, crate::domain::Window::Fortnight));
+    fx.push(Effect::Size {
+        req,
+        services: std::sync::Arc::clone(services),
+        policies: state.sizing.policies.clone(),
+        objectives: state.sizing.objectives.clone(),
+    });
+}
