@@ -1,0 +1,288 @@
+//! What the command line asks for (profiles × regions), and one client set per target with the
+//! identity STS gives it. A target whose AWS is failing still connects and keeps asking.
+
+use super::errors::{degraded, sdk_error};
+use super::{ATTEMPT_TIMEOUT, ApiUsage, AwsProvider, GLOBAL_REGION, Seen, cost, ecs, history, lb, scoped, targets};
+use crate::provider::ProviderError;
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures::future::try_join_all;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What the command line and config ask for.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Empty: the default chain (AWS_PROFILE or `default`).
+    pub profiles: Vec<String>,
+    /// Empty: the profile's region or AWS_REGION.
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    /// Where answers that cost money or change rarely are kept (Cost Explorer, prices).
+    pub cache_dir: Option<std::path::PathBuf>,
+    pub cost_ttl: Option<Duration>,
+    /// Explicit credentials instead of the default chain (tests against an emulator, embedding).
+    pub credentials: Option<aws_credential_types::Credentials>,
+    /// Retry policy; None keeps the SDK's standard mode (3 attempts, jittered backoff).
+    pub retry: Option<aws_config::retry::RetryConfig>,
+    /// Refuse every write, in the provider and in each client's interceptor.
+    pub read_only: bool,
+    /// Profiles that are always read-only (config `[aws] read_only_profiles`), e.g. prod.
+    pub read_only_profiles: Vec<String>,
+    /// Profiles whose changes are confirmed by typing the resource's name (`[aws] protected_profiles`).
+    pub protected_profiles: Vec<String>,
+    /// `--dry-run`: an apply lists its requests and sends none.
+    pub dry_run: bool,
+    /// How long an unknown identity (STS failing at start) waits before it is asked again;
+    /// None: 30 s.
+    pub identity_retry: Option<Duration>,
+}
+
+impl AwsOptions {
+    /// Whether writes through this profile are refused. No profile means AWS_PROFILE or default.
+    pub fn read_only_for(&self, profile: Option<&str>) -> bool {
+        self.read_only || self.read_only_profiles.contains(&profile_name(profile))
+    }
+
+    pub fn protected_for(&self, profile: Option<&str>) -> bool {
+        self.protected_profiles.contains(&profile_name(profile))
+    }
+}
+
+pub(super) fn profile_name(profile: Option<&str>) -> String {
+    profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into())
+}
+
+/// `--dry-run`: nothing leaves the machine; the requests are what would have been sent.
+pub(super) fn dry_run(plan: &crate::apply::ResizePlan) -> crate::apply::ApplyOutcome {
+    crate::apply::ApplyOutcome {
+        task_definition: plan.base_task_definition.clone(),
+        requests: plan.requests.iter().map(|r| format!("(dry run, not sent) {r}")).collect(),
+    }
+}
+
+/// Who we are in a target (STS GetCallerIdentity), or why that is not known yet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Identity {
+    Known {
+        account: String,
+        caller_arn: String,
+    },
+    /// STS failed (AWS degraded, no answer): the app runs and asks again.
+    Unknown {
+        error: ProviderError,
+        asked_at: i64,
+    },
+}
+
+/// One (profile, region) with its clients.
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: String,
+    pub identity: std::sync::RwLock<Identity>,
+    pub sts: aws_sdk_sts::Client,
+    /// Writes refused for this profile (its clients' interceptors refuse them too).
+    pub read_only: bool,
+    pub usage: ApiUsage,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub costexplorer: aws_sdk_costexplorer::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub pricing: aws_sdk_pricing::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+}
+
+impl Target {
+    /// The account id, or "unknown" until STS has answered.
+    pub fn account(&self) -> String {
+        match &*self.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Known { account, .. } => account.clone(),
+            Identity::Unknown { .. } => "unknown".into(),
+        }
+    }
+
+    /// Who we are here, for the audit log.
+    pub fn caller_arn(&self) -> String {
+        match &*self.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Known { caller_arn, .. } => caller_arn.clone(),
+            Identity::Unknown { .. } => "unknown".into(),
+        }
+    }
+
+    /// Ask STS again when the identity is unknown and the last try is `retry` seconds old.
+    pub(super) async fn ensure_identity(&self, now: i64, retry: i64) {
+        let due = matches!(
+            &*self.identity.read().unwrap_or_else(|e| e.into_inner()),
+            Identity::Unknown { asked_at, .. } if now - asked_at >= retry
+        );
+        if due {
+            let asked = identity(&self.sts, now).await;
+            *self.identity.write().unwrap_or_else(|e| e.into_inner()) = asked;
+        }
+    }
+
+    /// How rows from this target are told apart when several are shown.
+    pub(super) fn label(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("{p}@{}", self.region),
+            None => self.region.clone(),
+        }
+    }
+}
+
+/// STS GetCallerIdentity, as an identity.
+async fn identity(sts: &aws_sdk_sts::Client, now: i64) -> Identity {
+    match sts.get_caller_identity().send().await {
+        Ok(id) => Identity::Known {
+            account: id.account().unwrap_or("unknown").to_string(),
+            caller_arn: id.arn().unwrap_or("unknown").to_string(),
+        },
+        Err(e) => Identity::Unknown { error: sdk_error("sts:GetCallerIdentity", e), asked_at: now },
+    }
+}
+
+/// How often an unknown identity is asked for again.
+pub(super) const IDENTITY_RETRY_SECONDS: i64 = 30;
+
+async fn connect_target(
+    profile: Option<&str>,
+    region: Option<&str>,
+    options: &AwsOptions,
+    usage: &ApiUsage,
+) -> Result<Target, ProviderError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(c) = &options.credentials {
+        loader = loader.credentials_provider(c.clone());
+    }
+    if let Some(r) = &options.retry {
+        loader = loader.retry_config(r.clone());
+    }
+    // A hung connection fails its attempt (and is retried) instead of leaving a pane loading for
+    // ever; slow answers (5 s and more, a degraded region) still get through.
+    loader = loader.timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .build(),
+    );
+    let conf = loader.load().await;
+    let read_only = options.read_only_for(profile);
+    let Some(region) = conf.region().map(|r| r.to_string()) else {
+        return Err(ProviderError::Other(
+            "no AWS region: pass --region, set AWS_REGION, or give the profile a region".into(),
+        ));
+    };
+    let Some(credentials) = conf.credentials_provider() else {
+        return Err(ProviderError::NoCredentials("no credential provider configured".into()));
+    };
+    use aws_credential_types::provider::ProvideCredentials;
+    credentials
+        .provide_credentials()
+        .await
+        .map_err(|e| ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
+
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts", read_only)).build(),
+    );
+    let identity = identity(&sts, chrono::Utc::now().timestamp()).await;
+    if let Identity::Unknown { error, .. } = &identity
+        && !degraded(error)
+    {
+        // Credentials a person must fix (expired, denied): said at once, not retried.
+        return Err(error.clone());
+    }
+    let global = Region::new(GLOBAL_REGION);
+    Ok(Target {
+        profile: profile.map(str::to_string),
+        identity: std::sync::RwLock::new(identity),
+        sts,
+        read_only,
+        usage: usage.clone(),
+        ecs: aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::config::Builder::from(&conf).interceptor(usage.interceptor("ecs", read_only)).build(),
+        ),
+        elasticache: aws_sdk_elasticache::Client::from_conf(
+            aws_sdk_elasticache::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("elasticache", read_only))
+                .build(),
+        ),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("cloudwatch", read_only))
+                .build(),
+        ),
+        costexplorer: aws_sdk_costexplorer::Client::from_conf(
+            aws_sdk_costexplorer::config::Builder::from(&conf)
+                .region(global)
+                .interceptor(usage.interceptor("ce", read_only))
+                .build(),
+        ),
+        pricing: aws_sdk_pricing::Client::from_conf(
+            aws_sdk_pricing::config::Builder::from(&conf)
+                .region(Region::new(GLOBAL_REGION))
+                .interceptor(usage.interceptor("pricing", read_only))
+                .build(),
+        ),
+        elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+            aws_sdk_elasticloadbalancingv2::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("elasticloadbalancing", read_only))
+                .build(),
+        ),
+        autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+            aws_sdk_applicationautoscaling::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("application-autoscaling", read_only))
+                .build(),
+        ),
+        region,
+    })
+}
+
+impl AwsProvider {
+    /// Resolve credentials and accounts for every (profile, region) asked for.
+    pub async fn connect(options: AwsOptions) -> Result<AwsProvider, ProviderError> {
+        let usage = ApiUsage::default();
+        let profiles: Vec<Option<&str>> = if options.profiles.is_empty() {
+            vec![None]
+        } else {
+            options.profiles.iter().map(|p| Some(p.as_str())).collect()
+        };
+        let regions: Vec<Option<&str>> = if options.regions.is_empty() {
+            vec![None]
+        } else {
+            options.regions.iter().map(|r| Some(r.as_str())).collect()
+        };
+        let pairs: Vec<(Option<&str>, Option<&str>)> =
+            profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
+        let targets = try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage))).await?;
+        let cost_cache = cost::CostCache {
+            dir: options.cache_dir.clone(),
+            ttl: options.cost_ttl.unwrap_or(Duration::from_secs(6 * 3_600)),
+        };
+        Ok(AwsProvider {
+            options,
+            task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
+            histories: targets.iter().map(|_| history::HistoryCache::default()).collect(),
+            lbs: targets.iter().map(|_| lb::LbCache::default()).collect(),
+            ecs_spread: targets::Spread::new(targets.len()),
+            cache_spread: targets::Spread::new(targets.len()),
+            alarm_spread: targets::Spread::new(targets.len()),
+            targets,
+            usage,
+            cost_cache,
+            cost_failure: cost::CostFailure::default(),
+            node_types: Mutex::new(None),
+            seen: Mutex::new(Seen::default()),
+            rows: Mutex::new(scoped::Rows::default()),
+        })
+    }
+}
