@@ -86,16 +86,16 @@ fn audit_entry(
     result: &Result<crate::apply::ApplyOutcome, ProviderError>,
 ) -> AuditEntry {
     let (revision_after, requests, outcome) = match result {
-        Ok(out) if plan.dry_run => (None, out.requests.clone(), "dry run: nothing sent".to_string()),
-        Ok(out) => (Some(out.task_definition.clone()), out.requests.clone(), "ok".to_string()),
-        Err(e) => (None, Vec::new(), e.to_string()),
+        Ok(out) if plan.dry_run => (None, out.requests.clone(), crate::apply::Outcome::DryRun),
+        Ok(out) => (Some(out.task_definition.clone()), out.requests.clone(), crate::apply::Outcome::Applied),
+        Err(e) => (None, Vec::new(), crate::apply::Outcome::Failed(e.to_string())),
     };
     AuditEntry {
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0),
         caller: provider.caller(),
         target: plan.target.clone(),
         action: plan.action().into(),
-        resource: plan.resource_name(),
+        resource: plan.resource.clone(),
         before: plan.before_label(),
         after: plan.after_label(),
         revision_before: plan.base_task_definition.clone(),

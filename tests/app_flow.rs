@@ -521,10 +521,10 @@ fn a_plans_the_suggestion_enter_cancels_and_y_applies_and_records_it() {
     assert_eq!(payments(&h).task_definition, "payments:21");
     let log = infradeck::apply::AuditLog::new(audit.clone()).read().unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!(log[0].resource, "prod-core/payments");
+    assert_eq!(log[0].resource_name(), "prod-core/payments");
     assert_eq!((log[0].before.as_str(), log[0].after.as_str()), ("1 vCPU / 2 GiB", "2 vCPU / 4 GiB"));
     assert_eq!(log[0].revision_after.as_deref(), Some("payments:21"));
-    assert_eq!(log[0].result, "ok");
+    assert_eq!(log[0].result, infradeck::apply::Outcome::Applied);
     h.keys(&["esc"]);
     assert!(h.state.overlay.is_none());
 }
@@ -622,7 +622,7 @@ fn dry_run_shows_the_requests_sends_none_and_records_that() {
     assert!(h.screen().contains("dry run: nothing was sent"), "{}", h.screen());
     assert_eq!(payments(&h).task_cpu, 1024);
     let log = infradeck::apply::AuditLog::new(dir.path().join("audit.jsonl")).read().unwrap();
-    assert_eq!(log[0].result, "dry run: nothing sent");
+    assert_eq!(log[0].result, infradeck::apply::Outcome::DryRun);
     assert!(log[0].requests.iter().all(|r| r.starts_with("(dry run, not sent)")));
 }
 

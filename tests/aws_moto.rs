@@ -341,17 +341,17 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
 
     // Rollback: the service goes back to the old revision; nothing is registered.
     let entry = infradeck::apply::AuditEntry {
-        time: "t".into(),
+        time: chrono::Utc::now(),
         caller: rw.caller(),
         target: plan.target.clone(),
         action: "resize".into(),
-        resource: "prod-web/checkout".into(),
+        resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-web".into(), service: "checkout".into() },
         before: String::new(),
         after: String::new(),
         revision_before: plan.base_task_definition.clone(),
         revision_after: Some(out.task_definition.clone()),
         requests: vec![],
-        result: "ok".into(),
+        result: infradeck::apply::Outcome::Applied,
     };
     let mut now = checkout.clone();
     now.task_definition = infradeck::apply::plan::short_task_definition(&out.task_definition).to_string();
@@ -452,17 +452,17 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     // A change applied from infradeck and a note join the AWS sources; :export hands it over.
     let ten_min_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
     h.state.history.push(infradeck::apply::AuditEntry {
-        time: ten_min_ago.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time: chrono::SubsecRound::trunc_subsecs(ten_min_ago, 0),
         caller: "arn:aws:iam::123456789012:user/sre".into(),
         target: "default · 123456789012 · us-east-1".into(),
         action: "resize".into(),
-        resource: "prod-web/web-api".into(),
+        resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() },
         before: "2 vCPU / 4 GiB".into(),
         after: "1 vCPU / 2 GiB".into(),
         revision_before: "web-api:1".into(),
         revision_after: Some("web-api:2".into()),
         requests: vec![],
-        result: "ok".into(),
+        result: infradeck::apply::Outcome::Applied,
     });
     let dir = temp_dir("handover");
     std::fs::create_dir_all(&dir).unwrap();

@@ -31,17 +31,17 @@ fn the_timeline_has_every_source_in_time_order_with_changes_and_notes() {
     // A change applied from infradeck, as the audit log has it, an hour ago (fixed clock).
     let hour_ago = Harness::fixed_now() - chrono::Duration::hours(1);
     h.state.history.push(AuditEntry {
-        time: hour_ago.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time: chrono::SubsecRound::trunc_subsecs(hour_ago, 0),
         caller: "alice".into(),
         target: "demo fleet".into(),
         action: "resize".into(),
-        resource: "prod-core/cart".into(),
+        resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-core".into(), service: "cart".into() },
         before: "1 vCPU / 4 GiB".into(),
         after: "0.5 vCPU / 1 GiB".into(),
         revision_before: "cart:7".into(),
         revision_after: Some("cart:8".into()),
         requests: vec![],
-        result: "ok".into(),
+        result: infradeck::apply::Outcome::Applied,
     });
     h.keys(&["n"]);
     assert_eq!(h.state.input.as_ref().map(|i| i.kind), Some(InputKind::Note));

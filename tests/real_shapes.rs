@@ -109,17 +109,17 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
     ecs.deregister_task_definition().task_definition(&orders.base_task_definition).send().await.unwrap();
     fleet.record_as("all");
     let entry = AuditEntry {
-        time: "t".into(),
+        time: chrono::Utc::now(),
         caller: aws.caller(),
         target: orders.target.clone(),
         action: "resize".into(),
-        resource: "prod-web/orders".into(),
+        resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-web".into(), service: "orders".into() },
         before: String::new(),
         after: String::new(),
         revision_before: orders.base_task_definition.clone(),
         revision_after: Some(applied.task_definition.clone()),
         requests: vec![],
-        result: "ok".into(),
+        result: infradeck::apply::Outcome::Applied,
     };
     let services = aws.ecs_services(Window::Day).await.unwrap();
     let now = services.iter().find(|s| s.key() == "prod-web/orders").unwrap();

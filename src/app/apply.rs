@@ -52,7 +52,9 @@ fn open_cache_plan(state: &mut State, request: crate::apply::CacheResizeRequest,
 /// The change a rollback of this cache group would undo: the last successful one that left it
 /// on the node type it has now.
 pub fn last_cache_change<'a>(history: &'a [AuditEntry], group: &str, node_type: &str) -> Option<&'a AuditEntry> {
-    history.iter().rev().find(|e| e.resource == group && e.result == "ok" && e.after == node_type)
+    history.iter().rev().find(|e| {
+        e.resource == ResourceRef::CacheGroup(group.to_string()) && e.result.is_applied() && e.after == node_type
+    })
 }
 
 /// `a` on a cache group: plan its node type change, if one is suggested.
@@ -91,8 +93,8 @@ pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effe
 /// the task definition it runs now.
 pub fn last_change<'a>(history: &'a [AuditEntry], service: &EcsService) -> Option<&'a AuditEntry> {
     history.iter().rev().find(|e| {
-        e.resource == service.key()
-            && e.result == "ok"
+        e.resource == service.resource()
+            && e.result.is_applied()
             && e.revision_after.as_deref().map(short_task_definition)
                 == Some(short_task_definition(&service.task_definition))
     })
@@ -376,12 +378,7 @@ pub fn on_history_action(state: &mut State, action: Action, selected: usize, fx:
         Action::Rollback | Action::Open => {
             // Newest first on screen.
             let entry = state.history.iter().rev().nth(selected).cloned();
-            let resource = entry.map(|e| match e.resource.rsplit_once('/') {
-                Some((cluster, service)) => {
-                    ResourceRef::EcsService { cluster: cluster.into(), service: service.into() }
-                }
-                None => ResourceRef::CacheGroup(e.resource.clone()),
-            });
+            let resource = entry.map(|e| e.resource);
             return start_rollback(state, resource, fx);
         }
         _ => to(selected),

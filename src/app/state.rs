@@ -520,9 +520,8 @@ impl State {
     /// the audit log's when the source runs on the wall clock (AWS).
     pub fn last_change(&self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         self.changed_at.get(key).copied().or_else(|| {
-            let entry = self.history.iter().rev().find(|e| e.resource == key && e.result == "ok")?;
-            let at = chrono::DateTime::parse_from_rfc3339(&entry.time).ok()?;
-            self.source.switchable.then(|| at.with_timezone(&chrono::Utc))
+            let entry = self.history.iter().rev().find(|e| e.result.is_applied() && e.resource_name() == key)?;
+            self.source.switchable.then_some(entry.time)
         })
     }
 

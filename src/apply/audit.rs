@@ -1,28 +1,129 @@
 //! The audit log: one JSON line per apply or rollback, appended to a file only its owner can
 //! read (0600), in the platform data directory.
 
+use crate::domain::ResourceRef;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// One apply or rollback. On disk the fields are the strings they always were (RFC 3339 time,
+/// `cluster/service` or a group id, "ok" or the error), so logs written before these types still
+/// read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// RFC 3339, UTC.
-    pub time: String,
+    /// RFC 3339, UTC, to the second.
+    #[serde(with = "rfc3339_seconds")]
+    pub time: DateTime<Utc>,
     /// Who: the caller's account / ARN as the provider knows it.
     pub caller: String,
     /// Where: "profile · account · region", or "demo fleet".
     pub target: String,
     pub action: String,
-    pub resource: String,
+    /// Written as `cluster/service` (an ECS service) or the replication group id.
+    #[serde(with = "resource_key")]
+    pub resource: ResourceRef,
     pub before: String,
     pub after: String,
     /// The task definition before and after (`family:revision` or ARN), for rollback.
     pub revision_before: String,
     pub revision_after: Option<String>,
     pub requests: Vec<String>,
-    /// "ok", or the error.
-    pub result: String,
+    pub result: Outcome,
+}
+
+/// How an apply ended. Written as "ok", "dry run: nothing sent", or the error's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Outcome {
+    Applied,
+    DryRun,
+    Failed(String),
+}
+
+const DRY_RUN: &str = "dry run: nothing sent";
+
+impl AuditEntry {
+    /// The time as the log writes it (`2026-11-22T05:00:00Z`).
+    pub fn time_text(&self) -> String {
+        self.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// `cluster/service` or the group id.
+    pub fn resource_name(&self) -> String {
+        resource_name(&self.resource)
+    }
+}
+
+impl Outcome {
+    pub fn is_applied(&self) -> bool {
+        matches!(self, Outcome::Applied)
+    }
+}
+
+impl From<String> for Outcome {
+    fn from(s: String) -> Outcome {
+        match s.as_str() {
+            "ok" => Outcome::Applied,
+            _ if s.starts_with("dry run") => Outcome::DryRun,
+            _ => Outcome::Failed(s),
+        }
+    }
+}
+
+impl From<Outcome> for String {
+    fn from(o: Outcome) -> String {
+        o.to_string()
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Applied => f.write_str("ok"),
+            Outcome::DryRun => f.write_str(DRY_RUN),
+            Outcome::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// The resource as the log has always named it: `cluster/service` or the group id.
+pub fn resource_name(r: &ResourceRef) -> String {
+    match r {
+        ResourceRef::EcsService { cluster, service } => format!("{cluster}/{service}"),
+        ResourceRef::CacheGroup(id) | ResourceRef::CostService(id) | ResourceRef::Alarm(id) => id.clone(),
+    }
+}
+
+mod resource_key {
+    use crate::domain::ResourceRef;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &ResourceRef, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::resource_name(r))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ResourceRef, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(match name.split_once('/') {
+            Some((cluster, service)) => ResourceRef::EcsService { cluster: cluster.into(), service: service.into() },
+            None => ResourceRef::CacheGroup(name),
+        })
+    }
+}
+
+mod rfc3339_seconds {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
 }
 
 /// An append-only file of JSON lines, readable only by its owner: the audit log, and the
@@ -96,18 +197,37 @@ mod tests {
 
     fn entry(result: &str) -> AuditEntry {
         AuditEntry {
-            time: "2026-11-22T05:00:00Z".into(),
+            time: "2026-11-22T05:00:00Z".parse().unwrap(),
             caller: "arn:aws:iam::123456789012:user/sre".into(),
             target: "default · 123456789012 · us-east-1".into(),
             action: "resize".into(),
-            resource: "prod/web".into(),
+            resource: ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() },
             before: "1 vCPU / 2 GiB".into(),
             after: "0.5 vCPU / 1 GiB".into(),
             revision_before: "web:41".into(),
             revision_after: Some("web:42".into()),
             requests: vec!["ecs:UpdateService".into()],
-            result: result.into(),
+            result: Outcome::from(result.to_string()),
         }
+    }
+
+    #[test]
+    fn a_log_written_before_the_types_reads_the_same_and_is_written_the_same() {
+        let old = r#"{"time":"2026-11-22T05:00:00Z","caller":"arn:aws:iam::123456789012:user/sre","target":"default · 123456789012 · us-east-1","action":"resize","resource":"prod/web","before":"1 vCPU / 2 GiB","after":"0.5 vCPU / 1 GiB","revision_before":"web:41","revision_after":"web:42","requests":["ecs:UpdateService"],"result":"ok"}"#;
+        let e: AuditEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(e, entry("ok"));
+        assert!(e.result.is_applied());
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let cache: AuditEntry = serde_json::from_str(&old.replace("prod/web", "sessions")).unwrap();
+        assert_eq!(cache.resource, ResourceRef::CacheGroup("sessions".into()));
+        let failed: AuditEntry =
+            serde_json::from_str(&old.replace(r#""result":"ok""#, r#""result":"changed since the plan: web:43""#))
+                .unwrap();
+        assert_eq!(failed.result, Outcome::Failed("changed since the plan: web:43".into()));
+        let dry: AuditEntry =
+            serde_json::from_str(&old.replace(r#""result":"ok""#, r#""result":"dry run: nothing sent""#)).unwrap();
+        assert_eq!(dry.result, Outcome::DryRun);
+        assert!(serde_json::from_str::<AuditEntry>(&old.replace("2026-11-22T05:00:00Z", "yesterday")).is_err());
     }
 
     #[test]

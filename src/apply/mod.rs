@@ -5,5 +5,5 @@ pub mod audit;
 pub mod export;
 pub mod plan;
 
-pub use audit::{AuditEntry, AuditLog, JsonLog};
+pub use audit::{AuditEntry, AuditLog, JsonLog, Outcome};
 pub use plan::{ApplyOutcome, CacheResizeRequest, ContainerChange, ResizePlan, ResizeRequest};

@@ -41,7 +41,11 @@ impl ResizeRequest {
             risk: Risk::Low,
             evidence: vec![format!(
                 "rolls back the {} applied {} by {} ({} → {})",
-                entry.action, entry.time, entry.caller, entry.before, entry.after
+                entry.action,
+                entry.time_text(),
+                entry.caller,
+                entry.before,
+                entry.after
             )],
             rollback_to: Some(entry.revision_before.clone()),
             floors: None,
@@ -91,7 +95,11 @@ impl CacheResizeRequest {
             risk: Risk::Low,
             evidence: vec![format!(
                 "rolls back the {} applied {} by {} ({} → {})",
-                entry.action, entry.time, entry.caller, entry.before, entry.after
+                entry.action,
+                entry.time_text(),
+                entry.caller,
+                entry.before,
+                entry.after
             )],
             rollback: true,
         }

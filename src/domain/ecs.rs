@@ -373,6 +373,10 @@ impl EcsService {
     pub fn key(&self) -> String {
         format!("{}/{}", self.cluster, self.name)
     }
+
+    pub fn resource(&self) -> super::ResourceRef {
+        super::ResourceRef::EcsService { cluster: self.cluster.clone(), service: self.name.clone() }
+    }
 }
 
 /// What sizing needs from a service's history: the busiest task's use per period, in absolute

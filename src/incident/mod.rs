@@ -24,24 +24,21 @@ pub fn next_hours(hours: u32) -> u32 {
     HOURS.iter().copied().find(|h| *h > hours).unwrap_or(HOURS[0])
 }
 
-/// A change infradeck applied, as a timeline entry (None if its time does not parse).
-pub fn change_event(entry: &AuditEntry) -> Option<TimelineEvent> {
-    let time = DateTime::parse_from_rfc3339(&entry.time).ok()?.with_timezone(&Utc);
-    let resource = match entry.resource.split_once('/') {
-        Some((cluster, service)) => ResourceRef::EcsService { cluster: cluster.into(), service: service.into() },
-        None => ResourceRef::CacheGroup(entry.resource.clone()),
-    };
-    let ok = entry.result == "ok";
-    let severity = if ok || entry.result.starts_with("dry run") { Severity::Info } else { Severity::Warn };
+/// A change infradeck applied, as a timeline entry.
+pub fn change_event(entry: &AuditEntry) -> TimelineEvent {
+    let (time, resource) = (entry.time, entry.resource.clone());
+    let ok = entry.result.is_applied();
+    let severity =
+        if matches!(entry.result, crate::apply::Outcome::Failed(_)) { Severity::Warn } else { Severity::Info };
     let revisions = match &entry.revision_after {
         Some(after) if after != &entry.revision_before => format!(" ({} → {after})", entry.revision_before),
         _ => String::new(),
     };
     let result = if ok { String::new() } else { format!(" — {}", entry.result) };
-    Some(TimelineEvent::new(time, EventKind::Change, severity, Some(resource)).summary(format!(
+    TimelineEvent::new(time, EventKind::Change, severity, Some(resource)).summary(format!(
         "infradeck {}: {} → {}{revisions} by {}{result}",
         entry.action, entry.before, entry.after, entry.caller
-    )))
+    ))
 }
 
 /// An alarm's state change as a timeline entry, tied to what the alarm watches: into ALARM is
@@ -107,7 +104,7 @@ pub fn assemble(
     to: DateTime<Utc>,
 ) -> Vec<TimelineEvent> {
     let mut all = Timeline { events: provider.events.clone(), problems: Vec::new() };
-    all.events.extend(history.iter().filter_map(change_event));
+    all.events.extend(history.iter().map(change_event));
     all.events.extend(notes.iter().map(Note::event));
     all.events.retain(|e| e.time >= from && e.time <= to);
     all.sort();
@@ -124,17 +121,17 @@ mod tests {
 
     fn audit(time: &str, result: &str) -> AuditEntry {
         AuditEntry {
-            time: time.into(),
+            time: time.parse().unwrap(),
             caller: "sre".into(),
             target: "demo".into(),
             action: "resize".into(),
-            resource: "prod/web".into(),
+            resource: ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() },
             before: "1 vCPU / 2 GiB".into(),
             after: "0.5 vCPU / 1 GiB".into(),
             revision_before: "web:41".into(),
             revision_after: Some("web:42".into()),
             requests: vec![],
-            result: result.into(),
+            result: crate::apply::Outcome::from(result.to_string()),
         }
     }
 
@@ -150,7 +147,7 @@ mod tests {
             problems: vec![],
         };
         let t = at(20).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let history = [audit(&t, "ok"), audit("not a time", "ok")];
+        let history = [audit(&t, "ok")];
         let notes = [Note { time: at(40), author: "alice".into(), text: "rolling back".into() }];
         let events = assemble(&provider, &history, &notes, at(-60), at(60));
         let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
@@ -161,11 +158,12 @@ mod tests {
 
     #[test]
     fn a_failed_change_is_a_warning_that_says_why() {
-        let e = change_event(&audit("2026-11-22T05:00:00Z", "changed since the plan: web")).unwrap();
+        let e = change_event(&audit("2026-11-22T05:00:00Z", "changed since the plan: web"));
         assert_eq!(e.severity, Severity::Warn);
         assert!(e.summary.ends_with("— changed since the plan: web"), "{}", e.summary);
-        let cache = AuditEntry { resource: "sessions".into(), ..audit("2026-11-22T05:00:00Z", "ok") };
-        assert_eq!(change_event(&cache).unwrap().resource, Some(ResourceRef::CacheGroup("sessions".into())));
+        let cache =
+            AuditEntry { resource: ResourceRef::CacheGroup("sessions".into()), ..audit("2026-11-22T05:00:00Z", "ok") };
+        assert_eq!(change_event(&cache).resource, Some(ResourceRef::CacheGroup("sessions".into())));
     }
 
     #[test]

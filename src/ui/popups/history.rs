@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
     let rows = inner.height as usize;
     let skip = selected.saturating_sub(rows.saturating_sub(1));
     for (i, e) in state.history.iter().rev().enumerate().skip(skip).take(rows) {
-        let ok = e.result == "ok";
+        let ok = e.result.is_applied();
         let revisions = format!(
             "{} → {}",
             short_task_definition(&e.revision_before),
@@ -32,12 +32,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
         );
         let text = format!(
             "{:<20} {:<8} {:<30} {:<34} {:<28} {}",
-            truncate(&e.time, 20),
+            truncate(&e.time_text(), 20),
             e.action,
-            truncate(&e.resource, 30),
+            truncate(&e.resource_name(), 30),
             truncate(&format!("{} → {}", e.before, e.after), 34),
             truncate(&revisions, 28),
-            if ok { "ok".to_string() } else { e.result.clone() }
+            e.result
         );
         let style = if ok { theme.base() } else { theme.critical() };
         let line = Line::from(Span::styled(truncate(&text, width), style));
