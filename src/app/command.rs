@@ -23,8 +23,40 @@ pub enum Command {
     Export,
     /// `:note text`
     Note(String),
-    /// Needs the AWS provider: (what, argument)
-    Aws(&'static str, String),
+    /// `:profile a,b` or `:region x,y`: read other AWS targets (AWS sessions only).
+    Switch {
+        what: Switch,
+        to: Vec<String>,
+    },
+}
+
+/// What `:profile` and `:region` switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    Profile,
+    Region,
+}
+
+impl Switch {
+    pub fn word(self) -> &'static str {
+        match self {
+            Switch::Profile => "profile",
+            Switch::Region => "region",
+        }
+    }
+}
+
+/// `a, b,,c` → [a, b, c]; an empty list is refused.
+fn switch(what: Switch, arg: String) -> Result<Command, String> {
+    let to: Vec<String> = arg.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    if to.is_empty() {
+        return Err(format!(
+            ":{} needs {}",
+            what.word(),
+            if what == Switch::Profile { "a profile" } else { "a region" }
+        ));
+    }
+    Ok(Command::Switch { what, to })
 }
 
 /// Command words, for completion and help.
@@ -68,8 +100,8 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "export" => Command::Export,
         "note" => Command::Note(need_arg("the note's text")?),
         "q" | "quit" | "q!" | "exit" => Command::Quit,
-        "region" => Command::Aws("region", need_arg("a region")?),
-        "profile" => Command::Aws("profile", need_arg("a profile")?),
+        "region" => switch(Switch::Region, need_arg("a region")?)?,
+        "profile" => switch(Switch::Profile, need_arg("a profile")?)?,
         "" => return Err("empty command".into()),
         other => return Err(format!("unknown command ':{other}' (press ? for help)")),
     })
@@ -117,6 +149,17 @@ pub fn complete(text: &str, themes: &[String], sort_columns: &[&str]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profile_and_region_switches_arrive_typed_as_lists() {
+        assert_eq!(
+            parse("region eu-west-1, us-east-1,"),
+            Ok(Command::Switch { what: Switch::Region, to: vec!["eu-west-1".into(), "us-east-1".into()] })
+        );
+        assert_eq!(parse("profile prod"), Ok(Command::Switch { what: Switch::Profile, to: vec!["prod".into()] }));
+        assert!(parse("profile ,,").is_err());
+        assert!(parse("region").is_err());
+    }
 
     #[test]
     fn parses_commands() {

@@ -632,7 +632,8 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Export => super::incident::export(state, fx),
         Command::Note(text) => super::incident::add_note(state, &text, fx),
         Command::Quit => state.quit = true,
-        Command::Aws(what, arg) if !state.source.switchable => {
+        Command::Switch { what, to } if !state.source.switchable => {
+            let (what, arg) = (what.word(), to.join(","));
             state.status = Some((
                 Level::Warn,
                 format!(
@@ -641,12 +642,13 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 ),
             ));
         }
-        Command::Aws(what, arg) => {
-            let list: Vec<String> =
-                arg.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-            let (profiles, regions) = if what == "profile" { (Some(list), None) } else { (None, Some(list)) };
+        Command::Switch { what, to } => {
+            state.status = Some((Level::Info, format!("connecting to {} {}…", what.word(), to.join(","))));
+            let (profiles, regions) = match what {
+                command::Switch::Profile => (Some(to), None),
+                command::Switch::Region => (None, Some(to)),
+            };
             fx.push(Effect::Reconnect { profiles, regions });
-            state.status = Some((Level::Info, format!("connecting to {what} {arg}…")));
         }
     }
 }
