@@ -11,23 +11,76 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-const COLUMNS: &[Column] = &[
-    col("STATUS", 7, 0),
-    flex("SERVICE", 16, 0, 14),
-    col("CLUSTER", 12, 2),
-    col("LAUNCH", 11, 4),
-    col("TASKS", 6, 1),
-    col("SIZE vCPU/mem", 13, 1),
-    col("CPU avg p95 max", 15, 0),
-    col("HOT p95", 7, 2),
-    col("MEM avg max", 17, 0),
-    col("P99 ms  trend", 13, 2),
-    col("5XX %", 6, 2),
-    col("SLO left", 9, 2),
-    col("CPU trend", 16, 3),
-    col("SCALING", 9, 5),
-    col("SUGGEST (14d p99)", 22, 1),
-];
+/// The pane's columns, in table order; a cell is drawn by what its column shows, not by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EcsColumn {
+    Status,
+    Service,
+    Cluster,
+    Launch,
+    Tasks,
+    Size,
+    Cpu,
+    Hot,
+    Memory,
+    P99,
+    Errors,
+    Slo,
+    CpuTrend,
+    Scaling,
+    Suggest,
+}
+
+impl EcsColumn {
+    const ALL: [EcsColumn; 15] = [
+        EcsColumn::Status,
+        EcsColumn::Service,
+        EcsColumn::Cluster,
+        EcsColumn::Launch,
+        EcsColumn::Tasks,
+        EcsColumn::Size,
+        EcsColumn::Cpu,
+        EcsColumn::Hot,
+        EcsColumn::Memory,
+        EcsColumn::P99,
+        EcsColumn::Errors,
+        EcsColumn::Slo,
+        EcsColumn::CpuTrend,
+        EcsColumn::Scaling,
+        EcsColumn::Suggest,
+    ];
+
+    /// Title, width and priority (0 always shown; higher numbers go first when space runs out).
+    const fn spec(self) -> Column {
+        match self {
+            EcsColumn::Status => col("STATUS", 7, 0),
+            EcsColumn::Service => flex("SERVICE", 16, 0, 14),
+            EcsColumn::Cluster => col("CLUSTER", 12, 2),
+            EcsColumn::Launch => col("LAUNCH", 11, 4),
+            EcsColumn::Tasks => col("TASKS", 6, 1),
+            EcsColumn::Size => col("SIZE vCPU/mem", 13, 1),
+            EcsColumn::Cpu => col("CPU avg p95 max", 15, 0),
+            EcsColumn::Hot => col("HOT p95", 7, 2),
+            EcsColumn::Memory => col("MEM avg max", 17, 0),
+            EcsColumn::P99 => col("P99 ms  trend", 13, 2),
+            EcsColumn::Errors => col("5XX %", 6, 2),
+            EcsColumn::Slo => col("SLO left", 9, 2),
+            EcsColumn::CpuTrend => col("CPU trend", 16, 3),
+            EcsColumn::Scaling => col("SCALING", 9, 5),
+            EcsColumn::Suggest => col("SUGGEST (14d p99)", 22, 1),
+        }
+    }
+}
+
+const COLUMNS: [Column; EcsColumn::ALL.len()] = {
+    let mut out = [col("", 0, 0); EcsColumn::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = EcsColumn::ALL[i].spec();
+        i += 1;
+    }
+    out
+};
 
 /// The suggestion for a row: direction, proposed size and monthly change.
 fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
@@ -90,8 +143,11 @@ fn util<'a>(theme: &Theme, values: &[f32], width: usize) -> Line<'a> {
 }
 
 fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line<'a> {
+    let Some(column) = EcsColumn::ALL.get(column) else {
+        return Line::default();
+    };
     match column {
-        0 if s.deployment.is_some() => {
+        EcsColumn::Status if s.deployment.is_some() => {
             let d = s.deployment.as_ref().map(|d| d.rollout);
             let (text, style) = match d {
                 Some(crate::domain::Rollout::InProgress) => ("⟳ ROLL", theme.info()),
@@ -100,24 +156,24 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             };
             Line::from(Span::styled(text, style))
         }
-        0 => {
+        EcsColumn::Status => {
             let fit = classify(s, FitThresholds::default());
             Line::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))
         }
-        1 => Line::from(s.name.clone()),
-        2 => Line::from(Span::styled(s.cluster.clone(), theme.muted())),
-        3 => Line::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
-        4 => {
+        EcsColumn::Service => Line::from(s.name.clone()),
+        EcsColumn::Cluster => Line::from(Span::styled(s.cluster.clone(), theme.muted())),
+        EcsColumn::Launch => Line::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
+        EcsColumn::Tasks => {
             let style = if s.running < s.desired { theme.warn() } else { theme.base() };
             Line::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
         }
-        5 => Line::from(task_size(s.task_cpu, s.task_memory)),
-        6 => util(theme, &[s.cpu.avg, s.cpu.p95, s.cpu.max], 5),
-        7 => match &s.hottest {
+        EcsColumn::Size => Line::from(task_size(s.task_cpu, s.task_memory)),
+        EcsColumn::Cpu => util(theme, &[s.cpu.avg, s.cpu.p95, s.cpu.max], 5),
+        EcsColumn::Hot => match &s.hottest {
             Some(h) => util(theme, &[h.cpu.p95], 5),
             None => Line::from(Span::styled("    —", theme.muted())),
         },
-        8 => {
+        EcsColumn::Memory => {
             let mut c = util(theme, &[s.memory.avg, s.memory.max], 5);
             if s.oom_kills > 0 {
                 c = Line::from(vec![
@@ -128,7 +184,7 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             }
             c
         }
-        9 => match &s.health {
+        EcsColumn::P99 => match &s.health {
             LbHealth::Read(h) => {
                 let style = if h.p99_ms >= 1_000.0 {
                     theme.critical()
@@ -147,7 +203,7 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             LbHealth::NoLoadBalancer => Line::from(Span::styled(" no LB", theme.muted())),
             LbHealth::NotRead => Line::from(Span::styled("     ·", theme.muted())),
         },
-        10 => match &s.health {
+        EcsColumn::Errors => match &s.health {
             LbHealth::Read(h) => {
                 let e = h.error_pct();
                 let style = if e >= 1.0 {
@@ -162,10 +218,10 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             LbHealth::NoLoadBalancer => Line::from(Span::styled("    —", theme.muted())),
             LbHealth::NotRead => Line::from(Span::styled("    ·", theme.muted())),
         },
-        11 => slo_cell(s, state, theme),
-        12 => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
-        14 => suggestion(s, state, theme),
-        _ => Line::from(match &s.autoscaling {
+        EcsColumn::Slo => slo_cell(s, state, theme),
+        EcsColumn::CpuTrend => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
+        EcsColumn::Suggest => suggestion(s, state, theme),
+        EcsColumn::Scaling => Line::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
         }),
@@ -181,5 +237,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         return;
     };
     let services = state.ecs.rows();
-    table::draw(frame, body, theme, COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));
+    table::draw(frame, body, theme, &COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));
 }
