@@ -7,7 +7,6 @@ use crate::domain::{CostAnomaly, CostReport, ServiceCost};
 use crate::provider::ProviderError;
 use aws_sdk_costexplorer::types::{DateInterval, Granularity, GroupDefinition, GroupDefinitionType, Metric};
 use chrono::{Datelike, Days, NaiveDate};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,12 +22,6 @@ pub struct CostCache {
     pub ttl: Duration,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CachedReport {
-    fetched_at: i64,
-    report: CostReport,
-}
-
 impl CostCache {
     fn path(&self, account: &str) -> Option<PathBuf> {
         // An account not known yet (STS failing) has no file: nothing is shared between accounts.
@@ -37,26 +30,12 @@ impl CostCache {
 
     /// The cached report if it is younger than the TTL.
     pub fn load(&self, account: &str, now: i64) -> Option<CostReport> {
-        let text = std::fs::read_to_string(self.path(account)?).ok()?;
-        let cached: CachedReport = serde_json::from_str(&text).ok()?;
-        let age = now - cached.fetched_at;
-        (0..self.ttl.as_secs() as i64).contains(&age).then_some(cached.report)
+        super::disk_cache::load(&self.path(account)?, self.ttl.as_secs() as i64, now)
     }
 
-    /// Best effort: a read-only cache dir costs money on the next start, not a failure now.
     pub fn store(&self, account: &str, now: i64, report: &CostReport) {
-        let Some(path) = &self.path(account) else { return };
-        let write = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let text = serde_json::to_string(&CachedReport { fetched_at: now, report: report.clone() })?;
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, text)?;
-            std::fs::rename(tmp, path)
-        };
-        if let Err(e) = write() {
-            tracing::warn!(path = %path.display(), "cannot cache the cost report: {e}");
+        if let Some(path) = self.path(account) {
+            super::disk_cache::store(&path, now, report, "the cost report");
         }
     }
 }

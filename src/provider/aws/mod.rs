@@ -6,6 +6,7 @@ mod cache;
 mod connect;
 pub mod cost;
 mod detail;
+mod disk_cache;
 mod ecs;
 mod errors;
 pub mod events;

@@ -5,7 +5,6 @@ use super::{Target, sdk_error};
 use crate::provider::ProviderError;
 use crate::sizing::catalog::{FargateRates, NodeType};
 use aws_sdk_pricing::types::{Filter, FilterType};
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 pub const TTL_SECONDS: i64 = 86_400;
@@ -65,30 +64,12 @@ pub fn rates_from(docs: &[String]) -> Option<FargateRates> {
     Some(FargateRates { x86: (xv?, xg?), arm: (av?, ag?), spot: sv.zip(sg) })
 }
 
-#[derive(Serialize, Deserialize)]
-struct Cached<T> {
-    fetched_at: i64,
-    rates: T,
+fn load<T: serde::de::DeserializeOwned>(path: &std::path::Path, now: i64) -> Option<T> {
+    super::disk_cache::load(path, TTL_SECONDS, now)
 }
 
-fn load<T: serde::de::DeserializeOwned>(path: &PathBuf, now: i64) -> Option<T> {
-    let cached: Cached<T> = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    (0..TTL_SECONDS).contains(&(now - cached.fetched_at)).then_some(cached.rates)
-}
-
-/// Written whole and renamed into place: a reader never sees half a file.
-fn store<T: Serialize>(path: &PathBuf, now: i64, rates: &T) {
-    let write = || -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, serde_json::to_string(&Cached { fetched_at: now, rates })?)?;
-        std::fs::rename(tmp, path)
-    };
-    if let Err(e) = write() {
-        tracing::warn!(path = %path.display(), "cannot cache prices: {e}");
-    }
+fn store<T: serde::Serialize>(path: &std::path::Path, now: i64, rates: &T) {
+    super::disk_cache::store(path, now, rates, "prices");
 }
 
 async fn fetch(t: &Target) -> Result<Vec<String>, ProviderError> {
