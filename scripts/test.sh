@@ -16,6 +16,9 @@ need tmux tmux
 need pgrep procps
 need python3 python3
 
+# Imports point down the layers (README: Architecture): fails on one that points up.
+python3 scripts/check_layers.py
+
 # The AWS tests run against a real moto_server (plus scripts/moto_bridge.py for CloudWatch's CBOR
 # protocol): install moto[server], boto3 and cbor2 unless they are already there.
 # (The tests start moto through scripts/moto_server.py, so only the Python packages matter.)
