@@ -590,5 +590,11 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
     let kinds: Vec<ChartKind> = detail.charts.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [ChartKind::TaskCpu, ChartKind::TaskMemory, ChartKind::Latency, ChartKind::Errors]);
     assert_eq!(detail.charts[3].series.len(), 2, "targets and the load balancer's own");
+    // Each line carries its own metric's values (series are found by metric and statistic).
+    let max = |c: usize, s: usize| detail.charts[c].series[s].points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let (p99, p50) = (max(2, 0), max(2, 1));
+    assert!(p99 > 0.0 && p99 >= p50, "p99 {p99} ms against p50 {p50} ms");
+    assert!(max(3, 1) > 0.0 && max(3, 1) < 5.0, "search-alb's own 5xx, in %: {}", max(3, 1));
+    assert!(max(0, 1) >= max(0, 0), "CPU maximum at or above the average");
     assert!(detail.facts.iter().any(|(k, v)| k == "load balancer" && v == "search-alb → target group search-tg"));
 }

@@ -33,8 +33,9 @@ impl AwsProvider {
         let alb = ecs::alb_of(&r, &lbs).cloned();
         let lb_queries = alb.as_ref().map(lb_metrics::health_queries).unwrap_or_default();
         let queries: Vec<metrics::MetricQuery> = ecs::service_queries(&r).into_iter().chain(lb_queries).collect();
-        let s =
+        let answered =
             metrics::fetch(&self.targets[i], crate::provider::meter::MetricSource::DetailView, &queries, span).await?;
+        let s = |metric: &str, stat: &str| metrics::series_for(&queries, &answered, metric, stat);
         let line = |name: &str, values: &[f32]| ChartSeries {
             name: name.into(),
             points: values
@@ -87,10 +88,11 @@ impl AwsProvider {
                 facts.push(("load balancer".into(), format!("{} → target group {}", info.lb_name(), info.name())));
                 let ms = |v: &[f32]| v.iter().map(|x| x * 1_000.0).collect::<Vec<f32>>();
                 // 5xx as a share of each period's requests.
-                let pct = |bad: Option<&Vec<f32>>| {
-                    s[4].iter()
+                let pct = |bad: &[f32]| {
+                    s("RequestCount", "Sum")
+                        .iter()
                         .enumerate()
-                        .map(|(k, n)| match bad.and_then(|b| b.get(k)) {
+                        .map(|(k, n)| match bad.get(k) {
                             Some(b) if n.is_finite() && *n > 0.0 => b.max(0.0) / n * 100.0,
                             _ if n.is_finite() => 0.0,
                             _ => f32::NAN,
@@ -100,12 +102,15 @@ impl AwsProvider {
                 health_charts.push(DetailChart {
                     title: "Response time (load balancer), ms".into(),
                     unit: "ms".into(),
-                    series: vec![line("p99", &ms(&s[7])), line("p50", &ms(&s[6]))],
+                    series: vec![
+                        line("p99", &ms(s("TargetResponseTime", "p99"))),
+                        line("p50", &ms(s("TargetResponseTime", "p50"))),
+                    ],
                     kind: ChartKind::Latency,
                 });
-                let mut errors = vec![line("targets", &pct(s.get(5)))];
+                let mut errors = vec![line("targets", &pct(s("HTTPCode_Target_5XX_Count", "Sum")))];
                 if info.sole_on_lb {
-                    errors.push(line("load balancer", &pct(s.get(10))));
+                    errors.push(line("load balancer", &pct(s("HTTPCode_ELB_5XX_Count", "Sum"))));
                 }
                 health_charts.push(DetailChart {
                     title: "5xx, % of requests".into(),
@@ -130,13 +135,21 @@ impl AwsProvider {
                 DetailChart {
                     title: "CPU (% of task reservation)".into(),
                     unit: "%".into(),
-                    series: vec![line("average", &s[0]), line("maximum", &s[1]), reservation.clone()],
+                    series: vec![
+                        line("average", s("CPUUtilization", "Average")),
+                        line("maximum", s("CPUUtilization", "Maximum")),
+                        reservation.clone(),
+                    ],
                     kind: ChartKind::TaskCpu,
                 },
                 DetailChart {
                     title: "Memory (% of task reservation)".into(),
                     unit: "%".into(),
-                    series: vec![line("average", &s[2]), line("maximum", &s[3]), reservation],
+                    series: vec![
+                        line("average", s("MemoryUtilization", "Average")),
+                        line("maximum", s("MemoryUtilization", "Maximum")),
+                        reservation,
+                    ],
                     kind: ChartKind::TaskMemory,
                 },
             ]

@@ -90,6 +90,16 @@ fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
 }
 
 /// How many GetMetricData calls `queries` need (before NextToken pages).
+/// The series answered for the query of `metric` with `stat` (empty when none was asked): what a
+/// caller wants is named, not counted by its position in the batch.
+pub fn series_for<'a>(queries: &[MetricQuery], series: &'a [Vec<f32>], metric: &str, stat: &str) -> &'a [f32] {
+    queries
+        .iter()
+        .position(|q| q.metric == metric && q.stat == stat)
+        .and_then(|i| series.get(i))
+        .map_or(&[], Vec::as_slice)
+}
+
 pub fn calls_for(queries: usize) -> usize {
     queries.div_ceil(MAX_QUERIES_PER_CALL)
 }
@@ -141,6 +151,20 @@ pub async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_is_found_by_what_it_measures_not_by_position() {
+        let queries = [
+            MetricQuery::new("AWS/ECS", "CPUUtilization", "Average"),
+            MetricQuery::new("AWS/ECS", "CPUUtilization", "Maximum"),
+            MetricQuery::new("AWS/ApplicationELB", "TargetResponseTime", "p99"),
+        ];
+        let series = vec![vec![1.0], vec![2.0], vec![3.0]];
+        assert_eq!(series_for(&queries, &series, "CPUUtilization", "Maximum"), &[2.0]);
+        assert_eq!(series_for(&queries, &series, "TargetResponseTime", "p99"), &[3.0]);
+        assert!(series_for(&queries, &series, "MemoryUtilization", "Average").is_empty(), "not asked");
+        assert!(series_for(&queries, &series[..1], "TargetResponseTime", "p99").is_empty(), "not answered");
+    }
 
     #[test]
     fn spans_cover_the_window_at_its_resolution_ending_after_now() {
