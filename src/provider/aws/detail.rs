@@ -51,73 +51,13 @@ impl AwsProvider {
             points: vec![(-(window.seconds() as f64), 100.0), (0.0, 100.0)],
             reference: true,
         };
-        let td = &r.task_definition;
-        let mut facts = vec![
-            ("cluster".to_string(), cluster.to_string()),
-            ("launch type".into(), format!("{} ({})", r.launch_type.label(), td.arch.label())),
-            ("task definition".into(), td.name.clone()),
-            ("task size".into(), format!("{} vCPU / {} MiB", td.cpu as f32 / 1024.0, td.memory)),
-            ("tasks".into(), format!("{} running / {} desired", r.running, r.desired)),
-            ("OOM kills".into(), format!("{} among stopped tasks ECS still lists", r.oom_kills)),
-            (
-                "Container Insights".into(),
-                if r.container_insights { "on" } else { "off: per-task metrics unavailable" }.into(),
-            ),
-        ];
-        for c in &td.containers {
-            facts.push((
-                format!("container {}", c.name),
-                format!(
-                    "cpu {} · memory {} MiB hard / {} MiB soft",
-                    c.cpu,
-                    c.memory_hard.map_or("-".into(), |m| m.to_string()),
-                    c.memory_soft.map_or("-".into(), |m| m.to_string())
-                ),
-            ));
-        }
-        if let Some(a) = &r.autoscaling {
-            facts.push((
-                "autoscaling".into(),
-                format!("target tracking {} = {}% ({}–{} tasks)", a.metric, a.target, a.min, a.max),
-            ));
-        }
+        let mut facts = service_facts(&r, cluster);
         let notes = r.events.iter().take(3).map(|(_, m)| format!("event: {m}")).collect();
         let mut health_charts = Vec::new();
         match &alb {
             Some(info) => {
                 facts.push(("load balancer".into(), format!("{} → target group {}", info.lb_name(), info.name())));
-                let ms = |v: &[f32]| v.iter().map(|x| x * 1_000.0).collect::<Vec<f32>>();
-                // 5xx as a share of each period's requests.
-                let pct = |bad: &[f32]| {
-                    s("RequestCount", "Sum")
-                        .iter()
-                        .enumerate()
-                        .map(|(k, n)| match bad.get(k) {
-                            Some(b) if n.is_finite() && *n > 0.0 => b.max(0.0) / n * 100.0,
-                            _ if n.is_finite() => 0.0,
-                            _ => f32::NAN,
-                        })
-                        .collect::<Vec<f32>>()
-                };
-                health_charts.push(DetailChart {
-                    title: "Response time (load balancer), ms".into(),
-                    unit: "ms".into(),
-                    series: vec![
-                        line("p99", &ms(s("TargetResponseTime", "p99"))),
-                        line("p50", &ms(s("TargetResponseTime", "p50"))),
-                    ],
-                    kind: ChartKind::Latency,
-                });
-                let mut errors = vec![line("targets", &pct(s("HTTPCode_Target_5XX_Count", "Sum")))];
-                if info.sole_on_lb {
-                    errors.push(line("load balancer", &pct(s("HTTPCode_ELB_5XX_Count", "Sum"))));
-                }
-                health_charts.push(DetailChart {
-                    title: "5xx, % of requests".into(),
-                    unit: "%".into(),
-                    series: errors,
-                    kind: ChartKind::Errors,
-                });
+                health_charts = lb_charts(info, &s, &line);
             }
             None if r.target_groups.is_empty() => {
                 facts.push(("load balancer".into(), "none: no request latency or errors to show".into()));
@@ -240,4 +180,82 @@ impl AwsProvider {
             }],
         })
     }
+}
+
+/// What the detail view says of a service before its charts: size, tasks, containers, scaling.
+fn service_facts(r: &ecs::ServiceRecord, cluster: &str) -> Vec<(String, String)> {
+    let td = &r.task_definition;
+    let mut facts = vec![
+        ("cluster".to_string(), cluster.to_string()),
+        ("launch type".into(), format!("{} ({})", r.launch_type.label(), td.arch.label())),
+        ("task definition".into(), td.name.clone()),
+        ("task size".into(), format!("{} vCPU / {} MiB", td.cpu as f32 / 1024.0, td.memory)),
+        ("tasks".into(), format!("{} running / {} desired", r.running, r.desired)),
+        ("OOM kills".into(), format!("{} among stopped tasks ECS still lists", r.oom_kills)),
+        (
+            "Container Insights".into(),
+            if r.container_insights { "on" } else { "off: per-task metrics unavailable" }.into(),
+        ),
+    ];
+    for c in &td.containers {
+        facts.push((
+            format!("container {}", c.name),
+            format!(
+                "cpu {} · memory {} MiB hard / {} MiB soft",
+                c.cpu,
+                c.memory_hard.map_or("-".into(), |m| m.to_string()),
+                c.memory_soft.map_or("-".into(), |m| m.to_string())
+            ),
+        ));
+    }
+    if let Some(a) = &r.autoscaling {
+        facts.push((
+            "autoscaling".into(),
+            format!("target tracking {} = {}% ({}–{} tasks)", a.metric, a.target, a.min, a.max),
+        ));
+    }
+    facts
+}
+
+/// The load balancer's charts of a service behind it: response time and 5xx share, over the
+/// detail's span (`s` finds a series by metric and statistic, `line` puts it on the time axis).
+fn lb_charts<'a>(
+    info: &super::lb::TargetGroupInfo,
+    s: &dyn Fn(&str, &str) -> &'a [f32],
+    line: &dyn Fn(&str, &[f32]) -> ChartSeries,
+) -> Vec<DetailChart> {
+    let mut charts = Vec::new();
+    let ms = |v: &[f32]| v.iter().map(|x| x * 1_000.0).collect::<Vec<f32>>();
+    // 5xx as a share of each period's requests.
+    let pct = |bad: &[f32]| {
+        s("RequestCount", "Sum")
+            .iter()
+            .enumerate()
+            .map(|(k, n)| match bad.get(k) {
+                Some(b) if n.is_finite() && *n > 0.0 => b.max(0.0) / n * 100.0,
+                _ if n.is_finite() => 0.0,
+                _ => f32::NAN,
+            })
+            .collect::<Vec<f32>>()
+    };
+    charts.push(DetailChart {
+        title: "Response time (load balancer), ms".into(),
+        unit: "ms".into(),
+        series: vec![
+            line("p99", &ms(s("TargetResponseTime", "p99"))),
+            line("p50", &ms(s("TargetResponseTime", "p50"))),
+        ],
+        kind: ChartKind::Latency,
+    });
+    let mut errors = vec![line("targets", &pct(s("HTTPCode_Target_5XX_Count", "Sum")))];
+    if info.sole_on_lb {
+        errors.push(line("load balancer", &pct(s("HTTPCode_ELB_5XX_Count", "Sum"))));
+    }
+    charts.push(DetailChart {
+        title: "5xx, % of requests".into(),
+        unit: "%".into(),
+        series: errors,
+        kind: ChartKind::Errors,
+    });
+    charts
 }

@@ -47,12 +47,14 @@ fn finite(v: f32) -> Option<f32> {
     v.is_finite().then_some(v)
 }
 
-/// A service's health over the span from the series of `health_queries`, in that order.
+/// A service's health over the span from the series answered for `health_queries(info)`, each
+/// found by the metric and statistic it measures.
 pub fn health(info: &TargetGroupInfo, series: &[Vec<f32>], span: &Span, spark: usize) -> ServiceHealth {
-    let empty = Vec::new();
-    let get = |i: usize| series.get(i).unwrap_or(&empty);
-    let (requests, target_5xx, p50, p99) = (get(0), get(1), get(2), get(3));
-    let lb_5xx = if info.sole_on_lb { get(6) } else { &empty };
+    let queries = health_queries(info);
+    let get = |metric: &str, stat: &str| super::metrics::series_for(&queries, series, metric, stat);
+    let (requests, target_5xx) = (get("RequestCount", "Sum"), get("HTTPCode_Target_5XX_Count", "Sum"));
+    let (p50, p99) = (get("TargetResponseTime", "p50"), get("TargetResponseTime", "p99"));
+    let lb_5xx = get("HTTPCode_ELB_5XX_Count", "Sum");
     let total: f32 = requests.iter().copied().filter_map(finite).sum();
     let sum = |v: &[f32]| v.iter().copied().filter_map(finite).sum::<f32>();
     // Latency weighted by each period's requests; periods without a count weigh one.
@@ -87,8 +89,8 @@ pub fn health(info: &TargetGroupInfo, series: &[Vec<f32>], span: &Span, spark: u
         p99_peak_ms: p99_ms.iter().copied().fold(0.0, f32::max),
         target_5xx_pct: share(sum(target_5xx)),
         lb_5xx_pct: share(sum(lb_5xx)),
-        healthy_hosts: last(get(4)),
-        unhealthy_hosts: last(get(5)),
+        healthy_hosts: last(get("HealthyHostCount", "Minimum")),
+        unhealthy_hosts: last(get("UnHealthyHostCount", "Maximum")),
         p99_spark: downsample_max(&p99_ms, spark),
         error_spark: downsample_max(&errors, spark),
     }
