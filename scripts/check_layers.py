@@ -40,6 +40,7 @@ APP_LAYERS = [
     ["schedule"],
     ["fetch"],
     ["incident", "apply"],
+    ["loaded"],
     ["update"],
 ]
 

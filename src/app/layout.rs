@@ -109,3 +109,11 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let h = h.min(area.height);
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }
+
+/// Keep every pane's selection on screen for the current terminal size.
+pub fn settle_scroll(state: &mut State) {
+    for pane in PaneId::ALL {
+        let h = table_height(state, pane);
+        state.view_mut(pane).scroll_into_view(h);
+    }
+}

@@ -10,6 +10,7 @@ pub mod incident;
 pub mod incident_view;
 pub mod keymap;
 pub mod layout;
+pub mod loaded;
 pub mod msg;
 pub mod schedule;
 pub mod state;
