@@ -8,6 +8,7 @@ pub mod cost;
 mod detail;
 mod disk_cache;
 mod ecs;
+mod ecs_rows;
 mod errors;
 pub mod events;
 mod history;

@@ -219,7 +219,7 @@ proptest! {
             ecs::records(vec![(svc, task_ids, oom, stopped)], &cache, &HashMap::new(), &HashMap::new());
         prop_assert_eq!(records.len(), 1);
         let r = &records[0];
-        let row = ecs::service(r, &cpu_avg, &cpu_max, &mem_avg, &mem_max);
+        let row = super::ecs_rows::service(r, &cpu_avg, &cpu_max, &mem_avg, &mem_max);
         for v in [row.cpu.avg, row.cpu.p95, row.cpu.max, row.memory.avg, row.memory.max] {
             prop_assert!(!v.is_infinite(), "a stat is infinite: {row:?}");
         }
