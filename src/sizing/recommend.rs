@@ -276,6 +276,100 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
 
 /// `recommend`, held to the service's SLOs: while its latency objective burns, its CPU is never
 /// cut (a smaller share of CPU queues requests longer: it would burn faster).
+/// The CPU the hottest task needs (vCPU): the policy's percentile plus headroom, never below the
+/// busiest hour seen; kept where target tracking or a burning latency SLO depends on it. Also
+/// whether the task sat pinned at its reservation (it wants more than was measured).
+fn cpu_need(
+    service: &EcsService,
+    history: &UsageHistory,
+    policy: &Policy,
+    slo: Option<&crate::slo::ServiceSlo>,
+    headroom: f32,
+    evidence: &mut Vec<String>,
+) -> (f32, bool) {
+    let days = history.hours_of_data() / 24.0;
+    let fargate = service.launch_type == LaunchType::Fargate;
+    let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
+    let cpu_max = cpu.iter().copied().fold(0.0, f32::max);
+    let cpu_p = percentile_unsorted(&mut cpu, policy.cpu_percentile);
+    let mut cpu_need = cpu_p * (1.0 + headroom);
+    evidence.push(format!(
+        "CPU: p{} of the hottest task {} vCPU over {} d + {}% → {} vCPU",
+        policy.cpu_percentile,
+        fmt_vcpu(cpu_p),
+        whole(days),
+        whole(headroom * 100.0),
+        fmt_vcpu(cpu_need)
+    ));
+    let pinned = fargate && saturated(service, history);
+    if pinned {
+        evidence.push(
+            "CPU: the hottest task sat at its reservation for hours (throttled): it wants more than was \
+             measured, so check again after resizing"
+                .into(),
+        );
+    }
+    if cpu_max > cpu_need {
+        // A size the window's busiest hour already exceeded would fail its own backtest: the
+        // percentile sets the steady need, the peak seen is the floor.
+        cpu_need = cpu_max;
+        evidence.push(format!(
+            "CPU: the busiest hour reached {} vCPU, above that: never sized below the peak already seen",
+            fmt_vcpu(cpu_max)
+        ));
+    }
+    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
+        // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
+        // would only mean more of them. Keep the CPU the policy was tuned for.
+        cpu_need = vcpu(service.task_cpu);
+        evidence.push(format!(
+            "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
+            a.target,
+            fmt_vcpu(cpu_need)
+        ));
+    }
+
+    if let Some(latency) = slo.filter(|s| s.latency_burning()).and_then(|s| s.latency) {
+        let now = vcpu(service.task_cpu);
+        if cpu_need < now {
+            cpu_need = now;
+        }
+        evidence.push(format!(
+            "latency SLO (p99 < {:.0} ms) {} ({}): CPU kept at {} vCPU or more: less CPU queues requests longer",
+            slo.and_then(|s| s.objective.p99_ms).unwrap_or_default(),
+            latency.burn.label(),
+            crate::slo::service::burn_rates_label(&latency),
+            fmt_vcpu(now)
+        ));
+    }
+    (cpu_need, pinned)
+}
+
+/// The memory the hottest task needs (MiB): its peak plus headroom; after OOM kills, at least
+/// max(peak + 100 MiB, peak × 1.2), since the peak seen is where the kernel stopped it.
+fn memory_need(history: &UsageHistory, headroom: f32, evidence: &mut Vec<String>) -> f32 {
+    let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
+    let mut mem_need = peak * (1.0 + headroom);
+    evidence.push(format!(
+        "memory: peak of the hottest task {} MiB + {}% → {} MiB",
+        whole(peak),
+        whole(headroom * 100.0),
+        whole(mem_need)
+    ));
+    if history.oom_kills > 0 {
+        // The peak seen is where the kernel stopped the task, not what it wanted.
+        let floor = (peak + 100.0).max(peak * 1.2);
+        if floor > mem_need {
+            mem_need = floor;
+        }
+        evidence.push(format!(
+            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
+            history.oom_kills
+        ));
+    }
+    mem_need
+}
+
 pub fn recommend_with(
     service: &EcsService,
     history: &UsageHistory,
@@ -332,79 +426,8 @@ pub fn recommend_with(
         ));
     }
 
-    let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
-    let cpu_max = cpu.iter().copied().fold(0.0, f32::max);
-    let cpu_p = percentile_unsorted(&mut cpu, policy.cpu_percentile);
-    let mut cpu_need = cpu_p * (1.0 + headroom);
-    rec.evidence.push(format!(
-        "CPU: p{} of the hottest task {} vCPU over {} d + {}% → {} vCPU",
-        policy.cpu_percentile,
-        fmt_vcpu(cpu_p),
-        whole(days),
-        whole(headroom * 100.0),
-        fmt_vcpu(cpu_need)
-    ));
-    let pinned = fargate && saturated(service, history);
-    if pinned {
-        rec.evidence.push(
-            "CPU: the hottest task sat at its reservation for hours (throttled): it wants more than was \
-             measured, so check again after resizing"
-                .into(),
-        );
-    }
-    if cpu_max > cpu_need {
-        // A size the window's busiest hour already exceeded would fail its own backtest: the
-        // percentile sets the steady need, the peak seen is the floor.
-        cpu_need = cpu_max;
-        rec.evidence.push(format!(
-            "CPU: the busiest hour reached {} vCPU, above that: never sized below the peak already seen",
-            fmt_vcpu(cpu_max)
-        ));
-    }
-    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
-        // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
-        // would only mean more of them. Keep the CPU the policy was tuned for.
-        cpu_need = vcpu(service.task_cpu);
-        rec.evidence.push(format!(
-            "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
-            a.target,
-            fmt_vcpu(cpu_need)
-        ));
-    }
-
-    if let Some(latency) = slo.filter(|s| s.latency_burning()).and_then(|s| s.latency) {
-        let now = vcpu(service.task_cpu);
-        if cpu_need < now {
-            cpu_need = now;
-        }
-        rec.evidence.push(format!(
-            "latency SLO (p99 < {:.0} ms) {} ({}): CPU kept at {} vCPU or more: less CPU queues requests longer",
-            slo.and_then(|s| s.objective.p99_ms).unwrap_or_default(),
-            latency.burn.label(),
-            crate::slo::service::burn_rates_label(&latency),
-            fmt_vcpu(now)
-        ));
-    }
-
-    let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
-    let mut mem_need = peak * (1.0 + headroom);
-    rec.evidence.push(format!(
-        "memory: peak of the hottest task {} MiB + {}% → {} MiB",
-        whole(peak),
-        whole(headroom * 100.0),
-        whole(mem_need)
-    ));
-    if history.oom_kills > 0 {
-        // The peak seen is where the kernel stopped the task, not what it wanted.
-        let floor = (peak + 100.0).max(peak * 1.2);
-        if floor > mem_need {
-            mem_need = floor;
-        }
-        rec.evidence.push(format!(
-            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
-            history.oom_kills
-        ));
-    }
+    let (cpu_need, pinned) = cpu_need(service, history, policy, slo, headroom, &mut rec.evidence);
+    let mem_need = memory_need(history, headroom, &mut rec.evidence);
 
     let cpu_units_need = cpu_need * 1024.0;
     let floors = Floors {
