@@ -55,6 +55,9 @@ struct Seen {
     cost: Option<CostReport>,
 }
 
+/// One target's ECS answer: its inventory records and its rows as shown.
+type TargetEcs = (Vec<ecs::ServiceRecord>, Vec<EcsService>);
+
 pub struct AwsProvider {
     options: AwsOptions,
     targets: Vec<Target>,
@@ -110,6 +113,12 @@ impl AwsProvider {
                 }
             })
             .await?;
+        Ok(self.settle_ecs(per_target, window))
+    }
+
+    /// Every target's answer as one table: records kept for detail views, rows sorted and kept
+    /// for the refreshes that will not re-read them.
+    fn settle_ecs(&self, per_target: Vec<(usize, TargetEcs)>, window: Window) -> Vec<EcsService> {
         let mut seen = Vec::new();
         let mut out = Vec::new();
         for (i, (records, rows)) in per_target {
@@ -119,7 +128,7 @@ impl AwsProvider {
         out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
         self.seen().services = seen;
         self.keep_ecs_rows(&out, window);
-        Ok(out)
+        out
     }
 
     /// Every group, inventory and metrics (a first load, `r`, a new window).

@@ -59,16 +59,7 @@ impl AwsProvider {
                 async move { self.ecs_target_scoped(i, window, scope, now, cached, known).await }
             })
             .await?;
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for (i, (records, rows)) in per_target {
-            seen.extend(records.into_iter().map(|r| (i, r)));
-            out.extend(rows);
-        }
-        out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
-        self.seen().services = seen;
-        self.keep_ecs_rows(&out, window);
-        Ok(out)
+        Ok(self.settle_ecs(per_target, window))
     }
 
     /// One target's part of a scoped refresh: (its records, its rows as shown).
