@@ -23,7 +23,7 @@ fn sizing(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("10000_services_14d_hourly", |b| {
         b.iter(|| {
-            infradeck::report::recommendations(
+            infradeck::sizing::run::recommendations(
                 black_box(&services),
                 black_box(&usage),
                 &policy,
@@ -43,14 +43,14 @@ fn slo(c: &mut Criterion) {
     let demo = DemoProvider::new(42, Some(10_000), Clock::Fixed(infradeck::harness::FIXED_NOW));
     let services = runtime.block_on(demo.ecs_services(Window::Day)).expect("services");
     let objectives = infradeck::slo::policy::Objectives::default();
-    let judged = runtime.block_on(infradeck::report::service_slos(&demo, &services, &objectives)).expect("slo");
+    let judged = runtime.block_on(infradeck::sizing::run::slos_of(&demo, &services, &objectives)).expect("slo");
     let behind_lb = services.iter().filter(|s| s.health.read().is_some()).count();
     assert_eq!(judged.len(), behind_lb);
     eprintln!("SLO bench: {behind_lb} of {} services behind a load balancer", services.len());
     let mut group = c.benchmark_group("slo");
     group.sample_size(10);
     group.bench_function("10000_services_windows_and_standings", |b| {
-        b.iter(|| runtime.block_on(infradeck::report::service_slos(&demo, black_box(&services), &objectives)))
+        b.iter(|| runtime.block_on(infradeck::sizing::run::slos_of(&demo, black_box(&services), &objectives)))
     });
     group.finish();
 }

@@ -91,11 +91,9 @@ fn run_report(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> color_eyre::Result<()> {
-    let (services, usage, (policy, policies), groups, node_types) = runtime.block_on(async {
+    let (services, groups, node_types) = runtime.block_on(async {
         (
             provider.ecs_services(infradeck::domain::Window::Fortnight).await,
-            provider.ecs_usage().await,
-            report::priced(provider.as_ref(), policies).await,
             provider.cache_groups(infradeck::domain::Window::Fortnight).await,
             provider.cache_node_types().await,
         )
@@ -103,11 +101,12 @@ fn run_report(
     let groups = groups.unwrap_or_else(|e| usage_error("cannot read ElastiCache groups", format!("{e}: {}", e.hint())));
     let cache_recs = report::cache_recommendations(&groups, &node_types);
     let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
-    let usage = usage.unwrap_or_else(|e| usage_error("cannot read ECS usage", format!("{e}: {}", e.hint())));
-    let slo = runtime
-        .block_on(report::service_slos(provider.as_ref(), &services, objectives))
-        .unwrap_or_else(|e| usage_error("cannot read load-balancer metrics for SLOs", format!("{e}: {}", e.hint())));
-    let recs = report::recommendations(&services, &usage, &policy, &policies, &slo);
+    // Sized as the TUI sizes: part by part, reading each part's usage and SLO windows.
+    let recs = runtime
+        .block_on(infradeck::sizing::run::run(provider.as_ref(), Arc::new(services), policies, objectives))
+        .unwrap_or_else(|e| {
+            usage_error("cannot read ECS usage or load-balancer metrics", format!("{e}: {}", e.hint()))
+        });
     print!("{}", report::render_all(&recs, &cache_recs, format));
     if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
         std::process::exit(3);

@@ -3,11 +3,9 @@
 
 use crate::common::format::{money, task_size};
 use crate::domain::CacheGroup;
-use crate::domain::{EcsService, UsageHistory};
-use crate::sizing::recommend::{EcsRecommendation, Finding, Policy, recommend_with};
+use crate::sizing::recommend::{EcsRecommendation, Finding};
 use crate::sizing::redis::{self, CacheRecommendation};
 use clap::ValueEnum;
-use std::collections::HashMap;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,16 +43,6 @@ impl FailOn {
     }
 }
 
-/// Report order of findings: the at-risk first, then savings, then the rest.
-fn report_rank(f: Finding) -> u8 {
-    match f {
-        Finding::UnderProvisioned => 0,
-        Finding::OverProvisioned => 1,
-        Finding::Optimized => 2,
-        Finding::NotEnoughData => 3,
-    }
-}
-
 /// Redis suggestions in report order: at risk first, then the largest saving.
 pub fn cache_recommendations(
     groups: &[CacheGroup],
@@ -62,8 +50,8 @@ pub fn cache_recommendations(
 ) -> Vec<CacheRecommendation> {
     let mut recs: Vec<CacheRecommendation> = groups.iter().map(|g| redis::recommend_in(g, catalogue)).collect();
     recs.sort_by(|a, b| {
-        report_rank(a.finding)
-            .cmp(&report_rank(b.finding))
+        crate::sizing::run::rank_of(a.finding)
+            .cmp(&crate::sizing::run::rank_of(b.finding))
             .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
             .then_with(|| a.group.cmp(&b.group))
     });
@@ -142,8 +130,17 @@ fn aligned<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
 pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], format: Format) -> String {
     match format {
         Format::Csv => render(ecs, format),
-        Format::Json => serde_json::to_string_pretty(&serde_json::json!({ "ecs": ecs, "redis": cache }))
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        Format::Json => {
+            // Serialized straight from the recommendations: a `json!` tree of 10,000 services
+            // would hold a second copy of everything (~80 MB).
+            #[derive(serde::Serialize)]
+            struct Both<'a> {
+                ecs: &'a [EcsRecommendation],
+                redis: &'a [CacheRecommendation],
+            }
+            serde_json::to_string_pretty(&Both { ecs, redis: cache })
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        }
         Format::Table if cache.is_empty() => render(ecs, format),
         Format::Table => {
             let rows: Vec<[String; 7]> = cache.iter().map(redis_row).collect();
@@ -172,102 +169,6 @@ pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], form
             out
         }
     }
-}
-
-/// How each service behind a load balancer stands against its objectives (`[slo]`), read from
-/// the provider's SLI windows; services without a load balancer or objective are left out.
-pub async fn service_slos(
-    provider: &dyn crate::provider::Provider,
-    services: &[EcsService],
-    objectives: &crate::slo::policy::Objectives,
-) -> Result<HashMap<String, crate::slo::ServiceSlo>, crate::provider::ProviderError> {
-    let wanted: HashMap<String, crate::slo::policy::Objective> = services
-        .iter()
-        .filter(|s| s.health.read().is_some())
-        .map(|s| (s.key(), objectives.for_service(&s.key())))
-        .filter(|(_, o)| o.availability.is_some() || o.p99_ms.is_some())
-        .collect();
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let queries: Vec<crate::slo::SliQuery> = wanted
-        .iter()
-        .map(|(key, o)| crate::slo::SliQuery { key: key.clone(), p99_ms: o.p99_ms, period_days: o.period_days })
-        .collect();
-    let windows = provider.sli(&queries).await?;
-    Ok(windows
-        .into_iter()
-        .filter_map(|(key, w)| {
-            let objective = *wanted.get(&key)?;
-            Some((key, crate::slo::ServiceSlo::evaluate(objective, &w)))
-        })
-        .collect())
-}
-
-/// The prices sizing uses: the base policy priced where the provider's services run, and the
-/// policies with each region's own prices when there are several.
-pub async fn priced(
-    provider: &dyn crate::provider::Provider,
-    policies: &crate::sizing::policy::Policies,
-) -> (Policy, crate::sizing::policy::Policies) {
-    let rates = provider.fargate_rates().await.unwrap_or_default();
-    let mut policies = policies.clone();
-    policies.regional_rates = provider.regional_fargate_rates().await;
-    (Policy { rates, ..Policy::default() }, policies)
-}
-
-/// Recommendations for every service with history, ordered as the report lists them: the
-/// at-risk (under-provisioned) first, then savings, largest first, then the rest.
-pub fn recommendations(
-    services: &[EcsService],
-    usage: &[(String, UsageHistory)],
-    policy: &Policy,
-    policies: &crate::sizing::policy::Policies,
-    slo: &HashMap<String, crate::slo::ServiceSlo>,
-) -> Vec<EcsRecommendation> {
-    let mut recs = size_each(services, usage, policy, policies, slo);
-    rank(&mut recs);
-    recs
-}
-
-/// The services sized one by one, in their order; `usage` may hold more services than these.
-pub fn size_each(
-    services: &[EcsService],
-    usage: &[(String, UsageHistory)],
-    policy: &Policy,
-    policies: &crate::sizing::policy::Policies,
-    slo: &HashMap<String, crate::slo::ServiceSlo>,
-) -> Vec<EcsRecommendation> {
-    let by_key: HashMap<&str, &UsageHistory> = usage.iter().map(|(k, h)| (k.as_str(), h)).collect();
-    let empty = UsageHistory::default();
-    let size = |s: &EcsService| {
-        let key = s.key();
-        let history = by_key.get(key.as_str()).copied().unwrap_or(&empty);
-        recommend_with(s, history, &policies.for_service(&key, policy), slo.get(&key))
-    };
-    // Each service is sized alone: a big estate is split over the cores (a small one is not
-    // worth the threads).
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if services.len() < 2_000 || cores < 2 {
-        services.iter().map(size).collect()
-    } else {
-        let chunk = services.len().div_ceil(cores);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> =
-                services.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(size).collect::<Vec<_>>())).collect();
-            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        })
-    }
-}
-
-/// The report's order: at risk (under-provisioned) first, then savings, largest first, then the rest.
-pub fn rank(recs: &mut [EcsRecommendation]) {
-    recs.sort_by(|a, b| {
-        report_rank(a.finding)
-            .cmp(&report_rank(b.finding))
-            .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
-            .then_with(|| a.service.cmp(&b.service))
-    });
 }
 
 fn size(s: Option<(u32, u32)>) -> String {

@@ -40,8 +40,7 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             Msg::Loaded { req, payload, degraded }
         }
         Effect::Size { req, services, policies, objectives } => {
-            let (policy, policies) = crate::report::priced(provider, &policies).await;
-            let result = size_in_parts(provider, services, policy, policies, &objectives).await;
+            let result = crate::sizing::run::run(provider, services, &policies, &objectives).await;
             Msg::SizingLoaded { req, result }
         }
         Effect::FetchDetail { req, resource, window } => {
@@ -107,38 +106,6 @@ fn audit_entry(
 
 /// Run one effect on its own task; its result comes back as a message. A provider that panics
 /// is reported as that pane's error instead of leaving it loading forever.
-/// Services sized per this many: their usage histories are fetched, sized and dropped part by
-/// part (at 10,000 services all 14-day histories at once would be ~27 MB on top of the app).
-const SIZING_PART: usize = 2_500;
-
-async fn size_in_parts(
-    provider: &dyn Provider,
-    services: Arc<Vec<crate::domain::EcsService>>,
-    policy: crate::sizing::recommend::Policy,
-    policies: crate::sizing::policy::Policies,
-    objectives: &crate::slo::policy::Objectives,
-) -> Result<Vec<crate::sizing::recommend::EcsRecommendation>, ProviderError> {
-    let (policy, policies) = (Arc::new(policy), Arc::new(policies));
-    let mut recs = Vec::with_capacity(services.len());
-    for start in (0..services.len()).step_by(SIZING_PART) {
-        let end = (start + SIZING_PART).min(services.len());
-        let keys: Vec<String> = services[start..end].iter().map(|s| s.key()).collect();
-        let usage = provider.ecs_usage_of(&keys).await?;
-        // The sizing guard needs each service's SLO standing before it sizes.
-        let slo = crate::report::service_slos(provider, &services[start..end], objectives).await?;
-        let (services, policy, policies) = (Arc::clone(&services), Arc::clone(&policy), Arc::clone(&policies));
-        // Pure but heavy: off the async workers.
-        let part = tokio::task::spawn_blocking(move || {
-            crate::report::size_each(&services[start..end], &usage, &policy, &policies, &slo)
-        })
-        .await
-        .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))?;
-        recs.extend(part);
-    }
-    crate::report::rank(&mut recs);
-    Ok(recs)
-}
-
 pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let asked = effect.asked();

@@ -542,7 +542,7 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
 
     // SLOs from the same metrics, against the default objectives (99.9 %, p99 < 1 s, 28 d).
     let objectives = infradeck::slo::policy::Objectives::default();
-    let slo = infradeck::report::service_slos(&aws, &services, &objectives).await.expect("slo windows");
+    let slo = infradeck::sizing::run::slos_of(&aws, &services, &objectives).await.expect("slo windows");
     let mut judged: Vec<&str> = slo.keys().map(String::as_str).collect();
     judged.sort();
     assert_eq!(judged, ["prod-web/checkout", "prod-web/search", "prod-web/web-api", "prod-workers/report-builder"]);
@@ -562,14 +562,15 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
 
     // The sizing guard: report-builder is over-provisioned on CPU but its latency SLO burns.
     let usage = aws.ecs_usage().await.unwrap();
-    let plain = infradeck::report::recommendations(
+    let plain = infradeck::sizing::run::recommendations(
         &services,
         &usage,
         &Default::default(),
         &Default::default(),
         &Default::default(),
     );
-    let guarded = infradeck::report::recommendations(&services, &usage, &Default::default(), &Default::default(), &slo);
+    let guarded =
+        infradeck::sizing::run::recommendations(&services, &usage, &Default::default(), &Default::default(), &slo);
     let rec = |recs: &[infradeck::sizing::recommend::EcsRecommendation]| {
         recs.iter().find(|r| r.service == "prod-workers/report-builder").cloned().unwrap()
     };

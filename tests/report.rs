@@ -3,8 +3,9 @@
 
 use infradeck::provider::Provider;
 use infradeck::provider::demo::{Clock, DemoProvider};
-use infradeck::report::{FailOn, Format, recommendations, render};
+use infradeck::report::{FailOn, Format, render};
 use infradeck::sizing::recommend::{EcsRecommendation, Finding, Policy};
+use infradeck::sizing::run::recommendations;
 use std::process::Command;
 
 fn demo_recs() -> Vec<EcsRecommendation> {
@@ -111,4 +112,27 @@ fn a_200_character_service_name_is_shortened_in_the_middle_not_widening_every_ro
     assert_eq!(infradeck::report::shorten_middle("short", 48), "short");
     // JSON and CSV keep the whole name: they are for machines.
     assert!(render(&recs, Format::Json).contains(&long));
+}
+
+/// The TUI, `report` and `plan` all size through `sizing::run`, part by part; the parts must not
+/// change a single suggestion from sizing the whole estate at once.
+#[test]
+fn sizing_in_parts_gives_what_sizing_everything_at_once_gives() {
+    let demo = DemoProvider::new(42, Some(6_000), Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let services = rt.block_on(demo.ecs_services(infradeck::domain::Window::Fortnight)).unwrap();
+    assert!(services.len() > 2 * infradeck::sizing::run::PART, "more than two parts");
+    let objectives = Default::default();
+    let policies = Default::default();
+    let whole = rt.block_on(async {
+        let usage = demo.ecs_usage().await.unwrap();
+        let (policy, policies) = infradeck::sizing::run::priced(&demo, &policies).await;
+        let slo = infradeck::sizing::run::slos_of(&demo, &services, &objectives).await.unwrap();
+        recommendations(&services, &usage, &policy, &policies, &slo)
+    });
+    let parts =
+        rt.block_on(infradeck::sizing::run::run(&demo, std::sync::Arc::new(services), &policies, &objectives)).unwrap();
+    assert_eq!(parts.len(), whole.len());
+    assert!(parts.iter().any(|r| r.slo.is_some()), "the SLO guard saw load-balanced services");
+    assert_eq!(render(&parts, Format::Json), render(&whole, Format::Json));
 }

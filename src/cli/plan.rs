@@ -37,30 +37,26 @@ pub async fn plan_for(
         Ok(s) => s,
         Err(not_ecs) => return plan_cache_for(provider, name, rollback).await.map_err(|e| e.unwrap_or(not_ecs)),
     };
-    let request = match rollback {
+    let one = std::sync::Arc::new(vec![service.clone()]);
+    let err = |e: crate::provider::ProviderError| format!("{e}: {}", e.hint());
+    let (request, slo) = match rollback {
         Some(history) => {
             let entry = crate::app::apply::last_change(history, service)
                 .ok_or_else(|| format!("no change applied from infradeck leads to {}", service.task_definition))?;
-            ResizeRequest::rollback(service, entry)
+            let slo = crate::sizing::run::slos_of(provider, &one, objectives).await.unwrap_or_default();
+            (ResizeRequest::rollback(service, entry), slo.get(&service.key()).copied())
         }
         None => {
-            let usage = provider.ecs_usage().await.map_err(|e| format!("{e}: {}", e.hint()))?;
-            let (policy, policies) = crate::report::priced(provider, policies).await;
-            let one = std::slice::from_ref(service);
-            let slo = crate::report::service_slos(provider, one, objectives)
-                .await
-                .map_err(|e| format!("{e}: {}", e.hint()))?;
-            let recs = crate::report::recommendations(one, &usage, &policy, &policies, &slo);
+            let recs = crate::sizing::run::run(provider, one, policies, objectives).await.map_err(err)?;
             let rec = recs.first().ok_or("no suggestion")?;
-            ResizeRequest::from_recommendation(service, rec)
+            let request = ResizeRequest::from_recommendation(service, rec)
                 .filter(|r| r.before != r.after)
-                .ok_or_else(|| format!("{}: {} — nothing to change", service.key(), rec.finding.label()))?
+                .ok_or_else(|| format!("{}: {} — nothing to change", service.key(), rec.finding.label()))?;
+            (request, rec.slo)
         }
     };
-    let mut plan = provider.plan_resize(&request).await.map_err(|e| format!("{e}: {}", e.hint()))?;
-    let one = std::slice::from_ref(service);
-    let slo = crate::report::service_slos(provider, one, objectives).await.unwrap_or_default();
-    plan.health = crate::apply::plan::health_line(service, slo.get(&service.key()), Window::Fortnight.label());
+    let mut plan = provider.plan_resize(&request).await.map_err(err)?;
+    plan.health = crate::apply::plan::health_line(service, slo.as_ref(), Window::Fortnight.label());
     Ok(plan)
 }
 

@@ -195,3 +195,23 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::Other("this source has no profiles or regions to switch".into()))
     }
 }
+
+/// What sizing reads, from whichever provider is in use.
+#[async_trait]
+impl<P: Provider + ?Sized> crate::sizing::run::Evidence for P {
+    async fn usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
+        self.ecs_usage_of(keys).await
+    }
+    async fn sli_windows(
+        &self,
+        queries: &[crate::slo::SliQuery],
+    ) -> Result<Vec<(String, crate::slo::SliWindows)>, ProviderError> {
+        self.sli(queries).await
+    }
+    async fn fargate_prices(&self) -> Option<crate::sizing::catalog::FargateRates> {
+        self.fargate_rates().await
+    }
+    async fn regional_prices(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {
+        self.regional_fargate_rates().await
+    }
+}
