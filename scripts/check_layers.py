@@ -33,7 +33,7 @@ LAYERS = [
 
 # Inside `app`: each file may use those in the layers before its own, never its own or later.
 APP_LAYERS = [
-    ["action", "backoff", "budget", "table", "incident_view"],
+    ["action", "backoff", "budget", "table", "incident_view", "detail_view"],
     ["keymap"],
     ["state"],
     ["msg", "layout", "command", "suggest"],

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use infradeck::app::state::{InputKind, Overlay, PaneId};
 use infradeck::app::{Effect, Msg, Payload, update};
 use infradeck::config::Config;
-use infradeck::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
+use infradeck::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
 use infradeck::harness::Harness;
 use infradeck::provider::{Provider, ProviderError, SourceInfo};
 use std::sync::Arc;
@@ -299,7 +299,7 @@ impl Provider for Failing {
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
         Err(ProviderError::Other("boom".into()))
     }
-    async fn detail(&self, r: &ResourceRef, _: Window) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, r: &ResourceRef, _: Window) -> Result<DetailData, ProviderError> {
         Err(ProviderError::NotFound(r.to_string()))
     }
 }
@@ -346,7 +346,7 @@ impl Provider for Panicking {
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
         panic!("bug in a provider")
     }
-    async fn detail(&self, _: &ResourceRef, _: Window) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, _: &ResourceRef, _: Window) -> Result<DetailData, ProviderError> {
         panic!("bug in a provider")
     }
 }
@@ -770,7 +770,7 @@ impl Provider for Slow {
         tokio::time::sleep(LATENCY).await;
         self.0.alarms().await
     }
-    async fn detail(&self, r: &ResourceRef, w: Window) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, r: &ResourceRef, w: Window) -> Result<DetailData, ProviderError> {
         tokio::time::sleep(LATENCY).await;
         self.0.detail(r, w).await
     }

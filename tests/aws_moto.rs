@@ -3,7 +3,7 @@
 
 mod support;
 
-use infradeck::domain::{AlarmState, Arch, CacheEngine, LaunchType, ResourceRef, Window};
+use infradeck::domain::{AlarmState, Arch, CacheEngine, LaunchType, Measure, ResourceRef, Window};
 use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use std::collections::BTreeMap;
@@ -126,10 +126,34 @@ async fn the_seeded_estate_fills_every_pane() {
 
     // Detail: charts over the window from one more GetMetricData.
     let web_ref = ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() };
-    let detail = aws.detail(&web_ref, Window::Hour).await.expect("detail");
+    let data = aws.detail(&web_ref, Window::Hour).await.expect("detail");
+    assert!(data.series(Measure::CpuAverage).unwrap().points.len() >= 50, "1 h at 1 min");
+    let detail = infradeck::app::detail_view::view(&data);
     assert_eq!(detail.charts.len(), 4, "usage, then the load balancer's latency and 5xx");
-    assert!(detail.charts[0].series[0].points.len() >= 50, "1 h at 1 min");
-    assert!(!format!("{detail:?}").contains("hunter2"));
+    assert!(!format!("{data:?}{detail:?}").contains("hunter2"));
+    // The ElastiCache and alarm detail views chart their metrics too, worded as the demo's are.
+    let sessions = aws.detail(&ResourceRef::CacheGroup("sessions".into()), Window::Day).await.expect("cache detail");
+    assert!(sessions.series(Measure::CacheMemory).unwrap().points.iter().any(|p| (70.0..100.0).contains(&p.1)));
+    assert!(sessions.series(Measure::CacheEvictions).unwrap().points.iter().any(|p| p.1 > 0.0));
+    let sessions = infradeck::app::detail_view::view(&sessions);
+    let titles: Vec<&str> = sessions.charts.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Memory and engine CPU", "Connections and evictions per period"]);
+    assert!(sessions.facts.iter().any(|(k, v)| k == "reserved memory" && v.starts_with("25%")), "{:?}", sessions.facts);
+    let search_cpu =
+        aws.detail(&ResourceRef::Alarm("search-cpu-high".into()), Window::Day).await.expect("alarm detail");
+    assert!(!search_cpu.series(Measure::AlarmMetric).unwrap().points.is_empty(), "the alarm's metric, read again");
+    let search_cpu = infradeck::app::detail_view::view(&search_cpu);
+    assert_eq!(search_cpu.charts.len(), 1);
+    assert!(search_cpu.charts[0].title.starts_with("CPUUtilization on"), "{}", search_cpu.charts[0].title);
+    let threshold = search_cpu.charts[0].series.iter().find(|s| s.reference).expect("the threshold line");
+    assert_eq!(threshold.points[0].1, 90.0);
+    let condition = search_cpu.facts.iter().find(|(k, _)| k == "condition").unwrap();
+    assert_eq!(condition.1, "CPUUtilization > 90 for 3 period(s) of 300 s");
+    let composite = names.iter().find(|n| {
+        !n.starts_with("TargetTracking") && alarms.iter().any(|a| &a.name == *n && a.namespace == "composite")
+    });
+    let composite = aws.detail(&ResourceRef::Alarm(composite.unwrap().to_string()), Window::Day).await.unwrap();
+    assert!(infradeck::app::detail_view::view(&composite).charts.is_empty(), "a composite alarm has no one metric");
     // Prices: the region's Fargate rates from the Pricing API, then from the day-long disk cache.
     let rates = aws.fargate_rates().await.expect("rates from GetProducts");
     assert_eq!(rates.x86, (0.04048, 0.004445));
@@ -584,18 +608,20 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
     assert!(web_rec.proposed.unwrap().0 < 2048, "{:?}", web_rec.proposed);
 
     // The detail view charts latency and 5xx over the same window as CPU.
-    let detail = aws
+    let data = aws
         .detail(&ResourceRef::EcsService { cluster: "prod-web".into(), service: "search".into() }, Window::Day)
         .await
         .unwrap();
+    let detail = infradeck::app::detail_view::view(&data);
     let kinds: Vec<ChartKind> = detail.charts.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [ChartKind::TaskCpu, ChartKind::TaskMemory, ChartKind::Latency, ChartKind::Errors]);
     assert_eq!(detail.charts[3].series.len(), 2, "targets and the load balancer's own");
     // Each line carries its own metric's values (series are found by metric and statistic).
-    let max = |c: usize, s: usize| detail.charts[c].series[s].points.iter().map(|p| p.1).fold(0.0, f64::max);
-    let (p99, p50) = (max(2, 0), max(2, 1));
+    let max = |m: Measure| data.series(m).unwrap().points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let (p99, p50) = (max(Measure::LatencyP99), max(Measure::LatencyP50));
     assert!(p99 > 0.0 && p99 >= p50, "p99 {p99} ms against p50 {p50} ms");
-    assert!(max(3, 1) > 0.0 && max(3, 1) < 5.0, "search-alb's own 5xx, in %: {}", max(3, 1));
-    assert!(max(0, 1) >= max(0, 0), "CPU maximum at or above the average");
+    let lb_5xx = max(Measure::LoadBalancer5xx);
+    assert!(lb_5xx > 0.0 && lb_5xx < 5.0, "search-alb's own 5xx, in %: {lb_5xx}");
+    assert!(max(Measure::CpuMaximum) >= max(Measure::CpuAverage), "CPU maximum at or above the average");
     assert!(detail.facts.iter().any(|(k, v)| k == "load balancer" && v == "search-alb → target group search-tg"));
 }

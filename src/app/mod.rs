@@ -5,6 +5,7 @@ pub mod apply;
 pub mod backoff;
 pub mod budget;
 pub mod command;
+pub mod detail_view;
 pub mod fetch;
 pub mod incident;
 pub mod incident_view;

@@ -2,7 +2,7 @@
 
 use super::keymap::KeyChord;
 use super::state::{PaneId, ReqId};
-use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, Window};
+use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, Window};
 use crate::provider::{ProviderError, SourceInfo};
 use crate::sizing::recommend::EcsRecommendation;
 use chrono::{DateTime, Utc};
@@ -65,7 +65,7 @@ pub enum Msg {
     },
     DetailLoaded {
         req: ReqId,
-        result: Result<ResourceDetail, ProviderError>,
+        result: Result<DetailData, ProviderError>,
     },
     SizingLoaded {
         req: ReqId,

@@ -60,7 +60,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Loaded { req, payload, degraded } => on_loaded(state, req, payload, degraded, &mut fx),
-        Msg::DetailLoaded { req, result } => on_detail(state, req, result),
+        Msg::DetailLoaded { req, result } => on_detail(state, req, result.map(|d| super::detail_view::view(&d))),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
         Msg::Quit => state.quit = true,
         Msg::Focus(focused) => {

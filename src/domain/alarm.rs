@@ -71,6 +71,21 @@ pub struct Alarm {
     /// (`TargetTracking-…-AlarmHigh/Low-…`): it is in ALARM whenever it is asking for a scale
     /// out or in, which is its job, not an incident.
     pub scaling: bool,
+    /// How a metric alarm reads its metric (None for composite alarms): what its chart reads again.
+    pub evaluation: Option<AlarmEvaluation>,
+}
+
+/// The metric statistic a metric alarm evaluates, and over how many periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmEvaluation {
+    /// The metric's dimensions (name, value).
+    pub dimensions: Vec<(String, String)>,
+    /// "Average", "Sum", "p99"…
+    pub statistic: String,
+    /// Seconds per period.
+    pub period: i64,
+    /// Periods that must breach before it fires.
+    pub periods: u32,
 }
 
 /// Whether an alarm belongs to a target-tracking scaling policy: Application Auto Scaling names

@@ -4,13 +4,15 @@
 pub mod alarm;
 pub mod cache;
 pub mod cost;
+pub mod detail;
 pub mod ecs;
 pub mod event;
 pub mod series;
 
-pub use alarm::{Alarm, AlarmState, AlarmTransition, Comparison};
+pub use alarm::{Alarm, AlarmEvaluation, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
+pub use detail::{DetailData, Facts, Measure, Series};
 pub use ecs::{
     Arch, AutoScaling, Container, Deployment, DeploymentController, EcsService, HotTask, LaunchType, LbHealth, Rollout,
     ServiceHealth, Sidecar, TaskLevel, UsageHistory,

@@ -5,7 +5,7 @@ pub mod aws;
 pub mod demo;
 pub mod meter;
 
-use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
+use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
 use async_trait::async_trait;
 
 pub use crate::common::error::ProviderError;
@@ -117,7 +117,8 @@ pub trait Provider: Send + Sync + 'static {
     /// `fresh`: the user asked for a refresh, so skip any cache (Cost Explorer bills per request).
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError>;
-    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError>;
+    /// What the detail view (`enter`) shows of one resource, as typed facts and series.
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<DetailData, ProviderError>;
 
     /// What happened between `from` and `to` (the incident timeline): alarm state changes,
     /// deployments, service events, stopped tasks, ElastiCache events and cost anomalies. A source

@@ -2,7 +2,7 @@
 
 use super::map;
 use super::{Target, sdk_error};
-use crate::domain::{Alarm, AlarmTransition, Comparison};
+use crate::domain::{Alarm, AlarmEvaluation, AlarmTransition, Comparison};
 use crate::provider::ProviderError;
 use aws_sdk_cloudwatch::types::{AlarmType, HistoryItemType};
 use aws_smithy_types::DateTime as SdkTime;
@@ -59,6 +59,22 @@ async fn history(t: &Target, from: i64, to: i64) -> Result<HashMap<String, Vec<A
     Ok(out)
 }
 
+/// How a single-metric alarm reads its metric; None for metric-math alarms (no one metric to chart).
+fn evaluation(
+    a: &aws_sdk_cloudwatch::types::MetricAlarm,
+    dimensions: Vec<(String, String)>,
+) -> Option<AlarmEvaluation> {
+    a.metric_name()?;
+    let statistic =
+        a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()))?;
+    Some(AlarmEvaluation {
+        dimensions,
+        statistic,
+        period: a.period().filter(|p| *p > 0).unwrap_or(60) as i64,
+        periods: a.evaluation_periods().unwrap_or(1).max(1) as u32,
+    })
+}
+
 /// Every alarm with its last day of state changes.
 pub async fn list(t: &Target, now: i64) -> Result<Vec<Alarm>, ProviderError> {
     list_with_history(t, now - HISTORY_HOURS * 3_600, now).await
@@ -100,6 +116,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                     a.alarm_name().unwrap_or_default(),
                     a.alarm_description(),
                 ),
+                evaluation: evaluation(a, dims),
             });
         }
         for a in page.composite_alarms() {
@@ -115,6 +132,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 reason: a.state_reason().unwrap_or_default().to_string(),
                 history: Vec::new(),
                 scaling: false,
+                evaluation: None,
             });
         }
         token = page.next_token().filter(|s| !s.is_empty()).map(str::to_string);

@@ -237,7 +237,7 @@ pub fn node_queries(member: &str) -> Vec<MetricQuery> {
     NODE_QUERIES
         .iter()
         .map(|(m, s)| {
-            MetricQuery::new("AWS/ElastiCache", m, *s).dim("CacheClusterId", member).dim("CacheNodeId", "0001")
+            MetricQuery::new("AWS/ElastiCache", *m, *s).dim("CacheClusterId", member).dim("CacheNodeId", "0001")
         })
         .collect()
 }

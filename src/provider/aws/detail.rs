@@ -1,9 +1,29 @@
-//! The detail view of one resource (`enter`), from what the last refresh found plus the reads only
-//! a detail view needs (the service's own metrics over the window, its events and tasks).
+//! The detail data of one resource (`enter`), from what the last refresh found plus the reads only
+//! a detail view needs: the resource's own metrics over the window. `app::detail_view` words it.
 
-use super::{AwsProvider, ecs, lb_metrics, metrics};
-use crate::domain::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Window};
+use super::{AwsProvider, cache, ecs, lb_metrics, metrics};
+use crate::domain::detail::{AlarmFacts, CacheFacts, CostFacts, EcsFacts, LbLink, OomKills};
+use crate::domain::{DetailData, Facts, Measure, ResourceRef, Series, Window};
 use crate::provider::ProviderError;
+use crate::provider::meter::MetricSource;
+use metrics::{MetricQuery, Span};
+
+/// Series answered for `queries`, put on `span`'s time axis and named by what they measure.
+struct Answer<'a> {
+    queries: &'a [MetricQuery],
+    series: &'a [Vec<f32>],
+    span: Span,
+}
+
+impl Answer<'_> {
+    fn values(&self, metric: &str, stat: &str) -> &[f32] {
+        metrics::series_for(self.queries, self.series, metric, stat)
+    }
+
+    fn line(&self, measure: Measure, values: &[f32]) -> Series {
+        Series::on_grid(measure, values, self.span.start, self.span.period, self.span.end)
+    }
+}
 
 impl AwsProvider {
     pub(super) async fn ecs_detail(
@@ -11,7 +31,7 @@ impl AwsProvider {
         cluster: &str,
         service: &str,
         window: Window,
-    ) -> Result<ResourceDetail, ProviderError> {
+    ) -> Result<DetailData, ProviderError> {
         let found = self
             .seen()
             .services
@@ -28,207 +48,167 @@ impl AwsProvider {
                 .ok_or_else(|| ProviderError::NotFound(format!("ecs:{cluster}/{service}")))?,
         };
         let now = self.now_secs();
-        let span = metrics::Span::for_window(window, now);
+        let span = Span::for_window(window, now);
         let lbs = self.load_balancers(i, std::slice::from_ref(&r), now).await;
         let alb = ecs::alb_of(&r, &lbs).cloned();
         let lb_queries = alb.as_ref().map(lb_metrics::health_queries).unwrap_or_default();
-        let queries: Vec<metrics::MetricQuery> = ecs::service_queries(&r).into_iter().chain(lb_queries).collect();
-        let answered =
-            metrics::fetch(&self.targets[i], crate::provider::meter::MetricSource::DetailView, &queries, span).await?;
-        let s = |metric: &str, stat: &str| metrics::series_for(&queries, &answered, metric, stat);
-        let line = |name: &str, values: &[f32]| ChartSeries {
-            name: name.into(),
-            points: values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(k, v)| ((span.start + k as i64 * span.period - span.end) as f64, *v as f64))
-                .collect(),
-            reference: false,
-        };
-        let reservation = ChartSeries {
-            name: "reservation".into(),
-            points: vec![(-(window.seconds() as f64), 100.0), (0.0, 100.0)],
-            reference: true,
-        };
-        let mut facts = service_facts(&r, cluster);
-        let notes = r.events.iter().take(3).map(|(_, m)| format!("event: {m}")).collect();
-        let mut health_charts = Vec::new();
-        match &alb {
+        let queries: Vec<MetricQuery> = ecs::service_queries(&r).into_iter().chain(lb_queries).collect();
+        let answered = metrics::fetch(&self.targets[i], MetricSource::DetailView, &queries, span).await?;
+        let a = Answer { queries: &queries, series: &answered, span };
+        let mut series = vec![
+            a.line(Measure::CpuAverage, a.values("CPUUtilization", "Average")),
+            a.line(Measure::CpuMaximum, a.values("CPUUtilization", "Maximum")),
+            a.line(Measure::MemoryAverage, a.values("MemoryUtilization", "Average")),
+            a.line(Measure::MemoryMaximum, a.values("MemoryUtilization", "Maximum")),
+        ];
+        let load_balancer = match &alb {
             Some(info) => {
-                facts.push(("load balancer".into(), format!("{} → target group {}", info.lb_name(), info.name())));
-                health_charts = lb_charts(info, &s, &line);
+                series.extend(lb_series(info, &a));
+                LbLink::Behind { load_balancer: info.lb_name().into(), target_group: info.name().into() }
             }
-            None if r.target_groups.is_empty() => {
-                facts.push(("load balancer".into(), "none: no request latency or errors to show".into()));
-            }
-            None => facts.push((
-                "load balancer".into(),
-                "not read (no Application Load Balancer found, or elbv2 not allowed)".into(),
-            )),
-        }
-        Ok(ResourceDetail {
-            title: format!("ECS service {cluster}/{service}"),
-            facts,
-            notes,
-            charts: vec![
-                DetailChart {
-                    title: "CPU (% of task reservation)".into(),
-                    unit: "%".into(),
-                    series: vec![
-                        line("average", s("CPUUtilization", "Average")),
-                        line("maximum", s("CPUUtilization", "Maximum")),
-                        reservation.clone(),
-                    ],
-                    kind: ChartKind::TaskCpu,
-                },
-                DetailChart {
-                    title: "Memory (% of task reservation)".into(),
-                    unit: "%".into(),
-                    series: vec![
-                        line("average", s("MemoryUtilization", "Average")),
-                        line("maximum", s("MemoryUtilization", "Maximum")),
-                        reservation,
-                    ],
-                    kind: ChartKind::TaskMemory,
-                },
-            ]
-            .into_iter()
-            .chain(health_charts)
-            .collect(),
-        })
+            None if r.target_groups.is_empty() => LbLink::None,
+            None => LbLink::NotRead,
+        };
+        let td = &r.task_definition;
+        let facts = EcsFacts {
+            cluster: cluster.into(),
+            service: service.into(),
+            launch_type: r.launch_type,
+            arch: td.arch,
+            task_definition: td.name.clone(),
+            task_cpu: td.cpu,
+            task_memory: td.memory,
+            running: r.running,
+            desired: r.desired,
+            hottest_task: None,
+            oom_kills: OomKills::AmongListedStopped(r.oom_kills),
+            container_insights: Some(r.container_insights),
+            containers: td.containers.clone(),
+            autoscaling: r.autoscaling.clone(),
+            load_balancer,
+            events: r.events.iter().map(|(_, m)| m.clone()).collect(),
+        };
+        let resource = ResourceRef::EcsService { cluster: cluster.into(), service: service.into() };
+        Ok(DetailData { resource, window, facts: Facts::Ecs(Box::new(facts)), series })
     }
 
-    pub(super) fn cache_detail(&self, id: &str) -> Result<ResourceDetail, ProviderError> {
-        let seen = self.seen();
-        let (_, g) = seen
+    /// A replication group's nodes over the window: one GetMetricData for all of them, folded
+    /// as the pane folds them (memory and engine CPU of the worst node, connections and
+    /// evictions of all).
+    pub(super) async fn cache_detail(&self, id: &str, window: Window) -> Result<DetailData, ProviderError> {
+        let (i, g) = self
+            .seen()
             .groups
             .iter()
             .find(|(_, g)| g.id == id)
+            .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("redis:{id}")))?;
-        Ok(ResourceDetail {
-            title: format!("ElastiCache {id}"),
-            facts: vec![
-                ("engine".into(), format!("{} {}", g.engine.label(), g.engine_version)),
-                ("node type".into(), g.node_type.clone()),
-                ("shards × nodes".into(), format!("{} × {}", g.shards, 1 + g.replicas_per_shard)),
-                ("reserved memory".into(), format!("{}% (reserved-memory-percent)", g.reserved_memory_percent)),
-                ("member clusters".into(), g.members.join(", ")),
-            ],
-            notes: Vec::new(),
-            charts: Vec::new(),
-        })
+        let span = Span::for_window(window, self.now_secs());
+        let per_node: Vec<Vec<MetricQuery>> = g.members.iter().map(|m| cache::node_queries(m)).collect();
+        let queries: Vec<MetricQuery> = per_node.iter().flatten().cloned().collect();
+        let answered = metrics::fetch(&self.targets[i], MetricSource::DetailView, &queries, span).await?;
+        let nodes: Vec<Answer> = per_node
+            .iter()
+            .zip(answered.chunks(per_node.first().map_or(1, Vec::len)))
+            .map(|(queries, series)| Answer { queries, series, span })
+            .collect();
+        let fold = |metric: &str, stat: &str, worst: bool| -> Vec<f32> {
+            (0..span.buckets())
+                .map(|k| {
+                    let v =
+                        nodes.iter().filter_map(|n| n.values(metric, stat).get(k).copied().filter(|v| v.is_finite()));
+                    if worst { v.reduce(f32::max) } else { v.reduce(|a, b| a + b) }.unwrap_or(f32::NAN)
+                })
+                .collect()
+        };
+        let line = |m: Measure, v: Vec<f32>| Series::on_grid(m, &v, span.start, span.period, span.end);
+        let series = vec![
+            line(Measure::CacheMemory, fold("DatabaseMemoryUsagePercentage", "Average", true)),
+            line(Measure::CacheEngineCpu, fold("EngineCPUUtilization", "Average", true)),
+            line(Measure::CacheConnections, fold("CurrConnections", "Average", false)),
+            line(Measure::CacheEvictions, fold("Evictions", "Sum", false)),
+        ];
+        let facts = CacheFacts {
+            id: g.id.clone(),
+            engine: g.engine,
+            engine_version: g.engine_version.clone(),
+            node_type: g.node_type.clone(),
+            shards: g.shards,
+            replicas_per_shard: g.replicas_per_shard,
+            reserved_memory_percent: Some(g.reserved_memory_percent),
+            members: g.members.clone(),
+        };
+        Ok(DetailData { resource: ResourceRef::CacheGroup(id.into()), window, facts: Facts::Cache(facts), series })
     }
 
-    pub(super) fn alarm_detail(&self, name: &str) -> Result<ResourceDetail, ProviderError> {
-        let seen = self.seen();
-        let a = seen
+    /// An alarm with the metric it evaluates, read again at its own statistic and period (at
+    /// least the window's step) over the window: one GetMetricData query.
+    pub(super) async fn alarm_detail(&self, name: &str, window: Window) -> Result<DetailData, ProviderError> {
+        let (i, alarm) = self
+            .seen()
             .alarms
             .iter()
-            .find(|a| a.name == name)
+            .find(|(_, a)| a.name == name)
+            .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("alarm:{name}")))?;
-        Ok(ResourceDetail {
-            title: format!("Alarm {name}"),
-            facts: vec![
-                ("state".into(), format!("{} since {}", a.state.label(), a.since.format("%Y-%m-%d %H:%M UTC"))),
-                ("metric".into(), format!("{} {}", a.namespace, a.metric)),
-                ("condition".into(), format!("{} {}", a.comparison.symbol(), a.threshold)),
-                ("watches".into(), a.resource.as_ref().map_or("—".into(), ToString::to_string)),
-                ("reason".into(), a.reason.clone()),
-            ],
-            notes: a
-                .history
-                .iter()
-                .take(10)
-                .map(|h| format!("{} {} → {}", h.time.format("%m-%d %H:%M"), h.from.label(), h.to.label()))
-                .collect(),
-            charts: Vec::new(),
+        let mut series = Vec::new();
+        if let Some(e) = &alarm.evaluation {
+            let period = e.period.max(window.step());
+            let span = Span::ending(self.now_secs(), period, window.seconds());
+            let query = e.dimensions.iter().fold(
+                MetricQuery::new(alarm.namespace.clone(), alarm.metric.clone(), e.statistic.clone()),
+                |q, (n, v)| q.dim(n.clone(), v.clone()),
+            );
+            let answered =
+                metrics::fetch(&self.targets[i], MetricSource::DetailView, std::slice::from_ref(&query), span).await?;
+            let values = answered.first().map_or(&[][..], Vec::as_slice);
+            series.push(Series::on_grid(Measure::AlarmMetric, values, span.start, span.period, span.end));
+        }
+        let on = alarm.evaluation.as_ref().filter(|e| !e.dimensions.is_empty()).map(|e| {
+            alarm.resource.as_ref().map_or_else(
+                || e.dimensions.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", "),
+                ToString::to_string,
+            )
+        });
+        let facts = AlarmFacts { alarm, on };
+        Ok(DetailData {
+            resource: ResourceRef::Alarm(name.into()),
+            window,
+            facts: Facts::Alarm(Box::new(facts)),
+            series,
         })
     }
 
-    pub(super) fn cost_detail(&self, service: &str) -> Result<ResourceDetail, ProviderError> {
+    pub(super) fn cost_detail(&self, service: &str, window: Window) -> Result<DetailData, ProviderError> {
         let seen = self.seen();
         let report = seen.cost.as_ref().ok_or_else(|| ProviderError::NotFound(format!("cost:{service}")))?;
-        let s = report
+        let cost = report
             .services
             .iter()
             .find(|s| s.service == service)
+            .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("cost:{service}")))?;
-        let days = s.daily.len() as f64;
-        Ok(ResourceDetail {
-            title: format!("Cost of {service}"),
-            facts: vec![
-                ("month to date".into(), format!("${:.2}", s.month_to_date)),
-                ("forecast".into(), format!("${:.2}", s.forecast)),
-                ("last month".into(), format!("${:.2}", s.last_month)),
-            ],
-            notes: Vec::new(),
-            charts: vec![DetailChart {
-                title: "Daily cost (AmortizedCost)".into(),
-                unit: "$".into(),
-                series: vec![ChartSeries {
-                    name: service.into(),
-                    points: s
-                        .daily
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| (((i as f64) - days + 1.0) * 86_400.0, *v))
-                        .collect(),
-                    reference: false,
-                }],
-                kind: ChartKind::Other,
-            }],
+        let days = cost.daily.len() as f64;
+        let daily = Series {
+            measure: Measure::DailyCost,
+            points: cost.daily.iter().enumerate().map(|(i, v)| (((i as f64) - days + 1.0) * 86_400.0, *v)).collect(),
+        };
+        let anomalies = report.anomalies.iter().filter(|a| a.service == service).cloned().collect();
+        Ok(DetailData {
+            resource: ResourceRef::CostService(service.into()),
+            window,
+            facts: Facts::Cost(CostFacts { cost, anomalies }),
+            series: vec![daily],
         })
     }
 }
 
-/// What the detail view says of a service before its charts: size, tasks, containers, scaling.
-fn service_facts(r: &ecs::ServiceRecord, cluster: &str) -> Vec<(String, String)> {
-    let td = &r.task_definition;
-    let mut facts = vec![
-        ("cluster".to_string(), cluster.to_string()),
-        ("launch type".into(), format!("{} ({})", r.launch_type.label(), td.arch.label())),
-        ("task definition".into(), td.name.clone()),
-        ("task size".into(), format!("{} vCPU / {} MiB", td.cpu as f32 / 1024.0, td.memory)),
-        ("tasks".into(), format!("{} running / {} desired", r.running, r.desired)),
-        ("OOM kills".into(), format!("{} among stopped tasks ECS still lists", r.oom_kills)),
-        (
-            "Container Insights".into(),
-            if r.container_insights { "on" } else { "off: per-task metrics unavailable" }.into(),
-        ),
-    ];
-    for c in &td.containers {
-        facts.push((
-            format!("container {}", c.name),
-            format!(
-                "cpu {} · memory {} MiB hard / {} MiB soft",
-                c.cpu,
-                c.memory_hard.map_or("-".into(), |m| m.to_string()),
-                c.memory_soft.map_or("-".into(), |m| m.to_string())
-            ),
-        ));
-    }
-    if let Some(a) = &r.autoscaling {
-        facts.push((
-            "autoscaling".into(),
-            format!("target tracking {} = {}% ({}–{} tasks)", a.metric, a.target, a.min, a.max),
-        ));
-    }
-    facts
-}
-
-/// The load balancer's charts of a service behind it: response time and 5xx share, over the
-/// detail's span (`s` finds a series by metric and statistic, `line` puts it on the time axis).
-fn lb_charts<'a>(
-    info: &super::lb::TargetGroupInfo,
-    s: &dyn Fn(&str, &str) -> &'a [f32],
-    line: &dyn Fn(&str, &[f32]) -> ChartSeries,
-) -> Vec<DetailChart> {
-    let mut charts = Vec::new();
+/// The load balancer's series of a service behind it: response time (ms) and the 5xx share of
+/// each period's requests; the load balancer's own 5xx only when the service is alone on it.
+fn lb_series(info: &super::lb::TargetGroupInfo, a: &Answer) -> Vec<Series> {
     let ms = |v: &[f32]| v.iter().map(|x| x * 1_000.0).collect::<Vec<f32>>();
-    // 5xx as a share of each period's requests.
     let pct = |bad: &[f32]| {
-        s("RequestCount", "Sum")
+        a.values("RequestCount", "Sum")
             .iter()
             .enumerate()
             .map(|(k, n)| match bad.get(k) {
@@ -238,24 +218,13 @@ fn lb_charts<'a>(
             })
             .collect::<Vec<f32>>()
     };
-    charts.push(DetailChart {
-        title: "Response time (load balancer), ms".into(),
-        unit: "ms".into(),
-        series: vec![
-            line("p99", &ms(s("TargetResponseTime", "p99"))),
-            line("p50", &ms(s("TargetResponseTime", "p50"))),
-        ],
-        kind: ChartKind::Latency,
-    });
-    let mut errors = vec![line("targets", &pct(s("HTTPCode_Target_5XX_Count", "Sum")))];
+    let mut series = vec![
+        a.line(Measure::LatencyP99, &ms(a.values("TargetResponseTime", "p99"))),
+        a.line(Measure::LatencyP50, &ms(a.values("TargetResponseTime", "p50"))),
+        a.line(Measure::Targets5xx, &pct(a.values("HTTPCode_Target_5XX_Count", "Sum"))),
+    ];
     if info.sole_on_lb {
-        errors.push(line("load balancer", &pct(s("HTTPCode_ELB_5XX_Count", "Sum"))));
+        series.push(a.line(Measure::LoadBalancer5xx, &pct(a.values("HTTPCode_ELB_5XX_Count", "Sum"))));
     }
-    charts.push(DetailChart {
-        title: "5xx, % of requests".into(),
-        unit: "%".into(),
-        series: errors,
-        kind: ChartKind::Errors,
-    });
-    charts
+    series
 }

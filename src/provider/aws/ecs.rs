@@ -468,8 +468,8 @@ mod tests {
         r.task_metrics = true;
         let q = task_queries(&r);
         assert_eq!(q.len(), 4);
-        assert_eq!(q[2].dimensions[1], ("TaskDefinitionFamily", "web".to_string()));
-        assert_eq!(q[2].dimensions[2], ("TaskId", "hot".to_string()));
+        assert_eq!(q[2].dims()[1], ("TaskDefinitionFamily", "web"));
+        assert_eq!(q[2].dims()[2], ("TaskId", "hot"));
         let series = vec![vec![100.0, 120.0], vec![500.0, 510.0], vec![900.0, 950.0], vec![700.0, 800.0]];
         let (id, cpu, mem) = hottest_task(&r, &series).unwrap();
         assert_eq!((id, cpu[1], mem[1]), ("hot", 950.0, 800.0));
@@ -483,7 +483,7 @@ mod tests {
         r.task_ids = (0..45).map(|i| format!("task-{i}")).collect();
         let q = task_queries(&r);
         assert_eq!(q.len(), 90, "two per task, every task");
-        assert_eq!(q[89].dimensions[2], ("TaskId", "task-44".to_string()));
+        assert_eq!(q[89].dims()[2], ("TaskId", "task-44"));
         let stats = |v: f32| Stats::from_series(&[v], &[v]);
         let named = HotTask { task_id: "task-44".into(), cpu: stats(80.0), memory: stats(50.0) };
         let service_max = HotTask { task_id: String::new(), cpu: stats(80.0), memory: stats(50.0) };
@@ -498,7 +498,7 @@ mod tests {
     fn four_queries_per_service_name_its_cluster_and_service() {
         let q = service_queries(&record());
         assert_eq!(
-            q.iter().map(|q| (q.metric, q.stat.as_ref())).collect::<Vec<_>>(),
+            q.iter().map(|q| (q.metric.as_ref(), q.stat.as_ref())).collect::<Vec<_>>(),
             vec![
                 ("CPUUtilization", "Average"),
                 ("CPUUtilization", "Maximum"),
@@ -506,6 +506,6 @@ mod tests {
                 ("MemoryUtilization", "Maximum")
             ]
         );
-        assert!(q.iter().all(|q| q.dimensions == vec![("ClusterName", "prod".into()), ("ServiceName", "web".into())]));
+        assert!(q.iter().all(|q| q.dims() == [("ClusterName", "prod"), ("ServiceName", "web")]));
     }
 }

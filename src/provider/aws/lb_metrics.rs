@@ -176,13 +176,7 @@ mod tests {
         let q = health_queries(&info(true));
         assert_eq!(q.len(), 7);
         assert_eq!(q[3].stat, "p99");
-        assert_eq!(
-            q[0].dimensions,
-            vec![
-                ("LoadBalancer", "app/prod-alb/50dc".to_string()),
-                ("TargetGroup", "targetgroup/orders-tg/73e2".to_string())
-            ]
-        );
+        assert_eq!(q[0].dims(), [("LoadBalancer", "app/prod-alb/50dc"), ("TargetGroup", "targetgroup/orders-tg/73e2")]);
         assert_eq!(q[6].dimensions.len(), 1, "the LB's own 5xx are per load balancer");
         assert_eq!(health_queries(&info(false)).len(), 6, "shared: its 5xx cannot be attributed");
         assert_eq!(within_stat(300.0), "PR(:0.3)");

@@ -7,6 +7,7 @@ use crate::provider::ProviderError;
 use crate::provider::meter::MetricSource;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_smithy_types::DateTime as SdkTime;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// GetMetricData's limit on queries per call.
@@ -15,20 +16,30 @@ pub const MAX_QUERIES_PER_CALL: usize = 500;
 /// One metric statistic to fetch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricQuery {
-    pub namespace: &'static str,
-    pub metric: &'static str,
-    pub dimensions: Vec<(&'static str, String)>,
+    /// Fixed for the panes' own queries; an alarm's metric is whatever the alarm names.
+    pub namespace: Cow<'static, str>,
+    pub metric: Cow<'static, str>,
+    pub dimensions: Vec<(Cow<'static, str>, String)>,
     /// "Average", "p99", "PR(:0.3)"…
-    pub stat: std::borrow::Cow<'static, str>,
+    pub stat: Cow<'static, str>,
 }
 
 impl MetricQuery {
-    pub fn new(namespace: &'static str, metric: &'static str, stat: impl Into<std::borrow::Cow<'static, str>>) -> Self {
-        MetricQuery { namespace, metric, dimensions: Vec::new(), stat: stat.into() }
+    pub fn new(
+        namespace: impl Into<Cow<'static, str>>,
+        metric: impl Into<Cow<'static, str>>,
+        stat: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        MetricQuery { namespace: namespace.into(), metric: metric.into(), dimensions: Vec::new(), stat: stat.into() }
     }
 
-    pub fn dim(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.dimensions.push((name, value.into()));
+    /// The dimensions as plain pairs (for reading and comparing).
+    pub fn dims(&self) -> Vec<(&str, &str)> {
+        self.dimensions.iter().map(|(n, v)| (n.as_ref(), v.as_str())).collect()
+    }
+
+    pub fn dim(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        self.dimensions.push((name.into(), value.into()));
         self
     }
 }
@@ -82,9 +93,12 @@ fn query_id(index: usize) -> String {
 
 fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
     let dimensions: Vec<Dimension> =
-        q.dimensions.iter().map(|(n, v)| Dimension::builder().name(*n).value(v).build()).collect();
-    let metric =
-        Metric::builder().namespace(q.namespace).metric_name(q.metric).set_dimensions(Some(dimensions)).build();
+        q.dimensions.iter().map(|(n, v)| Dimension::builder().name(n.as_ref()).value(v).build()).collect();
+    let metric = Metric::builder()
+        .namespace(q.namespace.as_ref())
+        .metric_name(q.metric.as_ref())
+        .set_dimensions(Some(dimensions))
+        .build();
     let stat = MetricStat::builder().metric(metric).period(period as i32).stat(q.stat.as_ref()).build();
     MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
 }

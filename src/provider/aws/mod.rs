@@ -31,7 +31,7 @@ pub use errors::sdk_error;
 mod write;
 mod write_cache;
 
-use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ResourceDetail, ResourceRef, UsageHistory, Window};
+use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
 use crate::provider::{Provider, ProviderError, SourceInfo};
 use async_trait::async_trait;
 use futures::future::try_join_all;
@@ -51,7 +51,8 @@ const GLOBAL_REGION: &str = "us-east-1";
 struct Seen {
     services: Vec<(usize, ecs::ServiceRecord)>,
     groups: Vec<(usize, cache::GroupRecord)>,
-    alarms: Vec<Alarm>,
+    /// Each alarm with the target it was read from.
+    alarms: Vec<(usize, Alarm)>,
     cost: Option<CostReport>,
 }
 
@@ -522,8 +523,10 @@ impl Provider for AwsProvider {
         self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self.alarm_spread.gather(&self.labels(), |i| alarms::list(&self.targets[i], now)).await?;
-        let all: Vec<Alarm> = per_target.into_iter().flat_map(|(_, v)| v).collect();
-        self.seen().alarms = all.clone();
+        let seen: Vec<(usize, Alarm)> =
+            per_target.into_iter().flat_map(|(i, v)| v.into_iter().map(move |a| (i, a))).collect();
+        let all = seen.iter().map(|(_, a)| a.clone()).collect();
+        self.seen().alarms = seen;
         Ok(all)
     }
 
@@ -580,12 +583,12 @@ impl Provider for AwsProvider {
         Ok(std::sync::Arc::new(AwsProvider::connect(options).await?))
     }
 
-    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<DetailData, ProviderError> {
         match resource {
             ResourceRef::EcsService { cluster, service } => self.ecs_detail(cluster, service, window).await,
-            ResourceRef::CacheGroup(id) => self.cache_detail(id),
-            ResourceRef::Alarm(name) => self.alarm_detail(name),
-            ResourceRef::CostService(s) => self.cost_detail(s),
+            ResourceRef::CacheGroup(id) => self.cache_detail(id, window).await,
+            ResourceRef::Alarm(name) => self.alarm_detail(name, window).await,
+            ResourceRef::CostService(s) => self.cost_detail(s, window),
         }
     }
 }

@@ -117,6 +117,12 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
         reason: reason(prev, spec, last),
         history,
         scaling: false,
+        evaluation: Some(crate::domain::AlarmEvaluation {
+            dimensions: Vec::new(),
+            statistic: "Average".into(),
+            period: 60,
+            periods: spec.periods,
+        }),
     }
 }
 

@@ -16,8 +16,7 @@ mod scoped;
 use super::{Provider, ProviderError, SourceInfo};
 use crate::common::format::downsample_max as downsample;
 use crate::domain::{
-    Alarm, CacheGroup, CostReport, EcsService, HotTask, LbHealth, ResourceDetail, ResourceRef, Stats, UsageHistory,
-    Window,
+    Alarm, CacheGroup, CostReport, DetailData, EcsService, HotTask, LbHealth, ResourceRef, Stats, UsageHistory, Window,
 };
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
@@ -385,7 +384,7 @@ impl Provider for DemoProvider {
         self.compute(move |fleet, _| incident::timeline(fleet, from, to)).await
     }
 
-    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<ResourceDetail, ProviderError> {
+    async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<DetailData, ProviderError> {
         self.meter.record_metrics(crate::provider::meter::MetricSource::DetailView, 10);
         let resource = resource.clone();
         self.compute(move |fleet, now| detail::detail(fleet, &resource, now, window)).await?
