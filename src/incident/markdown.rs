@@ -129,7 +129,16 @@ pub fn render(h: &Handover) -> String {
         h.from.format("%Y-%m-%d %H:%M"),
         h.now.format("%H:%M")
     );
+    now_section(&mut out, h, &header);
+    changes_before_alarms(&mut out, h);
+    timeline_section(&mut out, h);
+    notes_section(&mut out, h);
+    affected_section(&mut out, h, &header);
+    out
+}
 
+/// What is wrong right now: alarms firing, services short of tasks, groups evicting, SLOs burning.
+fn now_section(out: &mut String, h: &Handover, header: &Header) {
     let _ = writeln!(out, "## Now\n");
     if header.firing.is_empty()
         && header.below_desired.is_empty()
@@ -155,7 +164,10 @@ pub fn render(h: &Handover) -> String {
     for p in h.problems {
         let _ = writeln!(out, "- _could not read {}: {} ({})_", p.source, p.error, p.error.hint());
     }
+}
 
+/// For each alarm firing, the changes on its resource (or cluster) just before it fired.
+fn changes_before_alarms(out: &mut String, h: &Handover) {
     let firing: Vec<&Alarm> = h.alarms.iter().filter(|a| a.firing()).collect();
     if !firing.is_empty() {
         let _ = writeln!(out, "\n## What changed before each alarm fired\n");
@@ -176,7 +188,10 @@ pub fn render(h: &Handover) -> String {
             out.push('\n');
         }
     }
+}
 
+/// Every event of the span, repeats folded into one row.
+fn timeline_section(out: &mut String, h: &Handover) {
     let _ = writeln!(out, "\n## Timeline\n\n| time (UTC) | kind | resource | what |\n|---|---|---|---|");
     let refs: Vec<&TimelineEvent> = h.events.iter().collect();
     for row in fold::rows(&refs, true) {
@@ -192,7 +207,9 @@ pub fn render(h: &Handover) -> String {
     if h.events.is_empty() {
         let _ = writeln!(out, "| — | — | — | nothing recorded in this span |");
     }
+}
 
+fn notes_section(out: &mut String, h: &Handover) {
     let _ = writeln!(out, "\n## Notes\n");
     if h.notes.is_empty() {
         let _ = writeln!(out, "No notes.");
@@ -200,9 +217,12 @@ pub fn render(h: &Handover) -> String {
     for n in h.notes {
         let _ = writeln!(out, "- {} UTC — {}: {}", n.time.format("%Y-%m-%d %H:%M"), n.author, n.text);
     }
+}
 
+/// The state of each resource the header or the timeline names.
+fn affected_section(out: &mut String, h: &Handover, header: &Header) {
     let _ = writeln!(out, "\n## Affected resources\n");
-    let resources = affected(&header, h.events);
+    let resources = affected(header, h.events);
     if resources.is_empty() {
         let _ = writeln!(out, "None.");
     }
@@ -211,14 +231,14 @@ pub fn render(h: &Handover) -> String {
         match &r {
             ResourceRef::EcsService { cluster, service } => {
                 match h.services.iter().find(|s| &s.cluster == cluster && &s.name == service) {
-                    Some(s) => service_state(&mut out, s, h.window),
+                    Some(s) => service_state(out, s, h.window),
                     None => {
                         let _ = writeln!(out, "- not in the ECS pane's data");
                     }
                 }
             }
             ResourceRef::CacheGroup(id) => match h.groups.iter().find(|g| &g.id == id) {
-                Some(g) => group_state(&mut out, g, h.window),
+                Some(g) => group_state(out, g, h.window),
                 None => {
                     let _ = writeln!(out, "- not in the Redis pane's data");
                 }
@@ -227,7 +247,6 @@ pub fn render(h: &Handover) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// `infradeck-incident-20261122-0412.md`

@@ -147,25 +147,19 @@ fn total(values: impl Iterator<Item = u32>) -> u32 {
     values.fold(0u32, u32::saturating_add)
 }
 
-/// Spread a proposed task size over the containers (see the module's rules). Err: the containers
-/// cannot fit in it (sidecars and the app's floors need more); the caller tries a larger size.
-pub fn layout(shape: &TaskShape, proposed: (u32, u32), floors: &Floors) -> Result<Vec<ContainerChange>, Needs> {
+/// CPU: units are a share under contention, not a limit on Linux, so scaling the app's down is
+/// safe while the task has the CPU; only the sum must stay within the task's.
+fn spread_cpu(shape: &TaskShape, proposed_cpu: u32, app: &[bool], out: &mut [ContainerChange]) {
     let cs = shape.containers;
-    let roles: Vec<(bool, Option<Sidecar>)> = cs.iter().map(|c| (c.essential, c.sidecar())).collect();
-    let app = takes_change(&roles);
-    let mut out: Vec<ContainerChange> = cs.iter().map(ContainerChange::unchanged).collect();
-
-    // CPU: units are a share under contention, not a limit on Linux, so scaling the app's down is
-    // safe while the task has the CPU; only the sum must stay within the task's.
-    let side_cpu = total(cs.iter().zip(&app).filter(|(_, a)| !**a).map(|(c, _)| c.cpu));
-    let app_cpus: Vec<u32> = cs.iter().zip(&app).map(|(c, a)| if *a { c.cpu } else { 0 }).collect();
+    let side_cpu = total(cs.iter().zip(app).filter(|(_, a)| !**a).map(|(c, _)| c.cpu));
+    let app_cpus: Vec<u32> = cs.iter().zip(app).map(|(c, a)| if *a { c.cpu } else { 0 }).collect();
     let app_cpu = total(app_cpus.iter().copied());
     if app_cpu > 0 {
         let target = if shape.task_level.cpu {
-            let scaled = (app_cpu as i128 * proposed.0 as i128 / shape.size.0.max(1) as i128) as i64;
-            scaled.min(proposed.0 as i64 - side_cpu as i64)
+            let scaled = (app_cpu as i128 * proposed_cpu as i128 / shape.size.0.max(1) as i128) as i64;
+            scaled.min(proposed_cpu as i64 - side_cpu as i64)
         } else {
-            proposed.0 as i64 - side_cpu as i64
+            proposed_cpu as i64 - side_cpu as i64
         };
         let parts = split(target.max(0), &app_cpus);
         for ((o, part), w) in out.iter_mut().zip(parts).zip(&app_cpus) {
@@ -175,6 +169,17 @@ pub fn layout(shape: &TaskShape, proposed: (u32, u32), floors: &Floors) -> Resul
             }
         }
     }
+}
+
+/// Spread a proposed task size over the containers (see the module's rules). Err: the containers
+/// cannot fit in it (sidecars and the app's floors need more); the caller tries a larger size.
+pub fn layout(shape: &TaskShape, proposed: (u32, u32), floors: &Floors) -> Result<Vec<ContainerChange>, Needs> {
+    let cs = shape.containers;
+    let roles: Vec<(bool, Option<Sidecar>)> = cs.iter().map(|c| (c.essential, c.sidecar())).collect();
+    let app = takes_change(&roles);
+    let mut out: Vec<ContainerChange> = cs.iter().map(ContainerChange::unchanged).collect();
+
+    spread_cpu(shape, proposed.0, &app, &mut out);
 
     // Memory.
     let delta = proposed.1 as i64 - shape.size.1 as i64;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod containers;
 pub mod ecs;
 pub mod evaluate;
+mod need;
 pub mod policy;
 pub mod recommend;
 pub mod redis;

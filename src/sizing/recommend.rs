@@ -3,7 +3,7 @@
 
 use super::catalog::{FargateRates, HOURS_PER_MONTH, fargate_sizes};
 use super::containers::{self, ContainerChange, Floors, TaskShape};
-use crate::domain::series::percentile_unsorted;
+use super::need::{cpu_need, floors_of, memory_need};
 use crate::domain::{EcsService, LaunchType, UsageHistory};
 use serde::Serialize;
 
@@ -109,13 +109,13 @@ impl EcsRecommendation {
     }
 }
 
-fn vcpu(units: u32) -> f32 {
+pub(super) fn vcpu(units: u32) -> f32 {
     units as f32 / 1024.0
 }
 
 /// "0.31", "1.2", "2": hundredths, trailing zeros dropped. Integer arithmetic: float
 /// formatting with a precision was a tenth of sizing time at 10,000 services.
-fn fmt_vcpu(v: f32) -> String {
+pub(super) fn fmt_vcpu(v: f32) -> String {
     let hundredths = (v.max(0.0) * 100.0).round() as u64;
     let (whole, frac) = (hundredths / 100, hundredths % 100);
     match frac {
@@ -126,7 +126,7 @@ fn fmt_vcpu(v: f32) -> String {
 }
 
 /// A non-negative quantity rounded to a whole number, for evidence text.
-fn whole(v: f32) -> i64 {
+pub(super) fn whole(v: f32) -> i64 {
     v.round() as i64
 }
 
@@ -276,100 +276,6 @@ pub fn recommend(service: &EcsService, history: &UsageHistory, policy: &Policy) 
 
 /// `recommend`, held to the service's SLOs: while its latency objective burns, its CPU is never
 /// cut (a smaller share of CPU queues requests longer: it would burn faster).
-/// The CPU the hottest task needs (vCPU): the policy's percentile plus headroom, never below the
-/// busiest hour seen; kept where target tracking or a burning latency SLO depends on it. Also
-/// whether the task sat pinned at its reservation (it wants more than was measured).
-fn cpu_need(
-    service: &EcsService,
-    history: &UsageHistory,
-    policy: &Policy,
-    slo: Option<&crate::slo::ServiceSlo>,
-    headroom: f32,
-    evidence: &mut Vec<String>,
-) -> (f32, bool) {
-    let days = history.hours_of_data() / 24.0;
-    let fargate = service.launch_type == LaunchType::Fargate;
-    let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
-    let cpu_max = cpu.iter().copied().fold(0.0, f32::max);
-    let cpu_p = percentile_unsorted(&mut cpu, policy.cpu_percentile);
-    let mut cpu_need = cpu_p * (1.0 + headroom);
-    evidence.push(format!(
-        "CPU: p{} of the hottest task {} vCPU over {} d + {}% → {} vCPU",
-        policy.cpu_percentile,
-        fmt_vcpu(cpu_p),
-        whole(days),
-        whole(headroom * 100.0),
-        fmt_vcpu(cpu_need)
-    ));
-    let pinned = fargate && saturated(service, history);
-    if pinned {
-        evidence.push(
-            "CPU: the hottest task sat at its reservation for hours (throttled): it wants more than was \
-             measured, so check again after resizing"
-                .into(),
-        );
-    }
-    if cpu_max > cpu_need {
-        // A size the window's busiest hour already exceeded would fail its own backtest: the
-        // percentile sets the steady need, the peak seen is the floor.
-        cpu_need = cpu_max;
-        evidence.push(format!(
-            "CPU: the busiest hour reached {} vCPU, above that: never sized below the peak already seen",
-            fmt_vcpu(cpu_max)
-        ));
-    }
-    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
-        // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
-        // would only mean more of them. Keep the CPU the policy was tuned for.
-        cpu_need = vcpu(service.task_cpu);
-        evidence.push(format!(
-            "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
-            a.target,
-            fmt_vcpu(cpu_need)
-        ));
-    }
-
-    if let Some(latency) = slo.filter(|s| s.latency_burning()).and_then(|s| s.latency) {
-        let now = vcpu(service.task_cpu);
-        if cpu_need < now {
-            cpu_need = now;
-        }
-        evidence.push(format!(
-            "latency SLO (p99 < {:.0} ms) {} ({}): CPU kept at {} vCPU or more: less CPU queues requests longer",
-            slo.and_then(|s| s.objective.p99_ms).unwrap_or_default(),
-            latency.burn.label(),
-            crate::slo::service::burn_rates_label(&latency),
-            fmt_vcpu(now)
-        ));
-    }
-    (cpu_need, pinned)
-}
-
-/// The memory the hottest task needs (MiB): its peak plus headroom; after OOM kills, at least
-/// max(peak + 100 MiB, peak × 1.2), since the peak seen is where the kernel stopped it.
-fn memory_need(history: &UsageHistory, headroom: f32, evidence: &mut Vec<String>) -> f32 {
-    let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
-    let mut mem_need = peak * (1.0 + headroom);
-    evidence.push(format!(
-        "memory: peak of the hottest task {} MiB + {}% → {} MiB",
-        whole(peak),
-        whole(headroom * 100.0),
-        whole(mem_need)
-    ));
-    if history.oom_kills > 0 {
-        // The peak seen is where the kernel stopped the task, not what it wanted.
-        let floor = (peak + 100.0).max(peak * 1.2);
-        if floor > mem_need {
-            mem_need = floor;
-        }
-        evidence.push(format!(
-            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
-            history.oom_kills
-        ));
-    }
-    mem_need
-}
-
 pub fn recommend_with(
     service: &EcsService,
     history: &UsageHistory,
@@ -430,16 +336,7 @@ pub fn recommend_with(
     let mem_need = memory_need(history, headroom, &mut rec.evidence);
 
     let cpu_units_need = cpu_need * 1024.0;
-    let floors = Floors {
-        task_cpu: cpu_units_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
-        task_memory: mem_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
-        containers: history
-            .container_memory
-            .iter()
-            .filter(|(_, peak)| peak.is_finite() && *peak > 0.0)
-            .map(|(name, peak)| (name.clone(), (peak * (1.0 + headroom)).ceil().min(u32::MAX as f32) as u32))
-            .collect(),
-    };
+    let floors = floors_of(history, cpu_units_need, mem_need, headroom);
     if spot_only_evidence(service) {
         rec.evidence.push(format!(
             "{:.0} % of its tasks run on FARGATE_SPOT: priced at Spot, so the change is not overstated",
@@ -452,6 +349,24 @@ pub fn recommend_with(
         return rec;
     };
 
+    rec.containers = layout;
+    rec.floors = Some(floors);
+    rec.monthly_proposed = price(proposed);
+    judge(&mut rec, service, history, proposed, tasks, pinned);
+    rec
+}
+
+/// What a proposed size means: the finding against the current size, the backtest over the
+/// history and its risk, and on EC2 the cluster capacity it frees.
+fn judge(
+    rec: &mut EcsRecommendation,
+    service: &EcsService,
+    history: &UsageHistory,
+    proposed: (u32, u32),
+    tasks: u32,
+    pinned: bool,
+) {
+    let current = rec.current;
     let cpu_cmp = proposed.0.cmp(&current.0);
     let mem_cmp = proposed.1.cmp(&current.1);
     use std::cmp::Ordering::*;
@@ -474,10 +389,7 @@ pub fn recommend_with(
         b.memory_minutes_over
     ));
     rec.backtest = Some(b);
-    rec.containers = layout;
-    rec.floors = Some(floors);
-    rec.monthly_proposed = price(proposed);
-    if !fargate {
+    if service.launch_type != LaunchType::Fargate {
         let tasks = tasks as f32;
         rec.capacity_freed = Some((
             (vcpu(current.0) - vcpu(proposed.0)) * tasks,
@@ -485,7 +397,6 @@ pub fn recommend_with(
         ));
     }
     rec.proposed = Some(proposed);
-    rec
 }
 
 #[cfg(test)]

@@ -113,21 +113,9 @@ pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommend
     let best = catalogue.all().filter(fits).min_by(|a, b| a.hourly(g.engine).total_cmp(&b.hourly(g.engine)));
 
     if hot_engine {
-        rec.evidence.push(format!(
-            "engine CPU p95 {:.0}% + {:.0}% headroom = {:.0}% of its one thread: a bigger node does not help",
-            g.engine_cpu.p95,
-            HEADROOM * 100.0,
-            cpu_need
-        ));
-        rec.topology = Some(if g.shards > 1 || evicting {
-            format!("add a shard ({} → {}) to spread writes", g.shards, g.shards + 1)
-        } else {
-            format!(
-                "add a read replica ({} → {}) or shard the keyspace",
-                g.replicas_per_shard,
-                g.replicas_per_shard + 1
-            )
-        });
+        let (why, topology) = hot_engine_advice(g, cpu_need, evicting);
+        rec.evidence.push(why);
+        rec.topology = Some(topology);
     }
     if evicting && best.is_none_or(|b| usable_gib(b, reserved) <= usable_gib(current, reserved)) {
         rec.topology.get_or_insert_with(|| format!("add a shard ({} → {}) for memory", g.shards, g.shards + 1));
@@ -172,6 +160,23 @@ pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommend
         _ => Risk::Low,
     };
     rec
+}
+
+/// Why a bigger node does not help an engine thread that is too busy, and the topology change
+/// that does: another shard spreads writes (or memory), a read replica spreads reads.
+fn hot_engine_advice(g: &CacheGroup, cpu_need: f32, evicting: bool) -> (String, String) {
+    let why = format!(
+        "engine CPU p95 {:.0}% + {:.0}% headroom = {:.0}% of its one thread: a bigger node does not help",
+        g.engine_cpu.p95,
+        HEADROOM * 100.0,
+        cpu_need
+    );
+    let topology = if g.shards > 1 || evicting {
+        format!("add a shard ({} → {}) to spread writes", g.shards, g.shards + 1)
+    } else {
+        format!("add a read replica ({} → {}) or shard the keyspace", g.replicas_per_shard, g.replicas_per_shard + 1)
+    };
+    (why, topology)
 }
 
 #[cfg(test)]

@@ -286,10 +286,14 @@ fn finite_mean(v: &[f32]) -> f32 {
 /// A group row from its nodes' series (each `NODE_QUERIES` long).
 pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
     let b = span.buckets();
-    let worst = |i| combine(nodes, i, b, false);
-    let total = |i| combine(nodes, i, b, true);
-    let (mem_avg, mem_max, cpu_avg, cpu_max) = (worst(0), worst(1), worst(2), worst(3));
-    let (conn_avg, conn_max) = (total(4), total(5));
+    // Each node's series are found by what they measure (their place in `NODE_QUERIES`).
+    let at = |metric: &str, stat: &str| NODE_QUERIES.iter().position(|q| *q == (metric, stat)).unwrap_or(usize::MAX);
+    let worst = |metric, stat| combine(nodes, at(metric, stat), b, false);
+    let total = |metric, stat| combine(nodes, at(metric, stat), b, true);
+    let (mem_avg, mem_max) =
+        (worst("DatabaseMemoryUsagePercentage", "Average"), worst("DatabaseMemoryUsagePercentage", "Maximum"));
+    let (cpu_avg, cpu_max) = (worst("EngineCPUUtilization", "Average"), worst("EngineCPUUtilization", "Maximum"));
+    let (conn_avg, conn_max) = (total("CurrConnections", "Average"), total("CurrConnections", "Maximum"));
     let per_second = |v: Vec<f32>| finite_mean(&v) / span.period as f32;
     let spark = |v: &[f32]| {
         downsample_max(&v.iter().map(|x| if x.is_finite() { *x } else { 0.0 }).collect::<Vec<_>>(), SPARK_POINTS)
@@ -304,10 +308,10 @@ pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
         reserved_memory_percent: g.reserved_memory_percent,
         memory: Stats::from_series(&mem_avg, &mem_max),
         engine_cpu: Stats::from_series(&cpu_avg, &cpu_max),
-        evictions: total(6).iter().filter(|v| v.is_finite()).map(|v| v.max(0.0) as u64).sum(),
+        evictions: total("Evictions", "Sum").iter().filter(|v| v.is_finite()).map(|v| v.max(0.0) as u64).sum(),
         connections: Stats::from_series(&conn_avg, &conn_max),
-        network_in: per_second(total(7)),
-        network_out: per_second(total(8)),
+        network_in: per_second(total("NetworkBytesIn", "Sum")),
+        network_out: per_second(total("NetworkBytesOut", "Sum")),
         memory_spark: spark(&mem_avg),
         cpu_spark: spark(&cpu_avg),
         standalone: g.standalone,

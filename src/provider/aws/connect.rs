@@ -145,12 +145,9 @@ async fn identity(sts: &aws_sdk_sts::Client, now: i64) -> Identity {
 /// How often an unknown identity is asked for again.
 pub(super) const IDENTITY_RETRY_SECONDS: i64 = 30;
 
-async fn connect_target(
-    profile: Option<&str>,
-    region: Option<&str>,
-    options: &AwsOptions,
-    usage: &ApiUsage,
-) -> Result<Target, ProviderError> {
+/// The SDK's configuration for one profile and region: the credential chain, endpoint (moto in
+/// tests), retries and timeouts every client of the target shares.
+fn loader(profile: Option<&str>, region: Option<&str>, options: &AwsOptions) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
@@ -169,13 +166,21 @@ async fn connect_target(
     }
     // A hung connection fails its attempt (and is retried) instead of leaving a pane loading for
     // ever; slow answers (5 s and more, a degraded region) still get through.
-    loader = loader.timeout_config(
+    loader.timeout_config(
         aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .build(),
-    );
-    let conf = loader.load().await;
+    )
+}
+
+async fn connect_target(
+    profile: Option<&str>,
+    region: Option<&str>,
+    options: &AwsOptions,
+    usage: &ApiUsage,
+) -> Result<Target, ProviderError> {
+    let conf = loader(profile, region, options).load().await;
     let read_only = options.read_only_for(profile);
     let Some(region) = conf.region().map(|r| r.to_string()) else {
         return Err(ProviderError::Other(

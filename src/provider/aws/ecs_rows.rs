@@ -59,6 +59,31 @@ pub fn hottest_task<'a>(r: &'a ServiceRecord, series: &'a [Vec<f32>]) -> Option<
         .max_by(|a, b| Stats::from_series(a.1, a.1).p99.total_cmp(&Stats::from_series(b.1, b.1).p99))
 }
 
+/// What is asked for one service: its own four, its tasks' (if any), its load balancer's (if
+/// any). The answers are split back the same way, and each is then found by what it measures.
+struct Asked<'a> {
+    own: [MetricQuery; 4],
+    tasks: Vec<MetricQuery>,
+    lb: Option<&'a TargetGroupInfo>,
+    lb_queries: Vec<MetricQuery>,
+}
+
+impl<'a> Asked<'a> {
+    fn of(r: &ServiceRecord, lbs: &'a HashMap<String, TargetGroupInfo>) -> Asked<'a> {
+        let lb = alb_of(r, lbs);
+        let lb_queries = lb.map(super::lb_metrics::health_queries).unwrap_or_default();
+        Asked { own: service_queries(r), tasks: task_queries(r), lb, lb_queries }
+    }
+
+    fn len(&self) -> usize {
+        self.own.len() + self.tasks.len() + self.lb_queries.len()
+    }
+
+    fn queries(&self) -> impl Iterator<Item = &MetricQuery> {
+        self.own.iter().chain(&self.tasks).chain(&self.lb_queries)
+    }
+}
+
 /// Per-service metrics for the pane's window.
 pub async fn with_metrics(
     t: &Target,
@@ -67,34 +92,33 @@ pub async fn with_metrics(
     window: Window,
     now: i64,
 ) -> Result<Vec<EcsService>, ProviderError> {
-    // Per service: its four, its tasks' (if any), its load balancer's (if any), in that order.
-    let per_service: Vec<(Vec<MetricQuery>, usize, Option<&TargetGroupInfo>)> = records
-        .iter()
-        .map(|r| {
-            let tasks = task_queries(r);
-            let n_tasks = tasks.len();
-            let lb = alb_of(r, lbs);
-            let lb_queries = lb.map(super::lb_metrics::health_queries).unwrap_or_default();
-            (service_queries(r).into_iter().chain(tasks).chain(lb_queries).collect(), n_tasks, lb)
-        })
-        .collect();
-    let queries: Vec<MetricQuery> = per_service.iter().flat_map(|(q, ..)| q.iter().cloned()).collect();
+    let asked: Vec<Asked> = records.iter().map(|r| Asked::of(r, lbs)).collect();
+    let queries: Vec<MetricQuery> = asked.iter().flat_map(Asked::queries).cloned().collect();
     let span = Span::for_window(window, now);
     let series = metrics::fetch(t, crate::provider::meter::MetricSource::EcsPane, &queries, span).await?;
     let mut at = 0;
     Ok(records
         .iter()
-        .zip(&per_service)
-        .map(|(r, (q, n_tasks, lb))| {
-            let s = &series[at..at + q.len()];
-            at += q.len();
-            let mut row = service(r, &s[0], &s[1], &s[2], &s[3]);
-            row.read_cost = q.len() as u32;
-            row.health = match lb {
-                Some(info) => LbHealth::Read(super::lb_metrics::health(info, &s[4 + n_tasks..], &span, SPARK_POINTS)),
+        .zip(&asked)
+        .map(|(r, asked)| {
+            let s = &series[at..at + asked.len()];
+            at += asked.len();
+            let (own, rest) = s.split_at(asked.own.len());
+            let (tasks, lb) = rest.split_at(asked.tasks.len());
+            let get = |metric, stat| metrics::series_for(&asked.own, own, metric, stat);
+            let mut row = service(
+                r,
+                get("CPUUtilization", "Average"),
+                get("CPUUtilization", "Maximum"),
+                get("MemoryUtilization", "Average"),
+                get("MemoryUtilization", "Maximum"),
+            );
+            row.read_cost = asked.len() as u32;
+            row.health = match asked.lb {
+                Some(info) => LbHealth::Read(super::lb_metrics::health(info, lb, &span, SPARK_POINTS)),
                 None => health_unread(r),
             };
-            if let Some((id, cpu, mem)) = hottest_task(r, &s[4..4 + n_tasks]) {
+            if let Some((id, cpu, mem)) = hottest_task(r, tasks) {
                 let pct = |v: &[f32], of: u32| v.iter().map(|x| x / of.max(1) as f32 * 100.0).collect::<Vec<f32>>();
                 let (cpu, mem) = (pct(cpu, r.task_definition.cpu), pct(mem, r.task_definition.memory));
                 let named = HotTask {

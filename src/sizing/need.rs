@@ -1,0 +1,116 @@
+//! What a service needs, with the evidence for each figure: the CPU and memory of its hottest
+//! task, and the floors no proposed size may go under. Pure functions, used by the recommender.
+
+use super::containers::Floors;
+use super::recommend::{Policy, fmt_vcpu, saturated, vcpu, whole};
+use crate::domain::series::percentile_unsorted;
+use crate::domain::{EcsService, LaunchType, UsageHistory};
+
+/// The CPU the hottest task needs (vCPU): the policy's percentile plus headroom, never below the
+/// busiest hour seen; kept where target tracking or a burning latency SLO depends on it. Also
+/// whether the task sat pinned at its reservation (it wants more than was measured).
+pub(super) fn cpu_need(
+    service: &EcsService,
+    history: &UsageHistory,
+    policy: &Policy,
+    slo: Option<&crate::slo::ServiceSlo>,
+    headroom: f32,
+    evidence: &mut Vec<String>,
+) -> (f32, bool) {
+    let days = history.hours_of_data() / 24.0;
+    let fargate = service.launch_type == LaunchType::Fargate;
+    let mut cpu: Vec<f32> = history.cpu_vcpu.iter().copied().filter(|v| v.is_finite()).collect();
+    let cpu_max = cpu.iter().copied().fold(0.0, f32::max);
+    let cpu_p = percentile_unsorted(&mut cpu, policy.cpu_percentile);
+    let mut cpu_need = cpu_p * (1.0 + headroom);
+    evidence.push(format!(
+        "CPU: p{} of the hottest task {} vCPU over {} d + {}% → {} vCPU",
+        policy.cpu_percentile,
+        fmt_vcpu(cpu_p),
+        whole(days),
+        whole(headroom * 100.0),
+        fmt_vcpu(cpu_need)
+    ));
+    let pinned = fargate && saturated(service, history);
+    if pinned {
+        evidence.push(
+            "CPU: the hottest task sat at its reservation for hours (throttled): it wants more than was \
+             measured, so check again after resizing"
+                .into(),
+        );
+    }
+    if cpu_max > cpu_need {
+        // A size the window's busiest hour already exceeded would fail its own backtest: the
+        // percentile sets the steady need, the peak seen is the floor.
+        cpu_need = cpu_max;
+        evidence.push(format!(
+            "CPU: the busiest hour reached {} vCPU, above that: never sized below the peak already seen",
+            fmt_vcpu(cpu_max)
+        ));
+    }
+    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
+        // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
+        // would only mean more of them. Keep the CPU the policy was tuned for.
+        cpu_need = vcpu(service.task_cpu);
+        evidence.push(format!(
+            "target tracking keeps CPU near {:.0}% by scaling tasks: CPU kept at {} vCPU, memory sized alone",
+            a.target,
+            fmt_vcpu(cpu_need)
+        ));
+    }
+
+    if let Some(latency) = slo.filter(|s| s.latency_burning()).and_then(|s| s.latency) {
+        let now = vcpu(service.task_cpu);
+        if cpu_need < now {
+            cpu_need = now;
+        }
+        evidence.push(format!(
+            "latency SLO (p99 < {:.0} ms) {} ({}): CPU kept at {} vCPU or more: less CPU queues requests longer",
+            slo.and_then(|s| s.objective.p99_ms).unwrap_or_default(),
+            latency.burn.label(),
+            crate::slo::service::burn_rates_label(&latency),
+            fmt_vcpu(now)
+        ));
+    }
+    (cpu_need, pinned)
+}
+
+/// The memory the hottest task needs (MiB): its peak plus headroom; after OOM kills, at least
+/// max(peak + 100 MiB, peak × 1.2), since the peak seen is where the kernel stopped it.
+pub(super) fn memory_need(history: &UsageHistory, headroom: f32, evidence: &mut Vec<String>) -> f32 {
+    let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
+    let mut mem_need = peak * (1.0 + headroom);
+    evidence.push(format!(
+        "memory: peak of the hottest task {} MiB + {}% → {} MiB",
+        whole(peak),
+        whole(headroom * 100.0),
+        whole(mem_need)
+    ));
+    if history.oom_kills > 0 {
+        // The peak seen is where the kernel stopped the task, not what it wanted.
+        let floor = (peak + 100.0).max(peak * 1.2);
+        if floor > mem_need {
+            mem_need = floor;
+        }
+        evidence.push(format!(
+            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
+            history.oom_kills
+        ));
+    }
+    mem_need
+}
+
+/// The floors of a size: the task's CPU (units) and memory (MiB) needs, and each container's
+/// own memory peak plus headroom where Container Insights measured it.
+pub(super) fn floors_of(history: &UsageHistory, cpu_units_need: f32, mem_need: f32, headroom: f32) -> Floors {
+    Floors {
+        task_cpu: cpu_units_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
+        task_memory: mem_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
+        containers: history
+            .container_memory
+            .iter()
+            .filter(|(_, peak)| peak.is_finite() && *peak > 0.0)
+            .map(|(name, peak)| (name.clone(), (peak * (1.0 + headroom)).ceil().min(u32::MAX as f32) as u32))
+            .collect(),
+    }
+}
