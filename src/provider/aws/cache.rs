@@ -233,6 +233,9 @@ const NODE_QUERIES: [(&str, &str); 9] = [
     ("NetworkBytesOut", "Sum"),
 ];
 
+/// Queries per node (member cluster).
+pub const PER_NODE: usize = NODE_QUERIES.len();
+
 pub fn node_queries(member: &str) -> Vec<MetricQuery> {
     NODE_QUERIES
         .iter()
@@ -265,6 +268,13 @@ pub async fn with_metrics(
 }
 
 /// Combine a position-wise series over nodes: worst (max) or total (sum); NaN where no node has data.
+/// One metric of every node (each node's series `NODE_QUERIES` long, found by what they measure),
+/// per bucket: the worst node's value, or with `sum` all nodes' together; NaN where none had data.
+pub fn across_nodes(nodes: &[&[Vec<f32>]], metric: &str, stat: &str, buckets: usize, sum: bool) -> Vec<f32> {
+    let index = NODE_QUERIES.iter().position(|q| *q == (metric, stat)).unwrap_or(usize::MAX);
+    combine(nodes, index, buckets, sum)
+}
+
 fn combine(nodes: &[&[Vec<f32>]], index: usize, buckets: usize, sum: bool) -> Vec<f32> {
     (0..buckets)
         .map(|b| {
@@ -286,10 +296,8 @@ fn finite_mean(v: &[f32]) -> f32 {
 /// A group row from its nodes' series (each `NODE_QUERIES` long).
 pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
     let b = span.buckets();
-    // Each node's series are found by what they measure (their place in `NODE_QUERIES`).
-    let at = |metric: &str, stat: &str| NODE_QUERIES.iter().position(|q| *q == (metric, stat)).unwrap_or(usize::MAX);
-    let worst = |metric, stat| combine(nodes, at(metric, stat), b, false);
-    let total = |metric, stat| combine(nodes, at(metric, stat), b, true);
+    let worst = |metric, stat| across_nodes(nodes, metric, stat, b, false);
+    let total = |metric, stat| across_nodes(nodes, metric, stat, b, true);
     let (mem_avg, mem_max) =
         (worst("DatabaseMemoryUsagePercentage", "Average"), worst("DatabaseMemoryUsagePercentage", "Maximum"));
     let (cpu_avg, cpu_max) = (worst("EngineCPUUtilization", "Average"), worst("EngineCPUUtilization", "Maximum"));

@@ -104,29 +104,18 @@ impl AwsProvider {
             .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("redis:{id}")))?;
         let span = Span::for_window(window, self.now_secs());
-        let per_node: Vec<Vec<MetricQuery>> = g.members.iter().map(|m| cache::node_queries(m)).collect();
-        let queries: Vec<MetricQuery> = per_node.iter().flatten().cloned().collect();
+        let queries: Vec<MetricQuery> = g.members.iter().flat_map(|m| cache::node_queries(m)).collect();
         let answered = metrics::fetch(&self.targets[i], MetricSource::DetailView, &queries, span).await?;
-        let nodes: Vec<Answer> = per_node
-            .iter()
-            .zip(answered.chunks(per_node.first().map_or(1, Vec::len)))
-            .map(|(queries, series)| Answer { queries, series, span })
-            .collect();
-        let fold = |metric: &str, stat: &str, worst: bool| -> Vec<f32> {
-            (0..span.buckets())
-                .map(|k| {
-                    let v =
-                        nodes.iter().filter_map(|n| n.values(metric, stat).get(k).copied().filter(|v| v.is_finite()));
-                    if worst { v.reduce(f32::max) } else { v.reduce(|a, b| a + b) }.unwrap_or(f32::NAN)
-                })
-                .collect()
+        let nodes: Vec<&[Vec<f32>]> = answered.chunks(cache::PER_NODE).collect();
+        let line = |m: Measure, metric, stat, sum| {
+            let v = cache::across_nodes(&nodes, metric, stat, span.buckets(), sum);
+            Series::on_grid(m, &v, span.start, span.period, span.end)
         };
-        let line = |m: Measure, v: Vec<f32>| Series::on_grid(m, &v, span.start, span.period, span.end);
         let series = vec![
-            line(Measure::CacheMemory, fold("DatabaseMemoryUsagePercentage", "Average", true)),
-            line(Measure::CacheEngineCpu, fold("EngineCPUUtilization", "Average", true)),
-            line(Measure::CacheConnections, fold("CurrConnections", "Average", false)),
-            line(Measure::CacheEvictions, fold("Evictions", "Sum", false)),
+            line(Measure::CacheMemory, "DatabaseMemoryUsagePercentage", "Average", false),
+            line(Measure::CacheEngineCpu, "EngineCPUUtilization", "Average", false),
+            line(Measure::CacheConnections, "CurrConnections", "Average", true),
+            line(Measure::CacheEvictions, "Evictions", "Sum", true),
         ];
         let facts = CacheFacts {
             id: g.id.clone(),
