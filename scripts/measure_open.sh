@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 services=${1:-255} clusters=${2:-3} groups=${3:-3}
 idle_minutes=${IDLE_MINUTES:-1440} minutes=${MINUTES:-180} warmup=${WARMUP:-10}
-python3 -c 'import moto, boto3, cbor2' || { echo "pip install -r scripts/requirements-test.txt" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-moto_port=$(free_port) bridge_port=$(free_port)
-python3 scripts/moto_server.py -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 & moto=$!
-python3 scripts/moto_bridge.py --port "$bridge_port" --upstream "http://127.0.0.1:$moto_port" >/dev/null & bridge=$!
-trap 'kill $moto $bridge 2>/dev/null' EXIT
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$moto_port") 2>/dev/null && (echo >/dev/tcp/127.0.0.1/"$bridge_port") 2>/dev/null && break; sleep 0.2; done
+source scripts/moto_env.sh
 if [ "$services" = realistic ]; then
   python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "http://127.0.0.1:$bridge_port" >&2
 else
