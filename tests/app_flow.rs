@@ -216,7 +216,7 @@ fn a_result_for_a_superseded_request_is_dropped() {
     assert!(h.send_only(Msg::Key("w".parse().unwrap())).is_empty());
     assert_eq!(h.state.window, Window::Hour);
     // The old answer (for 14d) arrives: it is shown, and a new fetch for 1h goes out at once.
-    let answer = Msg::Loaded { req: old, payload: Payload::Ecs(Ok(vec![])), degraded: None };
+    let answer = Msg::Loaded { req: old, payload: Payload::Ecs(Ok(Default::default())), degraded: None };
     let fx = update(&mut h.state, answer);
     assert!(matches!(fx.as_slice(), [Effect::Fetch { pane: PaneId::Ecs, window: Window::Hour, .. }]));
     // A late duplicate of the old answer changes nothing.
@@ -425,7 +425,7 @@ fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_de
         })
         .collect();
     assert_eq!(fetched, PaneId::ALL.to_vec());
-    h.send_only(Msg::Loaded { req: stale_req, payload: Payload::Ecs(Ok(Vec::new())), degraded: None });
+    h.send_only(Msg::Loaded { req: stale_req, payload: Payload::Ecs(Ok(Default::default())), degraded: None });
     assert!(!h.state.has_data(PaneId::Ecs), "a result from the old source is dropped");
 
     h.send_only(Msg::ReconnectFailed(ProviderError::NoCredentials("profile nope".into())));
@@ -450,7 +450,7 @@ fn a_first_load_shows_rows_as_they_arrive_but_a_refresh_waits_for_the_whole_answ
     assert_eq!(h.state.ecs.rows().len(), 10, "a part of another request is dropped");
     h.send_only(Msg::EcsPartial { req, rows: services[10..25].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), 25);
-    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(services.to_vec())), degraded: None });
+    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(std::sync::Arc::new(services.to_vec()))), degraded: None });
     assert_eq!(h.state.ecs.rows().len(), services.len());
     assert!(!h.state.ecs.fetch.partial);
 

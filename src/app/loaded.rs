@@ -160,7 +160,7 @@ pub fn on_loaded(
     }
     let again = f.queued || (pane.uses_window() && window != current_window);
     match payload {
-        Payload::Ecs(r) => accept(&mut state.ecs, r.map(std::sync::Arc::new)),
+        Payload::Ecs(r) => accept(&mut state.ecs, r),
         Payload::Redis(r, catalogue) => {
             accept(&mut state.redis, r);
             // Cheap and pure: Redis suggestions follow the data they are made from.

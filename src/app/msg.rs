@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 /// A provider's answer for one pane.
 #[derive(Debug, Clone)]
 pub enum Payload {
-    Ecs(Result<Vec<EcsService>, ProviderError>),
+    Ecs(Result<std::sync::Arc<Vec<EcsService>>, ProviderError>),
     /// The groups, and the node types (priced where they run) they are sized among.
     Redis(Result<Vec<CacheGroup>, ProviderError>, std::sync::Arc<crate::sizing::catalog::NodeCatalogue>),
     Cost(Result<CostReport, ProviderError>),

@@ -84,14 +84,15 @@ pub trait Provider: Send + Sync + 'static {
     }
     /// `ecs_services_progressive`, re-reading only what `scope` names: the rows it leaves out
     /// keep what was read last (the provider keeps them), so a refresh costs only what it asks.
-    /// Every known row comes back.
+    /// Every known row comes back, shared (`Arc`): a provider that keeps them to carry (the demo
+    /// fleet) hands the app the same rows instead of a copy.
     async fn ecs_services_scoped(
         &self,
         window: Window,
         _scope: &Scope,
         progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
-    ) -> Result<Vec<EcsService>, ProviderError> {
-        self.ecs_services_progressive(window, progress).await
+    ) -> Result<std::sync::Arc<Vec<EcsService>>, ProviderError> {
+        self.ecs_services_progressive(window, progress).await.map(std::sync::Arc::new)
     }
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError>;
     /// `cache_groups`, re-reading only the groups `scope` names (the others as last read).

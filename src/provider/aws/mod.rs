@@ -462,8 +462,8 @@ impl Provider for AwsProvider {
         window: Window,
         scope: &crate::provider::Scope,
         progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
-    ) -> Result<Vec<EcsService>, ProviderError> {
-        self.ecs_scoped(window, scope, progress).await
+    ) -> Result<std::sync::Arc<Vec<EcsService>>, ProviderError> {
+        self.ecs_scoped(window, scope, progress).await.map(std::sync::Arc::new)
     }
 
     async fn cache_groups(&self, window: Window) -> Result<Vec<CacheGroup>, ProviderError> {

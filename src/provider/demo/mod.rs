@@ -296,7 +296,7 @@ impl Provider for DemoProvider {
     }
 
     async fn ecs_services(&self, window: Window) -> Result<Vec<EcsService>, ProviderError> {
-        self.ecs_scoped(window, &super::Scope::everything()).await
+        self.ecs_scoped(window, &super::Scope::everything()).await.map(Arc::unwrap_or_clone)
     }
 
     async fn ecs_services_scoped(
@@ -304,7 +304,7 @@ impl Provider for DemoProvider {
         window: Window,
         scope: &super::Scope,
         _progress: &(dyn Fn(Vec<EcsService>) + Send + Sync),
-    ) -> Result<Vec<EcsService>, ProviderError> {
+    ) -> Result<std::sync::Arc<Vec<EcsService>>, ProviderError> {
         self.ecs_scoped(window, scope).await
     }
 

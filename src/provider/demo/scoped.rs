@@ -13,7 +13,9 @@ use std::sync::Arc;
 /// The rows last computed, with the window they are for.
 #[derive(Debug, Default)]
 pub(super) struct Kept {
-    ecs: Arc<HashMap<String, EcsService>>,
+    /// The rows handed to the app last (the same allocation it shows), and where each key is.
+    ecs: Arc<Vec<EcsService>>,
+    ecs_at: Arc<HashMap<String, usize>>,
     ecs_window: Option<Window>,
     groups: Arc<HashMap<String, CacheGroup>>,
     groups_window: Option<Window>,
@@ -55,11 +57,16 @@ impl DemoProvider {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(super) async fn ecs_scoped(&self, window: Window, scope: &Scope) -> Result<Vec<EcsService>, ProviderError> {
+    pub(super) async fn ecs_scoped(
+        &self,
+        window: Window,
+        scope: &Scope,
+    ) -> Result<Arc<Vec<EcsService>>, ProviderError> {
         let (kept, cold) = {
             let k = self.kept();
-            (Arc::clone(&k.ecs), k.ecs_window != Some(window) || k.ecs.is_empty())
+            ((Arc::clone(&k.ecs), Arc::clone(&k.ecs_at)), k.ecs_window != Some(window) || k.ecs.is_empty())
         };
+        let (kept, kept_at) = kept;
         let wanted = wanted(scope, cold);
         let (mut rows, simulated) = self
             .compute(move |fleet, now| {
@@ -69,7 +76,7 @@ impl DemoProvider {
                     .iter()
                     .map(|s| {
                         let key = format!("{}/{}", s.cluster, s.name);
-                        match (&wanted, kept.get(&key)) {
+                        match (&wanted, kept_at.get(&key).and_then(|i| kept.get(*i))) {
                             (Some(w), Some(last)) if !w.contains(&key) => carried(s, now, last),
                             _ => {
                                 let row = ecs_service(s, now, window);
@@ -90,8 +97,10 @@ impl DemoProvider {
         if !scope.describe.is_empty() {
             self.meter.record_many("ecs:DescribeServices", scope.describe.len().div_ceil(10) as u64);
         }
+        let rows = Arc::new(rows);
         let mut k = self.kept();
-        k.ecs = Arc::new(rows.iter().map(|r| (r.key(), r.clone())).collect());
+        k.ecs_at = Arc::new(rows.iter().enumerate().map(|(i, r)| (r.key(), i)).collect());
+        k.ecs = Arc::clone(&rows);
         k.ecs_window = Some(window);
         Ok(rows)
     }
@@ -187,6 +196,6 @@ mod tests {
         let spend = demo.api_spend().unwrap();
         assert_eq!(spend.metrics[&MetricSource::EcsPane] - full, all[3].read_cost as u64, "only the one row");
         assert_eq!(spend.ecs_requests(), first.ecs_requests(), "no inventory asked, none counted");
-        assert_eq!(again, all, "a frozen clock: carried rows are as computed");
+        assert_eq!(*again, all, "a frozen clock: carried rows are as computed");
     }
 }
