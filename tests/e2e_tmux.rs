@@ -271,9 +271,9 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     t.type_text("web-api");
     t.keys(&["Enter", "Enter"]);
     let s = t.wait("the detail view with its charts", |s| {
-        s.contains("ECS service prod-web/web-api") && s.contains("CPU (% of task reservation)")
+        s.contains("ECS service prod-web/web-api") && s.contains("CPU, % of task reservation")
     });
-    assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("Memory (% of task reservation)"), "{s}");
+    assert!(s.contains("2 vCPU / 4096 MiB") && s.contains("Memory, % of task reservation"), "{s}");
     assert!(s.contains("Response time (load balancer), ms") && s.contains("5xx, % of requests"), "{s}");
     assert!(s.contains("prod-web-alb → target group web-api-tg"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("sk_live"), "a secret reached the screen:\n{s}");
@@ -526,7 +526,7 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
     t.type_text("web-api");
     t.keys(&["Enter", "Enter"]);
     screens.push(t.wait("the detail view", |s| {
-        s.contains("ECS service prod-web/web-api") && s.contains("CPU (% of task reservation)")
+        s.contains("ECS service prod-web/web-api") && s.contains("CPU, % of task reservation")
     }));
     t.keys(&["Escape"]);
     t.wait("a suggestion for web-api", |s| s.lines().any(|l| l.contains("web-api") && l.contains("▼ ")));

@@ -259,3 +259,24 @@ fn every_pane_and_popup_renders_at_every_size() {
     let screen = buffer_text(&h.render_at(80, 24));
     assert!(screen.contains("ECS task sizing"), "{screen}");
 }
+
+/// At a laptop's 80×24 the ECS pane keeps what the app exists to show (the size and the
+/// suggestion, beside the status and the name), drops the rest by value, and says so.
+#[test]
+fn the_ecs_pane_at_80x24_keeps_size_and_suggestion_and_says_what_is_hidden() {
+    let mut h = Harness::demo(80, 24);
+    h.keys(&["1"]);
+    let screen = h.screen();
+    let header = screen.lines().find(|l| l.contains("STATUS")).expect("the table header");
+    for column in ["SERVICE", "SIZE", "SUGGEST", "CPU max", "MEM max"] {
+        assert!(header.contains(column), "{column} missing at 80×24: {header}");
+    }
+    assert!(!header.contains("CPU trend") && !header.contains("CPU avg"), "trends and averages go first: {header}");
+    assert!(screen.contains("columns hidden: a wider terminal shows them"), "{screen}");
+    let orders = screen.lines().find(|l| l.contains(" orders ")).expect("the orders row");
+    assert!(orders.contains("▲ 2 / 4G"), "the suggestion is on the row: {orders}");
+    // Wide enough, nothing is hidden and the title says nothing of it.
+    let mut wide = Harness::demo(200, 60);
+    wide.keys(&["1"]);
+    assert!(!wide.screen().contains("columns hidden"));
+}

@@ -16,33 +16,63 @@ pub struct Column {
     pub priority: u8,
     /// How much of the space left over this column may take (usually the name's).
     pub grow: u16,
+    /// A narrower form of this column (its index in the same list) and the priority at which the
+    /// table switches to it, before it would drop the column: peaks without the averages.
+    pub narrow: Option<(u8, usize)>,
+    /// Only ever shown in place of the column it narrows.
+    pub alternate: bool,
 }
 
 pub const fn col(title: &'static str, width: u16, priority: u8) -> Column {
-    Column { title, width, priority, grow: 0 }
+    Column { title, width, priority, grow: 0, narrow: None, alternate: false }
 }
 
 /// A column that widens into spare space, up to `grow` more cells.
 pub const fn flex(title: &'static str, width: u16, priority: u8, grow: u16) -> Column {
-    Column { title, width, priority, grow }
+    Column { title, width, priority, grow, narrow: None, alternate: false }
 }
 
-/// Indices of the columns that fit in `width`, in their original order.
+impl Column {
+    /// Switch to the column at `alternate` (at `priority`) before dropping this one.
+    pub const fn narrows_to(self, priority: u8, alternate: usize) -> Column {
+        Column { narrow: Some((priority, alternate)), ..self }
+    }
+
+    /// Shown only in place of the column that narrows to it.
+    pub const fn alternate(self) -> Column {
+        Column { alternate: true, ..self }
+    }
+}
+
+/// Indices of the columns that fit in `width`, in their original order (a narrowed column's
+/// alternate stands in its place). Each step takes the column with the highest priority number
+/// that can still give way: narrowed if it has a narrower form, else dropped.
 pub fn fit(columns: &[Column], width: u16) -> Vec<usize> {
-    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let mut kept: Vec<usize> = (0..columns.len()).filter(|i| !columns[*i].alternate).collect();
     let needed = |kept: &[usize]| -> u32 { kept.iter().map(|i| columns[*i].width as u32 + 1).sum() };
     while needed(&kept) > width as u32 + 1 {
-        let Some((pos, _)) = kept
+        let step = kept
             .iter()
             .enumerate()
-            .filter(|(_, i)| columns[**i].priority > 0)
-            .max_by_key(|(p, i)| (columns[**i].priority, *p))
-        else {
-            break;
-        };
-        kept.remove(pos);
+            .filter_map(|(pos, &i)| match columns[i].narrow {
+                Some((priority, alternate)) => Some((priority, pos, Some(alternate))),
+                None => (columns[i].priority > 0).then_some((columns[i].priority, pos, None)),
+            })
+            .max_by_key(|(priority, pos, _)| (*priority, *pos));
+        match step {
+            Some((_, pos, Some(alternate))) => kept[pos] = alternate,
+            Some((_, pos, None)) => {
+                kept.remove(pos);
+            }
+            None => break,
+        }
     }
     kept
+}
+
+/// How many of the table's columns `width` leaves out (a narrowed one is still shown).
+pub fn hidden(columns: &[Column], width: u16) -> usize {
+    columns.iter().filter(|c| !c.alternate).count() - fit(columns, width).len()
 }
 
 /// Draw a table of the visible rows. `cell(row_index, column_index)` builds one cell's line.
@@ -120,5 +150,23 @@ mod tests {
         assert_eq!(fit(&cols, 33), vec![0, 1, 2]);
         assert_eq!(fit(&cols, 22), vec![0, 2]);
         assert_eq!(fit(&cols, 3), vec![0]);
+    }
+
+    #[test]
+    fn a_column_narrows_before_it_is_dropped_and_at_its_own_priority() {
+        // b (30 wide) narrows to e (10) at priority 3, before c (priority 2) goes.
+        let cols = [
+            col("a", 10, 0),
+            col("b", 30, 1).narrows_to(3, 4),
+            col("c", 10, 2),
+            col("d", 10, 0),
+            col("e", 10, 1).alternate(),
+        ];
+        assert_eq!(fit(&cols, 100), vec![0, 1, 2, 3]);
+        assert_eq!(fit(&cols, 43), vec![0, 4, 2, 3], "narrowed first");
+        assert_eq!(hidden(&cols, 43), 0, "narrowed, not hidden");
+        assert_eq!(fit(&cols, 32), vec![0, 4, 3]);
+        assert_eq!(fit(&cols, 21), vec![0, 3]);
+        assert_eq!(hidden(&cols, 21), 2);
     }
 }

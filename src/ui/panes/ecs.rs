@@ -29,10 +29,14 @@ enum EcsColumn {
     CpuTrend,
     Scaling,
     Suggest,
+    /// CPU without the average (`Cpu` narrowed).
+    CpuPeak,
+    /// Memory without the average (`Memory` narrowed).
+    MemoryPeak,
 }
 
 impl EcsColumn {
-    const ALL: [EcsColumn; 15] = [
+    const ALL: [EcsColumn; 17] = [
         EcsColumn::Status,
         EcsColumn::Service,
         EcsColumn::Cluster,
@@ -48,26 +52,34 @@ impl EcsColumn {
         EcsColumn::CpuTrend,
         EcsColumn::Scaling,
         EcsColumn::Suggest,
+        EcsColumn::CpuPeak,
+        EcsColumn::MemoryPeak,
     ];
 
     /// Title, width and priority (0 always shown; higher numbers go first when space runs out).
+    /// By value to the person at the keys: the status, the service, its size and the suggestion
+    /// stay; trends go first, then context (cluster, launch type, scaling), then health detail,
+    /// then the averages (CPU and memory narrow to their peaks), then the peaks.
     const fn spec(self) -> Column {
         match self {
             EcsColumn::Status => col("STATUS", 7, 0),
-            EcsColumn::Service => flex("SERVICE", 16, 0, 14),
-            EcsColumn::Cluster => col("CLUSTER", 12, 2),
-            EcsColumn::Launch => col("LAUNCH", 11, 4),
-            EcsColumn::Tasks => col("TASKS", 6, 1),
-            EcsColumn::Size => col("SIZE vCPU/mem", 13, 1),
-            EcsColumn::Cpu => col("CPU avg p95 max", 15, 0),
-            EcsColumn::Hot => col("HOT p95", 7, 2),
-            EcsColumn::Memory => col("MEM avg max", 17, 0),
-            EcsColumn::P99 => col("P99 ms  trend", 13, 2),
-            EcsColumn::Errors => col("5XX %", 6, 2),
-            EcsColumn::Slo => col("SLO left", 9, 2),
-            EcsColumn::CpuTrend => col("CPU trend", 16, 3),
-            EcsColumn::Scaling => col("SCALING", 9, 5),
-            EcsColumn::Suggest => col("SUGGEST (14d p99)", 22, 1),
+            // As wide as the names (set in `draw`).
+            EcsColumn::Service => col("SERVICE", 16, 0),
+            EcsColumn::Cluster => col("CLUSTER", 12, 6),
+            EcsColumn::Launch => col("LAUNCH", 11, 8),
+            EcsColumn::Tasks => col("TASKS", 6, 3),
+            EcsColumn::Size => col("SIZE vCPU/mem", 13, 0),
+            EcsColumn::Cpu => col("CPU avg p95 max", 15, 2).narrows_to(3, EcsColumn::CpuPeak as usize),
+            EcsColumn::Hot => col("HOT p95", 7, 5),
+            EcsColumn::Memory => col("MEM avg max", 17, 2).narrows_to(3, EcsColumn::MemoryPeak as usize),
+            EcsColumn::P99 => col("P99 ms  trend", 13, 5),
+            EcsColumn::Errors => col("5XX %", 6, 4),
+            EcsColumn::Slo => col("SLO left", 9, 4),
+            EcsColumn::CpuTrend => col("CPU trend", 16, 9),
+            EcsColumn::Scaling => col("SCALING", 9, 8),
+            EcsColumn::Suggest => flex("SUGGEST (14d p99)", 22, 0, 8),
+            EcsColumn::CpuPeak => col("CPU max", 7, 2).alternate(),
+            EcsColumn::MemoryPeak => col("MEM max", 7, 2).alternate(),
         }
     }
 }
@@ -99,7 +111,7 @@ fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
         Finding::Optimized => ("● keep".into(), theme.ok()),
         Finding::NotEnoughData => ("· no data".into(), theme.muted()),
     };
-    Line::from(Span::styled(truncate(&text, 22), style))
+    Line::from(Span::styled(truncate(&text, 30), style))
 }
 
 /// The error budget left (the smaller of the service's objectives) and how fast it burns:
@@ -221,6 +233,11 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
         EcsColumn::Slo => slo_cell(s, state, theme),
         EcsColumn::CpuTrend => Line::from(Span::styled(sparkline(&s.cpu_spark, 16, 100.0), theme.series(0))),
         EcsColumn::Suggest => suggestion(s, state, theme),
+        EcsColumn::CpuPeak => util(theme, &[s.cpu.max], 7),
+        EcsColumn::MemoryPeak if s.oom_kills > 0 => {
+            Line::from(Span::styled(format!("{:>7}", pct(s.memory.max)), theme.critical()))
+        }
+        EcsColumn::MemoryPeak => util(theme, &[s.memory.max], 7),
         EcsColumn::Scaling => Line::from(match &s.autoscaling {
             Some(a) => Span::styled(truncate(&format!("tt {:.0}%", a.target), 9), theme.info()),
             None => Span::styled("—", theme.muted()),
@@ -229,13 +246,19 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let detail = format!(
-        "% of task reservation over {} · HOT = busiest task",
-        state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window)
-    );
+    let services = state.ecs.rows();
+    let mut columns = COLUMNS;
+    // The service column is as wide as the longest name (within reason), not a fixed share.
+    let longest = services.iter().map(|s| unicode_width::UnicodeWidthStr::width(s.name.as_str())).max().unwrap_or(0);
+    columns[EcsColumn::Service as usize].width = (longest as u16).clamp(7, 32);
+    let hidden = table::hidden(&columns, area.width.saturating_sub(2));
+    let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
+    let detail = match hidden {
+        0 => format!("% of task reservation over {window} · HOT = busiest task"),
+        n => format!("{n} columns hidden: {} · % of reservation over {window}", super::shows_more(state)),
+    };
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail) else {
         return;
     };
-    let services = state.ecs.rows();
-    table::draw(frame, body, theme, &COLUMNS, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));
+    table::draw(frame, body, theme, &columns, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));
 }

@@ -36,6 +36,17 @@ pub fn frame_and_body(
     Some(body)
 }
 
+/// What shows a pane's hidden columns: zooming the pane while the dashboard shares the screen,
+/// else only a wider terminal.
+pub fn shows_more(state: &State) -> &'static str {
+    let (w, h) = state.size;
+    if crate::app::layout::is_dashboard(Rect::new(0, 0, w, h), state.zoom) {
+        "z or a wider terminal shows them"
+    } else {
+        "a wider terminal shows them"
+    }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, pane: PaneId, state: &State, theme: &Theme, focused: bool) {
     match pane {
         PaneId::Ecs => ecs::draw(frame, area, state, theme, focused),
