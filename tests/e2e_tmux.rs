@@ -252,7 +252,7 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
         s.contains("1 ECS task sizing 15 ")
             && s.contains("r7g.large")
             && s.contains("search-cpu-high")
-            && s.contains("Amazon Elastic")
+            && s.contains("Data Transfer")
     });
     assert!(s.contains("123456789012") && s.contains("us-east-1"), "account and region in the header:\n{s}");
     assert!(s.contains("1 ECS task sizing 15"), "{s}");
@@ -520,7 +520,7 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
     let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
     let t = Tmux::start_with("secrets", 200, 50, &env, &args);
     let mut screens = vec![t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("Amazon Elastic")
+        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("Data Transfer")
     })];
     t.keys(&["1", "/"]);
     t.type_text("web-api");

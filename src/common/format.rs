@@ -185,3 +185,52 @@ mod tests {
         assert_eq!(age(t + chrono::Duration::seconds(3_900), t), "1h05m");
     }
 }
+
+/// The short name AWS itself uses for a Cost Explorer service ("Amazon Elastic Compute Cloud -
+/// Compute" → "EC2"), for narrow tables; others lose their "Amazon "/"AWS " prefix. The full name
+/// stays in the detail view.
+pub fn short_service_name(name: &str) -> &str {
+    const SHORT: &[(&str, &str)] = &[
+        ("Amazon Elastic Compute Cloud - Compute", "EC2"),
+        ("EC2 - Other", "EC2-Other"),
+        ("Amazon Relational Database Service", "RDS"),
+        ("Amazon Elastic Container Service", "ECS"),
+        ("Amazon EC2 Container Service", "ECS"),
+        ("Amazon Elastic Container Service for Kubernetes", "EKS"),
+        ("Amazon Elastic Container Registry (ECR)", "ECR"),
+        ("Amazon EC2 Container Registry (ECR)", "ECR"),
+        ("Amazon ElastiCache", "ElastiCache"),
+        ("Amazon Simple Storage Service", "S3"),
+        ("AmazonCloudWatch", "CloudWatch"),
+        ("Amazon CloudWatch", "CloudWatch"),
+        ("Elastic Load Balancing", "ELB"),
+        ("Amazon Elastic Load Balancing", "ELB"),
+        ("Amazon Elastic Block Store", "EBS"),
+        ("Amazon Elastic File System", "EFS"),
+        ("Amazon Virtual Private Cloud", "VPC"),
+        ("Amazon Simple Queue Service", "SQS"),
+        ("Amazon Simple Notification Service", "SNS"),
+        ("AWS Key Management Service", "KMS"),
+        ("Amazon Route 53", "Route 53"),
+    ];
+    match SHORT.iter().find(|(full, _)| *full == name) {
+        Some((_, short)) => short,
+        None => name.strip_prefix("Amazon ").or_else(|| name.strip_prefix("AWS ")).unwrap_or(name),
+    }
+}
+
+#[cfg(test)]
+mod short_names {
+    use super::short_service_name;
+
+    #[test]
+    fn cost_explorer_names_shorten_as_aws_shortens_them() {
+        assert_eq!(short_service_name("Amazon Elastic Compute Cloud - Compute"), "EC2");
+        assert_eq!(short_service_name("EC2 - Other"), "EC2-Other");
+        assert_eq!(short_service_name("Amazon Relational Database Service"), "RDS");
+        assert_eq!(short_service_name("AmazonCloudWatch"), "CloudWatch");
+        assert_eq!(short_service_name("AWS Data Transfer"), "Data Transfer");
+        assert_eq!(short_service_name("Amazon DynamoDB"), "DynamoDB");
+        assert_eq!(short_service_name("Tax"), "Tax");
+    }
+}

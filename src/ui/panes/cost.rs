@@ -2,17 +2,18 @@
 
 use crate::app::layout::cost_split;
 use crate::app::state::{PaneId, State};
-use crate::common::format::{change, money, sparkline};
+use crate::common::format::{change, money, short_service_name, sparkline};
 use crate::domain::{CostReport, ServiceCost};
-use crate::ui::table::{self, Column, col, flex};
+use crate::ui::table::{self, Column, col};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 
-const COLUMNS: &[Column] = &[
-    flex("SERVICE", 16, 0, 24),
+/// The service column is as wide as the (short) names, set in `draw`.
+const COLUMNS: [Column; 6] = [
+    col("SERVICE", 16, 0),
     col("MONTH TO DATE", 13, 0),
     col("LAST MONTH", 10, 2),
     col("FORECAST", 10, 1),
@@ -23,10 +24,11 @@ const COLUMNS: &[Column] = &[
 fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) -> Line<'a> {
     match column {
         0 => {
+            let name = short_service_name(&s.service).to_string();
             if report.is_anomalous(&s.service) {
-                Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(s.service.clone())])
+                Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(name)])
             } else {
-                Line::from(s.service.clone())
+                Line::from(name)
             }
         }
         1 => Line::from(format!("{:>13}", money(s.month_to_date))),
@@ -115,14 +117,22 @@ fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &The
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
+    let mut columns = COLUMNS;
+    let longest =
+        state.cost.data.iter().flat_map(|r| &r.services).map(|s| short_service_name(&s.service).len() + 2).max();
+    columns[0].width = (longest.unwrap_or(0) as u16).clamp(7, 28);
+    let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let missing = state.cost.data.as_ref().map_or(0, |r| r.missing.len());
-    let detail = if missing > 0 {
+    let mut detail = if missing > 0 {
         let what: Vec<&str> =
             state.cost.data.iter().flat_map(|r| r.missing.iter().map(|m| m.split(':').next().unwrap_or(""))).collect();
         format!("amortized USD · chart {}d (w) · no {} (see the log)", state.cost_days, what.join(", "))
     } else {
         format!("amortized USD · chart {}d (w)", state.cost_days)
     };
+    if hidden > 0 {
+        detail = format!("{} · {detail}", super::hidden_note(hidden, state));
+    }
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail) else {
         return;
     };
@@ -135,7 +145,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     } else if top.height > 0 {
         frame.render_widget(Paragraph::new(summary(report, theme)), top);
     }
-    table::draw(frame, table_area, theme, COLUMNS, &state.cost.view, focused, |i, c| {
+    table::draw(frame, table_area, theme, &columns, &state.cost.view, focused, |i, c| {
         cell(&report.services[i], report, c, theme)
     });
 }

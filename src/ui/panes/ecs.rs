@@ -255,7 +255,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
     let detail = match hidden {
         0 => format!("% of task reservation over {window} · HOT = busiest task"),
-        n => format!("{n} columns hidden: {} · % of reservation over {window}", super::shows_more(state)),
+        n => format!("{} · % of reservation over {window}", super::hidden_note(n, state)),
     };
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail) else {
         return;

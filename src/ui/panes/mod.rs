@@ -36,14 +36,15 @@ pub fn frame_and_body(
     Some(body)
 }
 
-/// What shows a pane's hidden columns: zooming the pane while the dashboard shares the screen,
-/// else only a wider terminal.
-pub fn shows_more(state: &State) -> &'static str {
+/// "3 columns hidden (z, or wider, shows them)": what a narrow pane left out, and what shows it
+/// (zooming, while the dashboard shares the screen; else only a wider terminal).
+pub fn hidden_note(hidden: usize, state: &State) -> String {
     let (w, h) = state.size;
-    if crate::app::layout::is_dashboard(Rect::new(0, 0, w, h), state.zoom) {
-        "z or a wider terminal shows them"
-    } else {
-        "a wider terminal shows them"
+    let how =
+        if crate::app::layout::is_dashboard(Rect::new(0, 0, w, h), state.zoom) { "z, or wider," } else { "wider" };
+    match hidden {
+        1 => format!("1 column hidden ({how} shows it)"),
+        n => format!("{n} columns hidden ({how} shows them)"),
     }
 }
 

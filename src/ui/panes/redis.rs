@@ -10,8 +10,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-const COLUMNS: &[Column] = &[
-    flex("GROUP", 14, 0, 10),
+/// By value at narrow widths, as the ECS pane: the group, its nodes, the worst node's memory and
+/// engine CPU and the suggestion stay; the trend goes first, then traffic and the engine
+/// version, then connections, then evictions. GROUP is as wide as the names (set in `draw`).
+const COLUMNS: [Column; 10] = [
+    col("GROUP", 14, 0),
     col("ENGINE", 10, 3),
     col("NODES", 16, 0),
     col("MEM%", 5, 0),
@@ -19,8 +22,8 @@ const COLUMNS: &[Column] = &[
     col("EVICT", 6, 1),
     col("CONNS", 6, 2),
     col("NET in/out B/s", 14, 4),
-    col("MEM trend", 12, 3),
-    col("SUGGEST", 24, 1),
+    col("MEM trend", 12, 5),
+    flex("SUGGEST", 24, 0, 8),
 ];
 
 /// The group's suggestion in a few characters: direction, node type, monthly change; a topology
@@ -44,7 +47,7 @@ fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Line<'a> {
         (Finding::Optimized, _) => ("● keep".into(), theme.ok()),
         (Finding::NotEnoughData, _) => ("· not sized".into(), theme.muted()),
     };
-    Line::from(Span::styled(truncate(&text, 24), style))
+    Line::from(Span::styled(truncate(&text, 32), style))
 }
 
 fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Line<'a> {
@@ -66,11 +69,18 @@ fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Line
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let detail =
-        format!("max mem · p95 engine CPU · over {}", state.fetch(PaneId::Redis).data_window.unwrap_or(state.window));
+    let groups = state.redis.rows();
+    let mut columns = COLUMNS;
+    let longest = groups.iter().map(|g| unicode_width::UnicodeWidthStr::width(g.id.as_str())).max().unwrap_or(0);
+    columns[0].width = (longest as u16).clamp(7, 32);
+    let hidden = table::hidden(&columns, area.width.saturating_sub(2));
+    let window = state.fetch(PaneId::Redis).data_window.unwrap_or(state.window);
+    let detail = match hidden {
+        0 => format!("max mem · p95 engine CPU · over {window}"),
+        n => format!("{} · max mem · p95 engine CPU · over {window}", super::hidden_note(n, state)),
+    };
     let Some(body) = super::frame_and_body(frame, area, state, PaneId::Redis, theme, focused, detail) else {
         return;
     };
-    let groups = state.redis.rows();
-    table::draw(frame, body, theme, COLUMNS, &state.redis.view, focused, |i, c| cell(&groups[i], c, state, theme));
+    table::draw(frame, body, theme, &columns, &state.redis.view, focused, |i, c| cell(&groups[i], c, state, theme));
 }
