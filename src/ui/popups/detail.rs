@@ -174,19 +174,104 @@ fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -
     data
 }
 
-/// One area per chart: stacked, or with four charts on a wide screen two by two (usage on the
-/// left, latency and errors on the right), so each stays tall enough to read. Every chart spans
-/// the same window, so a change shows at the same x in each.
-fn chart_areas(area: Rect, n: usize) -> Vec<Rect> {
+/// Rows a chart needs to be read: its title, four plot rows, the axis and its labels.
+const MIN_CHART_ROWS: u16 = 7;
+/// Width from which facts sit in two columns and charts two by two.
+const WIDE: u16 = 100;
+
+/// Where the text and the charts go. Charts get their readable minimum before the text takes
+/// more: when the view is short the text is folded (see `text_lines`), and when even that leaves
+/// too little, fewer charts are drawn, whole, rather than all of them a row tall. Two by two on a
+/// wide view (usage on the left, latency and errors on the right); every chart spans the same
+/// window, so a change shows at the same x in each.
+fn split(inner: Rect, charts: usize, text_lines: u16) -> (Rect, Vec<Rect>) {
+    let cols: u16 = if charts >= 2 && inner.width >= WIDE { 2 } else { 1 };
+    let wanted_rows = (charts as u16).div_ceil(cols);
+    // Some text always stays (the summary), unless there is no chart at all.
+    let keep_text = text_lines.min(4);
+    let fit_rows = inner.height.saturating_sub(keep_text) / MIN_CHART_ROWS;
+    let rows = wanted_rows.min(fit_rows);
+    if rows == 0 {
+        return (inner, Vec::new());
+    }
+    let charts_h = inner.height.saturating_sub(text_lines).max(rows * MIN_CHART_ROWS);
+    let [text, chart_area] =
+        Layout::vertical([Constraint::Length(inner.height - charts_h), Constraint::Min(0)]).areas(inner);
+    let shown = (rows * cols).min(charts as u16) as usize;
     let stacked = |area: Rect, n: usize| {
         Layout::vertical((0..n).map(|_| Constraint::Ratio(1, n.max(1) as u32))).split(area).to_vec()
     };
-    if n < 4 || area.width < 120 {
-        return stacked(area, n);
+    if cols == 1 {
+        return (text, stacked(chart_area, shown));
     }
-    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let half = n.div_ceil(2);
-    stacked(left, half).into_iter().chain(stacked(right, n - half)).collect()
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(chart_area);
+    let half = shown.div_ceil(2);
+    // Left column first: with four charts, usage on the left and load-balancer health on the right.
+    let lefts = if charts == 4 && shown == 4 { 2 } else { half };
+    (text, stacked(left, lefts).into_iter().chain(stacked(right, shown - lefts)).collect())
+}
+
+fn label_width(data: &ResourceDetail) -> usize {
+    data.facts.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(24)
+}
+
+/// Facts sit in two columns when the view is wide and every one of them fits in half of it
+/// (a value cut short is worse than a row more).
+fn facts_in_two_columns(data: &ResourceDetail, width: u16) -> bool {
+    let half = (width / 2) as usize;
+    let label_w = label_width(data);
+    width >= WIDE
+        && data.facts.len() > 1
+        && data.facts.iter().all(|(_, v)| label_w + 3 + unicode_width::UnicodeWidthStr::width(v.as_str()) <= half)
+}
+
+/// The text of a detail view for `height` rows: facts (in two columns when wide), then the notes
+/// (service health, the suggestion and its evidence). When it does not fit, the summary comes
+/// first, the facts after it, and the last row says how much more a taller terminal shows.
+fn text_lines<'a>(data: &ResourceDetail, width: u16, height: u16, theme: &Theme) -> Vec<Line<'a>> {
+    let label_w = label_width(data);
+    let two_cols = facts_in_two_columns(data, width);
+    let col_w = if two_cols { (width / 2) as usize } else { width as usize };
+    // A fact: its label (muted) and its value, cut to its column.
+    let fact = |(l, v): &(String, String)| -> Vec<Span<'a>> {
+        let room = col_w.saturating_sub(label_w + 3);
+        vec![
+            Span::styled(format!("{l:<label_w$}  "), theme.muted()),
+            Span::raw(crate::common::format::truncate(v, room)),
+        ]
+    };
+    let fact_rows: Vec<Line> = if two_cols {
+        let half = data.facts.len().div_ceil(2);
+        (0..half)
+            .map(|i| {
+                let mut spans = fact(&data.facts[i]);
+                let used: usize = spans.iter().map(|s| s.width()).sum();
+                spans.push(Span::raw(" ".repeat(col_w.saturating_sub(used))));
+                if let Some(right) = data.facts.get(half + i) {
+                    spans.extend(fact(right));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    } else {
+        data.facts.iter().map(|f| Line::from(fact(f))).collect()
+    };
+    let notes: Vec<Line> = data
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Line::from(Span::styled(n.clone(), if i == 0 { theme.header() } else { theme.base() })))
+        .collect();
+    let total = fact_rows.len() + notes.len();
+    let height = height as usize;
+    if total <= height {
+        return fact_rows.into_iter().chain(notes).collect();
+    }
+    // Folded: the summary first, then the facts, then a line for what is left out.
+    let mut out: Vec<Line> = notes.into_iter().chain(fact_rows).take(height.saturating_sub(1)).collect();
+    let more = total - out.len();
+    out.push(Line::from(Span::styled(format!("… {more} more lines: a taller terminal shows them"), theme.muted())));
+    out
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
@@ -229,41 +314,38 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
         data.notes.insert(0, format!("▶ {label} ({} ago)", crate::common::format::age(state.now, *t)));
     }
     let data = &data;
-    // Facts in two columns when wide, so the charts keep their height.
-    let two_cols = inner.width >= 120;
-    let fact_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() };
-    let facts_h = (fact_rows as u16).min(inner.height / 3);
-    let notes_h = (data.notes.len() as u16).min(inner.height / 4);
-    let [facts_area, notes_area, charts_area] =
-        Layout::vertical([Constraint::Length(facts_h), Constraint::Length(notes_h), Constraint::Min(0)]).areas(inner);
-    let notes: Vec<Line> = data
-        .notes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Line::from(Span::styled(n.clone(), if i == 0 { theme.header() } else { theme.base() })))
-        .collect();
-    frame.render_widget(Paragraph::new(notes), notes_area);
-    let label_w = data.facts.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(24);
-    let fact_line = |(l, v): &(String, String)| {
-        Line::from(vec![Span::styled(format!("{l:<label_w$}  "), theme.muted()), Span::raw(v.clone())])
-    };
-    if two_cols {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(facts_area);
-        let (a, b) = data.facts.split_at(fact_rows.min(data.facts.len()));
-        frame.render_widget(Paragraph::new(a.iter().map(fact_line).collect::<Vec<_>>()), left);
-        frame.render_widget(Paragraph::new(b.iter().map(fact_line).collect::<Vec<_>>()), right);
-    } else {
-        frame.render_widget(Paragraph::new(data.facts.iter().map(fact_line).collect::<Vec<_>>()), facts_area);
-    }
-    if data.charts.is_empty() || charts_area.height < 4 {
-        return;
-    }
-    let areas = chart_areas(charts_area, data.charts.len());
+    let two_cols = facts_in_two_columns(data, inner.width);
+    let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() } + data.notes.len();
+    let (text_area, areas) = split(inner, data.charts.len(), text_rows as u16);
+    frame.render_widget(Paragraph::new(text_lines(data, inner.width, text_area.height, theme)), text_area);
     let marker = detail.marker.as_ref().map(|(t, label)| ((*t - state.now).num_seconds() as f64, label.as_str()));
     for (chart, area) in data.charts.iter().zip(areas.iter()) {
-        if area.height >= 4 {
-            draw_chart(frame, *area, chart, marker, theme);
-        }
+        draw_chart(frame, *area, chart, marker, theme);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_get_a_readable_height_before_the_text_takes_more() {
+        // 120×35: the view's inside is 118×31; an ECS detail has four charts and ~22 lines of text.
+        let (text, charts) = split(Rect::new(0, 0, 118, 31), 4, 22);
+        assert_eq!(charts.len(), 4, "two by two");
+        assert!(charts.iter().all(|c| c.height >= MIN_CHART_ROWS), "{charts:?}");
+        assert!(text.height >= 4, "the summary stays");
+        // 80×24: one column; the charts that fit, whole, rather than four a row tall.
+        let (text, charts) = split(Rect::new(0, 0, 78, 20), 4, 22);
+        assert_eq!(charts.len(), 2);
+        assert!(charts.iter().all(|c| c.height >= MIN_CHART_ROWS), "{charts:?}");
+        assert_eq!(text.height + charts.iter().map(|c| c.height).sum::<u16>(), 20, "no rows left empty");
+        // Room for everything: the text whole, the charts the rest.
+        let (text, charts) = split(Rect::new(0, 0, 158, 46), 4, 12);
+        assert_eq!(text.height, 12);
+        assert!(charts.iter().all(|c| c.height >= 17));
+        // Too short for any chart: text only.
+        let (text, charts) = split(Rect::new(0, 0, 78, 8), 2, 10);
+        assert!(charts.is_empty() && text.height == 8);
     }
 }
