@@ -234,3 +234,56 @@ mod short_names {
         assert_eq!(short_service_name("Tax"), "Tax");
     }
 }
+
+/// `s` wrapped at word boundaries to `width` cells; lines after the first are indented by
+/// `hang` spaces (so a "  · " bullet hangs). A word wider than a line is cut across lines.
+pub fn wrap(s: &str, width: usize, hang: usize) -> Vec<String> {
+    let width = width.max(hang + 2);
+    let body = s.trim_start_matches(' ');
+    let lead = s.len() - body.len();
+    let mut lines = Vec::new();
+    let mut line = " ".repeat(lead);
+    let mut used = lead;
+    // Whether the line holds a word yet (a word goes on a fresh line whatever its width).
+    let mut fresh = true;
+    for word in body.split(' ') {
+        let w = word.width();
+        if !fresh && used + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(&" ".repeat(hang));
+            used = hang;
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width {
+                lines.push(std::mem::take(&mut line));
+                line.push_str(&" ".repeat(hang));
+                used = hang;
+            }
+            line.push(c);
+            used += cw;
+        }
+        fresh = false;
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod wrapping {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_words_with_a_hanging_indent_and_cuts_only_words_too_long_for_a_line() {
+        let lines = wrap("  · peak memory 100% of 2.32 GiB usable → needs 3.35 GiB", 24, 4);
+        assert_eq!(lines, ["  · peak memory 100% of", "    2.32 GiB usable →", "    needs 3.35 GiB"]);
+        assert_eq!(wrap("short", 24, 4), ["short"]);
+        assert_eq!(wrap("abcdefghij", 6, 2), ["abcdef", "  ghij"]);
+        assert!(wrap("a b c d e f g h", 5, 2).iter().all(|l| l.chars().count() <= 5));
+    }
+}

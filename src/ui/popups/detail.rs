@@ -211,6 +211,23 @@ fn split(inner: Rect, charts: usize, text_lines: u16) -> (Rect, Vec<Rect>) {
     (text, stacked(left, lefts).into_iter().chain(stacked(right, shown - lefts)).collect())
 }
 
+/// The notes (service health, the suggestion and its evidence) wrapped to `width`: evidence is
+/// read whole, so it wraps under its bullet instead of being cut.
+fn note_lines<'a>(data: &ResourceDetail, width: u16, theme: &Theme) -> Vec<Line<'a>> {
+    data.notes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| {
+            let style = if i == 0 { theme.header() } else { theme.base() };
+            let width_of = unicode_width::UnicodeWidthStr::width;
+            let hang = width_of(n.as_str()) - width_of(n.trim_start_matches([' ', '·']));
+            crate::common::format::wrap(n, width as usize, hang.max(2))
+                .into_iter()
+                .map(move |l| Line::from(Span::styled(l, style)))
+        })
+        .collect()
+}
+
 fn label_width(data: &ResourceDetail) -> usize {
     data.facts.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(24)
 }
@@ -256,12 +273,7 @@ fn text_lines<'a>(data: &ResourceDetail, width: u16, height: u16, theme: &Theme)
     } else {
         data.facts.iter().map(|f| Line::from(fact(f))).collect()
     };
-    let notes: Vec<Line> = data
-        .notes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Line::from(Span::styled(n.clone(), if i == 0 { theme.header() } else { theme.base() })))
-        .collect();
+    let notes = note_lines(data, width, theme);
     let total = fact_rows.len() + notes.len();
     let height = height as usize;
     if total <= height {
@@ -315,7 +327,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     }
     let data = &data;
     let two_cols = facts_in_two_columns(data, inner.width);
-    let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() } + data.notes.len();
+    let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() }
+        + note_lines(data, inner.width, theme).len();
     let (text_area, areas) = split(inner, data.charts.len(), text_rows as u16);
     frame.render_widget(Paragraph::new(text_lines(data, inner.width, text_area.height, theme)), text_area);
     let marker = detail.marker.as_ref().map(|(t, label)| ((*t - state.now).num_seconds() as f64, label.as_str()));
