@@ -37,7 +37,7 @@ APP_LAYERS = [
     ["keymap"],
     ["state"],
     ["msg", "layout", "command", "suggest"],
-    ["schedule"],
+    ["schedule", "mouse"],
     ["fetch"],
     ["incident", "apply"],
     ["loaded"],

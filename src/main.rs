@@ -152,6 +152,7 @@ fn run_tui(
     state.sizing.objectives = config.slo.clone();
     state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     state.clipboard = true;
+    state.mouse = config.mouse;
     if let Some(log) = infradeck::apply::AuditLog::default_location() {
         // Unreadable history is not a reason to refuse to start: rollbacks just start empty.
         state.history = log.read().unwrap_or_default();
@@ -166,6 +167,9 @@ fn run_tui(
     let first = update(&mut state, Msg::Tick(now));
 
     let (tui, guard) = infradeck::terminal::init().wrap_err("cannot set up the terminal")?;
+    if state.mouse {
+        infradeck::terminal::mouse_capture(true).wrap_err("cannot turn on the mouse (mouse = false in the config)")?;
+    }
     let result =
         runtime.block_on(infradeck::runtime::run_with_effects(tui, state, themes, provider, first, cli.exit_after));
     // Don't wait for simulation or network tasks still running: the user asked to leave.

@@ -59,6 +59,9 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
         Effect::FetchTimeline { req, from, to } => {
             Msg::TimelineLoaded { req, result: provider.timeline(from, to).await }
         }
+        Effect::MouseCapture(on) => {
+            Msg::MouseCapture(crate::terminal::mouse_capture(on).map(|_| on).map_err(|e| e.to_string()))
+        }
         Effect::AppendNote { path, note } => Msg::NoteSaved(
             crate::apply::JsonLog::new(path.clone()).append_line(&note).map_err(|e| format!("{}: {e}", path.display())),
         ),
@@ -165,6 +168,17 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                 Ok(Event::FocusGained) => Msg::Focus(true),
                 Ok(Event::FocusLost) => Msg::Focus(false),
+                Ok(Event::Mouse(m)) => {
+                    use crate::app::msg::{Mouse, Pointer};
+                    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+                    let pointer = match m.kind {
+                        MouseEventKind::Down(MouseButton::Left) => Pointer::Click,
+                        MouseEventKind::ScrollUp => Pointer::WheelUp,
+                        MouseEventKind::ScrollDown => Pointer::WheelDown,
+                        _ => continue,
+                    };
+                    Msg::Mouse(Mouse { pointer, column: m.column, row: m.row })
+                }
                 Ok(_) => continue,
                 Err(_) => break,
             };

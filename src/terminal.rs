@@ -25,7 +25,23 @@ pub fn restore() {
         return;
     }
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), event::DisableFocusChange, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        event::DisableMouseCapture,
+        event::DisableFocusChange,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// Mouse capture on (clicks and the wheel come to the app; shift-drag still selects text in
+/// most terminals) or off (the terminal's own selection).
+pub fn mouse_capture(on: bool) -> io::Result<()> {
+    if on {
+        execute!(io::stdout(), event::EnableMouseCapture)
+    } else {
+        execute!(io::stdout(), event::DisableMouseCapture)
+    }
 }
 
 /// Restores the terminal when dropped, including during an error's unwinding.

@@ -978,3 +978,62 @@ fn each_pane_is_read_and_retried_at_the_cadence_someone_sees_it() {
     let wait = h.state.redis.fetch.next_due.unwrap() - h.state.now;
     assert!(wait >= Duration::seconds(25), "retried after {wait}: at least half of 50 s");
 }
+
+fn mouse(pointer: infradeck::app::msg::Pointer, column: u16, row: u16) -> Msg {
+    Msg::Mouse(infradeck::app::msg::Mouse { pointer, column, row })
+}
+
+/// In a pairing session the person beside the keyboard points: a click focuses a pane and
+/// selects a row, a click on the selected row opens it, the wheel scrolls what is under it.
+#[test]
+fn the_mouse_focuses_selects_opens_and_scrolls() {
+    use infradeck::app::msg::Pointer::{Click, WheelDown, WheelUp};
+    let mut h = Harness::demo(200, 60);
+    // The dashboard: ECS across the top, Redis bottom left. A click on the Redis pane focuses it.
+    h.send(mouse(Click, 20, 45));
+    assert_eq!(h.state.focus, PaneId::Redis);
+    // Back in the ECS pane: screen row 3 is its first data row (header line, border, table header).
+    h.send(mouse(Click, 30, 5));
+    assert_eq!(h.state.focus, PaneId::Ecs);
+    assert_eq!(h.state.ecs.view.selected, 2, "the third row");
+    let selected = h.state.selected_resource();
+    // A second click on it (a double-click) opens its detail, as enter does.
+    let fx = h.send_only(mouse(Click, 30, 5));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::FetchDetail { resource, .. } if Some(resource) == selected.as_ref()))
+    );
+    assert!(matches!(h.state.overlay, Some(Overlay::Detail(_))));
+    h.keys(&["esc"]);
+    // The wheel moves the table under the pointer by three rows.
+    h.send(mouse(WheelDown, 30, 10));
+    assert_eq!(h.state.ecs.view.selected, 5);
+    h.send(mouse(WheelUp, 30, 10));
+    assert_eq!(h.state.ecs.view.selected, 2);
+    // A click on the header row or a border selects nothing new.
+    h.send(mouse(Click, 30, 2));
+    assert_eq!((h.state.focus, h.state.ecs.view.selected), (PaneId::Ecs, 2));
+}
+
+/// `M` turns the mouse off (the terminal's own text selection works again); clicks are then
+/// ignored until it is turned back on. `mouse = false` in the config starts with it off.
+#[test]
+fn m_toggles_the_mouse_and_the_config_can_start_without_it() {
+    let mut h = Harness::demo(200, 60);
+    let fx = h.send_only(Msg::Key("M".parse().unwrap()));
+    assert_eq!(fx, vec![Effect::MouseCapture(false)]);
+    h.send_only(Msg::MouseCapture(Ok(false)));
+    assert!(!h.state.mouse);
+    assert!(h.screen().contains("mouse off"), "the status line says so");
+    h.send(mouse(infradeck::app::msg::Pointer::Click, 20, 45));
+    assert_eq!(h.state.focus, PaneId::Ecs, "ignored while off");
+    let fx = h.send_only(Msg::Key("M".parse().unwrap()));
+    assert_eq!(fx, vec![Effect::MouseCapture(true)]);
+
+    let dir = std::env::temp_dir().join(format!("infradeck-mouse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "mouse = false\n").unwrap();
+    assert!(!Config::load(Some(&path)).unwrap().mouse);
+    assert!(Config::default().mouse, "on by default");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -197,6 +197,26 @@ fn a_session_through_every_pane_filter_help_detail_theme_and_quit() {
     t.assert_restored();
 }
 
+/// The mouse through a real terminal: tmux passes the SGR mouse reports a terminal sends (`ESC [ <
+/// button ; column ; row M`, 1-based) to the app, which asked for them at start.
+#[test]
+fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
+    let t = Tmux::start("mouse", 200, 50, "");
+    t.wait_for("page-cache");
+    assert!(t.screen().contains("┏ 1 ECS task sizing"), "ECS has the focus first");
+    // A click in the Redis pane (bottom left of the dashboard) gives it the focus.
+    t.type_text("\x1b[<0;20;40M\x1b[<0;20;40m");
+    t.wait("the Redis pane focused", |s| s.contains("┏ 2 Redis / ElastiCache"));
+    // On the ECS pane's first data row (screen row 4, 1-based): select, then open.
+    t.type_text("\x1b[<0;30;4M\x1b[<0;30;4m");
+    t.wait("the ECS pane focused", |s| s.contains("┏ 1 ECS task sizing"));
+    t.type_text("\x1b[<0;30;4M\x1b[<0;30;4m");
+    t.wait_for("ECS service prod-core/orders · 24h");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.assert_restored();
+}
+
 #[test]
 fn a_panic_and_an_error_restore_the_terminal_before_reporting() {
     for (name, status, report) in [("panic", 101, "deliberate panic"), ("error", 1, "deliberate error")] {

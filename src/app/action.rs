@@ -32,6 +32,7 @@ pub enum Action {
     Open,
     Window,
     Zoom,
+    Mouse,
     Apply,
     Rollback,
     Incident,
@@ -74,6 +75,7 @@ impl Action {
             Action::Open => "open the selected resource's detail view",
             Action::Window => "switch window (1h / 24h / 14d; cost: 30 / 90 days)",
             Action::Zoom => "focused pane fills the screen / back to all four",
+            Action::Mouse => "mouse on/off (off: the terminal's own text selection)",
             Action::Apply => "plan the selected service's suggestion: review, then y to apply",
             Action::Rollback => {
                 "plan a rollback of the last change applied to the selected service (:history lists them)"

@@ -188,6 +188,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Open, &["enter"]),
     (Action::Window, &["w"]),
     (Action::Zoom, &["z"]),
+    (Action::Mouse, &["M"]),
     (Action::Apply, &["a"]),
     (Action::Rollback, &["u"]),
     (Action::Incident, &["i"]),

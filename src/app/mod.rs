@@ -12,6 +12,7 @@ pub mod incident_view;
 pub mod keymap;
 pub mod layout;
 pub mod loaded;
+pub mod mouse;
 pub mod msg;
 pub mod schedule;
 pub mod state;

@@ -82,6 +82,10 @@ pub enum Msg {
     SourceChanged(SourceInfo),
     /// The terminal gained (true) or lost focus: nobody watching is charged less.
     Focus(bool),
+    /// A click or the wheel (when mouse capture is on).
+    Mouse(Mouse),
+    /// Mouse capture switched on or off (`M`), or why it could not be.
+    MouseCapture(Result<bool, String>),
     /// The same source, with what it has learnt since (the account once STS answers).
     SourceUpdated(SourceInfo),
     /// `:profile` / `:region` could not connect; the old source stays.
@@ -113,6 +117,22 @@ pub enum Msg {
         spend: crate::provider::meter::Spend,
         asked: bool,
     },
+}
+
+/// What the pointer did, and where (terminal cells, 0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mouse {
+    pub pointer: Pointer,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pointer {
+    /// The left button went down.
+    Click,
+    WheelUp,
+    WheelDown,
 }
 
 /// Work `update` asks the driver to do; results come back as `Msg`.
@@ -152,6 +172,8 @@ pub enum Effect {
         plan: Box<crate::apply::ResizePlan>,
         audit: Option<std::path::PathBuf>,
     },
+    /// Switch the terminal's mouse capture on or off.
+    MouseCapture(bool),
     /// Write a plan's export to `path`, and to the clipboard (OSC 52) when `clipboard`.
     Export {
         text: String,
@@ -189,6 +211,7 @@ impl Effect {
             Effect::Size { req, .. } => Msg::SizingLoaded { req: *req, result: Err(e) },
             Effect::Reconnect { .. } => Msg::ReconnectFailed(e),
             Effect::Export { .. } => Msg::Exported(Err(e.to_string())),
+            Effect::MouseCapture(_) => Msg::MouseCapture(Err(e.to_string())),
             Effect::PlanCache { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::FetchTimeline { req, .. } => Msg::TimelineLoaded { req: *req, result: Err(e) },

@@ -348,6 +348,8 @@ pub struct State {
     pub theme: usize,
     pub focus: PaneId,
     /// The focused pane fills the screen even when all four would fit.
+    /// Mouse capture is on: clicks focus and select, the wheel scrolls (`M` toggles).
+    pub mouse: bool,
     pub zoom: bool,
     pub window: Window,
     /// Days shown in the cost chart: 30 or 90.
@@ -428,6 +430,7 @@ impl State {
             themes,
             theme,
             focus: PaneId::Ecs,
+            mouse: true,
             zoom: false,
             window: Window::default(),
             cost_days: 30,

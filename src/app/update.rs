@@ -59,6 +59,26 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             layout::settle_scroll(state);
             state.dirty = true;
         }
+        Msg::Mouse(m) => {
+            super::schedule::on_input(state);
+            on_mouse(state, m, &mut fx);
+            layout::settle_scroll(state);
+            state.dirty = true;
+        }
+        Msg::MouseCapture(result) => {
+            state.status = Some(match result {
+                Ok(true) => {
+                    state.mouse = true;
+                    (Level::Info, "mouse on: click to focus and select, again to open; shift-drag selects text".into())
+                }
+                Ok(false) => {
+                    state.mouse = false;
+                    (Level::Info, "mouse off: the terminal selects text (M turns it back on)".into())
+                }
+                Err(e) => (Level::Error, format!("mouse: {e}")),
+            });
+            state.dirty = true;
+        }
         Msg::Loaded { req, payload, degraded } => on_loaded(state, req, payload, degraded, &mut fx),
         Msg::DetailLoaded { req, result } => on_detail(state, req, result.map(|d| super::detail_view::view(&d))),
         Msg::SizingLoaded { req, result } => on_sizing(state, req, result),
@@ -155,6 +175,11 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
+    dispatch(state, action, fx);
+}
+
+/// An action where the user is: in the open overlay, or on the panes.
+fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     // Only the overlay's kind and small fields are needed: copying them, rather than cloning
     // the overlay, keeps a key press from copying the detail view's chart data.
     match &state.overlay {
@@ -178,6 +203,42 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             super::apply::on_history_action(state, action, selected, fx)
         }
         None => on_action(state, action, fx),
+    }
+}
+
+/// A click focuses the pane under it and selects the row; a click on the selected row (so a
+/// double-click) opens it, as `enter` does. The wheel scrolls the table under the pointer, or
+/// the open view as `j`/`k` do. Typing, the plan and the incident view keep the keyboard's.
+fn on_mouse(state: &mut State, m: super::msg::Mouse, fx: &mut Vec<Effect>) {
+    use super::mouse::{Hit, WHEEL_ROWS, hit};
+    use super::msg::Pointer;
+    if !state.mouse || state.input.is_some() || matches!(state.overlay, Some(Overlay::Plan(_) | Overlay::Incident)) {
+        return;
+    }
+    state.status = None;
+    if state.overlay.is_some() {
+        let action = match m.pointer {
+            Pointer::WheelUp => Action::Up,
+            Pointer::WheelDown => Action::Down,
+            Pointer::Click => return,
+        };
+        for _ in 0..WHEEL_ROWS {
+            dispatch(state, action, fx);
+        }
+        return;
+    }
+    match (m.pointer, hit(state, m.column, m.row)) {
+        (Pointer::Click, Hit::Row(pane, i)) if pane == state.focus && state.view(pane).selected == i => {
+            dispatch(state, Action::Open, fx)
+        }
+        (Pointer::Click, Hit::Row(pane, i)) => {
+            focus(state, pane);
+            state.view_mut(pane).go_to(i);
+        }
+        (Pointer::Click, Hit::Pane(pane)) => focus(state, pane),
+        (Pointer::WheelUp, Hit::Row(pane, _) | Hit::Pane(pane)) => state.view_mut(pane).move_by(-WHEEL_ROWS),
+        (Pointer::WheelDown, Hit::Row(pane, _) | Hit::Pane(pane)) => state.view_mut(pane).move_by(WHEEL_ROWS),
+        (_, Hit::Nothing) => {}
     }
 }
 
@@ -270,6 +331,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let page = layout::table_height(state, pane).max(1) as isize;
     match action {
         Action::Quit => state.quit = true,
+        Action::Mouse => fx.push(Effect::MouseCapture(!state.mouse)),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Command => state.input = Some(Input { kind: InputKind::Command, text: String::new(), previous: None }),
         Action::Filter => {

@@ -91,6 +91,8 @@ struct ConfigFile {
     window: Option<Window>,
     refresh: Option<RefreshFile>,
     read_only: Option<bool>,
+    /// `mouse = false`: leave the mouse to the terminal (its own text selection).
+    mouse: Option<bool>,
     aws: Option<AwsFile>,
     #[serde(default)]
     sizing: crate::sizing::policy::Policies,
@@ -122,6 +124,8 @@ pub struct Config {
     pub budget_usd_per_day: f64,
     /// `[aws] protected_profiles`.
     pub protected_profiles: Vec<String>,
+    /// `mouse = true` (the default): clicks and the wheel; `M` toggles it while running.
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -136,6 +140,7 @@ impl Default for Config {
             sizing: Default::default(),
             slo: Default::default(),
             read_only: false,
+            mouse: true,
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
@@ -179,6 +184,7 @@ impl Config {
                 .unwrap_or(crate::app::budget::DEFAULT_USD_PER_DAY),
             protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
+            mouse: file.mouse.unwrap_or(true),
             sizing: file.sizing,
             slo: file.slo,
         })
