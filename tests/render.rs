@@ -282,3 +282,41 @@ fn the_ecs_pane_at_80x24_keeps_size_and_suggestion_and_says_what_is_hidden() {
     let title = screen.lines().find(|l| l.contains("ECS task sizing")).unwrap();
     assert!(!title.contains("hidden"), "{title}");
 }
+
+/// The sizes people's terminals have (issue 22): each pane alone and each detail view at 80×24,
+/// 100×30, 120×35 and 160×45, as reviewed snapshots. Every snapshot is taken before any is
+/// compared, so one change shows all the screens it moves.
+#[test]
+fn everyday_sizes_of_every_pane_and_detail_view() {
+    let mut screens = Vec::new();
+    for (w, h) in [(80, 24), (100, 30), (120, 35), (160, 45)] {
+        for (key, name) in [("1", "ecs"), ("2", "redis"), ("3", "cost"), ("4", "alarms")] {
+            let mut pane = Harness::demo(w, h);
+            pane.keys(&[key]);
+            screens.push((format!("everyday_{name}_{w}x{h}"), pane.screen()));
+            pane.keys(&["enter"]);
+            screens.push((format!("everyday_{name}_detail_{w}x{h}"), pane.screen()));
+        }
+    }
+    for (name, screen) in &screens {
+        // Restyle-proof: at 120×35 and up, every chart a detail view draws has four plot rows or
+        // more (a y-axis label opens each chart's plot; its axis line `└` closes it).
+        if name.contains("_detail_") && !name.ends_with("80x24") && !name.ends_with("100x30") {
+            let lines: Vec<&str> = screen.lines().collect();
+            let mut charts = 0;
+            for (i, l) in lines.iter().enumerate() {
+                for col in l.chars().enumerate().filter(|(_, c)| *c == '└').map(|(col, _)| col) {
+                    let plot = lines[..i].iter().rev().take_while(|r| r.chars().nth(col) == Some('│')).count();
+                    assert!(plot >= 4, "{name}: a chart {plot} plot rows tall:\n{screen}");
+                    charts += 1;
+                }
+            }
+            assert!(charts >= 1, "{name}: no chart drawn:\n{screen}");
+        }
+    }
+    insta::with_settings!({ omit_expression => true }, {
+        for (name, screen) in screens {
+            insta::assert_snapshot!(name, screen);
+        }
+    });
+}
