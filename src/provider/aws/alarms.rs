@@ -152,3 +152,34 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
     alarms.sort_by(|a, b| (a.scaling, a.state, &a.name).cmp(&(b.scaling, b.state, &b.name)));
     Ok(alarms)
 }
+
+#[cfg(test)]
+mod evaluation_tests {
+    use super::evaluation;
+    use aws_sdk_cloudwatch::types::{MetricAlarm, MetricDataQuery, Statistic};
+
+    /// What DescribeAlarms returns, as the API reference documents it: "For an alarm based on a
+    /// metric, you must specify either Statistic or ExtendedStatistic but not both. For an alarm
+    /// based on a math expression, you can't specify Statistic. Instead, you use Metrics."
+    #[test]
+    fn an_alarm_charts_its_statistic_or_percentile_and_a_math_alarm_has_no_one_metric() {
+        let dims = vec![("ServiceName".to_string(), "web".to_string())];
+        let plain = MetricAlarm::builder()
+            .metric_name("CPUUtilization")
+            .statistic(Statistic::Average)
+            .period(300)
+            .evaluation_periods(3)
+            .build();
+        let e = evaluation(&plain, dims.clone()).expect("a metric alarm");
+        assert_eq!((e.statistic.as_str(), e.period, e.periods), ("Average", 300, 3));
+        assert_eq!(e.dimensions, dims);
+        let percentile =
+            MetricAlarm::builder().metric_name("TargetResponseTime").extended_statistic("p99").period(60).build();
+        assert_eq!(evaluation(&percentile, Vec::new()).unwrap().statistic, "p99");
+        let math = MetricAlarm::builder()
+            .metrics(MetricDataQuery::builder().id("e1").expression("m1 / m2 * 100").build())
+            .evaluation_periods(2)
+            .build();
+        assert_eq!(evaluation(&math, Vec::new()), None, "no MetricName: nothing single to chart");
+    }
+}

@@ -104,19 +104,24 @@ impl AwsProvider {
             .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("redis:{id}")))?;
         let span = Span::for_window(window, self.now_secs());
-        let queries: Vec<MetricQuery> = g.members.iter().flat_map(|m| cache::node_queries(m)).collect();
+        let asked = &cache::DETAIL_QUERIES;
+        let queries: Vec<MetricQuery> = g.members.iter().flat_map(|m| cache::queries_of(m, asked)).collect();
         let answered = metrics::fetch(&self.targets[i], MetricSource::DetailView, &queries, span).await?;
-        let nodes: Vec<&[Vec<f32>]> = answered.chunks(cache::PER_NODE).collect();
-        let line = |m: Measure, metric, stat, sum| {
-            let v = cache::across_nodes(&nodes, metric, stat, span.buckets(), sum);
+        let nodes: Vec<&[Vec<f32>]> = answered.chunks(asked.len()).collect();
+        // Memory and engine CPU of the worst node; connections and evictions of all of them.
+        let series = [
+            (Measure::CacheMemory, false),
+            (Measure::CacheEngineCpu, false),
+            (Measure::CacheConnections, true),
+            (Measure::CacheEvictions, true),
+        ]
+        .into_iter()
+        .zip(asked)
+        .map(|((m, sum), q)| {
+            let v = cache::across_nodes(&nodes, asked, *q, span.buckets(), sum);
             Series::on_grid(m, &v, span.start, span.period, span.end)
-        };
-        let series = vec![
-            line(Measure::CacheMemory, "DatabaseMemoryUsagePercentage", "Average", false),
-            line(Measure::CacheEngineCpu, "EngineCPUUtilization", "Average", false),
-            line(Measure::CacheConnections, "CurrConnections", "Average", true),
-            line(Measure::CacheEvictions, "Evictions", "Sum", true),
-        ];
+        })
+        .collect();
         let facts = CacheFacts {
             id: g.id.clone(),
             engine: g.engine,

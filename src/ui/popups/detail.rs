@@ -245,9 +245,15 @@ fn facts_in_two_columns(data: &ResourceDetail, width: u16) -> bool {
 /// The text of a detail view for `height` rows: facts (in two columns when wide), then the notes
 /// (service health, the suggestion and its evidence). When it does not fit, the summary comes
 /// first, the facts after it, and the last row says how much more a taller terminal shows.
-fn text_lines<'a>(data: &ResourceDetail, width: u16, height: u16, theme: &Theme) -> Vec<Line<'a>> {
+fn text_lines<'a>(
+    data: &ResourceDetail,
+    notes: Vec<Line<'a>>,
+    two_cols: bool,
+    width: u16,
+    height: u16,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let label_w = label_width(data);
-    let two_cols = facts_in_two_columns(data, width);
     let col_w = if two_cols { (width / 2) as usize } else { width as usize };
     // A fact: its label (muted) and its value, cut to its column.
     let fact = |(l, v): &(String, String)| -> Vec<Span<'a>> {
@@ -273,7 +279,6 @@ fn text_lines<'a>(data: &ResourceDetail, width: u16, height: u16, theme: &Theme)
     } else {
         data.facts.iter().map(|f| Line::from(fact(f))).collect()
     };
-    let notes = note_lines(data, width, theme);
     let total = fact_rows.len() + notes.len();
     let height = height as usize;
     if total <= height {
@@ -327,10 +332,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     }
     let data = &data;
     let two_cols = facts_in_two_columns(data, inner.width);
-    let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() }
-        + note_lines(data, inner.width, theme).len();
+    let notes = note_lines(data, inner.width, theme);
+    let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() } + notes.len();
     let (text_area, areas) = split(inner, data.charts.len(), text_rows as u16);
-    frame.render_widget(Paragraph::new(text_lines(data, inner.width, text_area.height, theme)), text_area);
+    let text = text_lines(data, notes, two_cols, inner.width, text_area.height, theme);
+    frame.render_widget(Paragraph::new(text), text_area);
     let marker = detail.marker.as_ref().map(|(t, label)| ((*t - state.now).num_seconds() as f64, label.as_str()));
     for (chart, area) in data.charts.iter().zip(areas.iter()) {
         draw_chart(frame, *area, chart, marker, theme);
