@@ -37,6 +37,7 @@ APP_LAYERS = [
     ["keymap"],
     ["state"],
     ["msg", "layout", "command", "suggest"],
+    ["buttons"],
     ["schedule", "mouse"],
     ["fetch"],
     ["incident", "apply"],

@@ -46,4 +46,7 @@ shot alarms 160 45 4 z
 # checkout: CPU-starved, so its p99 climbs with the CPU and its SLO burns (charts two by two).
 shot detail 160 48 / checkout enter enter
 shot incident 160 45 i
+# A laptop's terminal sizes (issue 22): the ECS pane at 80×24, a detail view at 120×35.
+shot laptop-80x24 80 24
+shot detail-120x35 120 35 / checkout enter enter
 shot help 120 45 "?"

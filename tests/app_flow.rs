@@ -1037,3 +1037,70 @@ fn m_toggles_the_mouse_and_the_config_can_start_without_it() {
     assert!(Config::default().mouse, "on by default");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The buttons a pointer can press: the footer's key hints (each presses its key, in any view)
+/// and the plan's buttons on its bottom border, placed by the same function the renderer
+/// draws them with. A protected profile's apply is typed, never clicked: it has no button.
+#[test]
+fn a_click_on_a_footer_hint_or_a_plan_button_presses_its_key() {
+    use infradeck::app::buttons;
+    use infradeck::app::msg::Pointer::Click;
+    let mut h = demo_with(false, false, false);
+    let footer = buttons::footer(&h.state);
+    let help = footer.iter().find(|b| b.label == "help").expect("a help hint");
+    let screen = h.screen();
+    let last = screen.lines().last().unwrap();
+    let drawn: String = last.chars().skip(help.area.x as usize).take(help.area.width as usize).collect();
+    assert_eq!(drawn, "? help", "the hint is drawn where the mouse looks for it: {last}");
+    h.send(mouse(Click, help.area.x + 2, help.area.y));
+    assert!(matches!(h.state.overlay, Some(Overlay::Help { .. })));
+    let close = buttons::footer(&h.state).into_iter().find(|b| b.label == "close").unwrap();
+    h.send(mouse(Click, close.area.x, close.area.y));
+    assert!(h.state.overlay.is_none(), "esc close, clicked");
+
+    h.keys(&["z", "j", "a"]);
+    let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("a plan") };
+    let plan = buttons::plan(&h.state, p);
+    let labels: Vec<&str> = plan.iter().map(|b| b.label).collect();
+    assert_eq!(labels, ["apply", "cancel", "export as code"]);
+    let screen = h.screen();
+    let border = screen.lines().nth(plan[0].area.y as usize).unwrap();
+    assert!(border.contains("[y apply]─[esc cancel]─[e export as code]"), "{border}");
+    // Cancel first: nothing applied.
+    h.send(mouse(Click, plan[1].area.x + 1, plan[1].area.y));
+    assert!(h.state.overlay.is_none());
+    assert_eq!(payments(&h).task_cpu, 1024);
+    // Then apply, by its button.
+    h.keys(&["a"]);
+    let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("a plan") };
+    let apply = buttons::plan(&h.state, p).remove(0);
+    h.send(mouse(Click, apply.area.x, apply.area.y));
+    assert_eq!(payments(&h).task_cpu, 2048, "applied by the click");
+
+    let mut h = demo_with(false, false, true);
+    h.keys(&["z", "j", "a"]);
+    let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("a plan") };
+    let labels: Vec<&str> = buttons::plan(&h.state, p).iter().map(|b| b.label).collect();
+    assert_eq!(labels, ["cancel"], "a protected plan is applied by typing its name only");
+}
+
+/// Folded detail text is one key away: `enter` shows all of it without the charts, `j`/`k`
+/// scroll it, `enter` again goes back to the charts.
+#[test]
+fn enter_in_a_detail_view_shows_all_its_text_and_back() {
+    let mut h = Harness::demo(80, 24);
+    h.keys(&["1", "enter"]);
+    let folded = h.screen();
+    assert!(folded.contains("more lines: enter shows all the text"), "{folded}");
+    assert!(folded.contains('└'), "charts drawn:\n{folded}");
+    h.keys(&["enter"]);
+    let text = h.screen();
+    assert!(!text.contains('└'), "no charts in the text view:\n{text}");
+    assert!(text.contains("j/k: scroll · enter: charts"), "{text}");
+    let first = text.lines().nth(2).unwrap().to_string();
+    h.keys(&["j", "j"]);
+    assert_ne!(h.screen().lines().nth(2).unwrap(), first, "j scrolls");
+    h.keys(&["enter"]);
+    assert!(h.screen().contains('└'), "enter goes back to the charts");
+    assert!(matches!(h.state.overlay, Some(Overlay::Detail(_))));
+}

@@ -213,6 +213,11 @@ fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
     t.type_text("\x1b[<0;30;4M\x1b[<0;30;4m");
     t.wait_for("ECS service prod-core/orders · 24h");
     t.keys(&["Escape"]);
+    // The footer's hints are buttons: "? help" starts at the second cell of the last row.
+    t.wait("the panes' hints", |s| s.lines().last().is_some_and(|l| l.starts_with(" ? help")));
+    t.type_text("\x1b[<0;3;50M\x1b[<0;3;50m");
+    t.wait("help, opened by a click", |s| s.contains("help · esc closes"));
+    t.keys(&["Escape"]);
     t.keys(&["q"]);
     t.assert_restored();
 }
@@ -270,7 +275,7 @@ fn against_a_seeded_moto_every_pane_shows_the_estate() {
     let t = Tmux::start_with("moto", 200, 50, env, &args);
     let s = t.wait("all four panes loaded", |s| {
         s.contains("1 ECS task sizing 15 ")
-            && s.contains("r7g.large")
+            && s.contains("r6g.xlarge")
             && s.contains("search-cpu-high")
             && s.contains("Data Transfer")
     });
@@ -356,7 +361,7 @@ fn under_a_throttling_storm_the_app_stays_usable_and_recovers_by_itself() {
     let config = "[refresh]\necs = 10\nredis = 2\nalarms = 10\n";
     let t = Tmux::start_configured("storm", 200, 50, env, &args, config);
     t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("search-cpu-high")
+        s.contains("1 ECS task sizing 15 ") && s.contains("r6g.xlarge") && s.contains("search-cpu-high")
     });
     fleet.fault(serde_json::json!({"kind": "throttle", "seconds": 30}));
     let storm = Instant::now();
@@ -389,7 +394,7 @@ fn under_a_throttling_storm_the_app_stays_usable_and_recovers_by_itself() {
         s.contains("1 ECS task sizing 15 ") && !s.contains("stale") && !s.contains("STALE")
     });
     let recovered = storm.elapsed().saturating_sub(Duration::from_secs(30));
-    assert!(s.contains("queue-worker") && s.contains("r7g.large"), "{s}");
+    assert!(s.contains("queue-worker") && s.contains("r6g.xlarge"), "{s}");
     // Three live panes, each backing off 10 s → 5–10 s → 10–20 s…, three attempts per call.
     let sent = fleet.faulted();
     assert!(sent >= during && sent <= 36, "{sent} throttled requests in the 30 s storm");
@@ -540,7 +545,7 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
     let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
     let t = Tmux::start_with("secrets", 200, 50, &env, &args);
     let mut screens = vec![t.wait("all four panes loaded", |s| {
-        s.contains("1 ECS task sizing 15 ") && s.contains("r7g.large") && s.contains("Data Transfer")
+        s.contains("1 ECS task sizing 15 ") && s.contains("r6g.xlarge") && s.contains("Data Transfer")
     })];
     t.keys(&["1", "/"]);
     t.type_text("web-api");

@@ -289,16 +289,28 @@ fn the_ecs_pane_at_80x24_keeps_size_and_suggestion_and_says_what_is_hidden() {
 #[test]
 fn everyday_sizes_of_every_pane_and_detail_view() {
     let mut screens = Vec::new();
-    for (w, h) in [(80, 24), (100, 30), (120, 35), (160, 45)] {
+    // The same views at 300×100: where every text has room, to tell a whole number from a cut one.
+    let mut roomy = std::collections::HashMap::new();
+    for (w, h) in [(80, 24), (100, 30), (120, 35), (160, 45), (300, 100)] {
         for (key, name) in [("1", "ecs"), ("2", "redis"), ("3", "cost"), ("4", "alarms")] {
             let mut pane = Harness::demo(w, h);
             pane.keys(&[key]);
-            screens.push((format!("everyday_{name}_{w}x{h}"), pane.screen()));
+            let (table, detail) = (format!("everyday_{name}_{w}x{h}"), format!("everyday_{name}_detail_{w}x{h}"));
+            let table_screen = pane.screen();
             pane.keys(&["enter"]);
-            screens.push((format!("everyday_{name}_detail_{w}x{h}"), pane.screen()));
+            if w == 300 {
+                roomy.insert(name, (table_screen, pane.screen()));
+            } else {
+                screens.push((table, table_screen));
+                screens.push((detail, pane.screen()));
+            }
         }
     }
     for (name, screen) in &screens {
+        let view = name.split('_').nth(1).unwrap();
+        let wide = if name.contains("_detail_") { &roomy[view].1 } else { &roomy[view].0 };
+        let cut = cut_numbers(screen, wide);
+        assert!(cut.is_empty(), "{name}: numbers cut: {cut:#?}\n{screen}");
         // Restyle-proof: at 120×35 and up, every chart a detail view draws has four plot rows or
         // more (a y-axis label opens each chart's plot; its axis line `└` closes it).
         if name.contains("_detail_") && !name.ends_with("80x24") && !name.ends_with("100x30") {
@@ -319,4 +331,47 @@ fn everyday_sizes_of_every_pane_and_detail_view() {
             insta::assert_snapshot!(name, screen);
         }
     });
+}
+
+/// Numbers `narrow` shows cut: a text ending in a digit at a line's or a border's edge whose
+/// whole form (the same words on the roomy screen of the same view) goes on with a digit, a
+/// decimal point, a unit or a closing parenthesis: "(1 → 2" of "(1 → 2)", "2 / 4" of "2 / 4G".
+fn cut_numbers(narrow: &str, roomy: &str) -> Vec<String> {
+    let mut cut = Vec::new();
+    for line in narrow.lines() {
+        for segment in line.split(|c| "│┃║".contains(c)) {
+            let text = segment.trim_end();
+            // A lone number before a border is a chart's axis label, scaled to its own size.
+            if !text.ends_with(|c: char| c.is_ascii_digit()) || !text.trim().contains(' ') {
+                continue;
+            }
+            // Up to the last three words, within the last column (a gap of two spaces ends it).
+            let column = text.rsplit("  ").next().unwrap_or(text);
+            let starts: Vec<usize> = column.match_indices(' ').map(|(i, _)| i + 1).collect();
+            let from = if starts.len() >= 2 { starts[starts.len() - 2] } else { 0 };
+            let phrase = column[from..].trim_start();
+            if phrase.chars().count() < 3 {
+                continue;
+            }
+            let continued = roomy.match_indices(phrase).any(|(at, _)| {
+                roomy[at + phrase.len()..].chars().next().is_some_and(|c| c.is_alphanumeric() || ".,%)".contains(c))
+            });
+            if continued {
+                cut.push(format!("{phrase:?} in {line:?}"));
+            }
+        }
+    }
+    cut
+}
+
+/// The oracle above, on screens whose answer is known: it must catch a cut before it is trusted.
+#[test]
+fn the_cut_number_check_catches_cuts_and_passes_whole_numbers() {
+    let roomy =
+        "│rate-limiter  ▲ add a read replica (1 → 2)   │\n│orders ▲ 2 / 4G +$30.37 │\n│budget 67 % · ×25 · 6 h│";
+    assert_eq!(cut_numbers("│rate-limiter  ▲ add a read replica (1 → 2│", roomy).len(), 1);
+    assert_eq!(cut_numbers("│orders ▲ 2 / 4│", roomy).len(), 1);
+    assert!(cut_numbers("│orders ▲ 2 / 4G +$30.37│", roomy).is_empty());
+    assert!(cut_numbers("│budget 67 % · ×25 · 6│", roomy).is_empty(), "a wrap between a number and its unit");
+    assert!(cut_numbers("│rate-limiter  ▲ add a read replica…│", roomy).is_empty());
 }

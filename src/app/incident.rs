@@ -182,6 +182,7 @@ fn open_marked(
         marker,
         from_incident: true,
         fetched_at: None,
+        text: None,
     })));
 }
 

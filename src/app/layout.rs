@@ -104,6 +104,12 @@ pub fn table_height(state: &State, pane: PaneId) -> usize {
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
+/// A popup over `body`: centred, up to `max_width` wide, two cells in from the sides and one
+/// from the top and bottom.
+pub fn popup(body: Rect, max_width: u16) -> Rect {
+    centered(body, body.width.saturating_sub(4).min(max_width), body.height.saturating_sub(2))
+}
+
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);

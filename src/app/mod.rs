@@ -4,6 +4,7 @@ pub mod action;
 pub mod apply;
 pub mod backoff;
 pub mod budget;
+pub mod buttons;
 pub mod command;
 pub mod detail_view;
 pub mod fetch;

@@ -222,6 +222,9 @@ pub struct DetailState {
     pub from_incident: bool,
     /// When its data was last read: the open view is read again while someone is at the keys.
     pub fetched_at: Option<DateTime<Utc>>,
+    /// All of the view's text, without charts (`enter`), scrolled this many lines; None draws
+    /// the charts with as much text as fits beside them.
+    pub text: Option<u16>,
 }
 
 /// The incident view (`i`): its timeline, filter, cursor and notes. Kept while the view is

@@ -142,11 +142,11 @@ fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window
     state.next_req += 1;
     // Keep what is on screen (and the event marked on it) while the new window loads, if it is
     // the same resource.
-    let (data, marker, from_incident, fetched_at) = match &state.overlay {
+    let (data, marker, from_incident, fetched_at, text) = match &state.overlay {
         Some(Overlay::Detail(d)) if d.resource == resource => {
-            (d.data.clone(), d.marker.clone(), d.from_incident, d.fetched_at)
+            (d.data.clone(), d.marker.clone(), d.from_incident, d.fetched_at, d.text)
         }
-        _ => (None, None, false, None),
+        _ => (None, None, false, None, None),
     };
     fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
     state.overlay = Some(Overlay::Detail(Box::new(DetailState {
@@ -158,6 +158,7 @@ fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window
         marker,
         from_incident,
         fetched_at,
+        text,
     })));
 }
 
@@ -212,7 +213,16 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
 fn on_mouse(state: &mut State, m: super::msg::Mouse, fx: &mut Vec<Effect>) {
     use super::mouse::{Hit, WHEEL_ROWS, hit};
     use super::msg::Pointer;
-    if !state.mouse || state.input.is_some() || matches!(state.overlay, Some(Overlay::Plan(_) | Overlay::Incident)) {
+    if !state.mouse {
+        return;
+    }
+    // A button (the plan's, a footer hint) presses its key, wherever it is.
+    if m.pointer == Pointer::Click
+        && let Some(button) = super::buttons::at(state, m.column, m.row)
+    {
+        return on_key(state, button.key, fx);
+    }
+    if state.input.is_some() || matches!(state.overlay, Some(Overlay::Plan(_) | Overlay::Incident)) {
         return;
     }
     state.status = None;
@@ -288,7 +298,47 @@ fn on_detail_action(
     from_incident: bool,
     fx: &mut Vec<Effect>,
 ) {
+    let text = match &state.overlay {
+        Some(Overlay::Detail(d)) => d.text,
+        _ => None,
+    };
+    if let Some(scroll) = text {
+        // All the text: j/k scroll it, enter or esc go back to the charts.
+        let to = match action {
+            Action::Down => Some(scroll.saturating_add(1)),
+            Action::Up => Some(scroll.saturating_sub(1)),
+            Action::PageDown => Some(scroll.saturating_add(10)),
+            Action::PageUp => Some(scroll.saturating_sub(10)),
+            Action::Top => Some(0),
+            Action::Open | Action::Back => None,
+            Action::Quit => {
+                state.overlay = None;
+                return;
+            }
+            _ => return on_detail_chart_action(state, action, window, resource, from_incident, fx),
+        };
+        if let Some(Overlay::Detail(d)) = &mut state.overlay {
+            d.text = to;
+        }
+        return;
+    }
+    on_detail_chart_action(state, action, window, resource, from_incident, fx)
+}
+
+fn on_detail_chart_action(
+    state: &mut State,
+    action: Action,
+    window: Window,
+    resource: crate::domain::ResourceRef,
+    from_incident: bool,
+    fx: &mut Vec<Effect>,
+) {
     match action {
+        Action::Open => {
+            if let Some(Overlay::Detail(d)) = &mut state.overlay {
+                d.text = Some(0);
+            }
+        }
         Action::Back | Action::Quit if from_incident => state.overlay = Some(Overlay::Incident),
         Action::Back | Action::Quit => state.overlay = None,
         Action::Window => open_resource(state, resource, window.next(), fx),

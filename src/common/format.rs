@@ -1,7 +1,8 @@
 //! Number and text formatting shared by the panes.
 
 use chrono::{DateTime, Utc};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+pub use super::text::{middle, truncate, wrap};
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -100,29 +101,6 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// Cut `s` to `width` terminal cells, marking the cut with "…" (a wide character — CJK, most
-/// emoji — takes two cells, a combining mark none: counting characters would overrun the column).
-pub fn truncate(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
 /// Reduce `points` to at most `buckets` values by taking each bucket's maximum, so a spike is
 /// never averaged away in a sparkline.
 pub fn downsample_max(points: &[f32], buckets: usize) -> Vec<f32> {
@@ -144,17 +122,6 @@ pub fn downsample_max(points: &[f32], buckets: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn truncate_counts_terminal_cells() {
-        assert_eq!(truncate("orders-api", 20), "orders-api");
-        assert_eq!(truncate("orders-api", 6), "order…");
-        // Two cells a character: four cells hold one and the mark, not three.
-        assert_eq!(truncate("注文サービス", 4), "注…");
-        assert!(truncate("注文サービス", 4).width() <= 4);
-        assert_eq!(truncate("注文", 4), "注文");
-        assert_eq!(truncate("abc", 0), "");
-    }
 
     #[test]
     fn downsample_keeps_spikes() {
@@ -232,58 +199,5 @@ mod short_names {
         assert_eq!(short_service_name("AWS Data Transfer"), "Data Transfer");
         assert_eq!(short_service_name("Amazon DynamoDB"), "DynamoDB");
         assert_eq!(short_service_name("Tax"), "Tax");
-    }
-}
-
-/// `s` wrapped at word boundaries to `width` cells; lines after the first are indented by
-/// `hang` spaces (so a "  · " bullet hangs). A word wider than a line is cut across lines.
-pub fn wrap(s: &str, width: usize, hang: usize) -> Vec<String> {
-    let width = width.max(hang + 2);
-    let body = s.trim_start_matches(' ');
-    let lead = s.len() - body.len();
-    let mut lines = Vec::new();
-    let mut line = " ".repeat(lead);
-    let mut used = lead;
-    // Whether the line holds a word yet (a word goes on a fresh line whatever its width).
-    let mut fresh = true;
-    for word in body.split(' ') {
-        let w = word.width();
-        if !fresh && used + 1 + w > width {
-            lines.push(std::mem::take(&mut line));
-            line.push_str(&" ".repeat(hang));
-            used = hang;
-            fresh = true;
-        }
-        if !fresh {
-            line.push(' ');
-            used += 1;
-        }
-        for c in word.chars() {
-            let cw = c.width().unwrap_or(0);
-            if used + cw > width {
-                lines.push(std::mem::take(&mut line));
-                line.push_str(&" ".repeat(hang));
-                used = hang;
-            }
-            line.push(c);
-            used += cw;
-        }
-        fresh = false;
-    }
-    lines.push(line);
-    lines
-}
-
-#[cfg(test)]
-mod wrapping {
-    use super::wrap;
-
-    #[test]
-    fn wraps_at_words_with_a_hanging_indent_and_cuts_only_words_too_long_for_a_line() {
-        let lines = wrap("  · peak memory 100% of 2.32 GiB usable → needs 3.35 GiB", 24, 4);
-        assert_eq!(lines, ["  · peak memory 100% of", "    2.32 GiB usable →", "    needs 3.35 GiB"]);
-        assert_eq!(wrap("short", 24, 4), ["short"]);
-        assert_eq!(wrap("abcdefghij", 6, 2), ["abcdef", "  ghij"]);
-        assert!(wrap("a b c d e f g h", 5, 2).iter().all(|l| l.chars().count() <= 5));
     }
 }

@@ -6,3 +6,4 @@ pub mod error;
 pub mod format;
 pub mod layers;
 pub mod paths;
+pub mod text;

@@ -3,10 +3,11 @@
 //! drawing, blocks, a few marks) that was most of a frame's time, so such text is written a
 //! character per cell here, and anything else still takes ratatui's careful path.
 
+use crate::common::text::{middle, truncate};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 
 /// Characters that are one cell wide and never join a neighbour into one grapheme: what the
 /// panes draw themselves (ASCII, Latin-1, dashes and dots, arrows, box drawing, blocks and
@@ -29,6 +30,34 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Styl
         at += 1;
     }
     at
+}
+
+/// `line` fitted to `width` cells: shortened at a word with "…" (see `text::truncate`), or in
+/// the middle for an identifier. The spans keep their styles; the mark takes the last one's.
+pub fn fit_line(line: Line<'_>, width: usize, identifier: bool) -> Line<'_> {
+    if line.width() <= width {
+        return line;
+    }
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let first = line.spans.first().map(|s| s.style).unwrap_or_default();
+    if identifier {
+        return Line::from(Span::styled(middle(&text, width), first)).style(line.style);
+    }
+    let short = truncate(&text, width);
+    let Some(kept) = short.strip_suffix('…') else { return Line::default() };
+    let keep = kept.len();
+    let (mut spans, mut at, mut last) = (Vec::new(), 0, first);
+    for span in &line.spans {
+        if at >= keep {
+            break;
+        }
+        let n = span.content.len().min(keep - at);
+        spans.push(Span::styled(span.content[..n].to_string(), span.style));
+        last = span.style;
+        at += span.content.len();
+    }
+    spans.push(Span::styled("…", last));
+    Line::from(spans).style(line.style)
 }
 
 /// Lines from the top of `area`, one per row, cut at its right edge (a `Paragraph` without
@@ -56,7 +85,6 @@ pub fn lines(buf: &mut Buffer, area: Rect, lines: &[Line]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::text::Span;
 
     fn row(buf: &Buffer, y: u16) -> String {
         (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect()

@@ -2,10 +2,9 @@
 //! the command or filter being typed, or the last status message).
 
 use super::theme::Theme;
-use crate::app::Action;
 use crate::app::command;
 use crate::app::state::{InputKind, Level, Overlay, PaneId, State};
-use crate::common::format::age;
+use crate::common::format::{age, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -76,11 +75,6 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
 }
 
-fn hint<'a>(state: &State, action: Action, what: &'a str, theme: &Theme) -> Vec<Span<'a>> {
-    let key = state.keymap.keys(action).first().map_or("?".to_string(), |k| k.to_string());
-    vec![Span::styled(key, theme.title()), Span::styled(format!(" {what}  "), theme.muted())]
-}
-
 pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = if let Some(input) = &state.input {
         let (prefix, rest) = match input.kind {
@@ -107,55 +101,16 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Level::Warn => theme.warn(),
             Level::Error => theme.critical(),
         };
-        Line::from(Span::styled(format!(" {text}"), style))
+        Line::from(Span::styled(format!(" {}", truncate(text, (area.width as usize).saturating_sub(1))), style))
     } else {
-        let mut spans = vec![Span::raw(" ")];
-        let hints: &[(Action, &str)] = match state.overlay {
-            Some(Overlay::Detail(_)) => &[
-                (Action::Back, "back"),
-                (Action::Window, "window"),
-                (Action::Down, "next"),
-                (Action::Up, "prev"),
-                (Action::Refresh, "refresh"),
-            ],
-            Some(Overlay::Help { .. }) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            Some(Overlay::Plan(_)) => &[(Action::Back, "cancel")],
-            Some(Overlay::Incident) => &[
-                (Action::Back, "close"),
-                (Action::Open, "chart"),
-                (Action::Filter, "filter"),
-                (Action::Note, "note"),
-                (Action::Window, "span"),
-                (Action::Refresh, "refresh"),
-                (Action::Command, ":export"),
-            ],
-            Some(Overlay::Budget) => &[(Action::Back, "close")],
-            Some(Overlay::History { .. }) => &[
-                (Action::Back, "close"),
-                (Action::Down, "next"),
-                (Action::Up, "prev"),
-                (Action::Rollback, "roll back"),
-            ],
-            Some(Overlay::Suggest { .. }) => {
-                &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Open, "open")]
-            }
-            None => &[
-                (Action::Help, "help"),
-                (Action::Command, "command"),
-                (Action::Filter, "filter"),
-                (Action::NextPane, "pane"),
-                (Action::Open, "detail"),
-                (Action::Apply, "apply"),
-                (Action::Incident, "incident"),
-                (Action::Sort, "sort"),
-                (Action::Window, "window"),
-                (Action::Refresh, "refresh"),
-                (Action::Zoom, "zoom"),
-                (Action::Quit, "quit"),
-            ],
-        };
-        for (action, what) in hints {
-            spans.extend(hint(state, *action, what, theme));
+        // The hints are buttons: placed by `app::buttons`, which the mouse hits with.
+        let mut spans = Vec::new();
+        let mut x = area.x;
+        for b in crate::app::buttons::footer(state) {
+            spans.push(Span::raw(" ".repeat(b.area.x.saturating_sub(x) as usize)));
+            spans.push(Span::styled(b.key_text, theme.title()));
+            spans.push(Span::styled(format!(" {}", b.label), theme.muted()));
+            x = b.area.right();
         }
         Line::from(spans)
     };

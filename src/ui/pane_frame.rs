@@ -3,28 +3,20 @@
 
 use super::theme::Theme;
 use crate::app::state::{PaneId, State};
-use crate::common::format::age;
+use crate::common::format::{age, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
 
-pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, detail: String) -> Block<'a> {
+/// The pane's frame. `width` is the frame's: the right-hand title (budget hold, loading, age) is
+/// kept whole and the left one's detail shortened at a word to the room left, so the two never
+/// overlap ("… max m 0s ago").
+pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, title: Title, width: u16) -> Block<'a> {
     let f = state.fetch(pane);
-    let (shown, total) = state.row_counts(pane);
-    let count = if shown == total { format!("{total}") } else { format!("{shown}/{total}") };
-    let mut spans = vec![
-        Span::styled(format!(" {} {} ", pane.index() + 1, pane.title()), theme.title()),
-        Span::styled(format!("{count} "), theme.base()),
-    ];
-    if !detail.is_empty() {
-        spans.push(Span::styled(format!("· {detail} "), theme.muted()));
-    }
-    if let Some(filter) = &state.view(pane).filter {
-        spans.push(Span::styled(format!("/{} ", filter.text), theme.info()));
-    }
     let mut right = Vec::new();
     if f.held {
         // The budget, not the data, is what makes this pane older: `:budget` says more.
@@ -42,13 +34,76 @@ pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, d
         (Some(at), None) => right.push(Span::styled(format!(" {} ago ", age(state.now, at)), theme.muted())),
         (None, None) => {}
     }
+    let right = Line::from(right).right_aligned();
+    let (shown, total) = state.row_counts(pane);
+    let count = if shown == total { format!("{total}") } else { format!("{shown}/{total}") };
+    let mut spans = vec![
+        Span::styled(format!(" {} {} ", pane.index() + 1, pane.title()), theme.title()),
+        Span::styled(format!("{count} "), theme.base()),
+    ];
+    if let Some(filter) = &state.view(pane).filter {
+        spans.push(Span::styled(format!("/{} ", filter.text), theme.info()));
+    }
+    let used: usize = spans.iter().map(Span::width).sum::<usize>() + right.width() + 2;
+    let room = (width as usize).saturating_sub(used + 3);
+    let detail = title.fit(state, room);
+    if !detail.is_empty() {
+        spans.insert(2, Span::styled(format!("· {detail} "), theme.muted()));
+    }
     Block::default()
         .borders(Borders::ALL)
         .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
         .border_style(theme.border(focused))
         .title(Line::from(spans))
-        .title(Line::from(right).right_aligned())
+        .title(right)
         .style(theme.base())
+}
+
+/// What a pane's title says after its name and row count.
+pub struct Title {
+    /// Columns a narrow pane left out: the title says how many and what shows them.
+    pub hidden: usize,
+    /// " · "-separated parts, most important first (the data's window, units, a legend).
+    pub detail: String,
+}
+
+impl Title {
+    /// The title's text in `room` cells: the hidden-columns note first (in its short form
+    /// when the long one leaves no room), then as many whole parts of the detail as fit.
+    fn fit(&self, state: &State, room: usize) -> String {
+        let (w, h) = state.size;
+        let dashboard = crate::app::layout::is_dashboard(Rect::new(0, 0, w, h), state.zoom);
+        let how = if dashboard { "z, or wider," } else { "wider" };
+        let long = match self.hidden {
+            1 => format!("1 column hidden ({how} shows it)"),
+            n => format!("{n} columns hidden ({how} shows them)"),
+        };
+        let compact = format!("{} hidden ({})", self.hidden, if dashboard { "z" } else { "wider" });
+        let notes: Vec<&str> = match self.hidden {
+            0 => vec![""],
+            _ => vec![long.as_str(), compact.as_str()],
+        };
+        for note in notes {
+            let mut out = note.to_string();
+            if out.width() > room {
+                continue;
+            }
+            for part in self.detail.split(" · ").filter(|p| !p.is_empty()) {
+                let sep = if out.is_empty() { 0 } else { 3 };
+                if out.width() + sep + part.width() > room {
+                    break;
+                }
+                if sep > 0 {
+                    out.push_str(" · ");
+                }
+                out.push_str(part);
+            }
+            if !out.is_empty() {
+                return out;
+            }
+        }
+        if room > 1 { truncate(&self.detail, room) } else { String::new() }
+    }
 }
 
 /// The error under a pane's data: what failed and what to do about it.

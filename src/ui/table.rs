@@ -1,7 +1,7 @@
 //! Responsive tables: columns carry a priority and the least important are dropped first when
 //! the pane is narrow. Only the visible rows are ever built.
 
-use super::cells::put;
+use super::cells::{fit_line, put};
 use super::theme::Theme;
 use crate::app::table::TableView;
 use ratatui::Frame;
@@ -21,15 +21,17 @@ pub struct Column {
     pub narrow: Option<(u8, usize)>,
     /// Only ever shown in place of the column it narrows.
     pub alternate: bool,
+    /// Names and ids: shortened in the middle (both ends tell them apart), not at the end.
+    pub identifier: bool,
 }
 
 pub const fn col(title: &'static str, width: u16, priority: u8) -> Column {
-    Column { title, width, priority, grow: 0, narrow: None, alternate: false }
+    Column { title, width, priority, grow: 0, narrow: None, alternate: false, identifier: false }
 }
 
 /// A column that widens into spare space, up to `grow` more cells.
 pub const fn flex(title: &'static str, width: u16, priority: u8, grow: u16) -> Column {
-    Column { title, width, priority, grow, narrow: None, alternate: false }
+    Column { title, width, priority, grow, narrow: None, alternate: false, identifier: false }
 }
 
 impl Column {
@@ -41,6 +43,11 @@ impl Column {
     /// Shown only in place of the column that narrows to it.
     pub const fn alternate(self) -> Column {
         Column { alternate: true, ..self }
+    }
+
+    /// A column of names or ids, shortened in the middle when it must be.
+    pub const fn identifier(self) -> Column {
+        Column { identifier: true, ..self }
     }
 }
 
@@ -124,7 +131,8 @@ pub fn draw<'a>(
             buf.set_style(row_area, theme.selection_text());
         }
         for &(c, x, w) in &slots {
-            let line = cell(i, c);
+            // Cut where a reader loses least, never by the cell edge: "(1 → 2" reads as a value.
+            let line = fit_line(cell(i, c), w as usize, columns[c].identifier);
             let (mut at, end) = (x, x + w);
             for span in &line.spans {
                 if at >= end {

@@ -4,6 +4,7 @@ use crate::app::layout::alarms_split;
 use crate::app::state::{PaneId, State};
 use crate::common::format::{age, truncate};
 use crate::domain::Alarm;
+use crate::ui::pane_frame::Title;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, alarm_symbol};
 use chrono::{DateTime, Utc};
@@ -14,9 +15,9 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 const COLUMNS: &[Column] = &[
     col("STATE", 8, 0),
-    flex("ALARM", 20, 0, 18),
+    flex("ALARM", 20, 0, 18).identifier(),
     col("CONDITION", 30, 3),
-    col("RESOURCE", 26, 2),
+    col("RESOURCE", 26, 2).identifier(),
     col("SINCE", 7, 0),
     col("24h", 8, 1),
 ];
@@ -84,7 +85,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     } else {
         format!("{firing} in ALARM")
     };
-    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, detail) else {
+    let Some(body) =
+        super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, Title { hidden: 0, detail })
+    else {
         return;
     };
     let alarms = state.alarms.rows();

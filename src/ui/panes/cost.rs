@@ -4,6 +4,7 @@ use crate::app::layout::cost_split;
 use crate::app::state::{PaneId, State};
 use crate::common::format::{change, money, short_service_name, sparkline};
 use crate::domain::{CostReport, ServiceCost};
+use crate::ui::pane_frame::Title;
 use crate::ui::table::{self, Column, col};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -123,17 +124,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     columns[0].width = (longest.unwrap_or(0) as u16).clamp(7, 28);
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let missing = state.cost.data.as_ref().map_or(0, |r| r.missing.len());
-    let mut detail = if missing > 0 {
+    let detail = if missing > 0 {
         let what: Vec<&str> =
             state.cost.data.iter().flat_map(|r| r.missing.iter().map(|m| m.split(':').next().unwrap_or(""))).collect();
         format!("amortized USD · chart {}d (w) · no {} (see the log)", state.cost_days, what.join(", "))
     } else {
         format!("amortized USD · chart {}d (w)", state.cost_days)
     };
-    if hidden > 0 {
-        detail = format!("{} · {detail}", super::hidden_note(hidden, state));
-    }
-    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, detail) else {
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Cost, theme, focused, Title { hidden, detail })
+    else {
         return;
     };
     let Some(report) = state.cost.data.as_ref() else {

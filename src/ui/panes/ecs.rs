@@ -5,6 +5,7 @@ use crate::common::format::{money, pct, sparkline, task_size, truncate};
 use crate::domain::{EcsService, LbHealth};
 use crate::sizing::ecs::{FitThresholds, classify};
 use crate::sizing::recommend::Finding;
+use crate::ui::pane_frame::Title;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, fit_symbol};
 use ratatui::Frame;
@@ -64,8 +65,8 @@ impl EcsColumn {
         match self {
             EcsColumn::Status => col("STATUS", 7, 0),
             // As wide as the names (set in `draw`).
-            EcsColumn::Service => col("SERVICE", 16, 0),
-            EcsColumn::Cluster => col("CLUSTER", 12, 6),
+            EcsColumn::Service => col("SERVICE", 16, 0).identifier(),
+            EcsColumn::Cluster => col("CLUSTER", 12, 6).identifier(),
             EcsColumn::Launch => col("LAUNCH", 11, 8),
             EcsColumn::Tasks => col("TASKS", 6, 3),
             EcsColumn::Size => col("SIZE vCPU/mem", 13, 0),
@@ -255,9 +256,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
     let detail = match hidden {
         0 => format!("% of task reservation over {window} · HOT = busiest task"),
-        n => format!("{} · % of reservation over {window}", super::hidden_note(n, state)),
+        _ => format!("% of reservation over {window}"),
     };
-    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, detail) else {
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Ecs, theme, focused, Title { hidden, detail })
+    else {
         return;
     };
     table::draw(frame, body, theme, &columns, &state.ecs.view, focused, |i, c| cell(&services[i], c, state, theme));

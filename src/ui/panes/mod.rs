@@ -22,9 +22,9 @@ pub fn frame_and_body(
     pane: PaneId,
     theme: &Theme,
     focused: bool,
-    detail: String,
+    title: pane_frame::Title,
 ) -> Option<Rect> {
-    frame.render_widget(pane_frame::block(state, pane, theme, focused, detail), area);
+    frame.render_widget(pane_frame::block(state, pane, theme, focused, title, area.width), area);
     let (body, err) = with_error_line(inner(area), state.fetch(pane).error.is_some());
     if let Some(err) = err {
         pane_frame::error_line(frame, err, state, pane, theme);
@@ -34,18 +34,6 @@ pub fn frame_and_body(
         return None;
     }
     Some(body)
-}
-
-/// "3 columns hidden (z, or wider, shows them)": what a narrow pane left out, and what shows it
-/// (zooming, while the dashboard shares the screen; else only a wider terminal).
-pub fn hidden_note(hidden: usize, state: &State) -> String {
-    let (w, h) = state.size;
-    let how =
-        if crate::app::layout::is_dashboard(Rect::new(0, 0, w, h), state.zoom) { "z, or wider," } else { "wider" };
-    match hidden {
-        1 => format!("1 column hidden ({how} shows it)"),
-        n => format!("{n} columns hidden ({how} shows them)"),
-    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, pane: PaneId, state: &State, theme: &Theme, focused: bool) {

@@ -4,6 +4,7 @@ use crate::app::state::{PaneId, State};
 use crate::common::format::{count, money, pct, rate, sparkline, truncate};
 use crate::domain::CacheGroup;
 use crate::sizing::recommend::Finding;
+use crate::ui::pane_frame::Title;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -14,9 +15,9 @@ use ratatui::text::{Line, Span};
 /// engine CPU and the suggestion stay; the trend goes first, then traffic and the engine
 /// version, then connections, then evictions. GROUP is as wide as the names (set in `draw`).
 const COLUMNS: [Column; 10] = [
-    col("GROUP", 14, 0),
+    col("GROUP", 14, 0).identifier(),
     col("ENGINE", 10, 3),
-    col("NODES", 16, 0),
+    col("NODES", 16, 1),
     col("MEM%", 5, 0),
     col("CPU%", 5, 0),
     col("EVICT", 6, 1),
@@ -75,11 +76,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     columns[0].width = (longest as u16).clamp(7, 32);
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let window = state.fetch(PaneId::Redis).data_window.unwrap_or(state.window);
-    let detail = match hidden {
-        0 => format!("max mem · p95 engine CPU · over {window}"),
-        n => format!("{} · max mem · p95 engine CPU · over {window}", super::hidden_note(n, state)),
-    };
-    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Redis, theme, focused, detail) else {
+    let detail = format!("max mem · p95 engine CPU · over {window}");
+    let Some(body) = super::frame_and_body(frame, area, state, PaneId::Redis, theme, focused, Title { hidden, detail })
+    else {
         return;
     };
     table::draw(frame, body, theme, &columns, &state.redis.view, focused, |i, c| cell(&groups[i], c, state, theme));

@@ -2,7 +2,7 @@
 //! reservation or threshold drawn as a line.
 
 use crate::app::state::{DetailState, State};
-use crate::common::format::{money, task_size};
+use crate::common::format::{money, task_size, truncate};
 use crate::domain::{ChartKind, ChartSeries, DetailChart, ResourceDetail, ResourceRef};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -11,6 +11,7 @@ use ratatui::style::Modifier;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, BorderType, Borders, Chart, Clear, Dataset, GraphType, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 fn time_label(seconds: f64) -> String {
     let s = seconds.abs();
@@ -25,14 +26,22 @@ fn time_label(seconds: f64) -> String {
     }
 }
 
-/// The chart's title with its legend: each series' name in its own colour, so the legend never
-/// covers the data.
-fn legend<'a>(chart: &DetailChart, theme: &Theme) -> Line<'a> {
-    let mut spans = vec![Span::styled(format!(" {} ", chart.title), theme.header())];
+/// The chart's title with its legend in `width` cells: each series' name in its own colour, so
+/// the legend never covers the data. A series whose name does not fit is left out whole (the
+/// chart still draws it), never cut to "reservatio".
+fn legend<'a>(chart: &DetailChart, theme: &Theme, width: usize) -> Line<'a> {
+    let mut spans =
+        vec![Span::styled(format!(" {} ", truncate(&chart.title, width.saturating_sub(2))), theme.header())];
+    let mut used = spans[0].width();
     for (i, s) in chart.series.iter().enumerate() {
         let (mark, style) = if s.reference { ("┈ ", theme.muted()) } else { ("━ ", theme.series(i)) };
+        let name = format!("{}  ", s.name);
+        if used + 2 + name.trim_end().width() > width {
+            continue;
+        }
+        used += 2 + name.width();
         spans.push(Span::styled(mark, style));
-        spans.push(Span::styled(format!("{}  ", s.name), style));
+        spans.push(Span::styled(name, style));
     }
     Line::from(spans)
 }
@@ -84,10 +93,12 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, marker: Option
                 .data(&marker_line),
         );
     }
-    let mut title = legend(chart, theme);
-    if let Some((_, label)) = marker {
-        // First: in a narrow chart the legend is cut, not the reason the view was opened.
-        title.spans.insert(0, Span::styled(format!("┃ {label} "), theme.warn()));
+    // The marker's label first: in a narrow chart the legend gives way, not the reason the view
+    // was opened.
+    let label = marker.map(|(_, label)| format!("┃ {label} ")).unwrap_or_default();
+    let mut title = legend(chart, theme, (area.width as usize).saturating_sub(label.width()));
+    if !label.is_empty() {
+        title.spans.insert(0, Span::styled(label, theme.warn()));
     }
     let y_labels = [0.0, y_max / 2.0, y_max]
         .map(|v| Span::styled(format!("{v:.digits$}{}", if chart.unit == "%" { "%" } else { "" }), theme.muted()));
@@ -258,10 +269,7 @@ fn text_lines<'a>(
     // A fact: its label (muted) and its value, cut to its column.
     let fact = |(l, v): &(String, String)| -> Vec<Span<'a>> {
         let room = col_w.saturating_sub(label_w + 3);
-        vec![
-            Span::styled(format!("{l:<label_w$}  "), theme.muted()),
-            Span::raw(crate::common::format::truncate(v, room)),
-        ]
+        vec![Span::styled(format!("{l:<label_w$}  "), theme.muted()), Span::raw(truncate(v, room))]
     };
     let fact_rows: Vec<Line> = if two_cols {
         let half = data.facts.len().div_ceil(2);
@@ -287,8 +295,32 @@ fn text_lines<'a>(
     // Folded: the summary first, then the facts, then a line for what is left out.
     let mut out: Vec<Line> = notes.into_iter().chain(fact_rows).take(height.saturating_sub(1)).collect();
     let more = total - out.len();
-    out.push(Line::from(Span::styled(format!("… {more} more lines: a taller terminal shows them"), theme.muted())));
+    out.push(Line::from(Span::styled(format!("… {more} more lines: enter shows all the text"), theme.muted())));
     out
+}
+
+/// Every line of the view's text (`enter`), facts then notes, from line `scroll`; the last row
+/// says how many lines are below when they do not all fit.
+fn draw_all_text(
+    frame: &mut Frame,
+    area: Rect,
+    data: &ResourceDetail,
+    notes: Vec<Line>,
+    two_cols: bool,
+    scroll: u16,
+    theme: &Theme,
+) {
+    let mut lines = text_lines(data, notes, two_cols, area.width, u16::MAX, theme);
+    let height = area.height as usize;
+    let start = (scroll as usize).min(lines.len().saturating_sub(height));
+    let below = lines.len().saturating_sub(start + height);
+    let mut shown: Vec<Line> = lines.drain(start..).take(height).collect();
+    if below > 0 && !shown.is_empty() {
+        shown.pop();
+        let note = format!("… {} more lines (j scrolls)", below + 1);
+        shown.push(Line::from(Span::styled(note, theme.muted())));
+    }
+    frame.render_widget(Paragraph::new(shown), area);
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, theme: &Theme) {
@@ -302,7 +334,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
         .title(Span::styled(format!(" {title} · {}{loading} ", detail.window), theme.title()))
         .title(
             Line::from(Span::styled(
-                if detail.from_incident {
+                if detail.text.is_some() {
+                    " j/k: scroll · enter: charts ".to_string()
+                } else if detail.from_incident {
                     " w: window · j/k: next/prev event · esc: back to the timeline ".to_string()
                 } else {
                     format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command())
@@ -333,6 +367,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     let data = &data;
     let two_cols = facts_in_two_columns(data, inner.width);
     let notes = note_lines(data, inner.width, theme);
+    if let Some(scroll) = detail.text {
+        return draw_all_text(frame, inner, data, notes, two_cols, scroll, theme);
+    }
     let text_rows = if two_cols { data.facts.len().div_ceil(2) } else { data.facts.len() } + notes.len();
     let (text_area, areas) = split(inner, data.charts.len(), text_rows as u16);
     let text = text_lines(data, notes, two_cols, inner.width, text_area.height, theme);

@@ -9,7 +9,7 @@ pub mod plan;
 pub mod service_health;
 pub mod suggest;
 
-use crate::app::layout::centered;
+use crate::app::layout::popup;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear};
 /// A centred, rounded popup up to `max_width` wide with `title`; the area inside it, or None when
 /// the terminal leaves no room to draw in.
 pub fn framed(frame: &mut Frame, area: Rect, max_width: u16, title: String, theme: &Theme) -> Option<Rect> {
-    let popup = centered(area, area.width.saturating_sub(4).min(max_width), area.height.saturating_sub(2));
+    let popup = popup(area, max_width);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .title(Span::styled(title, theme.title()))

@@ -7,6 +7,7 @@ use crate::app::suggest::money_change;
 use crate::apply::ResizePlan;
 use crate::apply::plan::short_task_definition;
 use crate::sizing::recommend::Risk;
+use crate::ui::cells::put;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -159,9 +160,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: 
         None => p.resource.to_string(),
     };
     let title = format!(" plan · {} {name} ", p.plan.as_ref().map_or("resize", |plan| plan.action()));
-    let Some(inner) = super::framed(frame, area, 110, title, theme) else {
+    let Some(inner) = super::framed(frame, area, crate::app::buttons::PLAN_WIDTH, title, theme) else {
         return;
     };
+    // The choices as buttons on the bottom border, for the mouse; the line below says the same.
+    let buf = frame.buffer_mut();
+    for b in crate::app::buttons::plan(state, p) {
+        let mut x = put(buf, b.area.x, b.area.y, b.area.width, "[", theme.muted());
+        x = put(buf, x, b.area.y, b.area.right() - x, &b.key_text, theme.title());
+        x = put(buf, x, b.area.y, b.area.right() - x, &format!(" {}", b.label), theme.base());
+        put(buf, x, b.area.y, b.area.right() - x, "]", theme.muted());
+    }
     let mut lines = p.plan.as_ref().map(|plan| plan_lines(plan, theme)).unwrap_or_default();
     lines.push(Line::default());
     let read_only = p.plan.as_ref().is_some_and(|plan| plan.read_only);
