@@ -44,6 +44,7 @@ impl Harness {
         let now = Self::fixed_now();
         let mut state = State::new(provider.source(), config.keymap, themes.names(), theme, config.intervals, now);
         state.budget = crate::app::budget::Budget::new(config.budget_usd_per_day);
+        state.security = config.security;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let mut h = Harness { state, themes, provider, runtime };
         h.send(Msg::Resize(width, height));

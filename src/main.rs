@@ -153,6 +153,7 @@ fn run_tui(
     state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     state.clipboard = true;
     state.mouse = config.mouse;
+    state.security = config.security;
     if let Some(log) = infradeck::apply::AuditLog::default_location() {
         // Unreadable history is not a reason to refuse to start: rollbacks just start empty.
         state.history = log.read().unwrap_or_default();

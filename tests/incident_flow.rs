@@ -275,6 +275,9 @@ fn export_writes_a_markdown_handover() {
         "### ecs:prod-core/orders",
         "- tasks 3 running / 4 desired · orders:27",
         "### redis:sessions",
+        "## Sign-ins and changes by hand",
+        "- **sign-in** 13:16 UTC: 6 failed sign-ins from 198.51.100.23 in 7 min as alice (5 in 10 min flags)",
+        "- **drift** ecs:prod-core/orders 12:10 UTC: UpdateService desiredCount 4 → 2 · by AdministratorAccess/dana (console, 192.0.2.44) · DRIFT: by hand on what CloudFormation stack prod-core-orders owns",
         "```text\nCPU %    ",
         "memory %     ",
     ] {
@@ -365,4 +368,70 @@ fn frames_draw_the_view_update_derived_and_it_follows_every_change() {
     // Changed behind update's back (no message): the stale cache is not used.
     h.state.incident.notes.clear();
     assert_eq!(view(&h).events.len(), before, "a cache that no longer matches is ignored");
+}
+
+/// Who changed what (CloudTrail): the hand scale-down of `orders`, which CloudFormation owns, is
+/// drift in the timeline, with who, how and from where; the pipeline's update after it reads
+/// "desiredCount 2 → 4" and is one of the changes before the memory alarm fired.
+#[test]
+fn a_hand_change_to_a_code_owned_service_is_flagged_as_drift_with_who_how_and_where() {
+    let h = open();
+    let v = view(&h);
+    let api: Vec<_> = v.events.iter().filter(|e| e.kind == EventKind::Api).collect();
+    assert_eq!(api.len(), 2, "{api:#?}");
+    assert_eq!(api[0].resource, Some(orders()));
+    assert_eq!(
+        api[0].summary,
+        "UpdateService desiredCount 4 → 2 · by AdministratorAccess/dana (console, 192.0.2.44) · DRIFT: by hand on what \
+         CloudFormation stack prod-core-orders owns"
+    );
+    assert_eq!(api[0].severity, infradeck::domain::Severity::Warn);
+    assert!(api[1].summary.starts_with("UpdateService desiredCount 2 → 4, taskDefinition orders:26 → orders:27 · by"));
+    assert!(!api[1].summary.contains("DRIFT"), "CloudFormation applying itself is not drift");
+    let explained = h.screen();
+    assert!(explained.contains("UpdateService desiredCount 2 → 4"), "a change before the alarm:\n{explained}");
+}
+
+/// Who signed in: the burst of failed sign-ins and the success after it (new source, new
+/// browser, unusual hour) fill the header's security row; `L` moves the cursor to each flag
+/// and says why; `[security] failures` in the config changes what a burst is.
+#[test]
+fn flagged_sign_ins_fill_the_security_row_and_l_steps_through_them() {
+    let mut h = open();
+    let screen = h.screen();
+    let row = screen.lines().find(|l| l.contains(" L sign-ins (4)")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("failed sign-ins 198.51.100.23 (alice)"), "{row}");
+    h.keys(&["L"]);
+    let v = view(&h);
+    let at = infradeck::app::incident::selected_row(&h.state, v.rows.len()).unwrap();
+    let e = v.event(&v.rows[at]);
+    assert_eq!(e.kind, EventKind::SignIn);
+    assert_eq!(e.severity, infradeck::domain::Severity::Critical);
+    assert!(e.summary.contains("6 failed sign-ins from 198.51.100.23"), "{}", e.summary);
+    assert!(h.screen().contains("6 failed sign-ins from 198.51.100.23 in 7 min"), "the status says why");
+    h.keys(&["L"]);
+    let v = view(&h);
+    let at = infradeck::app::incident::selected_row(&h.state, v.rows.len()).unwrap();
+    assert!(v.event(&v.rows[at]).summary.contains("not seen for them in 30 days"), "the next flag");
+    // A filter for the kind shows every sign-in row.
+    h.keys(&["/"]);
+    h.type_text("kind:signin");
+    h.keys(&["enter"]);
+    let v = view(&h);
+    assert!(v.rows.len() >= 4 && v.rows.iter().all(|r| v.event(r).kind == EventKind::SignIn));
+
+    let mut strict = infradeck::config::Config::default();
+    strict.security.failures = 7;
+    let mut h = Harness::on(
+        std::sync::Arc::new(infradeck::provider::demo::DemoProvider::new(
+            42,
+            None,
+            infradeck::provider::demo::Clock::Fixed(infradeck::harness::FIXED_NOW),
+        )),
+        strict,
+        160,
+        50,
+    );
+    h.keys(&["i"]);
+    assert!(h.screen().contains(" L sign-ins (3)"), "six failures are no burst at seven:\n{}", h.screen());
 }

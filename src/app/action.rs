@@ -82,7 +82,7 @@ impl Action {
             }
             Action::Incident => {
                 "incident view: one timeline of alarms, deploys, stopped tasks, cache events, cost anomalies and \
-                 changes (filter kind:deploy res:orders; enter: chart; A/D/E: firing, below desired, evicting; \
+                 changes (filter kind:deploy res:orders; enter: chart; A/D/E/B/L: firing, below desired, evicting, burning, sign-ins; \
                  x: unfold; :export)"
             }
             Action::Note => "add a timestamped note to the incident timeline",

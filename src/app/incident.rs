@@ -70,8 +70,14 @@ fn build_view(state: &State) -> View {
     let i = &state.incident;
     let empty = Timeline::default();
     let (from, to) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
-    let events =
-        inc::assemble(i.timeline.as_ref().unwrap_or(&empty), &state.history, &i.notes, from, to.max(state.now));
+    let events = inc::assemble(
+        i.timeline.as_ref().unwrap_or(&empty),
+        &state.history,
+        &i.notes,
+        &state.security,
+        from,
+        to.max(state.now),
+    );
     let (filter, filter_error) = match EventFilter::parse(&i.filter) {
         Ok(f) => (f, None),
         Err(e) => (EventFilter::default(), Some(e)),
@@ -95,7 +101,13 @@ pub fn header(state: &State) -> std::sync::Arc<Header> {
 }
 
 fn build_header(state: &State) -> Header {
-    Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows(), &state.sizing.recs)
+    let header = Header::build(state.alarms.rows(), state.ecs.rows(), state.redis.rows(), &state.sizing.recs);
+    let flags = state
+        .incident
+        .timeline
+        .as_ref()
+        .map_or_else(Vec::new, |t| crate::incident::signins::flags(&t.signins, &t.signin_history, &state.security));
+    header.with_security(flags)
 }
 
 /// `i` or `:incident [hours]`.
@@ -232,6 +244,9 @@ fn header_jump(state: &mut State, list: HeaderList, fx: &mut Vec<Effect>) {
     let h = header(state);
     let slot = HeaderList::ALL.iter().position(|l| *l == list).unwrap_or(0);
     let n = state.incident.cursors[slot];
+    if list == HeaderList::Security {
+        return security_jump(state, &h, n);
+    }
     let Some(resource) = h.target(list, n) else {
         state.status = Some((Level::Info, format!("nothing {}", list.label())));
         return;
@@ -245,6 +260,25 @@ fn header_jump(state: &mut State, list: HeaderList, fx: &mut Vec<Effect>) {
         _ => None,
     };
     open_marked(state, resource, marker, fx);
+}
+
+/// `L`: the timeline's cursor to the next flagged sign-in (a sign-in has no chart to open).
+fn security_jump(state: &mut State, h: &Header, n: usize) {
+    let Some(flag) = h.security.get(n % h.security.len().max(1)) else {
+        state.status = Some((Level::Info, "no sign-in flagged in this span".into()));
+        return;
+    };
+    state.incident.cursors[4] = (n + 1) % h.security.len();
+    let v = view(state);
+    let found = v.rows.iter().position(|r| {
+        let e = v.event(r);
+        e.kind == crate::domain::EventKind::SignIn && e.time == flag.time && e.summary.ends_with(&flag.why)
+    });
+    match found {
+        Some(row) => move_to(state, v.rows.len(), row as isize),
+        None => state.status = Some((Level::Info, "the flagged sign-in is hidden by the filter".into())),
+    }
+    state.status.get_or_insert((Level::Info, flag.why.clone()));
 }
 
 fn move_to(state: &mut State, rows: usize, to: isize) {
@@ -354,6 +388,7 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
         groups: state.redis.rows(),
         recs: &state.sizing.recs,
         window: state.window.label(),
+        security: &header(state).security,
     });
     let path = state.export_dir.join(crate::incident::markdown::file_name(state.now));
     fx.push(Effect::Export { text, path, clipboard: false });

@@ -250,7 +250,7 @@ pub struct IncidentState {
     /// Where notes are kept (JSON lines, 0600); None: this session only.
     pub notes_path: Option<std::path::PathBuf>,
     /// Position in each header list (A, D, E step through them).
-    pub cursors: [usize; 4],
+    pub cursors: [usize; 5],
     /// `:export` asked before the timeline had loaded: write it when it does.
     pub export_pending: bool,
     /// Bumped whenever `timeline` is replaced (the view cache's key).
@@ -273,7 +273,7 @@ impl Default for IncidentState {
             folded: true,
             notes: Vec::new(),
             notes_path: None,
-            cursors: [0; 4],
+            cursors: [0; 5],
             export_pending: false,
             timeline_generation: 0,
             cache: None,
@@ -352,6 +352,8 @@ pub struct State {
     pub focus: PaneId,
     /// The focused pane fills the screen even when all four would fit.
     /// Mouse capture is on: clicks focus and select, the wheel scrolls (`M` toggles).
+    /// `[security]`: when a console sign-in is flagged in the incident view.
+    pub security: crate::incident::signins::Thresholds,
     pub mouse: bool,
     pub zoom: bool,
     pub window: Window,
@@ -434,6 +436,7 @@ impl State {
             theme,
             focus: PaneId::Ecs,
             mouse: true,
+            security: Default::default(),
             zoom: false,
             window: Window::default(),
             cost_days: 30,

@@ -98,6 +98,9 @@ struct ConfigFile {
     sizing: crate::sizing::policy::Policies,
     #[serde(default)]
     slo: crate::slo::policy::Objectives,
+    /// `[security]`: when a console sign-in is flagged.
+    #[serde(default)]
+    security: crate::incident::signins::Thresholds,
     #[serde(default)]
     keys: HashMap<Action, KeyList>,
 }
@@ -126,6 +129,8 @@ pub struct Config {
     pub protected_profiles: Vec<String>,
     /// `mouse = true` (the default): clicks and the wheel; `M` toggles it while running.
     pub mouse: bool,
+    /// `[security]`: failed sign-ins that make a burst, days of history that make a source new.
+    pub security: crate::incident::signins::Thresholds,
 }
 
 impl Default for Config {
@@ -141,6 +146,7 @@ impl Default for Config {
             slo: Default::default(),
             read_only: false,
             mouse: true,
+            security: Default::default(),
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
@@ -185,6 +191,7 @@ impl Config {
             protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
             mouse: file.mouse.unwrap_or(true),
+            security: file.security,
             sizing: file.sizing,
             slo: file.slo,
         })
@@ -244,6 +251,15 @@ mod tests {
         assert_eq!(c.intervals.ecs, chrono::Duration::seconds(30));
         assert_eq!(c.keymap.action(&"x".parse().unwrap()), Some(Action::Quit));
         assert_eq!(c.keymap.action(&"f5".parse().unwrap()), Some(Action::Refresh));
+    }
+
+    #[test]
+    fn reads_the_sign_in_thresholds_and_refuses_unknown_ones() {
+        let c = parse("[security]\nfailures = 3\nhistory_days = 14\n").unwrap();
+        assert_eq!((c.security.failures, c.security.failure_minutes, c.security.history_days), (3, 10, 14));
+        assert_eq!(parse("").unwrap().security, crate::incident::signins::Thresholds::default());
+        let err = parse("[security]\nfailure = 3\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("unknown field"), "{err}");
     }
 
     #[test]

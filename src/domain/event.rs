@@ -23,10 +23,15 @@ pub enum EventKind {
     Change,
     /// A note the user typed (`n`).
     Note,
+    /// A write to a resource in view, from CloudTrail: who, how, from where, what changed.
+    Api,
+    /// A console sign-in worth a look (CloudTrail ConsoleLogin): a burst of failures, root, no
+    /// MFA, a new source or browser, an unusual hour.
+    SignIn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Alarm,
         EventKind::Deploy,
         EventKind::Service,
@@ -35,6 +40,8 @@ impl EventKind {
         EventKind::Cost,
         EventKind::Change,
         EventKind::Note,
+        EventKind::Api,
+        EventKind::SignIn,
     ];
 
     /// The word shown in the timeline and typed in a filter (`kind:deploy`).
@@ -48,6 +55,8 @@ impl EventKind {
             EventKind::Cost => "cost",
             EventKind::Change => "change",
             EventKind::Note => "note",
+            EventKind::Api => "api",
+            EventKind::SignIn => "signin",
         }
     }
 
@@ -61,7 +70,7 @@ impl EventKind {
 
     /// Changes are what an alarm is correlated with: something someone (or something) did.
     pub fn is_change(self) -> bool {
-        matches!(self, EventKind::Deploy | EventKind::Change | EventKind::Cache)
+        matches!(self, EventKind::Deploy | EventKind::Change | EventKind::Cache | EventKind::Api)
     }
 }
 
@@ -122,6 +131,11 @@ pub struct SourceProblem {
 pub struct Timeline {
     pub events: Vec<TimelineEvent>,
     pub problems: Vec<SourceProblem>,
+    /// CloudTrail writes to resources in view, annotated (before values, drift).
+    pub api: Vec<super::trail::ApiChange>,
+    /// Console sign-ins in the span, and in the days before it (what is usual for each user).
+    pub signins: Vec<super::trail::SignIn>,
+    pub signin_history: Vec<super::trail::SignIn>,
 }
 
 impl Timeline {

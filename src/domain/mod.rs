@@ -8,6 +8,7 @@ pub mod detail;
 pub mod ecs;
 pub mod event;
 pub mod series;
+pub mod trail;
 
 pub use alarm::{Alarm, AlarmEvaluation, AlarmState, AlarmTransition, Comparison};
 pub use cache::{CacheEngine, CacheGroup};

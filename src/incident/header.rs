@@ -12,6 +12,8 @@ pub struct Header {
     pub evicting: Vec<(ResourceRef, u64)>,
     /// Services burning an SLO's error budget fast (page-worthy): (service, which and how fast).
     pub burning: Vec<(ResourceRef, String)>,
+    /// Console sign-ins flagged in the span (bursts of failures, root, no MFA, new sources…).
+    pub security: Vec<super::signins::Flag>,
 }
 
 /// "5xx 1 h ×21" or "p99 6 h ×6.3": the faster-burning window of a standing, for the header.
@@ -67,7 +69,14 @@ impl Header {
                 .collect(),
             evicting: evicting.iter().map(|g| (ResourceRef::CacheGroup(g.id.clone()), g.evictions)).collect(),
             burning,
+            security: Vec::new(),
         }
+    }
+
+    /// With the span's flagged sign-ins (the header's security row).
+    pub fn with_security(mut self, flags: Vec<super::signins::Flag>) -> Header {
+        self.security = flags;
+        self
     }
 
     /// The resource behind the `n`th entry of a list (cycling), for the header's keys.
@@ -77,6 +86,8 @@ impl Header {
             HeaderList::BelowDesired => self.below_desired.iter().map(|(r, ..)| Some(r.clone())).collect(),
             HeaderList::Evicting => self.evicting.iter().map(|(r, _)| Some(r.clone())).collect(),
             HeaderList::Burning => self.burning.iter().map(|(r, _)| Some(r.clone())).collect(),
+            // A sign-in is no resource: its key moves the timeline's cursor to it instead.
+            HeaderList::Security => return None,
         };
         if all.is_empty() {
             return None;
@@ -90,6 +101,7 @@ impl Header {
             HeaderList::BelowDesired => self.below_desired.len(),
             HeaderList::Evicting => self.evicting.len(),
             HeaderList::Burning => self.burning.len(),
+            HeaderList::Security => self.security.len(),
         }
     }
 }
@@ -101,11 +113,13 @@ pub enum HeaderList {
     Evicting,
     /// Services burning an SLO's budget fast.
     Burning,
+    /// Console sign-ins worth a look.
+    Security,
 }
 
 impl HeaderList {
-    pub const ALL: [HeaderList; 4] =
-        [HeaderList::Firing, HeaderList::BelowDesired, HeaderList::Evicting, HeaderList::Burning];
+    pub const ALL: [HeaderList; 5] =
+        [HeaderList::Firing, HeaderList::BelowDesired, HeaderList::Evicting, HeaderList::Burning, HeaderList::Security];
 
     /// The key that steps through this list in the incident view.
     pub fn key(self) -> char {
@@ -114,6 +128,7 @@ impl HeaderList {
             HeaderList::BelowDesired => 'D',
             HeaderList::Evicting => 'E',
             HeaderList::Burning => 'B',
+            HeaderList::Security => 'L',
         }
     }
 
@@ -127,6 +142,7 @@ impl HeaderList {
             HeaderList::BelowDesired => "below desired",
             HeaderList::Evicting => "evicting",
             HeaderList::Burning => "burning SLO",
+            HeaderList::Security => "sign-ins",
         }
     }
 }

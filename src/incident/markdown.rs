@@ -27,6 +27,8 @@ pub struct Handover<'a> {
     pub recs: &'a std::collections::HashMap<String, crate::sizing::recommend::EcsRecommendation>,
     /// What the pane sparklines span ("24h").
     pub window: &'a str,
+    /// Console sign-ins flagged in the span.
+    pub security: &'a [super::signins::Flag],
 }
 
 /// `|` would end a table cell; newlines would end the row.
@@ -131,6 +133,7 @@ pub fn render(h: &Handover) -> String {
     );
     now_section(&mut out, h, &header);
     changes_before_alarms(&mut out, h);
+    security_section(&mut out, h);
     timeline_section(&mut out, h);
     notes_section(&mut out, h);
     affected_section(&mut out, h, &header);
@@ -187,6 +190,27 @@ fn changes_before_alarms(out: &mut String, h: &Handover) {
             }
             out.push('\n');
         }
+    }
+}
+
+/// Who was in the account and what was changed by hand: flagged sign-ins, and hand changes to
+/// resources that infrastructure as code owns (drift to reconcile after the incident).
+fn security_section(out: &mut String, h: &Handover) {
+    let drift: Vec<&TimelineEvent> = h
+        .events
+        .iter()
+        .filter(|e| e.kind == crate::domain::EventKind::Api && e.summary.contains(" · DRIFT: "))
+        .collect();
+    if h.security.is_empty() && drift.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Sign-ins and changes by hand\n");
+    for f in h.security {
+        let _ = writeln!(out, "- **sign-in** {} UTC: {}", time(f.time), f.why);
+    }
+    for e in drift {
+        let on = e.resource.as_ref().map_or(String::new(), |r| format!(" {r}"));
+        let _ = writeln!(out, "- **drift**{on} {} UTC: {}", time(e.time), e.summary);
     }
 }
 

@@ -9,6 +9,8 @@ pub mod fold;
 pub mod header;
 pub mod markdown;
 pub mod notes;
+pub mod signins;
+pub mod trail;
 
 use crate::apply::AuditEntry;
 use crate::domain::{EventKind, ResourceRef, Severity, Timeline, TimelineEvent};
@@ -100,10 +102,13 @@ pub fn assemble(
     provider: &Timeline,
     history: &[AuditEntry],
     notes: &[Note],
+    security: &signins::Thresholds,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<TimelineEvent> {
-    let mut all = Timeline { events: provider.events.clone(), problems: Vec::new() };
+    let mut all = Timeline { events: provider.events.clone(), ..Timeline::default() };
+    all.events.extend(provider.api.iter().map(trail::change_event));
+    all.events.extend(signins::events(&provider.signins, &provider.signin_history, security));
     all.events.extend(history.iter().map(change_event));
     all.events.extend(notes.iter().map(Note::event));
     all.events.retain(|e| e.time >= from && e.time <= to);
@@ -144,12 +149,12 @@ mod tests {
                 TimelineEvent::new(at(-600), EventKind::Deploy, Severity::Info, Some(web.clone())).summary("too old"),
                 TimelineEvent::new(at(10), EventKind::Deploy, Severity::Info, Some(web)).summary("deployed"),
             ],
-            problems: vec![],
+            ..Timeline::default()
         };
         let t = at(20).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let history = [audit(&t, "ok")];
         let notes = [Note { time: at(40), author: "alice".into(), text: "rolling back".into() }];
-        let events = assemble(&provider, &history, &notes, at(-60), at(60));
+        let events = assemble(&provider, &history, &notes, &Default::default(), at(-60), at(60));
         let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EventKind::Deploy, EventKind::Change, EventKind::Alarm, EventKind::Note]);
         assert_eq!(events[1].summary, "infradeck resize: 1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB (web:41 → web:42) by sre");

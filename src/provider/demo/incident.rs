@@ -13,6 +13,8 @@ use crate::domain::{EventKind, ResourceRef, Severity, Timeline, TimelineEvent};
 
 /// The incident began this long before the demo started.
 pub const STARTED_BEFORE: i64 = 100 * 60;
+/// How far back sign-ins are read to know what is usual for each user.
+const SIGNIN_HISTORY: i64 = 30 * 86_400;
 /// The `sessions` eviction storm, relative to the start.
 pub const STORM_START: i64 = 25 * 60;
 pub const STORM_END: i64 = 70 * 60;
@@ -128,6 +130,9 @@ pub fn timeline(fleet: &Fleet, from: i64, to: i64) -> Timeline {
     t.add("stopped tasks", Ok(task_events(fleet, from, to)));
     t.add("cost anomalies", Ok(cost_events(fleet, from, to)));
     t.events.extend(scripted(fleet).into_iter().filter(|e| e.time.timestamp() > from && e.time.timestamp() <= to));
+    t.api = super::trail::changes(fleet, from, to);
+    t.signins = super::trail::sign_ins(fleet, from, to);
+    t.signin_history = super::trail::sign_ins(fleet, from - SIGNIN_HISTORY, from);
     t.sort();
     t
 }

@@ -12,6 +12,7 @@ mod model;
 pub mod noise;
 mod rollout;
 mod scoped;
+mod trail;
 
 use super::{Provider, ProviderError, SourceInfo};
 use crate::common::format::downsample_max as downsample;

@@ -31,6 +31,7 @@ fn header_line<'a>(h: &Header, list: HeaderList, width: usize, theme: &Theme) ->
         HeaderList::BelowDesired => h.below_desired.iter().map(|(r, run, want)| format!("{r} {run}/{want}")).collect(),
         HeaderList::Evicting => h.evicting.iter().map(|(r, n)| format!("{r} {}", count(*n as f64))).collect(),
         HeaderList::Burning => h.burning.iter().map(|(r, what)| format!("{r} {what}")).collect(),
+        HeaderList::Security => h.security.iter().map(|f| f.short()).collect(),
     };
     let n = items.len();
     let style = match (list, n) {
@@ -74,7 +75,7 @@ fn timeline_lines<'a>(state: &State, v: &View, height: usize, width: usize, them
                 Span::styled(format!(" {} ", e.time.format("%H:%M")), theme.muted()),
                 Span::styled(format!("{mark} "), style),
                 Span::styled(format!("{:<7} ", e.kind.label()), style),
-                Span::raw(format!("{:<resource_w$} ", truncate(&resource, resource_w))),
+                Span::raw(format!("{:<resource_w$} ", crate::common::text::middle(&resource, resource_w))),
                 Span::styled(times.clone(), theme.warn()),
                 Span::raw(truncate(&e.summary, width.saturating_sub(fixed + times.chars().count()))),
             ]);
@@ -143,7 +144,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if area.width >= 150 {
         block = block.title(
             Line::from(Span::styled(
-                " A/D/E/B: firing/below desired/evicting/burning SLO · x: unfold · :export ",
+                " A/D/E/B/L: firing/below desired/evicting/burning SLO/sign-ins · x: unfold · :export ",
                 theme.muted(),
             ))
             .right_aligned(),
