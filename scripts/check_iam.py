@@ -26,7 +26,7 @@ WRITE_PREFIXES = ("Register", "Update", "Modify", "Create", "Delete", "Put", "Ta
 # condition that keeps it narrow (None: none needed) and where AWS says so.
 READS = [
     "ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks",
-    "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
+    "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "ecs:ListTagsForResource",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters",
@@ -34,7 +34,7 @@ READS = [
     "elasticache:ListAllowedNodeTypeModifications", "elasticache:ListTagsForResource",
     "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
     "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies",
-    "pricing:GetProducts", "sts:GetCallerIdentity",
+    "pricing:GetProducts", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
 ]
 WRITES = {
     # A resize registers a copy of the task definition with its tags and its task/execution roles.

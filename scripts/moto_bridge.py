@@ -7,7 +7,8 @@ Why it exists:
   moto's answer back to CBOR.
 - moto's GetMetricData computes no percentiles: queries for p50/p99 or a percentile rank
   (`PR(:0.3)`) are answered from series the seed script posts (`Statistics`).
-- A handful of read operations have no moto backend (DescribeAlarmHistory, Cost Explorer
+- A handful of read operations have no moto backend (DescribeAlarmHistory, CloudTrail
+  LookupEvents, Cost Explorer
   GetCostForecast/GetAnomalies, Pricing GetProducts, ElastiCache DescribeCacheParameters,
   DescribeServerlessCaches, DescribeEvents). The bridge answers them from canned data that the
   seed script posts to `/_bridge/canned`; every canned answer lives in this one file.
@@ -92,6 +93,10 @@ CANNED = {
     "CapacityProviders": {},
     # CloudWatch: composite alarms as DescribeAlarms returns them (JSON form).
     "CompositeAlarms": [],
+    # CloudTrail (awsJson1_1): management events as LookupEvents returns them, each with
+    # "EventTime" in epoch seconds and "CloudTrailEvent" the record as a JSON string (whose
+    # awsRegion says which region's event history holds it).
+    "LookupEvents": [],
 }
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
@@ -130,6 +135,38 @@ def active_fault(headers, op):
             return None
         FAULT["faulted"] += 1
         return kind
+
+
+def lookup_events(asked, headers):
+    """CloudTrail LookupEvents as AWS documents it: one lookup attribute at most, at most 50
+    events a page (NextToken for the rest), newest first, the signing region's events only."""
+    attributes = asked.get("LookupAttributes") or []
+    if len(attributes) > 1:
+        return 400, {"__type": "InvalidLookupAttributesException",
+                     "message": "You cannot specify more than one lookup attribute."}
+    limit = asked.get("MaxResults", 50)
+    if not 1 <= limit <= 50:
+        return 400, {"__type": "InvalidMaxResultsException", "message": "MaxResults must be 1 to 50"}
+    found = REGION.search(headers.get("authorization", ""))
+    region = found.group(1) if found else None
+    start, end = asked.get("StartTime", 0), asked.get("EndTime", time.time())
+    key, value = (attributes[0]["AttributeKey"], attributes[0]["AttributeValue"]) if attributes else (None, None)
+    fields = {"ReadOnly": "ReadOnly", "EventName": "EventName", "EventSource": "EventSource", "Username": "Username"}
+    with LOCK:
+        events = list(CANNED["LookupEvents"])
+    chosen = [
+        e for e in events
+        if start <= e["EventTime"] <= end
+        and (region is None or json.loads(e["CloudTrailEvent"]).get("awsRegion") == region)
+        and (key is None or str(e.get(fields.get(key, key), "")) == value)
+    ]
+    chosen.sort(key=lambda e: e["EventTime"], reverse=True)
+    offset = int(asked.get("NextToken") or 0)
+    page = chosen[offset:offset + limit]
+    answer = {"Events": page}
+    if offset + limit < len(chosen):
+        answer["NextToken"] = str(offset + limit)
+    return 200, answer
 
 
 def refuse_for(seconds):
@@ -401,6 +438,9 @@ class Bridge(BaseHTTPRequestHandler):
                     self.reply_json(400, {"__type": "DataUnavailableException", "message": "no forecast seeded"})
                 else:
                     self.reply_json(200, answer)
+                return
+            if op == "LookupEvents":
+                self.reply_json(*lookup_events(json.loads(body or b"{}"), self.headers))
                 return
             if op == "UpdateService":
                 refused = self.update_service_refusal(body)

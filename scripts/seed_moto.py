@@ -283,6 +283,9 @@ def seed_realistic(args):
                    "launchType": launch}
         if not ec2_launch:
             service["networkConfiguration"] = net
+        if name == "web-api":
+            # Owned by Terraform, as its tags say: a hand change to it is drift.
+            service["tags"] = [{"key": "ManagedBy", "value": "terraform"}]
         if name in behind_alb:
             tg, lb_dim, tg_dim = behind_alb[name]
             service["loadBalancers"] = [{"targetGroupArn": tg, "containerName": name, "containerPort": 8080}]
@@ -408,6 +411,7 @@ def seed_realistic(args):
         ],
     })
     seed_cost(args, now, rng)
+    seed_cloudtrail(args, now)
     seed_prices(args)
     seed_real_shapes(args, now, net, vpc)
 
@@ -613,6 +617,65 @@ COST_SERVICES = [
     ("Amazon Relational Database Service", 310.0), ("Amazon Simple Storage Service", 55.0),
     ("Amazon CloudWatch", 38.0), ("AWS Data Transfer", 24.0),
 ]
+
+
+def trail_event(now, ago, name, source, identity, agent, ip, params, region=REGION, read_only=False, extra=None):
+    """One management event as LookupEvents returns it: CloudTrailEvent is the record, a JSON
+    string, in the shape CloudTrail documents."""
+    record = {
+        "eventVersion": "1.11", "userIdentity": identity, "eventTime":
+        dt.datetime.fromtimestamp(now - ago, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": source, "eventName": name, "awsRegion": region, "sourceIPAddress": ip,
+        "userAgent": agent, "requestParameters": params, "responseElements": None,
+        "readOnly": read_only, "eventType": "AwsConsoleSignIn" if name == "ConsoleLogin" else "AwsApiCall",
+        "managementEvent": True, "recipientAccountId": "123456789012", **(extra or {}),
+    }
+    return {"EventId": f"{name}-{now - ago}-{ip}", "EventName": name, "ReadOnly": str(read_only).lower(),
+            "EventTime": now - ago, "EventSource": source, "Username": identity.get("userName", ""),
+            "CloudTrailEvent": json.dumps(record)}
+
+
+def seed_cloudtrail(args, now):
+    """CloudTrail (no moto backend): Terraform set web-api to 6 tasks two days ago; 90 minutes ago
+    dana scaled it to 3 in the console (drift: Terraform owns it), and Terraform put 6 back 30
+    minutes ago; reads that must not show. Console sign-ins in us-east-1: a month of alice at
+    09:00 from the office, then six failures from a new address and a success from it."""
+    terraform = "APN/1.0 HashiCorp/1.0 Terraform/1.7.5 (+https://www.terraform.io) terraform-provider-aws/5.40.0 aws-sdk-go-v2/1.25.3"
+    ci = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:ci", "arn": "arn:aws:sts::123456789012:assumed-role/terraform-ci/ci",
+          "accountId": "123456789012", "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "terraform-ci"}}}
+    dana = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:dana", "arn": "arn:aws:sts::123456789012:assumed-role/Admin/dana",
+            "accountId": "123456789012", "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "Admin"}}}
+    cluster = f"arn:aws:ecs:{REGION}:123456789012:cluster/prod-web"
+    events = [
+        trail_event(now, 2 * 86_400, "UpdateService", "ecs.amazonaws.com", ci, terraform, "198.51.100.10",
+                    {"cluster": cluster, "service": "web-api", "desiredCount": 6}),
+        trail_event(now, 90 * 60, "UpdateService", "ecs.amazonaws.com", dana, "console.amazonaws.com", "192.0.2.44",
+                    {"cluster": cluster, "service": "web-api", "desiredCount": 3},
+                    extra={"sessionCredentialFromConsole": "true"}),
+        trail_event(now, 30 * 60, "UpdateService", "ecs.amazonaws.com", ci, terraform, "198.51.100.10",
+                    {"cluster": cluster, "service": "web-api", "desiredCount": 6}),
+        trail_event(now, 20 * 60, "DescribeServices", "ecs.amazonaws.com", dana, "console.amazonaws.com",
+                    "192.0.2.44", {"cluster": cluster, "services": ["web-api"]}, read_only=True),
+    ]
+    alice = {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": "arn:aws:iam::123456789012:user/alice",
+             "accountId": "123456789012", "userName": "alice"}
+    chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+    def login(ago, ip, agent, ok):
+        return trail_event(now, ago, "ConsoleLogin", "signin.amazonaws.com", alice, agent, ip, None,
+                           region="us-east-1",
+                           extra={"responseElements": {"ConsoleLogin": "Success" if ok else "Failure"},
+                                  "additionalEventData": {"LoginTo": "https://console.aws.amazon.com/console/home",
+                                                          "MobileVersion": "No", "MFAUsed": "Yes"},
+                                  **({} if ok else {"errorMessage": "Failed authentication"})})
+    # The month before: alice at the office, at the same hour of the day as "now" minus 3 h.
+    for day in range(1, 31):
+        events.append(login(day * 86_400 + 3 * HOUR, "203.0.113.7", chrome, True))
+    for i in range(6):
+        events.append(login(60 * 60 - i * 90, "198.51.100.23", firefox, False))
+    events.append(login(50 * 60, "198.51.100.23", firefox, True))
+    post(args.bridge + "/_bridge/canned", {"LookupEvents": events})
 
 
 def seed_cost(args, now, rng):

@@ -91,6 +91,10 @@ pub struct Target {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub pricing: aws_sdk_pricing::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// CloudTrail in this region, and in us-east-1 where AWS records most console sign-ins
+    /// (None when this region is us-east-1).
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub cloudtrail_signin: Option<aws_sdk_cloudtrail::Client>,
 }
 
 impl Target {
@@ -243,6 +247,19 @@ async fn connect_target(
                 .interceptor(usage.interceptor("elasticloadbalancing", read_only))
                 .build(),
         ),
+        cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+            aws_sdk_cloudtrail::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("cloudtrail", read_only))
+                .build(),
+        ),
+        cloudtrail_signin: (region != GLOBAL_REGION).then(|| {
+            aws_sdk_cloudtrail::Client::from_conf(
+                aws_sdk_cloudtrail::config::Builder::from(&conf)
+                    .region(Region::new(GLOBAL_REGION))
+                    .interceptor(usage.interceptor("cloudtrail", read_only))
+                    .build(),
+            )
+        }),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("application-autoscaling", read_only))
@@ -288,6 +305,7 @@ impl AwsProvider {
             node_types: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
             rows: Mutex::new(scoped::Rows::default()),
+            trail_cache: Mutex::new(super::TrailCache::default()),
         })
     }
 }

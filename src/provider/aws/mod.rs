@@ -23,6 +23,7 @@ mod scoped;
 mod sli;
 mod targets;
 mod timeline;
+mod trail;
 pub mod usage;
 
 pub use connect::{AwsOptions, Identity, Target};
@@ -79,9 +80,95 @@ pub struct AwsProvider {
     ecs_spread: targets::Spread<(Vec<ecs::ServiceRecord>, Vec<EcsService>)>,
     cache_spread: targets::Spread<(Vec<cache::GroupRecord>, Vec<CacheGroup>)>,
     alarm_spread: targets::Spread<Vec<Alarm>>,
+    trail_cache: Mutex<TrailCache>,
 }
 
+/// What CloudTrail reads keep between timeline refreshes: the sign-ins of the 30 days before a
+/// span (read again when the span has moved an hour), and each resource's owner by its tags.
+#[derive(Debug, Default)]
+pub struct TrailCache {
+    history: Option<(i64, Vec<crate::domain::trail::SignIn>)>,
+    owners: std::collections::HashMap<ResourceRef, Option<String>>,
+}
+
+/// Sign-ins this far before a span are read to know what is usual for each user.
+const SIGNIN_HISTORY_SECS: i64 = 30 * 86_400;
+
 impl AwsProvider {
+    /// CloudTrail for the timeline: the writes in [from, to] to what is in view, annotated
+    /// (before values; drift where tags say code owns what was changed by hand), and the console
+    /// sign-ins of the span with the 30 days before it (kept while the span moves less than an
+    /// hour). A target whose CloudTrail cannot be read fails its part only.
+    async fn trail(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> (
+        Result<Vec<crate::domain::trail::ApiChange>, ProviderError>,
+        Result<(Vec<crate::domain::trail::SignIn>, Vec<crate::domain::trail::SignIn>), ProviderError>,
+    ) {
+        let changes = async {
+            let mut all = Vec::new();
+            for (i, tg) in self.targets.iter().enumerate() {
+                let (mut changes, more) = trail::changes(tg, from, to).await?;
+                if more {
+                    tracing::warn!(
+                        pages = trail::MAX_PAGES,
+                        "CloudTrail: more writes in the span than read; the oldest are not shown"
+                    );
+                }
+                // Owners of what was changed by hand, by tags, once per resource.
+                for c in changes.iter().filter(|c| c.actor.via.by_hand()) {
+                    let Some(r) = &c.resource else { continue };
+                    let known = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.contains_key(r);
+                    if !known {
+                        let owner = trail::owner(tg, r).await;
+                        self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.insert(r.clone(), owner);
+                    }
+                }
+                let owners = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.clone();
+                crate::incident::trail::annotate(&mut changes, |r| owners.get(r).cloned().flatten());
+                for c in &mut changes {
+                    if let Some(ResourceRef::EcsService { cluster, .. }) = &mut c.resource {
+                        *cluster = self.cluster_name(i, cluster);
+                    }
+                }
+                all.extend(changes);
+            }
+            all.sort_by_key(|c| c.time);
+            Ok(all)
+        };
+        let signins = async {
+            // Targets in one account read the same us-east-1 sign-ins: each once.
+            let once = |mut v: Vec<crate::domain::trail::SignIn>| {
+                v.sort_by(|a, b| (a.time, &a.user, &a.source_ip).cmp(&(b.time, &b.user, &b.source_ip)));
+                v.dedup();
+                v
+            };
+            let mut span = Vec::new();
+            for tg in &self.targets {
+                span.extend(trail::sign_ins(tg, from, to).await?);
+            }
+            let span = once(span);
+            let hour = from / 3_600;
+            let cached = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history.clone();
+            let history = match cached {
+                Some((h, history)) if h == hour => history,
+                _ => {
+                    let mut history = Vec::new();
+                    for tg in &self.targets {
+                        history.extend(trail::sign_ins(tg, from - SIGNIN_HISTORY_SECS, from).await?);
+                    }
+                    let history = once(history);
+                    self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history = Some((hour, history.clone()));
+                    history
+                }
+            };
+            Ok((span, history))
+        };
+        tokio::join!(changes, signins)
+    }
+
     /// Fargate prices in target `i`'s region (the Price List, kept a day on disk per region).
     async fn rates_of(&self, i: usize) -> Option<crate::sizing::catalog::FargateRates> {
         let t = &self.targets[i];
@@ -538,11 +625,12 @@ impl Provider for AwsProvider {
         use crate::domain::TimelineEvent;
         let (f, t) = (from.timestamp(), to.timestamp());
         // Each source on its own: one failing (a missing permission, say) leaves the others.
-        let (ecs, alarm_events, cache_events, cost) = tokio::join!(
+        let (ecs, alarm_events, cache_events, cost, (api, signins)) = tokio::join!(
             self.ecs_inventory(),
             try_join_all(self.targets.iter().map(|tg| timeline::alarm_events(tg, f, t))),
             try_join_all(self.targets.iter().map(|tg| timeline::cache_events(tg, f, t))),
             self.cost(false),
+            self.trail(f, t),
         );
         let ecs = ecs.map(|records| {
             records
@@ -563,6 +651,14 @@ impl Provider for AwsProvider {
         out.add("alarm history", alarm_events.map(|v| v.into_iter().flatten().collect()));
         out.add("ElastiCache events", cache_events.map(|v| v.into_iter().flatten().collect()));
         out.add("cost anomalies", cost.map(|r| crate::incident::cost_events(&r.anomalies, from)));
+        match api {
+            Ok(changes) => out.api = changes,
+            Err(error) => out.problems.push(crate::domain::SourceProblem { source: "CloudTrail changes", error }),
+        }
+        match signins {
+            Ok((span, history)) => (out.signins, out.signin_history) = (span, history),
+            Err(error) => out.problems.push(crate::domain::SourceProblem { source: "CloudTrail sign-ins", error }),
+        }
         out.events.retain(|e| e.time >= from && e.time <= to);
         out.sort();
         Ok(out)

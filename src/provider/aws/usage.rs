@@ -18,9 +18,11 @@ impl ApiUsage {
     }
 }
 
-/// Reads are Describe*, List*, Get*; everything else (Register, Update, Modify, Put…) writes.
+/// Reads are Describe*, List*, Get* and the lookups named here; everything else (Register,
+/// Update, Modify, Put…) writes.
 pub fn is_read(operation: &str) -> bool {
     ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p))
+        || matches!(operation, "LookupEvents" | "FilterLogEvents")
 }
 
 #[derive(Debug, Clone)]
@@ -67,7 +69,7 @@ mod tests {
 
     #[test]
     fn only_describe_list_and_get_count_as_reads() {
-        for op in ["DescribeServices", "ListClusters", "GetMetricData", "GetCallerIdentity"] {
+        for op in ["DescribeServices", "ListClusters", "GetMetricData", "GetCallerIdentity", "LookupEvents"] {
             assert!(is_read(op), "{op}");
         }
         for op in ["RegisterTaskDefinition", "UpdateService", "ModifyReplicationGroup", "PutMetricAlarm", "unknown"] {
