@@ -35,6 +35,7 @@ READS = [
     "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
     "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies",
     "pricing:GetProducts", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
+    "logs:FilterLogEvents",
 ]
 WRITES = {
     # A resize registers a copy of the task definition with its tags and its task/execution roles.

@@ -38,7 +38,7 @@ APP_LAYERS = [
     ["state"],
     ["msg", "layout", "command", "suggest"],
     ["buttons"],
-    ["schedule", "mouse"],
+    ["schedule", "mouse", "logs"],
     ["fetch"],
     ["incident", "apply"],
     ["loaded"],

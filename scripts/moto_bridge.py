@@ -12,6 +12,7 @@ Why it exists:
   GetCostForecast/GetAnomalies, Pricing GetProducts, ElastiCache DescribeCacheParameters,
   DescribeServerlessCaches, DescribeEvents). The bridge answers them from canned data that the
   seed script posts to `/_bridge/canned`; every canned answer lives in this one file.
+- moto's FilterLogEvents ignores logStreamNamePrefix: the bridge applies it as AWS documents.
 - moto keeps no service events and no task times. The bridge adds the seeded service events
   (`ServiceEvents`) to DescribeServices answers, and gives a stopped task without `stoppedAt` the
   time the bridge first saw it stopped (or the seeded `StoppedAt` for its id), as ECS would.
@@ -135,6 +136,18 @@ def active_fault(headers, op):
             return None
         FAULT["faulted"] += 1
         return kind
+
+
+def stream_prefix(body, answer):
+    """FilterLogEvents' logStreamNamePrefix, which moto ignores: "Filters the results to include
+    only events from log streams that have names starting with this prefix" (and both it and
+    logStreamNames at once is an InvalidParameterException, which infradeck never sends)."""
+    prefix = json.loads(body or b"{}").get("logStreamNamePrefix")
+    if not prefix:
+        return answer
+    out = json.loads(answer)
+    out["events"] = [e for e in out.get("events", []) if e.get("logStreamName", "").startswith(prefix)]
+    return json.dumps(out).encode()
 
 
 def lookup_events(asked, headers):
@@ -502,6 +515,8 @@ class Bridge(BaseHTTPRequestHandler):
             answer = fix_task_containers(answer)
         if self.headers.get("x-amz-target", "").endswith(".DescribeServices") and status == 200:
             answer = add_service_events(answer)
+        if self.headers.get("x-amz-target", "").endswith(".FilterLogEvents") and status == 200:
+            answer = stream_prefix(body, answer)
         self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
 
     def inject(self, protocol, op):

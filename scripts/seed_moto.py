@@ -163,6 +163,10 @@ def register(ecs, family, cpu, memory, containers, arm=False, ec2=False):
                 "memoryReservation": soft,
                 "essential": i == 0,
                 "environment": SECRET_ENV if i == 0 else [],
+                # The app logs to CloudWatch (awslogs), a sidecar through FireLens.
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": f"/ecs/{family}", "awslogs-region": REGION, "awslogs-stream-prefix": family,
+                }} if i == 0 else {"logDriver": "awsfirelens", "options": {"Name": "datadog"}},
             }
             for i, (name, c_cpu, hard, soft) in enumerate(containers)
         ],
@@ -412,6 +416,7 @@ def seed_realistic(args):
     })
     seed_cost(args, now, rng)
     seed_cloudtrail(args, now)
+    seed_logs(args, now)
     seed_prices(args)
     seed_real_shapes(args, now, net, vpc)
 
@@ -676,6 +681,29 @@ def seed_cloudtrail(args, now):
         events.append(login(60 * 60 - i * 90, "198.51.100.23", firefox, False))
     events.append(login(50 * 60, "198.51.100.23", firefox, True))
     post(args.bridge + "/_bridge/canned", {"LookupEvents": events})
+
+
+# The web-api task whose lines the logs test reads.
+LOG_TASK = "0123456789abcdef0123456789abcdef"
+
+
+def seed_logs(args, now):
+    """web-api's log group: requests, an error, and a line that leaks a password (the app must
+    mask it); one line in another task's stream and one long line."""
+    logs = client("logs", args.moto)
+    group = "/ecs/web-api"
+    logs.create_log_group(logGroupName=group)
+    for task, lines in ((LOG_TASK, [
+        (50, "INFO  GET /v1/orders 200 12ms"),
+        (40, "INFO  connecting to db user=api password=hunter2 pool=10"),
+        (30, "ERROR upstream timed out after 3000ms (GET /v1/cart)"),
+        (20, "INFO  GET /v1/orders 200 9ms"),
+        (10, "DEBUG " + "x" * 3000),
+    ]), ("fedcba9876543210fedcba9876543210", [(25, "INFO  GET /v1/health 200 1ms")])):
+        stream = f"web-api/web-api/{task}"
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+            {"timestamp": (now - minutes * 60) * 1000, "message": m} for minutes, m in lines])
 
 
 def seed_cost(args, now, rng):

@@ -56,6 +56,7 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             }
             Msg::Exported(written)
         }
+        Effect::FetchLogs { req, query } => Msg::LogsLoaded { req, result: provider.logs(&query).await },
         Effect::FetchTimeline { req, from, to } => {
             Msg::TimelineLoaded { req, result: provider.timeline(from, to).await }
         }

@@ -649,3 +649,64 @@ async fn load_balancer_health_and_slos_follow_each_service_to_its_target_group()
     assert!(max(Measure::CpuMaximum) >= max(Measure::CpuAverage), "CPU maximum at or above the average");
     assert!(detail.facts.iter().any(|(k, v)| k == "load balancer" && v == "search-alb → target group search-tg"));
 }
+
+/// The logs view on AWS: the service's task definition says where each container logs (awslogs:
+/// its group and stream prefix; FireLens: named, not read), FilterLogEvents reads the service's
+/// streams (or one task's) in the span with the pattern, and a password a line leaked is masked
+/// before the provider hands the line over; an over-long line is cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_read_where_the_task_definition_sends_them_and_masked() {
+    use infradeck::domain::logs::{LogQuery, LogRoute};
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let aws = AwsProvider::connect(options(&fleet, None)).await.expect("connect");
+    let now = chrono::Utc::now();
+    let web_api = ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() };
+    let query = LogQuery {
+        service: web_api.clone(),
+        from: now - chrono::Duration::hours(1),
+        to: now,
+        pattern: String::new(),
+        task: None,
+    };
+    let page = aws.logs(&query).await.expect("logs");
+    assert_eq!(
+        page.routes,
+        [LogRoute::CloudWatch {
+            container: "web-api".into(),
+            group: "/ecs/web-api".into(),
+            stream_prefix: Some("web-api".into()),
+            region: Some("us-east-1".into()),
+        }]
+    );
+    let messages: Vec<&str> = page.lines.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(messages.len(), 6, "{messages:#?}");
+    assert!(page.lines.windows(2).all(|w| w[0].time <= w[1].time), "oldest first");
+    assert!(messages.contains(&"INFO  connecting to db user=api password=•••••• pool=10"), "{messages:#?}");
+    assert!(!format!("{page:?}").contains("hunter2"));
+    assert!(messages.iter().any(|m| m.starts_with("DEBUG xxx") && m.ends_with("… (cut)") && m.chars().count() < 2_100));
+    // One task's streams (by the start of its id, as the timeline names a stopped task).
+    let one = aws.logs(&LogQuery { task: Some("0123456789ab".into()), ..query.clone() }).await.unwrap();
+    assert_eq!(one.lines.len(), 5);
+    // A filter pattern, applied by CloudWatch Logs.
+    let errors = aws.logs(&LogQuery { pattern: "ERROR".into(), ..query.clone() }).await.unwrap();
+    assert_eq!(errors.lines.len(), 1, "{:?}", errors.lines);
+    assert!(errors.lines[0].is_error());
+    // A sidecar logging through FireLens is named, not read.
+    let gateway = aws
+        .logs(&LogQuery {
+            service: ResourceRef::EcsService { cluster: "prod-web".into(), service: "gateway".into() },
+            ..query
+        })
+        .await
+        .unwrap();
+    assert!(gateway.routes.iter().any(
+        |r| matches!(r, LogRoute::Elsewhere { container, driver } if container == "envoy" && driver == "awsfirelens")
+    ));
+    assert!(
+        gateway.routes.iter().any(|r| matches!(r, LogRoute::Missing { group, .. } if group == "/ecs/gateway")),
+        "a group nobody created is said, not an error: {:?}",
+        gateway.routes
+    );
+    let requests = aws.usage().requests();
+    assert!(requests.get("logs:FilterLogEvents").copied().unwrap_or(0) >= 4, "{requests:?}");
+}

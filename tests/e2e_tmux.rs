@@ -222,6 +222,28 @@ fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
     t.assert_restored();
 }
 
+/// The logs view through a real terminal: `l` on the first ECS row (orders, the demo's
+/// incident) shows where its containers log and its error storm; `/` reads again with a
+/// pattern; esc closes it.
+#[test]
+fn l_shows_a_services_logs_and_a_pattern_narrows_them() {
+    let t = Tmux::start("logs", 160, 45, "");
+    t.wait_for("page-cache");
+    t.keys(&["l"]);
+    let s = t.wait("the logs view", |s| s.contains("logs · ecs:prod-core/orders") && s.contains("OutOfMemoryError"));
+    assert!(s.contains("orders → /ecs/orders"), "{s}");
+    assert!(s.contains("INFO  GET /orders/"), "requests too before the pattern:\n{s}");
+    t.keys(&["/"]);
+    t.type_text("GC overhead");
+    t.keys(&["Enter"]);
+    let s = t.wait("the pattern applied", |s| s.contains("· /GC overhead") && !s.contains("INFO  GET /orders/"));
+    assert!(s.contains("WARN  GC overhead high"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait("the panes again", |s| !s.contains("logs · ecs:prod-core/orders"));
+    t.keys(&["q"]);
+    t.assert_restored();
+}
+
 #[test]
 fn a_panic_and_an_error_restore_the_terminal_before_reporting() {
     for (name, status, report) in [("panic", 101, "deliberate panic"), ("error", 1, "deliberate error")] {

@@ -435,3 +435,99 @@ fn flagged_sign_ins_fill_the_security_row_and_l_steps_through_them() {
     h.keys(&["i"]);
     assert!(h.screen().contains(" L sign-ins (3)"), "six failures are no burst at seven:\n{}", h.screen());
 }
+
+fn logs_state(h: &Harness) -> &infradeck::app::state::LogsState {
+    match &h.state.overlay {
+        Some(Overlay::Logs(l)) => l,
+        other => panic!("the logs view, not {other:?}"),
+    }
+}
+
+/// `l` on a service: its last hour, where its containers log (CloudWatch for the app, FireLens
+/// for the sidecar: said so), `/` reads again with a filter pattern, `e` jumps to the next
+/// error, `f` follows (asks for what came after the last line every 5 s, and stops on esc).
+#[test]
+fn l_opens_a_services_logs_and_the_view_filters_jumps_and_follows() {
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["1"]); // orders (the demo incident) sorts first
+    let fx = h.send_only(Msg::Key("l".parse().unwrap()));
+    let Some(Effect::FetchLogs { query, .. }) = fx.first() else { panic!("{fx:?}") };
+    assert_eq!(query.service, orders());
+    assert_eq!(query.to - query.from, chrono::Duration::hours(1));
+    h.run_effects(fx);
+    let screen = h.screen();
+    assert!(screen.contains("logs · ecs:prod-core/orders"), "{screen}");
+    assert!(screen.contains("orders → /ecs/orders (streams orders/orders/…)"), "{screen}");
+    assert!(screen.contains("FireLens (routed by its sidecar, elsewhere: not readable here)"), "{screen}");
+    assert!(screen.contains("java.lang.OutOfMemoryError"), "{screen}");
+    // A filter pattern is read on enter, by the provider.
+    h.keys(&["/"]);
+    h.type_text("ERROR");
+    h.keys(&["enter"]);
+    let l = logs_state(&h);
+    assert_eq!(l.query.pattern, "ERROR");
+    let lines = &l.page.as_ref().unwrap().lines;
+    assert!(!lines.is_empty() && lines.iter().all(|x| x.message.contains("ERROR")));
+    // `g` to the oldest, `e` to the next error after it.
+    h.keys(&["g", "e"]);
+    assert_eq!(logs_state(&h).selected, Some(1), "every line is an error here: the next one");
+    // Follow: each 5 s, the lines after the last one.
+    h.keys(&["f"]);
+    let last = logs_state(&h).page.as_ref().unwrap().lines.last().unwrap().time;
+    let fx = h.send_only(Msg::Tick(h.state.now + chrono::Duration::seconds(1)));
+    let Some(Effect::FetchLogs { query, .. }) = fx.iter().find(|e| matches!(e, Effect::FetchLogs { .. })) else {
+        panic!("a follow poll: {fx:?}")
+    };
+    assert_eq!(query.from, last);
+    assert_eq!(query.pattern, "ERROR", "the pattern follows too");
+    h.keys(&["esc"]);
+    assert!(h.state.overlay.is_none());
+    let fx = h.send_only(Msg::Tick(h.state.now + chrono::Duration::seconds(10)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchLogs { .. })), "closing the view stops following");
+    // Only ECS services have logs here.
+    h.keys(&["2", "l"]);
+    assert!(h.state.overlay.is_none());
+    assert!(h.screen().contains("logs are per ECS service"), "{}", h.screen());
+}
+
+/// `l` on a timeline row: ±5 minutes around the event; on a stopped task, that task's own lines
+/// with its stop reason above them; esc goes back to the timeline. A password a line leaked is
+/// masked before it reaches the screen.
+#[test]
+fn l_on_a_timeline_event_reads_the_logs_around_it_masked() {
+    let mut h = open();
+    h.keys(&["/"]);
+    h.type_text("kind:deploy res:orders completed");
+    h.keys(&["enter", "l"]);
+    let l = logs_state(&h);
+    assert!(l.from_incident && l.context.as_deref().is_some_and(|c| c.contains("deployment orders:27 completed")));
+    assert_eq!(l.query.to - l.query.from, chrono::Duration::minutes(10));
+    let lines = &l.page.as_ref().unwrap().lines;
+    let leak = lines.iter().position(|x| x.message.contains("password=")).expect("the line that leaked it");
+    assert!(lines[leak].message.contains("password=••••••"));
+    assert!(!format!("{:?}", h.state.overlay).contains("hunter2"), "masked before it is kept");
+    // Up to that line (k from the newest): it is on screen, masked.
+    let up = lines.len() - 1 - leak;
+    for _ in 0..up {
+        h.keys(&["k"]);
+    }
+    let screen = h.screen();
+    assert!(screen.contains("connecting to orders-db user=orders password=•••••• pool=20"), "{screen}");
+    assert!(!screen.contains("hunter2"));
+    h.keys(&["esc"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Incident)), "back to the timeline");
+    // A stopped task: its own streams, its stop reason on top.
+    h.keys(&["/"]);
+    for _ in 0.."kind:deploy res:orders completed".len() {
+        h.keys(&["backspace"]);
+    }
+    h.type_text("kind:task res:orders");
+    h.keys(&["enter", "l"]);
+    let l = logs_state(&h);
+    let task = l.query.task.clone().expect("the stopped task's id");
+    assert_eq!(task.len(), 12);
+    let lines = &l.page.as_ref().unwrap().lines;
+    assert!(!lines.is_empty() && lines.iter().all(|x| x.stream.contains(&task)), "{lines:?}");
+    let screen = h.screen();
+    assert!(screen.contains("▶ ") && screen.contains("OutOfMemoryError: Container killed"), "{screen}");
+}

@@ -37,6 +37,7 @@ pub enum Action {
     Rollback,
     Incident,
     Note,
+    Logs,
 }
 
 impl Action {
@@ -86,6 +87,7 @@ impl Action {
                  x: unfold; :export)"
             }
             Action::Note => "add a timestamped note to the incident timeline",
+            Action::Logs => "the selected service's logs (from the incident view: ±5 min around the event)",
         }
     }
 }

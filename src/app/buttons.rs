@@ -48,6 +48,14 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Command, ":export"),
         ],
         Some(Overlay::Budget) => &[(Action::Back, "close")],
+        Some(Overlay::Logs(_)) => &[
+            (Action::Back, "close"),
+            (Action::Filter, "pattern"),
+            (Action::Window, "wrap"),
+            (Action::Refresh, "refresh"),
+            (Action::Up, "up"),
+            (Action::Bottom, "newest"),
+        ],
         Some(Overlay::History { .. }) => {
             &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Rollback, "roll back")]
         }

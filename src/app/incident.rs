@@ -219,6 +219,17 @@ fn jump(state: &mut State, fx: &mut Vec<Effect>) {
     open_marked(state, resource, marker, fx);
 }
 
+/// `l` on a row: its service's logs around it (a stopped task: its own last lines).
+fn logs_of_row(state: &mut State, fx: &mut Vec<Effect>) {
+    let v = view(state);
+    let Some(row) = selected_row(state, v.rows.len()).map(|r| v.rows[r]) else {
+        state.status = Some((Level::Info, "nothing on the timeline to read logs of".into()));
+        return;
+    };
+    let e = v.event(&row).clone();
+    super::logs::open_event(state, &e, fx);
+}
+
 /// `j`/`k` in a detail opened from the timeline: the next/previous row that has a resource.
 pub fn step(state: &mut State, delta: isize, fx: &mut Vec<Effect>) {
     let v = view(state);
@@ -321,6 +332,7 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
         Action::Top => move_to(state, rows, 0),
         Action::Bottom => move_to(state, rows, rows as isize),
         Action::Open => jump(state, fx),
+        Action::Logs => logs_of_row(state, fx),
         Action::Window => {
             state.incident.hours = inc::next_hours(state.incident.hours);
             state.incident.selected = None;

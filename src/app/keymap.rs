@@ -193,6 +193,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Rollback, &["u"]),
     (Action::Incident, &["i"]),
     (Action::Note, &["n"]),
+    (Action::Logs, &["l"]),
 ];
 
 impl Default for Keymap {

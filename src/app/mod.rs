@@ -13,6 +13,7 @@ pub mod incident_view;
 pub mod keymap;
 pub mod layout;
 pub mod loaded;
+pub mod logs;
 pub mod mouse;
 pub mod msg;
 pub mod schedule;

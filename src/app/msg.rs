@@ -67,6 +67,10 @@ pub enum Msg {
         req: ReqId,
         result: Result<DetailData, ProviderError>,
     },
+    LogsLoaded {
+        req: ReqId,
+        result: Result<crate::domain::logs::LogPage, ProviderError>,
+    },
     SizingLoaded {
         req: ReqId,
         result: Result<Vec<EcsRecommendation>, ProviderError>,
@@ -180,6 +184,11 @@ pub enum Effect {
         path: std::path::PathBuf,
         clipboard: bool,
     },
+    /// Read a service's logs (the logs view, `l`).
+    FetchLogs {
+        req: ReqId,
+        query: crate::domain::logs::LogQuery,
+    },
     /// Read what happened between `from` and `to` for the incident timeline.
     FetchTimeline {
         req: ReqId,
@@ -215,6 +224,7 @@ impl Effect {
             Effect::PlanCache { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::FetchTimeline { req, .. } => Msg::TimelineLoaded { req: *req, result: Err(e) },
+            Effect::FetchLogs { req, .. } => Msg::LogsLoaded { req: *req, result: Err(e) },
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
         }

@@ -198,6 +198,8 @@ pub enum InputKind {
     Filter,
     /// A note for the incident timeline (`n`).
     Note,
+    /// A CloudWatch Logs filter pattern for the logs view (`/` there): read on enter.
+    LogPattern,
 }
 
 /// The footer line while typing a command or a filter.
@@ -332,6 +334,32 @@ pub enum Overlay {
     Incident,
     /// `:budget`: the API spend by source and the next read of each part.
     Budget,
+    /// `l`: a service's logs.
+    Logs(Box<LogsState>),
+}
+
+/// The logs view (`l`): what was asked, what came back, and how it is shown.
+#[derive(Debug, Clone)]
+pub struct LogsState {
+    pub query: crate::domain::logs::LogQuery,
+    pub req: ReqId,
+    pub page: Option<crate::domain::logs::LogPage>,
+    pub error: Option<ProviderError>,
+    /// `f`: poll for lines after the last one while the view is open.
+    pub follow: bool,
+    pub next_poll: Option<DateTime<Utc>>,
+    /// A follow poll in flight (its lines are appended, not a new page).
+    pub polling: Option<ReqId>,
+    /// `w`: long lines wrap instead of being cut at the edge.
+    pub wrap: bool,
+    /// `t`: the time column shown.
+    pub timestamps: bool,
+    /// The line under the cursor; None follows the newest.
+    pub selected: Option<usize>,
+    /// Why the view was opened: the timeline event (a stopped task and its reason).
+    pub context: Option<String>,
+    /// Opened from the incident view: `esc` goes back there.
+    pub from_incident: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,6 +44,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             request_sizing(state, now, &mut fx);
             super::incident::on_tick(state, &mut fx);
+            super::logs::on_tick(state, &mut fx);
             super::apply::on_tick(state, &mut fx);
             // Ages in the header and pane titles move with the clock.
             state.dirty = true;
@@ -114,6 +115,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Applied { result, audit } => super::apply::on_applied(state, result, audit, &mut fx),
         Msg::TimelineLoaded { req, result } => super::incident::on_loaded(state, req, result, &mut fx),
+        Msg::LogsLoaded { req, result } => super::logs::on_loaded(state, req, result),
         Msg::NoteSaved(result) => {
             if let Err(e) = result {
                 state.status = Some((Level::Error, format!("note kept on screen but not saved: {e}")));
@@ -173,6 +175,9 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if matches!(state.overlay, Some(Overlay::Incident)) {
         return super::incident::on_key(state, key, fx);
     }
+    if matches!(state.overlay, Some(Overlay::Logs(_))) {
+        return super::logs::on_key(state, key, fx);
+    }
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
@@ -194,6 +199,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             on_detail_action(state, action, window, resource, from_incident, fx)
         }
         Some(Overlay::Plan(_)) | Some(Overlay::Incident) => {}
+        // Its keys go to `logs::on_key`; the mouse wheel scrolls it as j/k do.
+        Some(Overlay::Logs(_)) => {
+            if let Some(key) = state.keymap.keys(action).first().copied() {
+                super::logs::on_key(state, key, fx);
+            }
+        }
         Some(Overlay::Budget) => {
             if matches!(action, Action::Back | Action::Quit) {
                 state.overlay = None;
@@ -433,6 +444,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Zoom => state.zoom = !state.zoom,
         Action::Apply => super::apply::start(state, state.selected_resource(), fx),
         Action::Rollback => super::apply::start_rollback(state, state.selected_resource(), fx),
+        Action::Logs => super::logs::open(state, fx),
         Action::Incident => super::incident::open(state, None, fx),
         Action::Note => state.input = Some(Input { kind: InputKind::Note, text: String::new(), previous: None }),
     }
@@ -494,6 +506,7 @@ fn submit(state: &mut State, input: Input, fx: &mut Vec<Effect>) {
     match input.kind {
         InputKind::Filter => return, // already applied while typing
         InputKind::Note => return super::incident::add_note(state, &input.text, fx),
+        InputKind::LogPattern => return super::logs::set_pattern(state, &input.text, fx),
         InputKind::Command => {}
     }
     match command::parse(input.text.trim()) {

@@ -5,5 +5,6 @@
 pub mod error;
 pub mod format;
 pub mod layers;
+pub mod mask;
 pub mod paths;
 pub mod text;

@@ -7,6 +7,7 @@ pub mod cost;
 pub mod detail;
 pub mod ecs;
 pub mod event;
+pub mod logs;
 pub mod series;
 pub mod trail;
 

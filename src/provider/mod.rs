@@ -132,6 +132,15 @@ pub trait Provider: Send + Sync + 'static {
         Ok(crate::domain::Timeline::default())
     }
 
+    /// What a service logged (`l`): where its containers' logs go (awslogs, FireLens…) and the
+    /// lines `query` finds there, masked, oldest first.
+    async fn logs(
+        &self,
+        _query: &crate::domain::logs::LogQuery,
+    ) -> Result<crate::domain::logs::LogPage, ProviderError> {
+        Err(ProviderError::Other("this source keeps no logs".into()))
+    }
+
     /// After a fetch of `what` returned data: the targets (profiles/regions) that failed in it,
     /// if some did while others answered. The runtime asks right after each pane's fetch.
     fn degraded(&self, _what: Inventory) -> Option<ProviderError> {

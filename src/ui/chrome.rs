@@ -88,6 +88,9 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             InputKind::Filter => ("/", "   enter keep · esc cancel · !text inverts".into()),
             InputKind::Note => ("note: ", "   enter adds it to the timeline · esc cancel".into()),
+            InputKind::LogPattern => {
+                ("/", "   a CloudWatch Logs filter pattern (ERROR, \"timed out\", ?WARN ?ERROR) · enter reads".into())
+            }
         };
         Line::from(vec![
             Span::styled(prefix, theme.title()),

@@ -95,6 +95,7 @@ pub struct Target {
     /// (None when this region is us-east-1).
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub cloudtrail_signin: Option<aws_sdk_cloudtrail::Client>,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Target {
@@ -260,6 +261,11 @@ async fn connect_target(
                     .build(),
             )
         }),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("logs", read_only))
+                .build(),
+        ),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("application-autoscaling", read_only))

@@ -14,6 +14,7 @@ pub mod events;
 mod history;
 mod lb;
 mod lb_metrics;
+mod logs;
 pub mod map;
 pub mod metrics;
 #[cfg(test)]
@@ -615,6 +616,14 @@ impl Provider for AwsProvider {
         let all = seen.iter().map(|(_, a)| a.clone()).collect();
         self.seen().alarms = seen;
         Ok(all)
+    }
+
+    async fn logs(&self, q: &crate::domain::logs::LogQuery) -> Result<crate::domain::logs::LogPage, ProviderError> {
+        let ResourceRef::EcsService { cluster, service } = &q.service else {
+            return Err(ProviderError::Other("logs are per ECS service".into()));
+        };
+        let (i, cluster) = self.locate(cluster)?;
+        logs::logs(&self.targets[i], &cluster, service, q).await
     }
 
     async fn timeline(

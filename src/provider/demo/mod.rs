@@ -8,6 +8,7 @@ mod detail;
 pub mod fleet;
 mod health;
 mod incident;
+mod logs;
 mod model;
 pub mod noise;
 mod rollout;
@@ -383,6 +384,12 @@ impl Provider for DemoProvider {
     ) -> Result<crate::domain::Timeline, ProviderError> {
         let (from, to) = (from.timestamp(), to.timestamp());
         self.compute(move |fleet, _| incident::timeline(fleet, from, to)).await
+    }
+
+    async fn logs(&self, query: &crate::domain::logs::LogQuery) -> Result<crate::domain::logs::LogPage, ProviderError> {
+        let q = query.clone();
+        let found = self.compute(move |fleet, _| logs::logs(fleet, &q)).await?;
+        found.ok_or_else(|| ProviderError::Other(format!("no service {} in the demo fleet", query.service)))
     }
 
     async fn detail(&self, resource: &ResourceRef, window: Window) -> Result<DetailData, ProviderError> {

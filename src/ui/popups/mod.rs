@@ -5,6 +5,7 @@ pub mod detail;
 pub mod help;
 pub mod history;
 pub mod incident;
+pub mod logs;
 pub mod plan;
 pub mod service_health;
 pub mod suggest;
