@@ -222,6 +222,26 @@ fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
     t.assert_restored();
 }
 
+/// Who changed what and who signed in, through a real terminal: the incident view's security row,
+/// `L` to the burst of failed sign-ins, and the hand change to `orders` flagged as drift.
+#[test]
+fn the_incident_view_flags_sign_ins_and_drift() {
+    let t = Tmux::start("trail", 160, 45, "");
+    t.wait_for("page-cache");
+    t.keys(&["i"]);
+    t.wait("the security row", |s| s.contains("L sign-ins (4)") && s.contains("failed sign-ins 198.51.100.23"));
+    t.keys(&["L"]);
+    t.wait("the burst, said why", |s| s.contains("6 failed sign-ins from 198.51.100.23 in 7 min as alice"));
+    t.keys(&["/"]);
+    t.type_text("kind:api");
+    t.keys(&["Enter"]);
+    let s = t.wait("the hand change", |s| s.contains("(console, 192.0.2.44) · DRIFT: by hand on"));
+    assert!(s.contains("UpdateService desiredCount 4 → 2 · by AdministratorAccess/dana (console, 192.0.2.44)"), "{s}");
+    t.keys(&["Escape", "Escape"]);
+    t.keys(&["q"]);
+    t.assert_restored();
+}
+
 /// The logs view through a real terminal: `l` on the first ECS row (orders, the demo's
 /// incident) shows where its containers log and its error storm; `/` reads again with a
 /// pattern; esc closes it.

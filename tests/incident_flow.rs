@@ -390,6 +390,19 @@ fn a_hand_change_to_a_code_owned_service_is_flagged_as_drift_with_who_how_and_wh
     assert!(!api[1].summary.contains("DRIFT"), "CloudFormation applying itself is not drift");
     let explained = h.screen();
     assert!(explained.contains("UpdateService desiredCount 2 → 4"), "a change before the alarm:\n{explained}");
+
+    // The service's detail view says so too, first; its changes are listed with the rest.
+    let mut h = Harness::demo(160, 50);
+    h.keys(&["1", "enter", "enter"]);
+    let text = h.screen();
+    assert!(
+        text.contains("DRIFT: changed by hand, but CloudFormation stack prod-core-orders owns it — reconcile the code"),
+        "the detail view reads the timeline once for it:\n{text}"
+    );
+    assert!(
+        text.contains("12:10 UpdateService desiredCount 4 → 2 · by AdministratorAccess/dana (console, 192.0.2.44)"),
+        "{text}"
+    );
 }
 
 /// Who signed in: the burst of failed sign-ins and the success after it (new source, new

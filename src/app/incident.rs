@@ -122,6 +122,14 @@ pub fn open(state: &mut State, hours: Option<u32>, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Read the timeline if it never was: a detail view shows the resource's CloudTrail changes
+/// from it.
+pub fn load_if_missing(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.incident.timeline.is_none() {
+        fetch(state, fx);
+    }
+}
+
 fn fetch(state: &mut State, fx: &mut Vec<Effect>) {
     if state.incident.inflight.is_some() {
         return;

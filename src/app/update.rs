@@ -151,6 +151,10 @@ fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window
         _ => (None, None, false, None, None),
     };
     fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
+    // Who changed it (CloudTrail) comes from the incident timeline: read it once if needed.
+    if matches!(resource, crate::domain::ResourceRef::EcsService { .. } | crate::domain::ResourceRef::CacheGroup(_)) {
+        super::incident::load_if_missing(state, fx);
+    }
     state.overlay = Some(Overlay::Detail(Box::new(DetailState {
         resource,
         window,

@@ -112,6 +112,31 @@ fn draw_chart(frame: &mut Frame, area: Rect, chart: &DetailChart, marker: Option
     frame.render_widget(widget, area);
 }
 
+/// Who changed this resource (CloudTrail, from the incident timeline's span): a hand change to
+/// what code owns comes first, as drift; the rest after the suggestion.
+fn with_changes(data: &mut ResourceDetail, state: &State, resource: &ResourceRef) {
+    let Some(timeline) = &state.incident.timeline else { return };
+    let mine: Vec<&crate::domain::trail::ApiChange> =
+        timeline.api.iter().filter(|c| c.resource.as_ref() == Some(resource)).collect();
+    if mine.is_empty() {
+        return;
+    }
+    let line = |c: &crate::domain::trail::ApiChange| {
+        format!("  · {} {} {} · by {}", c.time.format("%H:%M"), c.event_name, c.changed.join(", "), c.actor.describe())
+    };
+    let drift: Vec<String> = mine
+        .iter()
+        .filter_map(|c| {
+            c.drift.as_ref().map(|d| format!("DRIFT: changed by hand, but {d} owns it — reconcile the code"))
+        })
+        .collect();
+    for (i, d) in drift.into_iter().enumerate() {
+        data.notes.insert(i, d);
+    }
+    data.notes.push(format!("changes (CloudTrail, the incident view's last {} h):", state.incident.hours));
+    data.notes.extend(mine.iter().rev().take(5).map(|c| line(c)));
+}
+
 /// A Redis group's suggestion as note lines: summary, topology, then the evidence.
 fn cache_suggestion(r: &crate::sizing::redis::CacheRecommendation) -> Vec<String> {
     let summary = match (&r.proposed, r.monthly_change()) {
@@ -327,24 +352,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
     frame.render_widget(Clear, area);
     let title = detail.data.as_ref().map_or(detail.resource.to_string(), |d| d.title.clone());
     let loading = if detail.data.is_none() && detail.error.is_none() { " · loading…" } else { "" };
+    let left = format!(" {title} · {}{loading} ", detail.window);
+    let keys = if detail.text.is_some() {
+        " j/k: scroll · enter: charts ".to_string()
+    } else if detail.from_incident {
+        " w: window · j/k: next/prev event · esc: back to the timeline ".to_string()
+    } else {
+        format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command())
+    };
+    // The keys give way to the name (the footer lists them too); the two never overlap.
+    let room = (area.width as usize).saturating_sub(2);
+    let keys = if left.width() + keys.width() <= room { keys } else { String::new() };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(theme.border(true))
-        .title(Span::styled(format!(" {title} · {}{loading} ", detail.window), theme.title()))
-        .title(
-            Line::from(Span::styled(
-                if detail.text.is_some() {
-                    " j/k: scroll · enter: charts ".to_string()
-                } else if detail.from_incident {
-                    " w: window · j/k: next/prev event · esc: back to the timeline ".to_string()
-                } else {
-                    format!(" w: window · j/k: next/prev {} · esc: back ", state.focus.command())
-                },
-                theme.muted(),
-            ))
-            .right_aligned(),
-        )
+        .title(Span::styled(crate::common::text::middle(&left, room), theme.title()))
+        .title(Line::from(Span::styled(keys, theme.muted())).right_aligned())
         .style(theme.base());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -360,6 +384,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &DetailState, 
         return;
     };
     let mut data = with_suggestion(data, state, detail);
+    with_changes(&mut data, state, &detail.resource);
     // The event this view was opened for, in words too: not every resource has a chart to mark.
     if let Some((t, label)) = &detail.marker {
         data.notes.insert(0, format!("▶ {label} ({} ago)", crate::common::format::age(state.now, *t)));
