@@ -695,7 +695,8 @@ def seed_logs(args, now):
     logs.create_log_group(logGroupName=group)
     for task, lines in ((LOG_TASK, [
         (50, "INFO  GET /v1/orders 200 12ms"),
-        (40, "INFO  connecting to db user=api password=hunter2 pool=10"),
+        (40, "INFO  connecting to db user=api password=hunter2-db-secret-value pool=10"),
+        (35, "WARN  falling back to static key AKIAIOSFODNN7SEEDKEY"),
         (30, "ERROR upstream timed out after 3000ms (GET /v1/cart)"),
         (20, "INFO  GET /v1/orders 200 9ms"),
         (10, "DEBUG " + "x" * 3000),

@@ -535,6 +535,10 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
         "infradeck resize: 2 vCPU / 4 GiB → 1 vCPU / 2 GiB (web-api:1 → web-api:2)",
         "search is flapping, paging its owner",
         "### ecs:prod-web/search",
+        "## Sign-ins and changes by hand",
+        "failed sign-ins from 198.51.100.23",
+        "- **drift** ecs:prod-web/web-api",
+        "UpdateService desiredCount → 3 · by Admin/dana (console, 192.0.2.44) · DRIFT: by hand on what Terraform owns",
     ] {
         assert!(md.contains(text), "missing {text:?} in\n{md}");
     }
@@ -679,14 +683,15 @@ async fn logs_are_read_where_the_task_definition_sends_them_and_masked() {
         }]
     );
     let messages: Vec<&str> = page.lines.iter().map(|l| l.message.as_str()).collect();
-    assert_eq!(messages.len(), 6, "{messages:#?}");
+    assert_eq!(messages.len(), 7, "{messages:#?}");
     assert!(page.lines.windows(2).all(|w| w[0].time <= w[1].time), "oldest first");
     assert!(messages.contains(&"INFO  connecting to db user=api password=•••••• pool=10"), "{messages:#?}");
-    assert!(!format!("{page:?}").contains("hunter2"));
+    assert!(!format!("{page:?}").contains("hunter2") && !format!("{page:?}").contains("AKIAIOSFODNN7SEEDKEY"));
+    assert!(messages.contains(&"WARN  falling back to static key ••••••"), "{messages:#?}");
     assert!(messages.iter().any(|m| m.starts_with("DEBUG xxx") && m.ends_with("… (cut)") && m.chars().count() < 2_100));
     // One task's streams (by the start of its id, as the timeline names a stopped task).
     let one = aws.logs(&LogQuery { task: Some("0123456789ab".into()), ..query.clone() }).await.unwrap();
-    assert_eq!(one.lines.len(), 5);
+    assert_eq!(one.lines.len(), 6);
     // A filter pattern, applied by CloudWatch Logs.
     let errors = aws.logs(&LogQuery { pattern: "ERROR".into(), ..query.clone() }).await.unwrap();
     assert_eq!(errors.lines.len(), 1, "{:?}", errors.lines);

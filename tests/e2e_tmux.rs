@@ -570,7 +570,7 @@ fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
 /// detail, plans and applies a resize, and exports the incident handover leaves none of them on
 /// any screen, in the log, the plan, the audit log, the handover or any other file it wrote.
 #[test]
-fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
+fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_logs_or_an_export() {
     let fleet = support::moto::MotoFleet::start(&["--fleet", "realistic"]);
     const SECRETS: [&str; 5] = [
         "hunter2-db-secret-value",
@@ -595,6 +595,11 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_or_an_export() {
     screens.push(t.wait("the detail view", |s| {
         s.contains("ECS service prod-web/web-api") && s.contains("CPU, % of task reservation")
     }));
+    t.keys(&["Escape"]);
+    // Its logs leak a password and an access key: the view shows them masked.
+    t.keys(&["l"]);
+    screens
+        .push(t.wait("web-api's logs", |s| s.contains("logs · ecs:prod-web/web-api") && s.contains("password=••••••")));
     t.keys(&["Escape"]);
     t.wait("a suggestion for web-api", |s| s.lines().any(|l| l.contains("web-api") && l.contains("▼ ")));
     t.keys(&["a"]);
