@@ -538,6 +538,7 @@ fn l_on_a_timeline_event_reads_the_logs_around_it_masked() {
     h.keys(&["enter", "l"]);
     let l = logs_state(&h);
     let task = l.query.task.clone().expect("the stopped task's id");
+    assert_eq!(l.query.to - l.query.from, chrono::Duration::minutes(11), "its last ten minutes and the one after");
     assert_eq!(task.len(), 12);
     let lines = &l.page.as_ref().unwrap().lines;
     assert!(!lines.is_empty() && lines.iter().all(|x| x.stream.contains(&task)), "{lines:?}");

@@ -18,6 +18,8 @@ use ratatui::crossterm::event::KeyCode;
 pub const FOLLOW_SECS: i64 = 5;
 /// Minutes either side of a timeline event.
 pub const AROUND_EVENT_MIN: i64 = 5;
+/// Minutes of a stopped task's last lines.
+pub const LAST_LINES_MIN: i64 = 10;
 /// Lines the view keeps while following (the oldest go first).
 pub const KEEP: usize = 5_000;
 
@@ -66,7 +68,8 @@ fn stopped_task(e: &TimelineEvent) -> Option<String> {
     (id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit())).then(|| id.to_string())
 }
 
-/// `l` on a timeline row: its service's logs ±5 minutes around it; a stopped task's own.
+/// `l` on a timeline row: its service's logs ±5 minutes around it; a stopped task's own last
+/// lines (the 10 minutes before it stopped, and the minute after for what was still in flight).
 pub fn open_event(state: &mut State, e: &TimelineEvent, fx: &mut Vec<Effect>) {
     let Some(service @ ResourceRef::EcsService { .. }) = e.resource.clone() else {
         state.status = Some((Level::Info, format!("a {} entry has no ECS service to read logs of", e.kind.label())));
@@ -74,8 +77,11 @@ pub fn open_event(state: &mut State, e: &TimelineEvent, fx: &mut Vec<Effect>) {
     };
     let around = Duration::minutes(AROUND_EVENT_MIN);
     let task = if e.kind == EventKind::Task { stopped_task(e) } else { None };
-    let query =
-        LogQuery { service, from: e.time - around, to: (e.time + around).min(state.now), pattern: String::new(), task };
+    let (from, to) = match &task {
+        Some(_) => (e.time - Duration::minutes(LAST_LINES_MIN), e.time + Duration::minutes(1)),
+        None => (e.time - around, e.time + around),
+    };
+    let query = LogQuery { service, from, to: to.min(state.now), pattern: String::new(), task };
     let context = format!("{} {}", e.time.format("%H:%M:%S"), e.summary);
     start(state, query, Some(context), true, fx);
 }

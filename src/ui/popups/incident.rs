@@ -134,6 +134,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         title.push_str(" · refreshing…");
     }
     title.push(' ');
+    let keys = " A/D/E/B/L: firing/below desired/evicting/burning SLO/sign-ins · x: unfold · :export ";
+    let fits = unicode_width::UnicodeWidthStr::width(title.as_str()) + unicode_width::UnicodeWidthStr::width(keys)
+        <= (area.width as usize).saturating_sub(2);
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
@@ -141,14 +144,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title(Span::styled(title, theme.title()))
         .style(theme.base());
     // The key hints only where they leave the title whole; the footer has the main keys anyway.
-    if area.width >= 150 {
-        block = block.title(
-            Line::from(Span::styled(
-                " A/D/E/B/L: firing/below desired/evicting/burning SLO/sign-ins · x: unfold · :export ",
-                theme.muted(),
-            ))
-            .right_aligned(),
-        );
+    if fits {
+        block = block.title(Line::from(Span::styled(keys, theme.muted())).right_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
