@@ -415,7 +415,7 @@ def seed_realistic(args):
         ],
     })
     seed_cost(args, now, rng)
-    seed_cloudtrail(args, now)
+    seed_cloudtrail(args, now, behind_alb)
     seed_logs(args, now)
     seed_prices(args)
     seed_real_shapes(args, now, net, vpc)
@@ -640,7 +640,7 @@ def trail_event(now, ago, name, source, identity, agent, ip, params, region=REGI
             "CloudTrailEvent": json.dumps(record)}
 
 
-def seed_cloudtrail(args, now):
+def seed_cloudtrail(args, now, behind_alb):
     """CloudTrail (no moto backend): Terraform set web-api to 6 tasks two days ago; 90 minutes ago
     dana scaled it to 3 in the console (drift: Terraform owns it), and Terraform put 6 back 30
     minutes ago; reads that must not show. Console sign-ins in us-east-1: a month of alice at
@@ -661,7 +661,19 @@ def seed_cloudtrail(args, now):
                     {"cluster": cluster, "service": "web-api", "desiredCount": 6}),
         trail_event(now, 20 * 60, "DescribeServices", "ecs.amazonaws.com", dana, "console.amazonaws.com",
                     "192.0.2.44", {"cluster": cluster, "services": ["web-api"]}, read_only=True),
+        # dana shortens web-api's health check by hand (its target group: the service's change).
+        trail_event(now, 80 * 60, "ModifyTargetGroup", "elasticloadbalancing.amazonaws.com", dana,
+                    "console.amazonaws.com", "192.0.2.44",
+                    {"targetGroupArn": behind_alb["web-api"][0], "healthCheckPath": "/ping"}),
     ]
+    # What AWS writes on its own all day: never shown.
+    ecs_service = {"type": "AWSService", "invokedBy": "ecs.amazonaws.com"}
+    for minutes in range(5, 300, 7):
+        events.append(trail_event(now, minutes * 60, "SubmitTaskStateChange", "ecs.amazonaws.com", ecs_service,
+                                  "ecs.amazonaws.com", "ecs.amazonaws.com", {"cluster": cluster, "status": "RUNNING"}))
+        events.append(trail_event(now, minutes * 60 + 30, "RegisterTargets", "elasticloadbalancing.amazonaws.com",
+                                  ecs_service, "ecs.amazonaws.com", "ecs.amazonaws.com",
+                                  {"targetGroupArn": behind_alb["web-api"][0]}))
     alice = {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": "arn:aws:iam::123456789012:user/alice",
              "accountId": "123456789012", "userName": "alice"}
     chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"

@@ -455,15 +455,20 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     // not the reads; dana's console scale-down of web-api, which Terraform owns by its tags, is
     // drift; Terraform's own update after it reads its before value from it.
     let api = &timeline.api;
-    assert_eq!(api.len(), 2, "{api:#?}");
+    assert_eq!(api.len(), 3, "the changes people made, not the ECS agent's own writes: {api:#?}");
     let web_api = Some(ResourceRef::EcsService { cluster: "prod-web".into(), service: "web-api".into() });
     assert_eq!(api[0].resource, web_api);
     assert_eq!(api[0].changed, ["desiredCount → 3"], "the change before it is outside the span");
     assert_eq!(api[0].actor.describe(), "Admin/dana (console, 192.0.2.44)");
     assert_eq!(api[0].drift.as_deref(), Some("Terraform"), "owned by Terraform, by the service's tags");
-    assert_eq!(api[1].changed, ["desiredCount 3 → 6"]);
-    assert_eq!(api[1].actor.via, infradeck::domain::trail::Via::Terraform);
-    assert_eq!(api[1].drift, None);
+    // A target group's change is its service's: found through the service's target groups.
+    assert_eq!(api[1].event_name, "ModifyTargetGroup");
+    assert_eq!(api[1].resource, web_api);
+    assert_eq!(api[1].changed, ["healthCheckPath → /ping"]);
+    assert_eq!(api[1].drift.as_deref(), Some("Terraform"));
+    assert_eq!(api[2].changed, ["desiredCount 3 → 6"]);
+    assert_eq!(api[2].actor.via, infradeck::domain::trail::Via::Terraform);
+    assert_eq!(api[2].drift, None);
     // Sign-ins: the burst and the success after it, against a month of history.
     assert_eq!(timeline.signins.len(), 7);
     assert_eq!(timeline.signin_history.len(), 30);
@@ -475,9 +480,10 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     println!("requests for connect + one timeline: {requests:?}");
     assert_eq!(requests.get("elasticache:DescribeEvents").copied(), Some(1));
     assert_eq!(requests.get("cloudwatch:DescribeAlarmHistory").copied(), Some(1));
-    // One page of writes, one of the span's sign-ins, one of the month before (us-east-1 is
-    // this region: no second region to read); the owner's tags once.
-    assert_eq!(requests.get("cloudtrail:LookupEvents").copied(), Some(3));
+    // Two pages of writes (the agent's ~90 own writes in the span are read, then dropped), one of
+    // the span's sign-ins, one of the month before (us-east-1 is this region: no second region to
+    // read); the owner's tags once.
+    assert_eq!(requests.get("cloudtrail:LookupEvents").copied(), Some(4));
     assert_eq!(requests.get("ecs:ListTagsForResource").copied(), Some(1));
 
     // The same through the app: `i` on the AWS source, filter, enter → the chart, marked.

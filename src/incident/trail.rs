@@ -135,7 +135,9 @@ fn changed(params: &Value) -> Vec<String> {
         .filter_map(|f| {
             let v = field(params, f)?;
             let shown = match v {
-                Value::String(s) => last_segment(s).to_string(),
+                // An ARN by its name ("…:task-definition/orders:27" → "orders:27"); text as is.
+                Value::String(s) if s.starts_with("arn:") => s.rsplit('/').next().unwrap_or(s).to_string(),
+                Value::String(s) => s.clone(),
                 Value::Null => return None,
                 other => other.to_string(),
             };
@@ -188,6 +190,32 @@ fn resource_of(source: &str, event: &str, params: &Value) -> (Option<ResourceRef
             });
             (None, name)
         }
+    }
+}
+
+/// The writes the timeline shows: changes people and pipelines make to what is in view. Not the
+/// writes AWS makes on its own all day (the ECS agent's SubmitTaskStateChange, ECS registering
+/// targets during a deployment), which would bury them.
+pub fn shown(service: &str, event: &str) -> bool {
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| event.starts_with(p));
+    match service {
+        "ecs" => matches!(
+            event,
+            "CreateService" | "UpdateService" | "DeleteService" | "RegisterTaskDefinition" | "DeregisterTaskDefinition"
+        ),
+        "elasticache" => {
+            starts(&["Modify", "Reboot", "Create", "Delete"])
+                || matches!(event, "TestFailover" | "IncreaseReplicaCount" | "DecreaseReplicaCount")
+        }
+        "monitoring" => {
+            matches!(event, "PutMetricAlarm" | "DeleteAlarms" | "DisableAlarmActions" | "EnableAlarmActions")
+        }
+        "application-autoscaling" => matches!(
+            event,
+            "PutScalingPolicy" | "DeleteScalingPolicy" | "RegisterScalableTarget" | "DeregisterScalableTarget"
+        ),
+        "elasticloadbalancing" => starts(&["Modify", "CreateRule", "DeleteRule", "SetRulePriorities"]),
+        _ => false,
     }
 }
 
@@ -315,6 +343,12 @@ mod tests {
         assert_eq!(c.resource, Some(ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() }));
         assert_eq!(c.actor.describe(), "Admin/alice (console, 203.0.113.7)");
         assert_eq!(c.changed, ["desiredCount → 2"]);
+        let deploy = CONSOLE_SCALE_DOWN.replace(
+            r#""desiredCount": 2"#,
+            r#""taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/orders:27", "healthCheckPath": "/ping""#,
+        );
+        let Some(Record::Change(c)) = parse(&deploy) else { panic!("a change") };
+        assert_eq!(c.changed, ["taskDefinition → orders:27", "healthCheckPath → /ping"]);
     }
 
     #[test]
@@ -400,6 +434,29 @@ mod tests {
         assert_eq!(c.resource, Some(ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() }));
         assert_eq!(c.changed, ["targetValue → 60.0"]);
         assert_eq!(c.actor.via, Via::Cli);
+    }
+
+    #[test]
+    fn only_changes_people_and_pipelines_make_are_shown() {
+        for (source, event) in [
+            ("ecs", "UpdateService"),
+            ("elasticache", "ModifyReplicationGroup"),
+            ("elasticache", "TestFailover"),
+            ("monitoring", "DisableAlarmActions"),
+            ("application-autoscaling", "PutScalingPolicy"),
+            ("elasticloadbalancing", "ModifyTargetGroup"),
+        ] {
+            assert!(shown(source, event), "{source}:{event}");
+        }
+        for (source, event) in [
+            ("ecs", "SubmitTaskStateChange"),
+            ("ecs", "RunTask"),
+            ("elasticloadbalancing", "RegisterTargets"),
+            ("monitoring", "SetAlarmState"),
+            ("s3", "PutObject"),
+        ] {
+            assert!(!shown(source, event), "{source}:{event}");
+        }
     }
 
     #[test]

@@ -118,6 +118,19 @@ impl AwsProvider {
                         "CloudTrail: more writes in the span than read; the oldest are not shown"
                     );
                 }
+                // A target group's change belongs to the service whose tasks it serves.
+                for c in
+                    changes.iter_mut().filter(|c| c.resource.is_none() && c.resource_name.starts_with("targetgroup/"))
+                {
+                    let tg = format!(":{}/", c.resource_name);
+                    let owner = self
+                        .seen()
+                        .services
+                        .iter()
+                        .find(|(j, r)| *j == i && r.target_groups.iter().any(|a| a.contains(&tg)))
+                        .map(|(_, r)| ResourceRef::EcsService { cluster: r.cluster.clone(), service: r.name.clone() });
+                    c.resource = owner;
+                }
                 // Owners of what was changed by hand, by tags, once per resource.
                 for c in changes.iter().filter(|c| c.actor.via.by_hand()) {
                     let Some(r) = &c.resource else { continue };

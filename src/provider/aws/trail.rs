@@ -24,8 +24,6 @@ const PAGE: i32 = 50;
 pub const MAX_PAGES: usize = 20;
 /// Between two pages: at most 1.7 requests a second, under the account's 2.
 const PACE: Duration = Duration::from_millis(600);
-/// The services whose writes the timeline shows.
-const SOURCES: [&str; 5] = ["ecs", "elasticache", "monitoring", "application-autoscaling", "elasticloadbalancing"];
 
 /// The records (`CloudTrailEvent` strings) matching one attribute in [from, to], newest first, and
 /// whether more pages were left unread.
@@ -67,14 +65,15 @@ async fn lookup(
     Ok((out, true))
 }
 
-/// Writes to the services the timeline shows in [from, to], oldest first, not yet annotated;
+/// The writes the timeline shows (`incident::trail::shown`) in [from, to], oldest first, not yet
+/// annotated;
 /// and whether the span had more than [`MAX_PAGES`] pages of writes.
 pub async fn changes(t: &Target, from: i64, to: i64) -> Result<(Vec<ApiChange>, bool), ProviderError> {
     let (records, more) = lookup(&t.cloudtrail, LookupAttributeKey::ReadOnly, "false", from, to, MAX_PAGES).await?;
     let mut out: Vec<ApiChange> = records
         .iter()
         .filter_map(|r| match parse(r) {
-            Some(Record::Change(c)) if SOURCES.contains(&c.service.as_str()) => Some(*c),
+            Some(Record::Change(c)) if crate::incident::trail::shown(&c.service, &c.event_name) => Some(*c),
             _ => None,
         })
         .collect();
