@@ -1062,18 +1062,19 @@ fn a_click_on_a_footer_hint_or_a_plan_button_presses_its_key() {
     let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("a plan") };
     let plan = buttons::plan(&h.state, p);
     let labels: Vec<&str> = plan.iter().map(|b| b.label).collect();
-    assert_eq!(labels, ["apply", "cancel", "export as code"]);
+    assert_eq!(labels, ["cancel", "apply", "export as code"], "cancel where it was while planning");
     let screen = h.screen();
     let border = screen.lines().nth(plan[0].area.y as usize).unwrap();
-    assert!(border.contains("[y apply]─[esc cancel]─[e export as code]"), "{border}");
+    assert!(border.contains("[esc cancel]─[y apply]─[e export as code]"), "{border}");
     // Cancel first: nothing applied.
-    h.send(mouse(Click, plan[1].area.x + 1, plan[1].area.y));
+    h.send(mouse(Click, plan[0].area.x + 1, plan[0].area.y));
     assert!(h.state.overlay.is_none());
     assert_eq!(payments(&h).task_cpu, 1024);
     // Then apply, by its button.
     h.keys(&["a"]);
     let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("a plan") };
-    let apply = buttons::plan(&h.state, p).remove(0);
+    let apply = buttons::plan(&h.state, p).remove(1);
+    assert_eq!(apply.label, "apply");
     h.send(mouse(Click, apply.area.x, apply.area.y));
     assert_eq!(payments(&h).task_cpu, 2048, "applied by the click");
 

@@ -111,10 +111,12 @@ fn plan_choices(p: &PlanState) -> Vec<(char, &'static str)> {
         PlanPhase::Applying => Vec::new(),
         PlanPhase::Applied | PlanPhase::Failed => vec![('\u{1b}', "close")],
         PlanPhase::Ready if plan.read_only => vec![('\u{1b}', "close")],
-        PlanPhase::Ready if plan.blocked.is_some() => vec![('e', "export as code"), ('\u{1b}', "close")],
+        // Cancel (or close) first in every phase: a click aimed at it just as the plan arrives
+        // never lands on apply.
+        PlanPhase::Ready if plan.blocked.is_some() => vec![('\u{1b}', "close"), ('e', "export as code")],
         PlanPhase::Ready if plan.protected => vec![('\u{1b}', "cancel")],
-        PlanPhase::Ready if plan.dry_run => vec![('y', "list the requests"), ('\u{1b}', "cancel")],
-        PlanPhase::Ready => vec![('y', "apply"), ('\u{1b}', "cancel"), ('e', "export as code")],
+        PlanPhase::Ready if plan.dry_run => vec![('\u{1b}', "cancel"), ('y', "list the requests")],
+        PlanPhase::Ready => vec![('\u{1b}', "cancel"), ('y', "apply"), ('e', "export as code")],
     }
 }
 

@@ -95,21 +95,39 @@ pub fn on_loaded(state: &mut State, req: super::state::ReqId, result: Result<Log
         l.next_poll = Some(now + Duration::seconds(FOLLOW_SECS));
         match (result, &mut l.page) {
             (Ok(new), Some(page)) => {
-                let last = page.lines.last().map(|x| (x.time, x.stream.clone(), x.message.clone()));
-                // Lines at the last second may come again: keep what is after the last one shown.
-                let skip = last.map_or(0, |last| {
-                    new.lines
-                        .iter()
-                        .position(|x| (x.time, x.stream.clone(), x.message.clone()) == last)
-                        .map_or(0, |i| i + 1)
-                });
-                page.lines.extend(new.lines.into_iter().skip(skip));
+                // The poll starts at the last line's time: what is older is not new, and lines at
+                // that instant already shown are not new either (in whatever order they come).
+                let last = page.lines.last().map(|x| x.time);
+                let mut seen: Vec<(String, String)> = page
+                    .lines
+                    .iter()
+                    .rev()
+                    .take_while(|x| Some(x.time) == last)
+                    .map(|x| (x.stream.clone(), x.message.clone()))
+                    .collect();
+                for x in new.lines {
+                    if last.is_some_and(|t| x.time < t) {
+                        continue;
+                    }
+                    if Some(x.time) == last {
+                        let key = (x.stream.clone(), x.message.clone());
+                        if let Some(i) = seen.iter().position(|k| *k == key) {
+                            seen.remove(i);
+                            continue;
+                        }
+                    }
+                    page.lines.push(x);
+                }
                 let over = page.lines.len().saturating_sub(KEEP);
                 page.lines.drain(..over);
                 l.error = None;
             }
+            // The first read failed: the poll's page is the view's.
+            (Ok(new), None) => {
+                l.page = Some(new);
+                l.error = None;
+            }
             (Err(e), _) => l.error = Some(e),
-            _ => {}
         }
         return;
     }
@@ -206,6 +224,39 @@ pub fn set_pattern(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
 mod tests {
     use super::*;
     use crate::domain::Severity;
+
+    #[test]
+    fn a_follow_poll_appends_only_lines_not_shown_yet() {
+        use crate::domain::logs::LogLine;
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_795_000_000 + s, 0).unwrap();
+        let mut state = State::new(
+            crate::provider::SourceInfo::default(),
+            Default::default(),
+            vec![],
+            0,
+            Default::default(),
+            at(100),
+        );
+        let service = ResourceRef::EcsService { cluster: "c".into(), service: "s".into() };
+        let query = LogQuery { service, from: at(0), to: at(100), pattern: String::new(), task: None };
+        let mut fx = Vec::new();
+        start(&mut state, query, None, false, &mut fx);
+        let req = state.next_req - 1;
+        let line = |t: i64, m: &str| LogLine::new(at(t), "s/app/1", m);
+        let first = vec![line(1, "a"), line(5, "x"), line(5, "x")];
+        on_loaded(&mut state, req, Ok(LogPage { lines: first, ..Default::default() }));
+        if let Some(Overlay::Logs(l)) = &mut state.overlay {
+            l.follow = true;
+        }
+        on_tick(&mut state, &mut fx);
+        let poll = state.next_req - 1;
+        // The same instant again, in another order, with one more "x" and a new line.
+        let answer = vec![line(4, "old"), line(5, "x"), line(5, "x"), line(5, "x"), line(6, "y")];
+        on_loaded(&mut state, poll, Ok(LogPage { lines: answer, ..Default::default() }));
+        let Some(Overlay::Logs(l)) = &state.overlay else { panic!("the logs view") };
+        let got: Vec<&str> = l.page.as_ref().unwrap().lines.iter().map(|x| x.message.as_str()).collect();
+        assert_eq!(got, ["a", "x", "x", "x", "y"]);
+    }
 
     #[test]
     fn a_stopped_task_event_names_the_task_whose_streams_to_read() {

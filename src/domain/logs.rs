@@ -66,7 +66,9 @@ pub const MAX_LINE: usize = 2_000;
 impl LogLine {
     /// A line as stored: masked and cut.
     pub fn new(time: DateTime<Utc>, stream: impl Into<String>, message: &str) -> LogLine {
-        let masked = crate::common::mask::secrets(message.trim_end());
+        // A tab has no width of its own on a terminal: a stack trace's "\tat …" is indented.
+        let untabbed = message.trim_end().replace('\t', "    ");
+        let masked = crate::common::mask::secrets(&untabbed);
         let message = match masked.char_indices().nth(MAX_LINE) {
             Some((at, _)) => format!("{}… (cut)", &masked[..at]),
             None => masked.into_owned(),

@@ -95,6 +95,9 @@ pub struct SignIn {
     pub root: bool,
     pub success: bool,
     pub mfa: bool,
+    /// Signed in through an identity provider (SAML, IAM Identity Center): MFA, if any, happened
+    /// there, and CloudTrail's `MFAUsed` says "No" regardless.
+    pub federated: bool,
     pub source_ip: String,
     pub user_agent: String,
 }

@@ -89,7 +89,7 @@ pub fn flags(span: &[SignIn], history: &[SignIn], th: &Thresholds) -> Vec<Flag> 
                 format!("the root user signed in from {}: root is for break-glass only", s.source_ip),
             ));
         }
-        if !s.mfa {
+        if !s.mfa && !s.federated {
             out.push(flag(FlagKind::NoMfa, format!("{} signed in without MFA", s.user)));
         }
         let mine: Vec<&&SignIn> = seen.iter().filter(|h| h.user == s.user).collect();
@@ -232,6 +232,7 @@ mod tests {
             root: false,
             success,
             mfa: true,
+            federated: false,
             source_ip: ip.into(),
             user_agent: CHROME.into(),
         }
@@ -274,7 +275,10 @@ mod tests {
     fn root_and_no_mfa_are_flagged_whatever_the_history() {
         let root = SignIn { root: true, user: "root".into(), ..sign_in(at(18, 10, 0), "root", "203.0.113.7", true) };
         let bob = SignIn { mfa: false, ..sign_in(at(18, 11, 0), "bob", "203.0.113.8", true) };
-        let kinds: Vec<FlagKind> = flags(&[root, bob], &[], &Thresholds::default()).iter().map(|f| f.kind).collect();
+        // Through SSO, MFA happens at the identity provider: "MFAUsed: No" says nothing.
+        let sso = SignIn { mfa: false, federated: true, ..sign_in(at(18, 12, 0), "Admin/carol", "203.0.113.9", true) };
+        let kinds: Vec<FlagKind> =
+            flags(&[root, bob, sso], &[], &Thresholds::default()).iter().map(|f| f.kind).collect();
         assert_eq!(kinds, [FlagKind::Root, FlagKind::NoMfa], "no history: nothing is 'new' yet");
     }
 }

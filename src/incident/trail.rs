@@ -182,11 +182,18 @@ fn resource_of(source: &str, event: &str, params: &Value) -> (Option<ResourceRef
             }
         }
         _ => {
-            let arn = ["targetGroupArn", "listenerArn", "loadBalancerArn"].iter().find_map(|k| text(params, &[k]));
-            // "…:targetgroup/orders-tg/6d0ecf831eec9f09" → "targetgroup/orders-tg"
+            let arn =
+                ["targetGroupArn", "listenerArn", "ruleArn", "loadBalancerArn"].iter().find_map(|k| text(params, &[k]));
+            // "…:targetgroup/orders-tg/6d0ecf831eec9f09" → "targetgroup/orders-tg" (names are
+            // unique in a region); listeners, rules and load balancers keep their whole path
+            // ("listener/app/prod-alb/50dc…/f2f7…"), so two never read as one.
             let name = arn.map_or(String::new(), |a| {
                 let path = a.rsplit(':').next().unwrap_or(a);
-                path.split('/').take(2).collect::<Vec<_>>().join("/")
+                if path.starts_with("targetgroup/") {
+                    path.split('/').take(2).collect::<Vec<_>>().join("/")
+                } else {
+                    path.to_string()
+                }
             });
             (None, name)
         }
@@ -238,6 +245,10 @@ pub fn parse(record: &str) -> Option<Record> {
             root,
             success: result == "Success" && v.get("errorMessage").is_none(),
             mfa: text(&v, &["additionalEventData", "MFAUsed"]) == Some("Yes"),
+            federated: matches!(
+                text(&user, &["type"]),
+                Some("AssumedRole" | "FederatedUser" | "IdentityCenterUser" | "SAMLUser" | "WebIdentityUser")
+            ),
             source_ip,
             user_agent,
         }));

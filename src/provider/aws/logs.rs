@@ -101,9 +101,13 @@ async fn read_route(t: &Target, route: &LogRoute, q: &LogQuery) -> Result<(Vec<L
         if token.is_none() {
             break;
         }
-        if lines.len() >= LIMIT || page + 1 == MAX_PAGES {
+        if page + 1 == MAX_PAGES {
             more = true;
-            break;
+        }
+        // Pages run oldest first: keep reading (to MAX_PAGES) so the newest are the ones kept.
+        if lines.len() > 2 * LIMIT {
+            lines.drain(..lines.len() - LIMIT);
+            more = true;
         }
     }
     Ok((lines, more))

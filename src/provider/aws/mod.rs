@@ -180,7 +180,10 @@ impl AwsProvider {
             };
             Ok((span, history))
         };
-        tokio::join!(changes, signins)
+        // One after the other, never side by side: the account's 2 LookupEvents a second are
+        // shared with every other tool, and each reader paces its own pages.
+        let changes = changes.await;
+        (changes, signins.await)
     }
 
     /// Fargate prices in target `i`'s region (the Price List, kept a day on disk per region).

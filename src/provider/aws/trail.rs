@@ -42,10 +42,10 @@ async fn lookup(
         .map_err(|e| ProviderError::Other(format!("cloudtrail:LookupEvents: {e}")))?;
     let mut out = Vec::new();
     let mut token: Option<String> = None;
-    for page in 0..max_pages {
-        if page > 0 {
-            tokio::time::sleep(PACE).await;
-        }
+    for _ in 0..max_pages {
+        // Before every request, the first too: lookups follow each other, and the account's
+        // quota is 2 a second whoever asks.
+        tokio::time::sleep(PACE).await;
         let answer = client
             .lookup_events()
             .lookup_attributes(attribute.clone())

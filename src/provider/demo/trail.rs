@@ -94,6 +94,7 @@ pub fn sign_ins(fleet: &Fleet, from: i64, to: i64) -> Vec<SignIn> {
         root: false,
         success,
         mfa: true,
+        federated: false,
         source_ip: ip.into(),
         user_agent: agent.into(),
     };

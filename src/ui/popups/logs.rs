@@ -100,7 +100,7 @@ pub fn draw(frame: &mut Frame, area: Rect, _state: &State, l: &LogsState, theme:
             }
             // A chosen line: in the middle, what came before and after it around it.
             Some(at) => {
-                let at = at.min(lines.len() - 1);
+                let at = at.min(lines.len().saturating_sub(1));
                 for (i, x) in lines.iter().enumerate().skip(at.saturating_sub(height / 2)) {
                     body.extend(line_rows(l, x, i == at, width, theme));
                     if body.len() >= height {
