@@ -721,3 +721,30 @@ async fn logs_are_read_where_the_task_definition_sends_them_and_masked() {
     let requests = aws.usage().requests();
     assert!(requests.get("logs:FilterLogEvents").copied().unwrap_or(0) >= 4, "{requests:?}");
 }
+
+/// One region whose CloudTrail is denied (an SCP, a missing permission) loses only its own
+/// changes and sign-ins: the other region's still show, and the timeline names what failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_whose_cloudtrail_is_denied_leaves_the_others_changes() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let both = AwsOptions { regions: vec!["us-east-1".into(), "us-west-2".into()], ..options(&fleet, None) };
+    let aws = AwsProvider::connect(both).await.expect("connect");
+    fleet.fault(serde_json::json!({"kind": "deny", "operation": "LookupEvents", "region": "us-west-2"}));
+    let to = chrono::Utc::now();
+    let timeline = aws.timeline(to - chrono::Duration::hours(6), to).await.expect("timeline");
+    fleet.clear_fault();
+    assert_eq!(timeline.api.len(), 3, "us-east-1's changes: {:#?}", timeline.api);
+    assert!(
+        timeline.api.iter().all(|c| c.resource.as_ref().is_some_and(|r| r.to_string().contains("us-east-1:prod-web")))
+    );
+    let sources: Vec<&str> = timeline.problems.iter().map(|p| p.source).collect();
+    assert!(sources.contains(&"CloudTrail changes") && sources.contains(&"CloudTrail sign-ins"), "{sources:?}");
+    assert!(
+        timeline.problems.iter().all(|p| matches!(p.error, infradeck::provider::ProviderError::AccessDenied { .. })),
+        "{:?}",
+        timeline.problems
+    );
+    // us-east-1's sign-ins still count (us-west-2 reads them from us-east-1 too, but its own
+    // region's lookup is denied first).
+    assert_eq!(timeline.signins.len(), 7);
+}

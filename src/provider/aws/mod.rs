@@ -33,6 +33,7 @@ pub use errors::sdk_error;
 mod write;
 mod write_cache;
 
+use crate::domain::trail::SignIn;
 use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
 use crate::provider::{Provider, ProviderError, SourceInfo};
 use async_trait::async_trait;
@@ -96,94 +97,102 @@ pub struct TrailCache {
 const SIGNIN_HISTORY_SECS: i64 = 30 * 86_400;
 
 impl AwsProvider {
-    /// CloudTrail for the timeline: the writes in [from, to] to what is in view, annotated
-    /// (before values; drift where tags say code owns what was changed by hand), and the console
-    /// sign-ins of the span with the 30 days before it (kept while the span moves less than an
-    /// hour). A target whose CloudTrail cannot be read fails its part only.
-    async fn trail(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> (
-        Result<Vec<crate::domain::trail::ApiChange>, ProviderError>,
-        Result<(Vec<crate::domain::trail::SignIn>, Vec<crate::domain::trail::SignIn>), ProviderError>,
-    ) {
-        let changes = async {
-            let mut all = Vec::new();
-            for (i, tg) in self.targets.iter().enumerate() {
-                let (mut changes, more) = trail::changes(tg, from, to).await?;
-                if more {
-                    tracing::warn!(
-                        pages = trail::MAX_PAGES,
-                        "CloudTrail: more writes in the span than read; the oldest are not shown"
-                    );
-                }
-                // A target group's change belongs to the service whose tasks it serves.
-                for c in
-                    changes.iter_mut().filter(|c| c.resource.is_none() && c.resource_name.starts_with("targetgroup/"))
-                {
-                    let tg = format!(":{}/", c.resource_name);
-                    let owner = self
-                        .seen()
-                        .services
-                        .iter()
-                        .find(|(j, r)| *j == i && r.target_groups.iter().any(|a| a.contains(&tg)))
-                        .map(|(_, r)| ResourceRef::EcsService { cluster: r.cluster.clone(), service: r.name.clone() });
-                    c.resource = owner;
-                }
-                // Owners of what was changed by hand, by tags, once per resource.
-                for c in changes.iter().filter(|c| c.actor.via.by_hand()) {
-                    let Some(r) = &c.resource else { continue };
-                    let known = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.contains_key(r);
-                    if !known {
-                        let owner = trail::owner(tg, r).await;
-                        self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.insert(r.clone(), owner);
+    /// CloudTrail's writes in [from, to] to what is in view, annotated (before values; drift
+    /// where tags say code owns what was changed by hand), every target's; and the errors of the
+    /// targets that could not be read (the others still count).
+    async fn trail_changes(&self, from: i64, to: i64) -> (Vec<crate::domain::trail::ApiChange>, Vec<ProviderError>) {
+        let (mut all, mut problems) = (Vec::new(), Vec::new());
+        for (i, tg) in self.targets.iter().enumerate() {
+            let mut changes = match trail::changes(tg, from, to).await {
+                Ok((changes, more)) => {
+                    if more {
+                        tracing::warn!(
+                            pages = trail::MAX_PAGES,
+                            "CloudTrail: more writes than read; the oldest not shown"
+                        );
                     }
+                    changes
                 }
-                let owners = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.clone();
-                crate::incident::trail::annotate(&mut changes, |r| owners.get(r).cloned().flatten());
-                for c in &mut changes {
-                    if let Some(ResourceRef::EcsService { cluster, .. }) = &mut c.resource {
-                        *cluster = self.cluster_name(i, cluster);
-                    }
+                Err(e) => {
+                    problems.push(e);
+                    continue;
                 }
-                all.extend(changes);
-            }
-            all.sort_by_key(|c| c.time);
-            Ok(all)
-        };
-        let signins = async {
-            // Targets in one account read the same us-east-1 sign-ins: each once.
-            let once = |mut v: Vec<crate::domain::trail::SignIn>| {
-                v.sort_by(|a, b| (a.time, &a.user, &a.source_ip).cmp(&(b.time, &b.user, &b.source_ip)));
-                v.dedup();
-                v
             };
-            let mut span = Vec::new();
-            for tg in &self.targets {
-                span.extend(trail::sign_ins(tg, from, to).await?);
+            // A target group's change belongs to the service whose tasks it serves.
+            for c in changes.iter_mut().filter(|c| c.resource.is_none() && c.resource_name.starts_with("targetgroup/"))
+            {
+                let tg = format!(":{}/", c.resource_name);
+                let owner = self
+                    .seen()
+                    .services
+                    .iter()
+                    .find(|(j, r)| *j == i && r.target_groups.iter().any(|a| a.contains(&tg)))
+                    .map(|(_, r)| ResourceRef::EcsService { cluster: r.cluster.clone(), service: r.name.clone() });
+                c.resource = owner;
             }
-            let span = once(span);
-            let hour = from / 3_600;
-            let cached = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history.clone();
-            let history = match cached {
-                Some((h, history)) if h == hour => history,
-                _ => {
-                    let mut history = Vec::new();
-                    for tg in &self.targets {
-                        history.extend(trail::sign_ins(tg, from - SIGNIN_HISTORY_SECS, from).await?);
+            // Owners of what was changed by hand, by tags, once per resource.
+            for c in changes.iter().filter(|c| c.actor.via.by_hand()) {
+                let Some(r) = &c.resource else { continue };
+                let known = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.contains_key(r);
+                if !known {
+                    let owner = trail::owner(tg, r).await;
+                    self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.insert(r.clone(), owner);
+                }
+            }
+            let owners = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.clone();
+            crate::incident::trail::annotate(&mut changes, |r| owners.get(r).cloned().flatten());
+            for c in &mut changes {
+                if let Some(ResourceRef::EcsService { cluster, .. }) = &mut c.resource {
+                    *cluster = self.cluster_name(i, cluster);
+                }
+            }
+            all.extend(changes);
+        }
+        all.sort_by_key(|c| c.time);
+        (all, problems)
+    }
+
+    /// Console sign-ins in [from, to] and in the 30 days before (kept while the span moves less
+    /// than an hour, and only when every target answered), every target's; and the errors of the
+    /// targets that could not be read.
+    async fn trail_sign_ins(&self, from: i64, to: i64) -> (Vec<SignIn>, Vec<SignIn>, Vec<ProviderError>) {
+        // Targets in one account read the same us-east-1 sign-ins: each once.
+        let once = |mut v: Vec<SignIn>| {
+            v.sort_by(|a, b| (a.time, &a.user, &a.source_ip).cmp(&(b.time, &b.user, &b.source_ip)));
+            v.dedup();
+            v
+        };
+        let mut problems = Vec::new();
+        let mut span = Vec::new();
+        for tg in &self.targets {
+            match trail::sign_ins(tg, from, to).await {
+                Ok(found) => span.extend(found),
+                Err(e) => problems.push(e),
+            }
+        }
+        let hour = from / 3_600;
+        let cached = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history.clone();
+        let history = match cached {
+            Some((h, history)) if h == hour => history,
+            _ => {
+                let (mut history, mut failed) = (Vec::new(), false);
+                for tg in &self.targets {
+                    match trail::sign_ins(tg, from - SIGNIN_HISTORY_SECS, from).await {
+                        Ok(found) => history.extend(found),
+                        Err(e) => {
+                            failed = true;
+                            problems.push(e);
+                        }
                     }
-                    let history = once(history);
+                }
+                let history = once(history);
+                if !failed {
                     self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history = Some((hour, history.clone()));
-                    history
                 }
-            };
-            Ok((span, history))
+                history
+            }
         };
-        // One after the other, never side by side: the account's 2 LookupEvents a second are
-        // shared with every other tool, and each reader paces its own pages.
-        let changes = changes.await;
-        (changes, signins.await)
+        (once(span), history, problems)
     }
 
     /// Fargate prices in target `i`'s region (the Price List, kept a day on disk per region).
@@ -650,12 +659,18 @@ impl Provider for AwsProvider {
         use crate::domain::TimelineEvent;
         let (f, t) = (from.timestamp(), to.timestamp());
         // Each source on its own: one failing (a missing permission, say) leaves the others.
-        let (ecs, alarm_events, cache_events, cost, (api, signins)) = tokio::join!(
+        // CloudTrail's two readers one after the other, never side by side: the account's 2
+        // LookupEvents a second are shared with every other tool, and each paces its own calls.
+        let trail = async {
+            let changes = self.trail_changes(f, t).await;
+            (changes, self.trail_sign_ins(f, t).await)
+        };
+        let (ecs, alarm_events, cache_events, cost, ((api, api_problems), (span, history, signin_problems))) = tokio::join!(
             self.ecs_inventory(),
             try_join_all(self.targets.iter().map(|tg| timeline::alarm_events(tg, f, t))),
             try_join_all(self.targets.iter().map(|tg| timeline::cache_events(tg, f, t))),
             self.cost(false),
-            self.trail(f, t),
+            trail,
         );
         let ecs = ecs.map(|records| {
             records
@@ -676,14 +691,11 @@ impl Provider for AwsProvider {
         out.add("alarm history", alarm_events.map(|v| v.into_iter().flatten().collect()));
         out.add("ElastiCache events", cache_events.map(|v| v.into_iter().flatten().collect()));
         out.add("cost anomalies", cost.map(|r| crate::incident::cost_events(&r.anomalies, from)));
-        match api {
-            Ok(changes) => out.api = changes,
-            Err(error) => out.problems.push(crate::domain::SourceProblem { source: "CloudTrail changes", error }),
-        }
-        match signins {
-            Ok((span, history)) => (out.signins, out.signin_history) = (span, history),
-            Err(error) => out.problems.push(crate::domain::SourceProblem { source: "CloudTrail sign-ins", error }),
-        }
+        // A target whose CloudTrail cannot be read is named; the others' changes still show.
+        (out.api, out.signins, out.signin_history) = (api, span, history);
+        let problem = |source, error| crate::domain::SourceProblem { source, error };
+        out.problems.extend(api_problems.into_iter().map(|e| problem("CloudTrail changes", e)));
+        out.problems.extend(signin_problems.into_iter().map(|e| problem("CloudTrail sign-ins", e)));
         out.events.retain(|e| e.time >= from && e.time <= to);
         out.sort();
         Ok(out)
