@@ -21,6 +21,7 @@ LAYERS = [
     ["sizing"],                      # right-sizing: pure functions over usage and prices
     ["apply"],                       # plans, diffs, audit log, exports
     ["incident"],                    # the timeline of what changed and what fired
+    ["review"],                      # what kept happening over weeks: pure figures over a History
     ["provider"],                    # AWS and the demo fleet behind one trait
     ["app"],                         # state, messages, update, scheduler, keymap
     ["ui"],                          # drawing the state

@@ -14,6 +14,7 @@ pub mod harness;
 pub mod incident;
 pub mod provider;
 pub mod report;
+pub mod review;
 pub mod runtime;
 pub mod sizing;
 pub mod slo;

@@ -159,6 +159,7 @@ fn run_tui(
         state.history = log.read().unwrap_or_default();
         state.audit_log = Some(log.path().to_path_buf());
     }
+    state.handovers_path = infradeck::incident::notes::handovers_location();
     state.author = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "you".into());
     if let Some(path) = infradeck::incident::notes::default_location() {
         // Notes from earlier sessions come back; the timeline shows those in its span.
@@ -217,6 +218,25 @@ fn main() -> color_eyre::Result<()> {
             match plan {
                 Ok(plan) => print!("{}", infradeck::apply::export::export(&plan, format)),
                 Err(e) => usage_error(&format!("cannot plan {resource}"), e),
+            }
+            Ok(())
+        }
+        Some(Command::Review { days, format }) => {
+            let audit = infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default();
+            let handovers: Vec<infradeck::domain::HandoverRecord> = infradeck::incident::notes::handovers_location()
+                .and_then(|p| infradeck::apply::JsonLog::new(p).read_lines().ok())
+                .unwrap_or_default();
+            let review = runtime.block_on(infradeck::cli::review::review(
+                provider.as_ref(),
+                days,
+                &config.sizing,
+                &config.slo,
+                &audit,
+                &handovers,
+            ));
+            match review {
+                Ok(r) => print!("{}", infradeck::review::render::render(&r, format)),
+                Err(e) => usage_error("cannot read the history to review", format!("{e}: {}", e.hint())),
             }
             Ok(())
         }

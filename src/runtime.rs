@@ -46,9 +46,15 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
         Effect::FetchDetail { req, resource, window } => {
             Msg::DetailLoaded { req, result: provider.detail(&resource, window).await }
         }
-        Effect::Export { text, path, clipboard } => {
+        Effect::Export { text, path, clipboard, handover } => {
             let written =
                 std::fs::write(&path, &text).map(|_| path.clone()).map_err(|e| format!("{}: {e}", path.display()));
+            if let (Ok(_), Some((index, record))) = (&written, handover)
+                && let Err(e) = crate::apply::JsonLog::new(index.clone()).append_line(&record)
+            {
+                // The handover is written; only a later review will miss it.
+                tracing::warn!("handover not added to {}: {e}", index.display());
+            }
             if clipboard && written.is_ok() {
                 use std::io::Write;
                 let mut out = io::stdout();

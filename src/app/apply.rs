@@ -203,6 +203,7 @@ fn export(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
         text: export(plan, format),
         path: state.export_dir.join(file_name(plan, format)),
         clipboard: state.clipboard,
+        handover: None,
     });
 }
 

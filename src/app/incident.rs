@@ -411,7 +411,24 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
         security: &header(state).security,
     });
     let path = state.export_dir.join(crate::incident::markdown::file_name(state.now));
-    fx.push(Effect::Export { text, path, clipboard: false });
+    let h = header(state);
+    let record = crate::domain::HandoverRecord {
+        written: state.now,
+        from,
+        to: state.now,
+        source: state.source.label.clone(),
+        path: path.display().to_string(),
+        firing: h.firing.iter().map(|(name, _)| name.clone()).collect(),
+        notes: i
+            .notes
+            .iter()
+            .filter(|n| n.time >= from && n.time <= state.now)
+            .map(|n| format!("{} {}: {}", n.time.format("%H:%M"), n.author, n.text))
+            .collect(),
+        affected: crate::incident::markdown::affected(&h, &v.events).iter().map(ToString::to_string).collect(),
+    };
+    let handover = state.handovers_path.clone().map(|index| (index, record));
+    fx.push(Effect::Export { text, path, clipboard: false, handover });
 }
 
 /// The alarms the correlation panel explains: the selected row if it is an alarm firing, else

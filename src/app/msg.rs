@@ -183,6 +183,8 @@ pub enum Effect {
         text: String,
         path: std::path::PathBuf,
         clipboard: bool,
+        /// An incident handover: once written, its record goes to this index (a review lists it).
+        handover: Option<(std::path::PathBuf, crate::domain::HandoverRecord)>,
     },
     /// Read a service's logs (the logs view, `l`).
     FetchLogs {

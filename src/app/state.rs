@@ -410,6 +410,9 @@ pub struct State {
     pub changed_at: HashMap<String, chrono::DateTime<chrono::Utc>>,
     /// Where exported plans are written (the directory infradeck was started in).
     pub export_dir: std::path::PathBuf,
+    /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
+    /// not kept (no data directory, tests).
+    pub handovers_path: Option<std::path::PathBuf>,
     /// Exports also go to the terminal's clipboard (OSC 52); off where there is no terminal.
     pub clipboard: bool,
     pub incident: IncidentState,
@@ -491,6 +494,7 @@ impl State {
             history: Vec::new(),
             changed_at: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
+            handovers_path: None,
             clipboard: false,
             incident: IncidentState::default(),
             author: "you".into(),

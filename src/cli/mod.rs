@@ -1,6 +1,7 @@
 //! Command-line options.
 
 pub mod plan;
+pub mod review;
 
 use crate::domain::Window;
 use clap::{Parser, ValueEnum};
@@ -37,6 +38,15 @@ pub enum Command {
         /// Plan returning the service to the revision its last infradeck change replaced.
         #[arg(long)]
         rollback: bool,
+    },
+    /// Look back over the last days: noisy alarms, failed deployments, OOM kills, evictions,
+    /// unapplied findings, cost anomalies and the handovers written. Reads only.
+    Review {
+        /// How many days back (1–90).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+        days: u32,
+        #[arg(long, value_enum, default_value_t = crate::review::render::Format::Table)]
+        format: crate::review::render::Format,
     },
     /// Print a shell completion script: `infradeck completions bash > ~/.local/share/bash-completion/completions/infradeck`.
     Completions {
@@ -124,7 +134,7 @@ pub struct Cli {
     pub log_file: Option<PathBuf>,
 
     /// Start the simulated clock at this Unix time, then run in real time (reproducible screenshots).
-    #[arg(long, hide = true, value_name = "UNIX_SECONDS")]
+    #[arg(long, global = true, hide = true, value_name = "UNIX_SECONDS")]
     pub demo_clock: Option<i64>,
 
     /// Exit after the first frame, or once all panes have loaded (start-time measurements).

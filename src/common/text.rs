@@ -5,6 +5,16 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// Columns `s` takes on a terminal.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// `s` padded with spaces to `columns` (as wide as it is when wider).
+pub fn pad(s: &str, columns: usize) -> String {
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width(s))))
+}
+
 /// Cut `s` to `width` cells, marking the cut with "…". The cut never splits a number from its
 /// digits or unit ("2 / 4G" is not shown as "2 / 4"), prefers a word boundary over a word's
 /// middle, and drops what a cut leaves dangling (an arrow, an open parenthesis and what follows

@@ -73,6 +73,10 @@ pub struct Alarm {
     pub scaling: bool,
     /// How a metric alarm reads its metric (None for composite alarms): what its chart reads again.
     pub evaluation: Option<AlarmEvaluation>,
+    /// What entering ALARM sets off (AlarmActions: SNS topics, autoscaling policies…), by name.
+    pub actions: Vec<String>,
+    /// ActionsEnabled: false keeps every action from running, whatever is listed.
+    pub actions_enabled: bool,
 }
 
 /// The metric statistic a metric alarm evaluates, and over how many periods.
@@ -96,6 +100,11 @@ pub fn is_scaling_alarm(name: &str, description: Option<&str>) -> bool {
 }
 
 impl Alarm {
+    /// Entering ALARM notifies or does nothing: no action listed, or actions turned off.
+    pub fn acts(&self) -> bool {
+        self.actions_enabled && !self.actions.is_empty()
+    }
+
     /// In ALARM and worth a person's attention: target-tracking alarms are left out.
     pub fn firing(&self) -> bool {
         self.state == AlarmState::Alarm && !self.scaling

@@ -27,6 +27,10 @@ pub struct CostAnomaly {
     pub service: String,
     pub expected: f64,
     pub actual: f64,
+    /// What Cost Anomaly Detection names as the cause ("Amazon CloudWatch · us-east-1 ·
+    /// CW:Requests"); empty when it names none.
+    #[serde(default)]
+    pub root_cause: String,
 }
 
 impl CostAnomaly {

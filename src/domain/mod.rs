@@ -7,6 +7,7 @@ pub mod cost;
 pub mod detail;
 pub mod ecs;
 pub mod event;
+pub mod history;
 pub mod logs;
 pub mod series;
 pub mod trail;
@@ -20,6 +21,7 @@ pub use ecs::{
     ServiceHealth, Sidecar, TaskLevel, UsageHistory,
 };
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
+pub use history::{HandoverRecord, History};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;

@@ -23,3 +23,9 @@ impl Note {
 pub fn default_location() -> Option<std::path::PathBuf> {
     crate::common::paths::data_dir().map(|d| d.join("incident-notes.jsonl"))
 }
+
+/// `handovers.jsonl` in the platform data directory: one record per handover written, so a
+/// review finds them wherever the Markdown went.
+pub fn handovers_location() -> Option<std::path::PathBuf> {
+    crate::common::paths::data_dir().map(|d| d.join("handovers.jsonl"))
+}

@@ -22,6 +22,8 @@ pub enum MetricSource {
     /// The SLO windows (requests, 5xx, slow requests).
     Slo,
     DetailView,
+    /// A review's evictions over its span.
+    Review,
 }
 
 impl MetricSource {
@@ -32,6 +34,7 @@ impl MetricSource {
             MetricSource::Sizing => "sizing history",
             MetricSource::Slo => "SLO windows",
             MetricSource::DetailView => "detail view",
+            MetricSource::Review => "review",
         }
     }
 }
@@ -58,6 +61,41 @@ impl Spend {
     /// Cost Explorer requests, the other thing that is billed per call.
     pub fn cost_explorer_requests(&self) -> u64 {
         self.by_operation.iter().filter(|(k, _)| k.starts_with("ce:")).map(|(_, v)| v).sum()
+    }
+
+    /// What was spent after `before` (a snapshot of the same meter).
+    pub fn since(&self, before: &Spend) -> Spend {
+        let minus = |a: u64, b: Option<&u64>| a.saturating_sub(b.copied().unwrap_or(0));
+        let by_operation: BTreeMap<String, u64> = self
+            .by_operation
+            .iter()
+            .map(|(k, v)| (k.clone(), minus(*v, before.by_operation.get(k))))
+            .filter(|(_, v)| *v > 0)
+            .collect();
+        let metrics: BTreeMap<MetricSource, u64> =
+            self.metrics.iter().map(|(k, v)| (*k, minus(*v, before.metrics.get(k)))).filter(|(_, v)| *v > 0).collect();
+        let mut out =
+            Spend { requests: by_operation.values().sum(), usd: 0.0, by_operation, metrics, simulated: self.simulated };
+        out.usd =
+            out.cost_explorer_requests() as f64 * COST_EXPLORER_REQUEST_USD + out.metrics_total() as f64 * METRIC_USD;
+        out
+    }
+
+    /// "212 requests (ecs 48, cloudtrail 12, monitoring 150, ce 2) and 40 metrics: $0.02".
+    pub fn summary(&self) -> String {
+        let mut by_service: BTreeMap<&str, u64> = BTreeMap::new();
+        for (op, n) in &self.by_operation {
+            *by_service.entry(op.split(':').next().unwrap_or(op)).or_default() += n;
+        }
+        let parts: Vec<String> = by_service.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        format!(
+            "{} requests ({}) and {} metrics: ${:.2}{}",
+            self.requests,
+            if parts.is_empty() { "none".into() } else { parts.join(", ") },
+            self.metrics_total(),
+            self.usd,
+            if self.simulated { " (simulated: what the same reads would cost on AWS)" } else { "" }
+        )
     }
 
     /// Requests to ECS: the API whose throttle budget the account's deploy pipelines share.

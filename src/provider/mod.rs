@@ -132,6 +132,27 @@ pub trait Provider: Send + Sync + 'static {
         Ok(crate::domain::Timeline::default())
     }
 
+    /// What a review reads over [from, to] (weeks): every alarm with its state changes, the
+    /// timeline's sources, the deployments CloudTrail recorded, evictions and cost anomalies,
+    /// and what a source could not reach back to. By default the timeline and the alarms.
+    async fn history(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::History, ProviderError> {
+        let timeline = self.timeline(from, to).await?;
+        let alarms = self.alarms().await?;
+        Ok(crate::domain::History {
+            from,
+            to,
+            alarms,
+            changes: timeline.api,
+            events: timeline.events.into_iter().filter(|e| e.kind != crate::domain::EventKind::Alarm).collect(),
+            problems: timeline.problems,
+            ..Default::default()
+        })
+    }
+
     /// What a service logged (`l`): where its containers' logs go (awslogs, FireLens…) and the
     /// lines `query` finds there, masked, oldest first.
     async fn logs(

@@ -117,6 +117,8 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                     a.alarm_description(),
                 ),
                 evaluation: evaluation(a, dims),
+                actions: a.alarm_actions().iter().map(|arn| map::action_name(arn)).collect(),
+                actions_enabled: a.actions_enabled().unwrap_or(true),
             });
         }
         for a in page.composite_alarms() {
@@ -133,6 +135,8 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 history: Vec::new(),
                 scaling: false,
                 evaluation: None,
+                actions: a.alarm_actions().iter().map(|arn| map::action_name(arn)).collect(),
+                actions_enabled: a.actions_enabled().unwrap_or(true),
             });
         }
         token = page.next_token().filter(|s| !s.is_empty()).map(str::to_string);

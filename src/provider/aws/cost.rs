@@ -152,6 +152,7 @@ async fn anomalies(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<Vec
                 service,
                 expected: impact.and_then(|i| i.total_expected_spend()).unwrap_or(0.0),
                 actual: impact.and_then(|i| i.total_actual_spend()).unwrap_or(0.0),
+                root_cause: a.root_causes().first().map(root_cause).unwrap_or_default(),
             });
         }
         token = page.next_page_token().filter(|s| !s.is_empty()).map(str::to_string);
@@ -159,6 +160,21 @@ async fn anomalies(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<Vec
             return Ok(out);
         }
     }
+}
+
+/// A root cause in one line: "Amazon CloudWatch · us-east-1 · CW:Requests · account prod (123…)".
+fn root_cause(r: &aws_sdk_costexplorer::types::RootCause) -> String {
+    let account = match (r.linked_account_name(), r.linked_account()) {
+        (Some(name), Some(id)) => Some(format!("account {name} ({id})")),
+        (None, Some(id)) => Some(format!("account {id}")),
+        _ => None,
+    };
+    [r.service().map(str::to_string), r.region().map(str::to_string), r.usage_type().map(str::to_string), account]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Build the report from daily costs and the forecast of the rest of the month. Per-service

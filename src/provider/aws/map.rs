@@ -142,6 +142,19 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// An alarm action as a person reads it: an SNS topic's name ("oncall-pager"), a scaling
+/// policy's ("policy scale-out"), an EC2 action's verb ("ec2 stop"); else the ARN.
+pub fn action_name(arn: &str) -> String {
+    if let Some((_, policy)) = arn.split_once(":policyName/") {
+        return format!("policy {policy}");
+    }
+    match arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "sns", _, _, topic] => (*topic).to_string(),
+        ["arn", _, "automate", _, "ec2", verb] => format!("ec2 {verb}"),
+        _ => arn.to_string(),
+    }
+}
+
 pub fn alarm_state(v: Option<&aws_sdk_cloudwatch::types::StateValue>) -> AlarmState {
     use aws_sdk_cloudwatch::types::StateValue;
     match v {
@@ -237,6 +250,22 @@ pub fn deployment(service: &aws_sdk_ecs::types::Service, now: i64) -> Option<cra
 
 #[cfg(test)]
 mod tests {
+    use super::action_name;
+
+    /// AlarmActions as DescribeAlarms lists them (the API reference's ARN forms).
+    #[test]
+    fn alarm_actions_read_as_names() {
+        assert_eq!(action_name("arn:aws:sns:us-east-1:123456789012:oncall-pager"), "oncall-pager");
+        assert_eq!(
+            action_name(
+                "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:5e5b0a1c-1111:resource/ecs/service/prod/web:policyName/scale-out"
+            ),
+            "policy scale-out"
+        );
+        assert_eq!(action_name("arn:aws:automate:us-east-1:ec2:stop"), "ec2 stop");
+        assert_eq!(action_name("something odd"), "something odd");
+    }
+
     use super::*;
 
     fn container(name: &str, cpu: i32, hard: Option<i32>, soft: Option<i32>) -> ecs::ContainerDefinition {

@@ -123,6 +123,22 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
             period: 60,
             periods: spec.periods,
         }),
+        actions: actions(&spec.name),
+        actions_enabled: spec.name != "legacy-reports-cpu-high",
+    }
+}
+
+/// What each demo alarm sets off: the pager for most, the scaling policy for target tracking,
+/// nothing for a few forgotten ones (a review says so).
+fn actions(name: &str) -> Vec<String> {
+    if name.starts_with("TargetTracking-") {
+        vec![format!("policy {name}")]
+    } else if ["geo-cpu-high", "old-queue-memory-high", "ml-inference-cpu-high"].contains(&name) {
+        Vec::new()
+    } else if name.contains("evictions") || name.contains("memory") {
+        vec!["oncall-pager".into(), "infra-alerts".into()]
+    } else {
+        vec!["oncall-pager".into()]
     }
 }
 

@@ -25,6 +25,20 @@ const OTHER_SERVICES: &[(&str, f64)] = &[
 /// replication job gone wrong: the kind of thing Cost Anomaly Detection reports.
 const SPIKES: &[(&str, u64, f64)] = &[("AmazonCloudWatch", 9, 4.2), ("AWS Data Transfer", 23, 2.6)];
 
+/// What the demo's anomaly detection names as each spike's cause, as Cost Anomaly Detection's
+/// root causes read (service · region · usage type).
+fn root_cause(service: &str) -> String {
+    match service {
+        "AmazonCloudWatch" => "AmazonCloudWatch · us-east-1 · USE1-CW:GMD-Metrics (a dashboard polling GetMetricData)",
+        "AWS Data Transfer" => "AWS Data Transfer · us-east-1 · USE1-DataTransfer-Out-Bytes",
+        "Amazon Relational Database Service" => {
+            "Amazon Relational Database Service · us-east-1 · USE1-InstanceUsage:db.r6g.2xl"
+        }
+        _ => "",
+    }
+    .to_string()
+}
+
 const INCIDENT_SPIKE: (&str, u64, f64) = ("Amazon Relational Database Service", 1, 2.4);
 
 fn fleet_daily(fleet: &Fleet) -> (f64, f64) {
@@ -130,7 +144,13 @@ pub fn detect_anomalies(services: &[ServiceCost], start: NaiveDate, today: Naive
             let median = prior[prior.len() / 2];
             let actual = s.daily[i];
             if actual > median * 1.8 && actual - median > 20.0 {
-                found.push(CostAnomaly { date, service: s.service.clone(), expected: median, actual });
+                found.push(CostAnomaly {
+                    date,
+                    service: s.service.clone(),
+                    expected: median,
+                    actual,
+                    root_cause: root_cause(&s.service),
+                });
             }
         }
     }

@@ -7,6 +7,7 @@ mod cost;
 mod detail;
 pub mod fleet;
 mod health;
+mod history;
 mod incident;
 mod logs;
 mod model;
@@ -384,6 +385,15 @@ impl Provider for DemoProvider {
     ) -> Result<crate::domain::Timeline, ProviderError> {
         let (from, to) = (from.timestamp(), to.timestamp());
         self.compute(move |fleet, _| incident::timeline(fleet, from, to)).await
+    }
+
+    async fn history(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::History, ProviderError> {
+        let (from, to) = (from.timestamp(), to.timestamp());
+        self.compute(move |fleet, _| history::history(fleet, from, to)).await
     }
 
     async fn logs(&self, query: &crate::domain::logs::LogQuery) -> Result<crate::domain::logs::LogPage, ProviderError> {
