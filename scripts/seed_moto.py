@@ -203,6 +203,7 @@ REALISTIC = [
 
 # The metric alarms' history posted to the bridge, so later seeding can add to it.
 SEEDED_HISTORY = []
+SEEDED_TRAIL = []
 
 
 def usage(rng, mean, spike, t):
@@ -375,10 +376,12 @@ def seed_realistic(args):
     ]
     history = []
     for name, ns, metric, dims, threshold, op, state in alarms:
+        # Every alarm pages someone but the one left behind for a service that scaled away.
+        actions = [] if name == "web-api-cpu-low" else [f"arn:aws:sns:{REGION}:123456789012:oncall-pager"]
         cw.put_metric_alarm(
             AlarmName=name, Namespace=ns, MetricName=metric, Statistic="Average", Period=300,
             EvaluationPeriods=3, Threshold=threshold, ComparisonOperator=op,
-            Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+            Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()], AlarmActions=actions,
         )
         if state != "INSUFFICIENT_DATA":
             cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"seeded {state}")
@@ -608,6 +611,7 @@ def seed_real_shapes(args, now, net, vpc):
         "HistoryData": json.dumps({"oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}}),
     }]
     post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": SEEDED_HISTORY + composite})
+    SEEDED_HISTORY.extend(composite)
 
     # Target tracking keeps its low alarm in ALARM while there is room to scale in: by design.
     for alarm in cw.describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"]:
@@ -693,6 +697,7 @@ def seed_cloudtrail(args, now, behind_alb):
         events.append(login(60 * 60 - i * 90, "198.51.100.23", firefox, False))
     events.append(login(50 * 60, "198.51.100.23", firefox, True))
     post(args.bridge + "/_bridge/canned", {"LookupEvents": events})
+    SEEDED_TRAIL[:] = events
 
 
 # The web-api task whose lines the logs test reads.
@@ -777,6 +782,47 @@ def seed_scale(args):
                                     CacheParameterGroupName="default.redis7")
 
 
+def seed_month(args):
+    """A month of history with a known review (tests/review.rs asserts it): search deployed
+    three times by the pipeline — day -20 fine; day -10 followed 7 min later by search-cpu-high,
+    OK 20 min after; day -3 rolled back by dana in the console 25 min later — and
+    queue-worker-memory flapping: six 4-minute ALARMs, nights of days -25 to -20."""
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp()) // 60 * 60
+    day = 86_400
+    ci = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:ci",
+          "arn": "arn:aws:sts::123456789012:assumed-role/terraform-ci/ci", "accountId": "123456789012",
+          "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "terraform-ci"}}}
+    dana = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:dana",
+            "arn": "arn:aws:sts::123456789012:assumed-role/Admin/dana", "accountId": "123456789012",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "Admin"}}}
+    terraform = "APN/1.0 HashiCorp/1.0 Terraform/1.7.5 (+https://www.terraform.io) terraform-provider-aws/5.40.0"
+    cluster = f"arn:aws:ecs:{REGION}:123456789012:cluster/prod-web"
+
+    def deploy(ago, revision, who, agent, ip, extra=None):
+        definition = f"arn:aws:ecs:{REGION}:123456789012:task-definition/search-month:{revision}"
+        return trail_event(now, ago, "UpdateService", "ecs.amazonaws.com", who, agent, ip,
+                           {"cluster": cluster, "service": "search", "taskDefinition": definition}, extra=extra)
+    events = [
+        deploy(20 * day, 1, ci, terraform, "198.51.100.10"),
+        deploy(10 * day, 2, ci, terraform, "198.51.100.10"),
+        deploy(3 * day, 3, ci, terraform, "198.51.100.10"),
+        deploy(3 * day - 25 * 60, 2, dana, "console.amazonaws.com", "192.0.2.44",
+               extra={"sessionCredentialFromConsole": "true"}),
+    ]
+    post(args.bridge + "/_bridge/canned", {"LookupEvents": SEEDED_TRAIL + events})
+
+    def change(name, at, old, new):
+        return {"AlarmName": name, "AlarmType": "MetricAlarm", "HistoryItemType": "StateUpdate", "Timestamp": at,
+                "HistorySummary": f"Alarm updated from {old} to {new}",
+                "HistoryData": json.dumps({"oldState": {"stateValue": old}, "newState": {"stateValue": new}})}
+    history = [change("search-cpu-high", now - 10 * day + 7 * 60, "OK", "ALARM"),
+               change("search-cpu-high", now - 10 * day + 27 * 60, "ALARM", "OK")]
+    for d in range(20, 26):
+        history.append(change("queue-worker-memory", now - d * day, "OK", "ALARM"))
+        history.append(change("queue-worker-memory", now - d * day + 4 * 60, "ALARM", "OK"))
+    post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": SEEDED_HISTORY + history})
+
+
 def main():
     parser = argparse.ArgumentParser(description="seed moto_server with an estate for infradeck")
     parser.add_argument("--moto", required=True, help="moto_server URL")
@@ -785,9 +831,12 @@ def main():
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--redis", type=int, default=100)
+    parser.add_argument("--month", action="store_true", help="add a month of history (the review's)")
     args = parser.parse_args()
     args.moto, args.bridge = args.moto.rstrip("/"), args.bridge.rstrip("/")
     seed_realistic(args) if args.fleet == "realistic" else seed_scale(args)
+    if args.month:
+        seed_month(args)
     print(f"seeded {args.fleet} fleet into {args.moto}")
 
 

@@ -152,7 +152,7 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
             by: format!("infradeck ({})", a.caller.rsplit('/').next().unwrap_or(&a.caller)),
         });
     }
-    all.sort_by(|a, b| (a.service.to_string(), a.at).cmp(&(b.service.to_string(), b.at)));
+    all.sort_by_key(|d| (d.service.to_string(), d.at));
     let mut merged: Vec<Deploy> = Vec::new();
     for d in all {
         if let Some(last) = merged.last_mut()
@@ -169,12 +169,8 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
         }
         merged.push(d);
     }
-    // A source that gave no "replaced": the revision the deployment before it rolled out.
-    for i in 1..merged.len() {
-        if merged[i].replaced.is_none() && merged[i - 1].service == merged[i].service {
-            merged[i].replaced = merged[i - 1].revision.clone();
-        }
-    }
+    // No "replaced" is guessed from the deployment before: two sources name one task definition
+    // differently (a family renamed, a copied ARN), and a wrong guess reads as a rollback.
     merged.sort_by_key(|d| d.at);
     merged
 }
@@ -355,7 +351,7 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert_eq!((d[0].revision.as_deref(), d[0].replaced.as_deref()), (Some("web:42"), Some("web:41")));
         assert_eq!(d[0].by, "dana (CLI, 192.0.2.44)", "CloudTrail says who; ECS does not");
-        assert_eq!(d[1].replaced.as_deref(), Some("web:42"), "a forced deployment replaces the last revision");
+        assert_eq!((d[1].revision.as_deref(), d[1].replaced.as_deref()), (None, None), "forced: same revision");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod metrics;
 #[cfg(test)]
 mod odd_shapes;
 pub mod pricing;
+mod review;
 mod scoped;
 mod sli;
 mod targets;
@@ -699,6 +700,14 @@ impl Provider for AwsProvider {
         out.events.retain(|e| e.time >= from && e.time <= to);
         out.sort();
         Ok(out)
+    }
+
+    async fn history(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::History, ProviderError> {
+        self.review_history(from, to).await
     }
 
     async fn reconnect(

@@ -1,0 +1,171 @@
+//! `infradeck review` on a history whose answer is known: the demo fleet's simulated month, and a
+//! moto account seeded with a month of deployments, alarm history and a rollback
+//! (scripts/seed_moto.py `--month`).
+
+mod support;
+
+use chrono::{Duration, TimeZone, Utc};
+use infradeck::domain::HandoverRecord;
+use infradeck::provider::Provider;
+use infradeck::provider::aws::{AwsOptions, AwsProvider};
+use infradeck::provider::demo::{Clock, DemoProvider};
+use infradeck::review::Review;
+use infradeck::review::render::{Format, render};
+use support::moto::MotoFleet;
+
+const NOW: i64 = 1_795_012_200;
+
+async fn demo_review(days: u32, handovers: &[HandoverRecord]) -> Review {
+    let demo = DemoProvider::new(42, None, Clock::Fixed(NOW));
+    infradeck::cli::review::review(&demo, days, &Default::default(), &Default::default(), &[], handovers)
+        .await
+        .expect("review")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_month_fills_every_section_and_the_scripted_failures_are_found() {
+    let r = demo_review(30, &[]).await;
+    assert_eq!(r.days(), 30);
+    // Alarms: each kind of trouble at least once, noisiest first, target tracking apart.
+    for flag in ["flapping", "ignored", "no actions", "never fired", "no data"] {
+        assert!(r.alarms.iter().any(|a| a.flags.contains(&flag)), "{flag}");
+    }
+    assert!(r.alarms.windows(2).all(|w| w[0].fired >= w[1].fired), "noisiest first");
+    assert!(r.scaling_alarms.iter().all(|a| a.name.starts_with("TargetTracking-")) && !r.scaling_alarms.is_empty());
+    let silent = r.alarms.iter().find(|a| a.name == "ml-inference-cpu-high").unwrap();
+    assert!(silent.flags.contains(&"no actions"), "the demo lists no action for it: {silent:?}");
+    // Changes: the scripted failures, each with what followed and the time to recover.
+    let failures: Vec<(&str, &str, Option<i64>)> = r
+        .changes
+        .services
+        .iter()
+        .flat_map(|s| s.failures.iter().map(move |f| (s.service.as_str(), f.cause.as_str(), f.recovered_seconds)))
+        .collect();
+    let find =
+        |service: &str| failures.iter().find(|f| f.0 == service).unwrap_or_else(|| panic!("{service}: {failures:?}"));
+    assert_eq!(find("ecs:prod-data/ledger").1, "ECS rolled it back after 11m");
+    assert_eq!(find("ecs:prod-data/ledger").2, Some(11 * 60));
+    assert_eq!(find("ecs:prod-core/search").1, "rolled back to search:39 after 23m");
+    assert_eq!(find("ecs:prod-core/orders").1, "orders-memory-high fired 8m after");
+    assert_eq!(find("ecs:prod-core/orders").2, None, "still firing: not recovered in the span");
+    for alarmed in ["ecs:prod-core/checkout", "ecs:prod-core/payments"] {
+        assert!(find(alarmed).1.contains("fired 8m after"), "{:?}", find(alarmed));
+    }
+    assert!(r.changes.deploys > 100, "a month of everyday deployments: {}", r.changes.deploys);
+    let rate = r.changes.failure_rate().unwrap();
+    assert!((0.02..0.10).contains(&rate), "{rate}");
+    // Capacity: OOM kills (orders' regression and the leaky services), health checks and exits,
+    // evictions, findings nobody applied, the anomalies with their root cause.
+    let stops = |s: &str| r.capacity.stops.iter().find(|x| x.service == s).unwrap();
+    assert!(stops("ecs:prod-core/orders").oom >= 30);
+    assert_eq!(stops("ecs:prod-core/search").health_check, 4);
+    assert_eq!(stops("ecs:prod-data/ledger").exited, 3);
+    assert_eq!(r.capacity.evictions[0].group, "page-cache", "the steady evictor first");
+    assert!(r.capacity.evictions.iter().any(|e| e.group == "sessions" && e.incidents == 1), "the failover");
+    let orders = r.capacity.unapplied.iter().find(|u| u.service == "ecs:prod-core/orders").unwrap();
+    assert_eq!((orders.finding, orders.oom > 0), ("under-provisioned", true));
+    assert!(r.capacity.unapplied_saving > 100.0);
+    assert!(r.capacity.anomalies.iter().all(|a| a.root_cause.contains(" · ")), "{:?}", r.capacity.anomalies);
+    // Incidents: the month's two handovers.
+    assert_eq!(r.incidents.len(), 2);
+    assert!(r.spent.as_deref().is_some_and(|s| s.contains("simulated")), "{:?}", r.spent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shorter_review_counts_only_its_days_and_local_handovers_join_the_list() {
+    let mine = HandoverRecord {
+        written: Utc.timestamp_opt(NOW - 3_600, 0).unwrap(),
+        from: Utc.timestamp_opt(NOW - 7 * 3_600, 0).unwrap(),
+        to: Utc.timestamp_opt(NOW - 3_600, 0).unwrap(),
+        source: "demo fleet".into(),
+        path: "/tmp/infradeck-incident-x.md".into(),
+        firing: vec!["orders-memory-high".into()],
+        notes: vec!["13:05 me: rolled back orders".into()],
+        affected: vec!["ecs:prod-core/orders".into()],
+    };
+    let old = HandoverRecord { written: Utc.timestamp_opt(NOW - 40 * 86_400, 0).unwrap(), ..mine.clone() };
+    let week = demo_review(7, &[mine.clone(), old]).await;
+    let month = demo_review(30, &[]).await;
+    assert!(week.changes.deploys < month.changes.deploys);
+    assert_eq!(week.incidents.iter().filter(|h| h.path == mine.path).count(), 1, "the old one is outside the week");
+    let fired = |r: &Review, name: &str| r.alarms.iter().find(|a| a.name == name).map_or(0, |a| a.fired);
+    assert!(fired(&week, "checkout-cpu-high") < fired(&month, "checkout-cpu-high"));
+    // Every format carries the figures; Markdown links each row to its moment.
+    let md = render(&week, Format::Markdown);
+    assert!(md.starts_with("# What kept happening: 7 days of demo fleet"), "{md}");
+    assert!(md.contains("| `:timeline 20"), "rows link to the timeline:\n{md}");
+    assert!(md.contains("13:05 me: rolled back orders"));
+    let json: serde_json::Value = serde_json::from_str(&render(&week, Format::Json)).unwrap();
+    assert_eq!(json["changes"]["deploys"].as_u64().unwrap() as usize, week.changes.deploys);
+    assert!(json["alarms"][0]["link"]["resource"].is_string());
+    let table = render(&week, Format::Table);
+    assert!(table.contains("── Failed deployments"), "{table}");
+}
+
+fn options(fleet: &MotoFleet) -> AwsOptions {
+    AwsOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(fleet.endpoint.clone()),
+        credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
+        retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
+        ..AwsOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic", "--month"]);
+    let aws = AwsProvider::connect(options(&fleet)).await.expect("connect");
+    fleet.reset_bridge_counts();
+    let to = aws.now();
+    let history = aws.history(to - Duration::days(30), to).await.expect("history");
+    assert!(history.problems.is_empty(), "{:?}", history.problems);
+    let counts = fleet.bridge_counts();
+    let r = infradeck::review::build("moto", &history, &[], &[], &[]);
+
+    // search: the pipeline deployed search-month:1, :2 and :3; :2 set off search-cpu-high 7 min
+    // later (OK 20 min after); dana rolled :3 back to :2 in the console 25 min later.
+    let search = r.changes.services.iter().find(|s| s.service == "ecs:prod-web/search").expect("search");
+    let causes: Vec<(&str, &str, Option<i64>)> =
+        search.failures.iter().map(|f| (f.revision.as_str(), f.cause.as_str(), f.recovered_seconds)).collect();
+    assert_eq!(
+        causes,
+        [
+            ("search-month:2", "search-cpu-high fired 7m after", Some(20 * 60)),
+            ("search-month:3", "rolled back to search-month:2 after 25m", Some(25 * 60)),
+        ]
+    );
+    assert_eq!(search.rollbacks, 1);
+    assert!(search.failures[1].by.starts_with("terraform-ci/ci (Terraform"), "{}", search.failures[1].by);
+    // The three seeded deployments, and the one ECS reports for the service moto created.
+    assert_eq!(search.deploys, 4, "{search:?}");
+    // web-api was only scaled (desiredCount): scalings are not deployments.
+    assert!(r.changes.services.iter().all(|s| s.service != "ecs:prod-web/web-api" || s.deploys <= 1));
+
+    let alarm = |name: &str| r.alarms.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("{name}"));
+    let queue = alarm("queue-worker-memory");
+    assert_eq!((queue.fired, queue.seconds_in_alarm, queue.median_to_ok_seconds), (6, 6 * 4 * 60, Some(4 * 60)));
+    assert_eq!(queue.flags, ["flapping"]);
+    let low = alarm("web-api-cpu-low");
+    assert_eq!(low.flags, ["no actions", "never fired"], "{low:?}");
+    let search_cpu = alarm("search-cpu-high");
+    assert_eq!(search_cpu.fired, 2, "day -10 and 2 h ago");
+    assert!(search_cpu.flags.is_empty(), "{search_cpu:?}");
+
+    assert!(
+        r.capacity.evictions.iter().any(|e| e.group == "sessions" && e.evicted > 0.0),
+        "{:?}",
+        r.capacity.evictions
+    );
+    assert!(r.capacity.stops.iter().any(|s| s.oom > 0), "the seeded OOM-killed tasks: {:?}", r.capacity.stops);
+    let anomaly = r.capacity.anomalies.first().expect("the seeded anomaly");
+    assert_eq!(anomaly.root_cause, "Amazon CloudWatch · us-east-1");
+    assert!(r.coverage.iter().any(|c| c.contains("about an hour")), "{:?}", r.coverage);
+
+    // What it cost: each source read once; LookupEvents by EventName only (1 page here).
+    let n = |op: &str| counts[op].as_u64().unwrap_or(0);
+    assert_eq!(n("LookupEvents"), 1, "{counts}");
+    assert_eq!(n("DescribeAlarms"), 1, "{counts}");
+    assert_eq!(n("DescribeAlarmHistory"), 1, "{counts}");
+    assert_eq!(n("GetMetricData"), 1, "evictions: one call, one query a node: {counts}");
+}
