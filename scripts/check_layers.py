@@ -42,7 +42,7 @@ APP_LAYERS = [
     ["schedule", "mouse", "logs"],
     ["fetch"],
     ["incident", "apply"],
-    ["loaded"],
+    ["loaded", "review"],
     ["update"],
 ]
 

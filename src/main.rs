@@ -160,6 +160,10 @@ fn run_tui(
         state.audit_log = Some(log.path().to_path_buf());
     }
     state.handovers_path = infradeck::incident::notes::handovers_location();
+    if let Some(path) = &state.handovers_path {
+        // A review lists them; an unreadable index only leaves that list short.
+        state.handovers = infradeck::apply::JsonLog::new(path.clone()).read_lines().unwrap_or_default();
+    }
     state.author = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "you".into());
     if let Some(path) = infradeck::incident::notes::default_location() {
         // Notes from earlier sessions come back; the timeline shows those in its span.

@@ -63,6 +63,12 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             Msg::Exported(written)
         }
         Effect::FetchLogs { req, query } => Msg::LogsLoaded { req, result: provider.logs(&query).await },
+        Effect::FetchHistory { req, from, to } => {
+            let before = provider.api_spend().unwrap_or_default();
+            let result = provider.history(from, to).await;
+            let spent = provider.api_spend().map(|after| after.since(&before).summary());
+            Msg::HistoryLoaded { req, result, spent }
+        }
         Effect::FetchTimeline { req, from, to } => {
             Msg::TimelineLoaded { req, result: provider.timeline(from, to).await }
         }

@@ -169,3 +169,47 @@ async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
     assert_eq!(n("DescribeAlarmHistory"), 1, "{counts}");
     assert_eq!(n("GetMetricData"), 1, "evictions: one call, one query a node: {counts}");
 }
+
+#[test]
+fn the_review_view_links_each_figure_to_the_timeline_at_its_moment() {
+    use infradeck::app::state::Overlay;
+    use infradeck::harness::Harness;
+    let mut h = Harness::demo(160, 50);
+    h.keys(&[":"]);
+    h.type_text("review");
+    h.keys(&["enter"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Review)));
+    let review = h.state.review.review.clone().expect("the review loaded");
+    assert_eq!(review.days(), 30);
+    let screen = h.screen();
+    assert!(screen.contains("review · last 30 days"), "{screen}");
+    assert!(screen.contains("Alarms:") && screen.contains("── Alarms, noisiest first"), "{screen}");
+    // The cursor only ever rests on a row that links somewhere; walk to search's rollback.
+    let lines = h.state.review.lines.clone();
+    let mut steps = 0;
+    while !lines[h.state.review.selected].0.contains("rolled back to search") {
+        assert!(lines[h.state.review.selected].1.is_some(), "on a linked row");
+        h.keys(&["j"]);
+        steps += 1;
+        assert!(steps < lines.len(), "never reached the failed search deployment");
+    }
+    let link = lines[h.state.review.selected].1.clone().unwrap();
+    h.keys(&["enter"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Incident)));
+    let i = &h.state.incident;
+    assert_eq!(i.anchor, Some(link.at));
+    assert_eq!(i.filter, "res:search");
+    let (from, to) = i.span.expect("the timeline around the moment loaded");
+    assert!(from < link.at && link.at < to, "{from} {} {to}", link.at);
+    let v = infradeck::app::incident::view(&h.state);
+    let row = i.selected.expect("the cursor on the moment");
+    let e = v.event(&v.rows[row]);
+    assert!(e.time >= link.at, "the first row at or after the moment: {e:?}");
+    assert!(h.screen().contains("around"), "{}", h.screen());
+    // `:incident` goes back to the span ending now.
+    h.keys(&["esc", ":"]);
+    h.type_text("incident");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.incident.anchor, None);
+    assert_eq!(h.state.incident.span.map(|(_, to)| to), Some(h.state.now));
+}

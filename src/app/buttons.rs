@@ -48,6 +48,14 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Command, ":export"),
         ],
         Some(Overlay::Budget) => &[(Action::Back, "close")],
+        Some(Overlay::Review) => &[
+            (Action::Back, "close"),
+            (Action::Down, "next"),
+            (Action::Up, "prev"),
+            (Action::Open, "timeline there"),
+            (Action::Window, "7/30/90 days"),
+            (Action::Refresh, "refresh"),
+        ],
         Some(Overlay::Logs(_)) => &[
             (Action::Back, "close"),
             (Action::Filter, "pattern"),

@@ -19,6 +19,13 @@ pub enum Command {
     Budget,
     /// `:incident [hours]`
     Incident(Option<u32>),
+    /// `:timeline 2026-11-14T12:10 [name]`: the timeline around a moment (a review's figure).
+    TimelineAt {
+        at: chrono::DateTime<chrono::Utc>,
+        name: Option<String>,
+    },
+    /// `:review [days]`: what kept happening over the last days.
+    Review(Option<u32>),
     /// `:export`: the incident handover as Markdown.
     Export,
     /// `:note text`
@@ -62,7 +69,7 @@ fn switch(what: Switch, arg: String) -> Result<Command, String> {
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
-    "budget", "incident", "export", "note", "region", "profile", "quit",
+    "budget", "incident", "timeline", "review", "export", "note", "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -86,6 +93,21 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "suggest" | "suggestions" => Command::Suggest,
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
+        "incident" | "timeline" if moment(&arg).is_some() => {
+            let (at, name) = moment(&arg).unwrap_or_default();
+            Command::TimelineAt { at, name }
+        }
+        "review" => Command::Review(if arg.is_empty() {
+            None
+        } else {
+            Some(
+                arg.trim_end_matches('d')
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|d| (1..=90).contains(d))
+                    .ok_or(format!(":review takes days from 1 to 90 (e.g. :review 7), not '{arg}'"))?,
+            )
+        }),
         "incident" | "timeline" => Command::Incident(if arg.is_empty() {
             None
         } else {
@@ -105,6 +127,14 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "" => return Err("empty command".into()),
         other => return Err(format!("unknown command ':{other}' (press ? for help)")),
     })
+}
+
+/// `2026-11-14T12:10 orders` (UTC, as a review prints it) → the moment and the name after it.
+fn moment(arg: &str) -> Option<(chrono::DateTime<chrono::Utc>, Option<String>)> {
+    let mut words = arg.split_whitespace();
+    let at = chrono::NaiveDateTime::parse_from_str(words.next()?, "%Y-%m-%dT%H:%M").ok()?.and_utc();
+    let name: Vec<&str> = words.collect();
+    Some((at, (!name.is_empty()).then(|| name.join(" "))))
 }
 
 /// Candidates for the word being typed: command words first, then arguments of `theme`,
@@ -169,6 +199,22 @@ mod tests {
         assert!(parse("window 3y").is_err());
         assert!(parse("theme").is_err());
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
+    }
+
+    #[test]
+    fn a_reviews_link_opens_the_timeline_at_its_moment() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 14, 12, 10, 0).unwrap();
+        assert_eq!(
+            parse("timeline 2026-11-14T12:10 orders"),
+            Ok(Command::TimelineAt { at, name: Some("orders".into()) })
+        );
+        assert_eq!(parse("incident 2026-11-14T12:10"), Ok(Command::TimelineAt { at, name: None }));
+        assert_eq!(parse("timeline 12"), Ok(Command::Incident(Some(12))), "hours still work");
+        assert!(parse("timeline 2026-13-14T12:10").is_err(), "not a moment, not hours");
+        assert_eq!(parse("review"), Ok(Command::Review(None)));
+        assert_eq!(parse("review 7d"), Ok(Command::Review(Some(7))));
+        assert!(parse("review 400").is_err());
     }
 
     #[test]

@@ -110,15 +110,45 @@ fn build_header(state: &State) -> Header {
     header.with_security(flags)
 }
 
-/// `i` or `:incident [hours]`.
+/// `i` or `:incident [hours]`: the span ending now.
 pub fn open(state: &mut State, hours: Option<u32>, fx: &mut Vec<Effect>) {
     if let Some(h) = hours {
         state.incident.hours = h.clamp(1, 48);
     }
     state.overlay = Some(Overlay::Incident);
+    let was_anchored = state.incident.anchor.take().is_some();
+    if was_anchored {
+        state.incident.inflight = None;
+        state.incident.selected = None;
+    }
     let span_matches = state.incident.span.is_some_and(|(f, t)| t - f == Duration::hours(state.incident.hours as i64));
-    if !span_matches || state.incident.next_due.is_none_or(|due| state.now >= due) {
+    if was_anchored || !span_matches || state.incident.next_due.is_none_or(|due| state.now >= due) {
         fetch(state, fx);
+    }
+}
+
+/// `:timeline TIME [name]` (and `enter` on a review's figure): the timeline around that moment,
+/// filtered to the resource when one is named, the cursor on the first row at or after it.
+pub fn open_at(state: &mut State, at: DateTime<Utc>, name: Option<String>, fx: &mut Vec<Effect>) {
+    let i = &mut state.incident;
+    i.anchor = Some(at.min(state.now));
+    i.seek = Some(at);
+    i.selected = None;
+    i.filter = name.map_or(String::new(), |n| format!("res:{n}"));
+    i.inflight = None; // a fetch for another span no longer counts
+    state.overlay = Some(Overlay::Incident);
+    fetch(state, fx);
+}
+
+/// The span the timeline asks for: the last `hours`, or `hours` around the anchor.
+fn span(state: &State) -> (DateTime<Utc>, DateTime<Utc>) {
+    let hours = Duration::hours(state.incident.hours as i64);
+    match state.incident.anchor {
+        Some(at) => {
+            let to = (at + hours / 2).min(state.now);
+            (to - hours, to)
+        }
+        None => (state.now - hours, state.now),
     }
 }
 
@@ -136,8 +166,7 @@ fn fetch(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let req = state.next_req;
     state.next_req += 1;
-    let to = state.now;
-    let from = to - Duration::hours(state.incident.hours as i64);
+    let (from, to) = span(state);
     state.incident.inflight = Some((req, from, to));
     fx.push(Effect::FetchTimeline { req, from, to });
 }
@@ -170,6 +199,11 @@ pub fn on_loaded(state: &mut State, req: ReqId, result: Result<Timeline, Provide
         }
         // The last timeline stays on screen, marked stale by the error.
         Err(e) => i.error = Some(e),
+    }
+    if let Some(at) = state.incident.seek.take() {
+        let v = build_view(state);
+        let row = v.rows.iter().position(|r| v.event(r).time >= at).unwrap_or(v.rows.len().saturating_sub(1));
+        state.incident.selected = (row + 1 < v.rows.len()).then_some(row);
     }
     if std::mem::take(&mut state.incident.export_pending) {
         export(state, fx);
@@ -427,6 +461,7 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
             .collect(),
         affected: crate::incident::markdown::affected(&h, &v.events).iter().map(ToString::to_string).collect(),
     };
+    state.handovers.push(record.clone());
     let handover = state.handovers_path.clone().map(|index| (index, record));
     fx.push(Effect::Export { text, path, clipboard: false, handover });
 }

@@ -16,6 +16,7 @@ pub mod loaded;
 pub mod logs;
 pub mod mouse;
 pub mod msg;
+pub mod review;
 pub mod schedule;
 pub mod state;
 pub mod suggest;

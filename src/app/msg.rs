@@ -112,6 +112,12 @@ pub enum Msg {
         req: ReqId,
         result: Result<crate::domain::Timeline, ProviderError>,
     },
+    /// A review's history (or why not), and what reading it cost.
+    HistoryLoaded {
+        req: ReqId,
+        result: Result<crate::domain::History, ProviderError>,
+        spent: Option<String>,
+    },
     /// A note was saved (or why not: it stays on screen either way).
     NoteSaved(Result<(), String>),
     /// The provider's running tally of requests and their cost, after each fetch. `asked`: the
@@ -197,6 +203,12 @@ pub enum Effect {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     },
+    /// Read the history a review looks back over.
+    FetchHistory {
+        req: ReqId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
     /// Append a note to the notes file.
     AppendNote {
         path: std::path::PathBuf,
@@ -227,6 +239,7 @@ impl Effect {
             Effect::Plan { req, .. } => Msg::Planned { req: *req, result: Err(e) },
             Effect::FetchTimeline { req, .. } => Msg::TimelineLoaded { req: *req, result: Err(e) },
             Effect::FetchLogs { req, .. } => Msg::LogsLoaded { req: *req, result: Err(e) },
+            Effect::FetchHistory { req, .. } => Msg::HistoryLoaded { req: *req, result: Err(e), spent: None },
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
         }

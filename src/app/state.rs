@@ -259,6 +259,10 @@ pub struct IncidentState {
     pub timeline_generation: u64,
     /// The view and header as last derived, built in `update` so frames only draw them.
     pub cache: Option<std::sync::Arc<super::incident_view::Cached>>,
+    /// `:timeline TIME` (a review's figure): the span is centred on this moment instead of
+    /// ending now, and the cursor lands on the first row at or after it once it loads.
+    pub anchor: Option<DateTime<Utc>>,
+    pub seek: Option<DateTime<Utc>>,
 }
 
 impl Default for IncidentState {
@@ -278,6 +282,8 @@ impl Default for IncidentState {
             cursors: [0; 5],
             export_pending: false,
             timeline_generation: 0,
+            anchor: None,
+            seek: None,
             cache: None,
         }
     }
@@ -336,6 +342,26 @@ pub enum Overlay {
     Budget,
     /// `l`: a service's logs.
     Logs(Box<LogsState>),
+    /// `:review`: what kept happening over the last days (its state is `State::review`).
+    Review,
+}
+
+/// `:review`: the span asked for, the review as last built and its lines, the line under the
+/// cursor (always one with a link, when there is one).
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub days: u32,
+    pub inflight: Option<ReqId>,
+    pub review: Option<std::sync::Arc<crate::review::Review>>,
+    pub lines: std::sync::Arc<Vec<(String, Option<crate::review::Link>)>>,
+    pub error: Option<ProviderError>,
+    pub selected: usize,
+}
+
+impl Default for ReviewState {
+    fn default() -> Self {
+        ReviewState { days: 30, inflight: None, review: None, lines: Default::default(), error: None, selected: 0 }
+    }
 }
 
 /// The logs view (`l`): what was asked, what came back, and how it is shown.
@@ -413,6 +439,9 @@ pub struct State {
     /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
     /// not kept (no data directory, tests).
     pub handovers_path: Option<std::path::PathBuf>,
+    /// The handovers written so far (the index's records), for `:review`.
+    pub handovers: Vec<crate::domain::HandoverRecord>,
+    pub review: ReviewState,
     /// Exports also go to the terminal's clipboard (OSC 52); off where there is no terminal.
     pub clipboard: bool,
     pub incident: IncidentState,
@@ -495,6 +524,8 @@ impl State {
             changed_at: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
             handovers_path: None,
+            handovers: Vec::new(),
+            review: ReviewState::default(),
             clipboard: false,
             incident: IncidentState::default(),
             author: "you".into(),

@@ -116,6 +116,7 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Applied { result, audit } => super::apply::on_applied(state, result, audit, &mut fx),
         Msg::TimelineLoaded { req, result } => super::incident::on_loaded(state, req, result, &mut fx),
         Msg::LogsLoaded { req, result } => super::logs::on_loaded(state, req, result),
+        Msg::HistoryLoaded { req, result, spent } => super::review::on_loaded(state, req, result, spent),
         Msg::NoteSaved(result) => {
             if let Err(e) = result {
                 state.status = Some((Level::Error, format!("note kept on screen but not saved: {e}")));
@@ -209,6 +210,7 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 super::logs::on_key(state, key, fx);
             }
         }
+        Some(Overlay::Review) => super::review::on_action(state, action, fx),
         Some(Overlay::Budget) => {
             if matches!(action, Action::Back | Action::Quit) {
                 state.overlay = None;
@@ -554,6 +556,8 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
         Command::Budget => state.overlay = Some(Overlay::Budget),
         Command::Incident(hours) => super::incident::open(state, hours, fx),
+        Command::TimelineAt { at, name } => super::incident::open_at(state, at, name, fx),
+        Command::Review(days) => super::review::open(state, days, fx),
         Command::Export => super::incident::export(state, fx),
         Command::Note(text) => super::incident::add_note(state, &text, fx),
         Command::Quit => state.quit = true,

@@ -30,8 +30,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     let (header, body, footer) = layout::chrome(area);
     chrome::header(frame, header, state, theme);
-    // The detail and incident views cover the whole body: the panes under them are not drawn.
-    let covered = matches!(state.overlay, Some(Overlay::Detail(_) | Overlay::Incident));
+    // The detail, incident and review views cover the whole body: the panes under them are not drawn.
+    let covered = matches!(state.overlay, Some(Overlay::Detail(_) | Overlay::Incident | Overlay::Review));
     let dashboard = layout::is_dashboard(area, state.zoom);
     for (pane, rect) in layout::panes(body, state.focus, dashboard).into_iter().filter(|_| !covered) {
         panes::draw(frame, rect, pane, state, theme, pane == state.focus);
@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::History { selected }) => popups::history::draw(frame, body, state, theme, *selected),
         Some(Overlay::Budget) => popups::budget::draw(frame, body, state, theme),
         Some(Overlay::Incident) => popups::incident::draw(frame, body, state, theme),
+        Some(Overlay::Review) => popups::review::draw(frame, body, state, theme),
         None => {}
     }
     chrome::footer(frame, footer, state, theme);

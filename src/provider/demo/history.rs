@@ -22,6 +22,8 @@ const FAILED_BEFORE_ALARM: [&str; 2] = ["checkout-cpu-high", "payments-memory-hi
 const LEAD: i64 = 8 * 60;
 const CIRCUIT_BREAKER_DAYS_AGO: i64 = 12;
 const HAND_ROLLBACK_DAYS_AGO: i64 = 5;
+/// How far back the simulated month reaches before the reference.
+const MONTH_DAYS: i64 = 30;
 
 /// `hour` o'clock (UTC) on the day `days` before `to`.
 fn day_at(to: i64, days: i64, hour: i64) -> i64 {
@@ -61,20 +63,19 @@ fn alarms_over(fleet: &Fleet, from: i64, to: i64) -> Vec<crate::domain::Alarm> {
         .collect()
 }
 
-/// An ordinary month: each service deploys 0–6 times on weekdays in working hours, one revision
-/// up each time, ending at the revision it runs now.
-fn rhythm(fleet: &Fleet, from: i64, to: i64) -> Vec<TimelineEvent> {
+/// An ordinary month before `reference`: each service deploys 0–6 times on whole days before
+/// the reference's, in working hours, one revision up each time, ending at the revision it runs.
+fn rhythm(fleet: &Fleet, reference: i64) -> Vec<TimelineEvent> {
+    let today = reference - reference.rem_euclid(DAY);
     let mut out = Vec::new();
     for s in fleet.services.iter().take(RHYTHM_SERVICES) {
         let n = (mix(s.key ^ 0xd3) % 7) as u32;
         let r = service(&s.cluster, &s.name);
         let mut times: Vec<i64> = (0..n)
             .map(|i| {
-                let day = from + (mix(s.key ^ i as u64) % ((to - from) / DAY).max(1) as u64) as i64 * DAY;
-                let day = day - day.rem_euclid(DAY);
+                let day = today - (1 + mix(s.key ^ i as u64) % MONTH_DAYS as u64) as i64 * DAY;
                 day + (9 + (mix(s.key ^ (i as u64 + 40)) % 8) as i64) * HOUR + 60 * (mix(s.key ^ i as u64) % 50) as i64
             })
-            .filter(|t| *t > from && *t < to - 6 * HOUR)
             .collect();
         times.sort_unstable();
         times.dedup();
@@ -87,15 +88,19 @@ fn rhythm(fleet: &Fleet, from: i64, to: i64) -> Vec<TimelineEvent> {
     out
 }
 
-/// The scripted failures: (events, CloudTrail changes).
-fn failures(fleet: &Fleet, alarms: &[crate::domain::Alarm], to: i64) -> (Vec<TimelineEvent>, Vec<ApiChange>) {
+/// The scripted failures of the month before `reference`: (events, CloudTrail changes).
+fn failures(fleet: &Fleet, reference: i64) -> (Vec<TimelineEvent>, Vec<ApiChange>) {
+    let to = reference;
     let (mut events, mut changes) = (Vec::new(), Vec::new());
     let find = |name: &str| fleet.services.iter().find(|s| s.name == name);
     // A deployment 8 minutes before an alarm fired after two quiet hours (the model's firing).
+    // Up to a day before the reference: today's incident stays the only story of today.
     for name in FAILED_BEFORE_ALARM {
-        let Some(a) = alarms.iter().find(|a| a.name == name) else { continue };
-        let Some(ResourceRef::EcsService { cluster, service: svc }) = &a.resource else { continue };
-        let mut changes: Vec<(i64, AlarmState)> = a.history.iter().map(|t| (t.time.timestamp(), t.to)).collect();
+        let Some(spec) = fleet.alarms.iter().find(|a| a.name == name) else { continue };
+        let (history, ..) = alarms::replay(fleet, spec, reference - DAY, (MONTH_DAYS - 1) * DAY);
+        let watched = alarms::watched(spec);
+        let ResourceRef::EcsService { cluster, service: svc } = &watched else { continue };
+        let mut changes: Vec<(i64, AlarmState)> = history.iter().map(|t| (t.time.timestamp(), t.to)).collect();
         changes.sort_unstable_by_key(|c| c.0);
         let quiet_fire = changes.windows(2).find(|w| w[1].1 == AlarmState::Alarm && w[1].0 - w[0].0 >= 2 * HOUR);
         let Some(fire) = quiet_fire.map(|w| w[1].0) else { continue };
@@ -197,7 +202,7 @@ fn evictions(fleet: &Fleet, from: i64, to: i64) -> Vec<(String, f64)> {
 }
 
 /// The two handovers someone wrote this month (at the failures above).
-fn handovers(from: i64, to: i64) -> Vec<HandoverRecord> {
+fn handovers(reference: i64, from: i64, to: i64) -> Vec<HandoverRecord> {
     let record = |written: i64, span: i64, firing: &[&str], notes: &[&str], affected: &[&str]| HandoverRecord {
         written: at(written),
         from: at(written - span),
@@ -208,8 +213,8 @@ fn handovers(from: i64, to: i64) -> Vec<HandoverRecord> {
         notes: notes.iter().map(|s| s.to_string()).collect(),
         affected: affected.iter().map(|s| s.to_string()).collect(),
     };
-    let search = day_at(to, HAND_ROLLBACK_DAYS_AGO, 10) + 50 * 60;
-    let ledger = day_at(to, CIRCUIT_BREAKER_DAYS_AGO, 15);
+    let search = day_at(reference, HAND_ROLLBACK_DAYS_AGO, 10) + 50 * 60;
+    let ledger = day_at(reference, CIRCUIT_BREAKER_DAYS_AGO, 15);
     vec![
         record(
             ledger,
@@ -238,15 +243,30 @@ fn handovers(from: i64, to: i64) -> Vec<HandoverRecord> {
     .collect()
 }
 
+/// The month's deployments, failures and changes that fall in (from, to] — placed by the fleet's
+/// reference (when the demo started: the scripted incident's end), so the review and the
+/// timeline at any moment agree. A fleet without the scripted incident has none.
+pub fn month(fleet: &Fleet, from: i64, to: i64) -> (Vec<TimelineEvent>, Vec<ApiChange>) {
+    let Some(reference) = reference(fleet) else {
+        return (Vec::new(), Vec::new());
+    };
+    let (mut events, mut changes) = failures(fleet, reference);
+    events.extend(rhythm(fleet, reference));
+    events.retain(|e| e.time.timestamp() > from && e.time.timestamp() <= to);
+    changes.retain(|c| c.time.timestamp() > from && c.time.timestamp() <= to);
+    (events, changes)
+}
+
+fn reference(fleet: &Fleet) -> Option<i64> {
+    fleet.incident.map(|i| i.start + super::incident::STARTED_BEFORE)
+}
+
 /// The demo's history over (from, to].
 pub fn history(fleet: &Fleet, from: i64, to: i64) -> History {
     let alarms = alarms_over(fleet, from, to);
-    // Today's incident and everything the timeline has (deploys, kills, cache events, anomalies).
+    // Everything the timeline has (today's incident, deploys, kills, cache events, the month's).
     let mut timeline = super::incident::timeline(fleet, from, to);
-    let (mut events, mut changes) = failures(fleet, &alarms, to);
-    events.extend(rhythm(fleet, from, to));
-    events.retain(|e| e.time.timestamp() > from && e.time.timestamp() <= to);
-    changes.retain(|c| c.time.timestamp() > from && c.time.timestamp() <= to);
+    let (events, mut changes) = month(fleet, from, to);
     timeline.events.retain(|e| e.kind != EventKind::Alarm && e.kind != EventKind::Cost);
     timeline.events.extend(events);
     timeline.sort();
@@ -260,7 +280,7 @@ pub fn history(fleet: &Fleet, from: i64, to: i64) -> History {
         changes,
         evictions: evictions(fleet, from, to),
         anomalies: super::cost::report(fleet, at(to)).anomalies,
-        handovers: handovers(from, to),
+        handovers: reference(fleet).map_or_else(Vec::new, |r| handovers(r, from, to)),
         coverage: vec!["simulated: a month generated from the demo fleet's model".into()],
         problems: Vec::new(),
     }

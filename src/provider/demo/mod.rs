@@ -384,7 +384,18 @@ impl Provider for DemoProvider {
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::domain::Timeline, ProviderError> {
         let (from, to) = (from.timestamp(), to.timestamp());
-        self.compute(move |fleet, _| incident::timeline(fleet, from, to)).await
+        self.compute(move |fleet, _| {
+            let mut t = incident::timeline(fleet, from, to);
+            // The month a review looks back over is in the timeline too, at the same moments.
+            let (events, mut changes) = history::month(fleet, from, to);
+            t.events.extend(events);
+            changes.append(&mut t.api);
+            changes.sort_by_key(|c| c.time);
+            t.api = changes;
+            t.sort();
+            t
+        })
+        .await
     }
 
     async fn history(

@@ -123,7 +123,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let i = &state.incident;
     let v = incident::view(state);
     let shown = v.shown.len();
-    let mut title = format!(" incident · last {} h · {} events", i.hours, v.events.len());
+    let mut title = match i.anchor {
+        Some(at) => {
+            format!(" incident · {} h around {} UTC · {} events", i.hours, at.format("%m-%d %H:%M"), v.events.len())
+        }
+        None => format!(" incident · last {} h · {} events", i.hours, v.events.len()),
+    };
     if !i.filter.is_empty() {
         title.push_str(&format!(" · {shown} match “{}”", i.filter));
     }

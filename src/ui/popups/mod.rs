@@ -7,6 +7,7 @@ pub mod history;
 pub mod incident;
 pub mod logs;
 pub mod plan;
+pub mod review;
 pub mod service_health;
 pub mod suggest;
 
