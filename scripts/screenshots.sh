@@ -50,3 +50,5 @@ shot incident 160 45 i
 shot laptop-80x24 80 24
 shot detail-120x35 120 35 / checkout enter enter
 shot help 120 45 "?"
+# The look back over the demo's simulated month (issue 21): the summary, then the noisiest alarms.
+shot review 160 45 : review Enter

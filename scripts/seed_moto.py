@@ -18,6 +18,7 @@ Usage:
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -786,7 +787,11 @@ def seed_month(args):
     """A month of history with a known review (tests/review.rs asserts it): search deployed
     three times by the pipeline — day -20 fine; day -10 followed 7 min later by search-cpu-high,
     OK 20 min after; day -3 rolled back by dana in the console 25 min later — and
-    queue-worker-memory flapping: six 4-minute ALARMs, nights of days -25 to -20."""
+    queue-worker-memory flapping: six 4-minute ALARMs, nights of days -13 to -8 (CloudWatch keeps
+    two weeks of alarm history). EventBridge's task state changes in /aws/events/ecs-tasks: seven
+    queue-worker OOM kills, a search health-check stop, and events that are not a stop (a task
+    still stopping, a running one) — within two weeks: PutLogEvents refuses older events, in
+    moto as in AWS (EventBridge itself writes each as it happens)."""
     now = int(dt.datetime.now(dt.timezone.utc).timestamp()) // 60 * 60
     day = 86_400
     ci = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:ci",
@@ -817,10 +822,37 @@ def seed_month(args):
                 "HistoryData": json.dumps({"oldState": {"stateValue": old}, "newState": {"stateValue": new}})}
     history = [change("search-cpu-high", now - 10 * day + 7 * 60, "OK", "ALARM"),
                change("search-cpu-high", now - 10 * day + 27 * 60, "ALARM", "OK")]
-    for d in range(20, 26):
+    for d in range(8, 14):
         history.append(change("queue-worker-memory", now - d * day, "OK", "ALARM"))
         history.append(change("queue-worker-memory", now - d * day + 4 * 60, "ALARM", "OK"))
     post(args.bridge + "/_bridge/canned", {"DescribeAlarmHistory": SEEDED_HISTORY + history})
+
+    logs = client("logs", args.moto)
+    group, stream = "/aws/events/ecs-tasks", "events"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+
+    def task_event(ago, cluster, service, last, reason, container, exit_code, container_reason=None):
+        at = dt.datetime.fromtimestamp(now - ago, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        task = f"arn:aws:ecs:{REGION}:123456789012:task/{cluster}/{hashlib.md5(str(ago).encode()).hexdigest()}"
+        body = {"version": "0", "id": f"ev-{ago}", "detail-type": "ECS Task State Change", "source": "aws.ecs",
+                "account": "123456789012", "time": at, "region": REGION, "resources": [task],
+                "detail": {"clusterArn": f"arn:aws:ecs:{REGION}:123456789012:cluster/{cluster}",
+                           "containers": [{"name": container, "exitCode": exit_code, "lastStatus": last,
+                                           **({"reason": container_reason} if container_reason else {})}],
+                           "desiredStatus": "STOPPED", "group": f"service:{service}", "lastStatus": last,
+                           "stoppedReason": reason, "taskArn": task, "createdAt": at,
+                           **({"stoppedAt": at} if last == "STOPPED" else {})}}
+        return {"timestamp": (now - ago) * 1000, "message": json.dumps(body)}
+    oom = "OutOfMemoryError: Container killed due to memory usage"
+    events = [task_event(d * day + 3_600, "prod-workers", "queue-worker", "STOPPED",
+                         "Essential container in task exited", "worker", 137, oom) for d in range(1, 14, 2)]
+    events.append(task_event(10 * day - 12 * 60, "prod-web", "search", "STOPPED",
+                             "Task failed ELB health checks in (target-group search-tg)", "search", None))
+    events.append(task_event(5 * day, "prod-web", "search", "RUNNING", "Scaling activity", "search", None))
+    events.append(task_event(4 * day, "prod-web", "web-api", "DEACTIVATING", "Scaling activity", "web", None))
+    events.sort(key=lambda e: e["timestamp"])
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
 
 def main():

@@ -72,6 +72,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         read_only_profiles: config.read_only_profiles.clone(),
         protected_profiles: config.protected_profiles.clone(),
         dry_run: cli.dry_run,
+        task_events_log_group: config.task_events_log_group.clone(),
         ..AwsOptions::default()
     };
     match runtime.block_on(AwsProvider::connect(options)) {

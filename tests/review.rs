@@ -77,7 +77,7 @@ async fn a_shorter_review_counts_only_its_days_and_local_handovers_join_the_list
         written: Utc.timestamp_opt(NOW - 3_600, 0).unwrap(),
         from: Utc.timestamp_opt(NOW - 7 * 3_600, 0).unwrap(),
         to: Utc.timestamp_opt(NOW - 3_600, 0).unwrap(),
-        source: "demo fleet".into(),
+        source: "demo fleet (seed 42)".into(),
         path: "/tmp/infradeck-incident-x.md".into(),
         firing: vec!["orders-memory-high".into()],
         notes: vec!["13:05 me: rolled back orders".into()],
@@ -115,13 +115,32 @@ fn options(fleet: &MotoFleet) -> AwsOptions {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
     let fleet = MotoFleet::start(&["--fleet", "realistic", "--month"]);
-    let aws = AwsProvider::connect(options(&fleet)).await.expect("connect");
+    let with_log = AwsOptions { task_events_log_group: Some("/aws/events/ecs-tasks".into()), ..options(&fleet) };
+    let aws = AwsProvider::connect(with_log).await.expect("connect");
     fleet.reset_bridge_counts();
     let to = aws.now();
     let history = aws.history(to - Duration::days(30), to).await.expect("history");
     assert!(history.problems.is_empty(), "{:?}", history.problems);
     let counts = fleet.bridge_counts();
     let r = infradeck::review::build("moto", &history, &[], &[], &[]);
+    // Without the EventBridge log group: only the stopped tasks ECS still lists.
+    let plain = AwsProvider::connect(options(&fleet)).await.expect("connect");
+    let short =
+        infradeck::review::build("moto", &plain.history(to - Duration::days(30), to).await.unwrap(), &[], &[], &[]);
+    let stops = |r: &Review, s: &str| {
+        r.capacity.stops.iter().find(|x| x.service == s).map_or((0, 0), |x| (x.oom, x.health_check))
+    };
+    assert_eq!(stops(&r, "ecs:prod-workers/queue-worker").0 - stops(&short, "ecs:prod-workers/queue-worker").0, 7);
+    assert_eq!(stops(&r, "ecs:prod-web/search").1 - stops(&short, "ecs:prod-web/search").1, 1, "the health-check stop");
+    assert!(r.coverage.iter().any(|c| c.contains("/aws/events/ecs-tasks")), "{:?}", r.coverage);
+    assert!(short.coverage.iter().any(|c| c.contains("about an hour") && c.contains("task_events_log_group")));
+    // CloudWatch keeps two weeks of alarm history: the alarm figures say they cover 14 days.
+    assert_eq!((r.to - r.alarms_from).num_days(), 14);
+    assert!(
+        infradeck::review::render::summary(&r).contains("Alarms (last 14 days"),
+        "{}",
+        infradeck::review::render::summary(&r)
+    );
 
     // search: the pipeline deployed search-month:1, :2 and :3; :2 set off search-cpu-high 7 min
     // later (OK 20 min after); dana rolled :3 back to :2 in the console 25 min later.
@@ -160,7 +179,7 @@ async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
     assert!(r.capacity.stops.iter().any(|s| s.oom > 0), "the seeded OOM-killed tasks: {:?}", r.capacity.stops);
     let anomaly = r.capacity.anomalies.first().expect("the seeded anomaly");
     assert_eq!(anomaly.root_cause, "Amazon CloudWatch · us-east-1");
-    assert!(r.coverage.iter().any(|c| c.contains("about an hour")), "{:?}", r.coverage);
+    assert!(r.coverage.iter().any(|c| c.contains("last 100")), "{:?}", r.coverage);
 
     // What it cost: each source read once; LookupEvents by EventName only (1 page here).
     let n = |op: &str| counts[op].as_u64().unwrap_or(0);
@@ -168,6 +187,7 @@ async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
     assert_eq!(n("DescribeAlarms"), 1, "{counts}");
     assert_eq!(n("DescribeAlarmHistory"), 1, "{counts}");
     assert_eq!(n("GetMetricData"), 1, "evictions: one call, one query a node: {counts}");
+    assert_eq!(n("FilterLogEvents"), 1, "the task events, one page: {counts}");
 }
 
 #[test]
@@ -212,4 +232,35 @@ fn the_review_view_links_each_figure_to_the_timeline_at_its_moment() {
     h.keys(&["enter"]);
     assert_eq!(h.state.incident.anchor, None);
     assert_eq!(h.state.incident.span.map(|(_, to)| to), Some(h.state.now));
+}
+
+#[test]
+fn the_cli_prints_the_review_in_each_format_and_refuses_a_span_it_cannot_read() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_infradeck");
+    let data = std::env::temp_dir().join(format!("infradeck-review-cli-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(["--demo-clock", &NOW.to_string()])
+            .args(args)
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CONFIG_HOME", &data)
+            .output()
+            .unwrap()
+    };
+    let md = run(&["review", "--demo", "--days", "7", "--format", "markdown"]);
+    assert!(md.status.success(), "{}", String::from_utf8_lossy(&md.stderr));
+    let text = String::from_utf8(md.stdout).unwrap();
+    assert!(text.starts_with("# What kept happening: 7 days of demo fleet (seed 42)"), "{text}");
+    for section in
+        ["## Alarms, noisiest first", "## Deployments per service", "## Tasks stopped, by reason", "## Cost anomalies"]
+    {
+        assert!(text.contains(section), "{section}");
+    }
+    let json = run(&["review", "--demo", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert!(value["changes"]["deploys"].as_u64().unwrap() > 100);
+    let refused = run(&["review", "--demo", "--days", "400"]);
+    assert_eq!(refused.status.code(), Some(2), "clap refuses more than 90 days");
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -118,8 +118,11 @@ pub fn open(state: &mut State, hours: Option<u32>, fx: &mut Vec<Effect>) {
     state.overlay = Some(Overlay::Incident);
     let was_anchored = state.incident.anchor.take().is_some();
     if was_anchored {
+        // Back to now: the moment's filter and cursor were for that moment.
         state.incident.inflight = None;
         state.incident.selected = None;
+        state.incident.seek = None;
+        state.incident.filter.clear();
     }
     let span_matches = state.incident.span.is_some_and(|(f, t)| t - f == Duration::hours(state.incident.hours as i64));
     if was_anchored || !span_matches || state.incident.next_due.is_none_or(|due| state.now >= due) {
@@ -428,7 +431,7 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let v = view(state);
     let i = &state.incident;
-    let (from, _) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
+    let (from, to) = i.span.unwrap_or((state.now - Duration::hours(i.hours as i64), state.now));
     let problems = i.timeline.as_ref().map(|t| t.problems.clone()).unwrap_or_default();
     let text = crate::incident::markdown::render(&crate::incident::markdown::Handover {
         source: &state.source.label,
@@ -449,14 +452,14 @@ pub fn export(state: &mut State, fx: &mut Vec<Effect>) {
     let record = crate::domain::HandoverRecord {
         written: state.now,
         from,
-        to: state.now,
+        to,
         source: state.source.label.clone(),
         path: path.display().to_string(),
         firing: h.firing.iter().map(|(name, _)| name.clone()).collect(),
         notes: i
             .notes
             .iter()
-            .filter(|n| n.time >= from && n.time <= state.now)
+            .filter(|n| n.time >= from && n.time <= to)
             .map(|n| format!("{} {}: {}", n.time.format("%H:%M"), n.author, n.text))
             .collect(),
         affected: crate::incident::markdown::affected(&h, &v.events).iter().map(ToString::to_string).collect(),

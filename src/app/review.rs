@@ -17,9 +17,12 @@ pub const DAYS: [u32; 3] = [7, 30, 90];
 pub fn open(state: &mut State, days: Option<u32>, fx: &mut Vec<Effect>) {
     state.overlay = Some(Overlay::Review);
     let days = days.unwrap_or(state.review.days);
+    let changed = days != state.review.days;
     let same = state.review.review.as_ref().is_some_and(|r| r.days() == days as i64);
     state.review.days = days;
-    if !same && state.review.inflight.is_none() {
+    // Another span than the one being read: that read no longer counts.
+    if changed || (!same && state.review.inflight.is_none()) {
+        state.review.inflight = None;
         fetch(state, fx);
     }
 }
@@ -40,8 +43,15 @@ pub fn on_loaded(state: &mut State, req: ReqId, result: Result<History, Provider
     match result {
         Ok(history) => {
             let recs: Vec<_> = state.sizing.recs.values().cloned().collect();
-            let mut review =
-                crate::review::build(&state.source.label, &history, &state.history, &recs, &state.handovers);
+            let source = &state.source;
+            let audit: Vec<_> = state
+                .history
+                .iter()
+                .filter(|a| crate::review::same_source(&a.target, &source.label, source.account.as_deref()))
+                .cloned()
+                .collect();
+            let handovers: Vec<_> = state.handovers.iter().filter(|h| h.source == source.label).cloned().collect();
+            let mut review = crate::review::build(&source.label, &history, &audit, &recs, &handovers);
             if recs.is_empty() {
                 review.coverage.push("sizing findings: none yet (the sizing run has not finished)".into());
             }

@@ -35,7 +35,14 @@ pub async fn review(
         history.problems.push(crate::domain::SourceProblem { source: "sizing (findings not applied)", error });
         Vec::new()
     });
-    let mut review = crate::review::build(&provider.source().label, &history, audit, &recs, handovers);
+    let source = provider.source();
+    let audit: Vec<AuditEntry> = audit
+        .iter()
+        .filter(|a| crate::review::same_source(&a.target, &source.label, source.account.as_deref()))
+        .cloned()
+        .collect();
+    let handovers: Vec<HandoverRecord> = handovers.iter().filter(|h| h.source == source.label).cloned().collect();
+    let mut review = crate::review::build(&source.label, &history, &audit, &recs, &handovers);
     review.spent = provider.api_spend().map(|after| after.since(&before.unwrap_or_default()).summary());
     Ok(review)
 }

@@ -64,6 +64,9 @@ struct AwsFile {
     /// What infradeck may spend a day in AWS API charges (CloudWatch metrics, Cost Explorer).
     #[serde(default, deserialize_with = "de_budget")]
     budget_usd_per_day: Option<f64>,
+    /// The CloudWatch Logs group an EventBridge rule sends "ECS Task State Change" events to:
+    /// a review counts every stopped task of its span from it (ECS lists them about an hour).
+    task_events_log_group: Option<String>,
 }
 
 fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
@@ -131,6 +134,8 @@ pub struct Config {
     pub mouse: bool,
     /// `[security]`: failed sign-ins that make a burst, days of history that make a source new.
     pub security: crate::incident::signins::Thresholds,
+    /// `[aws] task_events_log_group`.
+    pub task_events_log_group: Option<String>,
 }
 
 impl Default for Config {
@@ -147,6 +152,7 @@ impl Default for Config {
             read_only: false,
             mouse: true,
             security: Default::default(),
+            task_events_log_group: None,
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
@@ -183,6 +189,7 @@ impl Config {
                 .and_then(|a| a.cost_cache_ttl)
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
             read_only_profiles: file.aws.as_ref().and_then(|a| a.read_only_profiles.clone()).unwrap_or_default(),
+            task_events_log_group: file.aws.as_ref().and_then(|a| a.task_events_log_group.clone()),
             budget_usd_per_day: file
                 .aws
                 .as_ref()

@@ -14,6 +14,9 @@ pub struct History {
     pub to: DateTime<Utc>,
     /// Every alarm, with its state changes in the span (newest first, as `Alarm::history`).
     pub alarms: Vec<Alarm>,
+    /// Since when the alarms' history is known, when later than `from` (CloudWatch keeps two
+    /// weeks of it): alarm figures cover only that part of the span.
+    pub alarms_from: Option<DateTime<Utc>>,
     /// Deployments, service events, stopped tasks and ElastiCache events in the span.
     pub events: Vec<TimelineEvent>,
     /// CloudTrail's writes to services in the span (UpdateService and the like), annotated with

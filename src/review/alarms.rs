@@ -36,8 +36,17 @@ pub struct AlarmReview {
 /// target-tracking alarms autoscaling owns apart (their firing is scaling at work).
 pub fn review(alarms: &[Alarm], from: DateTime<Utc>, to: DateTime<Utc>) -> (Vec<AlarmReview>, Vec<AlarmReview>) {
     let (mut people, mut scaling): (Vec<AlarmReview>, Vec<AlarmReview>) = (Vec::new(), Vec::new());
+    // Alarms a composite alarm watches act through it (AWS's way to cut noise): not "silent".
+    let rules: Vec<&str> = alarms.iter().filter(|a| a.namespace == "composite").map(|a| a.metric.as_str()).collect();
     for a in alarms {
-        let r = one(a, from, to);
+        let watched = rules.iter().any(|r| r.contains(&format!("\"{}\"", a.name)));
+        let mut r = one(a, from, to);
+        if watched && r.flags.contains(&"no actions") {
+            r.flags.retain(|f| *f != "no actions");
+            if r.suggestion.contains("notif") {
+                r.suggestion = "acts through the composite alarm that watches it".into();
+            }
+        }
         if a.scaling || crate::domain::alarm::is_scaling_alarm(&a.name, None) {
             scaling.push(r);
         } else {

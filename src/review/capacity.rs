@@ -119,7 +119,7 @@ fn evictions(evicted: &[(String, f64)], events: &[TimelineEvent]) -> Vec<Evictio
 }
 
 /// Under- and over-provisioned services whose suggestion was not applied from infradeck in the
-/// span; under-provisioned first (they risk the service), then the largest saving.
+/// span.
 fn unapplied(
     recs: &[EcsRecommendation],
     audit: &[AuditEntry],
@@ -132,9 +132,16 @@ fn unapplied(
         recs.iter().filter(|r| matches!(r.finding, Finding::UnderProvisioned | Finding::OverProvisioned)).collect();
     let (done, mut left): (Vec<&EcsRecommendation>, Vec<&EcsRecommendation>) =
         open.into_iter().partition(|r| applied.contains(&r.service));
+    // Under-provisioned first (they risk the service), the ones OOM-killed in the span first of
+    // those; then the largest saving.
+    let oom_of = |r: &EcsRecommendation| {
+        let shown = r.service.resource().map_or(r.service.clone(), |x| x.to_string());
+        stops.iter().find(|s| s.service == shown).map_or(0, |s| s.oom)
+    };
     left.sort_by(|a, b| {
         (a.finding != Finding::UnderProvisioned)
             .cmp(&(b.finding != Finding::UnderProvisioned))
+            .then_with(|| oom_of(b).cmp(&oom_of(a)))
             .then_with(|| a.monthly_change().unwrap_or(0.0).total_cmp(&b.monthly_change().unwrap_or(0.0)))
             .then_with(|| a.service.cmp(&b.service))
     });
@@ -194,7 +201,10 @@ pub fn review(
     let (unapplied, applied) = unapplied(recs, audit, &stops, from);
     let unapplied_saving = -recs
         .iter()
-        .filter(|r| r.finding == Finding::OverProvisioned && unapplied.iter().any(|u| u.service.ends_with(&r.service)))
+        .filter(|r| {
+            let shown = r.service.resource().map_or(r.service.clone(), |x| x.to_string());
+            r.finding == Finding::OverProvisioned && unapplied.iter().any(|u| u.service == shown)
+        })
         .filter_map(|r| r.monthly_change())
         .filter(|c| *c < 0.0)
         .sum::<f64>();

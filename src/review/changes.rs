@@ -111,6 +111,16 @@ fn started(summary: &str) -> Option<(String, Option<String>)> {
     Some((revision.to_string(), replaced))
 }
 
+/// Two sources' names for one deployment's task definition: the same, one unknown, or one the
+/// family alone (`web`) of the other (`web:42`).
+fn same_revision(a: Option<&str>, b: Option<&str>) -> bool {
+    let family = |r: &str| r.split(':').next().unwrap_or(r).to_string();
+    match (a, b) {
+        (Some(a), Some(b)) => a == b || ((!a.contains(':') || !b.contains(':')) && family(a) == family(b)),
+        _ => true,
+    }
+}
+
 /// A service event that says a deployment failed or is being rolled back.
 fn rollback_marker(e: &TimelineEvent) -> bool {
     e.kind == EventKind::Deploy && e.severity == Severity::Critical
@@ -127,7 +137,11 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
         };
         all.push(Deploy { service: service.clone(), at: e.time, revision: Some(revision), replaced, by: "ECS".into() });
     }
-    for c in changes.iter().filter(|c| c.error.is_none()) {
+    // The task definition each service last asked for, to tell a repeat from a new one.
+    let mut asked: std::collections::HashMap<&ResourceRef, String> = Default::default();
+    let mut ordered: Vec<&ApiChange> = changes.iter().filter(|c| c.error.is_none()).collect();
+    ordered.sort_by_key(|c| c.time);
+    for c in ordered {
         let Some(service @ ResourceRef::EcsService { .. }) = &c.resource else { continue };
         let field = |name: &str| c.changed.iter().find_map(|l| l.strip_prefix(name)).map(str::trim);
         let revision = field("taskDefinition");
@@ -139,6 +153,13 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
             Some(Some((before, after))) => (Some(before.to_string()), Some(after.to_string())),
             _ => (None, revision.map(|r| r.trim_start_matches("→ ").to_string())),
         };
+        let repeat = revision.as_ref().is_some_and(|r| asked.get(service) == Some(r));
+        if let Some(r) = &revision {
+            asked.insert(service, r.clone());
+        }
+        if repeat && !forced {
+            continue; // the same task definition again, nothing forced: nothing rolls out
+        }
         all.push(Deploy { service: service.clone(), at: c.time, revision, replaced, by: c.actor.describe() });
     }
     for a in audit.iter().filter(|a| a.result.is_applied()) {
@@ -158,9 +179,12 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
         if let Some(last) = merged.last_mut()
             && last.service == d.service
             && (d.at - last.at).num_seconds() <= SAME_DEPLOY_SECONDS
-            && (last.revision.is_none() || d.revision.is_none() || last.revision == d.revision)
+            && same_revision(last.revision.as_deref(), d.revision.as_deref())
         {
-            last.revision = last.revision.take().or(d.revision);
+            // The numbered one wins over a family alone (`--task-definition web` rolls out web:42).
+            if last.revision.as_deref().is_none_or(|r| !r.contains(':')) && d.revision.is_some() {
+                last.revision = d.revision;
+            }
             last.replaced = last.replaced.take().or(d.replaced);
             if last.by == "ECS" {
                 last.by = d.by;
@@ -175,15 +199,15 @@ pub fn deployments(events: &[TimelineEvent], changes: &[ApiChange], audit: &[Aud
     merged
 }
 
-/// The first time one of `alarms` watching `service` entered ALARM within the failure window
-/// after `deployed`, and when it next went back to OK. An alarm already in ALARM, or that fired
+/// The first time one of `alarms` watching `service` entered ALARM in [deployed, until] (the
+/// failure window, cut at the next deployment), and when it next went back to OK. An alarm already in ALARM, or that fired
 /// in the hour before, is not one the deployment set off (a flapping alarm fires after anything).
 fn fired(
     alarms: &[Alarm],
     service: &ResourceRef,
     deployed: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Option<(String, DateTime<Utc>, Option<DateTime<Utc>>)> {
-    let until = deployed + Duration::seconds(FAILURE_WINDOW_SECONDS);
     let quiet_from = deployed - Duration::hours(1);
     alarms
         .iter()
@@ -205,8 +229,43 @@ fn fired(
         .min_by_key(|(_, at, _)| *at)
 }
 
-/// The changes part of the review.
-pub fn review(deploys: &[Deploy], events: &[TimelineEvent], alarms: &[Alarm], to: DateTime<Utc>) -> ChangesReview {
+/// A rollback ECS reported: the first of a burst of "deployment failed", "rolling back" and
+/// FAILED-rollout events about one deployment (AWS writes several for one rollback).
+struct Marker {
+    at: DateTime<Utc>,
+    rolled_back: bool,
+}
+
+/// Events closer than this belong to one failure.
+const MARKER_BURST_SECONDS: i64 = 30 * 60;
+/// A deployment that starts this soon after ECS said it rolls back is that rollback.
+const ROLLBACK_START_SECONDS: i64 = 15 * 60;
+
+fn markers(events: &[TimelineEvent], service: &ResourceRef) -> Vec<Marker> {
+    let mut times: Vec<&TimelineEvent> =
+        events.iter().filter(|e| rollback_marker(e) && e.resource.as_ref() == Some(service)).collect();
+    times.sort_by_key(|e| e.time);
+    let mut out: Vec<Marker> = Vec::new();
+    for e in times {
+        let text = e.summary.to_ascii_lowercase();
+        let rolled_back = text.contains("rolling back") || text.contains("rolled back");
+        match out.last_mut() {
+            Some(last) if (e.time - last.at).num_seconds() <= MARKER_BURST_SECONDS => last.rolled_back |= rolled_back,
+            _ => out.push(Marker { at: e.time, rolled_back }),
+        }
+    }
+    out
+}
+
+/// The changes part of the review. `alarms_from`: since when alarm history is known (CloudWatch
+/// keeps two weeks); older deployments can fail only by a rollback.
+pub fn review(
+    deploys: &[Deploy],
+    events: &[TimelineEvent],
+    alarms: &[Alarm],
+    alarms_from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ChangesReview {
     let mut services: Vec<ResourceRef> = Vec::new();
     for d in deploys {
         if !services.contains(&d.service) {
@@ -216,35 +275,56 @@ pub fn review(deploys: &[Deploy], events: &[TimelineEvent], alarms: &[Alarm], to
     let mut out = ChangesReview::default();
     let mut all_recoveries = Vec::new();
     for service in services {
-        let mine: Vec<&Deploy> = deploys.iter().filter(|d| d.service == service).collect();
-        let markers: Vec<DateTime<Utc>> = events
+        let markers = markers(events, &service);
+        // A rollback: back to an older revision, or what ECS started right after saying so.
+        let is_rollback = |d: &Deploy| {
+            d.is_rollback()
+                || markers
+                    .iter()
+                    .any(|m| m.rolled_back && d.at >= m.at && (d.at - m.at).num_seconds() <= ROLLBACK_START_SECONDS)
+        };
+        let mine: Vec<(&Deploy, bool)> =
+            deploys.iter().filter(|d| d.service == service).map(|d| (d, is_rollback(d))).collect();
+        let by_deploy = mine.iter().filter(|(_, r)| *r).count();
+        let by_ecs_alone = markers
             .iter()
-            .filter(|e| rollback_marker(e) && e.resource.as_ref() == Some(&service))
-            .map(|e| e.time)
-            .collect();
+            .filter(|m| {
+                m.rolled_back
+                    && !mine
+                        .iter()
+                        .any(|(d, r)| *r && d.at >= m.at && (d.at - m.at).num_seconds() <= ROLLBACK_START_SECONDS)
+            })
+            .count();
         let mut row = ServiceChanges {
             service: service.to_string(),
             deploys: 0,
             failed: 0,
-            rollbacks: mine.iter().filter(|d| d.is_rollback()).count() + markers.len(),
+            rollbacks: by_deploy + by_ecs_alone,
             median_recover_seconds: None,
             failures: Vec::new(),
-            link: mine.last().map(|d| Link { at: d.at, resource: Some(service.clone()) }),
+            link: mine.last().map(|(d, _)| Link { at: d.at, resource: Some(service.clone()) }),
         };
         let mut recoveries = Vec::new();
-        for (i, d) in mine.iter().enumerate().filter(|(_, d)| !d.is_rollback()) {
+        for (i, (d, _)) in mine.iter().enumerate().filter(|(_, (_, r))| !*r) {
             row.deploys += 1;
-            // Until the next forward deployment: a rollback after that remedies that one.
-            let next = mine[i + 1..].iter().find(|n| !n.is_rollback()).map_or(to, |n| n.at);
+            // Until the next forward deployment: what comes after that is that one's doing.
+            let next = mine[i + 1..].iter().find(|(_, r)| !*r).map_or(to, |(n, _)| n.at);
             let rolled_back = mine[i + 1..]
                 .iter()
-                .take_while(|n| n.at < next)
-                .find(|n| n.is_rollback())
-                .map(|n| (n.at, format!("rolled back to {}", n.revision.as_deref().unwrap_or("?"))))
+                .take_while(|(n, _)| n.at < next)
+                .find(|(_, r)| *r)
+                .map(|(n, _)| {
+                    let to_revision = n.revision.as_deref().or(n.replaced.as_deref()).unwrap_or("the one before");
+                    (n.at, format!("rolled back to {to_revision}"))
+                })
                 .or_else(|| {
-                    markers.iter().find(|m| **m >= d.at && **m < next).map(|m| (*m, "ECS rolled it back".to_string()))
+                    markers.iter().find(|m| m.at >= d.at && m.at < next).map(|m| {
+                        let what = if m.rolled_back { "ECS rolled it back" } else { "the deployment failed" };
+                        (m.at, what.to_string())
+                    })
                 });
-            let alarm = fired(alarms, &service, d.at);
+            let window_end = (d.at + Duration::seconds(FAILURE_WINDOW_SECONDS)).min(next);
+            let alarm = (d.at >= alarms_from).then(|| fired(alarms, &service, d.at, window_end)).flatten();
             let (failed_at, recovered, cause) = match (&alarm, &rolled_back) {
                 (Some((name, fire, ok)), rollback) => {
                     let back =
@@ -373,7 +453,7 @@ mod tests {
         ];
         let alarms = [alarm(&[(107, O, A), (127, A, O)])];
         let d = deployments(&events, &changes, &[]);
-        let r = review(&d, &events, &alarms, t(2000));
+        let r = review(&d, &events, &alarms, t(0), t(2000));
         assert_eq!((r.deploys, r.failed), (4, 3), "the rollback itself is not a change: {d:?}");
         assert_eq!(r.failure_rate(), Some(0.75));
         let s = &r.services[0];
@@ -397,8 +477,68 @@ mod tests {
         let events = [started(100, 41, 42)];
         // Fired 30 min before the deployment and again 5 min after: flapping, not caused.
         let alarms = [alarm(&[(70, O, A), (72, A, O), (105, O, A), (107, A, O)])];
-        let r = review(&deployments(&events, &[], &[]), &events, &alarms, t(500));
+        let r = review(&deployments(&events, &[], &[]), &events, &alarms, t(0), t(500));
         assert_eq!((r.deploys, r.failed), (1, 0));
+    }
+
+    fn critical(m: i64, text: &str) -> TimelineEvent {
+        TimelineEvent::new(t(m), EventKind::Deploy, Severity::Critical, Some(web())).summary(text)
+    }
+
+    #[test]
+    fn one_circuit_breaker_rollback_reported_several_ways_counts_once() {
+        // What AWS shows for one rollback: the FAILED rollout, "deployment failed", "rolling back
+        // to …", and the rollback's own deployment (no "replacing": ECS settled on it).
+        let events = [
+            started(100, 41, 42),
+            critical(
+                110,
+                "deployment web:42 failed (3 failed tasks): ECS deployment circuit breaker: tasks failed to start.",
+            ),
+            critical(110, "(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start."),
+            critical(111, "(service web) rolling back to deployment ecs-svc/1."),
+            TimelineEvent::new(t(112), EventKind::Deploy, Severity::Info, Some(web()))
+                .summary("deployment web:41 started: 4 tasks desired"),
+        ];
+        let d = deployments(&events, &[], &[]);
+        let r = review(&d, &events, &[], t(0), t(500));
+        let s = &r.services[0];
+        assert_eq!((s.deploys, s.failed, s.rollbacks), (1, 1, 1), "{d:?}");
+        assert_eq!(s.failures[0].cause, "rolled back to web:41 after 12m");
+        // Failed without a rollback (circuit breaker with rollback off): said as such.
+        let events =
+            [started(100, 41, 42), critical(110, "deployment web:42 failed (3 failed tasks): tasks failed to start.")];
+        let r = review(&deployments(&events, &[], &[]), &events, &[], t(0), t(500));
+        assert_eq!(r.services[0].failures[0].cause, "the deployment failed after 10m");
+        assert_eq!(r.services[0].rollbacks, 0);
+    }
+
+    #[test]
+    fn an_alarm_is_blamed_on_the_last_deployment_before_it_only() {
+        // Fix forward at 112; the alarm fires at 120: the second deployment's, not both.
+        let events = [started(100, 41, 42), started(112, 42, 43)];
+        let alarms = [alarm(&[(120, O, A), (130, A, O)])];
+        let r = review(&deployments(&events, &[], &[]), &events, &alarms, t(0), t(500));
+        let s = &r.services[0];
+        assert_eq!((s.deploys, s.failed), (2, 1));
+        assert_eq!(s.failures[0].revision, "web:43");
+        // Before the alarm history's start, a deployment can only fail by a rollback.
+        let r = review(&deployments(&events, &[], &[]), &events, &alarms, t(200), t(500));
+        assert_eq!(r.failed, 0);
+    }
+
+    #[test]
+    fn a_family_only_task_definition_is_the_numbered_one_and_a_repeat_is_no_deployment() {
+        // `aws ecs update-service --task-definition web`: CloudTrail says "web", ECS "web:42".
+        let events = [started(100, 41, 42)];
+        let changes = [
+            update(99, "taskDefinition → web", Via::Cli),
+            update(300, "taskDefinition → web:42", Via::Console),
+            update(301, "taskDefinition → web:42", Via::Console),
+        ];
+        let d = deployments(&events, &changes, &[]);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].revision.as_deref(), Some("web:42"));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Review {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub alarms: Vec<alarms::AlarmReview>,
+    /// When the alarm figures start (later than `from` where alarm history is shorter).
+    pub alarms_from: DateTime<Utc>,
     /// Target-tracking alarms (autoscaling's), apart: in ALARM is them asking for a scale.
     pub scaling_alarms: Vec<alarms::AlarmReview>,
     pub changes: changes::ChangesReview,
@@ -79,7 +81,8 @@ pub fn build(
     let (from, to) = (history.from, history.to);
     let in_span = |t: DateTime<Utc>| t >= from && t <= to;
     let audit: Vec<AuditEntry> = audit.iter().filter(|a| in_span(a.time)).cloned().collect();
-    let (people, scaling) = alarms::review(&history.alarms, from, to);
+    let alarms_from = history.alarms_from.map_or(from, |a| a.max(from));
+    let (people, scaling) = alarms::review(&history.alarms, alarms_from, to);
     let deploys = changes::deployments(&history.events, &history.changes, &audit);
     let mut incidents: Vec<HandoverRecord> =
         history.handovers.iter().chain(handovers).filter(|h| in_span(h.written)).cloned().collect();
@@ -90,13 +93,26 @@ pub fn build(
         from,
         to,
         alarms: people,
+        alarms_from,
         scaling_alarms: scaling,
-        changes: changes::review(&deploys, &history.events, &history.alarms, to),
+        changes: changes::review(&deploys, &history.events, &history.alarms, alarms_from, to),
         capacity: capacity::review(&history.events, &history.evictions, recs, &audit, &history.anomalies, from),
         incidents,
         coverage: history.coverage.clone(),
         problems: history.problems.iter().map(|p| format!("{}: {}", p.source, p.error)).collect(),
         spent: None,
+    }
+}
+
+/// Whether an audit entry (its `target`: "profile · account · region", or "demo fleet") was
+/// written against the source being reviewed (`label`, `account`): the audit log and the
+/// handover index are shared by every source, and a demo resize is no production deployment.
+pub fn same_source(target: &str, label: &str, account: Option<&str>) -> bool {
+    let demo = |s: &str| s.starts_with("demo fleet");
+    match (demo(label), demo(target)) {
+        (true, is_demo) => is_demo,
+        (false, true) => false,
+        (false, false) => account.is_none_or(|a| target.contains(a)),
     }
 }
 

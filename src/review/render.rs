@@ -42,6 +42,16 @@ fn rate(r: Option<f64>) -> String {
     r.map_or("—".into(), |r| format!("{:.0} %", r * 100.0))
 }
 
+/// " (last 14 days: CloudWatch keeps two weeks of alarm history)" where that cut the span.
+fn alarm_days(r: &Review) -> String {
+    if r.alarms_from > r.from {
+        let days = ((r.to - r.alarms_from).num_seconds() as f64 / 86_400.0).round();
+        format!(" (last {days} days: CloudWatch keeps two weeks of alarm history)")
+    } else {
+        String::new()
+    }
+}
+
 /// The one-paragraph answer, before the tables.
 pub fn summary(r: &Review) -> String {
     let flagged = |f: &str| r.alarms.iter().filter(|a| a.flags.contains(&f)).count();
@@ -56,7 +66,7 @@ pub fn summary(r: &Review) -> String {
     let anomaly: f64 = r.capacity.anomalies.iter().map(|a| a.impact).sum();
     format!(
         "{} days ({} → {} UTC) of {}.\n\
-         Alarms: {} ({} flapping, {} ignored, {} notify nobody, {} never fired, {} without data); {} target-tracking apart.\n\
+         Alarms{}: {} ({} flapping, {} ignored, {} notify nobody, {} never fired, {} without data); {} target-tracking apart.\n\
          Deployments: {}, {} failed (change failure rate {}), median time to recover {}.\n\
          Capacity: {} OOM kills in {} services; {} keys evicted in {} cache groups; sizing findings not applied: \
          {} under-provisioned ({} of them OOM-killed), {} over-provisioned ({}/mo to save); {} cost anomalies (+{}).\n\
@@ -65,6 +75,7 @@ pub fn summary(r: &Review) -> String {
         r.from.format("%Y-%m-%d %H:%M"),
         r.to.format("%Y-%m-%d %H:%M"),
         r.source,
+        alarm_days(r),
         r.alarms.len(),
         flagged("flapping"),
         flagged("ignored"),

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 const PAGE: i32 = 100;
+/// Pages of state changes read for one span (10,000 changes); more is said, not read.
+const MAX_HISTORY_PAGES: usize = 100;
 const HISTORY_HOURS: i64 = 24;
 
 fn time(t: Option<&SdkTime>) -> DateTime<Utc> {
@@ -20,7 +22,11 @@ fn time(t: Option<&SdkTime>) -> DateTime<Utc> {
 async fn history(t: &Target, from: i64, to: i64) -> Result<HashMap<String, Vec<AlarmTransition>>, ProviderError> {
     let mut out: HashMap<String, Vec<AlarmTransition>> = HashMap::new();
     let mut token = None;
-    loop {
+    for page_no in 0.. {
+        if page_no == MAX_HISTORY_PAGES {
+            tracing::warn!(pages = MAX_HISTORY_PAGES, "alarm history: more state changes than read; the oldest left");
+            break;
+        }
         let page = t
             .cloudwatch
             .describe_alarm_history()
@@ -126,7 +132,8 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 name: a.alarm_name().unwrap_or_default().to_string(),
                 state: map::alarm_state(a.state_value()),
                 namespace: "composite".into(),
-                metric: a.alarm_rule().unwrap_or_default().chars().take(60).collect(),
+                // The whole rule: a review reads which alarms a composite watches (cells cut it).
+                metric: a.alarm_rule().unwrap_or_default().to_string(),
                 comparison: Comparison::GreaterThan,
                 threshold: 0.0,
                 resource: None,

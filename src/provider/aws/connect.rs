@@ -36,6 +36,9 @@ pub struct AwsOptions {
     /// How long an unknown identity (STS failing at start) waits before it is asked again;
     /// None: 30 s.
     pub identity_retry: Option<Duration>,
+    /// `[aws] task_events_log_group`: where EventBridge keeps ECS task state changes (a review
+    /// reads its span's stopped tasks there).
+    pub task_events_log_group: Option<String>,
 }
 
 impl AwsOptions {

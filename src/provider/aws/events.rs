@@ -132,6 +132,47 @@ pub fn stopped_task_event(task: &ecs::Task, cluster: &str) -> Option<TimelineEve
     )
 }
 
+/// An EventBridge "ECS Task State Change" event (as a rule delivers it to CloudWatch Logs: the
+/// whole event, its `detail` the task) for a stopped task: its cluster's name and the timeline
+/// entry, read as DescribeTasks' stopped task is. None for any other event or state.
+pub fn task_state_change(message: &str) -> Option<(String, TimelineEvent)> {
+    let event: serde_json::Value = serde_json::from_str(message).ok()?;
+    if event.get("detail-type")?.as_str()? != "ECS Task State Change" {
+        return None;
+    }
+    let d = event.get("detail")?;
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    if text(d, "lastStatus").as_deref() != Some("STOPPED") {
+        return None;
+    }
+    let when = |k: &str| {
+        text(d, k).and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| SdkTime::from_secs(t.timestamp()))
+    };
+    let containers = d.get("containers").and_then(|c| c.as_array()).map_or(&[][..], Vec::as_slice);
+    let task = ecs::Task::builder()
+        .set_task_arn(text(d, "taskArn"))
+        .set_group(text(d, "group"))
+        .set_stopped_reason(text(d, "stoppedReason"))
+        .set_stopped_at(when("stoppedAt"))
+        .set_stopping_at(when("stoppingAt"))
+        .set_created_at(when("createdAt"))
+        .set_containers(Some(
+            containers
+                .iter()
+                .map(|c| {
+                    ecs::Container::builder()
+                        .set_name(text(c, "name"))
+                        .set_exit_code(c.get("exitCode").and_then(|x| x.as_i64()).map(|x| x as i32))
+                        .set_reason(text(c, "reason"))
+                        .build()
+                })
+                .collect(),
+        ))
+        .build();
+    let cluster = arn_name(&text(d, "clusterArn")?).to_string();
+    Some((cluster.clone(), stopped_task_event(&task, &cluster)?))
+}
+
 /// An ElastiCache event, tied to its replication group when it names a cluster or group.
 pub fn cache_event(e: &aws_sdk_elasticache::types::Event) -> Option<TimelineEvent> {
     use aws_sdk_elasticache::types::SourceType;
@@ -278,6 +319,33 @@ mod tests {
             .stopped_at(at(1))
             .build();
         assert_eq!(stopped_task_event(&routine, "prod").unwrap().severity, Severity::Info);
+    }
+
+    /// The event as the ECS developer guide shows it ("Amazon ECS task state change events").
+    #[test]
+    fn an_eventbridge_task_state_change_reads_as_a_stopped_task() {
+        let stopped = r#"{"version":"0","id":"3317b2af","detail-type":"ECS Task State Change","source":"aws.ecs",
+            "account":"111122223333","time":"2026-11-02T03:04:05Z","region":"us-east-1",
+            "resources":["arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123"],
+            "detail":{"clusterArn":"arn:aws:ecs:us-east-1:111122223333:cluster/prod",
+              "containers":[{"containerArn":"arn:c","exitCode":137,"lastStatus":"STOPPED","name":"app",
+                "reason":"OutOfMemoryError: Container killed due to memory usage","taskArn":"arn:t"}],
+              "createdAt":"2026-11-02T01:00:00.123Z","desiredStatus":"STOPPED","group":"service:web",
+              "lastStatus":"STOPPED","stopCode":"EssentialContainerExited",
+              "stoppedAt":"2026-11-02T03:04:01.867Z","stoppedReason":"Essential container in task exited",
+              "taskArn":"arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123","version":5}}"#;
+        let (cluster, e) = task_state_change(stopped).expect("a stopped task");
+        assert_eq!(cluster, "prod");
+        assert_eq!(
+            e.time.timestamp(),
+            chrono::DateTime::parse_from_rfc3339("2026-11-02T03:04:01Z").unwrap().timestamp()
+        );
+        assert_eq!(e.resource, Some(ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() }));
+        assert_eq!(e.fold, "oom", "the container's reason counts: {}", e.summary);
+        let running = stopped.replace(r#""lastStatus":"STOPPED","stopCode""#, r#""lastStatus":"RUNNING","stopCode""#);
+        assert!(task_state_change(&running).is_none(), "a task on its way down is not stopped yet");
+        assert!(task_state_change(r#"{"detail-type":"ECS Service Action","detail":{}}"#).is_none());
+        assert!(task_state_change("not json").is_none());
     }
 
     #[test]

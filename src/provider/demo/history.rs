@@ -276,6 +276,7 @@ pub fn history(fleet: &Fleet, from: i64, to: i64) -> History {
         from: at(from),
         to: at(to),
         alarms,
+        alarms_from: None,
         events: timeline.events,
         changes,
         evictions: evictions(fleet, from, to),
