@@ -122,7 +122,20 @@ async fn a_seeded_month_on_moto_gives_the_known_review_and_says_what_it_cost() {
     let history = aws.history(to - Duration::days(30), to).await.expect("history");
     assert!(history.problems.is_empty(), "{:?}", history.problems);
     let counts = fleet.bridge_counts();
-    let r = infradeck::review::build("moto", &history, &[], &[], &[]);
+    // A handover written three days ago, as `:export` indexes it.
+    let written = to - Duration::days(3) + Duration::minutes(50);
+    let handover = HandoverRecord {
+        written,
+        from: written - Duration::hours(6),
+        to: written,
+        source: aws.source().label,
+        path: "/home/dana/infradeck-incident-search.md".into(),
+        firing: vec![],
+        notes: vec!["dana: rolled search back in the console".into()],
+        affected: vec!["ecs:prod-web/search".into()],
+    };
+    let r = infradeck::review::build("moto", &history, &[], &[], &[handover]);
+    assert_eq!(r.incidents.len(), 1, "every section has something: the incidents too");
     // Without the EventBridge log group: only the stopped tasks ECS still lists.
     let plain = AwsProvider::connect(options(&fleet)).await.expect("connect");
     let short =
@@ -263,4 +276,31 @@ fn the_cli_prints_the_review_in_each_format_and_refuses_a_span_it_cannot_read() 
     let refused = run(&["review", "--demo", "--days", "400"]);
     assert_eq!(refused.status.code(), Some(2), "clap refuses more than 90 days");
     let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn the_review_view_fits_its_tables_to_the_terminal_and_wraps_its_text() {
+    use infradeck::harness::Harness;
+    let mut h = Harness::demo(100, 30);
+    h.keys(&[":"]);
+    h.type_text("review");
+    h.keys(&["enter"]);
+    let screen = h.screen();
+    if std::env::var_os("SHOW").is_some() {
+        println!("{screen}");
+    }
+    // Every column of the alarms table is in view at 100 columns, LAST included.
+    let head = screen.lines().find(|l| l.contains("ALARM") && l.contains("FIRED")).expect("the alarms' head");
+    for column in ["IN ALARM", "NOW", "FLAGS", "SUGGESTION", "LAST"] {
+        assert!(head.contains(column), "{column} in {head}");
+    }
+    // The row under the cursor had cells cut: it is shown whole below the tables.
+    assert!(screen.contains("▸ ALARM page-cache-evictions · FIRED 1127"), "{screen}");
+    assert!(screen.contains("raise the threshold (> 100)"), "{screen}");
+    // The summary wraps rather than losing its end.
+    assert!(screen.contains("handovers written"), "{screen}");
+    assert!(!screen.contains("……"), "a cut is marked once: {screen}");
+    // Narrow and short: still a sane screen, the cursor's row in view.
+    let small = infradeck::harness::buffer_text(&h.render_at(80, 24));
+    assert!(small.contains("review · last 30 days"), "{small}");
 }

@@ -309,25 +309,34 @@ pub fn footnotes(r: &Review) -> Vec<String> {
 /// The widest a text column gets.
 const MAX_COLUMN: usize = 60;
 
-/// A table's lines: the head, then each row with its link.
-pub fn table_lines(s: &Section) -> Vec<(String, Option<Link>)> {
-    let widths: Vec<usize> = (0..s.head.len())
+/// The narrowest a column is squeezed to when a table is fitted to a width.
+const MIN_COLUMN: usize = 6;
+
+/// A table's lines: the head, then each row with its link; with `fit`, the widest columns give
+/// up room (a cut cell ends in "…") until the table is that wide, so every column stays in view.
+pub fn table_lines(s: &Section, fit: Option<usize>) -> Vec<(String, Option<Link>)> {
+    use crate::common::text::{pad, truncate, width};
+    let mut widths: Vec<usize> = (0..s.head.len())
         .map(|i| {
-            let widest = s
-                .rows
-                .iter()
-                .map(|(r, _)| crate::common::text::width(&r[i]))
-                .chain([s.head[i].len()])
-                .max()
-                .unwrap_or(0);
+            let widest = s.rows.iter().map(|(r, _)| width(&r[i])).chain([s.head[i].len()]).max().unwrap_or(0);
             widest.min(MAX_COLUMN)
         })
         .collect();
+    if let Some(room) = fit {
+        let gaps = 2 * widths.len().saturating_sub(1);
+        while widths.iter().sum::<usize>() + gaps > room {
+            let Some((i, w)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w) else { break };
+            if w <= MIN_COLUMN {
+                break;
+            }
+            widths[i] = w - 1;
+        }
+    }
     let line = |cells: Vec<&str>| {
         cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| crate::common::text::pad(&crate::common::text::truncate(c, *w), *w))
+            .map(|(c, w)| pad(&truncate(c, *w), *w))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -340,25 +349,67 @@ pub fn table_lines(s: &Section) -> Vec<(String, Option<Link>)> {
     out
 }
 
-/// The review as the terminal shows it: (line, link) pairs; headings and text have no link.
-pub fn lines(r: &Review) -> Vec<(String, Option<Link>)> {
-    let mut out: Vec<(String, Option<Link>)> = summary(r).lines().map(|l| (l.to_string(), None)).collect();
+/// Whether a line is part of a table (a heading, a head row or a row), not text to wrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Text,
+    Heading,
+    Head,
+    Row,
+}
+
+/// One line of the review as the terminal shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewLine {
+    pub kind: LineKind,
+    pub text: String,
+    /// Rows only: where the figure comes from.
+    pub link: Option<Link>,
+    /// Rows only: every cell whole, "HEAD value", for when the fitted row had to cut some.
+    pub whole: String,
+}
+
+/// The review as the terminal shows it, tables fitted to `width` when given; only rows have
+/// links. The same lines in the same order whatever the width.
+pub fn lines_at(r: &Review, width: Option<usize>) -> Vec<ReviewLine> {
+    let text = |kind, text: String| ReviewLine { kind, text, link: None, whole: String::new() };
+    let mut out: Vec<ReviewLine> = summary(r).lines().map(|l| text(LineKind::Text, l.to_string())).collect();
     for s in sections(r) {
-        out.push((String::new(), None));
-        out.push((format!("── {} ({})", s.title, s.rows.len()), None));
+        out.push(text(LineKind::Text, String::new()));
+        out.push(text(LineKind::Heading, format!("── {} ({})", s.title, s.rows.len())));
         if s.rows.is_empty() {
-            out.push(("none".into(), None));
+            out.push(text(LineKind::Text, "none".into()));
         } else {
-            out.extend(table_lines(&s));
+            let fitted = table_lines(&s, width);
+            for (k, (line, link)) in fitted.into_iter().enumerate() {
+                let whole = match k.checked_sub(1).and_then(|row| s.rows.get(row)) {
+                    Some((cells, _)) => s
+                        .head
+                        .iter()
+                        .zip(cells)
+                        .filter(|(_, v)| !v.is_empty() && v.as_str() != "—")
+                        .map(|(h, v)| format!("{h} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    None => String::new(),
+                };
+                let kind = if k == 0 { LineKind::Head } else { LineKind::Row };
+                out.push(ReviewLine { kind, text: line, link, whole });
+            }
         }
-        out.extend(s.after.into_iter().map(|a| (a, None)));
+        out.extend(s.after.into_iter().map(|a| text(LineKind::Text, a)));
     }
     let notes = footnotes(r);
     if !notes.is_empty() {
-        out.push((String::new(), None));
-        out.extend(notes.into_iter().map(|n| (n, None)));
+        out.push(text(LineKind::Text, String::new()));
+        out.extend(notes.into_iter().map(|n| text(LineKind::Text, n)));
     }
     out
+}
+
+/// The review's lines at their natural widths, with their links (what `:review` moves over).
+pub fn lines(r: &Review) -> Vec<(String, Option<Link>)> {
+    lines_at(r, None).into_iter().map(|l| (l.text, l.link)).collect()
 }
 
 pub fn table(r: &Review) -> String {
