@@ -37,6 +37,13 @@ READS = [
     "pricing:GetProducts", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
     "logs:FilterLogEvents",
 ]
+# With --org, the caller (management account or delegated administrator) lists the accounts and
+# assumes the member role: iam/org-caller.json (the member role itself carries read-only.json or
+# apply.json, and trusts the caller: iam/org-member-trust.json).
+ORG_READS = [
+    "organizations:ListAccounts", "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent", "sts:AssumeRole",
+]
 WRITES = {
     # A resize registers a copy of the task definition with its tags and its task/execution roles.
     "ecs:RegisterTaskDefinition": [
@@ -90,6 +97,14 @@ def check_policies():
         for name, stmts in (("read-only.json", read_only), ("apply.json", apply)):
             if not allowing(stmts, op):
                 problems.append(f"{op} is not allowed by iam/{name}")
+    org = statements("org-caller.json")
+    for op in ORG_READS:
+        if not allowing(org, op):
+            problems.append(f"{op} is not allowed by iam/org-caller.json")
+    for actions, _ in org:
+        bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
+        if bad:
+            problems.append(f"iam/org-caller.json allows writes or wildcards: {bad}")
     for op, extras in WRITES.items():
         if not allowing(apply, op):
             problems.append(f"{op} is not allowed by iam/apply.json")
@@ -110,7 +125,7 @@ def main():
     record_dir = pathlib.Path(sys.argv[1])
     require = "--require-records" in sys.argv
     problems = check_policies()
-    known = set(READS) | set(WRITES)
+    known = set(READS) | set(WRITES) | set(ORG_READS)
     logs = sorted(record_dir.glob("*.log")) if record_dir.is_dir() else []
     seen = {}
     for log in logs:

@@ -102,11 +102,13 @@ CANNED = {
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
 # request from infradeck (the Rust SDK) for OP (any without) signed for region R (any without)
-# gets fault K: "throttle", "500", "503", "expired", "deny" (an error in the protocol the
+# (and, with "contains": TEXT, only requests whose body holds TEXT, e.g. one account's role ARN
+# in AssumeRole) gets fault K: "throttle", "500", "503", "expired", "deny" (an error in the protocol the
 # service speaks), "latency" (D seconds, default 5, before the real answer) or "refuse" (needs
 # S: the bridge stops listening and drops open connections, then listens again). GET
 # /_bridge/fault says what is active and how many requests were faulted since the last POST.
-FAULT = {"kind": None, "until": None, "operation": None, "region": None, "delay": 5.0, "faulted": 0}
+FAULT = {"kind": None, "until": None, "operation": None, "region": None, "contains": None, "delay": 5.0,
+         "faulted": 0}
 SERVER = {"current": None, "refuse_until": 0.0}
 REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
 ERRORS = {
@@ -119,7 +121,7 @@ ERRORS = {
 }
 
 
-def active_fault(headers, op):
+def active_fault(headers, op, body=b""):
     """The fault this request gets, or None."""
     agent = headers.get("user-agent", "") + " " + headers.get("x-amz-user-agent", "")
     with LOCK:
@@ -133,6 +135,8 @@ def active_fault(headers, op):
             return None
         found = REGION.search(headers.get("authorization", ""))
         if FAULT["region"] and (not found or found.group(1) != FAULT["region"]):
+            return None
+        if FAULT["contains"] and FAULT["contains"].encode() not in (body or b""):
             return None
         FAULT["faulted"] += 1
         return kind
@@ -416,7 +420,7 @@ class Bridge(BaseHTTPRequestHandler):
             with LOCK:
                 FAULT.update(kind=asked["kind"], until=time.time() + float(seconds) if seconds else None,
                              operation=asked.get("operation"), region=asked.get("region"),
-                             delay=float(asked.get("delay", 5)), faulted=0)
+                             contains=asked.get("contains"), delay=float(asked.get("delay", 5)), faulted=0)
             self.reply_json(200, {"ok": asked["kind"]}, "application/json")
             return
         if self.path == "/_bridge/canned":
@@ -466,7 +470,7 @@ class Bridge(BaseHTTPRequestHandler):
         action = params.get("Action")
         if action:
             count(action)
-            if self.inject("query", action):
+            if self.inject("query", action, body):
                 return
             record(self.headers, action)
             canned = elasticache_canned(action, params) if "/elasticache/" in self.headers.get("authorization", "") else None
@@ -519,9 +523,9 @@ class Bridge(BaseHTTPRequestHandler):
             answer = stream_prefix(body, answer)
         self.reply(status, answer, headers.get("Content-Type", "application/octet-stream"))
 
-    def inject(self, protocol, op):
+    def inject(self, protocol, op, body=b""):
         """Answer with the active fault, if this request gets one; True when it was answered."""
-        kind = active_fault(self.headers, op)
+        kind = active_fault(self.headers, op, body)
         if kind is None:
             return False
         if kind == "latency":

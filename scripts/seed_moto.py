@@ -783,6 +783,39 @@ def seed_scale(args):
                                     CacheParameterGroupName="default.redis7")
 
 
+def seed_org(args):
+    """An AWS Organization: the management account (moto's 123456789012, nothing of its own to
+    read) and args.accounts member accounts — team-01 … in an OU named prod, the last one named
+    sandbox at the root — each with a cluster `prod` of args.services Fargate services, created
+    through the role infradeck assumes (OrganizationAccountAccessRole). moto keeps resources per
+    account and answers AssumeRole for any role, so a missing role is the bridge's fault
+    injection (tests/aws_moto.rs)."""
+    org = client("organizations", args.moto)
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    prod = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+    sts = client("sts", args.moto)
+    for a in range(args.accounts):
+        name = "sandbox" if a == args.accounts - 1 and args.accounts > 1 else f"team-{a + 1:02}"
+        status = org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]
+        account = status["AccountId"]
+        if name != "sandbox":
+            org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=prod)
+        role = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        creds = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
+        session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                        aws_secret_access_key=creds["SecretAccessKey"],
+                                        aws_session_token=creds["SessionToken"], region_name=REGION)
+        ecs = session.client("ecs", endpoint_url=args.moto, config=BOTO)
+        ec2 = session.client("ec2", endpoint_url=args.moto, config=BOTO)
+        net, _ = network(ec2)
+        family = register(ecs, f"{name}-app", 512, 1024, [("app", 512, 1024, 512)])
+        ecs.create_cluster(clusterName="prod")
+        for s in range(args.services):
+            ecs.create_service(cluster="prod", serviceName=f"svc-{s:02}", taskDefinition=family, desiredCount=1,
+                               launchType="FARGATE", networkConfiguration=net)
+
+
 def seed_month(args):
     """A month of history with a known review (tests/review.rs asserts it): search deployed
     three times by the pipeline — day -20 fine; day -10 followed 7 min later by search-cpu-high,
@@ -859,14 +892,15 @@ def main():
     parser = argparse.ArgumentParser(description="seed moto_server with an estate for infradeck")
     parser.add_argument("--moto", required=True, help="moto_server URL")
     parser.add_argument("--bridge", required=True, help="moto_bridge.py URL (for canned answers)")
-    parser.add_argument("--fleet", choices=["realistic", "scale"], default="realistic")
+    parser.add_argument("--fleet", choices=["realistic", "scale", "org"], default="realistic")
+    parser.add_argument("--accounts", type=int, default=3, help="member accounts (--fleet org)")
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--redis", type=int, default=100)
     parser.add_argument("--month", action="store_true", help="add a month of history (the review's)")
     args = parser.parse_args()
     args.moto, args.bridge = args.moto.rstrip("/"), args.bridge.rstrip("/")
-    seed_realistic(args) if args.fleet == "realistic" else seed_scale(args)
+    {"realistic": seed_realistic, "scale": seed_scale, "org": seed_org}[args.fleet](args)
     if args.month:
         seed_month(args)
     print(f"seeded {args.fleet} fleet into {args.moto}")

@@ -54,7 +54,9 @@ fn split_list(s: &Option<String>) -> Vec<String> {
 /// The demo fleet unless AWS was asked for. Connecting resolves credentials and the account
 /// before the terminal changes, so "no credentials" is a plain message, not a broken screen.
 fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Arc<dyn Provider> {
-    if !cli.wants_aws() {
+    // `[aws] org = true` reads AWS unless --demo says otherwise.
+    let org_from_config = config.org && !cli.demo;
+    if !cli.wants_aws() && !org_from_config {
         let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
         let demo = DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock);
         let protected = config.protected_profiles.iter().any(|p| p == "demo");
@@ -73,6 +75,15 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         protected_profiles: config.protected_profiles.clone(),
         dry_run: cli.dry_run,
         task_events_log_group: config.task_events_log_group.clone(),
+        org: (cli.org || config.org).then(|| infradeck::provider::aws::org::OrgOptions {
+            role: cli
+                .org_role
+                .clone()
+                .or_else(|| config.org_role.clone())
+                .unwrap_or_else(|| infradeck::provider::aws::org::DEFAULT_ROLE.into()),
+            ou: cli.ou.clone(),
+            accounts: split_list(&cli.org_accounts),
+        }),
         ..AwsOptions::default()
     };
     match runtime.block_on(AwsProvider::connect(options)) {

@@ -121,6 +121,23 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
+    /// Every account of the AWS Organization (from the management account or a delegated
+    /// administrator), each reached by assuming --org-role.
+    #[arg(long, global = true, conflicts_with = "demo")]
+    pub org: bool,
+
+    /// The role assumed in each member account (default OrganizationAccountAccessRole).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub org_role: Option<String>,
+
+    /// Only the accounts under this organizational unit (ou-…), at any depth.
+    #[arg(long, global = true, value_name = "OU_ID")]
+    pub ou: Option<String>,
+
+    /// Only these account ids, comma-separated.
+    #[arg(long, global = true, value_name = "ID[,ID]")]
+    pub org_accounts: Option<String>,
+
     /// Never write to AWS.
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -148,7 +165,8 @@ fn parse_window(s: &str) -> Result<Window, String> {
 
 impl Cli {
     pub fn wants_aws(&self) -> bool {
-        !self.demo && (self.aws || self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
+        !self.demo
+            && (self.aws || self.org || self.profile.is_some() || self.region.is_some() || self.endpoint_url.is_some())
     }
 }
 

@@ -67,6 +67,10 @@ struct AwsFile {
     /// The CloudWatch Logs group an EventBridge rule sends "ECS Task State Change" events to:
     /// a review counts every stopped task of its span from it (ECS lists them about an hour).
     task_events_log_group: Option<String>,
+    /// `org = true`: read every account of the organization, as `--org`.
+    org: Option<bool>,
+    /// The role assumed in each member account (`--org-role`).
+    org_role: Option<String>,
 }
 
 fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
@@ -136,6 +140,9 @@ pub struct Config {
     pub security: crate::incident::signins::Thresholds,
     /// `[aws] task_events_log_group`.
     pub task_events_log_group: Option<String>,
+    /// `[aws] org` and `org_role`.
+    pub org: bool,
+    pub org_role: Option<String>,
 }
 
 impl Default for Config {
@@ -153,6 +160,8 @@ impl Default for Config {
             mouse: true,
             security: Default::default(),
             task_events_log_group: None,
+            org: false,
+            org_role: None,
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
@@ -190,6 +199,8 @@ impl Config {
                 .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
             read_only_profiles: file.aws.as_ref().and_then(|a| a.read_only_profiles.clone()).unwrap_or_default(),
             task_events_log_group: file.aws.as_ref().and_then(|a| a.task_events_log_group.clone()),
+            org: file.aws.as_ref().and_then(|a| a.org).unwrap_or(false),
+            org_role: file.aws.as_ref().and_then(|a| a.org_role.clone()),
             budget_usd_per_day: file
                 .aws
                 .as_ref()

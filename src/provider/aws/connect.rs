@@ -39,6 +39,8 @@ pub struct AwsOptions {
     /// `[aws] task_events_log_group`: where EventBridge keeps ECS task state changes (a review
     /// reads its span's stopped tasks there).
     pub task_events_log_group: Option<String>,
+    /// `--org`: every account of the organization (or an OU of it), reached by assuming a role.
+    pub org: Option<super::org::OrgOptions>,
 }
 
 impl AwsOptions {
@@ -78,9 +80,11 @@ pub enum Identity {
     },
 }
 
-/// One (profile, region) with its clients.
+/// One (profile, region) — or, with `--org`, one (account, region) — with its clients.
 pub struct Target {
     pub profile: Option<String>,
+    /// With `--org`: the account's name in the organization (rows say which account).
+    pub account_name: Option<String>,
     pub region: String,
     pub identity: std::sync::RwLock<Identity>,
     pub sts: aws_sdk_sts::Client,
@@ -132,9 +136,10 @@ impl Target {
 
     /// How rows from this target are told apart when several are shown.
     pub(super) fn label(&self) -> String {
-        match &self.profile {
-            Some(p) => format!("{p}@{}", self.region),
-            None => self.region.clone(),
+        match (&self.account_name, &self.profile) {
+            (Some(a), _) => format!("{a}@{}", self.region),
+            (None, Some(p)) => format!("{p}@{}", self.region),
+            (None, None) => self.region.clone(),
         }
     }
 }
@@ -155,7 +160,12 @@ pub(super) const IDENTITY_RETRY_SECONDS: i64 = 30;
 
 /// The SDK's configuration for one profile and region: the credential chain, endpoint (moto in
 /// tests), retries and timeouts every client of the target shares.
-fn loader(profile: Option<&str>, region: Option<&str>, options: &AwsOptions) -> aws_config::ConfigLoader {
+fn loader(
+    profile: Option<&str>,
+    region: Option<&str>,
+    options: &AwsOptions,
+    assumed: Option<&aws_credential_types::provider::SharedCredentialsProvider>,
+) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
@@ -167,6 +177,9 @@ fn loader(profile: Option<&str>, region: Option<&str>, options: &AwsOptions) -> 
         loader = loader.endpoint_url(url);
     }
     if let Some(c) = &options.credentials {
+        loader = loader.credentials_provider(c.clone());
+    }
+    if let Some(c) = assumed {
         loader = loader.credentials_provider(c.clone());
     }
     if let Some(r) = &options.retry {
@@ -182,13 +195,21 @@ fn loader(profile: Option<&str>, region: Option<&str>, options: &AwsOptions) -> 
     )
 }
 
+/// With `--org`: the member account a target is, and the role credentials that reach it (None:
+/// the caller's own account, read with its own credentials).
+struct Member {
+    name: String,
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+}
+
 async fn connect_target(
     profile: Option<&str>,
     region: Option<&str>,
     options: &AwsOptions,
     usage: &ApiUsage,
+    member: Option<Member>,
 ) -> Result<Target, ProviderError> {
-    let conf = loader(profile, region, options).load().await;
+    let conf = loader(profile, region, options, member.as_ref().and_then(|m| m.credentials.as_ref())).load().await;
     let read_only = options.read_only_for(profile);
     let Some(region) = conf.region().map(|r| r.to_string()) else {
         return Err(ProviderError::Other(
@@ -217,6 +238,7 @@ async fn connect_target(
     let global = Region::new(GLOBAL_REGION);
     Ok(Target {
         profile: profile.map(str::to_string),
+        account_name: member.map(|m| m.name),
         identity: std::sync::RwLock::new(identity),
         sts,
         read_only,
@@ -278,6 +300,79 @@ async fn connect_target(
     })
 }
 
+/// Accounts reached at once while connecting: each is an AssumeRole, then STS and the first
+/// reads; a hundred accounts one after another would take minutes, all at once would throttle.
+const ORG_CONCURRENCY: usize = 8;
+
+/// `--org`: the organization's accounts (each × region) as targets, the caller's own account
+/// with its own credentials, the others through the role; and the accounts that could not be
+/// reached (the role missing, denied, throttled), which leave the others.
+async fn connect_org(
+    org: &super::org::OrgOptions,
+    profile: Option<&str>,
+    regions: &[Option<&str>],
+    options: &AwsOptions,
+    usage: &ApiUsage,
+) -> Result<(Vec<Target>, Vec<(String, ProviderError)>), ProviderError> {
+    use futures::StreamExt;
+    let base = loader(profile, regions[0], options, None).load().await;
+    let organizations = aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::config::Builder::from(&base)
+            .region(Region::new(GLOBAL_REGION))
+            .interceptor(usage.interceptor("organizations", true))
+            .build(),
+    );
+    let accounts = super::org::accounts(&organizations, org).await?;
+    let sts = aws_sdk_sts::Client::new(&base);
+    let own = sts.get_caller_identity().send().await.ok().and_then(|c| c.account().map(str::to_string));
+    let mut jobs = Vec::new();
+    for a in &accounts {
+        let credentials = if own.as_deref() == Some(a.id.as_str()) {
+            None
+        } else {
+            let provider = aws_config::sts::AssumeRoleProvider::builder(super::org::role_arn(&a.id, &org.role))
+                .session_name("infradeck")
+                .configure(&base)
+                .build()
+                .await;
+            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+        };
+        for region in regions {
+            jobs.push((a.clone(), region.map(str::to_string), credentials.clone()));
+        }
+    }
+    let results: Vec<(super::org::Account, Result<Target, ProviderError>)> = futures::stream::iter(jobs)
+        .map(|(a, region, credentials)| async move {
+            let member = Member { name: a.name.clone(), credentials };
+            let target = connect_target(profile, region.as_deref(), options, usage, Some(member)).await;
+            (a, target)
+        })
+        .buffered(ORG_CONCURRENCY)
+        .collect()
+        .await;
+    let (mut targets, mut unreachable) = (Vec::new(), Vec::new());
+    for (a, result) in results {
+        match result {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                tracing::warn!(account = %a.id, name = %a.name, "organization account not reached: {e}");
+                if !unreachable.iter().any(|(n, _): &(String, ProviderError)| *n == a.name) {
+                    unreachable.push((a.name.clone(), e));
+                }
+            }
+        }
+    }
+    // The caller's own account first: Cost Explorer is read there (the payer sees every account).
+    targets.sort_by_key(|t: &Target| own.as_deref() != Some(t.account().as_str()));
+    if targets.is_empty() {
+        return Err(unreachable.into_iter().next().map_or_else(
+            || ProviderError::NotFound("no active account in the organization (or the OU) asked for".into()),
+            |(_, e)| e,
+        ));
+    }
+    Ok((targets, unreachable))
+}
+
 impl AwsProvider {
     /// Resolve credentials and accounts for every (profile, region) asked for.
     pub async fn connect(options: AwsOptions) -> Result<AwsProvider, ProviderError> {
@@ -294,12 +389,19 @@ impl AwsProvider {
         };
         let pairs: Vec<(Option<&str>, Option<&str>)> =
             profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
-        let targets = try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage))).await?;
+        let (targets, unreachable) = match &options.org {
+            None => (
+                try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage, None))).await?,
+                Vec::new(),
+            ),
+            Some(org) => connect_org(org, profiles[0], &regions, &options, &usage).await?,
+        };
         let cost_cache = cost::CostCache {
             dir: options.cache_dir.clone(),
             ttl: options.cost_ttl.unwrap_or(Duration::from_secs(6 * 3_600)),
         };
         Ok(AwsProvider {
+            unreachable,
             options,
             task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
             histories: targets.iter().map(|_| history::HistoryCache::default()).collect(),

@@ -19,6 +19,7 @@ pub mod map;
 pub mod metrics;
 #[cfg(test)]
 mod odd_shapes;
+pub mod org;
 pub mod pricing;
 mod review;
 mod scoped;
@@ -65,6 +66,8 @@ type TargetEcs = (Vec<ecs::ServiceRecord>, Vec<EcsService>);
 
 pub struct AwsProvider {
     options: AwsOptions,
+    /// With `--org`: the accounts that could not be reached, and why (the others load).
+    unreachable: Vec<(String, ProviderError)>,
     targets: Vec<Target>,
     usage: ApiUsage,
     task_defs: Vec<ecs::TaskDefCache>,
@@ -453,8 +456,20 @@ impl Provider for AwsProvider {
         profiles.dedup();
         let mut regions: Vec<String> = self.targets.iter().map(|t| t.region.clone()).collect();
         regions.dedup();
+        let mut names: Vec<&str> = self.targets.iter().filter_map(|t| t.account_name.as_deref()).collect();
+        names.dedup();
+        let label = if self.options.org.is_some() {
+            let mut label = format!("aws org: {} accounts", names.len());
+            if !self.unreachable.is_empty() {
+                let which: Vec<String> = self.unreachable.iter().map(|(n, e)| format!("{n} ({})", e.hint())).collect();
+                label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
+            }
+            label
+        } else {
+            format!("aws {}", profiles.join(","))
+        };
         SourceInfo {
-            label: format!("aws {}", profiles.join(",")),
+            label,
             account: Some(match self.identity_error() {
                 Some(e) => format!("account unknown ({e}; retrying)"),
                 None if accounts.len() == 1 => first.account(),
