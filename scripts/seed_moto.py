@@ -56,9 +56,9 @@ def post(url, payload):
         return answer.read()
 
 
-def network(ec2):
+def network(ec2, region=REGION):
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{zone}")["Subnet"]["SubnetId"]
                for i, zone in ((1, "a"), (2, "b"))]
     sg = ec2.create_security_group(GroupName="infradeck-seed", Description="seed", VpcId=vpc)["GroupId"]
     return {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}}, vpc
@@ -806,14 +806,15 @@ def seed_org(args):
         session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
                                         aws_secret_access_key=creds["SecretAccessKey"],
                                         aws_session_token=creds["SessionToken"], region_name=REGION)
-        ecs = session.client("ecs", endpoint_url=args.moto, config=BOTO)
-        ec2 = session.client("ec2", endpoint_url=args.moto, config=BOTO)
-        net, _ = network(ec2)
-        family = register(ecs, f"{name}-app", 512, 1024, [("app", 512, 1024, 512)])
-        ecs.create_cluster(clusterName="prod")
-        for s in range(args.services):
-            ecs.create_service(cluster="prod", serviceName=f"svc-{s:02}", taskDefinition=family, desiredCount=1,
-                               launchType="FARGATE", networkConfiguration=net)
+        for region in args.org_regions.split(","):
+            ecs = session.client("ecs", endpoint_url=args.moto, config=BOTO, region_name=region)
+            ec2 = session.client("ec2", endpoint_url=args.moto, config=BOTO, region_name=region)
+            net, _ = network(ec2, region)
+            family = register(ecs, f"{name}-app", 512, 1024, [("app", 512, 1024, 512)])
+            ecs.create_cluster(clusterName="prod")
+            for s in range(args.services):
+                ecs.create_service(cluster="prod", serviceName=f"svc-{s:02}", taskDefinition=family,
+                                   desiredCount=1, launchType="FARGATE", networkConfiguration=net)
 
 
 def seed_month(args):
@@ -894,6 +895,7 @@ def main():
     parser.add_argument("--bridge", required=True, help="moto_bridge.py URL (for canned answers)")
     parser.add_argument("--fleet", choices=["realistic", "scale", "org"], default="realistic")
     parser.add_argument("--accounts", type=int, default=3, help="member accounts (--fleet org)")
+    parser.add_argument("--org-regions", default=REGION, help="regions each member account has services in")
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--redis", type=int, default=100)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# How time and API calls grow with the number of accounts under --org (issue 23), for
+# BENCHMARKS.md: a simulated organization in moto (scripts/seed_moto.py --fleet org) of N member
+# accounts × 2 regions × 20 services, then the real binary under tmux from start to every pane
+# loaded (--exit-after loaded), with the requests the bridge saw.
+# Usage: bash scripts/measure_org.sh [N ...]   (default 10 30 100)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+bin=$PWD/target/release/infradeck
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+work=$(mktemp -d)
+trap 'tmux -L measure-org kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+echo '# defaults' > "$work/config.toml"
+for n in "${@:-10 30 100}"; do
+  for accounts in $n; do
+    (
+      source scripts/moto_env.sh
+      bridge=http://127.0.0.1:$bridge_port
+      s=$(date +%s)
+      python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "$bridge" --fleet org \
+        --accounts "$accounts" --services 20 --org-regions us-east-1,us-west-2 >/dev/null
+      seeded=$(( $(date +%s) - s ))
+      curl -s -X POST "$bridge/_bridge/counts/reset" >/dev/null
+      rm -f "$work/t"
+      tmux -L measure-org kill-server 2>/dev/null || true
+      tmux -L measure-org -f /dev/null new-session -d -s m -x 200 -y 60 \
+        "s=\$(date +%s%N); $bin --org --region us-east-1,us-west-2 --endpoint-url $bridge --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
+      for _ in $(seq 1200); do [ -s "$work/t" ] && break; sleep 0.1; done
+      counts=$(curl -s "$bridge/_bridge/counts")
+      metrics=$(curl -s "$bridge/_bridge/metrics")
+      python3 - "$accounts" "$(cat "$work/t" 2>/dev/null || echo timeout)" "$seeded" "$counts" "$metrics" <<'PY'
+import json, sys
+n, ms, seeded, counts, metrics = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+total = sum(counts.values())
+top = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
+print(f"{n:>4} accounts ({int(n) + 1} with the management one) × 2 regions: start → loaded {ms} ms; "
+      f"{total} requests ({top}); {metrics.get('requested', 0)} metrics; seeding took {seeded} s")
+PY
+    )
+  done
+done
