@@ -8,7 +8,7 @@ use infradeck::domain::Window;
 use infradeck::provider::Provider;
 use infradeck::provider::aws::org::OrgOptions;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
-use support::moto::MotoFleet;
+use support::moto::{MotoFleet, raw_config};
 
 fn options(fleet: &MotoFleet, org: OrgOptions) -> AwsOptions {
     AwsOptions {
@@ -23,13 +23,7 @@ fn options(fleet: &MotoFleet, org: OrgOptions) -> AwsOptions {
 
 /// The seeded accounts by name, as Organizations lists them.
 async fn account_ids(fleet: &MotoFleet) -> Vec<(String, String)> {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&fleet.endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
-    let org = aws_sdk_organizations::Client::new(&conf);
+    let org = aws_sdk_organizations::Client::new(&raw_config(fleet).await);
     // The test's own calls, not infradeck's (scripts/check_iam.py skips `test-` records).
     fleet.record_as("test-org");
     let listed = org.list_accounts().send().await.expect("ListAccounts");
@@ -72,13 +66,7 @@ async fn every_account_is_read_through_its_role_and_one_without_it_leaves_the_ot
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organizational_unit_narrows_the_accounts_read() {
     let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "1"]);
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&fleet.endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
-    let org = aws_sdk_organizations::Client::new(&conf);
+    let org = aws_sdk_organizations::Client::new(&raw_config(&fleet).await);
     fleet.record_as("test-org");
     let root = org.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
     let units = org.list_organizational_units_for_parent().parent_id(root).send().await.unwrap();

@@ -140,15 +140,19 @@ fn http_with(base: &str, method: &str, path: &str, body: &str) -> serde_json::Va
     serde_json::from_str(body).unwrap_or_else(|e| panic!("bridge answered {body:?}: {e}"))
 }
 
-/// An ECS client of the test's own, through the bridge (to read what an apply registered).
-pub async fn raw_ecs(fleet: &MotoFleet) -> aws_sdk_ecs::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// The SDK configuration of the test's own clients, through the bridge.
+pub async fn raw_config(fleet: &MotoFleet) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&fleet.endpoint)
         .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
         .load()
-        .await;
-    aws_sdk_ecs::Client::new(&conf)
+        .await
+}
+
+/// An ECS client of the test's own, through the bridge (to read what an apply registered).
+pub async fn raw_ecs(fleet: &MotoFleet) -> aws_sdk_ecs::Client {
+    aws_sdk_ecs::Client::new(&raw_config(fleet).await)
 }
 
 /// A task definition and its tags, as ECS keeps them.

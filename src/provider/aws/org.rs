@@ -48,60 +48,71 @@ fn account(a: &aws_sdk_organizations::types::Account) -> Option<Account> {
     Some(Account { id, name })
 }
 
+/// Every page of a paged Organizations list: `ask` sends one page's request for a token.
+async fn paged<T, F, Fut>(mut ask: F) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ProviderError>>,
+{
+    let (mut out, mut token) = (Vec::new(), None);
+    loop {
+        let (items, next) = ask(token).await?;
+        out.extend(items);
+        token = next.filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
 /// The active accounts `o` asks for, by name then id.
 pub async fn accounts(client: &aws_sdk_organizations::Client, o: &OrgOptions) -> Result<Vec<Account>, ProviderError> {
     let mut found: Vec<aws_sdk_organizations::types::Account> = Vec::new();
     match &o.ou {
         None => {
-            let mut token = None;
-            loop {
+            found = paged(|token| async move {
                 let page = client
                     .list_accounts()
                     .set_next_token(token)
                     .send()
                     .await
                     .map_err(|e| super::sdk_error("organizations:ListAccounts", e))?;
-                found.extend(page.accounts().iter().cloned());
-                token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+                Ok((page.accounts().to_vec(), page.next_token().map(str::to_string)))
+            })
+            .await?;
         }
         Some(ou) => {
             // The OU and every OU under it.
             let mut parents = vec![ou.clone()];
             while let Some(parent) = parents.pop() {
-                let mut token = None;
-                loop {
-                    let page = client
-                        .list_accounts_for_parent()
-                        .parent_id(&parent)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| super::sdk_error("organizations:ListAccountsForParent", e))?;
-                    found.extend(page.accounts().iter().cloned());
-                    token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-                    if token.is_none() {
-                        break;
-                    }
-                }
-                let mut token = None;
-                loop {
-                    let page = client
-                        .list_organizational_units_for_parent()
-                        .parent_id(&parent)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| super::sdk_error("organizations:ListOrganizationalUnitsForParent", e))?;
-                    parents.extend(page.organizational_units().iter().filter_map(|u| u.id().map(str::to_string)));
-                    token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-                    if token.is_none() {
-                        break;
-                    }
-                }
+                let parent = &parent;
+                found.extend(
+                    paged(|token| async move {
+                        let page = client
+                            .list_accounts_for_parent()
+                            .parent_id(parent)
+                            .set_next_token(token)
+                            .send()
+                            .await
+                            .map_err(|e| super::sdk_error("organizations:ListAccountsForParent", e))?;
+                        Ok((page.accounts().to_vec(), page.next_token().map(str::to_string)))
+                    })
+                    .await?,
+                );
+                parents.extend(
+                    paged(|token| async move {
+                        let page = client
+                            .list_organizational_units_for_parent()
+                            .parent_id(parent)
+                            .set_next_token(token)
+                            .send()
+                            .await
+                            .map_err(|e| super::sdk_error("organizations:ListOrganizationalUnitsForParent", e))?;
+                        let ids = page.organizational_units().iter().filter_map(|u| u.id().map(str::to_string));
+                        Ok((ids.collect(), page.next_token().map(str::to_string)))
+                    })
+                    .await?,
+                );
             }
         }
     }
