@@ -5,6 +5,8 @@
 //!
 //! `bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS]` seeds moto and runs both scenarios;
 //! by hand: cargo run --release --example leave_open -- ENDPOINT MINUTES idle|active [WARMUP_MINUTES]
+//! With `ORG_REGIONS=us-east-1,us-west-2` in the environment: `--org` over those regions (a
+//! simulated organization, `bash scripts/measure_open.sh org ACCOUNTS SERVICES`).
 
 use infradeck::app::state::PaneId;
 use infradeck::app::{Msg, schedule};
@@ -21,9 +23,11 @@ fn main() -> color_eyre::Result<()> {
     let scenario = args.get(3).cloned().unwrap_or_else(|| "idle".into());
     let warmup: i64 = args.get(4).and_then(|m| m.parse().ok()).unwrap_or(0);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let org_regions = std::env::var("ORG_REGIONS").ok();
     let aws = runtime
         .block_on(AwsProvider::connect(AwsOptions {
-            regions: vec!["us-east-1".into()],
+            regions: org_regions.as_deref().unwrap_or("us-east-1").split(',').map(str::to_string).collect(),
+            org: org_regions.as_ref().map(|_| infradeck::provider::aws::org::OrgOptions::default()),
             endpoint_url: Some(endpoint),
             credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "open")),
             retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),

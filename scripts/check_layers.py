@@ -23,6 +23,7 @@ LAYERS = [
     ["incident"],                    # the timeline of what changed and what fired
     ["review"],                      # what kept happening over weeks: pure figures over a History
     ["provider"],                    # AWS and the demo fleet behind one trait
+    ["accounts"],                    # --org: per-account totals over what the panes hold
     ["app"],                         # state, messages, update, scheduler, keymap
     ["ui"],                          # drawing the state
     ["config"],                      # files parsed into the typed values of the layers below
@@ -42,7 +43,7 @@ APP_LAYERS = [
     ["schedule", "mouse", "logs"],
     ["fetch"],
     ["incident", "apply"],
-    ["loaded", "review"],
+    ["loaded", "review", "accounts"],
     ["update"],
 ]
 

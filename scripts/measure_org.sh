@@ -27,14 +27,16 @@ for n in "${@:-10 30 100}"; do
       tmux -L measure-org -f /dev/null new-session -d -s m -x 200 -y 60 \
         "s=\$(date +%s%N); $bin --org --region us-east-1,us-west-2 --endpoint-url $bridge --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
       for _ in $(seq 1200); do [ -s "$work/t" ] && break; sleep 0.1; done
+      cp "$work/log" "/tmp/measure-org-$accounts.log" 2>/dev/null || true
       counts=$(curl -s "$bridge/_bridge/counts")
       metrics=$(curl -s "$bridge/_bridge/metrics")
-      python3 - "$accounts" "$(cat "$work/t" 2>/dev/null || echo timeout)" "$seeded" "$counts" "$metrics" <<'PY'
+      rows=$(grep -o 'ecs_services=[0-9]*' "$work/log" | tail -1 | cut -d= -f2)
+      python3 - "$accounts" "$(cat "$work/t" 2>/dev/null || echo timeout)" "$seeded" "$counts" "$metrics" "${rows:-?}" <<'PY'
 import json, sys
-n, ms, seeded, counts, metrics = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+n, ms, seeded, counts, metrics, rows = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6]
 total = sum(counts.values())
 top = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
-print(f"{n:>4} accounts ({int(n) + 1} with the management one) × 2 regions: start → loaded {ms} ms; "
+print(f"{n:>4} accounts ({int(n) + 1} with the management one) × 2 regions: start → loaded {ms} ms, {rows} services listed; "
       f"{total} requests ({top}); {metrics.get('requested', 0)} metrics; seeding took {seeded} s")
 PY
     )

@@ -692,8 +692,14 @@ def main():
     Bridge.upstream = args.upstream.rstrip("/")
     print(f"bridge listening on http://{args.host}:{args.port} → {Bridge.upstream}", flush=True)
     while True:
-        server = ThreadingHTTPServer((args.host, args.port), Bridge)
+        server = ThreadingHTTPServer((args.host, args.port), Bridge, bind_and_activate=False)
         server.daemon_threads = True
+        # socketserver's listen backlog is 5: a burst of new connections (an organization's
+        # hundreds of clients connecting at once) overflows it, the kernel drops their SYNs and
+        # each waits out TCP's 1-2-4-8 s retransmits — a delay AWS's endpoints do not have.
+        server.request_queue_size = 1024
+        server.server_bind()
+        server.server_activate()
         SERVER["current"] = server
         server.serve_forever()
         server.server_close()  # a "refuse" fault: nothing listens until it ends

@@ -725,6 +725,28 @@ def seed_logs(args, now):
             {"timestamp": (now - minutes * 60) * 1000, "message": m} for minutes, m in lines])
 
 
+def seed_org_cost(args, accounts):
+    """Cost Explorer as the payer sees an organization: 90 days grouped by LINKED_ACCOUNT then
+    SERVICE (Keys [account id, service]), and each account's name in DimensionValueAttributes
+    ("description"), as GetCostAndUsage answers with two group-bys. Each account's ECS cost is
+    $10 a day times its position (team-01 $10, team-02 $20 …), so per-account totals are known."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start = today - dt.timedelta(days=90)
+    results = []
+    for i in range(91):
+        day = start + dt.timedelta(days=i)
+        groups = []
+        for n, (account, _name) in enumerate(accounts, start=1):
+            for service, amount in (("Amazon Elastic Container Service", 10.0 * n), ("AmazonCloudWatch", 1.0)):
+                groups.append({"Keys": [account, service],
+                               "Metrics": {"AmortizedCost": {"Amount": f"{amount:.4f}", "Unit": "USD"}}})
+        results.append({"TimePeriod": {"Start": day.isoformat(), "End": (day + dt.timedelta(days=1)).isoformat()},
+                        "Total": {}, "Groups": groups, "Estimated": day >= today - dt.timedelta(days=1)})
+    attributes = [{"Value": account, "Attributes": {"description": name}} for account, name in accounts]
+    post(args.moto + "/moto-api/static/ce/cost-and-usage-results",
+         {"results": [{"ResultsByTime": results, "DimensionValueAttributes": attributes}]})
+
+
 def seed_cost(args, now, rng):
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
     start = today - dt.timedelta(days=90)
@@ -795,10 +817,12 @@ def seed_org(args):
     root = org.list_roots()["Roots"][0]["Id"]
     prod = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
     sts = client("sts", args.moto)
+    members = []
     for a in range(args.accounts):
         name = "sandbox" if a == args.accounts - 1 and args.accounts > 1 else f"team-{a + 1:02}"
         status = org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]
         account = status["AccountId"]
+        members.append((account, name))
         if name != "sandbox":
             org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=prod)
         role = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
@@ -815,6 +839,7 @@ def seed_org(args):
             for s in range(args.services):
                 ecs.create_service(cluster="prod", serviceName=f"svc-{s:02}", taskDefinition=family,
                                    desiredCount=1, launchType="FARGATE", networkConfiguration=net)
+    seed_org_cost(args, members)
 
 
 def seed_month(args):

@@ -2,6 +2,7 @@
 //! CloudWatch alarms. `main.rs` is thin; everything here is testable without a terminal.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod app;
 pub mod apply;
 pub mod cli;

@@ -73,6 +73,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         read_only: cli.read_only || config.read_only,
         read_only_profiles: config.read_only_profiles.clone(),
         protected_profiles: config.protected_profiles.clone(),
+        protected_accounts: config.protected_accounts.clone(),
         dry_run: cli.dry_run,
         task_events_log_group: config.task_events_log_group.clone(),
         org: (cli.org || config.org).then(|| infradeck::provider::aws::org::OrgOptions {
@@ -112,14 +113,35 @@ fn run_report(
     });
     let groups = groups.unwrap_or_else(|e| usage_error("cannot read ElastiCache groups", format!("{e}: {}", e.hint())));
     let cache_recs = report::cache_recommendations(&groups, &node_types);
-    let services = services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint())));
+    let services =
+        Arc::new(services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint()))));
     // Sized as the TUI sizes: part by part, reading each part's usage and SLO windows.
     let recs = runtime
-        .block_on(infradeck::sizing::run::run(provider.as_ref(), Arc::new(services), policies, objectives))
+        .block_on(infradeck::sizing::run::run(provider.as_ref(), Arc::clone(&services), policies, objectives))
         .unwrap_or_else(|e| {
             usage_error("cannot read ECS usage or load-balancer metrics", format!("{e}: {}", e.hint()))
         });
     print!("{}", report::render_all(&recs, &cache_recs, format));
+    let accounts = provider.source().accounts;
+    if !accounts.is_empty() && matches!(format, Format::Table | Format::Markdown) {
+        // Under --org: each account's totals, with its cost (the payer's report, cached) and
+        // its alarms firing. Either may be missing (denied): the rest still adds up.
+        let (alarms, cost) = runtime.block_on(async { tokio::join!(provider.alarms(), provider.cost(false)) });
+        let totals = infradeck::accounts::totals(
+            &accounts,
+            &services,
+            &recs,
+            &cache_recs,
+            &alarms.unwrap_or_default(),
+            cost.ok().as_ref(),
+        );
+        let markdown = format == Format::Markdown;
+        print!(
+            "{}{}",
+            if markdown { "\n## By account\n\n" } else { "\nBY ACCOUNT\n" },
+            infradeck::accounts::render(&totals, markdown)
+        );
+    }
     if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
         std::process::exit(3);
     }

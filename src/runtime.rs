@@ -299,7 +299,9 @@ pub async fn run_with_effects(
             draw(&mut tui, &state, &themes)?;
             state.dirty = false;
             frames += 1;
-            let loaded = crate::app::PaneId::ALL.iter().all(|p| state.has_data(*p));
+            // Every pane drawn with its whole first answer (not the first part of a load still
+            // in flight: an organization's accounts arrive one after another).
+            let loaded = crate::app::PaneId::ALL.iter().all(|p| state.has_data(*p) && !state.fetch(*p).partial);
             match exit_after {
                 Some(ExitAfter::FirstFrame) => break,
                 Some(ExitAfter::Loaded) if loaded => break,
@@ -311,6 +313,8 @@ pub async fn run_with_effects(
             }
         }
     }
-    tracing::info!(frames, "quit");
+    // What was on screen when it quit: a measurement's "every pane loaded" is checked by it.
+    let ecs_services = state.ecs.data.as_ref().map_or(0, |d| d.len());
+    tracing::info!(frames, ecs_services, "quit");
     Ok(())
 }

@@ -411,6 +411,7 @@ fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_de
         regions: vec!["eu-west-1".into()],
         switchable: true,
         read_only: false,
+        accounts: Vec::new(),
     };
     let fx = h.send_only(Msg::SourceChanged(source.clone()));
     assert_eq!(h.state.source, source);
@@ -1104,4 +1105,58 @@ fn enter_in_a_detail_view_shows_all_its_text_and_back() {
     h.keys(&["enter"]);
     assert!(h.screen().contains('└'), "enter goes back to the charts");
     assert!(matches!(h.state.overlay, Some(Overlay::Detail(_))));
+}
+
+#[test]
+fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
+    use infradeck::provider::OrgAccount;
+    let mut h = Harness::demo(160, 50);
+    // As --org shows them: rows named by their account (`NAME@region:cluster`).
+    let mut services: Vec<EcsService> = h.state.ecs.data.as_deref().cloned().expect("demo rows");
+    let half = services.len() / 2;
+    for (i, s) in services.iter_mut().enumerate() {
+        let account = if i < half { "team-01" } else { "payments prod" };
+        s.cluster = format!("{account}@demo-1:{}", s.cluster);
+    }
+    h.state.ecs.data = Some(Arc::new(services.clone()));
+    h.state.rebuild_view(PaneId::Ecs);
+    h.state.source.accounts = vec![
+        OrgAccount { id: "111111111111".into(), name: "team-01".into(), ou: Some("prod".into()), unreachable: None },
+        OrgAccount {
+            id: "222222222222".into(),
+            name: "payments prod".into(),
+            ou: Some("prod/payments".into()),
+            unreachable: None,
+        },
+        OrgAccount {
+            id: "333333333333".into(),
+            name: "sandbox".into(),
+            ou: None,
+            unreachable: Some("the role cannot be assumed".into()),
+        },
+    ];
+    h.keys(&[":"]);
+    h.type_text("accounts");
+    h.keys(&["enter"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Accounts { selected: 0 })));
+    let screen = h.screen();
+    assert!(screen.contains("accounts · 3 in the organization"), "{screen}");
+    let line = |name: &str| {
+        screen.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {screen}")).to_string()
+    };
+    assert!(line("team-01 ").contains(&format!(" {half} ")), "team-01's services: {}", line("team-01 "));
+    assert!(line("sandbox").contains("not reached"), "{}", line("sandbox"));
+    assert!(line("all accounts").contains(&format!(" {} ", services.len())), "{}", line("all accounts"));
+    h.keys(&["j", "enter"]);
+    assert!(h.state.overlay.is_none());
+    let kept: Vec<&str> = h.state.ecs.view.rows.iter().map(|i| h.state.ecs.rows()[*i].cluster.as_str()).collect();
+    assert_eq!(kept.len(), services.len() - half, "payments prod's rows only");
+    assert!(kept.iter().all(|c| c.starts_with("payments prod@")), "{kept:?}");
+    // Typed by hand: an OU, nested OUs included, and an account left out.
+    h.keys(&["esc", "/"]);
+    h.type_text("ou:prod");
+    assert_eq!(h.state.ecs.view.rows.len(), services.len());
+    h.keys(&["esc", "esc", "/"]);
+    h.type_text("!acct:team-01");
+    assert_eq!(h.state.ecs.view.rows.len(), services.len() - half);
 }

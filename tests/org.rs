@@ -55,12 +55,27 @@ async fn every_account_is_read_through_its_role_and_one_without_it_leaves_the_ot
         ],
         "each account's own cluster, named by its account; the management account has none"
     );
-    let accounts = source.account.unwrap_or_default();
-    assert!(accounts.starts_with("123456789012,"), "the caller's own (payer) account first: {accounts}");
+    assert_eq!(source.account.as_deref(), Some("123456789012 + 2 more"), "the caller's (payer) account, and a count");
+    let listed: Vec<(&str, &str, Option<&str>)> =
+        source.accounts.iter().map(|a| (a.name.as_str(), a.id.as_str(), a.unreachable.as_deref())).collect();
+    assert_eq!(listed[0].1, "123456789012", "the caller's own account first: {listed:?}");
     for (name, id) in ids.iter().filter(|(n, _)| n.starts_with("team-")) {
-        assert!(accounts.contains(id.as_str()), "{name} {id} in {accounts}");
+        assert!(listed.iter().any(|(n, i, why)| n == name && i == id && why.is_none()), "{name} {id} in {listed:?}");
     }
-    assert!(!accounts.contains(sandbox.as_str()));
+    let denied = listed.iter().find(|(_, i, _)| *i == sandbox).expect("sandbox listed");
+    assert!(denied.2.is_some_and(|why| why.contains("trust policy")), "sandbox not reached, and why: {denied:?}");
+
+    // Throttled instead of denied: the same, said as throttling (it retries by itself).
+    fleet.fault(serde_json::json!({"kind": "throttle", "operation": "AssumeRole", "contains": sandbox}));
+    let aws = AwsProvider::connect(options(&fleet, OrgOptions::default())).await.expect("the others connect");
+    fleet.clear_fault();
+    let source = aws.source();
+    assert!(
+        source.label.contains("1 not reached: sandbox (AWS rate-limited the role's AssumeRole"),
+        "{}",
+        source.label
+    );
+    assert_eq!(aws.ecs_services(Window::Hour).await.expect("services").len(), 4, "the others' rows, all of them");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,4 +100,65 @@ async fn an_organizational_unit_narrows_the_accounts_read() {
     let mut keys: Vec<String> = services.iter().map(|s| s.key()).collect();
     keys.sort();
     assert_eq!(keys, ["team-01@us-east-1:prod/svc-00", "team-02@us-east-1:prod/svc-00"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_name() {
+    use infradeck::apply::{ContainerChange, ResizeRequest};
+    use infradeck::sizing::recommend::Risk;
+    let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "1"]);
+    let aws = AwsProvider::connect(AwsOptions {
+        protected_accounts: vec!["prod".into()],
+        ..options(&fleet, OrgOptions::default())
+    })
+    .await
+    .expect("connect");
+    let source = aws.source();
+    let ou = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.ou.clone());
+    assert_eq!((ou("team-01"), ou("sandbox")), (Some("prod".into()), None), "each account's OU, from the tree");
+
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    let request = |key: &str| {
+        let s = services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}"));
+        ResizeRequest {
+            cluster: s.cluster.clone(),
+            service: s.name.clone(),
+            task_definition: s.task_definition.clone(),
+            before: (s.task_cpu, s.task_memory),
+            after: (256, 512),
+            containers: vec![ContainerChange {
+                cpu: (512, 256),
+                memory_hard: (Some(1024), Some(512)),
+                memory_soft: (Some(512), Some(256)),
+                ..ContainerChange::unchanged(&s.containers[0])
+            }],
+            monthly_change: Some(-10.0),
+            risk: Risk::Low,
+            evidence: vec![],
+            rollback_to: None,
+            floors: None,
+        }
+    };
+    let sandbox = aws.plan_resize(&request("sandbox@us-east-1:prod/svc-00")).await.expect("plan");
+    assert!(!sandbox.protected, "sandbox sits at the root, outside the protected OU");
+    let plan = aws.plan_resize(&request("team-02@us-east-1:prod/svc-00")).await.expect("plan");
+    assert!(plan.protected, "team-02 is in the protected OU prod: confirming means typing the name");
+    let before = services.iter().find(|s| s.key() == "team-01@us-east-1:prod/svc-00").unwrap().task_definition.clone();
+    aws.apply_resize(&plan).await.expect("apply through team-02's role");
+    let after = aws.ecs_services(Window::Hour).await.expect("services");
+    let revision = |key: &str| after.iter().find(|s| s.key() == key).unwrap().task_definition.clone();
+    assert!(revision("team-02@us-east-1:prod/svc-00").ends_with(":2"), "{}", revision("team-02@us-east-1:prod/svc-00"));
+    assert_eq!(revision("team-01@us-east-1:prod/svc-00"), before, "the same family in another account is untouched");
+
+    // Cost from the payer, per linked account (seeded: team-NN's ECS costs $10 × NN a day).
+    fleet.reset_bridge_counts();
+    let cost = aws.cost(true).await.expect("cost");
+    assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 1, "one request for the whole organization");
+    let totals = infradeck::accounts::totals(&source.accounts, &after, &[], &[], &[], Some(&cost));
+    let team02 = totals.iter().find(|t| t.name == "team-02").expect("team-02");
+    let day = chrono::Datelike::day(&chrono::Utc::now().date_naive()) as f64;
+    let mtd = team02.month_to_date.expect("cost read");
+    assert!((mtd - 21.0 * day).abs() < 0.01, "team-02: $20 ECS + $1 CloudWatch a day this month, got {mtd}");
+    assert_eq!(team02.services, 1);
+    assert!(cost.services.iter().any(|s| s.service == "team-01: Amazon Elastic Container Service"));
 }

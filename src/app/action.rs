@@ -56,7 +56,7 @@ impl Action {
             Action::Quit => "quit infradeck",
             Action::Help => "show this help",
             Action::Command => "command mode (:ecs :redis :cost :alarms :theme :window :sort :q)",
-            Action::Filter => "filter rows (substring or regex; start with ! to invert)",
+            Action::Filter => "filter rows (substring or regex; ! inverts; acct:NAME ou:NAME with --org)",
             Action::NextPane => "next pane",
             Action::PrevPane => "previous pane",
             Action::PaneEcs => "ECS task sizing pane",

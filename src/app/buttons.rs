@@ -48,6 +48,9 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Command, ":export"),
         ],
         Some(Overlay::Budget) => &[(Action::Back, "close")],
+        Some(Overlay::Accounts { .. }) => {
+            &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Open, "narrow to it")]
+        }
         Some(Overlay::Review) => &[
             (Action::Back, "close"),
             (Action::Down, "next"),

@@ -17,6 +17,8 @@ pub enum Command {
     History,
     /// `:budget`: what the session has spent, on what, and when each part is read next.
     Budget,
+    /// `:accounts`: the organization's per-account totals.
+    Accounts,
     /// `:incident [hours]`
     Incident(Option<u32>),
     /// `:timeline 2026-11-14T12:10 [name]`: the timeline around a moment (a review's figure).
@@ -93,6 +95,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "suggest" | "suggestions" => Command::Suggest,
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
+        "accounts" | "acct" | "org" => Command::Accounts,
         "incident" | "timeline" if moment(&arg).is_some() => {
             let (at, name) = moment(&arg).unwrap_or_default();
             Command::TimelineAt { at, name }

@@ -1,5 +1,6 @@
 //! The app's state machine: state, messages, the pure `update`, keymap and commands.
 
+pub mod accounts;
 pub mod action;
 pub mod apply;
 pub mod backoff;

@@ -344,6 +344,11 @@ pub enum Overlay {
     Logs(Box<LogsState>),
     /// `:review`: what kept happening over the last days (its state is `State::review`).
     Review,
+    /// `:accounts` (under `--org`): each account's totals; `selected` indexes
+    /// `State::source.accounts`.
+    Accounts {
+        selected: usize,
+    },
 }
 
 /// `:review`: the span asked for, the review as last built and its lines, the line under the

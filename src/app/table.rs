@@ -2,6 +2,7 @@
 //! selected. Computed in `update` when data, filter or sort change, never while drawing.
 
 use crate::domain::{Alarm, CacheGroup, CostReport, EcsService, ServiceCost};
+use crate::provider::OrgAccount;
 use crate::sizing::ecs::{FitThresholds, classify};
 use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
@@ -175,30 +176,77 @@ impl TableRow for Alarm {
 }
 
 /// A `/` filter: a case-insensitive regex, or the literal text when it is not a valid regex;
-/// a leading `!` keeps the rows that do *not* match.
+/// a leading `!` keeps the rows that do *not* match. Under `--org`, `acct:NAME` and `ou:NAME`
+/// words keep the rows of the accounts whose name or id (or OU path) matches NAME.
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub text: String,
     invert: bool,
-    pattern: Regex,
+    pattern: Option<Regex>,
+    /// The accounts' own prefix on rows (`NAME@region:` or `NAME: `), when narrowed to some.
+    accounts: Option<Regex>,
+}
+
+fn regex_or_literal(p: &str) -> Option<Regex> {
+    let build = |p: &str| RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build();
+    build(p).or_else(|_| build(&regex::escape(p))).ok()
 }
 
 impl Filter {
     pub fn new(text: &str) -> Option<Filter> {
+        Filter::scoped(text, &[])
+    }
+
+    /// A filter whose `acct:`/`ou:` words pick among `accounts` (the organization's).
+    pub fn scoped(text: &str, accounts: &[OrgAccount]) -> Option<Filter> {
         let (invert, body) = match text.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        if body.is_empty() {
+        let mut picked: Option<Vec<&OrgAccount>> = None;
+        let mut rest = Vec::new();
+        for word in body.split_whitespace() {
+            let (by_ou, want) = match (word.strip_prefix("acct:"), word.strip_prefix("ou:")) {
+                (Some(w), _) => (false, w),
+                (_, Some(w)) => (true, w),
+                _ => {
+                    rest.push(word);
+                    continue;
+                }
+            };
+            let Some(want) = regex_or_literal(want) else { continue };
+            let chosen = picked.take().unwrap_or_else(|| accounts.iter().collect());
+            picked = Some(
+                chosen
+                    .into_iter()
+                    .filter(|a| match by_ou {
+                        true => a.ou.as_deref().is_some_and(|ou| want.is_match(ou)),
+                        false => want.is_match(&a.name) || want.is_match(&a.id),
+                    })
+                    .collect(),
+            );
+        }
+        let pattern_text = if picked.is_some() { rest.join(" ") } else { body.to_string() };
+        let pattern = if pattern_text.is_empty() { None } else { Some(regex_or_literal(&pattern_text)?) };
+        let accounts = match &picked {
+            None => None,
+            // No account picked: a pattern that matches no row.
+            Some(p) if p.is_empty() => Some(Regex::new(r"[^\s\S]").ok()?),
+            Some(p) => {
+                let names: Vec<String> = p.iter().map(|a| regex::escape(&a.name)).collect();
+                Some(Regex::new(&format!(r"(?:^|\s)(?:{})[@:]", names.join("|"))).ok()?)
+            }
+        };
+        if pattern.is_none() && accounts.is_none() {
             return None;
         }
-        let build = |p: &str| RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build();
-        let pattern = build(body).or_else(|_| build(&regex::escape(body))).ok()?;
-        Some(Filter { text: text.to_string(), invert, pattern })
+        Some(Filter { text: text.to_string(), invert, pattern, accounts })
     }
 
     pub fn matches(&self, haystack: &str) -> bool {
-        self.pattern.is_match(haystack) != self.invert
+        let hit = self.pattern.as_ref().is_none_or(|p| p.is_match(haystack))
+            && self.accounts.as_ref().is_none_or(|a| a.is_match(haystack));
+        hit != self.invert
     }
 }
 
@@ -295,6 +343,39 @@ mod tests {
         let inv = Filter::new("!staging").unwrap();
         assert!(inv.matches("prod-core api") && !inv.matches("staging api"));
         assert!(Filter::new("").is_none() && Filter::new("!").is_none());
+    }
+
+    #[test]
+    fn acct_and_ou_words_keep_the_rows_of_an_organizations_accounts() {
+        let account = |id: &str, name: &str, ou: Option<&str>| OrgAccount {
+            id: id.into(),
+            name: name.into(),
+            ou: ou.map(str::to_string),
+            unreachable: None,
+        };
+        let org = [
+            account("111111111111", "payments-prod", Some("prod/payments")),
+            account("222222222222", "search-prod", Some("prod")),
+            account("333333333333", "sandbox", None),
+        ];
+        let rows = [
+            "payments-prod@us-east-1:core/api web",
+            "search-prod@eu-west-1:core/api web",
+            "sandbox@us-east-1:dev/api web",
+            "payments-prod: Amazon Elastic Container Service",
+        ];
+        let kept = |text: &str| -> Vec<usize> {
+            let f = Filter::scoped(text, &org).unwrap();
+            (0..rows.len()).filter(|i| f.matches(rows[*i])).collect()
+        };
+        assert_eq!(kept("acct:payments"), [0, 3], "by name, its cost rows too");
+        assert_eq!(kept("acct:222222222222"), [1], "by id");
+        assert_eq!(kept("ou:prod"), [0, 1, 3], "by OU path, nested OUs included");
+        assert_eq!(kept("ou:prod/payments api"), [0], "narrowed, then the pattern");
+        assert_eq!(kept("!acct:sandbox"), [0, 1, 3], "inverted: every other account");
+        assert_eq!(kept("acct:nobody"), Vec::<usize>::new(), "no account matches: no rows");
+        assert_eq!(kept("api"), [0, 1, 2], "no acct: word: the plain pattern");
+        assert!(!Filter::scoped("acct:x", &[]).unwrap().matches("x@us-east-1:a"), "not under --org: nothing");
     }
 
     #[test]

@@ -216,6 +216,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.overlay = None;
             }
         }
+        Some(Overlay::Accounts { selected }) => {
+            let selected = *selected;
+            if let Some(filter) = super::accounts::on_action(state, action, selected) {
+                apply_filter(state, &filter);
+            }
+        }
         Some(Overlay::History { selected }) => {
             let selected = *selected;
             super::apply::on_history_action(state, action, selected, fx)
@@ -469,7 +475,7 @@ fn apply_filter(state: &mut State, text: &str) {
         return super::incident::set_filter(state, text);
     }
     let pane = state.focus;
-    state.view_mut(pane).filter = Filter::new(text);
+    state.view_mut(pane).filter = Filter::scoped(text, &state.source.accounts);
     state.view_mut(pane).go_to(0);
     state.rebuild_view(pane);
     // A new filter brings other rows on screen: read them now, whatever their age.
@@ -555,6 +561,10 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
         Command::Budget => state.overlay = Some(Overlay::Budget),
+        Command::Accounts if state.source.accounts.is_empty() => {
+            state.status = Some((Level::Info, "per-account totals are for --org (an AWS Organization)".into()));
+        }
+        Command::Accounts => state.overlay = Some(Overlay::Accounts { selected: 0 }),
         Command::Incident(hours) => super::incident::open(state, hours, fx),
         Command::TimelineAt { at, name } => super::incident::open_at(state, at, name, fx),
         Command::Review(days) => super::review::open(state, days, fx),

@@ -39,6 +39,11 @@ impl ProviderError {
     /// One line on how to fix it, shown under the error.
     pub fn hint(&self) -> String {
         match self {
+            // --org: a member account whose role the caller cannot assume.
+            ProviderError::AccessDenied { operation } if operation.starts_with("sts:AssumeRole") => {
+                "the role is missing there, or its trust policy does not trust the caller (iam/org-member-trust.json)"
+                    .into()
+            }
             ProviderError::AccessDenied { operation } => {
                 format!("add {operation} to the role's policy")
             }

@@ -71,6 +71,9 @@ struct AwsFile {
     org: Option<bool>,
     /// The role assumed in each member account (`--org-role`).
     org_role: Option<String>,
+    /// With `--org`: accounts (id or name) and OUs (id or name) whose changes are confirmed by
+    /// typing the resource's name.
+    protected_accounts: Option<Vec<String>>,
 }
 
 fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
@@ -134,6 +137,8 @@ pub struct Config {
     pub budget_usd_per_day: f64,
     /// `[aws] protected_profiles`.
     pub protected_profiles: Vec<String>,
+    /// `[aws] protected_accounts`: accounts and OUs of an organization.
+    pub protected_accounts: Vec<String>,
     /// `mouse = true` (the default): clicks and the wheel; `M` toggles it while running.
     pub mouse: bool,
     /// `[security]`: failed sign-ins that make a burst, days of history that make a source new.
@@ -165,6 +170,7 @@ impl Default for Config {
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
+            protected_accounts: Vec::new(),
         }
     }
 }
@@ -206,6 +212,7 @@ impl Config {
                 .as_ref()
                 .and_then(|a| a.budget_usd_per_day)
                 .unwrap_or(crate::app::budget::DEFAULT_USD_PER_DAY),
+            protected_accounts: file.aws.as_ref().and_then(|a| a.protected_accounts.clone()).unwrap_or_default(),
             protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
             read_only: file.read_only.unwrap_or(false),
             mouse: file.mouse.unwrap_or(true),

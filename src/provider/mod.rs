@@ -57,6 +57,20 @@ pub struct SourceInfo {
     pub switchable: bool,
     /// Writes are refused (`--read-only`, config): the header says so.
     pub read_only: bool,
+    /// With `--org`: the organization's accounts read (the caller's own first), for `/acct:`,
+    /// `/ou:` and the per-account totals.
+    pub accounts: Vec<OrgAccount>,
+}
+
+/// One account of an organization, as rows name it (`NAME@region:cluster`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// Its OU's path of names (`prod/payments`); None directly under the root.
+    pub ou: Option<String>,
+    /// Why it could not be read (its role missing or denied), or None.
+    pub unreachable: Option<String>,
 }
 
 #[async_trait]

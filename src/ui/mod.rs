@@ -46,6 +46,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Budget) => popups::budget::draw(frame, body, state, theme),
         Some(Overlay::Incident) => popups::incident::draw(frame, body, state, theme),
         Some(Overlay::Review) => popups::review::draw(frame, body, state, theme),
+        Some(Overlay::Accounts { selected }) => popups::accounts::draw(frame, body, state, theme, *selected),
         None => {}
     }
     chrome::footer(frame, footer, state, theme);

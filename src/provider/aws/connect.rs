@@ -31,6 +31,9 @@ pub struct AwsOptions {
     pub read_only_profiles: Vec<String>,
     /// Profiles whose changes are confirmed by typing the resource's name (`[aws] protected_profiles`).
     pub protected_profiles: Vec<String>,
+    /// With `--org`: accounts (by id or name) and OUs (by id `ou-…` or name) whose changes are
+    /// confirmed by typing the resource's name (`[aws] protected_accounts`).
+    pub protected_accounts: Vec<String>,
     /// `--dry-run`: an apply lists its requests and sends none.
     pub dry_run: bool,
     /// How long an unknown identity (STS failing at start) waits before it is asked again;
@@ -85,6 +88,8 @@ pub struct Target {
     pub profile: Option<String>,
     /// With `--org`: the account's name in the organization (rows say which account).
     pub account_name: Option<String>,
+    /// With `--org`: the OU the account sits in (protected OUs, `/ou:`).
+    pub ou: Option<super::org::Ou>,
     pub region: String,
     pub identity: std::sync::RwLock<Identity>,
     pub sts: aws_sdk_sts::Client,
@@ -134,6 +139,18 @@ impl Target {
         }
     }
 
+    /// Whether `what` names this target's account (id or name) or an OU it sits in (id, name or
+    /// path, at any depth): protected accounts and OUs.
+    pub(super) fn is_in(&self, what: &str) -> bool {
+        let account = self.account();
+        if what == account || self.account_name.as_deref() == Some(what) {
+            return true;
+        }
+        self.ou.as_ref().is_some_and(|ou| {
+            ou.ids.iter().any(|id| id == what) || ou.path == what || ou.path.split('/').any(|name| name == what)
+        })
+    }
+
     /// How rows from this target are told apart when several are shown.
     pub(super) fn label(&self) -> String {
         match (&self.account_name, &self.profile) {
@@ -164,7 +181,7 @@ fn loader(
     profile: Option<&str>,
     region: Option<&str>,
     options: &AwsOptions,
-    assumed: Option<&aws_credential_types::provider::SharedCredentialsProvider>,
+    member: Option<&Member>,
 ) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = profile {
@@ -179,8 +196,11 @@ fn loader(
     if let Some(c) = &options.credentials {
         loader = loader.credentials_provider(c.clone());
     }
-    if let Some(c) = assumed {
+    if let Some(c) = member.and_then(|m| m.credentials.as_ref()) {
         loader = loader.credentials_provider(c.clone());
+    }
+    if let Some(http) = member.and_then(|m| m.http.as_ref()) {
+        loader = loader.http_client(http.clone());
     }
     if let Some(r) = &options.retry {
         loader = loader.retry_config(r.clone());
@@ -199,7 +219,11 @@ fn loader(
 /// the caller's own account, read with its own credentials).
 struct Member {
     name: String,
+    ou: Option<super::org::Ou>,
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    /// One HTTP client (one connection pool) for every account: the endpoints are the same
+    /// hosts, so connections and TLS sessions are reused instead of opened per account.
+    http: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
 }
 
 async fn connect_target(
@@ -209,7 +233,7 @@ async fn connect_target(
     usage: &ApiUsage,
     member: Option<Member>,
 ) -> Result<Target, ProviderError> {
-    let conf = loader(profile, region, options, member.as_ref().and_then(|m| m.credentials.as_ref())).load().await;
+    let conf = loader(profile, region, options, member.as_ref()).load().await;
     let read_only = options.read_only_for(profile);
     let Some(region) = conf.region().map(|r| r.to_string()) else {
         return Err(ProviderError::Other(
@@ -238,6 +262,7 @@ async fn connect_target(
     let global = Region::new(GLOBAL_REGION);
     Ok(Target {
         profile: profile.map(str::to_string),
+        ou: member.as_ref().and_then(|m| m.ou.clone()),
         account_name: member.map(|m| m.name),
         identity: std::sync::RwLock::new(identity),
         sts,
@@ -300,6 +325,37 @@ async fn connect_target(
     })
 }
 
+/// The SDK's own default HTTPS client (rustls with aws-lc, proxies from the environment as the
+/// current behaviour version reads them), built once so every account's clients share its
+/// connection pool. `build_with_connector_fn` is how aws-smithy-runtime builds that default.
+fn shared_https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig, tls};
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
+/// A member account's role that could not be assumed, said as what it is (the credential chain
+/// reports it as "no credentials", whose hint is for the caller's own login).
+fn role_error(e: ProviderError, role: &str) -> ProviderError {
+    let operation = format!("sts:AssumeRole {role}");
+    match e {
+        ProviderError::NoCredentials(m) if m.contains("Throttl") || m.contains("Rate exceeded") => {
+            ProviderError::Throttled { operation }
+        }
+        ProviderError::NoCredentials(m) if m.contains("xpired") => ProviderError::NoCredentials(m),
+        ProviderError::NoCredentials(_) => ProviderError::AccessDenied { operation },
+        other => other,
+    }
+}
+
 /// Accounts reached at once while connecting: each is an AssumeRole, then STS and the first
 /// reads; a hundred accounts one after another would take minutes, all at once would throttle.
 const ORG_CONCURRENCY: usize = 8;
@@ -313,7 +369,7 @@ async fn connect_org(
     regions: &[Option<&str>],
     options: &AwsOptions,
     usage: &ApiUsage,
-) -> Result<(Vec<Target>, Vec<(String, ProviderError)>), ProviderError> {
+) -> Result<(Vec<Target>, Vec<(super::org::Account, ProviderError)>), ProviderError> {
     use futures::StreamExt;
     let base = loader(profile, regions[0], options, None).load().await;
     let organizations = aws_sdk_organizations::Client::from_conf(
@@ -323,6 +379,8 @@ async fn connect_org(
             .build(),
     );
     let accounts = super::org::accounts(&organizations, org).await?;
+    let http = Some(shared_https_client());
+    let http = &http;
     let sts = aws_sdk_sts::Client::new(&base);
     let own = sts.get_caller_identity().send().await.ok().and_then(|c| c.account().map(str::to_string));
     let mut jobs = Vec::new();
@@ -335,7 +393,7 @@ async fn connect_org(
                 .configure(&base)
                 .build()
                 .await;
-            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+            Some(aws_credential_types::provider::SharedCredentialsProvider::new(super::org::RoleSession::new(provider)))
         };
         for region in regions {
             jobs.push((a.clone(), region.map(str::to_string), credentials.clone()));
@@ -343,21 +401,24 @@ async fn connect_org(
     }
     let results: Vec<(super::org::Account, Result<Target, ProviderError>)> = futures::stream::iter(jobs)
         .map(|(a, region, credentials)| async move {
-            let member = Member { name: a.name.clone(), credentials };
+            let assumed = credentials.is_some();
+            let member = Member { name: a.name.clone(), ou: a.ou.clone(), credentials, http: http.clone() };
             let target = connect_target(profile, region.as_deref(), options, usage, Some(member)).await;
-            (a, target)
+            let role = super::org::role_arn(&a.id, &org.role);
+            (a, target.map_err(|e| if assumed { role_error(e, &role) } else { e }))
         })
         .buffered(ORG_CONCURRENCY)
         .collect()
         .await;
-    let (mut targets, mut unreachable) = (Vec::new(), Vec::new());
+    let (mut targets, mut unreachable): (Vec<Target>, Vec<(super::org::Account, ProviderError)>) =
+        (Vec::new(), Vec::new());
     for (a, result) in results {
         match result {
             Ok(t) => targets.push(t),
             Err(e) => {
                 tracing::warn!(account = %a.id, name = %a.name, "organization account not reached: {e}");
-                if !unreachable.iter().any(|(n, _): &(String, ProviderError)| *n == a.name) {
-                    unreachable.push((a.name.clone(), e));
+                if !unreachable.iter().any(|(u, _)| u.id == a.id) {
+                    unreachable.push((a, e));
                 }
             }
         }

@@ -53,11 +53,32 @@ fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
+/// With `--org`, from the payer: account id → name, so that cost rows say whose they are.
+pub type AccountNames = BTreeMap<String, String>;
+
+/// A cost row's name under `--org`: "NAME: SERVICE" (the `/acct:` filter finds it by NAME).
+pub fn account_row(account: &str, service: &str) -> String {
+    format!("{account}: {service}")
+}
+
 /// Daily cost per service from GetCostAndUsage pages, one value per day from `start` to `today`.
-async fn daily(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<BTreeMap<String, Vec<f64>>, ProviderError> {
+/// With `accounts` (an organization read from its payer), per linked account and service: one
+/// request set for the whole organization, grouped by LINKED_ACCOUNT then SERVICE (Cost
+/// Explorer takes two group-bys; the account's name is its `description` attribute).
+async fn daily(
+    t: &Target,
+    start: NaiveDate,
+    today: NaiveDate,
+    accounts: Option<&AccountNames>,
+) -> Result<BTreeMap<String, Vec<f64>>, ProviderError> {
     let days = (today - start).num_days() as usize + 1;
     let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut token = None;
+    let dimension = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
+    let group_by = match accounts {
+        Some(_) => vec![dimension("LINKED_ACCOUNT"), dimension("SERVICE")],
+        None => vec![dimension("SERVICE")],
+    };
     loop {
         let page = t
             .costexplorer
@@ -65,11 +86,16 @@ async fn daily(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<BTreeMa
             .time_period(interval(start, today + Days::new(1)))
             .granularity(Granularity::Daily)
             .metrics(METRIC)
-            .group_by(GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key("SERVICE").build())
+            .set_group_by(Some(group_by.clone()))
             .set_next_page_token(token)
             .send()
             .await
             .map_err(|e| sdk_error("ce:GetCostAndUsage", e))?;
+        let described: BTreeMap<&str, &str> = page
+            .dimension_value_attributes()
+            .iter()
+            .filter_map(|d| Some((d.value()?, d.attributes()?.get("description")?.as_str())))
+            .collect();
         for result in page.results_by_time() {
             let Some(day) = result.time_period().and_then(|p| date(p.start())) else { continue };
             let index = (day - start).num_days();
@@ -77,7 +103,14 @@ async fn daily(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<BTreeMa
                 continue;
             }
             for g in result.groups() {
-                let service = g.keys().first().cloned().unwrap_or_else(|| "Other".into());
+                let service = match accounts {
+                    None => g.keys().first().cloned().unwrap_or_else(|| "Other".into()),
+                    Some(names) => {
+                        let id = g.keys().first().map_or("unknown", String::as_str);
+                        let name = described.get(id).copied().or(names.get(id).map(String::as_str)).unwrap_or(id);
+                        account_row(name, g.keys().get(1).map_or("Other", String::as_str))
+                    }
+                };
                 let amount = g
                     .metrics()
                     .and_then(|m| m.get(METRIC))
@@ -228,10 +261,14 @@ pub fn assemble(
 /// The cost report. Daily cost is what the pane is; the forecast and the anomalies are extras
 /// that may be missing or denied while cost itself works (anomalies need a monitor and
 /// `ce:GetAnomalies`): without them the report still stands, and says what is missing.
-pub async fn report(t: &Target, today: NaiveDate) -> Result<CostReport, ProviderError> {
+pub async fn report(
+    t: &Target,
+    today: NaiveDate,
+    accounts: Option<&AccountNames>,
+) -> Result<CostReport, ProviderError> {
     let start = today - Days::new(HISTORY_DAYS);
     let (daily, rest, anomalies) =
-        tokio::join!(daily(t, start, today), forecast_rest(t, today), anomalies(t, start, today));
+        tokio::join!(daily(t, start, today, accounts), forecast_rest(t, today), anomalies(t, start, today));
     let daily = daily?;
     let mut missing = Vec::new();
     let rest = rest.unwrap_or_else(|e| {

@@ -67,7 +67,7 @@ type TargetEcs = (Vec<ecs::ServiceRecord>, Vec<EcsService>);
 pub struct AwsProvider {
     options: AwsOptions,
     /// With `--org`: the accounts that could not be reached, and why (the others load).
-    unreachable: Vec<(String, ProviderError)>,
+    unreachable: Vec<(org::Account, ProviderError)>,
     targets: Vec<Target>,
     usage: ApiUsage,
     task_defs: Vec<ecs::TaskDefCache>,
@@ -315,7 +315,8 @@ impl AwsProvider {
         write::Flags {
             read_only: t.read_only,
             dry_run: self.options.dry_run,
-            protected: self.options.protected_for(t.profile.as_deref()),
+            protected: self.options.protected_for(t.profile.as_deref())
+                || self.options.protected_accounts.iter().any(|p| t.is_in(p)),
         }
     }
 
@@ -330,6 +331,32 @@ impl AwsProvider {
             .enumerate()
             .find_map(|(i, t)| shown.strip_prefix(&format!("{}:", t.label())).map(|c| (i, c.to_string())))
             .ok_or_else(|| ProviderError::NotFound(format!("cluster {shown}")))
+    }
+
+    /// With `--org`: every account asked for, read or not, the caller's own first.
+    fn org_accounts(&self) -> Vec<crate::provider::OrgAccount> {
+        if self.options.org.is_none() {
+            return Vec::new();
+        }
+        let mut out: Vec<crate::provider::OrgAccount> = Vec::new();
+        for t in &self.targets {
+            let id = t.account();
+            if !out.iter().any(|a| a.id == id) {
+                out.push(crate::provider::OrgAccount {
+                    name: t.account_name.clone().unwrap_or_else(|| id.clone()),
+                    id,
+                    ou: t.ou.as_ref().map(|o| o.path.clone()),
+                    unreachable: None,
+                });
+            }
+        }
+        out.extend(self.unreachable.iter().map(|(a, e)| crate::provider::OrgAccount {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            ou: a.ou.as_ref().map(|o| o.path.clone()),
+            unreachable: Some(unreachable_why(e)),
+        }));
+        out
     }
 
     fn now_secs(&self) -> i64 {
@@ -446,6 +473,17 @@ impl AwsProvider {
     }
 }
 
+/// Why an organization's account is not read. It is not asked again until infradeck starts
+/// again, so a throttled one says so rather than "retrying by itself".
+fn unreachable_why(e: &ProviderError) -> String {
+    match e {
+        ProviderError::Throttled { .. } => {
+            "AWS rate-limited the role's AssumeRole; start infradeck again to retry".into()
+        }
+        e => e.hint(),
+    }
+}
+
 #[async_trait]
 impl Provider for AwsProvider {
     fn source(&self) -> SourceInfo {
@@ -458,10 +496,12 @@ impl Provider for AwsProvider {
         regions.dedup();
         let mut names: Vec<&str> = self.targets.iter().filter_map(|t| t.account_name.as_deref()).collect();
         names.dedup();
+        let org_accounts = self.org_accounts();
         let label = if self.options.org.is_some() {
             let mut label = format!("aws org: {} accounts", names.len());
             if !self.unreachable.is_empty() {
-                let which: Vec<String> = self.unreachable.iter().map(|(n, e)| format!("{n} ({})", e.hint())).collect();
+                let which: Vec<String> =
+                    self.unreachable.iter().map(|(a, e)| format!("{} ({})", a.name, unreachable_why(e))).collect();
                 label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
             }
             label
@@ -473,11 +513,14 @@ impl Provider for AwsProvider {
             account: Some(match self.identity_error() {
                 Some(e) => format!("account unknown ({e}; retrying)"),
                 None if accounts.len() == 1 => first.account(),
+                // An organization's hundred ids say nothing in a header: the caller's, and a count.
+                None if self.options.org.is_some() => format!("{} + {} more", first.account(), accounts.len() - 1),
                 None => accounts.join(","),
             }),
             regions,
             switchable: true,
             read_only: self.targets.iter().any(|t| t.read_only),
+            accounts: org_accounts,
         }
     }
 
@@ -626,8 +669,14 @@ impl Provider for AwsProvider {
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
         self.ensure_identities().await;
         let now = self.now_secs();
-        // Cost Explorer is per payer account: the first target speaks for it.
-        let account = self.targets[0].account();
+        // Cost Explorer is per payer account: the first target speaks for it (under --org the
+        // caller's own, and its report is per linked account, kept apart from the plain one).
+        let names: Option<cost::AccountNames> =
+            self.options.org.as_ref().map(|_| self.org_accounts().into_iter().map(|a| (a.id, a.name)).collect());
+        let account = match (self.targets[0].account(), &names) {
+            (id, Some(_)) if id != "unknown" => format!("{id}-org"),
+            (id, _) => id,
+        };
         let cached = if fresh { None } else { self.cost_cache.load(&account, now) };
         let report = match cached {
             Some(r) => r,
@@ -637,7 +686,7 @@ impl Provider for AwsProvider {
                 } else if let Some(e) = self.cost_failure.current(now) {
                     return Err(e);
                 }
-                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive())
+                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive(), names.as_ref())
                     .await
                     .inspect_err(|e| self.cost_failure.remember(now, e))?;
                 self.cost_cache.store(&account, now, &r);
@@ -652,8 +701,26 @@ impl Provider for AwsProvider {
         self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self.alarm_spread.gather(&self.labels(), |i| alarms::list(&self.targets[i], now)).await?;
-        let seen: Vec<(usize, Alarm)> =
-            per_target.into_iter().flat_map(|(i, v)| v.into_iter().map(move |a| (i, a))).collect();
+        let several = self.targets.len() > 1;
+        // Several targets (an organization's accounts): an alarm is named, and tied to its
+        // resource, as that target's rows are (`team-01@us-east-1:…`), so two accounts'
+        // `api-cpu-high` are told apart and `/acct:` finds them.
+        let seen: Vec<(usize, Alarm)> = per_target
+            .into_iter()
+            .flat_map(|(i, v)| v.into_iter().map(move |a| (i, a)))
+            .map(|(i, mut a)| {
+                if several {
+                    let label = self.targets[i].label();
+                    a.name = format!("{label}:{}", a.name);
+                    match &mut a.resource {
+                        Some(ResourceRef::EcsService { cluster, .. }) => *cluster = self.cluster_name(i, cluster),
+                        Some(ResourceRef::CacheGroup(group)) => *group = format!("{label}:{group}"),
+                        _ => {}
+                    }
+                }
+                (i, a)
+            })
+            .collect();
         let all = seen.iter().map(|(_, a)| a.clone()).collect();
         self.seen().alarms = seen;
         Ok(all)

@@ -32,6 +32,16 @@ pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 pub struct Account {
     pub id: String,
     pub name: String,
+    /// The OU the account sits in (None: directly under the root).
+    pub ou: Option<Ou>,
+}
+
+/// An organizational unit: its path of names from the root (`prod/payments`) and the ids along
+/// it (a protected parent OU protects the OUs under it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ou {
+    pub ids: Vec<String>,
+    pub path: String,
 }
 
 fn active(a: &aws_sdk_organizations::types::Account) -> bool {
@@ -45,7 +55,7 @@ fn active(a: &aws_sdk_organizations::types::Account) -> bool {
 fn account(a: &aws_sdk_organizations::types::Account) -> Option<Account> {
     let id = a.id()?.to_string();
     let name = a.name().filter(|n| !n.is_empty()).unwrap_or(&id).to_string();
-    Some(Account { id, name })
+    Some(Account { id, name, ou: None })
 }
 
 /// Every page of a paged Organizations list: `ask` sends one page's request for a token.
@@ -65,66 +75,114 @@ where
     }
 }
 
-/// The active accounts `o` asks for, by name then id.
+/// The active accounts `o` asks for, by name then id, each with the OU it sits in. The tree is
+/// walked from the root (ListRoots) or from `--ou`: two list calls per OU, and every account's
+/// OU known for `/ou:` and protected OUs (ListAccounts would not say it).
 pub async fn accounts(client: &aws_sdk_organizations::Client, o: &OrgOptions) -> Result<Vec<Account>, ProviderError> {
-    let mut found: Vec<aws_sdk_organizations::types::Account> = Vec::new();
-    match &o.ou {
+    let mut found: Vec<(aws_sdk_organizations::types::Account, Option<Ou>)> = Vec::new();
+    let top = match &o.ou {
         None => {
-            found = paged(|token| async move {
-                let page = client
-                    .list_accounts()
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| super::sdk_error("organizations:ListAccounts", e))?;
-                Ok((page.accounts().to_vec(), page.next_token().map(str::to_string)))
-            })
-            .await?;
+            let roots = client.list_roots().send().await.map_err(|e| super::sdk_error("organizations:ListRoots", e))?;
+            let root = roots.roots().first().and_then(|r| r.id()).map(str::to_string);
+            (root.ok_or_else(|| ProviderError::NotFound("the organization has no root".into()))?, None)
         }
+        Some(ou) if ou.starts_with("r-") => (ou.clone(), None),
         Some(ou) => {
-            // The OU and every OU under it.
-            let mut parents = vec![ou.clone()];
-            while let Some(parent) = parents.pop() {
-                let parent = &parent;
-                found.extend(
-                    paged(|token| async move {
-                        let page = client
-                            .list_accounts_for_parent()
-                            .parent_id(parent)
-                            .set_next_token(token)
-                            .send()
-                            .await
-                            .map_err(|e| super::sdk_error("organizations:ListAccountsForParent", e))?;
-                        Ok((page.accounts().to_vec(), page.next_token().map(str::to_string)))
-                    })
-                    .await?,
-                );
-                parents.extend(
-                    paged(|token| async move {
-                        let page = client
-                            .list_organizational_units_for_parent()
-                            .parent_id(parent)
-                            .set_next_token(token)
-                            .send()
-                            .await
-                            .map_err(|e| super::sdk_error("organizations:ListOrganizationalUnitsForParent", e))?;
-                        let ids = page.organizational_units().iter().filter_map(|u| u.id().map(str::to_string));
-                        Ok((ids.collect(), page.next_token().map(str::to_string)))
-                    })
-                    .await?,
-                );
-            }
+            // The OU's own name for its accounts; its id where it cannot be described.
+            let described = client.describe_organizational_unit().organizational_unit_id(ou).send().await;
+            let name = described.ok().and_then(|d| d.organizational_unit()?.name().map(str::to_string));
+            (ou.clone(), Some(Ou { ids: vec![ou.clone()], path: name.unwrap_or_else(|| ou.clone()) }))
+        }
+    };
+    let mut parents = vec![top];
+    while let Some((parent, ou)) = parents.pop() {
+        let parent = &parent;
+        let accounts = paged(|token| async move {
+            let page = client
+                .list_accounts_for_parent()
+                .parent_id(parent)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| super::sdk_error("organizations:ListAccountsForParent", e))?;
+            Ok((page.accounts().to_vec(), page.next_token().map(str::to_string)))
+        })
+        .await?;
+        found.extend(accounts.into_iter().map(|a| (a, ou.clone())));
+        let units = paged(|token| async move {
+            let page = client
+                .list_organizational_units_for_parent()
+                .parent_id(parent)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| super::sdk_error("organizations:ListOrganizationalUnitsForParent", e))?;
+            let units = page
+                .organizational_units()
+                .iter()
+                .filter_map(|u| Some((u.id()?.to_string(), u.name().map(str::to_string))));
+            Ok((units.collect(), page.next_token().map(str::to_string)))
+        })
+        .await?;
+        for (id, name) in units {
+            let name = name.unwrap_or_else(|| id.clone());
+            let unit = match &ou {
+                Some(up) => {
+                    Ou { ids: [up.ids.clone(), vec![id.clone()]].concat(), path: format!("{}/{name}", up.path) }
+                }
+                None => Ou { ids: vec![id.clone()], path: name },
+            };
+            parents.push((id, Some(unit)));
         }
     }
     let mut out: Vec<Account> = found
         .iter()
-        .filter(|a| active(a))
-        .filter_map(account)
+        .filter(|(a, _)| active(a))
+        .filter_map(|(a, ou)| Some(Account { ou: ou.clone(), ..account(a)? }))
         .filter(|a| o.accounts.is_empty() || o.accounts.contains(&a.id))
         .collect();
     out.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     out.dedup();
     Ok(out)
+}
+
+/// One role session per member account, shared by its regions' clients and asked again only
+/// when it is about to expire: the SDK's identity cache is per client configuration, so each
+/// region (and the check at connect) would otherwise assume the role on its own.
+#[derive(Debug)]
+pub struct RoleSession {
+    role: aws_config::sts::AssumeRoleProvider,
+    held: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+}
+
+/// A session this close to its expiry is renewed before it is used.
+const RENEW_BEFORE: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl RoleSession {
+    pub fn new(role: aws_config::sts::AssumeRoleProvider) -> RoleSession {
+        RoleSession { role, held: tokio::sync::Mutex::new(None) }
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for RoleSession {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            // Held across the call: concurrent askers wait for the one AssumeRole, then share it.
+            let mut held = self.held.lock().await;
+            let fresh = |c: &aws_credential_types::Credentials| {
+                c.expiry().is_none_or(|e| e > std::time::SystemTime::now() + RENEW_BEFORE)
+            };
+            if let Some(c) = held.as_ref().filter(|c| fresh(c)) {
+                return Ok(c.clone());
+            }
+            let c = self.role.provide_credentials().await?;
+            *held = Some(c.clone());
+            Ok(c)
+        })
+    }
 }
 
 /// The role to assume in `account`.

@@ -264,6 +264,7 @@ impl Provider for DemoProvider {
             regions: vec!["demo-1".into()],
             switchable: false,
             read_only: self.read_only,
+            accounts: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Views drawn over the panes: help, the resource detail and the ranked suggestions.
 
+pub mod accounts;
 pub mod budget;
 pub mod detail;
 pub mod help;
