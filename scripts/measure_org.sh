@@ -36,6 +36,7 @@ import json, sys
 n, ms, seeded, counts, metrics, rows = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6]
 total = sum(counts.values())
 top = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
+top += f"; AssumeRole {counts.get('AssumeRole', 0)}"
 print(f"{n:>4} accounts ({int(n) + 1} with the management one) × 2 regions: start → loaded {ms} ms, {rows} services listed; "
       f"{total} requests ({top}); {metrics.get('requested', 0)} metrics; seeding took {seeded} s")
 PY

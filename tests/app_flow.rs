@@ -444,16 +444,33 @@ fn a_first_load_shows_rows_as_they_arrive_but_a_refresh_waits_for_the_whole_answ
     let fx = h.send_only(Msg::Key("r".parse().unwrap()));
     let Some(Effect::Fetch { req, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
 
-    h.send_only(Msg::EcsPartial { req, rows: services[..10].to_vec() });
+    h.state.sizing.fetch.inflight = None;
+    h.state.sizing.fetch.next_due = None;
+    let sized = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::Size { services, .. } => Some(services.len()),
+            _ => None,
+        })
+    };
+
+    let fx = h.send_only(Msg::EcsPartial { req, rows: services[..10].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), 10, "the first part is on screen");
     assert!(h.state.ecs.fetch.partial);
+    let mut later = h.send_only(Msg::Tick(Harness::fixed_now() + chrono::Duration::seconds(1)));
+    later.extend(fx);
+    assert_eq!(sized(&later), None, "no sizing run on the first part: it would size only those rows");
     h.send_only(Msg::EcsPartial { req: req + 100, rows: services[10..20].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), 10, "a part of another request is dropped");
     h.send_only(Msg::EcsPartial { req, rows: services[10..25].to_vec() });
     assert_eq!(h.state.ecs.rows().len(), 25);
-    h.send_only(Msg::Loaded { req, payload: Payload::Ecs(Ok(std::sync::Arc::new(services.to_vec()))), degraded: None });
+    let fx = h.send_only(Msg::Loaded {
+        req,
+        payload: Payload::Ecs(Ok(std::sync::Arc::new(services.to_vec()))),
+        degraded: None,
+    });
     assert_eq!(h.state.ecs.rows().len(), services.len());
     assert!(!h.state.ecs.fetch.partial);
+    assert_eq!(sized(&fx), Some(services.len()), "the whole answer is sized as soon as it is in");
 
     // A refresh: parts do not replace the complete table on screen.
     let fx = h.send_only(Msg::Key("r".parse().unwrap()));

@@ -61,7 +61,10 @@ pub fn refresh(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
 pub fn request_sizing(state: &mut State, now: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
     let f = &state.sizing.fetch;
     let due = f.inflight.is_none() && f.next_due.is_none_or(|due| now >= due);
-    let Some(services) = state.ecs.data.as_ref().filter(|_| due) else {
+    // Not on the first part of a load still in flight (an organization's accounts arrive one
+    // after another): that would size only the services listed so far, until the next run,
+    // and read their inventory again.
+    let Some(services) = state.ecs.data.as_ref().filter(|_| due && !state.ecs.fetch.partial) else {
         return;
     };
     if !super::schedule::sizing_allowed(state, services.len()) {
