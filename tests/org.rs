@@ -162,3 +162,42 @@ async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_nam
     assert_eq!(team02.services, 1);
     assert!(cost.services.iter().any(|s| s.service == "team-01: Amazon Elastic Container Service"));
 }
+
+#[test]
+fn report_and_plan_run_under_org_from_the_command_line() {
+    let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "1"]);
+    let home = std::env::temp_dir().join(format!("infradeck-org-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let config = home.join("config.toml");
+    std::fs::write(&config, "# defaults\n").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_infradeck"))
+            .args(args)
+            .args(["--org", "--region", "us-east-1", "--endpoint-url", &fleet.endpoint])
+            .arg("--config")
+            .arg(&config)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("XDG_CACHE_HOME", &home)
+            .env("XDG_DATA_HOME", &home)
+            .output()
+            .unwrap()
+    };
+    let report = run(&["report", "--format", "markdown"]);
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(text.contains("team-02@us-east-1:prod/svc-00"), "every account's services sized: {text}");
+    assert!(text.contains("## By account"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("| team-02 (")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("| prod | 1 |"), "team-02 in OU prod, one service: {row}");
+    assert!(text.lines().any(|l| l.starts_with("| sandbox (")), "{text}");
+
+    // A plan names the service as the organization shows it; without usage history there is
+    // nothing to change, and it says so for that account's service.
+    let plan = run(&["plan", "team-01@us-east-1:prod/svc-00"]);
+    let said = String::from_utf8_lossy(&plan.stderr);
+    assert!(!plan.status.success());
+    assert!(said.contains("team-01@us-east-1:prod/svc-00") && said.contains("nothing to change"), "{said}");
+    let _ = std::fs::remove_dir_all(&home);
+}
