@@ -41,7 +41,8 @@ READS = [
 # assumes the member role: iam/org-caller.json (the member role itself carries read-only.json or
 # apply.json, and trusts the caller: iam/org-member-trust.json).
 ORG_READS = [
-    "organizations:ListRoots", "organizations:DescribeOrganizationalUnit", "organizations:ListAccountsForParent",
+    "organizations:ListRoots", "organizations:DescribeOrganizationalUnit", "organizations:ListParents",
+    "organizations:ListAccountsForParent",
     "organizations:ListOrganizationalUnitsForParent", "sts:AssumeRole",
 ]
 WRITES = {

@@ -27,10 +27,16 @@ pub struct AccountTotals {
     pub alarms_firing: usize,
 }
 
-/// The account a row belongs to, by the name it is shown with.
+/// The account a row belongs to, by the name it is shown with: the longest account name the
+/// row starts with, followed by `@` (a target's label) or `: ` (a cost row). Account names may
+/// themselves hold `@` or `:` (`ops@acme`).
 pub fn owner<'a>(accounts: &'a [OrgAccount], shown: &str) -> Option<&'a OrgAccount> {
-    let prefix = shown.split(['@', ':']).next()?;
-    accounts.iter().find(|a| a.name == prefix)
+    accounts
+        .iter()
+        .filter(|a| {
+            shown.strip_prefix(a.name.as_str()).is_some_and(|rest| rest.starts_with('@') || rest.starts_with(": "))
+        })
+        .max_by_key(|a| a.name.len())
 }
 
 /// Everything the panes hold, summed per account; accounts in the order given (the caller's
@@ -147,6 +153,9 @@ mod tests {
         assert_eq!(owner(&org, "team-02: Amazon Elastic Container Service").map(|a| a.id.as_str()), Some("2"));
         assert_eq!(owner(&org, "team-1@eu-west-1:x").map(|a| a.id.as_str()), Some("3"), "whole names only");
         assert_eq!(owner(&org, "other@us-east-1:prod"), None);
+        let odd = [account("4", "ops"), account("5", "ops@acme")];
+        assert_eq!(owner(&odd, "ops@acme@us-east-1:prod").map(|a| a.id.as_str()), Some("5"), "the longest name");
+        assert_eq!(owner(&odd, "ops@us-east-1:prod").map(|a| a.id.as_str()), Some("4"));
         let alarm = |name: &str, state| Alarm {
             name: name.into(),
             state,

@@ -206,7 +206,10 @@ impl Filter {
         let mut picked: Option<Vec<&OrgAccount>> = None;
         let mut rest = Vec::new();
         for word in body.split_whitespace() {
-            let (by_ou, want) = match (word.strip_prefix("acct:"), word.strip_prefix("ou:")) {
+            // Not under --org: `acct:` is just text.
+            let words =
+                if accounts.is_empty() { (None, None) } else { (word.strip_prefix("acct:"), word.strip_prefix("ou:")) };
+            let (by_ou, want) = match words {
                 (Some(w), _) => (false, w),
                 (_, Some(w)) => (true, w),
                 _ => {
@@ -234,7 +237,9 @@ impl Filter {
             Some(p) if p.is_empty() => Some(Regex::new(r"[^\s\S]").ok()?),
             Some(p) => {
                 let names: Vec<String> = p.iter().map(|a| regex::escape(&a.name)).collect();
-                Some(Regex::new(&format!(r"(?:^|\s)(?:{})[@:]", names.join("|"))).ok()?)
+                // Anchored: a row's own name comes first in what the filter reads (a task
+                // definition `web:12` further on is not the account `web`).
+                Some(Regex::new(&format!(r"^(?:{})(?:@|: )", names.join("|"))).ok()?)
             }
         };
         if pattern.is_none() && accounts.is_none() {
@@ -375,7 +380,11 @@ mod tests {
         assert_eq!(kept("!acct:sandbox"), [0, 1, 3], "inverted: every other account");
         assert_eq!(kept("acct:nobody"), Vec::<usize>::new(), "no account matches: no rows");
         assert_eq!(kept("api"), [0, 1, 2], "no acct: word: the plain pattern");
-        assert!(!Filter::scoped("acct:x", &[]).unwrap().matches("x@us-east-1:a"), "not under --org: nothing");
+        assert!(Filter::scoped("acct:x", &[]).unwrap().matches("see acct:x"), "not under --org: plain text");
+        assert_eq!(kept("acct:^team$"), Vec::<usize>::new(), "no account named team");
+        let web = [account("444444444444", "web", None)];
+        let f = Filter::scoped("acct:^web$", &web).unwrap();
+        assert!(f.matches("web@us-east-1:core/api web:12") && !f.matches("other@us-east-1:core/web web:12"));
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub struct Target {
     pub account_name: Option<String>,
     /// With `--org`: the OU the account sits in (protected OUs, `/ou:`).
     pub ou: Option<super::org::Ou>,
+    /// With `--org`: the account's id as Organizations lists it (known before STS answers).
+    pub org_account: Option<String>,
+    /// Reached through a role assumed in it (an organization's member), not the caller's own.
+    pub via_role: bool,
     pub region: String,
     pub identity: std::sync::RwLock<Identity>,
     pub sts: aws_sdk_sts::Client,
@@ -142,7 +146,7 @@ impl Target {
     /// Whether `what` names this target's account (id or name) or an OU it sits in (id, name or
     /// path, at any depth): protected accounts and OUs.
     pub(super) fn is_in(&self, what: &str) -> bool {
-        let account = self.account();
+        let account = self.org_account.clone().unwrap_or_else(|| self.account());
         if what == account || self.account_name.as_deref() == Some(what) {
             return true;
         }
@@ -218,6 +222,7 @@ fn loader(
 /// With `--org`: the member account a target is, and the role credentials that reach it (None:
 /// the caller's own account, read with its own credentials).
 struct Member {
+    id: String,
     name: String,
     ou: Option<super::org::Ou>,
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
@@ -263,6 +268,8 @@ async fn connect_target(
     Ok(Target {
         profile: profile.map(str::to_string),
         ou: member.as_ref().and_then(|m| m.ou.clone()),
+        org_account: member.as_ref().map(|m| m.id.clone()),
+        via_role: member.as_ref().is_some_and(|m| m.credentials.is_some()),
         account_name: member.map(|m| m.name),
         identity: std::sync::RwLock::new(identity),
         sts,
@@ -350,8 +357,11 @@ fn role_error(e: ProviderError, role: &str) -> ProviderError {
         ProviderError::NoCredentials(m) if m.contains("Throttl") || m.contains("Rate exceeded") => {
             ProviderError::Throttled { operation }
         }
-        ProviderError::NoCredentials(m) if m.contains("xpired") => ProviderError::NoCredentials(m),
-        ProviderError::NoCredentials(_) => ProviderError::AccessDenied { operation },
+        ProviderError::NoCredentials(m) if m.contains("AccessDenied") || m.contains("not authorized") => {
+            ProviderError::AccessDenied { operation }
+        }
+        // Anything else (the network, a timeout, an expired caller session) is said as it is.
+        ProviderError::NoCredentials(m) => ProviderError::Other(format!("{operation}: {m}")),
         other => other,
     }
 }
@@ -402,7 +412,8 @@ async fn connect_org(
     let results: Vec<(super::org::Account, Result<Target, ProviderError>)> = futures::stream::iter(jobs)
         .map(|(a, region, credentials)| async move {
             let assumed = credentials.is_some();
-            let member = Member { name: a.name.clone(), ou: a.ou.clone(), credentials, http: http.clone() };
+            let member =
+                Member { id: a.id.clone(), name: a.name.clone(), ou: a.ou.clone(), credentials, http: http.clone() };
             let target = connect_target(profile, region.as_deref(), options, usage, Some(member)).await;
             let role = super::org::role_arn(&a.id, &org.role);
             (a, target.map_err(|e| if assumed { role_error(e, &role) } else { e }))

@@ -107,7 +107,8 @@ async fn daily(
                     None => g.keys().first().cloned().unwrap_or_else(|| "Other".into()),
                     Some(names) => {
                         let id = g.keys().first().map_or("unknown", String::as_str);
-                        let name = described.get(id).copied().or(names.get(id).map(String::as_str)).unwrap_or(id);
+                        // The organization's name first: rows elsewhere are named by it.
+                        let name = names.get(id).map(String::as_str).or(described.get(id).copied()).unwrap_or(id);
                         account_row(name, g.keys().get(1).map_or("Other", String::as_str))
                     }
                 };
@@ -153,7 +154,14 @@ async fn forecast_rest(t: &Target, today: NaiveDate) -> Result<Option<f64>, Prov
     }
 }
 
-async fn anomalies(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<Vec<CostAnomaly>, ProviderError> {
+/// Anomalies; under `--org` each named as the cost rows are (`NAME: SERVICE`, the account from
+/// its root cause), so that the pane marks the right row.
+async fn anomalies(
+    t: &Target,
+    start: NaiveDate,
+    today: NaiveDate,
+    accounts: Option<&AccountNames>,
+) -> Result<Vec<CostAnomaly>, ProviderError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -179,6 +187,20 @@ async fn anomalies(t: &Target, start: NaiveDate, today: NaiveDate) -> Result<Vec
                 .or(a.dimension_value())
                 .unwrap_or("Unknown service")
                 .to_string();
+            let account = a.root_causes().iter().find_map(|r| {
+                let id = r.linked_account()?;
+                Some(
+                    accounts?
+                        .get(id)
+                        .cloned()
+                        .or(r.linked_account_name().map(str::to_string))
+                        .unwrap_or(id.to_string()),
+                )
+            });
+            let service = match (accounts, account) {
+                (Some(_), Some(name)) => account_row(&name, &service),
+                _ => service,
+            };
             let impact = a.impact();
             out.push(CostAnomaly {
                 date: a.anomaly_start_date().and_then(date).unwrap_or(today),
@@ -268,7 +290,7 @@ pub async fn report(
 ) -> Result<CostReport, ProviderError> {
     let start = today - Days::new(HISTORY_DAYS);
     let (daily, rest, anomalies) =
-        tokio::join!(daily(t, start, today, accounts), forecast_rest(t, today), anomalies(t, start, today));
+        tokio::join!(daily(t, start, today, accounts), forecast_rest(t, today), anomalies(t, start, today, accounts));
     let daily = daily?;
     let mut missing = Vec::new();
     let rest = rest.unwrap_or_else(|e| {

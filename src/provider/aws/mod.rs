@@ -267,7 +267,7 @@ impl AwsProvider {
         for (i, (records, groups)) in per_target {
             seen.extend(records.into_iter().map(|r| (i, r)));
             out.extend(groups.into_iter().map(|mut g| {
-                if self.targets.len() > 1 {
+                if self.several() {
                     g.id = format!("{}:{}", self.targets[i].label(), g.id);
                 }
                 g
@@ -307,7 +307,7 @@ impl AwsProvider {
 
     /// With several targets, cluster names carry their target so rows and keys stay distinct.
     fn cluster_name(&self, target: usize, cluster: &str) -> String {
-        if self.targets.len() > 1 { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
+        if self.several() { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
     }
 
     fn flags(&self, i: usize) -> write::Flags {
@@ -323,7 +323,7 @@ impl AwsProvider {
     /// The target and the cluster's own name for a cluster as shown (`profile@region:name`
     /// when several targets are shown).
     fn locate(&self, shown: &str) -> Result<(usize, String), ProviderError> {
-        if self.targets.len() == 1 {
+        if !self.several() {
             return Ok((0, shown.to_string()));
         }
         self.targets
@@ -333,6 +333,28 @@ impl AwsProvider {
             .ok_or_else(|| ProviderError::NotFound(format!("cluster {shown}")))
     }
 
+    /// Whether rows carry their target's label: several targets, or any organization (one
+    /// account's rows are still named by it, so `/acct:` and the per-account totals find them).
+    pub(super) fn several(&self) -> bool {
+        self.targets.len() > 1 || self.options.org.is_some()
+    }
+
+    /// Several targets (an organization's accounts): an alarm is named, and tied to its
+    /// resource, as that target's rows are (`team-01@us-east-1:…`), so two accounts'
+    /// `api-cpu-high` are told apart and `/acct:` finds them.
+    pub(super) fn named_alarm(&self, i: usize, mut a: Alarm) -> Alarm {
+        if self.several() {
+            let label = self.targets[i].label();
+            a.name = format!("{label}:{}", a.name);
+            match &mut a.resource {
+                Some(ResourceRef::EcsService { cluster, .. }) => *cluster = self.cluster_name(i, cluster),
+                Some(ResourceRef::CacheGroup(group)) => *group = format!("{label}:{group}"),
+                _ => {}
+            }
+        }
+        a
+    }
+
     /// With `--org`: every account asked for, read or not, the caller's own first.
     fn org_accounts(&self) -> Vec<crate::provider::OrgAccount> {
         if self.options.org.is_none() {
@@ -340,7 +362,8 @@ impl AwsProvider {
         }
         let mut out: Vec<crate::provider::OrgAccount> = Vec::new();
         for t in &self.targets {
-            let id = t.account();
+            // The id Organizations gave (STS may not have answered yet for this target).
+            let id = t.org_account.clone().unwrap_or_else(|| t.account());
             if !out.iter().any(|a| a.id == id) {
                 out.push(crate::provider::OrgAccount {
                     name: t.account_name.clone().unwrap_or_else(|| id.clone()),
@@ -350,7 +373,11 @@ impl AwsProvider {
                 });
             }
         }
-        out.extend(self.unreachable.iter().map(|(a, e)| crate::provider::OrgAccount {
+        // An account read in one region and not in another is listed once, as read (the header
+        // names the failure).
+        let unread: Vec<&(org::Account, ProviderError)> =
+            self.unreachable.iter().filter(|(a, _)| !out.iter().any(|o| o.id == a.id)).collect();
+        out.extend(unread.into_iter().map(|(a, e)| crate::provider::OrgAccount {
             id: a.id.clone(),
             name: a.name.clone(),
             ou: a.ou.as_ref().map(|o| o.path.clone()),
@@ -686,9 +713,18 @@ impl Provider for AwsProvider {
                 } else if let Some(e) = self.cost_failure.current(now) {
                     return Err(e);
                 }
-                let r = cost::report(&self.targets[0], chrono::Utc::now().date_naive(), names.as_ref())
+                let mut r = cost::report(&self.targets[0], chrono::Utc::now().date_naive(), names.as_ref())
                     .await
                     .inspect_err(|e| self.cost_failure.remember(now, e))?;
+                if names.is_some() && self.targets[0].via_role {
+                    // --ou or --org-accounts left the caller's own (payer) account out: a member
+                    // sees only its own cost.
+                    r.missing.push(format!(
+                        "the other accounts' cost: read from {}, a member account, which sees only its own \
+                         (the payer is the caller's own account; include it in --org-accounts)",
+                        self.targets[0].label()
+                    ));
+                }
                 self.cost_cache.store(&account, now, &r);
                 r
             }
@@ -701,25 +737,10 @@ impl Provider for AwsProvider {
         self.ensure_identities().await;
         let now = self.now_secs();
         let per_target = self.alarm_spread.gather(&self.labels(), |i| alarms::list(&self.targets[i], now)).await?;
-        let several = self.targets.len() > 1;
-        // Several targets (an organization's accounts): an alarm is named, and tied to its
-        // resource, as that target's rows are (`team-01@us-east-1:…`), so two accounts'
-        // `api-cpu-high` are told apart and `/acct:` finds them.
         let seen: Vec<(usize, Alarm)> = per_target
             .into_iter()
             .flat_map(|(i, v)| v.into_iter().map(move |a| (i, a)))
-            .map(|(i, mut a)| {
-                if several {
-                    let label = self.targets[i].label();
-                    a.name = format!("{label}:{}", a.name);
-                    match &mut a.resource {
-                        Some(ResourceRef::EcsService { cluster, .. }) => *cluster = self.cluster_name(i, cluster),
-                        Some(ResourceRef::CacheGroup(group)) => *group = format!("{label}:{group}"),
-                        _ => {}
-                    }
-                }
-                (i, a)
-            })
+            .map(|(i, a)| (i, self.named_alarm(i, a)))
             .collect();
         let all = seen.iter().map(|(_, a)| a.clone()).collect();
         self.seen().alarms = seen;
@@ -750,7 +771,12 @@ impl Provider for AwsProvider {
         };
         let (ecs, alarm_events, cache_events, cost, ((api, api_problems), (span, history, signin_problems))) = tokio::join!(
             self.ecs_inventory(),
-            try_join_all(self.targets.iter().map(|tg| timeline::alarm_events(tg, f, t))),
+            try_join_all(
+                self.targets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, tg)| timeline::alarm_events(tg, f, t, move |a| self.named_alarm(i, a)))
+            ),
             try_join_all(self.targets.iter().map(|tg| timeline::cache_events(tg, f, t))),
             self.cost(false),
             trail,

@@ -87,12 +87,7 @@ pub async fn accounts(client: &aws_sdk_organizations::Client, o: &OrgOptions) ->
             (root.ok_or_else(|| ProviderError::NotFound("the organization has no root".into()))?, None)
         }
         Some(ou) if ou.starts_with("r-") => (ou.clone(), None),
-        Some(ou) => {
-            // The OU's own name for its accounts; its id where it cannot be described.
-            let described = client.describe_organizational_unit().organizational_unit_id(ou).send().await;
-            let name = described.ok().and_then(|d| d.organizational_unit()?.name().map(str::to_string));
-            (ou.clone(), Some(Ou { ids: vec![ou.clone()], path: name.unwrap_or_else(|| ou.clone()) }))
-        }
+        Some(ou) => (ou.clone(), Some(ancestry(client, ou).await)),
     };
     let mut parents = vec![top];
     while let Some((parent, ou)) = parents.pop() {
@@ -183,6 +178,51 @@ impl aws_credential_types::provider::ProvideCredentials for RoleSession {
             Ok(c)
         })
     }
+}
+
+/// An OU's name, or its id where it cannot be described (said in the log).
+async fn ou_name(client: &aws_sdk_organizations::Client, ou: &str) -> String {
+    match client.describe_organizational_unit().organizational_unit_id(ou).send().await {
+        Ok(d) => d.organizational_unit().and_then(|u| u.name()).unwrap_or(ou).to_string(),
+        Err(e) => {
+            tracing::warn!(
+                "OU {ou} not described ({}); named by its id",
+                super::sdk_error("organizations:DescribeOrganizationalUnit", e)
+            );
+            ou.to_string()
+        }
+    }
+}
+
+/// `--ou`'s place in the tree: its path from the root and the ids along it (ListParents up to
+/// the root), so that an OU protected above the one asked for still protects its accounts.
+async fn ancestry(client: &aws_sdk_organizations::Client, ou: &str) -> Ou {
+    use aws_sdk_organizations::types::ParentType;
+    let (mut ids, mut names) = (vec![ou.to_string()], vec![ou_name(client, ou).await]);
+    let mut child = ou.to_string();
+    // An organization is at most five OUs deep; the bound only guards against a loop.
+    for _ in 0..8 {
+        let parent = match client.list_parents().child_id(&child).send().await {
+            Ok(p) => p
+                .parents()
+                .first()
+                .filter(|p| p.r#type() == Some(&ParentType::OrganizationalUnit))
+                .and_then(|p| p.id())
+                .map(str::to_string),
+            Err(e) => {
+                tracing::warn!(
+                    "parents of {child} not listed ({}): protected OUs above it are not known",
+                    super::sdk_error("organizations:ListParents", e)
+                );
+                None
+            }
+        };
+        let Some(parent) = parent else { break };
+        names.insert(0, ou_name(client, &parent).await);
+        ids.insert(0, parent.clone());
+        child = parent;
+    }
+    Ou { ids, path: names.join("/") }
 }
 
 /// The role to assume in `account`.

@@ -132,14 +132,9 @@ impl AwsProvider {
         let mut problem = |source, error| h.problems.push(SourceProblem { source, error });
         match alarms {
             Ok(per_target) => {
-                // An alarm's service by the name its cluster is shown with (several targets).
+                // Named, and tied to its service, as the panes show them (several targets).
                 for (i, alarms) in per_target.into_iter().enumerate() {
-                    h.alarms.extend(alarms.into_iter().map(|mut a| {
-                        if let Some(ResourceRef::EcsService { cluster, .. }) = &mut a.resource {
-                            *cluster = self.cluster_name(i, cluster);
-                        }
-                        a
-                    }));
+                    h.alarms.extend(alarms.into_iter().map(|a| self.named_alarm(i, a)));
                 }
             }
             Err(e) => problem("alarm history", e),

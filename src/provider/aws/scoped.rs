@@ -166,7 +166,7 @@ impl AwsProvider {
                 async move {
                     let t = &self.targets[i];
                     let shown = |id: &str| {
-                        if self.targets.len() > 1 { format!("{}:{id}", t.label()) } else { id.to_string() }
+                        if self.several() { format!("{}:{id}", t.label()) } else { id.to_string() }
                     };
                     let records: Vec<cache::GroupRecord> = if scope.inventory {
                         cache::inventory(t).await?

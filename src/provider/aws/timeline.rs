@@ -10,12 +10,24 @@ const EVENTS_PAGE: i32 = 100;
 /// DescribeEvents serves the last 14 days, no more.
 const EVENTS_MAX_AGE: i64 = 14 * 86_400;
 
-/// Alarm state changes in [from, to], each tied to what its alarm watches.
-pub async fn alarm_events(t: &Target, from: i64, to: i64) -> Result<Vec<TimelineEvent>, ProviderError> {
+/// Alarm state changes in [from, to], each tied to what its alarm watches; `named` names an
+/// alarm as the panes do (its target's label when several are shown).
+pub async fn alarm_events(
+    t: &Target,
+    from: i64,
+    to: i64,
+    named: impl Fn(crate::domain::Alarm) -> crate::domain::Alarm,
+) -> Result<Vec<TimelineEvent>, ProviderError> {
     let alarms = alarms::list_with_history(t, from, to).await?;
     Ok(alarms
-        .iter()
-        .flat_map(|a| a.history.iter().map(|h| crate::incident::alarm_event(&a.name, h, a.resource.clone(), a.scaling)))
+        .into_iter()
+        .map(named)
+        .flat_map(|a| {
+            a.history
+                .iter()
+                .map(|h| crate::incident::alarm_event(&a.name, h, a.resource.clone(), a.scaling))
+                .collect::<Vec<_>>()
+        })
         .collect())
 }
 
