@@ -44,8 +44,8 @@ pub fn owner<'a>(accounts: &'a [OrgAccount], shown: &str) -> Option<&'a OrgAccou
 pub fn totals(
     accounts: &[OrgAccount],
     services: &[EcsService],
-    ecs: &[EcsRecommendation],
-    cache: &[CacheRecommendation],
+    ecs: &[&EcsRecommendation],
+    cache: &[&CacheRecommendation],
     alarms: &[Alarm],
     cost: Option<&CostReport>,
 ) -> Vec<AccountTotals> {

@@ -130,8 +130,8 @@ fn run_report(
         let totals = infradeck::accounts::totals(
             &accounts,
             &services,
-            &recs,
-            &cache_recs,
+            &recs.iter().collect::<Vec<_>>(),
+            &cache_recs.iter().collect::<Vec<_>>(),
             &alarms.unwrap_or_default(),
             cost.ok().as_ref(),
         );

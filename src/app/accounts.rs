@@ -9,8 +9,9 @@ use crate::accounts::AccountTotals;
 /// The totals as the panes have them now.
 pub fn totals(state: &State) -> Vec<AccountTotals> {
     let services = state.ecs.data.as_deref().map_or(&[][..], Vec::as_slice);
-    let ecs: Vec<_> = state.sizing.recs.values().cloned().collect();
-    let cache: Vec<_> = state.sizing.cache_recs.values().cloned().collect();
+    // Borrowed, not cloned: this runs at every frame the view is open.
+    let ecs: Vec<_> = state.sizing.recs.values().collect();
+    let cache: Vec<_> = state.sizing.cache_recs.values().collect();
     let alarms = state.alarms.data.as_deref().unwrap_or(&[]);
     crate::accounts::totals(&state.source.accounts, services, &ecs, &cache, alarms, state.cost.data.as_ref())
 }
