@@ -109,11 +109,13 @@ async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_nam
     let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "1"]);
     let aws = AwsProvider::connect(AwsOptions {
         protected_accounts: vec!["prod".into()],
+        regions: vec!["us-east-1".into(), "us-west-2".into()],
         ..options(&fleet, OrgOptions::default())
     })
     .await
     .expect("connect");
     let source = aws.source();
+    assert_eq!(source.regions, ["us-east-1", "us-west-2"], "each region once, however many accounts");
     let ou = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.ou.clone());
     assert_eq!((ou("team-01"), ou("sandbox")), (Some("prod".into()), None), "each account's OU, from the tree");
 

@@ -519,8 +519,13 @@ impl Provider for AwsProvider {
         accounts.dedup();
         let mut profiles: Vec<&str> = self.targets.iter().map(|t| t.profile.as_deref().unwrap_or("default")).collect();
         profiles.dedup();
-        let mut regions: Vec<String> = self.targets.iter().map(|t| t.region.clone()).collect();
-        regions.dedup();
+        // Each region once, in the order asked (targets run account by account, region by region).
+        let mut regions: Vec<String> = Vec::new();
+        for t in &self.targets {
+            if !regions.contains(&t.region) {
+                regions.push(t.region.clone());
+            }
+        }
         let mut names: Vec<&str> = self.targets.iter().filter_map(|t| t.account_name.as_deref()).collect();
         names.dedup();
         let org_accounts = self.org_accounts();
