@@ -6,7 +6,8 @@
 //! `bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS]` seeds moto and runs both scenarios;
 //! by hand: cargo run --release --example leave_open -- ENDPOINT MINUTES idle|active [WARMUP_MINUTES]
 //! With `ORG_REGIONS=us-east-1,us-west-2` in the environment: `--org` over those regions (a
-//! simulated organization, `bash scripts/measure_open.sh org ACCOUNTS SERVICES`).
+//! simulated organization, `bash scripts/measure_open.sh org ACCOUNTS SERVICES`); with
+//! `MONITORING=NAME` too, metrics through that monitoring account.
 
 use infradeck::app::state::PaneId;
 use infradeck::app::{Msg, schedule};
@@ -27,7 +28,10 @@ fn main() -> color_eyre::Result<()> {
     let aws = runtime
         .block_on(AwsProvider::connect(AwsOptions {
             regions: org_regions.as_deref().unwrap_or("us-east-1").split(',').map(str::to_string).collect(),
-            org: org_regions.as_ref().map(|_| infradeck::provider::aws::org::OrgOptions::default()),
+            org: org_regions.as_ref().map(|_| infradeck::provider::aws::org::OrgOptions {
+                monitoring_account: std::env::var("MONITORING").ok(),
+                ..Default::default()
+            }),
             endpoint_url: Some(endpoint),
             credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "open")),
             retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),

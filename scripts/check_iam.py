@@ -45,6 +45,9 @@ ORG_READS = [
     "organizations:ListAccountsForParent",
     "organizations:ListOrganizationalUnitsForParent", "sts:AssumeRole",
 ]
+# With --monitoring-account, the role in the monitoring account (read-only.json or apply.json:
+# GetMetricData) also lists its sinks and their links: iam/org-monitoring.json.
+MONITORING_READS = ["oam:ListSinks", "oam:ListAttachedLinks"]
 WRITES = {
     # A resize registers a copy of the task definition with its tags and its task/execution roles.
     "ecs:RegisterTaskDefinition": [
@@ -106,6 +109,14 @@ def check_policies():
         bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
         if bad:
             problems.append(f"iam/org-caller.json allows writes or wildcards: {bad}")
+    monitoring = statements("org-monitoring.json")
+    for op in MONITORING_READS:
+        if not allowing(monitoring, op):
+            problems.append(f"{op} is not allowed by iam/org-monitoring.json")
+    for actions, _ in monitoring:
+        bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
+        if bad:
+            problems.append(f"iam/org-monitoring.json allows writes or wildcards: {bad}")
     for op, extras in WRITES.items():
         if not allowing(apply, op):
             problems.append(f"{op} is not allowed by iam/apply.json")
@@ -126,7 +137,7 @@ def main():
     record_dir = pathlib.Path(sys.argv[1])
     require = "--require-records" in sys.argv
     problems = check_policies()
-    known = set(READS) | set(WRITES) | set(ORG_READS)
+    known = set(READS) | set(WRITES) | set(ORG_READS) | set(MONITORING_READS)
     logs = sorted(record_dir.glob("*.log")) if record_dir.is_dir() else []
     seen = {}
     for log in logs:

@@ -3,7 +3,7 @@
 # driven a second a tick (examples/leave_open.rs), nobody at the keys and then a key a minute.
 # Usage: bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS] (default 255 3 3; "realistic" for
 # the realistic fleet; "org ACCOUNTS SERVICES" for an organization, --org over two regions). App
-# minutes from the env: IDLE_MINUTES (default 1440: a whole day, so the 6-hourly reads are in it), MINUTES (someone at the keys, default 180) and WARMUP (default 10)
+# minutes from the env (MONITORING=team-01 with org: metrics through that monitoring account): IDLE_MINUTES (default 1440: a whole day, so the 6-hourly reads are in it), MINUTES (someone at the keys, default 180) and WARMUP (default 10)
 # after the first load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,8 @@ if [ "$services" = org ]; then
   # An organization: $2 member accounts × 2 regions × $3 services each (seed_moto.py --fleet org).
   export ORG_REGIONS=us-east-1,us-west-2
   python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "http://127.0.0.1:$bridge_port" \
-    --fleet org --accounts "$clusters" --services "$groups" --org-regions "$ORG_REGIONS" >&2
+    --fleet org --accounts "$clusters" --services "$groups" --org-regions "$ORG_REGIONS" \
+    ${MONITORING:+--monitoring "$MONITORING"} >&2
 elif [ "$services" = realistic ]; then
   python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "http://127.0.0.1:$bridge_port" >&2
 else

@@ -4,6 +4,8 @@
 # accounts × 2 regions × 20 services, then the real binary under tmux from start to every pane
 # loaded (--exit-after loaded), with the requests the bridge saw.
 # Usage: bash scripts/measure_org.sh [N ...]   (default 10 30 100)
+# MONITORING=team-01: that member is a CloudWatch cross-account observability monitoring account
+# (every other account but sandbox linked to it) and the app reads metrics through it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
@@ -19,13 +21,14 @@ for n in "${@:-10 30 100}"; do
       bridge=http://127.0.0.1:$bridge_port
       s=$(date +%s)
       python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "$bridge" --fleet org \
-        --accounts "$accounts" --services 20 --org-regions us-east-1,us-west-2 >/dev/null
+        --accounts "$accounts" --services 20 --org-regions us-east-1,us-west-2 \
+        ${MONITORING:+--monitoring "$MONITORING"} >/dev/null
       seeded=$(( $(date +%s) - s ))
       curl -s -X POST "$bridge/_bridge/counts/reset" >/dev/null
       rm -f "$work/t"
       tmux -L measure-org kill-server 2>/dev/null || true
       tmux -L measure-org -f /dev/null new-session -d -s m -x 200 -y 60 \
-        "s=\$(date +%s%N); $bin --org --region us-east-1,us-west-2 --endpoint-url $bridge --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
+        "s=\$(date +%s%N); $bin --org ${MONITORING:+--monitoring-account $MONITORING} --region us-east-1,us-west-2 --endpoint-url $bridge --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
       for _ in $(seq 1200); do [ -s "$work/t" ] && break; sleep 0.1; done
       cp "$work/log" "/tmp/measure-org-$accounts.log" 2>/dev/null || true
       counts=$(curl -s "$bridge/_bridge/counts")
@@ -36,9 +39,9 @@ import json, sys
 n, ms, seeded, counts, metrics, rows = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6]
 total = sum(counts.values())
 top = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
-top += f"; AssumeRole {counts.get('AssumeRole', 0)}"
+top += f"; AssumeRole {counts.get('AssumeRole', 0)}; GetMetricData {counts.get('GetMetricData', 0)}"
 print(f"{n:>4} accounts ({int(n) + 1} with the management one) × 2 regions: start → loaded {ms} ms, {rows} services listed; "
-      f"{total} requests ({top}); {metrics.get('requested', 0)} metrics; seeding took {seeded} s")
+      f"{total} requests ({top}); {metrics.get('requested', 0)} metrics ({metrics.get('cross_account', 0)} read across accounts); seeding took {seeded} s")
 PY
     )
   done

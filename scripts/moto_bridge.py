@@ -46,6 +46,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 try:
@@ -66,8 +67,9 @@ DOUBLE_KEYS = {"Values", "Threshold", "Value", "Sum", "Average", "Minimum", "Max
 
 LOCK = threading.Lock()
 COUNTS = {}
-# Metrics requested in GetMetricData calls (what CloudWatch bills), reset with the counts.
-METRICS = {"requested": 0}
+# Metrics requested in GetMetricData calls (what CloudWatch bills), and of them those a
+# monitoring account read from a linked source account; reset with the counts.
+METRICS = {"requested": 0, "cross_account": 0}
 CANNED = {
     # CloudWatch (CBOR): alarm history items as DescribeAlarmHistory returns them (JSON form).
     "DescribeAlarmHistory": [],
@@ -98,6 +100,12 @@ CANNED = {
     # "EventTime" in epoch seconds and "CloudTrailEvent" the record as a JSON string (whose
     # awsRegion says which region's event history holds it).
     "LookupEvents": [],
+    # CloudWatch Observability Access Manager (restJson1; moto has no OAM): each monitoring
+    # account's sink and the source accounts linked to it, per region:
+    # {monitoring account id: {region: {"sink": name, "links": [{"account", "label", "types"}]}}}.
+    # GetMetricData queries with AccountId are answered from that account's moto backend when it
+    # is linked to the caller's sink there, else with StatusCode Forbidden.
+    "Oam": {},
 }
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
@@ -192,6 +200,45 @@ def refuse_for(seconds):
         SERVER["refuse_until"] = time.time() + seconds
     server = SERVER["current"]
     threading.Thread(target=server.shutdown, daemon=True).start()
+
+
+ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+# Access key id → the account moto says it belongs to (STS GetCallerIdentity, asked once).
+CALLERS = {}
+
+
+def sink_of(account, region):
+    """The canned sink of `account` in `region`, or None."""
+    with LOCK:
+        return (CANNED["Oam"].get(account) or {}).get(region)
+
+
+def linked_to(account, region):
+    """Source accounts whose metrics the caller's sink in `region` receives."""
+    sink = sink_of(account, region) or {}
+    return {l["account"] for l in sink.get("links", []) if "AWS::CloudWatch::Metric" in l.get("types", [])}
+
+
+def oam_answer(path, request, caller, region):
+    """ListSinks / ListAttachedLinks as the OAM API answers them (pages of MaxResults)."""
+    sink = sink_of(caller, region)
+    sink_arn = f"arn:aws:oam:{region}:{caller}:sink/{sink['sink']}" if sink else None
+    if path == "/ListSinks":
+        items = [{"Arn": sink_arn, "Id": sink["sink"], "Name": sink["sink"]}] if sink else []
+    elif path == "/ListAttachedLinks":
+        if not sink or request.get("SinkIdentifier") != sink_arn:
+            return 404, {"__type": "ResourceNotFoundException", "message": "Sink not found"}
+        items = [{"Label": l.get("label", l["account"]), "ResourceTypes": l.get("types", []),
+                  "LinkArn": f"arn:aws:oam:{region}:{l['account']}:link/link-{l['account']}"}
+                 for l in sink.get("links", [])]
+    else:
+        return 404, {"__type": "ResourceNotFoundException", "message": f"no OAM operation at {path}"}
+    limit = int(request.get("MaxResults") or 100)
+    offset = int(request.get("NextToken") or 0)
+    answer = {"Items": items[offset:offset + limit]}
+    if offset + limit < len(items):
+        answer["NextToken"] = str(offset + limit)
+    return 200, answer
 
 
 # Stopped task ARN → when the bridge first saw it stopped (moto records no time).
@@ -387,7 +434,7 @@ class Bridge(BaseHTTPRequestHandler):
         if self.path == "/_bridge/counts/reset":
             with LOCK:
                 COUNTS.clear()
-                METRICS["requested"] = 0
+                METRICS.update(requested=0, cross_account=0)
             self.reply_json(200, {}, "application/json")
             return
         if self.path.startswith("/_bridge/record/"):
@@ -428,6 +475,18 @@ class Bridge(BaseHTTPRequestHandler):
             with LOCK:
                 CANNED.update(update)
             self.reply_json(200, {"ok": sorted(update)}, "application/json")
+            return
+        signed = SIGNING_NAME.search(self.headers.get("authorization", ""))
+        if signed and signed.group(1) == "oam":
+            op = self.path.strip("/")
+            count(op)
+            if self.inject("json", op):
+                return
+            record(self.headers, op)
+            found = REGION.search(self.headers.get("authorization", ""))
+            status, answer = oam_answer(self.path, json.loads(body or b"{}"), self.caller_account(),
+                                        found.group(1) if found else "us-east-1")
+            self.reply_json(status, answer, "application/json")
             return
         cbor = CBOR_PATH.match(self.path)
         if cbor:
@@ -568,8 +627,8 @@ class Bridge(BaseHTTPRequestHandler):
             mine = [q for q in queries if q.get("MetricStat", {}).get("Stat") not in MOTO_STATS]
             request["MetricDataQueries"] = [q for q in queries if q not in mine]
             canned_results = canned_statistics(mine, request.get("StartTime", 0), request.get("EndTime", 0))
-        if op == "GetMetricData" and not request["MetricDataQueries"]:
-            status, answer = 200, {"MetricDataResults": []}
+        if op == "GetMetricData":
+            status, answer = self.metric_data_by_account(request)
         elif op == "DescribeAlarms" and "CompositeAlarm" in (request.get("AlarmTypes") or []) and CANNED["CompositeAlarms"] \
                 and not request.get("NextToken"):
             status, answer = self.upstream_cloudwatch(op, request)
@@ -585,12 +644,74 @@ class Bridge(BaseHTTPRequestHandler):
         self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
 
 
-    def upstream_cloudwatch(self, op, request):
+    def caller_account(self):
+        """The account moto gives this request's access key (asked with STS GetCallerIdentity)."""
+        found = ACCESS_KEY.search(self.headers.get("authorization", ""))
+        key = found.group(1) if found else ""
+        with LOCK:
+            if key in CALLERS:
+                return CALLERS[key]
+        # moto routes by the signing name in the credential scope: say STS's.
+        authorization = re.sub(r"(Credential=[^/]+/[^/]+/[^/]+/)[^/]+/", r"\1sts/", self.headers.get("authorization", ""))
+        headers = {"Authorization": authorization, "Content-Type": "application/x-www-form-urlencoded"}
+        if self.headers.get("x-amz-security-token"):
+            headers["X-Amz-Security-Token"] = self.headers["x-amz-security-token"]
+        request = urllib.request.Request(self.upstream + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15",
+                                         method="POST", headers=headers)
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            account = re.search(rb"<Account>(\d+)</Account>", answer.read()).group(1).decode()
+        with LOCK:
+            CALLERS[key] = account
+        return account
+
+    def metric_data_by_account(self, request):
+        """GetMetricData with AccountId on queries, as a monitoring account sees it: each linked
+        source account's queries are answered from that account's moto backend; an account not
+        linked to the caller's sink in the region gets StatusCode Forbidden (AWS does not
+        document this case; infradeck reads such an account's own CloudWatch)."""
+        queries = request.get("MetricDataQueries", [])
+        if not queries:
+            return 200, {"MetricDataResults": []}
+        wanted = {q.get("AccountId") for q in queries} - {None}
+        caller = self.caller_account() if wanted else None
+        groups = {}
+        for q in queries:
+            groups.setdefault(q.get("AccountId") if q.get("AccountId") != caller else None, []).append(q)
+        found = REGION.search(self.headers.get("authorization", ""))
+        linked = linked_to(caller, found.group(1) if found else "us-east-1") if wanted else set()
+        merged, status = {"MetricDataResults": []}, 200
+        asked = []
+        for account, group in groups.items():
+            if account is not None and account not in linked:
+                merged["MetricDataResults"].extend(
+                    {"Id": q["Id"], "Label": q.get("Label", q["Id"]), "StatusCode": "Forbidden", "Timestamps": [],
+                     "Values": [], "Messages": [{"Code": "Forbidden", "Value": f"account {account} is not linked"}]}
+                    for q in group)
+                continue
+            if account is not None:
+                with LOCK:
+                    METRICS["cross_account"] += len(group)
+            queries = [{k: v for k, v in q.items() if k != "AccountId"} for q in group]
+            asked.append((dict(request, MetricDataQueries=queries), account))
+        # Each account's part at once, as one call to CloudWatch answers them together.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda a: self.upstream_cloudwatch("GetMetricData", *a), asked))
+        for status, answer in answers:
+            if status != 200:
+                return status, answer
+            merged["MetricDataResults"].extend(answer.get("MetricDataResults", []))
+            if answer.get("NextToken"):
+                merged["NextToken"] = answer["NextToken"]
+        return status, merged
+
+    def upstream_cloudwatch(self, op, request, account=None):
         """A CloudWatch request to moto in its JSON protocol: (status, answer)."""
         headers = dict(self.headers)
         headers = {k: v for k, v in headers.items() if k.lower() not in ("smithy-protocol", "content-type", "accept")}
         headers["X-Amz-Target"] = f"GraniteServiceVersion20100801.{op}"
         headers["Content-Type"] = "application/x-amz-json-1.0"
+        if account:
+            headers["x-moto-account-id"] = account  # moto's own header: read that account's backend
         self.path = "/"
         status, raw, _ = self.upstream_call(json.dumps(request).encode(), headers)
         try:

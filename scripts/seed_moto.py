@@ -839,7 +839,31 @@ def seed_org(args):
             for s in range(args.services):
                 ecs.create_service(cluster="prod", serviceName=f"svc-{s:02}", taskDefinition=family,
                                    desiredCount=1, launchType="FARGATE", networkConfiguration=net)
+            # svc-00's CPU in this account: 10 × the account's number (sandbox: 99), so a test
+            # can tell which account's CloudWatch answered.
+            cpu = 99.0 if name == "sandbox" else 10.0 * (a + 1)
+            cw = session.client("cloudwatch", endpoint_url=args.moto, config=BOTO, region_name=region)
+            now = dt.datetime.now(dt.timezone.utc)
+            cw.put_metric_data(Namespace="AWS/ECS", MetricData=[
+                {"MetricName": "CPUUtilization", "Timestamp": now - dt.timedelta(minutes=m), "Value": cpu,
+                 "Dimensions": [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "svc-00"}]}
+                for m in range(1, 6)])
     seed_org_cost(args, members)
+    if args.monitoring:
+        seed_monitoring(args, members)
+
+
+def seed_monitoring(args, members):
+    """CloudWatch cross-account observability: the account named args.monitoring has a sink in
+    each region, and every other account but sandbox (the management account included) is
+    linked to it sharing metrics and log groups. moto has no OAM: the bridge answers ListSinks /
+    ListAttachedLinks from this, and routes GetMetricData queries that name a linked AccountId
+    to that account's data."""
+    monitoring = next(account for account, name in members if name == args.monitoring)
+    sources = [("123456789012", "master")] + [(a, n) for a, n in members if n not in ("sandbox", args.monitoring)]
+    links = [{"account": a, "label": n, "types": ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup"]} for a, n in sources]
+    post(args.bridge + "/_bridge/canned", {"Oam": {monitoring: {
+        region: {"sink": "infradeck-sink", "links": links} for region in args.org_regions.split(",")}}})
 
 
 def seed_month(args):
@@ -921,6 +945,8 @@ def main():
     parser.add_argument("--fleet", choices=["realistic", "scale", "org"], default="realistic")
     parser.add_argument("--accounts", type=int, default=3, help="member accounts (--fleet org)")
     parser.add_argument("--org-regions", default=REGION, help="regions each member account has services in")
+    parser.add_argument("--monitoring", help="--fleet org: this member account (by name) is a CloudWatch "
+                                             "cross-account observability monitoring account")
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--redis", type=int, default=100)

@@ -17,6 +17,8 @@ pub struct AccountTotals {
     pub ou: Option<String>,
     /// Why it could not be read, or None.
     pub unreachable: Option<String>,
+    /// With a monitoring account: where its metrics are read.
+    pub metrics: Option<String>,
     pub services: usize,
     /// This month's forecast from Cost Explorer (the payer's view), when cost was read.
     pub month_forecast: Option<f64>,
@@ -31,12 +33,17 @@ pub struct AccountTotals {
 /// row starts with, followed by `@` (a target's label) or `: ` (a cost row). Account names may
 /// themselves hold `@` or `:` (`ops@acme`).
 pub fn owner<'a>(accounts: &'a [OrgAccount], shown: &str) -> Option<&'a OrgAccount> {
-    accounts
-        .iter()
-        .filter(|a| {
-            shown.strip_prefix(a.name.as_str()).is_some_and(|rest| rest.starts_with('@') || rest.starts_with(": "))
-        })
-        .max_by_key(|a| a.name.len())
+    owner_of(accounts.iter().map(|a| a.name.as_str()), shown).map(|i| &accounts[i])
+}
+
+/// `owner` by the names alone: the index of the name `shown` belongs to.
+pub fn owner_of<'a>(names: impl IntoIterator<Item = &'a str>, shown: &str) -> Option<usize> {
+    names
+        .into_iter()
+        .enumerate()
+        .filter(|(_, n)| shown.strip_prefix(n).is_some_and(|rest| rest.starts_with('@') || rest.starts_with(": ")))
+        .max_by_key(|(_, n)| n.len())
+        .map(|(i, _)| i)
 }
 
 /// Everything the panes hold, summed per account; accounts in the order given (the caller's
@@ -56,6 +63,7 @@ pub fn totals(
             id: a.id.clone(),
             ou: a.ou.clone(),
             unreachable: a.unreachable.clone(),
+            metrics: a.metrics.clone(),
             services: 0,
             month_forecast: cost.map(|_| 0.0),
             month_to_date: cost.map(|_| 0.0),
@@ -124,18 +132,8 @@ pub fn render(totals: &[AccountTotals], markdown: bool) -> String {
         }
         return out;
     }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(head.to_vec());
-    for r in &rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
-    }
-    out
+    // Whole cells: an unreachable account's reason is the point of its line.
+    crate::common::text::aligned(head, &rows, usize::MAX, |c, _| c.to_string())
 }
 
 #[cfg(test)]
@@ -143,7 +141,7 @@ mod tests {
     use super::*;
 
     fn account(id: &str, name: &str) -> OrgAccount {
-        OrgAccount { id: id.into(), name: name.into(), ou: Some("prod".into()), unreachable: None }
+        OrgAccount { id: id.into(), name: name.into(), ou: Some("prod".into()), unreachable: None, metrics: None }
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
                 .unwrap_or_else(|| infradeck::provider::aws::org::DEFAULT_ROLE.into()),
             ou: cli.ou.clone(),
             accounts: split_list(&cli.org_accounts),
+            monitoring_account: cli.monitoring_account.clone().or_else(|| config.monitoring_account.clone()),
         }),
         ..AwsOptions::default()
     };

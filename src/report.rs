@@ -101,28 +101,7 @@ pub fn shorten_middle(s: &str, width: usize) -> String {
 }
 
 fn aligned<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
-    let widths: Vec<usize> = (0..N)
-        .map(|i| {
-            let widest = rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0);
-            widest.min(MAX_COLUMN)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{:<w$}", shorten_middle(c, *w)))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", line(head.to_vec()));
-    for r in rows {
-        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
-    }
-    out
+    crate::common::text::aligned(head, rows, MAX_COLUMN, shorten_middle)
 }
 
 /// ECS and Redis suggestions together. JSON is one object (`{"ecs": [...], "redis": [...]}`);

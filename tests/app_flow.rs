@@ -1138,18 +1138,26 @@ fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
     h.state.ecs.data = Some(Arc::new(services.clone()));
     h.state.rebuild_view(PaneId::Ecs);
     h.state.source.accounts = vec![
-        OrgAccount { id: "111111111111".into(), name: "team-01".into(), ou: Some("prod".into()), unreachable: None },
+        OrgAccount {
+            id: "111111111111".into(),
+            name: "team-01".into(),
+            ou: Some("prod".into()),
+            unreachable: None,
+            metrics: Some("through monitoring account observability".into()),
+        },
         OrgAccount {
             id: "222222222222".into(),
             name: "payments prod".into(),
             ou: Some("prod/payments".into()),
             unreachable: None,
+            metrics: None,
         },
         OrgAccount {
             id: "333333333333".into(),
             name: "sandbox".into(),
             ou: None,
             unreachable: Some("the role cannot be assumed".into()),
+            metrics: None,
         },
     ];
     h.keys(&[":"]);
@@ -1157,6 +1165,10 @@ fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
     h.keys(&["enter"]);
     assert!(matches!(h.state.overlay, Some(Overlay::Accounts { selected: 0 })));
     let screen = h.screen();
+    assert!(
+        screen.contains("team-01 111111111111 · through monitoring account observability"),
+        "the selected account's id and where its metrics are read: {screen}"
+    );
     assert!(screen.contains("accounts · 3 in the organization"), "{screen}");
     let line = |name: &str| {
         screen.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {screen}")).to_string()
@@ -1176,4 +1188,52 @@ fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
     h.keys(&["esc", "esc", "/"]);
     h.type_text("!acct:team-01");
     assert_eq!(h.state.ecs.view.rows.len(), services.len() - half);
+}
+
+#[test]
+fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_column() {
+    use infradeck::provider::OrgAccount;
+    let mut h = Harness::demo(200, 50);
+    // Accounts alternate row by row, as a sort by CPU would interleave them.
+    let mut services: Vec<EcsService> = h.state.ecs.data.as_deref().cloned().expect("demo rows");
+    for (i, s) in services.iter_mut().enumerate() {
+        let account = if i % 2 == 0 { "team-01" } else { "payments prod" };
+        s.cluster = format!("{account}@demo-1:{}", s.cluster);
+    }
+    h.state.ecs.data = Some(Arc::new(services.clone()));
+    let account = |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), ..OrgAccount::default() };
+    h.state.source.accounts = vec![account("111111111111", "team-01"), account("222222222222", "payments prod")];
+    h.state.rebuild_view(PaneId::Ecs);
+    let screen = h.screen();
+    let header = screen.lines().find(|l| l.contains("SERVICE")).expect("the ECS header");
+    assert!(header.contains("ACCOUNT"), "an account column under --org: {header}");
+    let first = &services[h.state.ecs.view.rows[0]];
+    let row = screen.lines().find(|l| l.contains(first.name.as_str())).expect("first row");
+    assert!(row.contains("payments prod") || row.contains("team-01"), "{row}");
+    assert!(row.contains("demo-1:") && !row.contains("@demo-1"), "the cluster column without the account: {row}");
+
+    let owner = |h: &Harness, i: usize| {
+        h.state.ecs.rows()[h.state.ecs.view.rows[i]].cluster.split('@').next().unwrap().to_string()
+    };
+    let flips = |h: &Harness| (1..h.state.ecs.view.rows.len()).filter(|&i| owner(h, i) != owner(h, i - 1)).count();
+    assert!(flips(&h) > 1, "sorted by status, the accounts interleave");
+    h.keys(&[":"]);
+    h.type_text("group");
+    h.keys(&["enter"]);
+    assert_eq!(flips(&h), 1, "grouped: one account's rows, then the other's");
+    assert_eq!(owner(&h, 0), "payments prod", "accounts in name order");
+    assert!(h.screen().contains("by account"), "the pane's title says so");
+    h.keys(&[":"]);
+    h.type_text("group");
+    h.keys(&["enter"]);
+    assert!(flips(&h) > 1, ":group again ends it");
+
+    // Without an organization there is nothing to group by, and it says so.
+    let mut plain = Harness::demo(200, 50);
+    plain.keys(&[":"]);
+    plain.type_text("group");
+    plain.keys(&["enter"]);
+    assert!(plain.state.ecs.view.group.is_empty());
+    assert!(plain.screen().contains("grouping by account is for --org"));
+    assert!(!plain.screen().lines().any(|l| l.contains("SERVICE") && l.contains("ACCOUNT")));
 }

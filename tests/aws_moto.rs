@@ -284,33 +284,15 @@ async fn a_full_refresh_of_1000_services_costs_what_the_page_sizes_say() {
 /// The ECS client the tests use to look behind infradeck's back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
-    use infradeck::apply::{ContainerChange, ResizeRequest};
+    use infradeck::apply::ResizeRequest;
     use infradeck::provider::ProviderError;
-    use infradeck::sizing::recommend::Risk;
 
     let fleet = MotoFleet::start(&["--fleet", "realistic"]);
     fleet.record_as("read-only");
     let ro = AwsProvider::connect(AwsOptions { read_only: true, ..options(&fleet, None) }).await.expect("connect");
     let services = ro.ecs_services(Window::Day).await.expect("ecs services");
     let checkout = services.iter().find(|s| s.name == "checkout").expect("checkout").clone();
-    let request = ResizeRequest {
-        cluster: checkout.cluster.clone(),
-        service: checkout.name.clone(),
-        task_definition: checkout.task_definition.clone(),
-        before: (checkout.task_cpu, checkout.task_memory),
-        after: (512, 1024),
-        containers: vec![ContainerChange {
-            cpu: (1024, 512),
-            memory_hard: (Some(2048), Some(1024)),
-            memory_soft: (Some(1024), Some(512)),
-            ..ContainerChange::unchanged(&checkout.containers[0])
-        }],
-        monthly_change: Some(-20.0),
-        risk: Risk::Low,
-        evidence: vec![],
-        rollback_to: None,
-        floors: None,
-    };
+    let request = support::halving(&checkout, -20.0);
 
     // Read-only: the plan can be made, the apply is refused, and only reads reach the server.
     fleet.reset_bridge_counts();

@@ -104,8 +104,6 @@ async fn an_organizational_unit_narrows_the_accounts_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_name() {
-    use infradeck::apply::{ContainerChange, ResizeRequest};
-    use infradeck::sizing::recommend::Risk;
     let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "1"]);
     let aws = AwsProvider::connect(AwsOptions {
         protected_accounts: vec!["prod".into()],
@@ -121,25 +119,7 @@ async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_nam
 
     let services = aws.ecs_services(Window::Hour).await.expect("services");
     let request = |key: &str| {
-        let s = services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}"));
-        ResizeRequest {
-            cluster: s.cluster.clone(),
-            service: s.name.clone(),
-            task_definition: s.task_definition.clone(),
-            before: (s.task_cpu, s.task_memory),
-            after: (256, 512),
-            containers: vec![ContainerChange {
-                cpu: (512, 256),
-                memory_hard: (Some(1024), Some(512)),
-                memory_soft: (Some(512), Some(256)),
-                ..ContainerChange::unchanged(&s.containers[0])
-            }],
-            monthly_change: Some(-10.0),
-            risk: Risk::Low,
-            evidence: vec![],
-            rollback_to: None,
-            floors: None,
-        }
+        support::halving(services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}")), -10.0)
     };
     let sandbox = aws.plan_resize(&request("sandbox@us-east-1:prod/svc-00")).await.expect("plan");
     assert!(!sandbox.protected, "sandbox sits at the root, outside the protected OU");
@@ -202,4 +182,58 @@ fn report_and_plan_run_under_org_from_the_command_line() {
     assert!(!plan.status.success());
     assert!(said.contains("team-01@us-east-1:prod/svc-00") && said.contains("nothing to change"), "{said}");
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The CPU seed_moto.py gives each account's svc-00 (10 × its number, sandbox 99), as read.
+fn cpu_of(services: &[infradeck::domain::EcsService], key: &str) -> f32 {
+    services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key} listed")).cpu.max
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linked_accounts_metrics_are_read_through_the_monitoring_account_and_the_others_from_their_own() {
+    let fleet = MotoFleet::start(&["--fleet", "org", "--accounts", "4", "--services", "2", "--monitoring", "team-01"]);
+    let org = OrgOptions { monitoring_account: Some("team-01".into()), ..OrgOptions::default() };
+    let aws = AwsProvider::connect(options(&fleet, org)).await.expect("connect");
+    let source = aws.source();
+    assert!(
+        source.label.contains("metrics through team-01 for 4, own CloudWatch for 1: sandbox"),
+        "master, team-01 (the monitoring account itself), team-02 and team-03 linked; sandbox not: {} {:?}",
+        source.label,
+        source.accounts
+    );
+    let path = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.metrics.clone());
+    assert_eq!(path("team-02").as_deref(), Some("through monitoring account team-01"));
+    assert_eq!(path("sandbox").as_deref(), Some("own CloudWatch in us-east-1: not linked to team-01"));
+
+    fleet.reset_bridge_counts();
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    for (key, cpu) in [
+        ("team-01@us-east-1:prod/svc-00", 10.0),
+        ("team-02@us-east-1:prod/svc-00", 20.0),
+        ("team-03@us-east-1:prod/svc-00", 30.0),
+        ("sandbox@us-east-1:prod/svc-00", 99.0),
+    ] {
+        assert_eq!(cpu_of(&services, key), cpu, "{key}: its own account's metric, whichever CloudWatch was asked");
+    }
+    let (requested, cross) = (fleet.bridge_metrics(), fleet.bridge_cross_account_metrics());
+    assert!(
+        requested > 0 && cross * 2 == requested,
+        "team-02 and team-03, half the metrics, read with their AccountId \
+         by team-01 (its own and sandbox's without): {cross} of {requested}"
+    );
+
+    // team-03's link is deleted while the console runs: CloudWatch refuses it through team-01,
+    // and its metrics are read in its own account from then on.
+    let ids = account_ids(&fleet).await;
+    let id = |name: &str| ids.iter().find(|(n, _)| n == name).map(|(_, i)| i.clone()).unwrap();
+    let link = |name: &str, account: String| serde_json::json!({"account": account, "label": name, "types": ["AWS::CloudWatch::Metric"]});
+    fleet.canned(serde_json::json!({"Oam": {id("team-01"): {"us-east-1": {"sink": "infradeck-sink",
+        "links": [link("master", "123456789012".into()), link("team-02", id("team-02"))]}}}}));
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    assert_eq!(cpu_of(&services, "team-03@us-east-1:prod/svc-00"), 30.0, "read from team-03's own CloudWatch");
+    assert_eq!(cpu_of(&services, "team-02@us-east-1:prod/svc-00"), 20.0);
+    let source = aws.source();
+    let path = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.metrics.clone());
+    assert_eq!(path("team-03").as_deref(), Some("own CloudWatch in us-east-1: refused through team-01"));
+    assert!(source.label.contains("own CloudWatch for 2: sandbox, team-03"), "{}", source.label);
 }

@@ -19,20 +19,16 @@ pub fn totals(state: &State) -> Vec<AccountTotals> {
 /// Moves the cursor or closes; `enter` gives the filter that narrows to the account.
 pub fn on_action(state: &mut State, action: Action, selected: usize) -> Option<String> {
     let last = state.source.accounts.len().saturating_sub(1);
-    let to = |i: usize| Some(Overlay::Accounts { selected: i.min(last) });
+    let moved = super::action::list_cursor(action, selected, last);
     state.overlay = match action {
         Action::Back | Action::Quit => None,
-        Action::Down => to(selected + 1),
-        Action::Up => to(selected.saturating_sub(1)),
-        Action::Top => to(0),
-        Action::Bottom => to(last),
         Action::Open => {
             state.overlay = None;
             // The whole name, spaces as `\s`: a filter's words are split at spaces.
             let name = regex::escape(&state.source.accounts.get(selected)?.name).replace(' ', r"\s");
             return Some(format!("acct:^{name}$"));
         }
-        _ => to(selected),
+        _ => Some(Overlay::Accounts { selected: moved.unwrap_or(selected).min(last) }),
     };
     None
 }

@@ -91,3 +91,15 @@ impl Action {
         }
     }
 }
+
+/// Where a list popup's cursor goes for `action` (`last`: the last row's index); None for keys
+/// that do not move it.
+pub fn list_cursor(action: Action, selected: usize, last: usize) -> Option<usize> {
+    Some(match action {
+        Action::Down => (selected + 1).min(last),
+        Action::Up => selected.saturating_sub(1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return None,
+    })
+}

@@ -369,19 +369,15 @@ fn set_phase(state: &mut State, phase: PlanPhase, outcome: Option<ApplyOutcome>,
 /// Keys in `:history`: move, `u` plans the rollback of the selected entry's service.
 pub fn on_history_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) {
     let last = state.history.len().saturating_sub(1);
-    let to = |i: usize| Some(Overlay::History { selected: i.min(last) });
+    let moved = super::action::list_cursor(action, selected, last);
     state.overlay = match action {
         Action::Back | Action::Quit => None,
-        Action::Down => to(selected + 1),
-        Action::Up => to(selected.saturating_sub(1)),
-        Action::Top => to(0),
-        Action::Bottom => to(last),
         Action::Rollback | Action::Open => {
             // Newest first on screen.
             let entry = state.history.iter().rev().nth(selected).cloned();
             let resource = entry.map(|e| e.resource);
             return start_rollback(state, resource, fx);
         }
-        _ => to(selected),
+        _ => Some(Overlay::History { selected: moved.unwrap_or(selected).min(last) }),
     };
 }

@@ -19,6 +19,8 @@ pub enum Command {
     Budget,
     /// `:accounts`: the organization's per-account totals.
     Accounts,
+    /// `:group`: the focused pane's rows grouped by account (again: not grouped).
+    Group,
     /// `:incident [hours]`
     Incident(Option<u32>),
     /// `:timeline 2026-11-14T12:10 [name]`: the timeline around a moment (a review's figure).
@@ -71,7 +73,7 @@ fn switch(what: Switch, arg: String) -> Result<Command, String> {
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
-    "budget", "incident", "timeline", "review", "export", "note", "region", "profile", "quit",
+    "budget", "accounts", "group", "incident", "timeline", "review", "export", "note", "region", "profile", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -96,6 +98,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
         "accounts" | "acct" | "org" => Command::Accounts,
+        "group" => Command::Group,
         "incident" | "timeline" if moment(&arg).is_some() => {
             let (at, name) = moment(&arg).unwrap_or_default();
             Command::TimelineAt { at, name }

@@ -255,6 +255,12 @@ impl Filter {
     }
 }
 
+/// The group (index into `names`) of the row shown as `key` (`accounts::owner`'s rule);
+/// `names.len()` for none.
+pub fn group_of(names: &[String], key: &str) -> usize {
+    crate::accounts::owner_of(names.iter().map(String::as_str), key).unwrap_or(names.len())
+}
+
 /// Selection, scroll, filter and sort of one table.
 #[derive(Debug, Clone, Default)]
 pub struct TableView {
@@ -268,6 +274,9 @@ pub struct TableView {
     pub sort_reverse: bool,
     /// Row key → what the row is known by beyond its data (see `Extra`).
     pub extra: HashMap<String, Extra>,
+    /// `:group` under `--org`: the accounts' names, in the order their groups are listed (empty:
+    /// not grouped). Rows are ordered by the account they belong to, then by the sort.
+    pub group: Vec<String>,
 }
 
 impl TableView {
@@ -288,7 +297,17 @@ impl TableView {
         };
         let column = self.sort_column.min(R::SORT_COLUMNS.len().saturating_sub(1));
         let rank = |i: usize| extra_of(i).map_or(f64::NEG_INFINITY, |e| e.rank);
+        // Each row's group once; rows of no account (none when grouped by a complete list) last.
+        let groups: Vec<usize> = if self.group.is_empty() {
+            Vec::new()
+        } else {
+            data.iter().map(|r| group_of(&self.group, &r.key())).collect()
+        };
+        let group = |i: usize| groups.get(i).copied().unwrap_or(0);
         rows.sort_by(|a, b| {
+            if group(*a) != group(*b) {
+                return group(*a).cmp(&group(*b));
+            }
             let o = if R::EXTRA_COLUMN == Some(column) {
                 rank(*b).total_cmp(&rank(*a)).then_with(|| data[*a].compare(&data[*b], column))
             } else {
@@ -357,6 +376,7 @@ mod tests {
             name: name.into(),
             ou: ou.map(str::to_string),
             unreachable: None,
+            metrics: None,
         };
         let org = [
             account("111111111111", "payments-prod", Some("prod/payments")),

@@ -565,6 +565,20 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             state.status = Some((Level::Info, "per-account totals are for --org (an AWS Organization)".into()));
         }
         Command::Accounts => state.overlay = Some(Overlay::Accounts { selected: 0 }),
+        Command::Group if state.source.accounts.is_empty() => {
+            state.status = Some((Level::Info, "grouping by account is for --org (an AWS Organization)".into()));
+        }
+        Command::Group => {
+            let pane = state.focus;
+            let grouped = !state.view(pane).group.is_empty();
+            let mut names: Vec<String> = state.source.accounts.iter().map(|a| a.name.clone()).collect();
+            names.sort_by_key(|n| n.to_lowercase());
+            state.view_mut(pane).group = if grouped { Vec::new() } else { names };
+            state.rebuild_view(pane);
+            let said =
+                if grouped { "rows no longer grouped" } else { "rows grouped by account (:group again ends it)" };
+            state.status = Some((Level::Info, format!("{}: {said}", pane.title())));
+        }
         Command::Incident(hours) => super::incident::open(state, hours, fx),
         Command::TimelineAt { at, name } => super::incident::open_at(state, at, name, fx),
         Command::Review(days) => super::review::open(state, days, fx),

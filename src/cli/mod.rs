@@ -138,6 +138,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ID[,ID]")]
     pub org_accounts: Option<String>,
 
+    /// With --org: read the metrics of the accounts linked to this CloudWatch cross-account
+    /// observability monitoring account (id or name) there, in shared calls.
+    #[arg(long, global = true, value_name = "ID|NAME")]
+    pub monitoring_account: Option<String>,
+
     /// Never write to AWS.
     #[arg(long, global = true)]
     pub read_only: bool,

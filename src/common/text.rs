@@ -185,6 +185,29 @@ fn glue_units(s: &str) -> Vec<String> {
     words
 }
 
+/// Rows under a header, each column as wide as its widest cell (at most `max_column`, cells
+/// longer than that shortened by `shorten`), two spaces between columns, one line each.
+pub fn aligned<const N: usize>(
+    head: [&str; N],
+    rows: &[[String; N]],
+    max_column: usize,
+    shorten: impl Fn(&str, usize) -> String,
+) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0))
+        .map(|w| w.min(max_column))
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{:<w$}", shorten(c, *w))).collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(head.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,8 @@ struct AwsFile {
     org: Option<bool>,
     /// The role assumed in each member account (`--org-role`).
     org_role: Option<String>,
+    /// The CloudWatch cross-account observability monitoring account (`--monitoring-account`).
+    monitoring_account: Option<String>,
     /// With `--org`: accounts (id or name) and OUs (id or name) whose changes are confirmed by
     /// typing the resource's name.
     protected_accounts: Option<Vec<String>>,
@@ -148,6 +150,8 @@ pub struct Config {
     /// `[aws] org` and `org_role`.
     pub org: bool,
     pub org_role: Option<String>,
+    /// `[aws] monitoring_account`.
+    pub monitoring_account: Option<String>,
 }
 
 impl Default for Config {
@@ -167,6 +171,7 @@ impl Default for Config {
             task_events_log_group: None,
             org: false,
             org_role: None,
+            monitoring_account: None,
             read_only_profiles: Vec::new(),
             budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
             protected_profiles: Vec::new(),
@@ -207,6 +212,7 @@ impl Config {
             task_events_log_group: file.aws.as_ref().and_then(|a| a.task_events_log_group.clone()),
             org: file.aws.as_ref().and_then(|a| a.org).unwrap_or(false),
             org_role: file.aws.as_ref().and_then(|a| a.org_role.clone()),
+            monitoring_account: file.aws.as_ref().and_then(|a| a.monitoring_account.clone()),
             budget_usd_per_day: file
                 .aws
                 .as_ref()

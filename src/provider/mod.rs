@@ -71,6 +71,9 @@ pub struct OrgAccount {
     pub ou: Option<String>,
     /// Why it could not be read (its role missing or denied), or None.
     pub unreachable: Option<String>,
+    /// With a monitoring account: where its metrics are read (through the monitoring account,
+    /// or its own CloudWatch and why).
+    pub metrics: Option<String>,
 }
 
 #[async_trait]

@@ -44,6 +44,9 @@ pub fn block<'a>(state: &State, pane: PaneId, theme: &'a Theme, focused: bool, t
     if let Some(filter) = &state.view(pane).filter {
         spans.push(Span::styled(format!("/{} ", filter.text), theme.info()));
     }
+    if !state.view(pane).group.is_empty() {
+        spans.push(Span::styled("by account ".to_string(), theme.info()));
+    }
     let used: usize = spans.iter().map(Span::width).sum::<usize>() + right.width() + 2;
     let room = (width as usize).saturating_sub(used + 3);
     let detail = title.fit(state, room);

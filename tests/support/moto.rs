@@ -92,6 +92,17 @@ impl MotoFleet {
         http(&self.endpoint, "GET", "/_bridge/metrics")["requested"].as_u64().unwrap_or(0)
     }
 
+    /// Of those, the metrics a monitoring account read from a linked source account.
+    pub fn bridge_cross_account_metrics(&self) -> u64 {
+        http(&self.endpoint, "GET", "/_bridge/metrics")["cross_account"].as_u64().unwrap_or(0)
+    }
+
+    /// Replace canned answers the seed script posted (e.g. a link removed while running).
+    pub fn canned(&self, value: serde_json::Value) {
+        let answer = http_with(&self.endpoint, "POST", "/_bridge/canned", &value.to_string());
+        assert!(answer.get("ok").is_some(), "the bridge refused canned {value}: {answer}");
+    }
+
     pub fn reset_bridge_counts(&self) {
         http(&self.endpoint, "POST", "/_bridge/counts/reset");
     }

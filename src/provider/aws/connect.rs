@@ -112,6 +112,9 @@ pub struct Target {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub cloudtrail_signin: Option<aws_sdk_cloudtrail::Client>,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// With `--monitoring-account`: the monitoring account's CloudWatch in this region, when this
+    /// account is linked to it (metrics are read there, with the other linked accounts').
+    pub metrics_via: Option<std::sync::Arc<super::monitoring::MetricHub>>,
 }
 
 impl Target {
@@ -329,6 +332,7 @@ async fn connect_target(
                 .build(),
         ),
         region,
+        metrics_via: None,
     })
 }
 
@@ -370,6 +374,9 @@ fn role_error(e: ProviderError, role: &str) -> ProviderError {
 /// reads; a hundred accounts one after another would take minutes, all at once would throttle.
 const ORG_CONCURRENCY: usize = 8;
 
+/// What `--org` connects: the targets, the accounts not reached, and the monitoring account.
+type Connected = (Vec<Target>, Vec<(super::org::Account, ProviderError)>, Option<super::monitoring::Monitoring>);
+
 /// `--org`: the organization's accounts (each × region) as targets, the caller's own account
 /// with its own credentials, the others through the role; and the accounts that could not be
 /// reached (the role missing, denied, throttled), which leave the others.
@@ -379,7 +386,7 @@ async fn connect_org(
     regions: &[Option<&str>],
     options: &AwsOptions,
     usage: &ApiUsage,
-) -> Result<(Vec<Target>, Vec<(super::org::Account, ProviderError)>), ProviderError> {
+) -> Result<Connected, ProviderError> {
     use futures::StreamExt;
     let base = loader(profile, regions[0], options, None).load().await;
     let organizations = aws_sdk_organizations::Client::from_conf(
@@ -394,17 +401,10 @@ async fn connect_org(
     let sts = aws_sdk_sts::Client::new(&base);
     let own = sts.get_caller_identity().send().await.ok().and_then(|c| c.account().map(str::to_string));
     let mut jobs = Vec::new();
+    let mut sessions = std::collections::HashMap::new();
     for a in &accounts {
-        let credentials = if own.as_deref() == Some(a.id.as_str()) {
-            None
-        } else {
-            let provider = aws_config::sts::AssumeRoleProvider::builder(super::org::role_arn(&a.id, &org.role))
-                .session_name("infradeck")
-                .configure(&base)
-                .build()
-                .await;
-            Some(aws_credential_types::provider::SharedCredentialsProvider::new(super::org::RoleSession::new(provider)))
-        };
+        let credentials = role_session(&a.id, own.as_deref(), &org.role, &base).await;
+        sessions.insert(a.id.clone(), credentials.clone());
         for region in regions {
             jobs.push((a.clone(), region.map(str::to_string), credentials.clone()));
         }
@@ -442,7 +442,89 @@ async fn connect_org(
             |(_, e)| e,
         ));
     }
-    Ok((targets, unreachable))
+    let monitoring = match &org.monitoring_account {
+        None => None,
+        Some(wanted) => {
+            // By id or by name; an account --ou left out is still the organization's.
+            let all = if org.ou.is_some() || !org.accounts.is_empty() {
+                super::org::accounts(&organizations, &super::org::OrgOptions::default()).await.unwrap_or_default()
+            } else {
+                accounts.clone()
+            };
+            let found = all.iter().find(|a| a.id == *wanted || a.name == *wanted);
+            let (id, name) = found.map_or((wanted.clone(), wanted.clone()), |a| (a.id.clone(), a.name.clone()));
+            let credentials = match sessions.get(&id) {
+                Some(c) => c.clone(),
+                None => role_session(&id, own.as_deref(), &org.role, &base).await,
+            };
+            let member = Member { id: id.clone(), name: name.clone(), ou: None, credentials, http: http.clone() };
+            Some(connect_monitoring(&member, profile, regions, options, usage, &mut targets).await)
+        }
+    };
+    Ok((targets, unreachable, monitoring))
+}
+
+/// The credentials that reach `account`: None for the caller's own (its own chain), else one
+/// role session (AssumeRole once, shared by every region and renewed before it expires).
+async fn role_session(
+    account: &str,
+    own: Option<&str>,
+    role: &str,
+    base: &aws_config::SdkConfig,
+) -> Option<aws_credential_types::provider::SharedCredentialsProvider> {
+    if own == Some(account) {
+        return None;
+    }
+    let provider = aws_config::sts::AssumeRoleProvider::builder(super::org::role_arn(account, role))
+        .session_name("infradeck")
+        .configure(base)
+        .build()
+        .await;
+    Some(aws_credential_types::provider::SharedCredentialsProvider::new(super::org::RoleSession::new(provider)))
+}
+
+/// `--monitoring-account`: in each region, the accounts linked to its sink, and the targets of
+/// those accounts set to read their metrics through it. A region whose links cannot be read
+/// (no sink, OAM denied) leaves its accounts on their own CloudWatch, and says why.
+async fn connect_monitoring(
+    member: &Member,
+    profile: Option<&str>,
+    regions: &[Option<&str>],
+    options: &AwsOptions,
+    usage: &ApiUsage,
+    targets: &mut [Target],
+) -> super::monitoring::Monitoring {
+    use super::monitoring::{MetricHub, Monitoring, linked_accounts};
+    let mut monitoring = Monitoring::new(member.id.clone(), member.name.clone());
+    for region in regions {
+        let conf = loader(profile, *region, options, Some(member)).load().await;
+        let region = conf.region().map_or_else(|| "unknown".to_string(), |r| r.to_string());
+        let oam = aws_sdk_oam::Client::from_conf(
+            aws_sdk_oam::config::Builder::from(&conf).interceptor(usage.interceptor("oam", true)).build(),
+        );
+        match linked_accounts(&oam).await {
+            Ok(linked) => {
+                let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+                    aws_sdk_cloudwatch::config::Builder::from(&conf)
+                        .interceptor(usage.interceptor("cloudwatch", true))
+                        .build(),
+                );
+                let hub = std::sync::Arc::new(MetricHub::new(member.id.clone(), region.clone(), cloudwatch, linked));
+                for t in targets.iter_mut().filter(|t| t.region == region) {
+                    let account = t.org_account.clone().unwrap_or_else(|| t.account());
+                    if hub.carries(&account) {
+                        t.metrics_via = Some(hub.clone());
+                    }
+                }
+                monitoring.hubs.push(hub);
+            }
+            Err(e) => {
+                tracing::warn!(monitoring = %member.id, %region, "monitoring account's links not read: {e}");
+                monitoring.failures.push((region, e));
+            }
+        }
+    }
+    monitoring
 }
 
 impl AwsProvider {
@@ -461,10 +543,11 @@ impl AwsProvider {
         };
         let pairs: Vec<(Option<&str>, Option<&str>)> =
             profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
-        let (targets, unreachable) = match &options.org {
+        let (targets, unreachable, monitoring) = match &options.org {
             None => (
                 try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage, None))).await?,
                 Vec::new(),
+                None,
             ),
             Some(org) => connect_org(org, profiles[0], &regions, &options, &usage).await?,
         };
@@ -474,6 +557,7 @@ impl AwsProvider {
         };
         Ok(AwsProvider {
             unreachable,
+            monitoring,
             options,
             task_defs: targets.iter().map(|_| ecs::TaskDefCache::default()).collect(),
             histories: targets.iter().map(|_| history::HistoryCache::default()).collect(),

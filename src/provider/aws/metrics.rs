@@ -46,7 +46,7 @@ impl MetricQuery {
 
 /// The time range and resolution of a window, aligned to whole periods so that consecutive
 /// refreshes ask for the same buckets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Span {
     /// Epoch seconds, inclusive.
     pub start: i64,
@@ -91,7 +91,8 @@ fn query_id(index: usize) -> String {
     format!("q{index}")
 }
 
-fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
+/// `account`: the source account a monitoring account reads the metric from (None: the caller's).
+pub(super) fn to_sdk(index: usize, q: &MetricQuery, period: i64, account: Option<&str>) -> MetricDataQuery {
     let dimensions: Vec<Dimension> =
         q.dimensions.iter().map(|(n, v)| Dimension::builder().name(n.as_ref()).value(v).build()).collect();
     let metric = Metric::builder()
@@ -100,7 +101,12 @@ fn to_sdk(index: usize, q: &MetricQuery, period: i64) -> MetricDataQuery {
         .set_dimensions(Some(dimensions))
         .build();
     let stat = MetricStat::builder().metric(metric).period(period as i32).stat(q.stat.as_ref()).build();
-    MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
+    MetricDataQuery::builder()
+        .id(query_id(index))
+        .metric_stat(stat)
+        .return_data(true)
+        .set_account_id(account.map(str::to_string))
+        .build()
 }
 
 /// How many GetMetricData calls `queries` need (before NextToken pages).
@@ -118,47 +124,82 @@ pub fn calls_for(queries: usize) -> usize {
     queries.div_ceil(MAX_QUERIES_PER_CALL)
 }
 
+/// What one query's results said over every page: the points, and whether CloudWatch refused it
+/// (`StatusCode` Forbidden: a monitoring account asking for an account not linked to it).
+#[derive(Debug, Default)]
+pub(super) struct Answered {
+    pub timestamps: Vec<i64>,
+    pub values: Vec<f64>,
+    pub forbidden: bool,
+}
+
+/// One GetMetricData call of at most 500 queries, NextToken followed: each result by its id.
+pub(super) async fn call(
+    client: &aws_sdk_cloudwatch::Client,
+    queries: Vec<MetricDataQuery>,
+    span: Span,
+) -> Result<HashMap<String, Answered>, ProviderError> {
+    use aws_sdk_cloudwatch::types::StatusCode;
+    let mut out: HashMap<String, Answered> = HashMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let answer = client
+            .get_metric_data()
+            .set_metric_data_queries(Some(queries.clone()))
+            .start_time(SdkTime::from_secs(span.start))
+            .end_time(SdkTime::from_secs(span.end))
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| sdk_error("cloudwatch:GetMetricData", e))?;
+        for result in answer.metric_data_results() {
+            let Some(id) = result.id() else { continue };
+            let entry = out.entry(id.to_string()).or_default();
+            entry.timestamps.extend(result.timestamps().iter().map(|t| t.secs()));
+            entry.values.extend(result.values());
+            entry.forbidden |= result.status_code() == Some(&StatusCode::Forbidden);
+        }
+        token = answer.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The index a query id (`q17`) stands for.
+pub(super) fn id_index(id: &str) -> Option<usize> {
+    id.strip_prefix('q')?.parse().ok()
+}
+
 /// Fetch every query over `span`; the answer is one aligned series per query, in query order.
+/// A target whose account is linked to a monitoring account asks through it (its queries ride
+/// in the same calls as the other linked accounts'); an account the monitoring account is
+/// refused for is asked in its own CloudWatch.
 pub async fn fetch(
     target: &Target,
     source: MetricSource,
     queries: &[MetricQuery],
     span: Span,
 ) -> Result<Vec<Vec<f32>>, ProviderError> {
-    let mut points: HashMap<usize, (Vec<i64>, Vec<f64>)> = HashMap::new();
+    target.usage.record_metrics(source, queries.len());
+    let account = target.org_account.clone().unwrap_or_else(|| target.account());
+    if let Some(hub) = target.metrics_via.as_ref().filter(|h| h.carries(&account))
+        && let Some(series) = hub.fetch(&account, queries, span).await?
+    {
+        return Ok(series);
+    }
+    let mut points: HashMap<usize, Answered> = HashMap::new();
     for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
         let base = chunk_no * MAX_QUERIES_PER_CALL;
         let sdk_queries: Vec<MetricDataQuery> =
-            chunk.iter().enumerate().map(|(i, q)| to_sdk(base + i, q, span.period)).collect();
-        target.usage.record_metrics(source, sdk_queries.len());
-        let mut token: Option<String> = None;
-        loop {
-            let answer = target
-                .cloudwatch
-                .get_metric_data()
-                .set_metric_data_queries(Some(sdk_queries.clone()))
-                .start_time(SdkTime::from_secs(span.start))
-                .end_time(SdkTime::from_secs(span.end))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudwatch:GetMetricData", e))?;
-            for result in answer.metric_data_results() {
-                let Some(index) = result.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse().ok()) else {
-                    continue;
-                };
-                let entry = points.entry(index).or_default();
-                entry.0.extend(result.timestamps().iter().map(|t| t.secs()));
-                entry.1.extend(result.values());
-            }
-            token = answer.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            chunk.iter().enumerate().map(|(i, q)| to_sdk(base + i, q, span.period, None)).collect();
+        let answered = call(&target.cloudwatch, sdk_queries, span).await?;
+        points.extend(answered.into_iter().filter_map(|(id, a)| Some((id_index(&id)?, a))));
     }
     Ok((0..queries.len())
-        .map(|i| points.get(&i).map_or_else(|| vec![f32::NAN; span.buckets()], |(t, v)| align(&span, t, v)))
+        .map(|i| {
+            points.get(&i).map_or_else(|| vec![f32::NAN; span.buckets()], |a| align(&span, &a.timestamps, &a.values))
+        })
         .collect())
 }
 
@@ -221,7 +262,9 @@ mod tests {
         let q = MetricQuery::new("AWS/ECS", "CPUUtilization", "Maximum")
             .dim("ClusterName", "prod")
             .dim("ServiceName", "web");
-        let sdk = to_sdk(7, &q, 300);
+        let sdk = to_sdk(7, &q, 300, None);
+        assert_eq!(sdk.account_id(), None, "the caller's own metric");
+        assert_eq!(to_sdk(7, &q, 300, Some("222233334444")).account_id(), Some("222233334444"));
         assert_eq!(sdk.id(), Some("q7"));
         let stat = sdk.metric_stat().unwrap();
         assert_eq!(stat.stat(), Some("Maximum"));

@@ -17,6 +17,7 @@ mod lb_metrics;
 mod logs;
 pub mod map;
 pub mod metrics;
+pub mod monitoring;
 #[cfg(test)]
 mod odd_shapes;
 pub mod org;
@@ -68,6 +69,8 @@ pub struct AwsProvider {
     options: AwsOptions,
     /// With `--org`: the accounts that could not be reached, and why (the others load).
     unreachable: Vec<(org::Account, ProviderError)>,
+    /// With `--monitoring-account`: where each linked account's metrics are read.
+    monitoring: Option<monitoring::Monitoring>,
     targets: Vec<Target>,
     usage: ApiUsage,
     task_defs: Vec<ecs::TaskDefCache>,
@@ -367,6 +370,7 @@ impl AwsProvider {
             if !out.iter().any(|a| a.id == id) {
                 out.push(crate::provider::OrgAccount {
                     name: t.account_name.clone().unwrap_or_else(|| id.clone()),
+                    metrics: self.metrics_path(&id),
                     id,
                     ou: t.ou.as_ref().map(|o| o.path.clone()),
                     unreachable: None,
@@ -382,8 +386,21 @@ impl AwsProvider {
             name: a.name.clone(),
             ou: a.ou.as_ref().map(|o| o.path.clone()),
             unreachable: Some(unreachable_why(e)),
+            metrics: None,
         }));
         out
+    }
+
+    /// With a monitoring account: how `account`'s metrics are read, over its regions.
+    fn metrics_path(&self, account: &str) -> Option<String> {
+        let m = self.monitoring.as_ref()?;
+        let own: Vec<String> = self
+            .targets
+            .iter()
+            .filter(|t| t.org_account.as_deref() == Some(account))
+            .filter_map(|t| m.own_why(account, &t.region))
+            .collect();
+        Some(if own.is_empty() { format!("through monitoring account {}", m.name) } else { own.join("; ") })
     }
 
     fn now_secs(&self) -> i64 {
@@ -535,6 +552,21 @@ impl Provider for AwsProvider {
                 let which: Vec<String> =
                     self.unreachable.iter().map(|(a, e)| format!("{} ({})", a.name, unreachable_why(e))).collect();
                 label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
+            }
+            if let Some(m) = &self.monitoring {
+                let read = org_accounts.iter().filter(|a| a.unreachable.is_none());
+                let own: Vec<&str> = read
+                    .clone()
+                    .filter(|a| a.metrics.as_deref().is_some_and(|p| p.starts_with("own")))
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let through = read.count() - own.len();
+                label.push_str(&format!(", metrics through {} for {through}", m.name));
+                if !own.is_empty() {
+                    let shown = own.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+                    let more = if own.len() > 3 { format!(" +{} more", own.len() - 3) } else { String::new() };
+                    label.push_str(&format!(", own CloudWatch for {}: {shown}{more}", own.len()));
+                }
             }
             label
         } else {

@@ -16,11 +16,14 @@ pub struct OrgOptions {
     pub ou: Option<String>,
     /// Only these account ids (empty: every account).
     pub accounts: Vec<String>,
+    /// `--monitoring-account` (id or name): read the linked accounts' metrics there, through
+    /// CloudWatch cross-account observability.
+    pub monitoring_account: Option<String>,
 }
 
 impl Default for OrgOptions {
     fn default() -> Self {
-        OrgOptions { role: DEFAULT_ROLE.into(), ou: None, accounts: Vec::new() }
+        OrgOptions { role: DEFAULT_ROLE.into(), ou: None, accounts: Vec::new(), monitoring_account: None }
     }
 }
 

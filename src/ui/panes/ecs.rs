@@ -16,6 +16,8 @@ use ratatui::text::{Line, Span};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EcsColumn {
     Status,
+    /// Under `--org`: the account's name (the cluster column then shows `region:cluster`).
+    Account,
     Service,
     Cluster,
     Launch,
@@ -37,8 +39,9 @@ enum EcsColumn {
 }
 
 impl EcsColumn {
-    const ALL: [EcsColumn; 17] = [
+    const ALL: [EcsColumn; 18] = [
         EcsColumn::Status,
+        EcsColumn::Account,
         EcsColumn::Service,
         EcsColumn::Cluster,
         EcsColumn::Launch,
@@ -81,15 +84,18 @@ impl EcsColumn {
             EcsColumn::Suggest => flex("SUGGEST (14d p99)", 22, 0, 8),
             EcsColumn::CpuPeak => col("CPU max", 7, 2).alternate(),
             EcsColumn::MemoryPeak => col("MEM max", 7, 2).alternate(),
+            // Shown only under --org (`draw` makes it a real column there).
+            EcsColumn::Account => col("ACCOUNT", 7, 1).identifier().alternate(),
         }
     }
 }
 
+/// Each column's spec, indexed by `EcsColumn as usize` (the order `ALL` lists them in).
 const COLUMNS: [Column; EcsColumn::ALL.len()] = {
     let mut out = [col("", 0, 0); EcsColumn::ALL.len()];
     let mut i = 0;
     while i < out.len() {
-        out[i] = EcsColumn::ALL[i].spec();
+        out[EcsColumn::ALL[i] as usize] = EcsColumn::ALL[i].spec();
         i += 1;
     }
     out
@@ -174,7 +180,18 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
             Line::from(Span::styled(format!("{} {}", fit_symbol(fit), fit.label()), theme.fit(fit)))
         }
         EcsColumn::Service => Line::from(s.name.clone()),
-        EcsColumn::Cluster => Line::from(Span::styled(s.cluster.clone(), theme.muted())),
+        // Under --org the account has its own column: `team-01@us-east-1:prod` → `us-east-1:prod`.
+        EcsColumn::Cluster => {
+            let cluster = match crate::accounts::owner(&state.source.accounts, &s.cluster) {
+                Some(a) => s.cluster[a.name.len() + 1..].to_string(),
+                None => s.cluster.clone(),
+            };
+            Line::from(Span::styled(cluster, theme.muted()))
+        }
+        EcsColumn::Account => {
+            let name = crate::accounts::owner(&state.source.accounts, &s.cluster).map_or("—", |a| a.name.as_str());
+            Line::from(name.to_string())
+        }
         EcsColumn::Launch => Line::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
         EcsColumn::Tasks => {
             let style = if s.running < s.desired { theme.warn() } else { theme.base() };
@@ -252,6 +269,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     // The service column is as wide as the longest name (within reason), not a fixed share.
     let longest = services.iter().map(|s| unicode_width::UnicodeWidthStr::width(s.name.as_str())).max().unwrap_or(0);
     columns[EcsColumn::Service as usize].width = (longest as u16).clamp(7, 32);
+    if !state.source.accounts.is_empty() {
+        // --org: the account is a column of its own, as wide as the names (within reason).
+        let longest =
+            state.source.accounts.iter().map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str())).max();
+        let account = &mut columns[EcsColumn::Account as usize];
+        account.width = (longest.unwrap_or(0) as u16).clamp(7, 20);
+        account.alternate = false;
+        // `region:cluster` is longer than a cluster alone: as wide as the longest (within reason).
+        let rest = |c: &str| c.split_once('@').map_or(c.len(), |(_, r)| r.len());
+        let longest = services.iter().map(|s| rest(&s.cluster)).max().unwrap_or(0);
+        columns[EcsColumn::Cluster as usize].width = (longest as u16).clamp(12, 24);
+    }
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
     let detail = match hidden {

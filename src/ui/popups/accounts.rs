@@ -64,7 +64,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
             theme.title(),
         )),
     ];
-    let rows = (inner.height as usize).saturating_sub(lines.len());
+    // The last line says more about the selected account: why it was not reached, or where its
+    // metrics are read (with a monitoring account).
+    let rows = (inner.height as usize).saturating_sub(lines.len() + 1);
     let skip = selected.saturating_sub(rows.saturating_sub(1));
     for (i, t) in totals.iter().enumerate().skip(skip).take(rows) {
         let name = match &t.unreachable {
@@ -88,11 +90,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
             theme.base()
         };
         let row = Line::from(Span::styled(truncate(&text, width), style));
-        lines.push(if i == selected {
-            row.patch_style(theme.selection_text()).patch_style(theme.selection())
-        } else {
-            row
-        });
+        lines.push(super::selected_line(row, i == selected, theme));
+    }
+    if let Some(t) = totals.get(selected) {
+        let about = t.unreachable.as_deref().or(t.metrics.as_deref()).unwrap_or("");
+        let text = format!("{} {}{}{about}", t.name, t.id, if about.is_empty() { "" } else { " · " });
+        lines.resize(inner.height.saturating_sub(1) as usize, Line::default());
+        lines.push(Line::from(Span::styled(truncate(&text, width), theme.muted())));
     }
     frame.render_widget(Paragraph::new(lines).style(theme.base()), inner);
 }

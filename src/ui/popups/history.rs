@@ -41,11 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selecte
         );
         let style = if ok { theme.base() } else { theme.critical() };
         let line = Line::from(Span::styled(truncate(&text, width), style));
-        lines.push(if i == selected {
-            line.patch_style(theme.selection_text()).patch_style(theme.selection())
-        } else {
-            line
-        });
+        lines.push(super::selected_line(line, i == selected, theme));
     }
     frame.render_widget(Paragraph::new(lines).style(theme.base()), inner);
 }

@@ -79,7 +79,7 @@ fn timeline_lines<'a>(state: &State, v: &View, height: usize, width: usize, them
                 Span::styled(times.clone(), theme.warn()),
                 Span::raw(truncate(&e.summary, width.saturating_sub(fixed + times.chars().count()))),
             ]);
-            if i == selected { line.patch_style(theme.selection_text()).patch_style(theme.selection()) } else { line }
+            super::selected_line(line, i == selected, theme)
         })
         .collect()
 }

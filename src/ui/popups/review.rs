@@ -66,11 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             continue;
         }
         let line = Line::from(Span::styled(truncate(&text, width), style));
-        let line = if i == r.selected && link.is_some() {
-            line.patch_style(theme.selection_text()).patch_style(theme.selection())
-        } else {
-            line
-        };
+        let line = super::selected_line(line, i == r.selected && link.is_some(), theme);
         screen.push((i, line));
     }
     // The cursor's row stays on screen, a third of the way down where there is room.

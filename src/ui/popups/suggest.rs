@@ -27,7 +27,7 @@ fn row<'a>(item: &SuggestItem, width: usize, selected: bool, theme: &Theme) -> L
         risk,
     );
     let line = Line::from(vec![Span::styled(format!("{mark} "), style), Span::styled(text, theme.base())]);
-    if selected { line.patch_style(theme.selection_text()).patch_style(theme.selection()) } else { line }
+    super::selected_line(line, selected, theme)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, selected: usize) {
