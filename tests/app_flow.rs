@@ -1217,10 +1217,18 @@ fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_
     };
     let flips = |h: &Harness| (1..h.state.ecs.view.rows.len()).filter(|&i| owner(h, i) != owner(h, i - 1)).count();
     assert!(flips(&h) > 1, "sorted by status, the accounts interleave");
+    h.keys(&["j", "j", "j"]);
+    let chosen = h.state.ecs.selected().map(|s| s.key());
     h.keys(&[":"]);
     h.type_text("group");
     h.keys(&["enter"]);
     assert_eq!(flips(&h), 1, "grouped: one account's rows, then the other's");
+    assert_eq!(h.state.ecs.selected().map(|s| s.key()), chosen, "the cursor stays on the same service");
+    h.keys(&["/"]);
+    h.type_text("acct:team-01");
+    h.keys(&["enter"]);
+    assert!((0..h.state.ecs.view.rows.len()).all(|i| owner(&h, i) == "team-01"), "a filter narrows the groups");
+    h.keys(&["esc"]);
     assert_eq!(owner(&h, 0), "payments prod", "accounts in name order");
     assert!(h.screen().contains("by account"), "the pane's title says so");
     h.keys(&[":"]);

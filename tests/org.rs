@@ -203,7 +203,7 @@ async fn linked_accounts_metrics_are_read_through_the_monitoring_account_and_the
     );
     let path = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.metrics.clone());
     assert_eq!(path("team-02").as_deref(), Some("through monitoring account team-01"));
-    assert_eq!(path("sandbox").as_deref(), Some("own CloudWatch in us-east-1: not linked to team-01"));
+    assert_eq!(path("sandbox").as_deref(), Some("own CloudWatch: not linked to team-01 (us-east-1)"));
 
     fleet.reset_bridge_counts();
     let services = aws.ecs_services(Window::Hour).await.expect("services");
@@ -234,6 +234,17 @@ async fn linked_accounts_metrics_are_read_through_the_monitoring_account_and_the
     assert_eq!(cpu_of(&services, "team-02@us-east-1:prod/svc-00"), 20.0);
     let source = aws.source();
     let path = |name: &str| source.accounts.iter().find(|a| a.name == name).and_then(|a| a.metrics.clone());
-    assert_eq!(path("team-03").as_deref(), Some("own CloudWatch in us-east-1: refused through team-01"));
+    assert_eq!(path("team-03").as_deref(), Some("own CloudWatch: refused through team-01 (us-east-1)"));
     assert!(source.label.contains("own CloudWatch for 2: sandbox, team-03"), "{}", source.label);
+
+    // A monitoring account that is not in the organization is said so, not assumed into.
+    let org = OrgOptions { monitoring_account: Some("observability".into()), ..OrgOptions::default() };
+    let aws = AwsProvider::connect(options(&fleet, org)).await.expect("connect");
+    assert!(
+        aws.source().label.contains("monitoring account observability not found in the organization"),
+        "{}",
+        aws.source().label
+    );
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    assert_eq!(cpu_of(&services, "team-02@us-east-1:prod/svc-00"), 20.0, "each account's own CloudWatch instead");
 }

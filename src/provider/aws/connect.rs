@@ -447,18 +447,33 @@ async fn connect_org(
         Some(wanted) => {
             // By id or by name; an account --ou left out is still the organization's.
             let all = if org.ou.is_some() || !org.accounts.is_empty() {
-                super::org::accounts(&organizations, &super::org::OrgOptions::default()).await.unwrap_or_default()
+                match super::org::accounts(&organizations, &super::org::OrgOptions::default()).await {
+                    Ok(all) => all,
+                    Err(e) => {
+                        tracing::warn!("the whole organization not listed to find the monitoring account: {e}");
+                        accounts.clone()
+                    }
+                }
             } else {
                 accounts.clone()
             };
-            let found = all.iter().find(|a| a.id == *wanted || a.name == *wanted);
-            let (id, name) = found.map_or((wanted.clone(), wanted.clone()), |a| (a.id.clone(), a.name.clone()));
-            let credentials = match sessions.get(&id) {
-                Some(c) => c.clone(),
-                None => role_session(&id, own.as_deref(), &org.role, &base).await,
-            };
-            let member = Member { id: id.clone(), name: name.clone(), ou: None, credentials, http: http.clone() };
-            Some(connect_monitoring(&member, profile, regions, options, usage, &mut targets).await)
+            match all.iter().find(|a| a.id == *wanted || a.name == *wanted) {
+                Some(a) => {
+                    let credentials = match sessions.get(&a.id) {
+                        Some(c) => c.clone(),
+                        None => role_session(&a.id, own.as_deref(), &org.role, &base).await,
+                    };
+                    let member =
+                        Member { id: a.id.clone(), name: a.name.clone(), ou: None, credentials, http: http.clone() };
+                    Some(connect_monitoring(&member, profile, regions, options, usage, &mut targets).await)
+                }
+                None => {
+                    tracing::warn!(monitoring = %wanted, "monitoring account not found in the organization");
+                    let mut m = super::monitoring::Monitoring::new(wanted.clone(), wanted.clone());
+                    m.unusable = Some(format!("monitoring account {wanted} not found in the organization"));
+                    Some(m)
+                }
+            }
         }
     };
     Ok((targets, unreachable, monitoring))
@@ -485,7 +500,7 @@ async fn role_session(
 
 /// `--monitoring-account`: in each region, the accounts linked to its sink, and the targets of
 /// those accounts set to read their metrics through it. A region whose links cannot be read
-/// (no sink, OAM denied) leaves its accounts on their own CloudWatch, and says why.
+/// (no sink there, OAM denied) leaves its accounts on their own CloudWatch, and says why.
 async fn connect_monitoring(
     member: &Member,
     profile: Option<&str>,

@@ -157,7 +157,9 @@ pub(super) async fn call(
             let entry = out.entry(id.to_string()).or_default();
             entry.timestamps.extend(result.timestamps().iter().map(|t| t.secs()));
             entry.values.extend(result.values());
-            entry.forbidden |= result.status_code() == Some(&StatusCode::Forbidden);
+            // AWS documents Forbidden as a status code and as a message code: either refuses.
+            entry.forbidden |= result.status_code() == Some(&StatusCode::Forbidden)
+                || result.messages().iter().any(|m| m.code() == Some("Forbidden"));
         }
         token = answer.next_token().filter(|t| !t.is_empty()).map(str::to_string);
         if token.is_none() {
@@ -183,10 +185,23 @@ pub async fn fetch(
 ) -> Result<Vec<Vec<f32>>, ProviderError> {
     target.usage.record_metrics(source, queries.len());
     let account = target.org_account.clone().unwrap_or_else(|| target.account());
-    if let Some(hub) = target.metrics_via.as_ref().filter(|h| h.carries(&account))
-        && let Some(series) = hub.fetch(&account, queries, span).await?
-    {
-        return Ok(series);
+    if let Some(hub) = target.metrics_via.as_ref().filter(|h| h.carries(&account)) {
+        // Pane refreshes and sizing ask every account at once: those are worth gathering.
+        let gather = matches!(
+            source,
+            MetricSource::EcsPane | MetricSource::RedisPane | MetricSource::Sizing | MetricSource::Slo
+        );
+        match hub.fetch(&account, queries, span, gather).await {
+            Ok(Some(series)) => return Ok(series),
+            // Refused there: this account's own CloudWatch, billed again.
+            Ok(None) => target.usage.record_metrics(source, queries.len()),
+            // The monitoring account failing (throttled, its role's session gone) is not this
+            // account's failure: its own CloudWatch still answers.
+            Err(e) => {
+                tracing::warn!(%account, monitoring = %hub.account, "metrics through the monitoring account failed: {e}");
+                target.usage.record_metrics(source, queries.len());
+            }
+        }
     }
     let mut points: HashMap<usize, Answered> = HashMap::new();
     for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {

@@ -394,13 +394,13 @@ impl AwsProvider {
     /// With a monitoring account: how `account`'s metrics are read, over its regions.
     fn metrics_path(&self, account: &str) -> Option<String> {
         let m = self.monitoring.as_ref()?;
-        let own: Vec<String> = self
+        let regions: Vec<&str> = self
             .targets
             .iter()
             .filter(|t| t.org_account.as_deref() == Some(account))
-            .filter_map(|t| m.own_why(account, &t.region))
+            .map(|t| t.region.as_str())
             .collect();
-        Some(if own.is_empty() { format!("through monitoring account {}", m.name) } else { own.join("; ") })
+        Some(m.path(account, &regions))
     }
 
     fn now_secs(&self) -> i64 {
@@ -553,7 +553,9 @@ impl Provider for AwsProvider {
                     self.unreachable.iter().map(|(a, e)| format!("{} ({})", a.name, unreachable_why(e))).collect();
                 label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
             }
-            if let Some(m) = &self.monitoring {
+            if let Some(why) = self.monitoring.as_ref().and_then(|m| m.unusable.as_ref()) {
+                label.push_str(&format!(", {why}: metrics from each account's own CloudWatch"));
+            } else if let Some(m) = &self.monitoring {
                 let read = org_accounts.iter().filter(|a| a.unreachable.is_none());
                 let own: Vec<&str> = read
                     .clone()

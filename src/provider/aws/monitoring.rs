@@ -64,6 +64,9 @@ pub async fn linked_accounts(oam: &aws_sdk_oam::Client) -> Result<BTreeSet<Strin
             break;
         }
     }
+    if sinks.is_empty() {
+        return Err(ProviderError::NotFound("a sink (is it a monitoring account in this region?)".into()));
+    }
     let mut linked = BTreeSet::new();
     for sink in sinks {
         loop {
@@ -108,6 +111,8 @@ pub struct MetricHub {
     /// Accounts CloudWatch answered Forbidden for: read from their own account from then on.
     refused: Mutex<BTreeSet<String>>,
     pending: Mutex<HashMap<Span, Vec<Waiting>>>,
+    /// Calls in flight at once across every batch (GetMetricData's quota is per account).
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl MetricHub {
@@ -118,7 +123,15 @@ impl MetricHub {
         mut linked: BTreeSet<String>,
     ) -> Self {
         linked.insert(account.clone());
-        MetricHub { account, region, client, linked, refused: Mutex::default(), pending: Mutex::default() }
+        MetricHub {
+            account,
+            region,
+            client,
+            linked,
+            refused: Mutex::default(),
+            pending: Mutex::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(CALLS_IN_FLIGHT)),
+        }
     }
 
     /// Whether `account`'s metrics are read through this monitoring account.
@@ -135,23 +148,29 @@ impl MetricHub {
         self.refused.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// `account`'s queries over `span`, in the next gathered call for that span.
-    pub async fn fetch(self: &Arc<Self>, account: &str, queries: &[MetricQuery], span: Span) -> Answer {
+    /// `account`'s queries over `span`, in the next gathered call for that span. `gather`: wait
+    /// for other accounts' fetches of the span (a pane refresh or a sizing run asks every account
+    /// at once); a single look (a detail view) is sent at once.
+    pub async fn fetch(self: &Arc<Self>, account: &str, queries: &[MetricQuery], span: Span, gather: bool) -> Answer {
         if queries.is_empty() {
             return Ok(Some(Vec::new()));
         }
         let (reply, answer) = oneshot::channel();
-        let (first, full) = {
+        let (first, crossed) = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             let batch = pending.entry(span).or_default();
+            let before: usize = batch.iter().map(|w| w.queries.len()).sum();
             batch.push(Waiting { account: account.to_string(), queries: queries.to_vec(), reply });
-            (batch.len() == 1, batch.iter().map(|w| w.queries.len()).sum::<usize>() >= MAX_QUERIES_PER_CALL)
+            (batch.len() == 1, before < MAX_QUERIES_PER_CALL && before + queries.len() >= MAX_QUERIES_PER_CALL)
         };
-        if first || full {
-            // Its own task: the batch is sent even if the fetch that started it is dropped.
+        let now = crossed || !gather;
+        if first || now {
+            // Its own task: the batch is sent even if the fetch that started it is dropped. A
+            // batch that filled a call is sent at once; its first fetch's timer then sends
+            // whatever gathered after it.
             let hub = Arc::clone(self);
             tokio::spawn(async move {
-                if !full {
+                if !now {
                     tokio::time::sleep(GATHER).await;
                 }
                 hub.flush(span).await;
@@ -181,9 +200,13 @@ impl MetricHub {
             chunks.push((base, chunk.len(), queries));
         }
         let client = self.client.clone();
+        let in_flight = self.in_flight.clone();
         let calls = chunks.into_iter().map(move |(base, len, queries)| {
-            let client = client.clone();
-            async move { (base, len, metrics::call(&client, queries, span).await) }
+            let (client, in_flight) = (client.clone(), in_flight.clone());
+            async move {
+                let _permit = in_flight.acquire_owned().await;
+                (base, len, metrics::call(&client, queries, span).await)
+            }
         });
         let answered: Vec<(usize, usize, CallAnswer)> =
             futures::stream::iter(calls).buffer_unordered(CALLS_IN_FLIGHT).collect().await;
@@ -231,26 +254,48 @@ pub struct Monitoring {
     pub hubs: Vec<Arc<MetricHub>>,
     /// Regions where the links could not be read, and why (every account reads its own there).
     pub failures: Vec<(String, ProviderError)>,
+    /// Why the monitoring account is not used at all (not found in the organization).
+    pub unusable: Option<String>,
 }
 
 impl Monitoring {
     pub fn new(account: String, name: String) -> Self {
-        Monitoring { account, name, hubs: Vec::new(), failures: Vec::new() }
+        Monitoring { account, name, hubs: Vec::new(), failures: Vec::new(), unusable: None }
     }
 
     /// Why `account`'s metrics in `region` are read from its own CloudWatch; None when they are
     /// read through the monitoring account.
-    pub fn own_why(&self, account: &str, region: &str) -> Option<String> {
+    pub fn own_reason(&self, account: &str, region: &str) -> Option<String> {
+        if let Some(why) = &self.unusable {
+            return Some(why.clone());
+        }
         if let Some((_, e)) = self.failures.iter().find(|(r, _)| r == region) {
-            return Some(format!("own CloudWatch in {region}: {}'s links not read ({e})", self.name));
+            return Some(format!("{}'s links not read ({e})", self.name));
         }
         match self.hubs.iter().find(|h| h.region == region) {
             Some(h) if h.carries(account) => None,
-            Some(h) if h.refused().contains(account) => {
-                Some(format!("own CloudWatch in {region}: refused through {}", self.name))
-            }
-            _ => Some(format!("own CloudWatch in {region}: not linked to {}", self.name)),
+            Some(h) if h.refused().contains(account) => Some(format!("refused through {}", self.name)),
+            _ => Some(format!("not linked to {}", self.name)),
         }
+    }
+
+    /// Where `account`'s metrics are read over its `regions`, said once per reason:
+    /// "own CloudWatch: not linked to observability (us-east-1, us-west-2)".
+    pub fn path(&self, account: &str, regions: &[&str]) -> String {
+        let mut own: Vec<(String, Vec<&str>)> = Vec::new();
+        for region in regions {
+            if let Some(why) = self.own_reason(account, region) {
+                match own.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, rs)) => rs.push(region),
+                    None => own.push((why, vec![region])),
+                }
+            }
+        }
+        if own.is_empty() {
+            return format!("through monitoring account {}", self.name);
+        }
+        let said: Vec<String> = own.iter().map(|(why, rs)| format!("{why} ({})", rs.join(", "))).collect();
+        format!("own CloudWatch: {}", said.join("; "))
     }
 }
 
@@ -293,6 +338,8 @@ mod tests {
         use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode};
         use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
 
+        const MONITORING: &str = "111111111111";
+
         fn client(rule: &Rule) -> Client {
             let conf = aws_sdk_cloudwatch::Config::builder()
                 .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
@@ -304,20 +351,38 @@ mod tests {
             Client::from_conf(conf)
         }
 
-        /// Answers each query with one point: 1 for the monitoring account's own, the source
-        /// account's last digit otherwise; Forbidden for account …9 (not linked).
-        fn answering() -> Rule {
-            mock!(Client::get_metric_data).then_compute_output(|input| {
-                let results = input.metric_data_queries().iter().map(|q| {
-                    let account = q.account_id().unwrap_or("1");
+        /// Each query answered with one point: 1000 × the source account's last digit (0 for the
+        /// monitoring account's own, asked without AccountId) + the query's service number;
+        /// Forbidden for an account ending in 9; each call's size kept in `sizes`.
+        fn answering(sizes: Arc<Mutex<Vec<usize>>>) -> Rule {
+            mock!(Client::get_metric_data).then_compute_output(move |input| {
+                let queries = input.metric_data_queries();
+                sizes.lock().unwrap().push(queries.len());
+                let results = queries.iter().map(|q| {
+                    let account = q.account_id().unwrap_or(MONITORING);
+                    assert!(
+                        q.account_id() != Some(MONITORING),
+                        "the monitoring account's own metrics carry no AccountId"
+                    );
                     let r = MetricDataResult::builder().id(q.id().unwrap_or_default());
                     if account.ends_with('9') {
                         return r.status_code(StatusCode::Forbidden).build();
                     }
-                    let value = f64::from(account.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0));
+                    let digit = if q.account_id().is_none() {
+                        0
+                    } else {
+                        account.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0)
+                    };
+                    let service: f64 = q
+                        .metric_stat()
+                        .and_then(|s| s.metric())
+                        .and_then(|m| m.dimensions().first())
+                        .and_then(|d| d.value())
+                        .and_then(|v| v.trim_start_matches('s').parse().ok())
+                        .unwrap_or(-1.0);
                     r.status_code(StatusCode::Complete)
                         .timestamps(aws_smithy_types::DateTime::from_secs(0))
-                        .values(value)
+                        .values(1000.0 * f64::from(digit) + service)
                         .build()
                 });
                 GetMetricDataOutput::builder().set_metric_data_results(Some(results.collect())).build()
@@ -330,60 +395,68 @@ mod tests {
                 .collect()
         }
 
+        fn hub(rule: &Rule, linked: &[&str]) -> Arc<MetricHub> {
+            let linked = linked.iter().map(|a| a.to_string()).collect();
+            Arc::new(MetricHub::new(MONITORING.into(), "us-east-1".into(), client(rule), linked))
+        }
+
         #[tokio::test]
         async fn concurrent_fetches_of_linked_accounts_share_calls_of_at_most_500_queries() {
-            let rule = answering();
-            let linked = ["222222222222", "333333333333", "444444444444"].map(String::from).into_iter().collect();
-            let hub = Arc::new(MetricHub::new("111111111111".into(), "us-east-1".into(), client(&rule), linked));
+            let sizes = Arc::new(Mutex::new(Vec::new()));
+            let rule = answering(sizes.clone());
+            let hub = hub(&rule, &["222222222222", "333333333333", "444444444444"]);
             let span = Span { start: 0, end: 60, period: 60 };
             let (q100, q200, q150) = (queries(100), queries(200), queries(150));
             let (own, a, b, c) = tokio::join!(
-                hub.fetch("111111111111", &q100, span),
-                hub.fetch("222222222222", &q200, span),
-                hub.fetch("333333333333", &q150, span),
-                hub.fetch("444444444444", &q100, span),
+                hub.fetch(MONITORING, &q100, span, true),
+                hub.fetch("222222222222", &q200, span, true),
+                hub.fetch("333333333333", &q150, span, true),
+                hub.fetch("444444444444", &q100, span, true),
             );
-            assert_eq!(rule.num_calls(), 2, "550 queries of four accounts: two calls, not four");
-            for (answer, value, n) in [(own, 1.0, 100), (a, 2.0, 200), (b, 3.0, 150), (c, 4.0, 100)] {
+            let mut sizes = sizes.lock().unwrap().clone();
+            sizes.sort();
+            assert_eq!(sizes, [50, 500], "550 queries of four accounts: two calls (one full), not four");
+            for (answer, digit, n) in [(own, 0.0, 100), (a, 2.0, 200), (b, 3.0, 150), (c, 4.0, 100)] {
                 let series = answer.expect("answered").expect("not refused");
-                assert_eq!(series.len(), n, "every query answered, in its own order");
-                assert!(series.iter().all(|s| s == &vec![value]), "each account's own metrics: {:?}", &series[0]);
+                assert_eq!(series.len(), n, "every query answered");
+                for (i, s) in series.iter().enumerate() {
+                    assert_eq!(s, &vec![1000.0 * digit + i as f32], "each account's own metric, in its own order");
+                }
             }
         }
 
         #[tokio::test]
-        async fn an_account_cloudwatch_refuses_there_is_read_from_its_own_from_then_on() {
-            let rule = answering();
-            let linked = ["222222222222", "333333333339"].map(String::from).into_iter().collect();
-            let hub = Arc::new(MetricHub::new("111111111111".into(), "us-east-1".into(), client(&rule), linked));
+        async fn a_single_look_is_sent_at_once_and_an_account_refused_there_reads_its_own() {
+            let sizes = Arc::new(Mutex::new(Vec::new()));
+            let rule = answering(sizes.clone());
+            let hub = hub(&rule, &["222222222222", "333333333339"]);
             let span = Span { start: 0, end: 60, period: 60 };
-            assert!(hub.carries("333333333339"));
             let two = queries(2);
+            let started = std::time::Instant::now();
+            let alone = hub.fetch("222222222222", &two, span, false).await;
+            assert!(started.elapsed() < GATHER, "not held back for others: {:?}", started.elapsed());
+            assert_eq!(alone.unwrap().unwrap(), vec![vec![2000.0], vec![2001.0]]);
+            assert!(hub.carries("333333333339"));
             let (ok, refused) =
-                tokio::join!(hub.fetch("222222222222", &two, span), hub.fetch("333333333339", &two, span));
-            assert_eq!(ok.unwrap().unwrap(), vec![vec![2.0], vec![2.0]]);
+                tokio::join!(hub.fetch("222222222222", &two, span, true), hub.fetch("333333333339", &two, span, true));
+            assert_eq!(ok.unwrap().unwrap(), vec![vec![2000.0], vec![2001.0]]);
             assert_eq!(refused.unwrap(), None, "Forbidden: the caller reads its own CloudWatch");
             assert!(!hub.carries("333333333339") && hub.carries("222222222222"));
             assert!(!hub.carries("555555555555"), "never linked");
-            let m = Monitoring {
-                account: "111111111111".into(),
-                name: "observability".into(),
-                hubs: vec![hub],
-                failures: vec![],
-            };
-            assert_eq!(m.own_why("222222222222", "us-east-1"), None);
+            let mut m = Monitoring::new(MONITORING.into(), "observability".into());
+            m.hubs.push(hub);
+            assert_eq!(m.path("222222222222", &["us-east-1"]), "through monitoring account observability");
             assert_eq!(
-                m.own_why("333333333339", "us-east-1").unwrap(),
-                "own CloudWatch in us-east-1: refused through observability"
+                m.path("333333333339", &["us-east-1"]),
+                "own CloudWatch: refused through observability (us-east-1)"
             );
             assert_eq!(
-                m.own_why("555555555555", "us-east-1").unwrap(),
-                "own CloudWatch in us-east-1: not linked to observability"
+                m.path("222222222222", &["us-east-1", "eu-west-1", "eu-central-1"]),
+                "own CloudWatch: not linked to observability (eu-west-1, eu-central-1)",
+                "each reason once, with its regions"
             );
-            assert_eq!(
-                m.own_why("222222222222", "eu-west-1").unwrap(),
-                "own CloudWatch in eu-west-1: not linked to observability"
-            );
+            m.unusable = Some("monitoring account observability not found in the organization".into());
+            assert!(m.path("222222222222", &["us-east-1"]).contains("not found in the organization"));
         }
     }
 }

@@ -85,17 +85,19 @@ impl EcsColumn {
             EcsColumn::CpuPeak => col("CPU max", 7, 2).alternate(),
             EcsColumn::MemoryPeak => col("MEM max", 7, 2).alternate(),
             // Shown only under --org (`draw` makes it a real column there).
-            EcsColumn::Account => col("ACCOUNT", 7, 1).identifier().alternate(),
+            EcsColumn::Account => col("ACCOUNT", 7, 3).identifier().alternate(),
         }
     }
 }
 
-/// Each column's spec, indexed by `EcsColumn as usize` (the order `ALL` lists them in).
+/// Each column's spec, in table order.
 const COLUMNS: [Column; EcsColumn::ALL.len()] = {
     let mut out = [col("", 0, 0); EcsColumn::ALL.len()];
     let mut i = 0;
     while i < out.len() {
-        out[EcsColumn::ALL[i] as usize] = EcsColumn::ALL[i].spec();
+        // `cell` finds a column by its index in ALL: ALL lists them in declaration order.
+        assert!(EcsColumn::ALL[i] as usize == i, "EcsColumn::ALL out of declaration order");
+        out[i] = EcsColumn::ALL[i].spec();
         i += 1;
     }
     out
@@ -276,10 +278,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         let account = &mut columns[EcsColumn::Account as usize];
         account.width = (longest.unwrap_or(0) as u16).clamp(7, 20);
         account.alternate = false;
-        // `region:cluster` is longer than a cluster alone: as wide as the longest (within reason).
-        let rest = |c: &str| c.split_once('@').map_or(c.len(), |(_, r)| r.len());
+        // `region:cluster` tells an account's rows apart: kept as long as the account is, and as
+        // wide as the longest (within reason).
+        let rest = |c: &str| unicode_width::UnicodeWidthStr::width(c.split_once('@').map_or(c, |(_, r)| r));
         let longest = services.iter().map(|s| rest(&s.cluster)).max().unwrap_or(0);
-        columns[EcsColumn::Cluster as usize].width = (longest as u16).clamp(12, 24);
+        let cluster = &mut columns[EcsColumn::Cluster as usize];
+        cluster.width = (longest as u16).clamp(12, 24);
+        cluster.priority = 3;
     }
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);

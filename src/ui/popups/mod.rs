@@ -19,13 +19,13 @@ use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
-/// A centred, rounded popup up to `max_width` wide with `title`; the area inside it, or None when
-/// the terminal leaves no room to draw in.
 /// A list line as drawn under the cursor (`selected`) or not.
 pub fn selected_line<'a>(line: ratatui::text::Line<'a>, selected: bool, theme: &Theme) -> ratatui::text::Line<'a> {
     if selected { line.patch_style(theme.selection_text()).patch_style(theme.selection()) } else { line }
 }
 
+/// A centred, rounded popup up to `max_width` wide with `title`; the area inside it, or None when
+/// the terminal leaves no room to draw in.
 pub fn framed(frame: &mut Frame, area: Rect, max_width: u16, title: String, theme: &Theme) -> Option<Rect> {
     let popup = popup(area, max_width);
     frame.render_widget(Clear, popup);
