@@ -143,6 +143,20 @@ async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_nam
     assert!((mtd - 21.0 * day).abs() < 0.01, "team-02: $20 ECS + $1 CloudWatch a day this month, got {mtd}");
     assert_eq!(team02.services, 1);
     assert!(cost.services.iter().any(|s| s.service == "team-01: Amazon Elastic Container Service"));
+
+    // The root protects every account, those directly under it included.
+    let org = aws_sdk_organizations::Client::new(&raw_config(&fleet).await);
+    fleet.record_as("test-org");
+    let root = org.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
+    fleet.record_as("all");
+    let aws =
+        AwsProvider::connect(AwsOptions { protected_accounts: vec![root], ..options(&fleet, OrgOptions::default()) })
+            .await
+            .expect("connect");
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    let sandbox = services.iter().find(|s| s.key() == "sandbox@us-east-1:prod/svc-00").expect("sandbox");
+    let plan = aws.plan_resize(&support::halving(sandbox, -10.0)).await.expect("plan");
+    assert!(plan.protected, "sandbox sits at the root: protected by the root's id");
 }
 
 #[test]

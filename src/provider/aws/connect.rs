@@ -149,6 +149,10 @@ impl Target {
     /// Whether `what` names this target's account (id or name) or an OU it sits in (id, name or
     /// path, at any depth): protected accounts and OUs.
     pub(super) fn is_in(&self, what: &str) -> bool {
+        // The organization's root (`r-…`) holds every account of it.
+        if what.starts_with("r-") && self.org_account.is_some() {
+            return true;
+        }
         let account = self.org_account.clone().unwrap_or_else(|| self.account());
         if what == account || self.account_name.as_deref() == Some(what) {
             return true;

@@ -141,7 +141,20 @@ pub async fn accounts(client: &aws_sdk_organizations::Client, o: &OrgOptions) ->
         .collect();
     out.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     out.dedup();
-    Ok(out)
+    Ok(told_apart(out))
+}
+
+/// Account names need not be unique in an organization, but rows, `/acct:` and the per-account
+/// totals know an account by the name it is shown with: a name two accounts share is shown with
+/// the id (`shared (111122223333)`).
+pub fn told_apart(mut accounts: Vec<Account>) -> Vec<Account> {
+    let names: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
+    for a in &mut accounts {
+        if names.iter().filter(|n| **n == a.name).count() > 1 {
+            a.name = format!("{} ({})", a.name, a.id);
+        }
+    }
+    accounts
 }
 
 /// One role session per member account, shared by its regions' clients and asked again only
@@ -252,5 +265,13 @@ mod tests {
             role_arn("111122223333", DEFAULT_ROLE),
             "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"
         );
+    }
+
+    #[test]
+    fn accounts_sharing_a_name_are_shown_with_their_ids() {
+        let account = |id: &str, name: &str| Account { id: id.into(), name: name.into(), ou: None };
+        let got = told_apart(vec![account("1", "dev"), account("2", "dev"), account("3", "prod")]);
+        let names: Vec<&str> = got.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["dev (1)", "dev (2)", "prod"]);
     }
 }
