@@ -1191,6 +1191,54 @@ fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
 }
 
 #[test]
+fn redis_alarms_and_cost_show_the_account_in_a_column_of_their_own_under_org() {
+    use infradeck::domain::ResourceRef;
+    use infradeck::provider::OrgAccount;
+    let mut h = Harness::demo(360, 60);
+    let mut groups = h.state.redis.data.clone().expect("demo groups");
+    for g in &mut groups {
+        g.id = format!("team-01@demo-1:{}", g.id);
+    }
+    h.state.redis.data = Some(groups);
+    let mut alarms = h.state.alarms.data.clone().expect("demo alarms");
+    for a in &mut alarms {
+        a.name = format!("payments prod@demo-1:{}", a.name);
+        if let Some(ResourceRef::EcsService { cluster, .. }) = &mut a.resource {
+            *cluster = format!("payments prod@demo-1:{cluster}");
+        }
+    }
+    h.state.alarms.data = Some(alarms);
+    let mut cost = h.state.cost.data.clone().expect("demo cost");
+    for c in &mut cost.services {
+        c.service = format!("team-01: {}", c.service);
+    }
+    h.state.cost.data = Some(cost);
+    let account = |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), ..OrgAccount::default() };
+    h.state.source.accounts = vec![account("111111111111", "team-01"), account("222222222222", "payments prod")];
+    for pane in [PaneId::Redis, PaneId::Alarms, PaneId::Cost] {
+        h.state.rebuild_view(pane);
+    }
+    let screen = h.screen();
+    for title in ["GROUP", "SINCE", "MONTH TO DATE"] {
+        let header = screen.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("{title} header:\n{screen}"));
+        let pane = header.split('│').find(|p| p.contains(title)).unwrap_or(header);
+        assert!(pane.contains("ACCOUNT"), "an ACCOUNT column beside {title}: {pane}");
+    }
+    let group = screen.lines().find(|l| l.contains("demo-1:") && l.contains("team-01")).expect("a Redis row");
+    assert!(!group.contains("team-01@"), "the group without its account: {group}");
+    let alarm = screen.lines().find(|l| l.contains("payments prod")).expect("an alarm row");
+    assert!(!alarm.contains("payments prod@"), "the alarm and its resource without the account: {alarm}");
+    assert!(
+        screen.lines().any(|l| l.contains("EC2 ") && l.contains("team-01") && !l.contains("team-01:")),
+        "cost rows name the service short, the account apart:\n{screen}"
+    );
+
+    // Without --org there is no ACCOUNT column anywhere.
+    let plain = Harness::demo(360, 60).screen();
+    assert!(!plain.contains("ACCOUNT"), "{plain}");
+}
+
+#[test]
 fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_column() {
     use infradeck::provider::OrgAccount;
     let mut h = Harness::demo(200, 50);

@@ -18,18 +18,29 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().unwrap().port()
 }
 
-fn wait_for(port: u16, what: &str, child: &mut Child) {
+/// Wait for `child` to listen on `port`; the processes in `stop` are killed if it does not (a
+/// failed start leaves no moto_server behind).
+fn wait_for(port: u16, what: &str, child: &mut Child, stop: &mut [&mut Child]) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
+    let failed = loop {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited early ({status}); run `bash scripts/test.sh`, which installs moto[server] and cbor2");
+            break format!(
+                "{what} exited early ({status}); run `bash scripts/test.sh`, which installs moto[server] and cbor2"
+            );
+        }
+        if Instant::now() >= deadline {
+            break format!("{what} did not listen on 127.0.0.1:{port} within 30 s");
         }
         std::thread::sleep(Duration::from_millis(100));
+    };
+    for c in std::iter::once(child).chain(stop.iter_mut().map(|c| &mut **c)) {
+        let _ = c.kill();
+        let _ = c.wait();
     }
-    panic!("{what} did not listen on 127.0.0.1:{port} within 30 s");
+    panic!("{failed}");
 }
 
 fn repo() -> PathBuf {
@@ -56,7 +67,7 @@ impl MotoFleet {
                     "cannot start scripts/moto_server.py ({e}): run `bash scripts/test.sh`, which installs moto[server]"
                 )
             });
-        wait_for(moto_port, "moto_server", &mut moto);
+        wait_for(moto_port, "moto_server", &mut moto, &mut []);
         let moto_url = format!("http://127.0.0.1:{moto_port}");
         let bridge_port = free_port();
         let mut bridge = Command::new(python())
@@ -67,7 +78,7 @@ impl MotoFleet {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the bridge ({e})"));
-        wait_for(bridge_port, "moto_bridge.py", &mut bridge);
+        wait_for(bridge_port, "moto_bridge.py", &mut bridge, &mut [&mut moto]);
         let fleet = MotoFleet { moto, bridge, moto_url, endpoint: format!("http://127.0.0.1:{bridge_port}") };
         let status = Command::new(python())
             .arg(repo().join("scripts/seed_moto.py"))

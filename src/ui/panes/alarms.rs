@@ -3,18 +3,20 @@
 use crate::app::layout::alarms_split;
 use crate::app::state::{PaneId, State};
 use crate::common::format::{age, truncate};
-use crate::domain::Alarm;
+use crate::domain::{Alarm, ResourceRef};
 use crate::ui::pane_frame::Title;
 use crate::ui::table::{self, Column, col, flex};
 use crate::ui::theme::{Theme, alarm_symbol};
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-const COLUMNS: &[Column] = &[
+/// Under `--org` the account is a column of its own (shown by `draw`); ALARM and RESOURCE then
+/// drop it from their names.
+const COLUMNS: [Column; 7] = [
     col("STATE", 8, 0),
+    col("ACCOUNT", 7, 3).identifier().alternate(),
     flex("ALARM", 20, 0, 18).identifier(),
     col("CONDITION", 30, 3),
     col("RESOURCE", 26, 2).identifier(),
@@ -22,7 +24,8 @@ const COLUMNS: &[Column] = &[
     col("24h", 8, 1),
 ];
 
-fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Line<'a> {
+fn cell<'a>(a: &Alarm, column: usize, state: &State, theme: &Theme) -> Line<'a> {
+    let now = state.now;
     match column {
         // A target-tracking alarm in ALARM is autoscaling doing its job: shown, not raised.
         0 if a.scaling && a.state == crate::domain::AlarmState::Alarm => {
@@ -32,13 +35,14 @@ fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Line
             format!("{} {}", alarm_symbol(a.state), a.state.short()),
             theme.alarm_state(a.state),
         )),
-        1 => Line::from(a.name.clone()),
-        2 => Line::from(Span::styled(
+        1 => super::account_cell(state, &a.name),
+        2 => Line::from(super::without_account(state, &a.name).to_string()),
+        3 => Line::from(Span::styled(
             truncate(&format!("{} {} {}", a.metric, a.comparison.symbol(), a.threshold), 30),
             theme.muted(),
         )),
-        3 => Line::from(a.resource.as_ref().map_or("—".to_string(), |r| r.to_string())),
-        4 => Line::from(age(now, a.since)),
+        4 => Line::from(a.resource.as_ref().map_or("—".to_string(), |r| resource(r, state))),
+        5 => Line::from(age(now, a.since)),
         _ => {
             let changes = a.history.iter().filter(|h| now - h.time <= chrono::Duration::hours(24)).count();
             if a.is_flapping(now) {
@@ -48,6 +52,18 @@ fn cell<'a>(a: &Alarm, column: usize, theme: &Theme, now: DateTime<Utc>) -> Line
             }
         }
     }
+}
+
+/// What the alarm watches, less the account when the ACCOUNT column shows it
+/// (`ecs:team-01@us-east-1:prod/api` → `ecs:us-east-1:prod/api`).
+fn resource(r: &ResourceRef, state: &State) -> String {
+    let (kind, shown) = match r {
+        ResourceRef::EcsService { cluster, service } => ("ecs", format!("{cluster}/{service}")),
+        ResourceRef::CacheGroup(id) => ("redis", id.clone()),
+        ResourceRef::CostService(s) => ("cost", s.clone()),
+        ResourceRef::Alarm(a) => ("alarm", a.clone()),
+    };
+    format!("{kind}:{}", super::without_account(state, &shown))
 }
 
 fn history(frame: &mut Frame, area: Rect, a: &Alarm, theme: &Theme) {
@@ -85,6 +101,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     } else {
         format!("{firing} in ALARM")
     };
+    let mut columns = COLUMNS;
+    super::show_account_column(state, &mut columns[1]);
     let Some(body) =
         super::frame_and_body(frame, area, state, PaneId::Alarms, theme, focused, Title { hidden: 0, detail })
     else {
@@ -92,8 +110,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     };
     let alarms = state.alarms.rows();
     let (table_area, history_area) = alarms_split(body);
-    table::draw(frame, table_area, theme, COLUMNS, &state.alarms.view, focused, |i, c| {
-        cell(&alarms[i], c, theme, state.now)
+    table::draw(frame, table_area, theme, &columns, &state.alarms.view, focused, |i, c| {
+        cell(&alarms[i], c, state, theme)
     });
     if let (Some(h), Some(a)) = (history_area, state.alarms.selected()) {
         history(frame, h, a, theme);

@@ -12,9 +12,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 
-/// The service column is as wide as the (short) names, set in `draw`.
-const COLUMNS: [Column; 6] = [
+/// The service column is as wide as the (short) names, set in `draw`; under `--org` the account
+/// is a column of its own (rows are `account: service`).
+const COLUMNS: [Column; 7] = [
     col("SERVICE", 16, 0),
+    col("ACCOUNT", 7, 3).identifier().alternate(),
     col("MONTH TO DATE", 13, 0),
     col("LAST MONTH", 10, 2),
     col("FORECAST", 10, 1),
@@ -22,20 +24,21 @@ const COLUMNS: [Column; 6] = [
     col("30 days", 15, 3),
 ];
 
-fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, theme: &Theme) -> Line<'a> {
+fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, state: &State, theme: &Theme) -> Line<'a> {
     match column {
         0 => {
-            let name = short_service_name(&s.service).to_string();
+            let name = short_service_name(super::without_account(state, &s.service)).to_string();
             if report.is_anomalous(&s.service) {
                 Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(name)])
             } else {
                 Line::from(name)
             }
         }
-        1 => Line::from(format!("{:>13}", money(s.month_to_date))),
-        2 => Line::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
-        3 => Line::from(format!("{:>10}", money(s.forecast))),
-        4 => {
+        1 => super::account_cell(state, &s.service),
+        2 => Line::from(format!("{:>13}", money(s.month_to_date))),
+        3 => Line::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
+        4 => Line::from(format!("{:>10}", money(s.forecast))),
+        5 => {
             let c = s.change_pct();
             let style = match c {
                 Some(p) if p >= 10.0 => theme.critical(),
@@ -119,9 +122,10 @@ fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &The
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
     let mut columns = COLUMNS;
-    let longest =
-        state.cost.data.iter().flat_map(|r| &r.services).map(|s| short_service_name(&s.service).len() + 2).max();
+    let shown = |s: &ServiceCost| short_service_name(super::without_account(state, &s.service)).len() + 2;
+    let longest = state.cost.data.iter().flat_map(|r| &r.services).map(shown).max();
     columns[0].width = (longest.unwrap_or(0) as u16).clamp(7, 28);
+    super::show_account_column(state, &mut columns[1]);
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let missing = state.cost.data.as_ref().map_or(0, |r| r.missing.len());
     let detail = if missing > 0 {
@@ -145,6 +149,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         frame.render_widget(Paragraph::new(summary(report, theme)), top);
     }
     table::draw(frame, table_area, theme, &columns, &state.cost.view, focused, |i, c| {
-        cell(&report.services[i], report, c, theme)
+        cell(&report.services[i], report, c, state, theme)
     });
 }

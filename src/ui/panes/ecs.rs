@@ -184,16 +184,9 @@ fn cell<'a>(s: &EcsService, column: usize, state: &State, theme: &Theme) -> Line
         EcsColumn::Service => Line::from(s.name.clone()),
         // Under --org the account has its own column: `team-01@us-east-1:prod` → `us-east-1:prod`.
         EcsColumn::Cluster => {
-            let cluster = match crate::accounts::owner(&state.source.accounts, &s.cluster) {
-                Some(a) => s.cluster[a.name.len() + 1..].to_string(),
-                None => s.cluster.clone(),
-            };
-            Line::from(Span::styled(cluster, theme.muted()))
+            Line::from(Span::styled(super::without_account(state, &s.cluster).to_string(), theme.muted()))
         }
-        EcsColumn::Account => {
-            let name = crate::accounts::owner(&state.source.accounts, &s.cluster).map_or("—", |a| a.name.as_str());
-            Line::from(name.to_string())
-        }
+        EcsColumn::Account => super::account_cell(state, &s.cluster),
         EcsColumn::Launch => Line::from(format!("{} {}", s.launch_type.label(), s.arch.label())),
         EcsColumn::Tasks => {
             let style = if s.running < s.desired { theme.warn() } else { theme.base() };
@@ -272,12 +265,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
     let longest = services.iter().map(|s| unicode_width::UnicodeWidthStr::width(s.name.as_str())).max().unwrap_or(0);
     columns[EcsColumn::Service as usize].width = (longest as u16).clamp(7, 32);
     if !state.source.accounts.is_empty() {
-        // --org: the account is a column of its own, as wide as the names (within reason).
-        let longest =
-            state.source.accounts.iter().map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str())).max();
-        let account = &mut columns[EcsColumn::Account as usize];
-        account.width = (longest.unwrap_or(0) as u16).clamp(7, 20);
-        account.alternate = false;
+        super::show_account_column(state, &mut columns[EcsColumn::Account as usize]);
         // `region:cluster` tells an account's rows apart: kept as long as the account is, and as
         // wide as the longest (within reason).
         let rest = |c: &str| unicode_width::UnicodeWidthStr::width(c.split_once('@').map_or(c, |(_, r)| r));

@@ -6,6 +6,7 @@ pub mod ecs;
 pub mod redis;
 
 use super::pane_frame;
+use super::table::Column;
 use super::theme::Theme;
 use crate::app::layout::{inner, with_error_line};
 use crate::app::state::{PaneId, State};
@@ -43,4 +44,35 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: PaneId, state: &State, theme: &
         PaneId::Cost => cost::draw(frame, area, state, theme, focused),
         PaneId::Alarms => alarms::draw(frame, area, state, theme, focused),
     }
+}
+
+/// Under `--org`, a row's account and the rest of the name it is shown with:
+/// `team-01@us-east-1:cache-01` → (`team-01`, `us-east-1:cache-01`), a cost row `team-01: Amazon
+/// ElastiCache` → (`team-01`, `Amazon ElastiCache`). None without `--org`, or for a row of no
+/// account of it.
+pub fn account_and_rest<'a>(state: &'a State, shown: &'a str) -> Option<(&'a str, &'a str)> {
+    let account = crate::accounts::owner(&state.source.accounts, shown)?;
+    let rest = &shown[account.name.len()..];
+    Some((account.name.as_str(), rest.strip_prefix('@').or_else(|| rest.strip_prefix(": ")).unwrap_or(rest)))
+}
+
+/// The name a row is shown with, less the account when the ACCOUNT column shows it.
+pub fn without_account<'a>(state: &'a State, shown: &'a str) -> &'a str {
+    account_and_rest(state, shown).map_or(shown, |(_, rest)| rest)
+}
+
+/// The ACCOUNT cell: the row's account name, `—` for none.
+pub fn account_cell<'a>(state: &State, shown: &str) -> ratatui::text::Line<'a> {
+    ratatui::text::Line::from(account_and_rest(state, shown).map_or("—", |(name, _)| name).to_string())
+}
+
+/// Under `--org` the ACCOUNT column (an alternate, hidden otherwise) is shown, as wide as the
+/// account names (within reason).
+pub fn show_account_column(state: &State, column: &mut Column) {
+    if state.source.accounts.is_empty() {
+        return;
+    }
+    let longest = state.source.accounts.iter().map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str())).max();
+    column.width = (longest.unwrap_or(0) as u16).clamp(7, 20);
+    column.alternate = false;
 }

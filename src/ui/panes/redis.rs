@@ -13,9 +13,11 @@ use ratatui::text::{Line, Span};
 
 /// By value at narrow widths, as the ECS pane: the group, its nodes, the worst node's memory and
 /// engine CPU and the suggestion stay; the trend goes first, then traffic and the engine
-/// version, then connections, then evictions. GROUP is as wide as the names (set in `draw`).
-const COLUMNS: [Column; 10] = [
+/// version, then connections, then evictions. GROUP is as wide as the names (set in `draw`);
+/// under `--org` the account is a column of its own, next to it (`region:group` in GROUP).
+const COLUMNS: [Column; 11] = [
     col("GROUP", 14, 0).identifier(),
+    col("ACCOUNT", 7, 3).identifier().alternate(),
     col("ENGINE", 10, 3),
     col("NODES", 16, 1),
     col("MEM%", 5, 0),
@@ -53,18 +55,19 @@ fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Line<'a> {
 
 fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Line<'a> {
     match column {
-        0 => Line::from(g.id.clone()),
-        1 => Line::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
-        2 => Line::from(format!("{} ×{}", g.node_type.trim_start_matches("cache."), g.nodes())),
-        3 => Line::from(Span::styled(format!("{:>4}", pct(g.memory.max)), theme.utilization(g.memory.max))),
-        4 => Line::from(Span::styled(format!("{:>4}", pct(g.engine_cpu.p95)), theme.utilization(g.engine_cpu.p95))),
-        5 => {
+        0 => Line::from(super::without_account(state, &g.id).to_string()),
+        1 => super::account_cell(state, &g.id),
+        2 => Line::from(Span::styled(format!("{} {}", g.engine.label(), g.engine_version), theme.muted())),
+        3 => Line::from(format!("{} ×{}", g.node_type.trim_start_matches("cache."), g.nodes())),
+        4 => Line::from(Span::styled(format!("{:>4}", pct(g.memory.max)), theme.utilization(g.memory.max))),
+        5 => Line::from(Span::styled(format!("{:>4}", pct(g.engine_cpu.p95)), theme.utilization(g.engine_cpu.p95))),
+        6 => {
             let style = if g.evictions > 0 { theme.critical() } else { theme.muted() };
             Line::from(Span::styled(format!("{:>6}", count(g.evictions as f64)), style))
         }
-        6 => Line::from(format!("{:>6}", count(g.connections.avg as f64))),
-        7 => Line::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
-        8 => Line::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
+        7 => Line::from(format!("{:>6}", count(g.connections.avg as f64))),
+        8 => Line::from(format!("{}/{}", rate(g.network_in), rate(g.network_out))),
+        9 => Line::from(Span::styled(sparkline(&g.memory_spark, 12, 100.0), theme.series(1))),
         _ => suggestion(g, state, theme),
     }
 }
@@ -72,8 +75,9 @@ fn cell<'a>(g: &CacheGroup, column: usize, state: &State, theme: &Theme) -> Line
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
     let groups = state.redis.rows();
     let mut columns = COLUMNS;
-    let longest = groups.iter().map(|g| unicode_width::UnicodeWidthStr::width(g.id.as_str())).max().unwrap_or(0);
-    columns[0].width = (longest as u16).clamp(7, 32);
+    let shown = |g: &CacheGroup| unicode_width::UnicodeWidthStr::width(super::without_account(state, &g.id));
+    columns[0].width = (groups.iter().map(shown).max().unwrap_or(0) as u16).clamp(7, 32);
+    super::show_account_column(state, &mut columns[1]);
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let window = state.fetch(PaneId::Redis).data_window.unwrap_or(state.window);
     let detail = format!("max mem · p95 engine CPU · over {window}");
