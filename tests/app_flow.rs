@@ -1190,11 +1190,12 @@ fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
     assert_eq!(h.state.ecs.view.rows.len(), services.len() - half);
 }
 
-#[test]
-fn redis_alarms_and_cost_show_the_account_in_a_column_of_their_own_under_org() {
+/// The demo's Redis groups under team-01, its alarms under "payments prod" and its cost rows
+/// under team-01 (and one of an account the organization no longer lists), as `--org` names them.
+fn org_panes(width: u16) -> Harness {
     use infradeck::domain::ResourceRef;
     use infradeck::provider::OrgAccount;
-    let mut h = Harness::demo(360, 60);
+    let mut h = Harness::demo(width, 60);
     let mut groups = h.state.redis.data.clone().expect("demo groups");
     for g in &mut groups {
         g.id = format!("team-01@demo-1:{}", g.id);
@@ -1212,12 +1213,19 @@ fn redis_alarms_and_cost_show_the_account_in_a_column_of_their_own_under_org() {
     for c in &mut cost.services {
         c.service = format!("team-01: {}", c.service);
     }
+    cost.services[0].service = "closed-team: Amazon Elastic Compute Cloud - Compute".into();
     h.state.cost.data = Some(cost);
     let account = |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), ..OrgAccount::default() };
     h.state.source.accounts = vec![account("111111111111", "team-01"), account("222222222222", "payments prod")];
     for pane in [PaneId::Redis, PaneId::Alarms, PaneId::Cost] {
         h.state.rebuild_view(pane);
     }
+    h
+}
+
+#[test]
+fn redis_alarms_and_cost_show_the_account_in_a_column_of_their_own_under_org() {
+    let h = org_panes(360);
     let screen = h.screen();
     for title in ["GROUP", "SINCE", "MONTH TO DATE"] {
         let header = screen.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("{title} header:\n{screen}"));
@@ -1232,6 +1240,20 @@ fn redis_alarms_and_cost_show_the_account_in_a_column_of_their_own_under_org() {
         screen.lines().any(|l| l.contains("EC2 ") && l.contains("team-01") && !l.contains("team-01:")),
         "cost rows name the service short, the account apart:\n{screen}"
     );
+    assert!(
+        screen.lines().any(|l| l.contains("EC2 ") && l.contains("closed-team") && !l.contains("closed-team:")),
+        "a linked account the organization no longer lists is named by the bill:\n{screen}"
+    );
+
+    // Narrow: the trends give way, the account stays, as the names do.
+    let mut narrow = org_panes(100);
+    for (pane, title) in [("2", "GROUP"), ("3", "MONTH TO DATE"), ("4", "SINCE")] {
+        narrow.keys(&[pane, "z"]);
+        let screen = narrow.screen();
+        let header = screen.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("{title}:\n{screen}"));
+        assert!(header.contains("ACCOUNT"), "ACCOUNT at 100 columns beside {title}: {header}");
+        narrow.keys(&["z"]);
+    }
 
     // Without --org there is no ACCOUNT column anywhere.
     let plain = Harness::demo(360, 60).screen();
@@ -1279,6 +1301,18 @@ fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_
     h.keys(&["esc"]);
     assert_eq!(owner(&h, 0), "payments prod", "accounts in name order");
     assert!(h.screen().contains("by account"), "the pane's title says so");
+    // The source's news (an account named anew: another of the same name joined) regroups.
+    let mut source = h.state.source.clone();
+    source.accounts[1].name = "a-payments".into();
+    let mut services = services.clone();
+    for s in &mut services {
+        s.cluster = s.cluster.replace("payments prod@", "a-payments@");
+    }
+    h.state.ecs.data = Some(Arc::new(services));
+    h.send_only(Msg::SourceUpdated(source));
+    assert_eq!(h.state.ecs.view.group, ["a-payments", "team-01"], "the groups follow the source");
+    assert_eq!(flips(&h), 1, "still grouped");
+    assert_eq!(owner(&h, 0), "a-payments");
     h.keys(&[":"]);
     h.type_text("group");
     h.keys(&["enter"]);

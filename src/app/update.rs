@@ -95,6 +95,13 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             // `:profile` must not bring it back).
             if source != state.source && source.label == state.source.label && source.regions == state.source.regions {
                 state.source = source;
+                // Grouped panes follow the accounts as they are now named and listed.
+                for pane in PaneId::ALL {
+                    if !state.view(pane).group.is_empty() {
+                        state.view_mut(pane).group = group_names(state);
+                        state.rebuild_view(pane);
+                    }
+                }
                 state.dirty = true;
             }
         }
@@ -571,9 +578,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Group => {
             let pane = state.focus;
             let grouped = !state.view(pane).group.is_empty();
-            let mut names: Vec<String> = state.source.accounts.iter().map(|a| a.name.clone()).collect();
-            names.sort_by_key(|n| n.to_lowercase());
-            state.view_mut(pane).group = if grouped { Vec::new() } else { names };
+            state.view_mut(pane).group = if grouped { Vec::new() } else { group_names(state) };
             state.rebuild_view(pane);
             let said =
                 if grouped { "rows no longer grouped" } else { "rows grouped by account (:group again ends it)" };
@@ -604,4 +609,11 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             fx.push(Effect::Reconnect { profiles, regions });
         }
     }
+}
+
+/// `:group`'s order: the accounts by name, case aside.
+fn group_names(state: &State) -> Vec<String> {
+    let mut names: Vec<String> = state.source.accounts.iter().map(|a| a.name.clone()).collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    names
 }

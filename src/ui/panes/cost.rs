@@ -24,17 +24,27 @@ const COLUMNS: [Column; 7] = [
     col("30 days", 15, 3),
 ];
 
+/// Under `--org` a row is `account: service`; the payer's bill also names linked accounts the
+/// organization no longer lists (closed, moved out, outside `--ou`): their name is the account
+/// all the same. Without `--org`: no account, the service as it is.
+fn account_and_service<'a>(state: &'a State, shown: &'a str) -> (&'a str, &'a str) {
+    if state.source.accounts.is_empty() {
+        return ("—", shown);
+    }
+    super::account_and_rest(state, shown).or_else(|| shown.split_once(": ")).unwrap_or(("—", shown))
+}
+
 fn cell<'a>(s: &ServiceCost, report: &CostReport, column: usize, state: &State, theme: &Theme) -> Line<'a> {
     match column {
         0 => {
-            let name = short_service_name(super::without_account(state, &s.service)).to_string();
+            let name = short_service_name(account_and_service(state, &s.service).1).to_string();
             if report.is_anomalous(&s.service) {
                 Line::from(vec![Span::styled("⚠ ", theme.critical()), Span::raw(name)])
             } else {
                 Line::from(name)
             }
         }
-        1 => super::account_cell(state, &s.service),
+        1 => Line::from(account_and_service(state, &s.service).0.to_string()),
         2 => Line::from(format!("{:>13}", money(s.month_to_date))),
         3 => Line::from(Span::styled(format!("{:>10}", money(s.last_month)), theme.muted())),
         4 => Line::from(format!("{:>10}", money(s.forecast))),
@@ -122,7 +132,7 @@ fn chart(frame: &mut Frame, area: Rect, r: &CostReport, days: usize, theme: &The
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
     let mut columns = COLUMNS;
-    let shown = |s: &ServiceCost| short_service_name(super::without_account(state, &s.service)).len() + 2;
+    let shown = |s: &ServiceCost| short_service_name(account_and_service(state, &s.service).1).len() + 2;
     let longest = state.cost.data.iter().flat_map(|r| &r.services).map(shown).max();
     columns[0].width = (longest.unwrap_or(0) as u16).clamp(7, 28);
     super::show_account_column(state, &mut columns[1]);

@@ -66,8 +66,9 @@ pub fn account_cell<'a>(state: &State, shown: &str) -> ratatui::text::Line<'a> {
     ratatui::text::Line::from(account_and_rest(state, shown).map_or("—", |(name, _)| name).to_string())
 }
 
-/// Under `--org` the ACCOUNT column (an alternate, hidden otherwise) is shown, as wide as the
-/// account names (within reason).
+/// Under `--org` the ACCOUNT column (an alternate, hidden otherwise) is shown at every width, as
+/// the names beside it are (they no longer carry the account), as wide as the account names
+/// (within reason).
 pub fn show_account_column(state: &State, column: &mut Column) {
     if state.source.accounts.is_empty() {
         return;
@@ -75,4 +76,5 @@ pub fn show_account_column(state: &State, column: &mut Column) {
     let longest = state.source.accounts.iter().map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str())).max();
     column.width = (longest.unwrap_or(0) as u16).clamp(7, 20);
     column.alternate = false;
+    column.priority = 0;
 }
