@@ -262,3 +262,60 @@ async fn linked_accounts_metrics_are_read_through_the_monitoring_account_and_the
     let services = aws.ecs_services(Window::Hour).await.expect("services");
     assert_eq!(cpu_of(&services, "team-02@us-east-1:prod/svc-00"), 20.0, "each account's own CloudWatch instead");
 }
+
+/// The organization: 100 member accounts (sandbox, not linked, among them) × 2 regions ×
+/// 20 services, metrics through team-01. Not timed (BENCHMARKS.md has the times, from
+/// scripts/measure_org.sh): what must hold at that size is that every row is there with its
+/// own account's numbers, and that the calls do not grow with the accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_accounts_load_in_full_with_one_role_session_each_and_metric_calls_shared() {
+    let fleet = MotoFleet::start(&[
+        "--fleet",
+        "org",
+        "--accounts",
+        "100",
+        "--services",
+        "20",
+        "--org-regions",
+        "us-east-1,us-west-2",
+        "--monitoring",
+        "team-01",
+    ]);
+    let org = OrgOptions { monitoring_account: Some("team-01".into()), ..OrgOptions::default() };
+    let regions = vec!["us-east-1".to_string(), "us-west-2".to_string()];
+    fleet.reset_bridge_counts();
+    let aws = AwsProvider::connect(AwsOptions { regions, ..options(&fleet, org) }).await.expect("connect");
+    let source = aws.source();
+    assert!(
+        source
+            .label
+            .starts_with("aws org: 101 accounts, metrics through team-01 for 100, own CloudWatch for 1: sandbox"),
+        "{}",
+        source.label
+    );
+    assert!(source.accounts.iter().all(|a| a.unreachable.is_none()), "every account reached");
+
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    assert_eq!(services.len(), 4_000, "100 accounts × 2 regions × 20 services");
+    for (key, cpu) in [
+        ("team-02@us-east-1:prod/svc-00", 20.0),
+        ("team-09@us-west-2:prod/svc-00", 90.0),
+        ("sandbox@us-west-2:prod/svc-00", 99.0),
+    ] {
+        assert_eq!(cpu_of(&services, key), cpu, "{key}: its own account's numbers among 4,000 rows");
+    }
+    let counts = fleet.bridge_counts();
+    let count = |op: &str| counts[op].as_u64().unwrap_or(0);
+    assert_eq!(count("AssumeRole"), 100, "one role session per member account, shared by its regions: {counts}");
+    let calls = count("GetMetricData");
+    assert!(
+        (1..100).contains(&calls),
+        "metric calls shared across accounts (one per account and region would be 200): {calls}"
+    );
+    let (requested, cross) = (fleet.bridge_metrics(), fleet.bridge_cross_account_metrics());
+    assert_eq!(
+        cross * 100,
+        requested * 98,
+        "98 of the 100 accounts with services read across accounts: {cross} of {requested}"
+    );
+}
