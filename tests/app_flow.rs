@@ -1301,7 +1301,11 @@ fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_
     h.keys(&["esc"]);
     assert_eq!(owner(&h, 0), "payments prod", "accounts in name order");
     assert!(h.screen().contains("by account"), "the pane's title says so");
-    // The source's news (an account named anew: another of the same name joined) regroups.
+    // The source's news (an account named anew: another of the same name joined) regroups,
+    // and a filter on that account follows it.
+    h.keys(&["/"]);
+    h.type_text("acct:pay");
+    h.keys(&["enter"]);
     let mut source = h.state.source.clone();
     source.accounts[1].name = "a-payments".into();
     let mut services = services.clone();
@@ -1311,6 +1315,13 @@ fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_
     h.state.ecs.data = Some(Arc::new(services));
     h.send_only(Msg::SourceUpdated(source));
     assert_eq!(h.state.ecs.view.group, ["a-payments", "team-01"], "the groups follow the source");
+    let rows = h.state.ecs.view.rows.len();
+    assert!(rows > 0 && (0..rows).all(|i| owner(&h, i) == "a-payments"), "acct:pay still finds it: {rows} rows");
+    h.keys(&["/"]);
+    for _ in 0.."acct:pay".len() {
+        h.keys(&["backspace"]);
+    }
+    h.keys(&["enter"]);
     assert_eq!(flips(&h), 1, "still grouped");
     assert_eq!(owner(&h, 0), "a-payments");
     h.keys(&[":"]);

@@ -261,6 +261,30 @@ async fn linked_accounts_metrics_are_read_through_the_monitoring_account_and_the
     );
     let services = aws.ecs_services(Window::Hour).await.expect("services");
     assert_eq!(cpu_of(&services, "team-02@us-east-1:prod/svc-00"), 20.0, "each account's own CloudWatch instead");
+
+    // Account names need not be unique: a second "team-02" joins. Both are shown with their
+    // ids, and a monitoring account named by a shared name is not guessed at.
+    let organizations = aws_sdk_organizations::Client::new(&raw_config(&fleet).await);
+    fleet.record_as("test-org");
+    organizations.create_account().account_name("team-02").email("team-02b@example.com").send().await.unwrap();
+    fleet.record_as("all");
+    let org = OrgOptions { monitoring_account: Some("team-02".into()), ..OrgOptions::default() };
+    let aws = AwsProvider::connect(options(&fleet, org)).await.expect("connect");
+    let source = aws.source();
+    let shared: Vec<&str> =
+        source.accounts.iter().map(|a| a.name.as_str()).filter(|n| n.starts_with("team-02")).collect();
+    assert_eq!(shared.len(), 2, "{shared:?}");
+    assert!(shared.iter().all(|n| n.starts_with("team-02 (") && n.ends_with(')')), "told apart by id: {shared:?}");
+    assert!(
+        source.label.contains("2 accounts are named team-02 (give the monitoring account's id"),
+        "{}",
+        source.label
+    );
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    assert!(
+        services.iter().any(|s| s.key().starts_with("team-02 (") && s.key().ends_with("@us-east-1:prod/svc-00")),
+        "rows named as the account is shown"
+    );
 }
 
 /// The organization: 100 member accounts (sandbox, not linked, among them) × 2 regions ×

@@ -118,7 +118,7 @@ impl TableRow for CacheGroup {
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
             0 => by_f32(o.memory.max, self.memory.max),
-            1 => self.id.cmp(&o.id),
+            1 => shown_name(&self.id).cmp(shown_name(&o.id)),
             2 => by_f32(o.engine_cpu.p95, self.engine_cpu.p95),
             3 => o.evictions.cmp(&self.evictions),
             4 => by_f32(o.connections.avg, self.connections.avg),
@@ -126,6 +126,24 @@ impl TableRow for CacheGroup {
         }
         .then_with(|| self.id.cmp(&o.id))
     }
+}
+
+/// What the name column shows of a row named `ACCOUNT@region:name` under `--org` (the account
+/// has its own column): sorted by name, rows read in order there. The region is the last `@`'s
+/// (account names may hold `@`; regions and Redis group ids never do); an alarm name holding
+/// `@` itself sorts by its full name, as without `--org`.
+fn shown_name(name: &str) -> &str {
+    match name.rsplit_once('@') {
+        Some((_, rest)) if rest.split_once(':').is_some_and(|(region, _)| is_region(region)) => rest,
+        _ => name,
+    }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `demo-1`: lowercase words and a number,
+/// joined by hyphens.
+fn is_region(s: &str) -> bool {
+    s.contains('-')
+        && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 impl TableRow for ServiceCost {
@@ -139,7 +157,12 @@ impl TableRow for ServiceCost {
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
             0 => o.month_to_date.total_cmp(&self.month_to_date),
-            1 => self.service.cmp(&o.service),
+            // `account: service` under --org: by the service, as the column shows it.
+            1 => self
+                .service
+                .split_once(": ")
+                .map_or(&*self.service, |(_, s)| s)
+                .cmp(o.service.split_once(": ").map_or(&*o.service, |(_, s)| s)),
             2 => o.forecast.total_cmp(&self.forecast),
             _ => o.change_pct().unwrap_or(0.0).total_cmp(&self.change_pct().unwrap_or(0.0)),
         }
@@ -168,7 +191,7 @@ impl TableRow for Alarm {
             // Firing first (target tracking's alarms, in ALARM by design, after them), then the
             // most recent change first.
             0 => (self.scaling, self.state).cmp(&(o.scaling, o.state)).then_with(|| o.since.cmp(&self.since)),
-            1 => self.name.cmp(&o.name),
+            1 => shown_name(&self.name).cmp(shown_name(&o.name)),
             _ => o.since.cmp(&self.since),
         }
         .then_with(|| self.name.cmp(&o.name))
@@ -356,6 +379,16 @@ impl TableView {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sorted_by_name_under_org_rows_read_in_order_in_the_name_column() {
+        use super::shown_name;
+        assert_eq!(shown_name("team-01@us-east-1:orders"), "us-east-1:orders");
+        assert_eq!(shown_name("ops@acme@eu-west-2:cache"), "eu-west-2:cache", "an account name holding @");
+        assert_eq!(shown_name("payments prod@demo-1:api-cpu-high"), "demo-1:api-cpu-high");
+        assert_eq!(shown_name("orders"), "orders", "without --org");
+        assert_eq!(shown_name("page me@night:now"), "page me@night:now", "an alarm name's own @ is no region");
+    }
+
     use super::*;
 
     #[test]

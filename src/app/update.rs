@@ -95,12 +95,16 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             // `:profile` must not bring it back).
             if source != state.source && source.label == state.source.label && source.regions == state.source.regions {
                 state.source = source;
-                // Grouped panes follow the accounts as they are now named and listed.
+                // Grouped panes and `acct:`/`ou:` filters follow the accounts as they are now
+                // named and listed.
                 for pane in PaneId::ALL {
                     if !state.view(pane).group.is_empty() {
                         state.view_mut(pane).group = group_names(state);
-                        state.rebuild_view(pane);
                     }
+                    if let Some(text) = state.view(pane).filter.as_ref().map(|f| f.text.clone()) {
+                        state.view_mut(pane).filter = Filter::scoped(&text, &state.source.accounts);
+                    }
+                    state.rebuild_view(pane);
                 }
                 state.dirty = true;
             }

@@ -150,11 +150,11 @@ impl Target {
     /// path, at any depth): protected accounts and OUs.
     pub(super) fn is_in(&self, what: &str) -> bool {
         // The organization's root (`r-…`) holds every account of it.
-        if what.starts_with("r-") && self.org_account.is_some() {
+        if super::org::is_root_id(what) && self.org_account.is_some() {
             return true;
         }
         let account = self.org_account.clone().unwrap_or_else(|| self.account());
-        if what == account || self.account_name.as_deref() == Some(what) {
+        if what == account || self.account_name.as_deref().is_some_and(|n| super::org::answers_to(n, &account, what)) {
             return true;
         }
         self.ou.as_ref().is_some_and(|ou| {
@@ -461,8 +461,21 @@ async fn connect_org(
             } else {
                 accounts.clone()
             };
-            match all.iter().find(|a| a.id == *wanted || a.name == *wanted) {
-                Some(a) => {
+            let named: Vec<&super::org::Account> =
+                all.iter().filter(|a| a.id == *wanted || super::org::answers_to(&a.name, &a.id, wanted)).collect();
+            match named[..] {
+                [_, _, ..] => {
+                    let ids: Vec<&str> = named.iter().map(|a| a.id.as_str()).collect();
+                    tracing::warn!(monitoring = %wanted, ?ids, "several accounts have the monitoring account's name");
+                    let mut m = super::monitoring::Monitoring::new(wanted.clone(), wanted.clone());
+                    m.unusable = Some(format!(
+                        "{} accounts are named {wanted} (give the monitoring account's id: {})",
+                        ids.len(),
+                        ids.join(", ")
+                    ));
+                    Some(m)
+                }
+                [a] => {
                     let credentials = match sessions.get(&a.id) {
                         Some(c) => c.clone(),
                         None => role_session(&a.id, own.as_deref(), &org.role, &base).await,
@@ -471,7 +484,7 @@ async fn connect_org(
                         Member { id: a.id.clone(), name: a.name.clone(), ou: None, credentials, http: http.clone() };
                     Some(connect_monitoring(&member, profile, regions, options, usage, &mut targets).await)
                 }
-                None => {
+                [] => {
                     tracing::warn!(monitoring = %wanted, "monitoring account not found in the organization");
                     let mut m = super::monitoring::Monitoring::new(wanted.clone(), wanted.clone());
                     m.unusable = Some(format!("monitoring account {wanted} not found in the organization"));

@@ -148,13 +148,32 @@ pub async fn accounts(client: &aws_sdk_organizations::Client, o: &OrgOptions) ->
 /// totals know an account by the name it is shown with: a name two accounts share is shown with
 /// the id (`shared (111122223333)`).
 pub fn told_apart(mut accounts: Vec<Account>) -> Vec<Account> {
-    let names: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
+    let mut uses: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for a in &accounts {
+        *uses.entry(a.name.clone()).or_default() += 1;
+    }
     for a in &mut accounts {
-        if names.iter().filter(|n| **n == a.name).count() > 1 {
+        if uses[&a.name] > 1 {
             a.name = format!("{} ({})", a.name, a.id);
         }
     }
     accounts
+}
+
+/// Whether an account shown as `shown` answers to the name `what` someone typed (a config's
+/// protected account, `--monitoring-account`): its name, or the name it shares with others
+/// (`shown` is then `what (id)`, `told_apart`).
+pub fn answers_to(shown: &str, id: &str, what: &str) -> bool {
+    shown == what || shown.strip_prefix(what).is_some_and(|rest| rest == format!(" ({id})"))
+}
+
+/// Whether `what` is an organization root's id (`r-` and 4 to 32 lowercase letters or digits,
+/// as Organizations documents it), not an account or OU like `r-and-d`. A protected *name* of
+/// that very form (`r-prod`) is taken as a root too: it protects more, never less.
+pub fn is_root_id(what: &str) -> bool {
+    what.strip_prefix("r-").is_some_and(|rest| {
+        (4..=32).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 /// One role session per member account, shared by its regions' clients and asked again only
@@ -273,5 +292,15 @@ mod tests {
         let got = told_apart(vec![account("1", "dev"), account("2", "dev"), account("3", "prod")]);
         let names: Vec<&str> = got.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["dev (1)", "dev (2)", "prod"]);
+        assert!(answers_to("dev (1)", "1", "dev") && answers_to("prod", "3", "prod"));
+        assert!(!answers_to("dev (1)", "2", "dev") && !answers_to("dev (1)", "1", "de"));
+    }
+
+    #[test]
+    fn only_a_root_id_protects_every_account() {
+        assert!(is_root_id("r-ab12") && is_root_id("r-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"));
+        for not in ["r-and-d", "r-AB12", "r-abc", "ou-ab12-cdef1234", "r-"] {
+            assert!(!is_root_id(not), "{not}");
+        }
     }
 }
