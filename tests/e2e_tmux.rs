@@ -226,7 +226,8 @@ fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
 /// `L` to the burst of failed sign-ins, and the hand change to `orders` flagged as drift.
 #[test]
 fn the_incident_view_flags_sign_ins_and_drift() {
-    let t = Tmux::start("trail", 160, 45, "");
+    // A fixed clock: which sign-ins fall in the last 6 h depends on the time of day.
+    let t = Tmux::start("trail", 160, 45, "--demo-clock 1795012200");
     t.wait_for("page-cache");
     t.keys(&["i"]);
     t.wait("the security row", |s| s.contains("L sign-ins (4)") && s.contains("failed sign-ins 198.51.100.23"));
