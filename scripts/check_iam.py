@@ -101,22 +101,16 @@ def check_policies():
         for name, stmts in (("read-only.json", read_only), ("apply.json", apply)):
             if not allowing(stmts, op):
                 problems.append(f"{op} is not allowed by iam/{name}")
-    org = statements("org-caller.json")
-    for op in ORG_READS:
-        if not allowing(org, op):
-            problems.append(f"{op} is not allowed by iam/org-caller.json")
-    for actions, _ in org:
-        bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
-        if bad:
-            problems.append(f"iam/org-caller.json allows writes or wildcards: {bad}")
-    monitoring = statements("org-monitoring.json")
-    for op in MONITORING_READS:
-        if not allowing(monitoring, op):
-            problems.append(f"{op} is not allowed by iam/org-monitoring.json")
-    for actions, _ in monitoring:
-        bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
-        if bad:
-            problems.append(f"iam/org-monitoring.json allows writes or wildcards: {bad}")
+    # The organization's read-only policies: each allows its reads and nothing that writes.
+    for name, ops in (("org-caller.json", ORG_READS), ("org-monitoring.json", MONITORING_READS)):
+        stmts = statements(name)
+        for op in ops:
+            if not allowing(stmts, op):
+                problems.append(f"{op} is not allowed by iam/{name}")
+        for actions, _ in stmts:
+            bad = [a for a in actions if "*" in a or a.split(":", 1)[1].startswith(WRITE_PREFIXES)]
+            if bad:
+                problems.append(f"iam/{name} allows writes or wildcards: {bad}")
     for op, extras in WRITES.items():
         if not allowing(apply, op):
             problems.append(f"{op} is not allowed by iam/apply.json")

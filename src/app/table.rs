@@ -146,6 +146,11 @@ fn is_region(s: &str) -> bool {
         && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
+/// A cost row's service: `account: service` under --org, the name as it is otherwise.
+fn after_account(service: &str) -> &str {
+    service.split_once(": ").map_or(service, |(_, s)| s)
+}
+
 impl TableRow for ServiceCost {
     const SORT_COLUMNS: &'static [&'static str] = &["month to date", "name", "forecast", "change"];
     fn key(&self) -> String {
@@ -158,11 +163,7 @@ impl TableRow for ServiceCost {
         match column {
             0 => o.month_to_date.total_cmp(&self.month_to_date),
             // `account: service` under --org: by the service, as the column shows it.
-            1 => self
-                .service
-                .split_once(": ")
-                .map_or(&*self.service, |(_, s)| s)
-                .cmp(o.service.split_once(": ").map_or(&*o.service, |(_, s)| s)),
+            1 => after_account(&self.service).cmp(after_account(&o.service)),
             2 => o.forecast.total_cmp(&self.forecast),
             _ => o.change_pct().unwrap_or(0.0).total_cmp(&self.change_pct().unwrap_or(0.0)),
         }
@@ -379,17 +380,18 @@ impl TableView {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn sorted_by_name_under_org_rows_read_in_order_in_the_name_column() {
-        use super::shown_name;
         assert_eq!(shown_name("team-01@us-east-1:orders"), "us-east-1:orders");
         assert_eq!(shown_name("ops@acme@eu-west-2:cache"), "eu-west-2:cache", "an account name holding @");
         assert_eq!(shown_name("payments prod@demo-1:api-cpu-high"), "demo-1:api-cpu-high");
         assert_eq!(shown_name("orders"), "orders", "without --org");
         assert_eq!(shown_name("page me@night:now"), "page me@night:now", "an alarm name's own @ is no region");
+        assert_eq!(after_account("team-01: Amazon ElastiCache"), "Amazon ElastiCache");
+        assert_eq!(after_account("Amazon ElastiCache"), "Amazon ElastiCache");
     }
-
-    use super::*;
 
     #[test]
     fn filter_is_regex_or_literal_and_inverts_with_bang() {

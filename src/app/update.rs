@@ -98,13 +98,17 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
                 // Grouped panes and `acct:`/`ou:` filters follow the accounts as they are now
                 // named and listed.
                 for pane in PaneId::ALL {
-                    if !state.view(pane).group.is_empty() {
+                    let grouped = !state.view(pane).group.is_empty();
+                    let filter = state.view(pane).filter.as_ref().map(|f| f.text.clone());
+                    if grouped {
                         state.view_mut(pane).group = group_names(state);
                     }
-                    if let Some(text) = state.view(pane).filter.as_ref().map(|f| f.text.clone()) {
-                        state.view_mut(pane).filter = Filter::scoped(&text, &state.source.accounts);
+                    if let Some(text) = &filter {
+                        state.view_mut(pane).filter = Filter::scoped(text, &state.source.accounts);
                     }
-                    state.rebuild_view(pane);
+                    if grouped || filter.is_some() {
+                        state.rebuild_view(pane);
+                    }
                 }
                 state.dirty = true;
             }

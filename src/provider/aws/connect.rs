@@ -467,13 +467,14 @@ async fn connect_org(
                 [_, _, ..] => {
                     let ids: Vec<&str> = named.iter().map(|a| a.id.as_str()).collect();
                     tracing::warn!(monitoring = %wanted, ?ids, "several accounts have the monitoring account's name");
-                    let mut m = super::monitoring::Monitoring::new(wanted.clone(), wanted.clone());
-                    m.unusable = Some(format!(
-                        "{} accounts are named {wanted} (give the monitoring account's id: {})",
-                        ids.len(),
-                        ids.join(", ")
-                    ));
-                    Some(m)
+                    Some(super::monitoring::Monitoring::unusable(
+                        wanted,
+                        format!(
+                            "{} accounts are named {wanted} (give the monitoring account's id: {})",
+                            ids.len(),
+                            ids.join(", ")
+                        ),
+                    ))
                 }
                 [a] => {
                     let credentials = match sessions.get(&a.id) {
@@ -486,9 +487,10 @@ async fn connect_org(
                 }
                 [] => {
                     tracing::warn!(monitoring = %wanted, "monitoring account not found in the organization");
-                    let mut m = super::monitoring::Monitoring::new(wanted.clone(), wanted.clone());
-                    m.unusable = Some(format!("monitoring account {wanted} not found in the organization"));
-                    Some(m)
+                    Some(super::monitoring::Monitoring::unusable(
+                        wanted,
+                        format!("monitoring account {wanted} not found in the organization"),
+                    ))
                 }
             }
         }

@@ -559,7 +559,7 @@ impl Provider for AwsProvider {
                 let read = org_accounts.iter().filter(|a| a.unreachable.is_none());
                 let own: Vec<&str> = read
                     .clone()
-                    .filter(|a| a.metrics.as_deref().is_some_and(|p| p.starts_with("own")))
+                    .filter(|a| a.metrics.as_deref().is_some_and(monitoring::Monitoring::reads_own))
                     .map(|a| a.name.as_str())
                     .collect();
                 let through = read.count() - own.len();

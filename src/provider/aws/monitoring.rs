@@ -28,6 +28,9 @@ const GATHER: Duration = Duration::from_millis(100);
 /// per account and region; a first load of 100 accounts is ~32 calls).
 const CALLS_IN_FLIGHT: usize = 4;
 
+/// How `Monitoring::path` starts when an account's metrics are read in its own account.
+const OWN: &str = "own CloudWatch";
+
 /// The source account of a link: the 5th field of its ARN.
 pub fn source_account(link_arn: &str) -> Option<&str> {
     let fields: Vec<&str> = link_arn.splitn(6, ':').collect();
@@ -263,6 +266,17 @@ impl Monitoring {
         Monitoring { account, name, hubs: Vec::new(), failures: Vec::new(), unusable: None }
     }
 
+    /// A monitoring account named `wanted` that cannot be used, and why: every account reads its
+    /// own CloudWatch.
+    pub fn unusable(wanted: &str, why: String) -> Self {
+        Monitoring { unusable: Some(why), ..Monitoring::new(wanted.to_string(), wanted.to_string()) }
+    }
+
+    /// Whether a `path` reads from the account's own CloudWatch (in some region at least).
+    pub fn reads_own(path: &str) -> bool {
+        path.starts_with(OWN)
+    }
+
     /// Why `account`'s metrics in `region` are read from its own CloudWatch; None when they are
     /// read through the monitoring account.
     pub fn own_reason(&self, account: &str, region: &str) -> Option<String> {
@@ -295,7 +309,7 @@ impl Monitoring {
             return format!("through monitoring account {}", self.name);
         }
         let said: Vec<String> = own.iter().map(|(why, rs)| format!("{why} ({})", rs.join(", "))).collect();
-        format!("own CloudWatch: {}", said.join("; "))
+        format!("{OWN}: {}", said.join("; "))
     }
 }
 
