@@ -1338,3 +1338,23 @@ fn group_orders_each_panes_rows_by_account_and_ecs_shows_the_account_in_its_own_
     assert!(plain.screen().contains("grouping by account is for --org"));
     assert!(!plain.screen().lines().any(|l| l.contains("SERVICE") && l.contains("ACCOUNT")));
 }
+
+/// Keys pressed before the answer they act on say what is still loading, not "select one" or
+/// "no resize suggested" (which read as a fact about the service).
+#[test]
+fn keys_before_the_first_answers_say_what_is_still_loading() {
+    let mut h = Harness::demo(160, 50);
+    // The ECS rows are listed, the first sizing run has not answered.
+    h.state.sizing.recs.clear();
+    h.state.sizing.fetch.fetched_at = None;
+    h.keys(&["1", "a"]);
+    assert!(h.state.overlay.is_none(), "no plan without a suggestion");
+    let screen = h.screen();
+    assert!(screen.contains("no suggestion yet (the first sizing run is still reading)"), "{screen}");
+    // Nothing listed yet: `l` says the services are loading.
+    h.state.ecs.data = None;
+    h.keys(&["l"]);
+    assert!(h.state.overlay.is_none());
+    let screen = h.screen();
+    assert!(screen.contains("ECS services are still loading"), "{screen}");
+}

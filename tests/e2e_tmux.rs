@@ -112,6 +112,18 @@ impl Tmux {
         }
     }
 
+    /// The demo fleet's four panes answered, and the ECS rows are sized: keys that act on a row
+    /// wait for this, not for one pane (the panes load concurrently, in no fixed order).
+    fn wait_demo_loaded(&self) -> String {
+        self.wait("the demo fleet loaded", |s| {
+            s.contains("ECS task sizing 45")
+                && s.contains("page-cache")
+                && s.contains("MTD $")
+                && s.contains("▲ ALARM")
+                && !s.lines().any(|l| l.contains("orders") && l.trim_end_matches(['┃', '│', ' ']).ends_with('…'))
+        })
+    }
+
     fn wait_for(&self, text: &str) -> String {
         self.wait(text, |s| s.contains(text))
     }
@@ -202,7 +214,7 @@ fn a_session_through_every_pane_filter_help_detail_theme_and_quit() {
 #[test]
 fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
     let t = Tmux::start("mouse", 200, 50, "");
-    t.wait_for("page-cache");
+    t.wait_demo_loaded();
     assert!(t.screen().contains("┏ 1 ECS task sizing"), "ECS has the focus first");
     // A click in the Redis pane (bottom left of the dashboard) gives it the focus.
     t.type_text("\x1b[<0;20;40M\x1b[<0;20;40m");
@@ -228,7 +240,7 @@ fn a_click_focuses_a_pane_and_a_second_click_opens_the_row() {
 fn the_incident_view_flags_sign_ins_and_drift() {
     // A fixed clock: which sign-ins fall in the last 6 h depends on the time of day.
     let t = Tmux::start("trail", 160, 45, "--demo-clock 1795012200");
-    t.wait_for("page-cache");
+    t.wait_demo_loaded();
     t.keys(&["i"]);
     t.wait("the security row", |s| s.contains("L sign-ins (4)") && s.contains("failed sign-ins 198.51.100.23"));
     t.keys(&["L"]);
@@ -249,7 +261,7 @@ fn the_incident_view_flags_sign_ins_and_drift() {
 #[test]
 fn l_shows_a_services_logs_and_a_pattern_narrows_them() {
     let t = Tmux::start("logs", 160, 45, "");
-    t.wait_for("page-cache");
+    t.wait_demo_loaded();
     t.keys(&["l"]);
     let s = t.wait("the logs view", |s| s.contains("logs · ecs:prod-core/orders") && s.contains("OutOfMemoryError"));
     assert!(s.contains("orders → /ecs/orders"), "{s}");

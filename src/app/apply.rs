@@ -81,9 +81,26 @@ pub fn start(state: &mut State, resource: Option<ResourceRef>, fx: &mut Vec<Effe
         return;
     };
     let key = service.key();
-    let request = state.sizing.recs.get(&key).and_then(|r| ResizeRequest::from_recommendation(&service, r));
+    let Some(rec) = state.sizing.recs.get(&key) else {
+        let why = if state.sizing.fetch.fetched_at.is_none() {
+            "the first sizing run is still reading"
+        } else {
+            "not sized yet"
+        };
+        state.status = Some((Level::Info, format!("{key}: no suggestion yet ({why}), nothing to apply")));
+        return;
+    };
+    let request = ResizeRequest::from_recommendation(&service, rec);
     let Some(request) = request.filter(|r| r.before != r.after) else {
-        state.status = Some((Level::Info, format!("{key}: no resize suggested, nothing to apply")));
+        // Which of the two: a row showing a size while this says "no resize" is a bug to chase.
+        let why = match rec.proposed {
+            None => "no resize suggested".to_string(),
+            Some(_) => format!(
+                "already at the suggested size {}",
+                crate::common::format::task_size(service.task_cpu, service.task_memory)
+            ),
+        };
+        state.status = Some((Level::Info, format!("{key}: {why}, nothing to apply")));
         return;
     };
     open_ecs_plan(state, &service, request, fx);

@@ -56,6 +56,12 @@ pub fn open(state: &mut State, fx: &mut Vec<Effect>) {
             };
             start(state, query, None, false, fx);
         }
+        // `l` pressed before the first ECS answer: say so, rather than ask for a selection the
+        // user cannot make yet.
+        _ if state.focus == super::state::PaneId::Ecs && state.ecs.data.is_none() => {
+            state.status =
+                Some((Level::Info, "ECS services are still loading: l opens logs once they are listed".into()))
+        }
         _ => state.status = Some((Level::Info, "logs are per ECS service: select one in the ECS pane".into())),
     }
 }
