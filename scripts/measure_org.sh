@@ -6,6 +6,8 @@
 # Usage: bash scripts/measure_org.sh [N ...]   (default 10 30 100)
 # MONITORING=team-01: that member is a CloudWatch cross-account observability monitoring account
 # (every other account but sandbox linked to it) and the app reads metrics through it.
+# SLOW_ACCOUNT=sandbox SLOW_SECONDS=20: that account's role answers 20 s late (does it hold up
+# the others?).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
@@ -18,21 +20,30 @@ for n in "${@:-10 30 100}"; do
   for accounts in $n; do
     (
       source scripts/moto_env.sh
-      bridge=http://127.0.0.1:$bridge_port
+      bridge_url=http://127.0.0.1:$bridge_port  # not $bridge: moto_env.sh kills that pid on exit
       s=$(date +%s)
-      python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "$bridge" --fleet org \
+      python3 scripts/seed_moto.py --moto "http://127.0.0.1:$moto_port" --bridge "$bridge_url" --fleet org \
         --accounts "$accounts" --services 20 --org-regions us-east-1,us-west-2 \
         ${MONITORING:+--monitoring "$MONITORING"} >/dev/null
       seeded=$(( $(date +%s) - s ))
-      curl -s -X POST "$bridge/_bridge/counts/reset" >/dev/null
+      if [ -n "${SLOW_ACCOUNT:-}" ]; then
+        # One account's role answers SLOW_SECONDS late (every AssumeRole for it, each attempt).
+        id=$(python3 -c 'import boto3, sys
+org = boto3.client("organizations", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(next(a["Id"] for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"] if a["Name"] == sys.argv[2]))' \
+          "http://127.0.0.1:$moto_port" "$SLOW_ACCOUNT")
+        curl -s -X POST "$bridge_url/_bridge/fault" -H 'Content-Type: application/json' \
+          -d "{\"kind\": \"latency\", \"delay\": ${SLOW_SECONDS:-20}, \"operation\": \"AssumeRole\", \"contains\": \"$id\"}" >/dev/null
+      fi
+      curl -s -X POST "$bridge_url/_bridge/counts/reset" >/dev/null
       rm -f "$work/t"
       tmux -L measure-org kill-server 2>/dev/null || true
       tmux -L measure-org -f /dev/null new-session -d -s m -x 200 -y 60 \
-        "s=\$(date +%s%N); $bin --org ${MONITORING:+--monitoring-account $MONITORING} --region us-east-1,us-west-2 --endpoint-url $bridge --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
+        "s=\$(date +%s%N); $bin --org ${MONITORING:+--monitoring-account $MONITORING} --region us-east-1,us-west-2 --endpoint-url $bridge_url --config $work/config.toml --log-file $work/log --exit-after loaded; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 )) > $work/t"
       for _ in $(seq 1200); do [ -s "$work/t" ] && break; sleep 0.1; done
       cp "$work/log" "/tmp/measure-org-$accounts.log" 2>/dev/null || true
-      counts=$(curl -s "$bridge/_bridge/counts")
-      metrics=$(curl -s "$bridge/_bridge/metrics")
+      counts=$(curl -s "$bridge_url/_bridge/counts")
+      metrics=$(curl -s "$bridge_url/_bridge/metrics")
       rows=$(grep -o 'ecs_services=[0-9]*' "$work/log" | tail -1 | cut -d= -f2)
       python3 - "$accounts" "$(cat "$work/t" 2>/dev/null || echo timeout)" "$seeded" "$counts" "$metrics" "${rows:-?}" <<'PY'
 import json, sys

@@ -85,6 +85,7 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
             ou: cli.ou.clone(),
             accounts: split_list(&cli.org_accounts),
             monitoring_account: cli.monitoring_account.clone().or_else(|| config.monitoring_account.clone()),
+            ..infradeck::provider::aws::org::OrgOptions::default()
         }),
         ..AwsOptions::default()
     };

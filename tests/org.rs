@@ -76,6 +76,24 @@ async fn every_account_is_read_through_its_role_and_one_without_it_leaves_the_ot
         source.label
     );
     assert_eq!(aws.ecs_services(Window::Hour).await.expect("services").len(), 4, "the others' rows, all of them");
+
+    // Slow instead of throttled: its role answers 6 s late, after start stopped waiting (2 s).
+    // The others connect without it, it is said as slow, and its rows follow once it answers.
+    fleet.fault(serde_json::json!({"kind": "latency", "delay": 6, "operation": "AssumeRole", "contains": sandbox}));
+    let org = OrgOptions { connect_wait: std::time::Duration::from_secs(2), ..OrgOptions::default() };
+    let mut slow = options(&fleet, org);
+    slow.identity_retry = Some(std::time::Duration::ZERO);
+    let aws = AwsProvider::connect(slow).await.expect("the others connect");
+    let source = aws.source();
+    assert!(source.label.contains("1 slow to answer (rows follow): sandbox"), "{}", source.label);
+    assert!(!source.label.contains("not reached"), "{}", source.label);
+    assert!(source.account.as_deref().is_some_and(|a| a.starts_with("123456789012")), "{:?}", source.account);
+    let services = aws.ecs_services(Window::Hour).await.expect("services");
+    fleet.clear_fault();
+    assert_eq!(services.len(), 6, "the others' rows and, once its role answered, sandbox's");
+    assert!(services.iter().any(|s| s.key().starts_with("sandbox@")), "sandbox's rows followed");
+    aws.ecs_services(Window::Hour).await.expect("services again");
+    assert!(!aws.source().label.contains("slow"), "known once it answered: {}", aws.source().label);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -141,6 +141,11 @@ impl Target {
             Identity::Unknown { asked_at, .. } if now - asked_at >= retry
         );
         if due {
+            // Counted as asked before the answer: a fetch stops waiting for a slow one (below),
+            // and it is not asked again on every fetch meanwhile.
+            if let Identity::Unknown { asked_at, .. } = &mut *self.identity.write().unwrap_or_else(|e| e.into_inner()) {
+                *asked_at = now;
+            }
             let asked = identity(&self.sts, now).await;
             *self.identity.write().unwrap_or_else(|e| e.into_inner()) = asked;
         }
@@ -228,6 +233,7 @@ fn loader(
 
 /// With `--org`: the member account a target is, and the role credentials that reach it (None:
 /// the caller's own account, read with its own credentials).
+#[derive(Clone)]
 struct Member {
     id: String,
     name: String,
@@ -238,12 +244,16 @@ struct Member {
     http: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
 }
 
+/// Connect one target: credentials and STS checked before it is used. With `slow`, they are
+/// not waited for (an organization's account that did not answer in time at start): the target
+/// starts with its identity unknown for that reason, and its reads wait for its role themselves.
 async fn connect_target(
     profile: Option<&str>,
     region: Option<&str>,
     options: &AwsOptions,
     usage: &ApiUsage,
     member: Option<Member>,
+    slow: Option<ProviderError>,
 ) -> Result<Target, ProviderError> {
     let conf = loader(profile, region, options, member.as_ref()).load().await;
     let read_only = options.read_only_for(profile);
@@ -255,16 +265,20 @@ async fn connect_target(
     let Some(credentials) = conf.credentials_provider() else {
         return Err(ProviderError::NoCredentials("no credential provider configured".into()));
     };
-    use aws_credential_types::provider::ProvideCredentials;
-    credentials
-        .provide_credentials()
-        .await
-        .map_err(|e| ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
-
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&conf).interceptor(usage.interceptor("sts", read_only)).build(),
     );
-    let identity = identity(&sts, chrono::Utc::now().timestamp()).await;
+    let identity = match slow {
+        Some(error) => Identity::Unknown { error, asked_at: chrono::Utc::now().timestamp() },
+        None => {
+            use aws_credential_types::provider::ProvideCredentials;
+            credentials
+                .provide_credentials()
+                .await
+                .map_err(|e| ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
+            identity(&sts, chrono::Utc::now().timestamp()).await
+        }
+    };
     if let Identity::Unknown { error, .. } = &identity
         && !degraded(error)
     {
@@ -378,6 +392,9 @@ fn role_error(e: ProviderError, role: &str) -> ProviderError {
 /// reads; a hundred accounts one after another would take minutes, all at once would throttle.
 const ORG_CONCURRENCY: usize = 8;
 
+/// How an account not waited for at start is said (then the seconds waited).
+pub(super) const SLOW: &str = "no answer at start within";
+
 /// What `--org` connects: the targets, the accounts not reached, and the monitoring account.
 type Connected = (Vec<Target>, Vec<(super::org::Account, ProviderError)>, Option<super::monitoring::Monitoring>);
 
@@ -413,21 +430,59 @@ async fn connect_org(
             jobs.push((a.clone(), region.map(str::to_string), credentials.clone()));
         }
     }
-    let results: Vec<(super::org::Account, Result<Target, ProviderError>)> = futures::stream::iter(jobs)
-        .map(|(a, region, credentials)| async move {
-            let assumed = credentials.is_some();
-            let member =
-                Member { id: a.id.clone(), name: a.name.clone(), ou: a.ou.clone(), credentials, http: http.clone() };
-            let target = connect_target(profile, region.as_deref(), options, usage, Some(member)).await;
-            let role = super::org::role_arn(&a.id, &org.role);
-            (a, target.map_err(|e| if assumed { role_error(e, &role) } else { e }))
-        })
-        .buffered(ORG_CONCURRENCY)
-        .collect()
-        .await;
+    // Unordered: a slow account holds its own slot only (in order, the seven behind it would
+    // finish and wait, and nothing new would start); the order is restored after.
+    let mut results: Vec<(usize, super::org::Account, Result<Target, ProviderError>)> =
+        futures::stream::iter(jobs.into_iter().enumerate())
+            .map(|(i, (a, region, credentials))| async move {
+                let assumed = credentials.is_some();
+                let member = Member {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    ou: a.ou.clone(),
+                    credentials,
+                    http: http.clone(),
+                };
+                let role = super::org::role_arn(&a.id, &org.role);
+                // The role's AssumeRole on a task of its own: if start stops waiting for it, the
+                // call goes on, and the session it opens serves the account's first reads (which
+                // would otherwise ask again, from the start).
+                let assuming = member.credentials.clone().map(|session| {
+                    tokio::spawn(async move {
+                        use aws_credential_types::provider::ProvideCredentials;
+                        session.provide_credentials().await
+                    })
+                });
+                let checking = async {
+                    if let Some(Ok(Err(e))) = match assuming {
+                        Some(handle) => Some(handle.await),
+                        None => None,
+                    } {
+                        return Err(ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()));
+                    }
+                    // The session is open: this asks no second AssumeRole.
+                    connect_target(profile, region.as_deref(), options, usage, Some(member.clone()), None).await
+                };
+                let target = match tokio::time::timeout(org.connect_wait, checking).await {
+                    Ok(target) => target.map_err(|e| if assumed { role_error(e, &role) } else { e }),
+                    // Slow to answer: not waited for. Its rows follow when its role answers.
+                    Err(_) => {
+                        let slow = ProviderError::Unreachable {
+                            operation: format!("sts:AssumeRole {role}"),
+                            detail: format!("{SLOW} {} s", org.connect_wait.as_secs()),
+                        };
+                        connect_target(profile, region.as_deref(), options, usage, Some(member), Some(slow)).await
+                    }
+                };
+                (i, a, target)
+            })
+            .buffer_unordered(ORG_CONCURRENCY)
+            .collect()
+            .await;
+    results.sort_by_key(|(i, ..)| *i);
     let (mut targets, mut unreachable): (Vec<Target>, Vec<(super::org::Account, ProviderError)>) =
         (Vec::new(), Vec::new());
-    for (a, result) in results {
+    for (_, a, result) in results {
         match result {
             Ok(t) => targets.push(t),
             Err(e) => {
@@ -579,7 +634,7 @@ impl AwsProvider {
             profiles.iter().flat_map(|p| regions.iter().map(move |r| (*p, *r))).collect();
         let (targets, unreachable, monitoring) = match &options.org {
             None => (
-                try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage, None))).await?,
+                try_join_all(pairs.iter().map(|(p, r)| connect_target(*p, *r, &options, &usage, None, None))).await?,
                 Vec::new(),
                 None,
             ),

@@ -49,6 +49,8 @@ pub use usage::ApiUsage;
 pub const CONCURRENCY: usize = 8;
 /// The longest one attempt of one call may take before it is abandoned and retried.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a fetch waits for STS to say who it is in a target whose identity was unknown.
+const IDENTITY_WAIT: Duration = Duration::from_secs(2);
 /// Cost Explorer and the Pricing API answer in us-east-1 whatever the priced region.
 const GLOBAL_REGION: &str = "us-east-1";
 
@@ -283,17 +285,43 @@ impl AwsProvider {
 
     /// The first target's STS failure, while its identity is unknown.
     fn identity_error(&self) -> Option<ProviderError> {
+        // An organization account slow to answer at start is said on its own (`slow_accounts`).
         self.targets.iter().find_map(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
+            Identity::Unknown { error: ProviderError::Unreachable { detail, .. }, .. }
+                if detail.starts_with(connect::SLOW) =>
+            {
+                None
+            }
             Identity::Unknown { error, .. } => Some(error.clone()),
             Identity::Known { .. } => None,
         })
+    }
+
+    /// Organization accounts not waited for at start whose role has not answered yet.
+    fn slow_accounts(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .targets
+            .iter()
+            .filter(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
+                Identity::Unknown { error: ProviderError::Unreachable { detail, .. }, .. } => {
+                    detail.starts_with(connect::SLOW)
+                }
+                _ => false,
+            })
+            .filter_map(|t| t.account_name.clone())
+            .collect();
+        names.dedup();
+        names
     }
 
     /// Before a fetch: ask STS again for targets whose identity is unknown (every 30 s at most).
     async fn ensure_identities(&self) {
         let now = self.now_secs();
         let retry = self.options.identity_retry.map_or(IDENTITY_RETRY_SECONDS, |d| d.as_secs() as i64);
-        futures::future::join_all(self.targets.iter().map(|t| t.ensure_identity(now, retry))).await;
+        // Not waited for long: an account whose role is slow to answer must not hold the
+        // others' fetches (its own reads wait for the role anyway).
+        let asking = self.targets.iter().map(|t| tokio::time::timeout(IDENTITY_WAIT, t.ensure_identity(now, retry)));
+        futures::future::join_all(asking).await;
     }
 
     fn labels(&self) -> Vec<String> {
@@ -552,6 +580,10 @@ impl Provider for AwsProvider {
                 let which: Vec<String> =
                     self.unreachable.iter().map(|(a, e)| format!("{} ({})", a.name, unreachable_why(e))).collect();
                 label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
+            }
+            let slow = self.slow_accounts();
+            if !slow.is_empty() {
+                label.push_str(&format!(", {} slow to answer (rows follow): {}", slow.len(), slow.join(", ")));
             }
             if let Some(why) = self.monitoring.as_ref().and_then(|m| m.unusable.as_ref()) {
                 label.push_str(&format!(", {why}: metrics from each account's own CloudWatch"));

@@ -19,13 +19,27 @@ pub struct OrgOptions {
     /// `--monitoring-account` (id or name): read the linked accounts' metrics there, through
     /// CloudWatch cross-account observability.
     pub monitoring_account: Option<String>,
+    /// How long start waits for one account × region (AssumeRole, STS). One slower than that
+    /// is not waited for: the others load, and its rows follow when its role answers.
+    pub connect_wait: std::time::Duration,
 }
 
 impl Default for OrgOptions {
     fn default() -> Self {
-        OrgOptions { role: DEFAULT_ROLE.into(), ou: None, accounts: Vec::new(), monitoring_account: None }
+        OrgOptions {
+            role: DEFAULT_ROLE.into(),
+            ou: None,
+            accounts: Vec::new(),
+            monitoring_account: None,
+            connect_wait: CONNECT_WAIT,
+        }
     }
 }
+
+/// An account connects in well under a second (AssumeRole, GetCallerIdentity); five seconds
+/// leaves room for a loaded machine and the SDK's retries of a throttled AssumeRole. Waiting
+/// less costs nothing but the header's certainty: the AssumeRole goes on either way.
+pub const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The role AWS Organizations creates in the accounts it creates.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
