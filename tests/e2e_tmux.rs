@@ -647,3 +647,48 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_logs_or_an_export()
         }
     }
 }
+
+/// `--org` through a real terminal on a simulated organization: one table across the accounts,
+/// each row named by its account; the account whose role is denied said in the header, the
+/// others loaded; `:accounts` with each account's totals; `/acct:` keeps one account's rows.
+#[test]
+fn under_org_one_table_names_each_account_and_says_which_was_not_reached() {
+    let fleet = support::moto::MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "2"]);
+    // sandbox's id, as Organizations lists it (boto3's requests pass the bridge's faults by).
+    fleet.record_as("test-org"); // the test's own calls, not infradeck's (scripts/check_iam.py)
+    let listed = run(Command::new("python3").env("AWS_ACCESS_KEY_ID", "testing").env("AWS_SECRET_ACCESS_KEY", "testing").args([
+        "-c",
+        "import boto3, sys\norg = boto3.client('organizations', endpoint_url=sys.argv[1], region_name='us-east-1')\nprint(next(a['Id'] for a in org.list_accounts()['Accounts'] if a['Name'] == 'sandbox'))",
+        &fleet.endpoint,
+    ]));
+    let sandbox = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+    assert!(!sandbox.is_empty(), "sandbox listed: {}", String::from_utf8_lossy(&listed.stderr));
+    fleet.record_as("all");
+    fleet.fault(serde_json::json!({"kind": "deny", "operation": "AssumeRole", "contains": sandbox}));
+    let env = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
+               AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1";
+    let args = format!("--org --endpoint-url {} --region us-east-1", fleet.endpoint);
+    let t = Tmux::start_with("org", 200, 50, env, &args);
+    let s = t.wait("both reachable accounts' rows", |s| {
+        s.contains("1 ECS task sizing 4 ") && s.lines().filter(|l| l.contains("svc-0")).count() >= 4
+    });
+    assert!(s.contains("1 not reached: sandbox"), "the denied account in the header:\n{s}");
+    assert!(s.contains("ACCOUNT"), "an account column:\n{s}");
+    for account in ["team-01", "team-02"] {
+        let rows = s.lines().filter(|l| l.contains(account) && l.contains("svc-0")).count();
+        assert_eq!(rows, 2, "{account}'s two services, each named by its account:\n{s}");
+    }
+    t.keys(&[":"]);
+    t.type_text("accounts");
+    t.keys(&["Enter"]);
+    let s = t.wait("the accounts view", |s| s.lines().any(|l| l.contains("sandbox") && l.contains("not reached")));
+    assert!(s.lines().any(|l| l.contains("team-02") && l.contains("prod")), "team-02 with its OU:\n{s}");
+    t.keys(&["Escape", "1", "/"]);
+    t.type_text("acct:team-02");
+    t.keys(&["Enter"]);
+    let s = t.wait("one account's rows", |s| s.contains("ECS task sizing 2/4"));
+    assert!(!s.lines().any(|l| l.contains("team-01") && l.contains("svc-0")), "team-01's rows filtered out:\n{s}");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+    fleet.clear_fault();
+}
