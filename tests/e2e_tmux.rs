@@ -654,16 +654,7 @@ fn no_secret_reaches_the_screen_the_log_a_plan_the_audit_log_logs_or_an_export()
 #[test]
 fn under_org_one_table_names_each_account_and_says_which_was_not_reached() {
     let fleet = support::moto::MotoFleet::start(&["--fleet", "org", "--accounts", "3", "--services", "2"]);
-    // sandbox's id, as Organizations lists it (boto3's requests pass the bridge's faults by).
-    fleet.record_as("test-org"); // the test's own calls, not infradeck's (scripts/check_iam.py)
-    let listed = run(Command::new("python3").env("AWS_ACCESS_KEY_ID", "testing").env("AWS_SECRET_ACCESS_KEY", "testing").args([
-        "-c",
-        "import boto3, sys\norg = boto3.client('organizations', endpoint_url=sys.argv[1], region_name='us-east-1')\nprint(next(a['Id'] for a in org.list_accounts()['Accounts'] if a['Name'] == 'sandbox'))",
-        &fleet.endpoint,
-    ]));
-    let sandbox = String::from_utf8_lossy(&listed.stdout).trim().to_string();
-    assert!(!sandbox.is_empty(), "sandbox listed: {}", String::from_utf8_lossy(&listed.stderr));
-    fleet.record_as("all");
+    let sandbox = fleet.account_id("sandbox");
     fleet.fault(serde_json::json!({"kind": "deny", "operation": "AssumeRole", "contains": sandbox}));
     let env = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
                AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1";

@@ -136,6 +136,27 @@ impl MotoFleet {
 
     /// From now on, the operations the app sends are recorded under `label` ("read-only" runs
     /// are checked against iam/read-only.json, the rest against iam/apply.json).
+    /// A seeded organization account's id by its name, as Organizations lists it (asked by
+    /// boto3 and recorded as the test's own call, not infradeck's).
+    pub fn account_id(&self, name: &str) -> String {
+        self.record_as("test-org");
+        let listed = Command::new(python())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .args([
+                "-c",
+                "import boto3, sys\norg = boto3.client('organizations', endpoint_url=sys.argv[1], region_name='us-east-1')\nprint(next(a['Id'] for a in org.list_accounts()['Accounts'] if a['Name'] == sys.argv[2]))",
+                &self.endpoint,
+                name,
+            ])
+            .output()
+            .expect("run python3");
+        self.record_as("all");
+        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+        assert!(!id.is_empty(), "{name} listed: {}", String::from_utf8_lossy(&listed.stderr));
+        id
+    }
+
     pub fn record_as(&self, label: &str) {
         http(&self.endpoint, "POST", &format!("/_bridge/record/{label}"));
     }

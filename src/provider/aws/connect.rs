@@ -117,6 +117,14 @@ pub struct Target {
     pub metrics_via: Option<std::sync::Arc<super::monitoring::MetricHub>>,
 }
 
+impl Identity {
+    /// An organization account start stopped waiting for (its role slow to answer): said on
+    /// its own in the header, not as the caller's identity being unknown.
+    pub(super) fn slow_at_start(&self) -> bool {
+        matches!(self, Identity::Unknown { error: ProviderError::Unreachable { detail, .. }, .. } if detail.starts_with(SLOW))
+    }
+}
+
 impl Target {
     /// The account id, or "unknown" until STS has answered.
     pub fn account(&self) -> String {
@@ -393,7 +401,7 @@ fn role_error(e: ProviderError, role: &str) -> ProviderError {
 const ORG_CONCURRENCY: usize = 8;
 
 /// How an account not waited for at start is said (then the seconds waited).
-pub(super) const SLOW: &str = "no answer at start within";
+const SLOW: &str = "no answer at start within";
 
 /// What `--org` connects: the targets, the accounts not reached, and the monitoring account.
 type Connected = (Vec<Target>, Vec<(super::org::Account, ProviderError)>, Option<super::monitoring::Monitoring>);
@@ -454,10 +462,9 @@ async fn connect_org(
                     })
                 });
                 let checking = async {
-                    if let Some(Ok(Err(e))) = match assuming {
-                        Some(handle) => Some(handle.await),
-                        None => None,
-                    } {
+                    if let Some(handle) = assuming
+                        && let Ok(Err(e)) = handle.await
+                    {
                         return Err(ProviderError::NoCredentials(DisplayErrorContext(&e).to_string()));
                     }
                     // The session is open: this asks no second AssumeRole.

@@ -287,11 +287,7 @@ impl AwsProvider {
     fn identity_error(&self) -> Option<ProviderError> {
         // An organization account slow to answer at start is said on its own (`slow_accounts`).
         self.targets.iter().find_map(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
-            Identity::Unknown { error: ProviderError::Unreachable { detail, .. }, .. }
-                if detail.starts_with(connect::SLOW) =>
-            {
-                None
-            }
+            slow if slow.slow_at_start() => None,
             Identity::Unknown { error, .. } => Some(error.clone()),
             Identity::Known { .. } => None,
         })
@@ -302,12 +298,7 @@ impl AwsProvider {
         let mut names: Vec<String> = self
             .targets
             .iter()
-            .filter(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
-                Identity::Unknown { error: ProviderError::Unreachable { detail, .. }, .. } => {
-                    detail.starts_with(connect::SLOW)
-                }
-                _ => false,
-            })
+            .filter(|t| t.identity.read().unwrap_or_else(|e| e.into_inner()).slow_at_start())
             .filter_map(|t| t.account_name.clone())
             .collect();
         names.dedup();
