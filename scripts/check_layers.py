@@ -36,14 +36,14 @@ LAYERS = [
 # Inside `app`: each file may use those in the layers before its own, never its own or later.
 APP_LAYERS = [
     ["action", "backoff", "budget", "table", "incident_view", "detail_view"],
-    ["keymap"],
+    ["keymap", "pane_state"],
     ["state"],
     ["msg", "layout", "command", "suggest"],
     ["buttons"],
     ["schedule", "mouse", "logs"],
     ["fetch"],
     ["incident", "apply"],
-    ["loaded", "review", "accounts"],
+    ["loaded", "review", "accounts", "overlay_keys"],
     ["update"],
 ]
 

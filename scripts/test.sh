@@ -33,6 +33,9 @@ operations="${CARGO_TARGET_DIR:-target}/tmp/aws-operations"
 rm -rf "$operations"
 
 # --all-targets also builds the benchmarks and runs each once, so they cannot rot.
+# The integration tests are one binary (tests/it): most of them wait on moto, tmux or an app
+# clock rather than on a core, so more run at once than there are cores (INFRADECK_TEST_THREADS).
+export RUST_TEST_THREADS="${INFRADECK_TEST_THREADS:-4}"
 cargo test --all-targets "$@"
 
 # Least privilege: each of those operations is in iam/apply.json, read-only runs' in read-only.json.

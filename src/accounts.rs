@@ -12,7 +12,9 @@ use serde::Serialize;
 /// One account's line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccountTotals {
+    #[serde(rename = "account")]
     pub name: String,
+    #[serde(rename = "account_id")]
     pub id: String,
     pub ou: Option<String>,
     /// Why it could not be read, or None.

@@ -42,9 +42,8 @@ impl Harness {
         let themes = ThemeSet::load(None, None, false).expect("shipped themes parse");
         let theme = themes.index_of(&config.theme).unwrap_or(0);
         let now = Self::fixed_now();
-        let mut state = State::new(provider.source(), config.keymap, themes.names(), theme, config.intervals, now);
-        state.budget = crate::app::budget::Budget::new(config.budget_usd_per_day);
-        state.security = config.security;
+        // As the app starts, less the user's own files (audit log, notes, handovers).
+        let state = State::from_config(provider.source(), &config, themes.names(), theme, now);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let mut h = Harness { state, themes, provider, runtime };
         h.send(Msg::Resize(width, height));
@@ -79,9 +78,8 @@ impl Harness {
                 queue.extend(update(&mut self.state, partial));
             }
             queue.extend(update(&mut self.state, result));
-            // The meter after each effect, as the driver sends it (the budget is debited by it).
-            if let Some(spend) = self.provider.api_spend() {
-                queue.extend(update(&mut self.state, Msg::ApiSpend { spend, asked }));
+            for news in crate::runtime::after_effect(self.provider.as_ref(), asked) {
+                queue.extend(update(&mut self.state, news));
             }
         }
     }
@@ -104,8 +102,8 @@ impl Harness {
         for result in results {
             queue.extend(update(&mut self.state, result));
         }
-        if let Some(spend) = self.provider.api_spend() {
-            queue.extend(update(&mut self.state, Msg::ApiSpend { spend, asked }));
+        for news in crate::runtime::after_effect(self.provider.as_ref(), asked) {
+            queue.extend(update(&mut self.state, news));
         }
         self.run_effects(queue);
     }

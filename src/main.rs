@@ -9,7 +9,6 @@ use infradeck::config::{Config, cache_dir, config_dir, data_dir};
 use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::demo::{Clock, DemoProvider};
-use infradeck::report::{self, FailOn, Format};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,59 +96,6 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
     }
 }
 
-/// `infradeck report`: suggestions on stdout; exit status 3 when `--fail-on` trips.
-fn run_report(
-    runtime: &tokio::runtime::Runtime,
-    policies: &infradeck::sizing::policy::Policies,
-    objectives: &infradeck::slo::policy::Objectives,
-    provider: Arc<dyn Provider>,
-    format: Format,
-    fail_on: Option<FailOn>,
-) -> color_eyre::Result<()> {
-    let (services, groups, node_types) = runtime.block_on(async {
-        (
-            provider.ecs_services(infradeck::domain::Window::Fortnight).await,
-            provider.cache_groups(infradeck::domain::Window::Fortnight).await,
-            provider.cache_node_types().await,
-        )
-    });
-    let groups = groups.unwrap_or_else(|e| usage_error("cannot read ElastiCache groups", format!("{e}: {}", e.hint())));
-    let cache_recs = report::cache_recommendations(&groups, &node_types);
-    let services =
-        Arc::new(services.unwrap_or_else(|e| usage_error("cannot read ECS services", format!("{e}: {}", e.hint()))));
-    // Sized as the TUI sizes: part by part, reading each part's usage and SLO windows.
-    let recs = runtime
-        .block_on(infradeck::sizing::run::run(provider.as_ref(), Arc::clone(&services), policies, objectives))
-        .unwrap_or_else(|e| {
-            usage_error("cannot read ECS usage or load-balancer metrics", format!("{e}: {}", e.hint()))
-        });
-    print!("{}", report::render_all(&recs, &cache_recs, format));
-    let accounts = provider.source().accounts;
-    if !accounts.is_empty() && matches!(format, Format::Table | Format::Markdown) {
-        // Under --org: each account's totals, with its cost (the payer's report, cached) and
-        // its alarms firing. Either may be missing (denied): the rest still adds up.
-        let (alarms, cost) = runtime.block_on(async { tokio::join!(provider.alarms(), provider.cost(false)) });
-        let totals = infradeck::accounts::totals(
-            &accounts,
-            &services,
-            &recs.iter().collect::<Vec<_>>(),
-            &cache_recs.iter().collect::<Vec<_>>(),
-            &alarms.unwrap_or_default(),
-            cost.ok().as_ref(),
-        );
-        let markdown = format == Format::Markdown;
-        print!(
-            "{}{}",
-            if markdown { "\n## By account\n\n" } else { "\nBY ACCOUNT\n" },
-            infradeck::accounts::render(&totals, markdown)
-        );
-    }
-    if fail_on.is_some_and(|f| f.trips(&recs) || f.trips_redis(&cache_recs)) {
-        std::process::exit(3);
-    }
-    Ok(())
-}
-
 fn run_tui(
     cli: &Cli,
     config: Config,
@@ -181,30 +127,9 @@ fn run_tui(
     tracing::info!(source = %provider.source().label, "starting");
 
     let now = provider.now();
-    let mut state = State::new(provider.source(), config.keymap.clone(), themes.names(), theme, config.intervals, now);
-    state.window = cli.window.unwrap_or(config.window);
-    state.sizing.policies = config.sizing.clone();
-    state.budget = infradeck::app::budget::Budget::new(config.budget_usd_per_day);
-    state.sizing.objectives = config.slo.clone();
-    state.export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    state.clipboard = true;
-    state.mouse = config.mouse;
-    state.security = config.security;
-    if let Some(log) = infradeck::apply::AuditLog::default_location() {
-        // Unreadable history is not a reason to refuse to start: rollbacks just start empty.
-        state.history = log.read().unwrap_or_default();
-        state.audit_log = Some(log.path().to_path_buf());
-    }
-    state.handovers_path = infradeck::incident::notes::handovers_location();
-    if let Some(path) = &state.handovers_path {
-        // A review lists them; an unreadable index only leaves that list short.
-        state.handovers = infradeck::apply::JsonLog::new(path.clone()).read_lines().unwrap_or_default();
-    }
-    state.author = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "you".into());
-    if let Some(path) = infradeck::incident::notes::default_location() {
-        // Notes from earlier sessions come back; the timeline shows those in its span.
-        state.incident.notes = infradeck::apply::JsonLog::new(path.clone()).read_lines().unwrap_or_default();
-        state.incident.notes_path = Some(path);
+    let mut state = State::from_config(provider.source(), &config, themes.names(), theme, now).with_local_files();
+    if let Some(window) = cli.window {
+        state.window = window;
     }
     let first = update(&mut state, Msg::Tick(now));
 
@@ -242,7 +167,23 @@ fn main() -> color_eyre::Result<()> {
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
         Some(Command::Report { format, fail_on }) => {
-            run_report(&runtime, &config.sizing, &config.slo, provider, format, fail_on)
+            let report = runtime.block_on(infradeck::cli::report::report(
+                provider,
+                &config.sizing,
+                &config.slo,
+                format,
+                fail_on,
+            ));
+            match report {
+                Ok(r) => {
+                    print!("{}", r.text);
+                    if r.tripped {
+                        std::process::exit(3);
+                    }
+                }
+                Err(e) => usage_error(&format!("cannot read {}", e.what), format!("{}: {}", e.error, e.error.hint())),
+            }
+            Ok(())
         }
         Some(Command::Plan { resource, format, rollback }) => {
             let history = rollback.then(|| {

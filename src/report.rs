@@ -104,31 +104,52 @@ fn aligned<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
     crate::common::text::aligned(head, rows, MAX_COLUMN, shorten_middle)
 }
 
-/// ECS and Redis suggestions together. JSON is one object (`{"ecs": [...], "redis": [...]}`);
-/// CSV has one row shape, so it carries the ECS services only.
-pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], format: Format) -> String {
+/// The version of `report --format json`'s shape (README: "JSON outputs"). 2: every record
+/// carries `account_id`, `account`, `region`, `cluster`/`service` or `group`, and `arn`; the
+/// name as shown moved from `service`/`group` to `name`.
+pub const JSON_VERSION: u32 = 2;
+
+/// ECS and Redis suggestions together, and under `--org` each account's totals. JSON is one
+/// object (`{"version": 2, "ecs": [...], "redis": [...], "accounts": [...]}`); CSV has one row
+/// shape, so it carries the ECS services only.
+pub fn render_all(
+    ecs: &[EcsRecommendation],
+    cache: &[CacheRecommendation],
+    accounts: &[crate::accounts::AccountTotals],
+    format: Format,
+) -> String {
+    let by_account = |markdown: bool| {
+        if accounts.is_empty() {
+            return String::new();
+        }
+        let head = if markdown { "\n## By account\n\n" } else { "\nBY ACCOUNT\n" };
+        format!("{head}{}", crate::accounts::render(accounts, markdown))
+    };
     match format {
         Format::Csv => render(ecs, format),
         Format::Json => {
             // Serialized straight from the recommendations: a `json!` tree of 10,000 services
             // would hold a second copy of everything (~80 MB).
             #[derive(serde::Serialize)]
-            struct Both<'a> {
+            struct All<'a> {
+                version: u32,
                 ecs: &'a [EcsRecommendation],
                 redis: &'a [CacheRecommendation],
+                #[serde(skip_serializing_if = "<[_]>::is_empty")]
+                accounts: &'a [crate::accounts::AccountTotals],
             }
-            serde_json::to_string_pretty(&Both { ecs, redis: cache })
+            serde_json::to_string_pretty(&All { version: JSON_VERSION, ecs, redis: cache, accounts })
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
         }
-        Format::Table if cache.is_empty() => render(ecs, format),
+        Format::Table if cache.is_empty() => format!("{}{}", render(ecs, format), by_account(false)),
         Format::Table => {
             let rows: Vec<[String; 7]> = cache.iter().map(redis_row).collect();
-            format!("{}\n{}", render(ecs, format), aligned(REDIS_HEAD, &rows))
+            format!("{}\n{}{}", render(ecs, format), aligned(REDIS_HEAD, &rows), by_account(false))
         }
         Format::Markdown => {
             let mut out = render(ecs, format);
             if cache.is_empty() {
-                return out;
+                return out + &by_account(true);
             }
             out.push_str("## Redis / ElastiCache suggestions\n\n");
             let _ = writeln!(out, "| {} |", REDIS_HEAD.join(" | "));
@@ -145,7 +166,7 @@ pub fn render_all(ecs: &[EcsRecommendation], cache: &[CacheRecommendation], form
                 }
                 out.push('\n');
             }
-            out
+            out + &by_account(true)
         }
     }
 }

@@ -137,12 +137,18 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
             }
         };
         let _ = tx.send(msg); // the UI may have quit; nothing to do then
-        if let Some(spend) = provider.api_spend() {
-            let _ = tx.send(Msg::ApiSpend { spend, asked });
+        for news in after_effect(provider.as_ref(), asked) {
+            let _ = tx.send(news);
         }
-        // The account, once STS answers after a degraded start.
-        let _ = tx.send(Msg::SourceUpdated(provider.source()));
     });
+}
+
+/// What the driver tells `update` after every effect, whatever it was: the meter (the budget is
+/// debited by it) and the source as it is now (the account once STS answers after a degraded
+/// start, an organization's slow account once it answers). The harness sends the same.
+pub fn after_effect(provider: &dyn Provider, asked: bool) -> Vec<Msg> {
+    let spend = provider.api_spend().map(|spend| Msg::ApiSpend { spend, asked });
+    spend.into_iter().chain([Msg::SourceUpdated(provider.source())]).collect()
 }
 
 /// Connect to other profiles/regions off the UI loop; the new provider comes back on `swap`,

@@ -17,6 +17,8 @@ pub mod loaded;
 pub mod logs;
 pub mod mouse;
 pub mod msg;
+mod overlay_keys;
+mod pane_state;
 pub mod review;
 pub mod schedule;
 pub mod state;

@@ -7,7 +7,8 @@ use super::fetch::{refresh, request, request_scoped, request_sizing};
 use super::keymap::KeyChord;
 use super::loaded::{on_detail, on_ecs_partial, on_loaded, on_sizing, on_source_changed};
 use super::msg::{Effect, Msg};
-use super::state::{DetailState, Input, InputKind, Level, Overlay, PaneId, State};
+use super::overlay_keys::{on_detail_action, on_help_action, on_suggest_action, open_detail, open_resource};
+use super::state::{Input, InputKind, Level, Overlay, PaneId, State};
 use super::table::Filter;
 use crate::app::layout;
 use crate::domain::Window;
@@ -92,8 +93,9 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::SourceChanged(source) => on_source_changed(state, source, &mut fx),
         Msg::SourceUpdated(source) => {
             // Only news about the source on screen (a late answer from one replaced by
-            // `:profile` must not bring it back).
-            if source != state.source && source.label == state.source.label && source.regions == state.source.regions {
+            // `:profile` must not bring it back). Its label is no identity: under `--org` it
+            // changes as slow accounts answer.
+            if source != state.source && source.generation == state.source.generation {
                 state.source = source;
                 // Grouped panes and `acct:`/`ou:` filters follow the accounts as they are now
                 // named and listed.
@@ -145,43 +147,6 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
     }
     fx
-}
-
-fn open_detail(state: &mut State, window: Window, fx: &mut Vec<Effect>) {
-    let Some(resource) = state.selected_resource() else {
-        state.status = Some((Level::Info, "nothing selected".into()));
-        return;
-    };
-    open_resource(state, resource, window, fx);
-}
-
-fn open_resource(state: &mut State, resource: crate::domain::ResourceRef, window: Window, fx: &mut Vec<Effect>) {
-    let req = state.next_req;
-    state.next_req += 1;
-    // Keep what is on screen (and the event marked on it) while the new window loads, if it is
-    // the same resource.
-    let (data, marker, from_incident, fetched_at, text) = match &state.overlay {
-        Some(Overlay::Detail(d)) if d.resource == resource => {
-            (d.data.clone(), d.marker.clone(), d.from_incident, d.fetched_at, d.text)
-        }
-        _ => (None, None, false, None, None),
-    };
-    fx.push(Effect::FetchDetail { req, resource: resource.clone(), window });
-    // Who changed it (CloudTrail) comes from the incident timeline: read it once if needed.
-    if matches!(resource, crate::domain::ResourceRef::EcsService { .. } | crate::domain::ResourceRef::CacheGroup(_)) {
-        super::incident::load_if_missing(state, fx);
-    }
-    state.overlay = Some(Overlay::Detail(Box::new(DetailState {
-        resource,
-        window,
-        req,
-        data,
-        error: None,
-        marker,
-        from_incident,
-        fetched_at,
-        text,
-    })));
 }
 
 fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
@@ -287,126 +252,6 @@ fn on_mouse(state: &mut State, m: super::msg::Mouse, fx: &mut Vec<Effect>) {
         (Pointer::WheelUp, Hit::Row(pane, _) | Hit::Pane(pane)) => state.view_mut(pane).move_by(-WHEEL_ROWS),
         (Pointer::WheelDown, Hit::Row(pane, _) | Hit::Pane(pane)) => state.view_mut(pane).move_by(WHEEL_ROWS),
         (_, Hit::Nothing) => {}
-    }
-}
-
-fn on_suggest_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) {
-    let items = super::suggest::ranked(state);
-    let last = items.len().saturating_sub(1);
-    let to = |i: usize| Some(Overlay::Suggest { selected: i.min(last) });
-    state.overlay = match action {
-        Action::Back | Action::Quit => None,
-        Action::Down => to(selected + 1),
-        Action::Up => to(selected.saturating_sub(1)),
-        Action::PageDown => to(selected + 10),
-        Action::PageUp => to(selected.saturating_sub(10)),
-        Action::Top => to(0),
-        Action::Bottom => to(last),
-        Action::Open => {
-            if let Some(item) = items.get(selected) {
-                open_resource(state, item.resource.clone(), state.window, fx);
-            }
-            return;
-        }
-        Action::Apply => {
-            let resource = items.get(selected).map(|i| i.resource.clone());
-            return super::apply::start(state, resource, fx);
-        }
-        _ => to(selected),
-    };
-}
-
-fn on_help_action(state: &mut State, action: Action, scroll: u16) {
-    state.overlay = match action {
-        Action::Back | Action::Help | Action::Quit => None,
-        Action::Down => Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
-        Action::Up => Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
-        Action::PageDown => Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
-        Action::PageUp => Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
-        Action::Top => Some(Overlay::Help { scroll: 0 }),
-        _ => Some(Overlay::Help { scroll }),
-    };
-}
-
-fn on_detail_action(
-    state: &mut State,
-    action: Action,
-    window: Window,
-    resource: crate::domain::ResourceRef,
-    from_incident: bool,
-    fx: &mut Vec<Effect>,
-) {
-    let text = match &state.overlay {
-        Some(Overlay::Detail(d)) => d.text,
-        _ => None,
-    };
-    if let Some(scroll) = text {
-        // All the text: j/k scroll it, enter or esc go back to the charts.
-        let to = match action {
-            Action::Down => Some(scroll.saturating_add(1)),
-            Action::Up => Some(scroll.saturating_sub(1)),
-            Action::PageDown => Some(scroll.saturating_add(10)),
-            Action::PageUp => Some(scroll.saturating_sub(10)),
-            Action::Top => Some(0),
-            Action::Open | Action::Back => None,
-            Action::Quit => {
-                state.overlay = None;
-                return;
-            }
-            _ => return on_detail_chart_action(state, action, window, resource, from_incident, fx),
-        };
-        if let Some(Overlay::Detail(d)) = &mut state.overlay {
-            d.text = to;
-        }
-        return;
-    }
-    on_detail_chart_action(state, action, window, resource, from_incident, fx)
-}
-
-fn on_detail_chart_action(
-    state: &mut State,
-    action: Action,
-    window: Window,
-    resource: crate::domain::ResourceRef,
-    from_incident: bool,
-    fx: &mut Vec<Effect>,
-) {
-    match action {
-        Action::Open => {
-            if let Some(Overlay::Detail(d)) = &mut state.overlay {
-                d.text = Some(0);
-            }
-        }
-        Action::Back | Action::Quit if from_incident => state.overlay = Some(Overlay::Incident),
-        Action::Back | Action::Quit => state.overlay = None,
-        Action::Window => open_resource(state, resource, window.next(), fx),
-        Action::Refresh => open_resource(state, resource, window, fx),
-        // From the timeline, j/k step through its events rather than the pane's rows.
-        Action::Down | Action::Up if from_incident => {
-            super::incident::step(state, if action == Action::Down { 1 } else { -1 }, fx)
-        }
-        Action::Incident => super::incident::open(state, None, fx),
-        // Step through resources without leaving the detail view.
-        Action::Down | Action::Up => {
-            state.view_mut(state.focus).move_by(if action == Action::Down { 1 } else { -1 });
-            open_detail(state, window, fx);
-        }
-        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Apply => {
-            let resource = match &state.overlay {
-                Some(Overlay::Detail(d)) => Some(d.resource.clone()),
-                _ => None,
-            };
-            super::apply::start(state, resource, fx);
-        }
-        Action::Rollback => {
-            let resource = match &state.overlay {
-                Some(Overlay::Detail(d)) => Some(d.resource.clone()),
-                _ => None,
-            };
-            super::apply::start_rollback(state, resource, fx);
-        }
-        _ => {}
     }
 }
 

@@ -299,6 +299,7 @@ pub(crate) mod tests {
 
     pub fn plan() -> ResizePlan {
         ResizePlan {
+            identity: None,
             resource: ResourceRef::EcsService { cluster: "prod-web".into(), service: "checkout".into() },
             target: "default · 123456789012 · us-east-1".into(),
             base_task_definition: "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:7".into(),

@@ -122,7 +122,13 @@ impl CacheResizeRequest {
 /// A resize ready for confirmation: checked against the live service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResizePlan {
+    /// The resource as shown (its cluster or group named by account and region when several
+    /// are shown).
     pub resource: ResourceRef,
+    /// Whose it is, typed; JSON writes its fields (`account_id`, `account`, `region`, `cluster`
+    /// and `service` or `group`, `arn`) beside the plan's. None only in plans written before it.
+    #[serde(default, flatten)]
+    pub identity: Option<crate::domain::ResourceKey>,
     /// Where it will be applied: "profile · account · region", or "demo fleet".
     pub target: String,
     /// The task definition the service runs now (ARN on AWS): if it changes before the apply,

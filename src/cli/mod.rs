@@ -1,6 +1,7 @@
 //! Command-line options.
 
 pub mod plan;
+pub mod report;
 pub mod review;
 
 use crate::domain::Window;

@@ -2,6 +2,7 @@
 //! by the user's files; every file is parsed once, at start-up, into typed values, and a broken
 //! file stops start-up with an error that names the file, the line and what is wrong.
 
+mod state;
 pub mod theme_file;
 
 use crate::app::keymap::{KeyList, Keymap};

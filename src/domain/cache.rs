@@ -22,7 +22,10 @@ impl CacheEngine {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheGroup {
+    /// The group as shown: its own id, or `ACCOUNT@REGION:ID` when several accounts or regions are.
     pub id: String,
+    /// Whose it is and its own id, typed (JSON, plans, audit).
+    pub identity: super::GroupKey,
     pub engine: CacheEngine,
     pub engine_version: String,
     pub node_type: String,

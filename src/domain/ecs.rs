@@ -214,8 +214,12 @@ pub struct HotTask {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EcsService {
+    /// The cluster as shown: its own name, or `ACCOUNT@REGION:NAME` when several accounts or
+    /// regions are (display and scheduling keys; `identity` says whose it is).
     pub cluster: String,
     pub name: String,
+    /// Whose it is and its own names, typed (JSON, plans, audit).
+    pub identity: super::ServiceKey,
     pub launch_type: LaunchType,
     pub arch: Arch,
     pub running: u32,
@@ -346,6 +350,7 @@ impl EcsService {
         EcsService {
             cluster: cluster.into(),
             name: name.into(),
+            identity: super::ServiceKey { cluster: cluster.into(), service: name.into(), ..Default::default() },
             launch_type,
             arch,
             running,

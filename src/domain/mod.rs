@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod event;
 pub mod history;
 pub mod logs;
+pub mod origin;
 pub mod series;
 pub mod trail;
 
@@ -22,6 +23,7 @@ pub use ecs::{
 };
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use history::{HandoverRecord, History};
+pub use origin::{AlarmKey, GroupKey, Origin, ResourceKey, ServiceKey};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;

@@ -60,6 +60,16 @@ pub struct SourceInfo {
     /// With `--org`: the organization's accounts read (the caller's own first), for `/acct:`,
     /// `/ou:` and the per-account totals.
     pub accounts: Vec<OrgAccount>,
+    /// Which connection this is (new on every connect and `:profile`/`:region` switch): what
+    /// tells news of the source on screen from a late answer of one it replaced. Its label is
+    /// text for the header and changes as accounts answer, so it cannot say that.
+    pub generation: u64,
+}
+
+/// A generation no other connection in this process has (see `SourceInfo::generation`).
+pub fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// One account of an organization, as rows name it (`NAME@region:cluster`).

@@ -78,7 +78,13 @@ pub struct Backtest {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EcsRecommendation {
+    /// The service as shown (`cluster/service`, its cluster named by its account and region when
+    /// several are shown); JSON calls it `name`, and writes `identity`'s fields beside it.
+    #[serde(rename = "name")]
     pub service: String,
+    /// Whose it is, typed: `account_id`, `account`, `region`, `cluster`, `service`, `arn` in JSON.
+    #[serde(flatten)]
+    pub identity: crate::domain::ServiceKey,
     pub launch_type: &'static str,
     pub finding: Finding,
     /// (cpu units, memory MiB)
@@ -299,6 +305,7 @@ pub fn recommend_with(
     };
     let mut rec = EcsRecommendation {
         service: key,
+        identity: service.identity.clone(),
         launch_type: launch,
         finding: Finding::NotEnoughData,
         current,

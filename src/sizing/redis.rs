@@ -15,7 +15,13 @@ pub const ENGINE_CPU_LIMIT: f32 = 80.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CacheRecommendation {
+    /// The group as shown (with its account and region when several are shown); JSON calls it
+    /// `name`, and writes `identity`'s fields beside it.
+    #[serde(rename = "name")]
     pub group: String,
+    /// Whose it is, typed: `account_id`, `account`, `region`, `group`, `arn` in JSON.
+    #[serde(flatten)]
+    pub identity: crate::domain::GroupKey,
     pub finding: Finding,
     pub current: String,
     /// A different node type, when one fits better.
@@ -60,6 +66,7 @@ pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommend
     let nodes = g.nodes();
     let mut rec = CacheRecommendation {
         group: g.id.clone(),
+        identity: g.identity.clone(),
         finding: Finding::NotEnoughData,
         current: g.node_type.clone(),
         proposed: None,
@@ -188,6 +195,7 @@ mod tests {
     fn group(node: &str, mem_max: f32, cpu_p95: f32, evictions: u64) -> CacheGroup {
         CacheGroup {
             id: "g".into(),
+            identity: Default::default(),
             engine: CacheEngine::Redis,
             engine_version: "7.1".into(),
             node_type: node.into(),

@@ -326,6 +326,7 @@ pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
     };
     CacheGroup {
         id: g.id.clone(),
+        identity: crate::domain::GroupKey { group: g.id.clone(), standalone: g.standalone, ..Default::default() },
         engine: g.engine,
         engine_version: g.engine_version.clone(),
         node_type: g.node_type.clone(),

@@ -4,6 +4,7 @@
 mod alarms;
 mod cache;
 mod connect;
+mod connect_org;
 pub mod cost;
 mod detail;
 mod disk_cache;
@@ -18,6 +19,7 @@ mod logs;
 pub mod map;
 pub mod metrics;
 pub mod monitoring;
+mod naming;
 #[cfg(test)]
 mod odd_shapes;
 pub mod org;
@@ -28,6 +30,8 @@ mod sli;
 mod targets;
 mod timeline;
 mod trail;
+mod trail_reads;
+pub use trail_reads::TrailCache;
 pub mod usage;
 
 pub use connect::{AwsOptions, Identity, Target};
@@ -36,8 +40,10 @@ pub use errors::sdk_error;
 mod write;
 mod write_cache;
 
-use crate::domain::trail::SignIn;
-use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
+use crate::domain::{
+    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, ResourceKey, ResourceRef, ServiceKey, UsageHistory,
+    Window,
+};
 use crate::provider::{Provider, ProviderError, SourceInfo};
 use async_trait::async_trait;
 use futures::future::try_join_all;
@@ -64,10 +70,22 @@ struct Seen {
     cost: Option<CostReport>,
 }
 
+/// What one target's reads keep between refreshes.
+#[derive(Default)]
+struct TargetCaches {
+    task_defs: ecs::TaskDefCache,
+    /// The sizing history's closed hours, extended rather than read again.
+    history: history::HistoryCache,
+    /// Which load balancer serves which target group.
+    lbs: lb::LbCache,
+}
+
 /// One target's ECS answer: its inventory records and its rows as shown.
 type TargetEcs = (Vec<ecs::ServiceRecord>, Vec<EcsService>);
 
 pub struct AwsProvider {
+    /// This connection's `SourceInfo::generation`.
+    generation: u64,
     options: AwsOptions,
     /// With `--org`: the accounts that could not be reached, and why (the others load).
     unreachable: Vec<(org::Account, ProviderError)>,
@@ -75,11 +93,8 @@ pub struct AwsProvider {
     monitoring: Option<monitoring::Monitoring>,
     targets: Vec<Target>,
     usage: ApiUsage,
-    task_defs: Vec<ecs::TaskDefCache>,
-    /// Per target: the sizing history's closed hours, extended rather than read again.
-    histories: Vec<history::HistoryCache>,
-    /// Per target: which load balancer serves which target group.
-    lbs: Vec<lb::LbCache>,
+    /// Per target (same order as `targets`): what its reads keep between refreshes.
+    caches: Vec<TargetCaches>,
     cost_cache: cost::CostCache,
     cost_failure: cost::CostFailure,
     /// ElastiCache node types priced in the first target's region, read once a session.
@@ -94,116 +109,7 @@ pub struct AwsProvider {
     trail_cache: Mutex<TrailCache>,
 }
 
-/// What CloudTrail reads keep between timeline refreshes: the sign-ins of the 30 days before a
-/// span (read again when the span has moved an hour), and each resource's owner by its tags.
-#[derive(Debug, Default)]
-pub struct TrailCache {
-    history: Option<(i64, Vec<crate::domain::trail::SignIn>)>,
-    owners: std::collections::HashMap<ResourceRef, Option<String>>,
-}
-
-/// Sign-ins this far before a span are read to know what is usual for each user.
-const SIGNIN_HISTORY_SECS: i64 = 30 * 86_400;
-
 impl AwsProvider {
-    /// CloudTrail's writes in [from, to] to what is in view, annotated (before values; drift
-    /// where tags say code owns what was changed by hand), every target's; and the errors of the
-    /// targets that could not be read (the others still count).
-    async fn trail_changes(&self, from: i64, to: i64) -> (Vec<crate::domain::trail::ApiChange>, Vec<ProviderError>) {
-        let (mut all, mut problems) = (Vec::new(), Vec::new());
-        for (i, tg) in self.targets.iter().enumerate() {
-            let mut changes = match trail::changes(tg, from, to).await {
-                Ok((changes, more)) => {
-                    if more {
-                        tracing::warn!(
-                            pages = trail::MAX_PAGES,
-                            "CloudTrail: more writes than read; the oldest not shown"
-                        );
-                    }
-                    changes
-                }
-                Err(e) => {
-                    problems.push(e);
-                    continue;
-                }
-            };
-            // A target group's change belongs to the service whose tasks it serves.
-            for c in changes.iter_mut().filter(|c| c.resource.is_none() && c.resource_name.starts_with("targetgroup/"))
-            {
-                let tg = format!(":{}/", c.resource_name);
-                let owner = self
-                    .seen()
-                    .services
-                    .iter()
-                    .find(|(j, r)| *j == i && r.target_groups.iter().any(|a| a.contains(&tg)))
-                    .map(|(_, r)| ResourceRef::EcsService { cluster: r.cluster.clone(), service: r.name.clone() });
-                c.resource = owner;
-            }
-            // Owners of what was changed by hand, by tags, once per resource.
-            for c in changes.iter().filter(|c| c.actor.via.by_hand()) {
-                let Some(r) = &c.resource else { continue };
-                let known = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.contains_key(r);
-                if !known {
-                    let owner = trail::owner(tg, r).await;
-                    self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.insert(r.clone(), owner);
-                }
-            }
-            let owners = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).owners.clone();
-            crate::incident::trail::annotate(&mut changes, |r| owners.get(r).cloned().flatten());
-            for c in &mut changes {
-                if let Some(ResourceRef::EcsService { cluster, .. }) = &mut c.resource {
-                    *cluster = self.cluster_name(i, cluster);
-                }
-            }
-            all.extend(changes);
-        }
-        all.sort_by_key(|c| c.time);
-        (all, problems)
-    }
-
-    /// Console sign-ins in [from, to] and in the 30 days before (kept while the span moves less
-    /// than an hour, and only when every target answered), every target's; and the errors of the
-    /// targets that could not be read.
-    async fn trail_sign_ins(&self, from: i64, to: i64) -> (Vec<SignIn>, Vec<SignIn>, Vec<ProviderError>) {
-        // Targets in one account read the same us-east-1 sign-ins: each once.
-        let once = |mut v: Vec<SignIn>| {
-            v.sort_by(|a, b| (a.time, &a.user, &a.source_ip).cmp(&(b.time, &b.user, &b.source_ip)));
-            v.dedup();
-            v
-        };
-        let mut problems = Vec::new();
-        let mut span = Vec::new();
-        for tg in &self.targets {
-            match trail::sign_ins(tg, from, to).await {
-                Ok(found) => span.extend(found),
-                Err(e) => problems.push(e),
-            }
-        }
-        let hour = from / 3_600;
-        let cached = self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history.clone();
-        let history = match cached {
-            Some((h, history)) if h == hour => history,
-            _ => {
-                let (mut history, mut failed) = (Vec::new(), false);
-                for tg in &self.targets {
-                    match trail::sign_ins(tg, from - SIGNIN_HISTORY_SECS, from).await {
-                        Ok(found) => history.extend(found),
-                        Err(e) => {
-                            failed = true;
-                            problems.push(e);
-                        }
-                    }
-                }
-                let history = once(history);
-                if !failed {
-                    self.trail_cache.lock().unwrap_or_else(|e| e.into_inner()).history = Some((hour, history.clone()));
-                }
-                history
-            }
-        };
-        (once(span), history, problems)
-    }
-
     /// Fargate prices in target `i`'s region (the Price List, kept a day on disk per region).
     async fn rates_of(&self, i: usize) -> Option<crate::sizing::catalog::FargateRates> {
         let t = &self.targets[i];
@@ -226,7 +132,7 @@ impl AwsProvider {
                 let t = &self.targets[i];
                 let named = move |mut rows: Vec<EcsService>| {
                     for s in &mut rows {
-                        s.cluster = self.cluster_name(i, &s.cluster);
+                        self.own_row(i, s);
                     }
                     rows
                 };
@@ -272,37 +178,13 @@ impl AwsProvider {
         for (i, (records, groups)) in per_target {
             seen.extend(records.into_iter().map(|r| (i, r)));
             out.extend(groups.into_iter().map(|mut g| {
-                if self.several() {
-                    g.id = format!("{}:{}", self.targets[i].label(), g.id);
-                }
+                self.own_group(i, &mut g);
                 g
             }));
         }
         self.seen().groups = seen;
         self.keep_group_rows(&out, window);
         Ok(out)
-    }
-
-    /// The first target's STS failure, while its identity is unknown.
-    fn identity_error(&self) -> Option<ProviderError> {
-        // An organization account slow to answer at start is said on its own (`slow_accounts`).
-        self.targets.iter().find_map(|t| match &*t.identity.read().unwrap_or_else(|e| e.into_inner()) {
-            slow if slow.slow_at_start() => None,
-            Identity::Unknown { error, .. } => Some(error.clone()),
-            Identity::Known { .. } => None,
-        })
-    }
-
-    /// Organization accounts not waited for at start whose role has not answered yet.
-    fn slow_accounts(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .targets
-            .iter()
-            .filter(|t| t.identity.read().unwrap_or_else(|e| e.into_inner()).slow_at_start())
-            .filter_map(|t| t.account_name.clone())
-            .collect();
-        names.dedup();
-        names
     }
 
     /// Before a fetch: ask STS again for targets whose identity is unknown (every 30 s at most).
@@ -315,21 +197,12 @@ impl AwsProvider {
         futures::future::join_all(asking).await;
     }
 
-    fn labels(&self) -> Vec<String> {
-        self.targets.iter().map(Target::label).collect()
-    }
-
     pub fn usage(&self) -> &ApiUsage {
         &self.usage
     }
 
     fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// With several targets, cluster names carry their target so rows and keys stay distinct.
-    fn cluster_name(&self, target: usize, cluster: &str) -> String {
-        if self.several() { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
     }
 
     fn flags(&self, i: usize) -> write::Flags {
@@ -342,93 +215,13 @@ impl AwsProvider {
         }
     }
 
-    /// The target and the cluster's own name for a cluster as shown (`profile@region:name`
-    /// when several targets are shown).
-    fn locate(&self, shown: &str) -> Result<(usize, String), ProviderError> {
-        if !self.several() {
-            return Ok((0, shown.to_string()));
-        }
-        self.targets
-            .iter()
-            .enumerate()
-            .find_map(|(i, t)| shown.strip_prefix(&format!("{}:", t.label())).map(|c| (i, c.to_string())))
-            .ok_or_else(|| ProviderError::NotFound(format!("cluster {shown}")))
-    }
-
-    /// Whether rows carry their target's label: several targets, or any organization (one
-    /// account's rows are still named by it, so `/acct:` and the per-account totals find them).
-    pub(super) fn several(&self) -> bool {
-        self.targets.len() > 1 || self.options.org.is_some()
-    }
-
-    /// Several targets (an organization's accounts): an alarm is named, and tied to its
-    /// resource, as that target's rows are (`team-01@us-east-1:…`), so two accounts'
-    /// `api-cpu-high` are told apart and `/acct:` finds them.
-    pub(super) fn named_alarm(&self, i: usize, mut a: Alarm) -> Alarm {
-        if self.several() {
-            let label = self.targets[i].label();
-            a.name = format!("{label}:{}", a.name);
-            match &mut a.resource {
-                Some(ResourceRef::EcsService { cluster, .. }) => *cluster = self.cluster_name(i, cluster),
-                Some(ResourceRef::CacheGroup(group)) => *group = format!("{label}:{group}"),
-                _ => {}
-            }
-        }
-        a
-    }
-
-    /// With `--org`: every account asked for, read or not, the caller's own first.
-    fn org_accounts(&self) -> Vec<crate::provider::OrgAccount> {
-        if self.options.org.is_none() {
-            return Vec::new();
-        }
-        let mut out: Vec<crate::provider::OrgAccount> = Vec::new();
-        for t in &self.targets {
-            // The id Organizations gave (STS may not have answered yet for this target).
-            let id = t.org_account.clone().unwrap_or_else(|| t.account());
-            if !out.iter().any(|a| a.id == id) {
-                out.push(crate::provider::OrgAccount {
-                    name: t.account_name.clone().unwrap_or_else(|| id.clone()),
-                    metrics: self.metrics_path(&id),
-                    id,
-                    ou: t.ou.as_ref().map(|o| o.path.clone()),
-                    unreachable: None,
-                });
-            }
-        }
-        // An account read in one region and not in another is listed once, as read (the header
-        // names the failure).
-        let unread: Vec<&(org::Account, ProviderError)> =
-            self.unreachable.iter().filter(|(a, _)| !out.iter().any(|o| o.id == a.id)).collect();
-        out.extend(unread.into_iter().map(|(a, e)| crate::provider::OrgAccount {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            ou: a.ou.as_ref().map(|o| o.path.clone()),
-            unreachable: Some(unreachable_why(e)),
-            metrics: None,
-        }));
-        out
-    }
-
-    /// With a monitoring account: how `account`'s metrics are read, over its regions.
-    fn metrics_path(&self, account: &str) -> Option<String> {
-        let m = self.monitoring.as_ref()?;
-        let regions: Vec<&str> = self
-            .targets
-            .iter()
-            .filter(|t| t.org_account.as_deref() == Some(account))
-            .map(|t| t.region.as_str())
-            .collect();
-        Some(m.path(account, &regions))
-    }
-
     fn now_secs(&self) -> i64 {
         chrono::Utc::now().timestamp()
     }
 
     async fn ecs_inventory(&self) -> Result<Vec<(usize, ecs::ServiceRecord)>, ProviderError> {
         let per_target =
-            try_join_all(self.targets.iter().zip(&self.task_defs).map(|(t, cache)| ecs::inventory(t, cache))).await?;
+            try_join_all(self.targets.iter().zip(&self.caches).map(|(t, c)| ecs::inventory(t, &c.task_defs))).await?;
         let records: Vec<(usize, ecs::ServiceRecord)> =
             per_target.into_iter().enumerate().flat_map(|(i, v)| v.into_iter().map(move |r| (i, r))).collect();
         self.seen().services = records.clone();
@@ -448,7 +241,7 @@ impl AwsProvider {
     ) -> Result<(Vec<ecs::ServiceRecord>, Vec<EcsService>), ProviderError> {
         let (tx, mut rx) = futures::channel::mpsc::unbounded::<Vec<ecs::ServiceRecord>>();
         let produce = async move {
-            let found = ecs::inventory_with(t, &self.task_defs[i], &|records| {
+            let found = ecs::inventory_with(t, &self.caches[i].task_defs, &|records| {
                 let _ = tx.unbounded_send(records);
             })
             .await;
@@ -485,11 +278,6 @@ impl AwsProvider {
         if cached.is_empty() { self.ecs_inventory().await } else { Ok(cached) }
     }
 
-    /// A service's key as the panes name it (`cluster/service`, the cluster told apart by target).
-    fn shown_key(&self, target: usize, r: &ecs::ServiceRecord) -> String {
-        format!("{}/{}", self.cluster_name(target, &r.cluster), r.name)
-    }
-
     /// The load balancers serving these services' target groups. A failure here (elbv2 not in
     /// the role's policy) costs the latency columns, not the pane: it is logged and the services
     /// show no load-balancer health.
@@ -503,7 +291,7 @@ impl AwsProvider {
         if arns.is_empty() {
             return Default::default();
         }
-        lb::resolve(&self.targets[i].elbv2, &self.lbs[i], &arns, now).await.unwrap_or_else(|e| {
+        lb::resolve(&self.targets[i].elbv2, &self.caches[i].lbs, &arns, now).await.unwrap_or_else(|e| {
             tracing::warn!("load balancers not read: {e} ({})", e.hint());
             Default::default()
         })
@@ -516,7 +304,7 @@ impl AwsProvider {
         let now = self.now_secs();
         let per_target = try_join_all(self.targets.iter().enumerate().map(|(i, t)| {
             let mine = Self::records_of(&records, i);
-            let cache = &self.histories[i];
+            let cache = &self.caches[i].history;
             async move { history::usage(t, cache, &mine, now).await.map(|v| (i, v)) }
         }))
         .await?;
@@ -536,81 +324,10 @@ impl AwsProvider {
     }
 }
 
-/// Why an organization's account is not read. It is not asked again until infradeck starts
-/// again, so a throttled one says so rather than "retrying by itself".
-fn unreachable_why(e: &ProviderError) -> String {
-    match e {
-        ProviderError::Throttled { .. } => {
-            "AWS rate-limited the role's AssumeRole; start infradeck again to retry".into()
-        }
-        e => e.hint(),
-    }
-}
-
 #[async_trait]
 impl Provider for AwsProvider {
     fn source(&self) -> SourceInfo {
-        let first = &self.targets[0];
-        let mut accounts: Vec<String> = self.targets.iter().map(Target::account).collect();
-        accounts.dedup();
-        let mut profiles: Vec<&str> = self.targets.iter().map(|t| t.profile.as_deref().unwrap_or("default")).collect();
-        profiles.dedup();
-        // Each region once, in the order asked (targets run account by account, region by region).
-        let mut regions: Vec<String> = Vec::new();
-        for t in &self.targets {
-            if !regions.contains(&t.region) {
-                regions.push(t.region.clone());
-            }
-        }
-        let mut names: Vec<&str> = self.targets.iter().filter_map(|t| t.account_name.as_deref()).collect();
-        names.dedup();
-        let org_accounts = self.org_accounts();
-        let label = if self.options.org.is_some() {
-            let mut label = format!("aws org: {} accounts", names.len());
-            if !self.unreachable.is_empty() {
-                let which: Vec<String> =
-                    self.unreachable.iter().map(|(a, e)| format!("{} ({})", a.name, unreachable_why(e))).collect();
-                label.push_str(&format!(", {} not reached: {}", self.unreachable.len(), which.join(", ")));
-            }
-            let slow = self.slow_accounts();
-            if !slow.is_empty() {
-                label.push_str(&format!(", {} slow to answer (rows follow): {}", slow.len(), slow.join(", ")));
-            }
-            if let Some(why) = self.monitoring.as_ref().and_then(|m| m.unusable.as_ref()) {
-                label.push_str(&format!(", {why}: metrics from each account's own CloudWatch"));
-            } else if let Some(m) = &self.monitoring {
-                let read = org_accounts.iter().filter(|a| a.unreachable.is_none());
-                let own: Vec<&str> = read
-                    .clone()
-                    .filter(|a| a.metrics.as_deref().is_some_and(monitoring::Monitoring::reads_own))
-                    .map(|a| a.name.as_str())
-                    .collect();
-                let through = read.count() - own.len();
-                label.push_str(&format!(", metrics through {} for {through}", m.name));
-                if !own.is_empty() {
-                    let shown = own.iter().take(3).copied().collect::<Vec<_>>().join(", ");
-                    let more = if own.len() > 3 { format!(" +{} more", own.len() - 3) } else { String::new() };
-                    label.push_str(&format!(", own CloudWatch for {}: {shown}{more}", own.len()));
-                }
-            }
-            label
-        } else {
-            format!("aws {}", profiles.join(","))
-        };
-        SourceInfo {
-            label,
-            account: Some(match self.identity_error() {
-                Some(e) => format!("account unknown ({e}; retrying)"),
-                None if accounts.len() == 1 => first.account(),
-                // An organization's hundred ids say nothing in a header: the caller's, and a count.
-                None if self.options.org.is_some() => format!("{} + {} more", first.account(), accounts.len() - 1),
-                None => accounts.join(","),
-            }),
-            regions,
-            switchable: true,
-            read_only: self.targets.iter().any(|t| t.read_only),
-            accounts: org_accounts,
-        }
+        self.source_info()
     }
 
     fn read_only(&self) -> bool {
@@ -619,7 +336,9 @@ impl Provider for AwsProvider {
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, cluster) = self.locate(&req.cluster)?;
-        crate::apply::plan::checked(write::plan(&self.targets[i], &cluster, req, self.flags(i)).await)
+        let key = ServiceKey { origin: self.origin(i), cluster: cluster.clone(), service: req.service.clone() };
+        let plan = write::plan(&self.targets[i], &cluster, req, self.flags(i)).await;
+        crate::apply::plan::checked(plan.map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p }))
     }
 
     async fn plan_cache_resize(
@@ -629,7 +348,9 @@ impl Provider for AwsProvider {
         let (i, group) = self.locate(&req.group)?;
         let t = &self.targets[i];
         let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
-        write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await
+        let key = GroupKey { origin: self.origin(i), group: group.clone(), standalone: false };
+        let plan = write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await?;
+        Ok(crate::apply::ResizePlan { identity: Some(ResourceKey::Group(key)), ..plan })
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {

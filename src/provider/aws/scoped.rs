@@ -74,7 +74,7 @@ impl AwsProvider {
     ) -> Result<(Vec<ecs::ServiceRecord>, Vec<EcsService>), ProviderError> {
         let t = &self.targets[i];
         let mut records: Vec<ecs::ServiceRecord> = if scope.inventory {
-            ecs::inventory(t, &self.task_defs[i]).await?
+            ecs::inventory(t, &self.caches[i].task_defs).await?
         } else {
             known.iter().filter(|(k, _)| *k == i).map(|(_, r)| r.clone()).collect()
         };
@@ -94,7 +94,7 @@ impl AwsProvider {
         for batch in wanted.chunks(ecs::SERVICES_PER_METRICS_CALL) {
             let lbs = self.load_balancers(i, batch, now).await;
             for mut row in ecs::with_metrics(t, batch, &lbs, window, now).await? {
-                row.cluster = self.cluster_name(i, &row.cluster);
+                self.own_row(i, &mut row);
                 fresh.insert(row.key(), row);
             }
         }
@@ -104,7 +104,7 @@ impl AwsProvider {
                 let key = self.shown_key(i, r);
                 fresh.remove(&key).or_else(|| {
                     let mut row = ecs::carried(r, cached.get(&key)?);
-                    row.cluster = self.cluster_name(i, &row.cluster);
+                    self.own_row(i, &mut row);
                     Some(row)
                 })
             })
@@ -180,14 +180,19 @@ impl AwsProvider {
                         .collect();
                     let mut fresh: HashMap<String, CacheGroup> = HashMap::new();
                     for mut g in cache::with_metrics(t, &wanted, window, now).await? {
-                        g.id = shown(&g.id);
+                        self.own_group(i, &mut g);
                         fresh.insert(g.id.clone(), g);
                     }
                     let groups: Vec<CacheGroup> = records
                         .iter()
                         .filter_map(|r| {
                             let id = shown(&r.id);
-                            fresh.remove(&id).or_else(|| cached.get(&id).map(|c| cache::carried(r, c)))
+                            fresh.remove(&id).or_else(|| {
+                                let mut carried = cache::carried(r, cached.get(&id)?);
+                                // The account may have become known since it was read.
+                                carried.identity.origin = self.origin(i);
+                                Some(carried)
+                            })
                         })
                         .collect();
                     Ok::<_, ProviderError>((records, groups))

@@ -91,6 +91,7 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
     }
     let tagged = if live.tags.is_empty() { "" } else { ", its tags carried over (needs ecs:TagResource)" };
     Ok(ResizePlan {
+        identity: None,
         resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
         target,
         base_task_definition: live.task_definition_arn.clone(),
@@ -181,6 +182,7 @@ async fn rollback_plan(
         ));
     }
     Ok(ResizePlan {
+        identity: None,
         resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
         target,
         base_task_definition: live.task_definition_arn.clone(),

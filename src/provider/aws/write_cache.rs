@@ -74,6 +74,7 @@ pub async fn plan(
     }
     let owner = owner(ec, arn.as_deref()).await;
     Ok(ResizePlan {
+        identity: None,
         resource: ResourceRef::CacheGroup(req.group.clone()),
         target,
         base_task_definition: now.clone(),

@@ -57,6 +57,7 @@ impl DemoProvider {
             .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("{}/{}", req.cluster, req.service)))?;
         let plan = ResizePlan {
+            identity: None,
             resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
             target: "demo fleet".into(),
             base_task_definition: base.clone(),
@@ -157,6 +158,7 @@ impl DemoProvider {
             return Err(ProviderError::Other(format!("{} is not a node type this group can use", req.node_type_after)));
         }
         Ok(ResizePlan {
+            identity: None,
             resource: ResourceRef::CacheGroup(req.group.clone()),
             target: "demo fleet".into(),
             base_task_definition: spec.node_type.clone(),

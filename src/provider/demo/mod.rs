@@ -19,7 +19,8 @@ mod trail;
 use super::{Provider, ProviderError, SourceInfo};
 use crate::common::format::downsample_max as downsample;
 use crate::domain::{
-    Alarm, CacheGroup, CostReport, DetailData, EcsService, HotTask, LbHealth, ResourceRef, Stats, UsageHistory, Window,
+    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, HotTask, LbHealth, ResourceKey, ResourceRef, ServiceKey,
+    Stats, UsageHistory, Window,
 };
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
@@ -74,6 +75,8 @@ pub struct DemoProvider {
     kept: std::sync::Mutex<scoped::Kept>,
     /// What the same refreshes would have cost on AWS.
     meter: crate::provider::meter::Meter,
+    /// This fleet's `SourceInfo::generation`.
+    generation: u64,
 }
 
 impl DemoProvider {
@@ -82,6 +85,7 @@ impl DemoProvider {
     pub fn new(seed: u64, scale: Option<usize>, clock: Clock) -> Self {
         let fleet = Fleet::build(seed, scale).with_incident(clock.now() - incident::STARTED_BEFORE);
         DemoProvider {
+            generation: crate::provider::next_generation(),
             fleet: RwLock::new(Arc::new(fleet)),
             clock,
             read_only: false,
@@ -154,6 +158,11 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
     EcsService {
         cluster: spec.cluster.clone(),
         name: spec.name.clone(),
+        identity: crate::domain::ServiceKey {
+            origin: origin(),
+            cluster: spec.cluster.clone(),
+            service: spec.name.clone(),
+        },
         launch_type: spec.launch_type,
         arch: spec.arch,
         running,
@@ -235,6 +244,7 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
     let mean = |v: Vec<f32>| v.iter().sum::<f32>() / v.len().max(1) as f32;
     CacheGroup {
         id: spec.id.clone(),
+        identity: crate::domain::GroupKey { origin: origin(), group: spec.id.clone(), standalone: false },
         engine: spec.engine,
         engine_version: spec.engine_version.clone(),
         node_type: spec.node_type.clone(),
@@ -255,16 +265,26 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
     }
 }
 
+/// Where the demo fleet "runs": one account in a region no real account has, so nothing made
+/// from it can be mistaken for a real resource.
+pub fn origin() -> crate::domain::Origin {
+    crate::domain::Origin { account_id: Some(ACCOUNT.into()), account: Some("demo".into()), region: REGION.into() }
+}
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "demo-1";
+
 #[async_trait]
 impl Provider for DemoProvider {
     fn source(&self) -> SourceInfo {
         SourceInfo {
             label: format!("demo fleet (seed {})", self.fleet().seed),
-            account: Some("123456789012".into()),
-            regions: vec!["demo-1".into()],
+            account: Some(ACCOUNT.into()),
+            regions: vec![REGION.into()],
             switchable: false,
             read_only: self.read_only,
             accounts: Vec::new(),
+            generation: self.generation,
         }
     }
 
@@ -277,14 +297,17 @@ impl Provider for DemoProvider {
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
-        crate::apply::plan::checked(self.plan(req))
+        let key = ServiceKey { origin: origin(), cluster: req.cluster.clone(), service: req.service.clone() };
+        let plan = self.plan(req).map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p });
+        crate::apply::plan::checked(plan)
     }
 
     async fn plan_cache_resize(
         &self,
         req: &crate::apply::CacheResizeRequest,
     ) -> Result<crate::apply::ResizePlan, ProviderError> {
-        self.plan_cache(req)
+        let key = GroupKey { origin: origin(), group: req.group.clone(), standalone: false };
+        Ok(crate::apply::ResizePlan { identity: Some(ResourceKey::Group(key)), ..self.plan_cache(req)? })
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {

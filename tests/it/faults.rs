@@ -9,7 +9,7 @@
 //! an incident: the scheduler's slower cadences for what nobody watches are `app::schedule`'s.
 //! Each test prints a `FAULT-MATRIX` line (run with `--nocapture` to see them).
 
-mod support;
+use crate::support;
 
 use infradeck::app::state::PaneId;
 use infradeck::app::{Msg, State};

@@ -16,7 +16,7 @@ const THEME: &str = "/home/me/.config/infradeck/themes/mine.toml";
 
 /// The README's example configuration, which must parse as it is.
 fn readme_config() -> String {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let start = readme.find("## Configuration").expect("configuration section");
     let block = &readme[start..];
     let body = block.split("```toml\n").nth(1).expect("a toml block");

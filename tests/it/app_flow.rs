@@ -411,7 +411,7 @@ fn region_and_profile_commands_reconnect_on_aws_and_explain_themselves_on_the_de
         regions: vec!["eu-west-1".into()],
         switchable: true,
         read_only: false,
-        accounts: Vec::new(),
+        ..Default::default()
     };
     let fx = h.send_only(Msg::SourceChanged(source.clone()));
     assert_eq!(h.state.source, source);
@@ -1357,4 +1357,40 @@ fn keys_before_the_first_answers_say_what_is_still_loading() {
     assert!(h.state.overlay.is_none());
     let screen = h.screen();
     assert!(screen.contains("ECS services are still loading"), "{screen}");
+}
+
+/// Issue 34: the header's text is not the source's identity. Under `--org` it says "1 slow to
+/// answer" until that account answers; the update that says it answered (a new label, same
+/// source) must be taken, while one from a source replaced by `:profile` is still dropped.
+#[test]
+fn a_source_update_with_a_new_label_is_taken_from_the_same_source_only() {
+    let mut h = Harness::demo(160, 50);
+    let slow = SourceInfo {
+        label: "aws org: 21 accounts, 1 slow to answer (rows follow): team-01".into(),
+        account: Some("123456789012 + 19 more".into()),
+        regions: vec!["us-east-1".into()],
+        switchable: true,
+        generation: 7,
+        ..Default::default()
+    };
+    h.send_only(Msg::SourceChanged(slow.clone()));
+    let answered = SourceInfo {
+        label: "aws org: 21 accounts".into(),
+        account: Some("123456789012 + 20 more".into()),
+        ..slow.clone()
+    };
+    h.send_only(Msg::SourceUpdated(answered.clone()));
+    assert_eq!(h.state.source, answered, "the account that answered is no longer said to be slow");
+    let header = h.screen().lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("aws org: 21 accounts ·") && !header.contains("slow"), "the header: {header}");
+
+    // Later news of the same source is still taken (a second account renamed, say).
+    let renamed = SourceInfo { label: "aws org: 21 accounts, metrics through monitoring for 20".into(), ..answered };
+    h.send_only(Msg::SourceUpdated(renamed.clone()));
+    assert_eq!(h.state.source, renamed);
+
+    // A late answer from the source `:profile` replaced, even with the same label, is not.
+    let old = SourceInfo { generation: 6, account: Some("999999999999".into()), ..renamed.clone() };
+    h.send_only(Msg::SourceUpdated(old));
+    assert_eq!(h.state.source, renamed, "a replaced source's news is dropped");
 }

@@ -274,6 +274,7 @@ proptest! {
         let current = &node_types()[node];
         let g = CacheGroup {
             id: "g".into(),
+            identity: Default::default(),
             engine: if valkey { CacheEngine::Valkey } else { CacheEngine::Redis },
             engine_version: "7".into(),
             node_type: current.name.clone(),

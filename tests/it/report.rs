@@ -56,12 +56,12 @@ fn every_format_carries_the_same_suggestions() {
     assert_eq!(cache.len(), groups.len());
     assert_eq!(cache[0].finding, Finding::UnderProvisioned, "at risk first");
     let all: serde_json::Value =
-        serde_json::from_str(&infradeck::report::render_all(&recs, &cache, Format::Json)).expect("valid JSON");
+        serde_json::from_str(&infradeck::report::render_all(&recs, &cache, &[], Format::Json)).expect("valid JSON");
     assert_eq!(all["ecs"].as_array().unwrap().len(), recs.len());
     assert_eq!(all["redis"].as_array().unwrap().len(), cache.len());
-    let md = infradeck::report::render_all(&recs, &cache, Format::Markdown);
+    let md = infradeck::report::render_all(&recs, &cache, &[], Format::Markdown);
     assert!(md.contains("## Redis / ElastiCache suggestions") && md.contains("reserved"), "{md}");
-    let table = infradeck::report::render_all(&recs, &cache, Format::Table);
+    let table = infradeck::report::render_all(&recs, &cache, &[], Format::Table);
     assert!(table.contains("GROUP") && table.contains("page-cache"));
     let table = render(&recs, Format::Table);
     assert!(table.lines().count() >= recs.len() + 2);
@@ -135,4 +135,37 @@ fn sizing_in_parts_gives_what_sizing_everything_at_once_gives() {
     assert_eq!(parts.len(), whole.len());
     assert!(parts.iter().any(|r| r.slo.is_some()), "the SLO guard saw load-balanced services");
     assert_eq!(render(&parts, Format::Json), render(&whole, Format::Json));
+}
+
+/// `report --format json` is read by scripts: its shape is versioned (README: "JSON outputs") and
+/// every record says whose it is in fields of its own. Read back as a script would.
+#[test]
+fn the_json_report_carries_a_version_and_typed_identity_on_every_record() {
+    let bin = env!("CARGO_BIN_EXE_infradeck");
+    let out = Command::new(bin).args(["report", "--demo", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(all["version"], 2);
+    let ecs = all["ecs"].as_array().unwrap();
+    assert_eq!(ecs.len(), 45);
+    for r in ecs {
+        for field in ["account_id", "account", "region", "cluster", "service", "arn", "name", "finding"] {
+            assert!(r.get(field).is_some_and(|v| !v.is_null()), "{field} in {r:#}");
+        }
+        let name = format!("{}/{}", r["cluster"].as_str().unwrap(), r["service"].as_str().unwrap());
+        assert_eq!(r["name"], name.as_str(), "one account and region: the name is cluster/service");
+        assert_eq!(
+            r["arn"],
+            format!("arn:aws:ecs:demo-1:123456789012:service/{name}").as_str(),
+            "the ARN from the same parts"
+        );
+    }
+    let payments = ecs.iter().find(|r| r["service"] == "payments").expect("payments");
+    assert_eq!((&payments["cluster"], &payments["finding"]), (&"prod-core".into(), &"under-provisioned".into()));
+    for g in all["redis"].as_array().unwrap() {
+        assert_eq!(g["account_id"], "123456789012");
+        let arn = format!("arn:aws:elasticache:demo-1:123456789012:replicationgroup:{}", g["group"].as_str().unwrap());
+        assert_eq!(g["arn"], arn.as_str(), "{g:#}");
+    }
+    assert!(all.get("accounts").is_none(), "no per-account totals outside --org");
 }

@@ -2,7 +2,7 @@
 //! moto account seeded with a month of deployments, alarm history and a rollback
 //! (scripts/seed_moto.py `--month`).
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, TimeZone, Utc};
 use infradeck::domain::HandoverRecord;

@@ -2,7 +2,7 @@
 //! scripts/seed_moto.py's `seed_real_shapes`; where moto is laxer than AWS the bridge answers as
 //! AWS documents). Plans never break a service; the read path keeps what it can.
 
-mod support;
+use crate::support;
 
 use infradeck::apply::{AuditEntry, ResizeRequest};
 use infradeck::cli::plan::plan_for;

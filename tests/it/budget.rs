@@ -5,7 +5,7 @@
 //! nobody at the keys, then with a key a minute. (`examples/leave_open.rs` measures the same, and
 //! the 1,000-service fleet, for BENCHMARKS.md.)
 
-mod support;
+use crate::support;
 
 use infradeck::app::Msg;
 use infradeck::app::schedule::{self, Presence};

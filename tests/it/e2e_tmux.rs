@@ -2,7 +2,7 @@
 //! tmux runs it, `send-keys` types, `capture-pane` reads the screen. Each test gets its own tmux
 //! server and temp dir.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! the accounts come from Organizations, each is read through the role assumed in it, and one
 //! whose role cannot be assumed leaves the others.
 
-mod support;
+use crate::support;
 
 use infradeck::domain::Window;
 use infradeck::provider::Provider;
@@ -206,6 +206,30 @@ fn report_and_plan_run_under_org_from_the_command_line() {
     let row = text.lines().find(|l| l.starts_with("| team-02 (")).unwrap_or_else(|| panic!("{text}"));
     assert!(row.contains("| prod | 1 |"), "team-02 in OU prod, one service: {row}");
     assert!(text.lines().any(|l| l.starts_with("| sandbox (")), "{text}");
+
+    // JSON says whose each record is in fields of its own (issue 34), never only in the name:
+    // a script joins on `account_id`, not on display text.
+    let json = run(&["report", "--format", "json"]);
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let all: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    assert_eq!(all["version"], infradeck::report::JSON_VERSION);
+    let team_02 = fleet.account_id("team-02");
+    let svc = all["ecs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"] == "team-02")
+        .unwrap_or_else(|| panic!("team-02's service: {all:#}"));
+    assert_eq!(svc["account_id"], team_02.as_str());
+    assert_eq!(
+        (&svc["region"], &svc["cluster"], &svc["service"]),
+        (&"us-east-1".into(), &"prod".into(), &"svc-00".into())
+    );
+    assert_eq!(svc["arn"], format!("arn:aws:ecs:us-east-1:{team_02}:service/prod/svc-00").as_str());
+    assert_eq!(svc["name"], "team-02@us-east-1:prod/svc-00", "the name as shown stays beside them");
+    let accounts = all["accounts"].as_array().expect("each account's totals");
+    let line = accounts.iter().find(|a| a["account_id"] == team_02.as_str()).expect("team-02's totals");
+    assert_eq!((&line["account"], &line["services"]), (&"team-02".into(), &1.into()));
 
     // A plan names the service as the organization shows it; without usage history there is
     // nothing to change, and it says so for that account's service.

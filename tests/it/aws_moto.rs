@@ -1,7 +1,7 @@
 //! The AWS provider against a real moto_server (CloudWatch and the operations moto lacks through
 //! scripts/moto_bridge.py), seeded by scripts/seed_moto.py.
 
-mod support;
+use crate::support;
 
 use infradeck::domain::{AlarmState, Arch, CacheEngine, LaunchType, Measure, ResourceRef, Window};
 use infradeck::provider::Provider;
