@@ -41,8 +41,8 @@ mod write;
 mod write_cache;
 
 use crate::domain::{
-    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, ResourceKey, ResourceRef, ServiceKey, UsageHistory,
-    Window,
+    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, ResourceKey, ResourceRef, ServiceKey,
+    UsageHistory, Window,
 };
 use crate::provider::{Provider, ProviderError, SourceInfo};
 use async_trait::async_trait;
@@ -338,7 +338,9 @@ impl Provider for AwsProvider {
         let (i, cluster) = self.locate(&req.cluster)?;
         let key = ServiceKey { origin: self.origin(i), cluster: cluster.clone(), service: req.service.clone() };
         let plan = write::plan(&self.targets[i], &cluster, req, self.flags(i)).await;
-        crate::apply::plan::checked(plan.map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p }))
+        crate::apply::plan::checked(
+            plan.map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p }),
+        )
     }
 
     async fn plan_cache_resize(

@@ -19,8 +19,8 @@ mod trail;
 use super::{Provider, ProviderError, SourceInfo};
 use crate::common::format::downsample_max as downsample;
 use crate::domain::{
-    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, HotTask, LbHealth, ResourceKey, ResourceRef, ServiceKey,
-    Stats, UsageHistory, Window,
+    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, HotTask, LbHealth, ResourceKey, ResourceRef,
+    ServiceKey, Stats, UsageHistory, Window,
 };
 use async_trait::async_trait;
 use fleet::{Fleet, ServiceSpec};
