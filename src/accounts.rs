@@ -158,6 +158,7 @@ mod tests {
         assert_eq!(owner(&odd, "ops@us-east-1:prod").map(|a| a.id.as_str()), Some("4"));
         let alarm = |name: &str, state| Alarm {
             name: name.into(),
+            identity: Default::default(),
             state,
             namespace: "AWS/ECS".into(),
             metric: "CPUUtilization".into(),

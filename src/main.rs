@@ -54,11 +54,11 @@ fn split_list(s: &Option<String>) -> Vec<String> {
 /// before the terminal changes, so "no credentials" is a plain message, not a broken screen.
 fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Arc<dyn Provider> {
     // `[aws] org = true` reads AWS unless --demo says otherwise.
-    let org_from_config = config.org && !cli.demo;
+    let org_from_config = config.aws.org && !cli.demo;
     if !cli.wants_aws() && !org_from_config {
         let clock = cli.demo_clock.map_or(Clock::System, Clock::starting_at);
         let demo = DemoProvider::new(cli.seed, cli.demo_scale.map(|n| n as usize), clock);
-        let protected = config.protected_profiles.iter().any(|p| p == "demo");
+        let protected = config.aws.protected_profiles.iter().any(|p| p == "demo");
         return Arc::new(
             demo.with_read_only(cli.read_only || config.read_only).with_write_flags(cli.dry_run, protected),
         );
@@ -68,22 +68,22 @@ fn provider(cli: &Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Ar
         regions: split_list(&cli.region),
         endpoint_url: cli.endpoint_url.clone(),
         cache_dir: cache_dir(),
-        cost_ttl: Some(config.cost_ttl),
+        cost_ttl: Some(config.aws.cost_ttl),
         read_only: cli.read_only || config.read_only,
-        read_only_profiles: config.read_only_profiles.clone(),
-        protected_profiles: config.protected_profiles.clone(),
-        protected_accounts: config.protected_accounts.clone(),
+        read_only_profiles: config.aws.read_only_profiles.clone(),
+        protected_profiles: config.aws.protected_profiles.clone(),
+        protected_accounts: config.aws.protected_accounts.clone(),
         dry_run: cli.dry_run,
-        task_events_log_group: config.task_events_log_group.clone(),
-        org: (cli.org || config.org).then(|| infradeck::provider::aws::org::OrgOptions {
+        task_events_log_group: config.aws.task_events_log_group.clone(),
+        org: (cli.org || config.aws.org).then(|| infradeck::provider::aws::org::OrgOptions {
             role: cli
                 .org_role
                 .clone()
-                .or_else(|| config.org_role.clone())
+                .or_else(|| config.aws.org_role.clone())
                 .unwrap_or_else(|| infradeck::provider::aws::org::DEFAULT_ROLE.into()),
             ou: cli.ou.clone(),
             accounts: split_list(&cli.org_accounts),
-            monitoring_account: cli.monitoring_account.clone().or_else(|| config.monitoring_account.clone()),
+            monitoring_account: cli.monitoring_account.clone().or_else(|| config.aws.monitoring_account.clone()),
             ..infradeck::provider::aws::org::OrgOptions::default()
         }),
         ..AwsOptions::default()

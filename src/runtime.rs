@@ -111,6 +111,7 @@ fn audit_entry(
         target: plan.target.clone(),
         action: plan.action().into(),
         resource: plan.resource.clone(),
+        identity: plan.identity.clone(),
         before: plan.before_label(),
         after: plan.after_label(),
         revision_before: plan.base_task_definition.clone(),

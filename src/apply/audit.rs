@@ -23,6 +23,10 @@ pub struct AuditEntry {
     /// Written as `cluster/service` (an ECS service) or the replication group id.
     #[serde(with = "resource_key")]
     pub resource: ResourceRef,
+    /// Whose it is, typed (`account_id`, `account`, `region`, `cluster` and `service` or
+    /// `group`, `arn` beside the other fields); None in entries written before it.
+    #[serde(default, flatten)]
+    pub identity: Option<crate::domain::ResourceKey>,
     pub before: String,
     pub after: String,
     /// The task definition before and after (`family:revision` or ARN), for rollback.
@@ -202,6 +206,7 @@ mod tests {
             target: "default · 123456789012 · us-east-1".into(),
             action: "resize".into(),
             resource: ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() },
+            identity: None,
             before: "1 vCPU / 2 GiB".into(),
             after: "0.5 vCPU / 1 GiB".into(),
             revision_before: "web:41".into(),
@@ -228,6 +233,28 @@ mod tests {
             serde_json::from_str(&old.replace(r#""result":"ok""#, r#""result":"dry run: nothing sent""#)).unwrap();
         assert_eq!(dry.result, Outcome::DryRun);
         assert!(serde_json::from_str::<AuditEntry>(&old.replace("2026-11-22T05:00:00Z", "yesterday")).is_err());
+    }
+
+    #[test]
+    fn an_entry_says_whose_resource_it_changed_in_fields_of_its_own() {
+        use crate::domain::{Origin, ResourceKey, ServiceKey};
+        let origin = Origin {
+            account_id: Some("111122223333".into()),
+            account: Some("team-01".into()),
+            region: "eu-west-1".into(),
+        };
+        let key = ServiceKey { origin, cluster: "prod".into(), service: "web".into() };
+        let e = AuditEntry { identity: Some(ResourceKey::Service(key)), ..entry("ok") };
+        let line: serde_json::Value = serde_json::to_value(&e).unwrap();
+        assert_eq!(line["account_id"], "111122223333");
+        assert_eq!(
+            (&line["region"], &line["cluster"], &line["service"]),
+            (&"eu-west-1".into(), &"prod".into(), &"web".into())
+        );
+        assert_eq!(line["arn"], "arn:aws:ecs:eu-west-1:111122223333:service/prod/web");
+        assert_eq!(line["resource"], "prod/web", "the name as shown stays");
+        let back: AuditEntry = serde_json::from_value(line).unwrap();
+        assert_eq!(back, e, "read back whole");
     }
 
     #[test]

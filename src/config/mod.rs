@@ -53,38 +53,61 @@ struct RefreshFile {
     sizing: Option<Seconds>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AwsFile {
-    /// How long Cost Explorer answers are reused (each request costs $0.01).
-    cost_cache_ttl: Option<Seconds>,
+/// `[aws]`: how infradeck reads and writes AWS. Written once: the file's table deserializes
+/// straight into these typed, defaulted, checked values, which `main` hands to the provider.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsSettings {
+    /// How long Cost Explorer answers are reused (each request costs $0.01): `cost_cache_ttl`.
+    #[serde(rename = "cost_cache_ttl", deserialize_with = "de_ttl")]
+    pub cost_ttl: std::time::Duration,
     /// Never write through these profiles (e.g. prod), whatever the command line says.
-    read_only_profiles: Option<Vec<String>>,
+    pub read_only_profiles: Vec<String>,
     /// Confirm changes through these profiles by typing the resource's name ("demo": the demo fleet).
-    protected_profiles: Option<Vec<String>>,
+    pub protected_profiles: Vec<String>,
     /// What infradeck may spend a day in AWS API charges (CloudWatch metrics, Cost Explorer).
-    #[serde(default, deserialize_with = "de_budget")]
-    budget_usd_per_day: Option<f64>,
+    #[serde(deserialize_with = "de_budget")]
+    pub budget_usd_per_day: f64,
     /// The CloudWatch Logs group an EventBridge rule sends "ECS Task State Change" events to:
     /// a review counts every stopped task of its span from it (ECS lists them about an hour).
-    task_events_log_group: Option<String>,
+    pub task_events_log_group: Option<String>,
     /// `org = true`: read every account of the organization, as `--org`.
-    org: Option<bool>,
+    pub org: bool,
     /// The role assumed in each member account (`--org-role`).
-    org_role: Option<String>,
+    pub org_role: Option<String>,
     /// The CloudWatch cross-account observability monitoring account (`--monitoring-account`).
-    monitoring_account: Option<String>,
+    pub monitoring_account: Option<String>,
     /// With `--org`: accounts (id or name) and OUs (id or name) whose changes are confirmed by
     /// typing the resource's name.
-    protected_accounts: Option<Vec<String>>,
+    pub protected_accounts: Vec<String>,
 }
 
-fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            cost_ttl: DEFAULT_COST_TTL,
+            read_only_profiles: Vec::new(),
+            protected_profiles: Vec::new(),
+            budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
+            task_events_log_group: None,
+            org: false,
+            org_role: None,
+            monitoring_account: None,
+            protected_accounts: Vec::new(),
+        }
+    }
+}
+
+fn de_ttl<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+    Seconds::deserialize(d).map(|s| std::time::Duration::from_secs(s.0))
+}
+
+fn de_budget<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
     if !(v.is_finite() && (0.01..=1_000.0).contains(&v)) {
         return Err(serde::de::Error::custom(format!("{v} is not a daily budget: use 0.01 to 1000 (USD)")));
     }
-    Ok(Some(v))
+    Ok(v)
 }
 
 /// Cost Explorer data refreshes up to three times a day: six hours loses little.
@@ -106,7 +129,8 @@ struct ConfigFile {
     read_only: Option<bool>,
     /// `mouse = false`: leave the mouse to the terminal (its own text selection).
     mouse: Option<bool>,
-    aws: Option<AwsFile>,
+    #[serde(default)]
+    aws: AwsSettings,
     #[serde(default)]
     sizing: crate::sizing::policy::Policies,
     #[serde(default)]
@@ -127,32 +151,18 @@ pub struct Config {
     pub window: Window,
     pub intervals: Intervals,
     pub keymap: Keymap,
-    pub cost_ttl: std::time::Duration,
     /// `[sizing]`: percentile, headroom and window, globally and per cluster or service.
     pub sizing: crate::sizing::policy::Policies,
     /// `[slo]`: availability and latency objectives, globally and per cluster or service.
     pub slo: crate::slo::policy::Objectives,
     /// `read_only = true`: never write to AWS, as with `--read-only`.
     pub read_only: bool,
-    /// `[aws] read_only_profiles`.
-    pub read_only_profiles: Vec<String>,
-    /// `[aws] budget_usd_per_day`: what the refresh scheduler may spend a day.
-    pub budget_usd_per_day: f64,
-    /// `[aws] protected_profiles`.
-    pub protected_profiles: Vec<String>,
-    /// `[aws] protected_accounts`: accounts and OUs of an organization.
-    pub protected_accounts: Vec<String>,
+    /// `[aws]`: budget, profiles, the organization, Cost Explorer's cache.
+    pub aws: AwsSettings,
     /// `mouse = true` (the default): clicks and the wheel; `M` toggles it while running.
     pub mouse: bool,
     /// `[security]`: failed sign-ins that make a burst, days of history that make a source new.
     pub security: crate::incident::signins::Thresholds,
-    /// `[aws] task_events_log_group`.
-    pub task_events_log_group: Option<String>,
-    /// `[aws] org` and `org_role`.
-    pub org: bool,
-    pub org_role: Option<String>,
-    /// `[aws] monitoring_account`.
-    pub monitoring_account: Option<String>,
 }
 
 impl Default for Config {
@@ -163,20 +173,12 @@ impl Default for Config {
             window: Window::default(),
             intervals: Intervals::default(),
             keymap: Keymap::default(),
-            cost_ttl: DEFAULT_COST_TTL,
             sizing: Default::default(),
             slo: Default::default(),
             read_only: false,
+            aws: AwsSettings::default(),
             mouse: true,
             security: Default::default(),
-            task_events_log_group: None,
-            org: false,
-            org_role: None,
-            monitoring_account: None,
-            read_only_profiles: Vec::new(),
-            budget_usd_per_day: crate::app::budget::DEFAULT_USD_PER_DAY,
-            protected_profiles: Vec::new(),
-            protected_accounts: Vec::new(),
         }
     }
 }
@@ -204,23 +206,7 @@ impl Config {
             window: file.window.unwrap_or_default(),
             intervals,
             keymap: Keymap::with_overrides(file.keys),
-            cost_ttl: file
-                .aws
-                .as_ref()
-                .and_then(|a| a.cost_cache_ttl)
-                .map_or(DEFAULT_COST_TTL, |s| std::time::Duration::from_secs(s.0)),
-            read_only_profiles: file.aws.as_ref().and_then(|a| a.read_only_profiles.clone()).unwrap_or_default(),
-            task_events_log_group: file.aws.as_ref().and_then(|a| a.task_events_log_group.clone()),
-            org: file.aws.as_ref().and_then(|a| a.org).unwrap_or(false),
-            org_role: file.aws.as_ref().and_then(|a| a.org_role.clone()),
-            monitoring_account: file.aws.as_ref().and_then(|a| a.monitoring_account.clone()),
-            budget_usd_per_day: file
-                .aws
-                .as_ref()
-                .and_then(|a| a.budget_usd_per_day)
-                .unwrap_or(crate::app::budget::DEFAULT_USD_PER_DAY),
-            protected_accounts: file.aws.as_ref().and_then(|a| a.protected_accounts.clone()).unwrap_or_default(),
-            protected_profiles: file.aws.and_then(|a| a.protected_profiles).unwrap_or_default(),
+            aws: file.aws,
             read_only: file.read_only.unwrap_or(false),
             mouse: file.mouse.unwrap_or(true),
             security: file.security,
@@ -258,16 +244,16 @@ mod tests {
         assert_eq!(c.sizing.for_service("batch/x", &base).cpu_percentile, 95.0);
         assert_eq!(c.sizing.for_service("prod/pay", &base).window_days, 7.0);
         assert_eq!(c.sizing.for_service("prod/other", &base).headroom, 0.3);
-        assert_eq!(c.cost_ttl, std::time::Duration::from_secs(600));
-        assert_eq!(c.budget_usd_per_day, 1.0, "the default budget");
-        assert_eq!(parse("[aws]\nbudget_usd_per_day = 2.5\n").unwrap().budget_usd_per_day, 2.5);
+        assert_eq!(c.aws.cost_ttl, std::time::Duration::from_secs(600));
+        assert_eq!(c.aws.budget_usd_per_day, 1.0, "the default budget");
+        assert_eq!(parse("[aws]\nbudget_usd_per_day = 2.5\n").unwrap().aws.budget_usd_per_day, 2.5);
         let err = parse("[aws]\nbudget_usd_per_day = -1\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("not a daily budget"), "{err}");
         let c = parse("read_only = true\n[aws]\nread_only_profiles = [\"prod\"]\nprotected_profiles = [\"stage\"]\n")
             .unwrap();
-        assert_eq!(c.protected_profiles, vec!["stage".to_string()]);
+        assert_eq!(c.aws.protected_profiles, vec!["stage".to_string()]);
         assert!(c.read_only);
-        assert_eq!(c.read_only_profiles, vec!["prod".to_string()]);
+        assert_eq!(c.aws.read_only_profiles, vec!["prod".to_string()]);
         let err = parse("[sizing]\n\n[sizing.clusters.batch]\nheadroom = 9\n").unwrap_err().to_string();
         assert!(
             err.contains("config.toml") && err.contains("line 4") && err.contains("headroom 9 is out of range"),

@@ -21,7 +21,7 @@ impl State {
         state.window = config.window;
         state.sizing.policies = config.sizing.clone();
         state.sizing.objectives = config.slo.clone();
-        state.budget = crate::app::budget::Budget::new(config.budget_usd_per_day);
+        state.budget = crate::app::budget::Budget::new(config.aws.budget_usd_per_day);
         state.mouse = config.mouse;
         state.security = config.security;
         state

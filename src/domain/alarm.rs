@@ -55,7 +55,10 @@ pub struct AlarmTransition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alarm {
+    /// The alarm as shown (`ACCOUNT@REGION:name` when several accounts or regions are).
     pub name: String,
+    /// Whose it is and its own name, typed (JSON, the review).
+    pub identity: super::AlarmKey,
     pub state: AlarmState,
     pub namespace: String,
     pub metric: String,

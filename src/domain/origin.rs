@@ -108,8 +108,8 @@ pub enum ResourceKey {
     Group(GroupKey),
 }
 
-/// A CloudWatch alarm.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// A CloudWatch alarm, with its ARN in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
 pub struct AlarmKey {
     #[serde(flatten)]
     pub origin: Origin,
@@ -119,6 +119,19 @@ pub struct AlarmKey {
 impl AlarmKey {
     pub fn arn(&self) -> Option<String> {
         self.origin.arn("cloudwatch", &format!("alarm:{}", self.alarm))
+    }
+}
+
+impl Serialize for AlarmKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            origin: &'a Origin,
+            alarm: &'a str,
+            arn: Option<String>,
+        }
+        Out { origin: &self.origin, alarm: &self.alarm, arn: self.arn() }.serialize(s)
     }
 }
 

@@ -131,6 +131,7 @@ mod tests {
             target: "demo".into(),
             action: "resize".into(),
             resource: ResourceRef::EcsService { cluster: "prod".into(), service: "web".into() },
+            identity: None,
             before: "1 vCPU / 2 GiB".into(),
             after: "0.5 vCPU / 1 GiB".into(),
             revision_before: "web:41".into(),

@@ -14,7 +14,11 @@ pub const IGNORED_SECONDS: i64 = 3 * 86_400;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmReview {
+    /// As shown (with its account and region when several are shown).
     pub name: String,
+    /// Whose it is, typed: `account_id`, `account`, `region`, `alarm`, `arn` in JSON.
+    #[serde(flatten)]
+    pub identity: crate::domain::AlarmKey,
     /// What it watches (`ecs:prod-core/orders`), if one resource.
     pub watches: Option<String>,
     pub state: &'static str,
@@ -137,6 +141,7 @@ pub fn one(a: &Alarm, from: DateTime<Utc>, to: DateTime<Utc>) -> AlarmReview {
     let link_at = last_fired.or_else(|| (a.state == AlarmState::Alarm).then_some(a.since.max(from)));
     AlarmReview {
         name: a.name.clone(),
+        identity: a.identity.clone(),
         watches: a.resource.as_ref().map(ToString::to_string),
         state: a.state.short(),
         fired,
@@ -172,6 +177,7 @@ mod tests {
         history.reverse();
         Alarm {
             name: name.into(),
+            identity: Default::default(),
             state,
             namespace: "AWS/ECS".into(),
             metric: "CPUUtilization".into(),

@@ -397,6 +397,7 @@ mod tests {
     fn alarm(changes: &[(i64, AlarmState, AlarmState)]) -> Alarm {
         Alarm {
             name: "web-5xx".into(),
+            identity: Default::default(),
             state: AlarmState::Ok,
             namespace: "AWS/ApplicationELB".into(),
             metric: "HTTPCode_Target_5XX_Count".into(),
@@ -549,6 +550,7 @@ mod tests {
             target: "prod".into(),
             action: "resize".into(),
             resource: web(),
+            identity: None,
             before: "1 / 2G".into(),
             after: "2 / 4G".into(),
             revision_before: "arn:aws:ecs:us-east-1:1:task-definition/web:41".into(),

@@ -151,7 +151,7 @@ fn the_readme_example_config_and_the_shipped_themes_parse() {
     let text = readme_config();
     let c = Config::parse(&text, Path::new(CONFIG)).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(c.theme, "gruvbox");
-    assert_eq!(c.read_only_profiles, vec!["prod".to_string()]);
+    assert_eq!(c.aws.read_only_profiles, vec!["prod".to_string()]);
     for (name, text) in theme_file::EMBEDDED {
         theme_file::parse(text, Path::new(THEME)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }

@@ -36,6 +36,7 @@ fn the_timeline_has_every_source_in_time_order_with_changes_and_notes() {
         target: "demo fleet".into(),
         action: "resize".into(),
         resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-core".into(), service: "cart".into() },
+        identity: None,
         before: "1 vCPU / 4 GiB".into(),
         after: "0.5 vCPU / 1 GiB".into(),
         revision_before: "cart:7".into(),

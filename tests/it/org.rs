@@ -143,6 +143,17 @@ async fn an_apply_goes_to_the_owning_account_and_a_protected_ou_asks_for_the_nam
     assert!(!sandbox.protected, "sandbox sits at the root, outside the protected OU");
     let plan = aws.plan_resize(&request("team-02@us-east-1:prod/svc-00")).await.expect("plan");
     assert!(plan.protected, "team-02 is in the protected OU prod: confirming means typing the name");
+    // The plan says whose the service is, typed, as Organizations and its role session know it.
+    let Some(infradeck::domain::ResourceKey::Service(key)) = &plan.identity else { panic!("{:?}", plan.identity) };
+    let team_02 = fleet.account_id("team-02");
+    assert_eq!(
+        (key.origin.account_id.as_deref(), key.origin.account.as_deref()),
+        (Some(team_02.as_str()), Some("team-02"))
+    );
+    assert_eq!(
+        (key.cluster.as_str(), key.service.as_str(), key.origin.region.as_str()),
+        ("prod", "svc-00", "us-east-1")
+    );
     let before = services.iter().find(|s| s.key() == "team-01@us-east-1:prod/svc-00").unwrap().task_definition.clone();
     aws.apply_resize(&plan).await.expect("apply through team-02's role");
     let after = aws.ecs_services(Window::Hour).await.expect("services");

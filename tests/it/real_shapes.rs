@@ -114,6 +114,7 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
         target: orders.target.clone(),
         action: "resize".into(),
         resource: infradeck::domain::ResourceRef::EcsService { cluster: "prod-web".into(), service: "orders".into() },
+        identity: None,
         before: String::new(),
         after: String::new(),
         revision_before: orders.base_task_definition.clone(),

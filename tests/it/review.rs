@@ -273,6 +273,11 @@ fn the_cli_prints_the_review_in_each_format_and_refuses_a_span_it_cannot_read() 
     let json = run(&["review", "--demo", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert!(value["changes"]["deploys"].as_u64().unwrap() > 100);
+    // Each alarm says whose it is in fields of its own (issue 34), its ARN made from them.
+    let alarm = &value["alarms"][0];
+    let name = alarm["alarm"].as_str().expect("the alarm's own name");
+    assert_eq!((&alarm["account_id"], &alarm["region"]), (&"123456789012".into(), &"demo-1".into()), "{alarm:#}");
+    assert_eq!(alarm["arn"], format!("arn:aws:cloudwatch:demo-1:123456789012:alarm:{name}").as_str());
     let refused = run(&["review", "--demo", "--days", "400"]);
     assert_eq!(refused.status.code(), Some(2), "clap refuses more than 90 days");
     let _ = std::fs::remove_dir_all(&data);

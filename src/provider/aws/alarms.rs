@@ -2,7 +2,7 @@
 
 use super::map;
 use super::{Target, sdk_error};
-use crate::domain::{Alarm, AlarmEvaluation, AlarmTransition, Comparison};
+use crate::domain::{Alarm, AlarmEvaluation, AlarmKey, AlarmTransition, Comparison};
 use crate::provider::ProviderError;
 use aws_sdk_cloudwatch::types::{AlarmType, HistoryItemType};
 use aws_smithy_types::DateTime as SdkTime;
@@ -109,6 +109,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 .collect();
             alarms.push(Alarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
+                identity: AlarmKey { alarm: a.alarm_name().unwrap_or_default().to_string(), ..Default::default() },
                 state: map::alarm_state(a.state_value()),
                 namespace: a.namespace().unwrap_or("metric math").to_string(),
                 metric: a.metric_name().unwrap_or("expression").to_string(),
@@ -130,6 +131,7 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
         for a in page.composite_alarms() {
             alarms.push(Alarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
+                identity: AlarmKey { alarm: a.alarm_name().unwrap_or_default().to_string(), ..Default::default() },
                 state: map::alarm_state(a.state_value()),
                 namespace: "composite".into(),
                 // The whole rule: a review reads which alarms a composite watches (cells cut it).

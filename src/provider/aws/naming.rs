@@ -88,6 +88,7 @@ impl AwsProvider {
     /// resource, as that target's rows are (`team-01@us-east-1:…`), so two accounts'
     /// `api-cpu-high` are told apart and `/acct:` finds them.
     pub(super) fn named_alarm(&self, i: usize, mut a: Alarm) -> Alarm {
+        a.identity.origin = self.origin(i);
         if self.several() {
             let label = self.targets[i].label();
             a.name = format!("{label}:{}", a.name);
