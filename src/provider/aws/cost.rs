@@ -334,6 +334,50 @@ impl CostFailure {
     }
 }
 
+impl super::AwsProvider {
+    /// Cost Explorer's report for the payer, from the disk cache unless `fresh` (each request
+    /// costs $0.01), a recent failure answered again rather than asked again.
+    pub(super) async fn cost_report(&self, fresh: bool) -> Result<CostReport, ProviderError> {
+        self.ensure_identities().await;
+        let now = self.now_secs();
+        // Cost Explorer is per payer account: the first target speaks for it (under --org the
+        // caller's own, and its report is per linked account, kept apart from the plain one).
+        let names: Option<AccountNames> =
+            self.options.org.as_ref().map(|_| self.org_accounts().into_iter().map(|a| (a.id, a.name)).collect());
+        let account = match (self.targets[0].account(), &names) {
+            (id, Some(_)) if id != "unknown" => format!("{id}-org"),
+            (id, _) => id,
+        };
+        let cached = if fresh { None } else { self.cost_cache.load(&account, now) };
+        let report = match cached {
+            Some(r) => r,
+            None => {
+                if fresh {
+                    self.cost_failure.clear();
+                } else if let Some(e) = self.cost_failure.current(now) {
+                    return Err(e);
+                }
+                let mut r = report(&self.targets[0], chrono::Utc::now().date_naive(), names.as_ref())
+                    .await
+                    .inspect_err(|e| self.cost_failure.remember(now, e))?;
+                if names.is_some() && self.targets[0].via_role {
+                    // --ou or --org-accounts left the caller's own (payer) account out: a member
+                    // sees only its own cost.
+                    r.missing.push(format!(
+                        "the other accounts' cost: read from {}, a member account, which sees only its own \
+                         (the payer is the caller's own account; include it in --org-accounts)",
+                        self.targets[0].label()
+                    ));
+                }
+                self.cost_cache.store(&account, now, &r);
+                r
+            }
+        };
+        self.seen().cost = Some(report.clone());
+        Ok(report)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -479,45 +479,8 @@ impl Provider for AwsProvider {
     }
 
     async fn cost(&self, fresh: bool) -> Result<CostReport, ProviderError> {
-        self.ensure_identities().await;
-        let now = self.now_secs();
-        // Cost Explorer is per payer account: the first target speaks for it (under --org the
-        // caller's own, and its report is per linked account, kept apart from the plain one).
-        let names: Option<cost::AccountNames> =
-            self.options.org.as_ref().map(|_| self.org_accounts().into_iter().map(|a| (a.id, a.name)).collect());
-        let account = match (self.targets[0].account(), &names) {
-            (id, Some(_)) if id != "unknown" => format!("{id}-org"),
-            (id, _) => id,
-        };
-        let cached = if fresh { None } else { self.cost_cache.load(&account, now) };
-        let report = match cached {
-            Some(r) => r,
-            None => {
-                if fresh {
-                    self.cost_failure.clear();
-                } else if let Some(e) = self.cost_failure.current(now) {
-                    return Err(e);
-                }
-                let mut r = cost::report(&self.targets[0], chrono::Utc::now().date_naive(), names.as_ref())
-                    .await
-                    .inspect_err(|e| self.cost_failure.remember(now, e))?;
-                if names.is_some() && self.targets[0].via_role {
-                    // --ou or --org-accounts left the caller's own (payer) account out: a member
-                    // sees only its own cost.
-                    r.missing.push(format!(
-                        "the other accounts' cost: read from {}, a member account, which sees only its own \
-                         (the payer is the caller's own account; include it in --org-accounts)",
-                        self.targets[0].label()
-                    ));
-                }
-                self.cost_cache.store(&account, now, &r);
-                r
-            }
-        };
-        self.seen().cost = Some(report.clone());
-        Ok(report)
+        self.cost_report(fresh).await
     }
-
     async fn alarms(&self) -> Result<Vec<Alarm>, ProviderError> {
         self.ensure_identities().await;
         let now = self.now_secs();
@@ -545,56 +508,8 @@ impl Provider for AwsProvider {
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::domain::Timeline, ProviderError> {
-        use crate::domain::TimelineEvent;
-        let (f, t) = (from.timestamp(), to.timestamp());
-        // Each source on its own: one failing (a missing permission, say) leaves the others.
-        // CloudTrail's two readers one after the other, never side by side: the account's 2
-        // LookupEvents a second are shared with every other tool, and each paces its own calls.
-        let trail = async {
-            let changes = self.trail_changes(f, t).await;
-            (changes, self.trail_sign_ins(f, t).await)
-        };
-        let (ecs, alarm_events, cache_events, cost, ((api, api_problems), (span, history, signin_problems))) = tokio::join!(
-            self.ecs_inventory(),
-            try_join_all(
-                self.targets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, tg)| timeline::alarm_events(tg, f, t, move |a| self.named_alarm(i, a)))
-            ),
-            try_join_all(self.targets.iter().map(|tg| timeline::cache_events(tg, f, t))),
-            self.cost(false),
-            trail,
-        );
-        let ecs = ecs.map(|records| {
-            records
-                .into_iter()
-                .flat_map(|(i, r)| {
-                    let shown = self.cluster_name(i, &r.cluster);
-                    r.history.into_iter().map(move |mut e| {
-                        if let Some(ResourceRef::EcsService { cluster, .. }) = &mut e.resource {
-                            cluster.clone_from(&shown);
-                        }
-                        e
-                    })
-                })
-                .collect::<Vec<TimelineEvent>>()
-        });
-        let mut out = crate::domain::Timeline::default();
-        out.add("ECS deployments, service events and stopped tasks", ecs);
-        out.add("alarm history", alarm_events.map(|v| v.into_iter().flatten().collect()));
-        out.add("ElastiCache events", cache_events.map(|v| v.into_iter().flatten().collect()));
-        out.add("cost anomalies", cost.map(|r| crate::incident::cost_events(&r.anomalies, from)));
-        // A target whose CloudTrail cannot be read is named; the others' changes still show.
-        (out.api, out.signins, out.signin_history) = (api, span, history);
-        let problem = |source, error| crate::domain::SourceProblem { source, error };
-        out.problems.extend(api_problems.into_iter().map(|e| problem("CloudTrail changes", e)));
-        out.problems.extend(signin_problems.into_iter().map(|e| problem("CloudTrail sign-ins", e)));
-        out.events.retain(|e| e.time >= from && e.time <= to);
-        out.sort();
-        Ok(out)
+        self.timeline_between(from, to).await
     }
-
     async fn history(
         &self,
         from: chrono::DateTime<chrono::Utc>,
