@@ -1,10 +1,13 @@
 //! What infradeck costs to leave open: the whole app (state machine and the AWS provider)
 //! against an endpoint (moto behind the bridge), its clock driven a second a tick, with nobody
-//! at the keys (`idle`) or a key a minute (`active`). Prints one JSON line: metrics requested,
-//! USD, USD a day at that pace, ECS requests a second.
+//! at the keys (`idle`), a key a minute (`active`) or a key an hour (`week`). Prints one JSON
+//! line: metrics requested, USD, USD a day at that pace, ECS requests a second; `week` also
+//! prints a line at app hours 1, 24 and 168 (and every 24th): the process's RSS, CPU seconds
+//! and the lines in its log (the app's own logging, `common::logging`), to show nothing grows.
 //!
 //! `bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS]` seeds moto and runs both scenarios;
-//! by hand: cargo run --release --example leave_open -- ENDPOINT MINUTES idle|active [WARMUP_MINUTES]
+//! by hand: cargo run --release --example leave_open -- ENDPOINT MINUTES idle|active|week [WARMUP_MINUTES]
+//! (`WEEK=1 bash scripts/measure_open.sh realistic` runs the week on the realistic fleet).
 //! With `ORG_REGIONS=us-east-1,us-west-2` in the environment: `--org` over those regions (a
 //! simulated organization, `bash scripts/measure_open.sh org ACCOUNTS SERVICES`); with
 //! `MONITORING=NAME` too, metrics through that monitoring account.
@@ -23,6 +26,9 @@ fn main() -> color_eyre::Result<()> {
     let minutes: i64 = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(3);
     let scenario = args.get(3).cloned().unwrap_or_else(|| "idle".into());
     let warmup: i64 = args.get(4).and_then(|m| m.parse().ok()).unwrap_or(0);
+    // The app's own log, in a file of this run's (its lines are counted in `week`).
+    let log = std::env::temp_dir().join(format!("infradeck-leave-open-{}.log", std::process::id()));
+    let _log = infradeck::common::logging::init(&log);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let org_regions = std::env::var("ORG_REGIONS").ok();
     let aws = runtime
@@ -50,8 +56,9 @@ fn main() -> color_eyre::Result<()> {
     let tick = |h: &mut Harness, t: &mut i64| {
         *t += 1;
         h.send(Msg::Tick(Harness::fixed_now() + chrono::Duration::seconds(*t)));
-        if scenario == "active" && *t % 60 == 0 {
-            h.keys(&[if (*t / 60) % 2 == 0 { "j" } else { "k" }]);
+        let every = if scenario == "week" { 3_600 } else { 60 };
+        if scenario != "idle" && *t % every == 0 {
+            h.keys(&[if (*t / every) % 2 == 0 { "j" } else { "k" }]);
         }
     };
     // How old the oldest ECS row on screen is, at each second someone is at the keys.
@@ -74,9 +81,24 @@ fn main() -> color_eyre::Result<()> {
     usage.reset();
     let measured = Instant::now();
     let mut oldest_visible = 0;
-    for _ in 0..minutes * 60 {
+    for second in 1..=minutes * 60 {
         tick(&mut h, &mut t);
         oldest_visible = oldest_visible.max(visible_age(&h).unwrap_or(0));
+        let hour = second / 3_600;
+        if scenario == "week" && second % 3_600 == 0 && (hour == 1 || hour % 24 == 0) {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "app_hour": hour,
+                    "rss_mb": process::rss_mb(),
+                    "cpu_seconds": process::cpu_seconds(),
+                    "log_lines": process::lines(&log),
+                    "requests": usage.total_requests(),
+                    "usd": (usage.spend_usd() * 10_000.0).round() / 10_000.0,
+                    "wall_seconds": measured.elapsed().as_secs_f64().round(),
+                })
+            );
+        }
     }
     let seconds = (minutes * 60) as f64;
     let requests = usage.requests();
@@ -105,4 +127,32 @@ fn main() -> color_eyre::Result<()> {
         })
     );
     Ok(())
+}
+
+/// What the process uses, read from Linux's /proc (None elsewhere).
+mod process {
+    use std::path::Path;
+
+    /// Resident set size in MB (`VmRSS`).
+    pub fn rss_mb() -> Option<f64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let kb: f64 =
+            status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some((kb / 1024.0 * 10.0).round() / 10.0)
+    }
+
+    /// User + system CPU seconds so far (`/proc/self/stat` fields 14 and 15, in clock ticks of
+    /// 1/100 s, Linux's USER_HZ on every architecture it exports to user space).
+    pub fn cpu_seconds() -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(ticks as f64 / 100.0)
+    }
+
+    pub fn lines(path: &Path) -> usize {
+        std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+    }
 }

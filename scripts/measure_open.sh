@@ -4,7 +4,7 @@
 # Usage: bash scripts/measure_open.sh [SERVICES CLUSTERS GROUPS] (default 255 3 3; "realistic" for
 # the realistic fleet; "org ACCOUNTS SERVICES" for an organization, --org over two regions). App
 # minutes from the env (MONITORING=team-01 with org: metrics through that monitoring account): IDLE_MINUTES (default 1440: a whole day, so the 6-hourly reads are in it), MINUTES (someone at the keys, default 180) and WARMUP (default 10)
-# after the first load.
+# after the first load. WEEK=1: only a week left open, a key an hour (RSS, CPU, log lines by day).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 services=${1:-255} clusters=${2:-3} groups=${3:-3}
@@ -27,5 +27,10 @@ profile=${PROFILE:-release}
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 export HOME=$(mktemp -d) # no cost or price cache from an earlier run
 run=${BINARY:-target/"$dir"/examples/leave_open}
+if [ -n "${WEEK:-}" ]; then
+  # Left open a week (168 app hours), a key an hour: RSS, CPU and log lines at hours 1, 24 … 168.
+  "$run" "http://127.0.0.1:$bridge_port" $((168 * 60)) week "$warmup"
+  exit
+fi
 "$run" "http://127.0.0.1:$bridge_port" "$idle_minutes" idle "$warmup"
 "$run" "http://127.0.0.1:$bridge_port" "$minutes" active "$warmup"

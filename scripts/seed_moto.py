@@ -327,6 +327,8 @@ def seed_realistic(args):
         put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
 
     post(args.bridge + "/_bridge/canned", {"Statistics": statistics})
+    # queue-worker predates ECS's long ARN format (2018): AWS still names it service/queue-worker.
+    post(args.bridge + "/_bridge/canned", {"ShortArns": ["prod-workers/queue-worker"]})
 
     aas.register_scalable_target(ServiceNamespace="ecs", ResourceId="service/prod-web/checkout",
                                  ScalableDimension="ecs:service:DesiredCount", MinCapacity=2, MaxCapacity=12)
@@ -827,12 +829,18 @@ def seed_org(args):
             org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=prod)
         role = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
         creds = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
-        session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                        aws_secret_access_key=creds["SecretAccessKey"],
-                                        aws_session_token=creds["SessionToken"], region_name=REGION)
+
+        def member_client(service, region, creds=creds):
+            # boto3's default session, so the service models are loaded once, not per account
+            # (a new Session per account was 0.2 s of CPU each: most of a 100-account seed).
+            return boto3.client(service, endpoint_url=args.moto, config=BOTO, region_name=region,
+                                aws_access_key_id=creds["AccessKeyId"],
+                                aws_secret_access_key=creds["SecretAccessKey"],
+                                aws_session_token=creds["SessionToken"])
+
         for region in args.org_regions.split(","):
-            ecs = session.client("ecs", endpoint_url=args.moto, config=BOTO, region_name=region)
-            ec2 = session.client("ec2", endpoint_url=args.moto, config=BOTO, region_name=region)
+            ecs = member_client("ecs", region)
+            ec2 = member_client("ec2", region)
             net, _ = network(ec2, region)
             family = register(ecs, f"{name}-app", 512, 1024, [("app", 512, 1024, 512)])
             ecs.create_cluster(clusterName="prod")
@@ -842,7 +850,7 @@ def seed_org(args):
             # svc-00's CPU in this account: 10 × the account's number (sandbox: 99), so a test
             # can tell which account's CloudWatch answered.
             cpu = 99.0 if name == "sandbox" else 10.0 * (a + 1)
-            cw = session.client("cloudwatch", endpoint_url=args.moto, config=BOTO, region_name=region)
+            cw = member_client("cloudwatch", region)
             now = dt.datetime.now(dt.timezone.utc)
             cw.put_metric_data(Namespace="AWS/ECS", MetricData=[
                 {"MetricName": "CPUUtilization", "Timestamp": now - dt.timedelta(minutes=m), "Value": cpu,

@@ -31,6 +31,8 @@ python3 -c 'import moto.server, boto3, cbor2, flask' || { echo "test.sh: moto[se
 # The moto bridge records every AWS operation the app sends (tests/support/moto.rs).
 operations="${CARGO_TARGET_DIR:-target}/tmp/aws-operations"
 rm -rf "$operations"
+# Saved moto estates and moto's logs (tests/it/support/moto.rs) are this run's only.
+rm -rf "${CARGO_TARGET_DIR:-target}/tmp/moto-snapshots" "${CARGO_TARGET_DIR:-target}/tmp/moto-logs"
 
 # --all-targets also builds the benchmarks and runs each once, so they cannot rot.
 # The integration tests are one binary (tests/it): most of them wait on moto, tmux or an app

@@ -5,35 +5,13 @@ use color_eyre::eyre::WrapErr;
 use infradeck::app::{Msg, State, update};
 use infradeck::cli::{Cli, Command};
 use infradeck::config::theme_file::{ThemeSet, looks_like_path};
-use infradeck::config::{Config, cache_dir, config_dir, data_dir};
+use infradeck::config::{Config, cache_dir, config_dir};
 use infradeck::provider::Provider;
 use infradeck::provider::aws::{AwsOptions, AwsProvider};
 use infradeck::provider::demo::{Clock, DemoProvider};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-
-/// Log targets (prefixes: `aws_` is every SDK crate) whose verbose output could hold secrets
-/// (see `init_logging`).
-const SDK_LOG_TARGETS: [&str; 4] = ["aws_", "hyper", "h2", "rustls"];
-
-fn init_logging(path: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = path.or_else(|| data_dir().map(|d| d.join("infradeck.log")))?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
-    let mut filter = tracing_subscriber::EnvFilter::try_from_env("INFRADECK_LOG").unwrap_or_else(|_| "info".into());
-    // Whatever INFRADECK_LOG asks for, the AWS SDK and HTTP stack stay at warn: their debug
-    // output carries signed request headers, credential provider details and response bodies.
-    for quiet in SDK_LOG_TARGETS {
-        if let Ok(directive) = format!("{quiet}=warn").parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
-    Some(guard)
-}
 
 /// A problem with what the user gave us (files, options): said plainly, exit status 2, no
 /// backtrace, and the terminal never touched.
@@ -159,7 +137,11 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Man) => return Ok(std::io::stdout().write_all(&infradeck::cli::man_page()?)?),
         _ => {}
     }
-    let _log = init_logging(cli.log_file.clone());
+    let _log = cli
+        .log_file
+        .clone()
+        .or_else(infradeck::common::logging::default_path)
+        .and_then(|p| infradeck::common::logging::init(&p));
     // Everything that can be wrong with the user's files is found before the terminal changes.
     let config =
         Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));

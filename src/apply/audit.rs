@@ -243,7 +243,7 @@ mod tests {
             account: Some("team-01".into()),
             region: "eu-west-1".into(),
         };
-        let key = ServiceKey { origin, cluster: "prod".into(), service: "web".into() };
+        let key = ServiceKey { origin, cluster: "prod".into(), service: "web".into(), aws_arn: None };
         let e = AuditEntry { identity: Some(ResourceKey::Service(key)), ..entry("ok") };
         let line: serde_json::Value = serde_json::to_value(&e).unwrap();
         assert_eq!(line["account_id"], "111122223333");

@@ -36,25 +36,50 @@ impl Origin {
 }
 
 /// An ECS service: where it runs, its cluster's own name and its own name. JSON writes its ARN
-/// beside them (null while the account is unknown).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+/// beside them (null while the account is unknown). Equal keys name the same service: the ARN
+/// is what AWS called it, not part of who it is.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ServiceKey {
     #[serde(flatten)]
     pub origin: Origin,
     pub cluster: String,
     pub service: String,
+    /// The ARN AWS returned (DescribeServices' `serviceArn`); None where nothing did (the demo).
+    #[serde(default, rename = "arn")]
+    pub aws_arn: Option<String>,
 }
 
 impl ServiceKey {
-    /// The service's ARN in ECS's long format (`service/CLUSTER/SERVICE`), which every account
-    /// has used since 2021.
+    /// The ARN AWS gave, else built in ECS's long format (`service/CLUSTER/SERVICE`). A service
+    /// created before the long format (opt-in from 2018, default from 2021) keeps its short
+    /// `service/SERVICE` for life, so a built ARN is only the demo's.
     pub fn arn(&self) -> Option<String> {
-        self.origin.arn("ecs", &format!("service/{}/{}", self.cluster, self.service))
+        self.aws_arn.clone().or_else(|| self.origin.arn("ecs", &format!("service/{}/{}", self.cluster, self.service)))
     }
 }
 
+/// Keys are equal when they name the same resource; `aws_arn` only says how AWS spelled it.
+macro_rules! same_resource {
+    ($key:ty, $($field:ident),+) => {
+        impl PartialEq for $key {
+            fn eq(&self, other: &Self) -> bool {
+                $(self.$field == other.$field)&&+
+            }
+        }
+        impl Eq for $key {}
+        impl std::hash::Hash for $key {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                $(self.$field.hash(state);)+
+            }
+        }
+    };
+}
+same_resource!(ServiceKey, origin, cluster, service);
+same_resource!(GroupKey, origin, group, standalone);
+same_resource!(AlarmKey, origin, alarm);
+
 /// An ElastiCache replication group (or a standalone cache cluster), with its ARN in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct GroupKey {
     #[serde(flatten)]
     pub origin: Origin,
@@ -62,6 +87,9 @@ pub struct GroupKey {
     /// A cache cluster outside any replication group: its ARN is a `cluster:`.
     #[serde(default)]
     pub standalone: bool,
+    /// The ARN AWS returned (the group's or cluster's `ARN`); None where nothing did.
+    #[serde(default, rename = "arn")]
+    pub aws_arn: Option<String>,
 }
 
 impl Serialize for ServiceKey {
@@ -95,7 +123,7 @@ impl Serialize for GroupKey {
 impl GroupKey {
     pub fn arn(&self) -> Option<String> {
         let kind = if self.standalone { "cluster" } else { "replicationgroup" };
-        self.origin.arn("elasticache", &format!("{kind}:{}", self.group))
+        self.aws_arn.clone().or_else(|| self.origin.arn("elasticache", &format!("{kind}:{}", self.group)))
     }
 }
 
@@ -109,16 +137,19 @@ pub enum ResourceKey {
 }
 
 /// A CloudWatch alarm, with its ARN in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct AlarmKey {
     #[serde(flatten)]
     pub origin: Origin,
     pub alarm: String,
+    /// The ARN AWS returned (DescribeAlarms' `AlarmArn`); None where nothing did.
+    #[serde(default, rename = "arn")]
+    pub aws_arn: Option<String>,
 }
 
 impl AlarmKey {
     pub fn arn(&self) -> Option<String> {
-        self.origin.arn("cloudwatch", &format!("alarm:{}", self.alarm))
+        self.aws_arn.clone().or_else(|| self.origin.arn("cloudwatch", &format!("alarm:{}", self.alarm)))
     }
 }
 
@@ -145,11 +176,13 @@ mod tests {
 
     #[test]
     fn arns_are_made_from_the_typed_parts_in_the_right_partition() {
-        let web = ServiceKey { origin: origin("eu-west-1"), cluster: "prod".into(), service: "web".into() };
+        let web =
+            ServiceKey { origin: origin("eu-west-1"), cluster: "prod".into(), service: "web".into(), aws_arn: None };
         assert_eq!(web.arn().as_deref(), Some("arn:aws:ecs:eu-west-1:123456789012:service/prod/web"));
         let cn = ServiceKey { origin: origin("cn-north-1"), ..web.clone() };
         assert_eq!(cn.arn().as_deref(), Some("arn:aws-cn:ecs:cn-north-1:123456789012:service/prod/web"));
-        let group = GroupKey { origin: origin("us-gov-west-1"), group: "sessions".into(), standalone: false };
+        let group =
+            GroupKey { origin: origin("us-gov-west-1"), group: "sessions".into(), standalone: false, aws_arn: None };
         assert_eq!(
             group.arn().as_deref(),
             Some("arn:aws-us-gov:elasticache:us-gov-west-1:123456789012:replicationgroup:sessions")
@@ -162,7 +195,8 @@ mod tests {
 
     #[test]
     fn json_flattens_the_origin_beside_the_resource() {
-        let web = ServiceKey { origin: origin("eu-west-1"), cluster: "prod".into(), service: "web".into() };
+        let web =
+            ServiceKey { origin: origin("eu-west-1"), cluster: "prod".into(), service: "web".into(), aws_arn: None };
         let json = serde_json::to_value(&web).unwrap();
         assert_eq!(
             json,
@@ -170,6 +204,21 @@ mod tests {
                 "cluster": "prod", "service": "web", "arn": "arn:aws:ecs:eu-west-1:123456789012:service/prod/web"})
         );
         let back: ServiceKey = serde_json::from_value(json).unwrap();
-        assert_eq!(back, web, "read back, the ARN beside it ignored");
+        assert_eq!(back, web, "read back");
+        assert_eq!(back.aws_arn.as_deref(), Some("arn:aws:ecs:eu-west-1:123456789012:service/prod/web"));
+    }
+
+    /// A service from before ECS's long ARN format keeps `service/NAME`: what AWS said is what
+    /// JSON says, and the key is still the same service's.
+    #[test]
+    fn the_arn_aws_returned_wins_over_the_built_one_and_is_not_identity() {
+        let built =
+            ServiceKey { origin: origin("us-east-1"), cluster: "prod".into(), service: "old".into(), aws_arn: None };
+        let short = "arn:aws:ecs:us-east-1:123456789012:service/old";
+        let read = ServiceKey { aws_arn: Some(short.into()), ..built.clone() };
+        assert_eq!(read.arn().as_deref(), Some(short));
+        assert_eq!(serde_json::to_value(&read).unwrap()["arn"], short);
+        assert_eq!(read, built);
+        assert!(std::collections::HashSet::from([read]).contains(&built), "hashed alike");
     }
 }

@@ -55,6 +55,9 @@ async fn the_seeded_estate_fills_every_pane() {
     // EC2 launch type without task-level size: the containers' sum, tasks from ListTasks, an OOM kill.
     let worker = by("prod-workers/queue-worker");
     assert_eq!(worker.launch_type, LaunchType::Ec2);
+    // It predates ECS's long ARN format: its ARN is the one ECS gave, not one built from parts.
+    assert_eq!(worker.identity.arn().as_deref(), Some("arn:aws:ecs:us-east-1:123456789012:service/queue-worker"));
+    assert_eq!(web.identity.arn().as_deref(), Some("arn:aws:ecs:us-east-1:123456789012:service/prod-web/web-api"));
     // What ECS reserves (and divides MemoryUtilization by): the soft reservation, not the hard limit.
     assert_eq!((worker.task_cpu, worker.task_memory), (1024, 1536));
     assert!(!worker.task_level.cpu && !worker.task_level.memory);
@@ -90,6 +93,11 @@ async fn the_seeded_estate_fills_every_pane() {
     assert_eq!(ids, vec!["batch-locks", "catalog", "feature-flags", "legacy-memcached", "rate-limit", "sessions"]);
     let sessions = &groups[5];
     assert_eq!(sessions.node_type, "cache.r7g.large");
+    assert_eq!(
+        sessions.identity.aws_arn.as_deref(),
+        Some("arn:aws:elasticache:us-east-1:123456789012:replicationgroup:sessions"),
+        "the ARN ElastiCache gave"
+    );
     assert_eq!(sessions.reserved_memory_percent, 25.0);
     assert!((70.0..100.0).contains(&sessions.memory.avg), "sessions memory {}", sessions.memory.avg);
     assert!(sessions.evictions > 0);

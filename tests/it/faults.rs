@@ -37,8 +37,10 @@ struct Run {
 }
 
 impl Run {
-    /// Seed moto, connect the AWS provider (the SDK's default retry policy) to `regions` and
-    /// load every pane.
+    /// Seed moto, connect the AWS provider (the SDK's standard retry mode, 3 attempts) to
+    /// `regions` and load every pane. Only the retries' first back-off is shortened, 1 s to
+    /// 20 ms: these tests count requests and app seconds, and the real seconds the SDK slept
+    /// between attempts were most of their time.
     fn start(regions: &[&str]) -> Run {
         let fleet = MotoFleet::start(&["--fleet", "realistic"]);
         let cache = std::env::temp_dir().join(format!("infradeck-faults-{}-{}", regions.len(), std::process::id()));
@@ -47,6 +49,11 @@ impl Run {
             endpoint_url: Some(fleet.endpoint.clone()),
             credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
             cache_dir: Some(cache),
+            retry: Some(
+                aws_config::retry::RetryConfig::standard()
+                    .with_max_attempts(ATTEMPTS as u32)
+                    .with_initial_backoff(Duration::from_millis(20)),
+            ),
             ..AwsOptions::default()
         };
         let mut h = Harness::demo(200, 50);

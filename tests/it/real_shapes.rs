@@ -83,6 +83,10 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
     // EC2 without task-level cpu/memory stays without: the reservations move.
     let worker = plan(&aws, "prod-workers/queue-worker").await;
     assert!(!worker.task_level.cpu && !worker.task_level.memory && !worker.fargate);
+    // An old service: the plan names it by the short ARN ECS gave, in its account and region.
+    let Some(infradeck::domain::ResourceKey::Service(key)) = &worker.identity else { panic!("{:?}", worker.identity) };
+    assert_eq!(key.arn().as_deref(), Some("arn:aws:ecs:us-east-1:123456789012:service/queue-worker"));
+    assert_eq!((key.origin.account_id.as_deref(), key.origin.region.as_str()), (Some("123456789012"), "us-east-1"));
     let out = aws.apply_resize(&worker).await.expect("apply queue-worker");
     let (new, _) = definition(&ecs, &out.task_definition).await;
     assert_eq!((new.cpu(), new.memory()), (None, None), "no task-level size added");

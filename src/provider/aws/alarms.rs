@@ -109,7 +109,11 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
                 .collect();
             alarms.push(Alarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
-                identity: AlarmKey { alarm: a.alarm_name().unwrap_or_default().to_string(), ..Default::default() },
+                identity: AlarmKey {
+                    alarm: a.alarm_name().unwrap_or_default().to_string(),
+                    aws_arn: a.alarm_arn().map(str::to_string),
+                    ..Default::default()
+                },
                 state: map::alarm_state(a.state_value()),
                 namespace: a.namespace().unwrap_or("metric math").to_string(),
                 metric: a.metric_name().unwrap_or("expression").to_string(),
@@ -131,7 +135,11 @@ pub async fn list_with_history(t: &Target, from: i64, to: i64) -> Result<Vec<Ala
         for a in page.composite_alarms() {
             alarms.push(Alarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
-                identity: AlarmKey { alarm: a.alarm_name().unwrap_or_default().to_string(), ..Default::default() },
+                identity: AlarmKey {
+                    alarm: a.alarm_name().unwrap_or_default().to_string(),
+                    aws_arn: a.alarm_arn().map(str::to_string),
+                    ..Default::default()
+                },
                 state: map::alarm_state(a.state_value()),
                 namespace: "composite".into(),
                 // The whole rule: a review reads which alarms a composite watches (cells cut it).

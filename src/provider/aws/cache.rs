@@ -26,6 +26,8 @@ pub struct GroupRecord {
     pub members: Vec<String>,
     pub reserved_memory_percent: f32,
     pub standalone: bool,
+    /// The group's (or standalone cluster's, or serverless cache's) ARN as ElastiCache gave it.
+    pub arn: Option<String>,
 }
 
 fn engine(s: Option<&str>) -> CacheEngine {
@@ -44,6 +46,7 @@ struct ClusterInfo {
     /// None: a standalone cluster ("the cluster is not associated with any replication group").
     replication_group: Option<String>,
     nodes: u32,
+    arn: Option<String>,
 }
 
 async fn cache_clusters(t: &Target) -> Result<HashMap<String, ClusterInfo>, ProviderError> {
@@ -72,6 +75,7 @@ async fn cache_clusters(t: &Target) -> Result<HashMap<String, ClusterInfo>, Prov
                         .map(str::to_string),
                     replication_group: c.replication_group_id().filter(|g| !g.is_empty()).map(str::to_string),
                     nodes: c.num_cache_nodes().unwrap_or(1).max(1) as u32,
+                    arn: c.arn().map(str::to_string),
                 },
             );
         }
@@ -127,6 +131,7 @@ async fn serverless(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
                 members: Vec::new(),
                 reserved_memory_percent: 0.0,
                 standalone: false,
+                arn: c.arn().map(str::to_string),
             });
         }
         token = page.next_token().map(str::to_string);
@@ -193,6 +198,7 @@ pub async fn inventory(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
                     .unwrap_or(DEFAULT_RESERVED_MEMORY_PERCENT),
                 members,
                 standalone: false,
+                arn: g.arn().map(str::to_string),
             }
         })
         .collect();
@@ -214,6 +220,7 @@ pub async fn inventory(t: &Target) -> Result<Vec<GroupRecord>, ProviderError> {
         reserved_memory_percent:
             c.parameter_group.as_ref().and_then(|p| percent.get(p).copied()).unwrap_or(DEFAULT_RESERVED_MEMORY_PERCENT),
         standalone: true,
+        arn: c.arn.clone(),
     }));
     out.extend(serverless(t).await?);
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -326,7 +333,12 @@ pub fn group(g: &GroupRecord, nodes: &[&[Vec<f32>]], span: Span) -> CacheGroup {
     };
     CacheGroup {
         id: g.id.clone(),
-        identity: crate::domain::GroupKey { group: g.id.clone(), standalone: g.standalone, ..Default::default() },
+        identity: crate::domain::GroupKey {
+            group: g.id.clone(),
+            standalone: g.standalone,
+            aws_arn: g.arn.clone(),
+            ..Default::default()
+        },
         engine: g.engine,
         engine_version: g.engine_version.clone(),
         node_type: g.node_type.clone(),
@@ -377,6 +389,7 @@ mod tests {
             members: members.iter().map(|m| m.to_string()).collect(),
             reserved_memory_percent: 25.0,
             standalone: false,
+            arn: None,
         }
     }
 

@@ -27,6 +27,8 @@ const DESCRIBE_CLUSTERS_BATCH: usize = 100;
 pub struct ServiceRecord {
     pub cluster: String,
     pub name: String,
+    /// As DescribeServices gave it: an old service's is in the short format.
+    pub arn: Option<String>,
     pub launch_type: LaunchType,
     pub desired: u32,
     pub running: u32,
@@ -370,6 +372,7 @@ pub(super) fn records(
         });
         let key = format!("{cluster}/{name}");
         out.push(ServiceRecord {
+            arn: service.service_arn().map(str::to_string),
             launch_type: map::launch_type(&service, Some(&td)),
             desired: service.desired_count().max(0) as u32,
             // moto (and a freshly described service) may report 0 running while tasks run.
@@ -414,6 +417,7 @@ mod tests {
         ServiceRecord {
             cluster: "prod".into(),
             name: "web".into(),
+            arn: None,
             launch_type: LaunchType::Fargate,
             desired: 0,
             running: 0,

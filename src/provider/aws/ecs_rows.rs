@@ -173,6 +173,7 @@ fn health_unread(r: &ServiceRecord) -> LbHealth {
 pub fn service(r: &ServiceRecord, cpu_avg: &[f32], cpu_max: &[f32], mem_avg: &[f32], mem_max: &[f32]) -> EcsService {
     let td = &r.task_definition;
     let mut s = EcsService::sized(&r.cluster, &r.name, r.launch_type, td.arch, (td.cpu, td.memory), r.running);
+    s.identity.aws_arn = r.arn.clone();
     s.desired = r.desired;
     s.task_definition = td.name.clone();
     s.task_level = td.task_level;

@@ -40,10 +40,7 @@ pub use errors::sdk_error;
 mod write;
 mod write_cache;
 
-use crate::domain::{
-    Alarm, CacheGroup, CostReport, DetailData, EcsService, GroupKey, ResourceKey, ResourceRef, ServiceKey,
-    UsageHistory, Window,
-};
+use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};
 use crate::provider::{Provider, ProviderError, SourceInfo};
 use async_trait::async_trait;
 use futures::future::try_join_all;
@@ -336,11 +333,8 @@ impl Provider for AwsProvider {
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
         let (i, cluster) = self.locate(&req.cluster)?;
-        let key = ServiceKey { origin: self.origin(i), cluster: cluster.clone(), service: req.service.clone() };
         let plan = write::plan(&self.targets[i], &cluster, req, self.flags(i)).await;
-        crate::apply::plan::checked(
-            plan.map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p }),
-        )
+        crate::apply::plan::checked(plan.map(|p| self.owned(i, p)))
     }
 
     async fn plan_cache_resize(
@@ -350,9 +344,8 @@ impl Provider for AwsProvider {
         let (i, group) = self.locate(&req.group)?;
         let t = &self.targets[i];
         let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
-        let key = GroupKey { origin: self.origin(i), group: group.clone(), standalone: false };
         let plan = write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await?;
-        Ok(crate::apply::ResizePlan { identity: Some(ResourceKey::Group(key)), ..plan })
+        Ok(self.owned(i, plan))
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {

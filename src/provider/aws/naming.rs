@@ -45,6 +45,16 @@ impl AwsProvider {
         }
     }
 
+    /// A plan made on target `i`: its resource (as AWS named it) gets the target's origin.
+    pub(super) fn owned(&self, i: usize, mut plan: crate::apply::ResizePlan) -> crate::apply::ResizePlan {
+        match &mut plan.identity {
+            Some(crate::domain::ResourceKey::Service(key)) => key.origin = self.origin(i),
+            Some(crate::domain::ResourceKey::Group(key)) => key.origin = self.origin(i),
+            None => {}
+        }
+        plan
+    }
+
     /// A row of target `i` as shown (its cluster named by the target when several are shown),
     /// with its typed origin.
     pub(super) fn own_row(&self, i: usize, row: &mut EcsService) {

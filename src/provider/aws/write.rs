@@ -18,6 +18,8 @@ struct Live {
     tags: Vec<Tag>,
     service_tags: Vec<Tag>,
     controller: crate::domain::DeploymentController,
+    /// The service as ECS named it (an old one's ARN is in the short format).
+    service: crate::domain::ServiceKey,
 }
 
 async fn describe_definition(t: &Target, arn: &str) -> Result<(TaskDefinition, Vec<Tag>), ProviderError> {
@@ -52,6 +54,12 @@ async fn read_live(t: &Target, cluster: &str, service: &str) -> Result<Live, Pro
         tags,
         service_tags: svc.tags().to_vec(),
         controller: map::deployment_controller(svc),
+        service: crate::domain::ServiceKey {
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+            aws_arn: svc.service_arn().map(str::to_string),
+            ..Default::default()
+        },
     })
 }
 
@@ -91,7 +99,8 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
     }
     let tagged = if live.tags.is_empty() { "" } else { ", its tags carried over (needs ecs:TagResource)" };
     Ok(ResizePlan {
-        identity: None,
+        // The provider adds whose it is.
+        identity: Some(crate::domain::ResourceKey::Service(live.service.clone())),
         resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
         target,
         base_task_definition: live.task_definition_arn.clone(),
@@ -182,7 +191,8 @@ async fn rollback_plan(
         ));
     }
     Ok(ResizePlan {
-        identity: None,
+        // The provider adds whose it is.
+        identity: Some(crate::domain::ResourceKey::Service(live.service.clone())),
         resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
         target,
         base_task_definition: live.task_definition_arn.clone(),

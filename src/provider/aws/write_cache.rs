@@ -74,7 +74,12 @@ pub async fn plan(
     }
     let owner = owner(ec, arn.as_deref()).await;
     Ok(ResizePlan {
-        identity: None,
+        // The group as ElastiCache named it; the provider adds whose it is.
+        identity: Some(crate::domain::ResourceKey::Group(crate::domain::GroupKey {
+            group: req.group.clone(),
+            aws_arn: arn.clone(),
+            ..Default::default()
+        })),
         resource: ResourceRef::CacheGroup(req.group.clone()),
         target,
         base_task_definition: now.clone(),

@@ -107,7 +107,7 @@ pub fn evaluate(fleet: &Fleet, spec: &AlarmSpec, now: i64) -> Alarm {
     history.truncate(HISTORY_KEEP);
     Alarm {
         name: spec.name.clone(),
-        identity: crate::domain::AlarmKey { origin: super::origin(), alarm: spec.name.clone() },
+        identity: crate::domain::AlarmKey { origin: super::origin(), alarm: spec.name.clone(), aws_arn: None },
         state: prev,
         namespace: spec.metric.namespace().into(),
         metric: spec.metric.name().into(),

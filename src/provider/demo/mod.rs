@@ -162,6 +162,7 @@ pub fn ecs_service(spec: &ServiceSpec, now: i64, window: Window) -> EcsService {
             origin: origin(),
             cluster: spec.cluster.clone(),
             service: spec.name.clone(),
+            aws_arn: None,
         },
         launch_type: spec.launch_type,
         arch: spec.arch,
@@ -244,7 +245,7 @@ pub fn cache_group(spec: &fleet::CacheSpec, now: i64, window: Window) -> CacheGr
     let mean = |v: Vec<f32>| v.iter().sum::<f32>() / v.len().max(1) as f32;
     CacheGroup {
         id: spec.id.clone(),
-        identity: crate::domain::GroupKey { origin: origin(), group: spec.id.clone(), standalone: false },
+        identity: crate::domain::GroupKey { origin: origin(), group: spec.id.clone(), ..Default::default() },
         engine: spec.engine,
         engine_version: spec.engine_version.clone(),
         node_type: spec.node_type.clone(),
@@ -297,7 +298,8 @@ impl Provider for DemoProvider {
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
-        let key = ServiceKey { origin: origin(), cluster: req.cluster.clone(), service: req.service.clone() };
+        let key =
+            ServiceKey { origin: origin(), cluster: req.cluster.clone(), service: req.service.clone(), aws_arn: None };
         let plan = self.plan(req).map(|p| crate::apply::ResizePlan { identity: Some(ResourceKey::Service(key)), ..p });
         crate::apply::plan::checked(plan)
     }
@@ -306,7 +308,7 @@ impl Provider for DemoProvider {
         &self,
         req: &crate::apply::CacheResizeRequest,
     ) -> Result<crate::apply::ResizePlan, ProviderError> {
-        let key = GroupKey { origin: origin(), group: req.group.clone(), standalone: false };
+        let key = GroupKey { origin: origin(), group: req.group.clone(), standalone: false, aws_arn: None };
         Ok(crate::apply::ResizePlan { identity: Some(ResourceKey::Group(key)), ..self.plan_cache(req)? })
     }
 

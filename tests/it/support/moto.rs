@@ -1,10 +1,28 @@
 //! A real moto_server and the CloudWatch protocol bridge on free loopback ports, seeded by
 //! scripts/seed_moto.py, stopped when dropped. Missing tools fail loudly, never skip.
 
+use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// A seeded estate saved for the rest of the run: moto's pickled state and the bridge's canned
+/// answers (JSON).
+struct Snapshot {
+    state: PathBuf,
+    canned: String,
+}
+
+/// The saved estate for these seed arguments (empty until the first test seeds it).
+fn snapshot_of(seed_args: &[&str]) -> Arc<OnceLock<Snapshot>> {
+    static SAVED: Mutex<BTreeMap<Vec<String>, Arc<OnceLock<Snapshot>>>> = Mutex::new(BTreeMap::new());
+    let key = seed_args.iter().map(|a| a.to_string()).collect();
+    // A test that panicked while holding the lock left the map intact.
+    let mut saved = SAVED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    saved.entry(key).or_default().clone()
+}
 
 pub struct MotoFleet {
     moto: Child,
@@ -52,15 +70,43 @@ fn python() -> &'static str {
 }
 
 impl MotoFleet {
-    /// Start moto and the bridge, then run the seed script with `seed_args`.
+    /// Start moto and the bridge with the estate `seed_args` describes (scripts/seed_moto.py).
+    /// The first test of this run to ask for an estate seeds it and saves moto's state and the
+    /// bridge's canned answers; every later one starts from that save (seeding the realistic
+    /// fleet costs ~13 s of CPU, restoring it well under one), so the estate is the same.
     pub fn start(seed_args: &[&str]) -> MotoFleet {
+        let saved = snapshot_of(seed_args);
+        let mut seeded_here = None;
+        let snapshot = saved.get_or_init(|| {
+            let fleet = MotoFleet::launch(None);
+            fleet.seed(seed_args);
+            let snapshot = fleet.save(seed_args);
+            seeded_here = Some(fleet);
+            snapshot
+        });
+        if let Some(fleet) = seeded_here {
+            return fleet;
+        }
+        let fleet = MotoFleet::launch(Some(&snapshot.state));
+        let answer = http_with(&fleet.endpoint, "POST", "/_bridge/canned", &snapshot.canned);
+        assert!(answer.get("ok").is_some(), "the bridge refused the saved canned answers: {answer}");
+        fleet
+    }
+
+    /// moto (from a saved state, or empty) and the bridge in front of it.
+    fn launch(restore: Option<&PathBuf>) -> MotoFleet {
         let moto_port = free_port();
+        // moto's log (its tracebacks, when it answers 500) kept for a failing test to be read.
+        let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-logs");
+        std::fs::create_dir_all(&logs).expect("create the moto log directory");
+        let log = std::fs::File::create(logs.join(format!("{moto_port}.log"))).expect("create a moto log");
         // moto_server, launched through a wrapper that makes its GetMetricData usable on 14 days of data.
         let mut moto = Command::new(python())
             .arg(repo().join("scripts/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+            .args(restore.iter().flat_map(|path| [std::ffi::OsStr::new("--restore"), path.as_os_str()]))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -79,19 +125,35 @@ impl MotoFleet {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the bridge ({e})"));
         wait_for(bridge_port, "moto_bridge.py", &mut bridge, &mut [&mut moto]);
-        let fleet = MotoFleet { moto, bridge, moto_url, endpoint: format!("http://127.0.0.1:{bridge_port}") };
+        MotoFleet { moto, bridge, moto_url, endpoint: format!("http://127.0.0.1:{bridge_port}") }
+    }
+
+    fn seed(&self, seed_args: &[&str]) {
         let status = Command::new(python())
             .arg(repo().join("scripts/seed_moto.py"))
-            .args(["--moto", &fleet.moto_url, "--bridge", &fleet.endpoint])
+            .args(["--moto", &self.moto_url, "--bridge", &self.endpoint])
             .args(seed_args)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .status()
             .expect("run seed_moto.py");
         assert!(status.success(), "seed_moto.py failed: {status}");
-        fleet
     }
 
+    /// Save this (just seeded) estate: moto's backends to a file, the bridge's canned answers kept.
+    fn save(&self, seed_args: &[&str]) -> Snapshot {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-snapshots");
+        std::fs::create_dir_all(&dir).expect("create the snapshot directory");
+        let name: String =
+            seed_args.join("_").chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
+        // One file per estate and per test process (nextest runs each test in a process of its own).
+        let state = dir.join(format!("{name}-{}.pickle", std::process::id()));
+        let path = state.to_str().expect("a UTF-8 target directory");
+        let answer = raw_http(&self.moto_url, "POST", "/_snapshot/save", path);
+        assert!(answer.starts_with("saved"), "moto did not save its state: {answer}");
+        let canned = raw_http(&self.endpoint, "GET", "/_bridge/canned", "");
+        Snapshot { state, canned }
+    }
     /// Requests the bridge has seen per operation (every request passes through it).
     pub fn bridge_counts(&self) -> serde_json::Value {
         http(&self.endpoint, "GET", "/_bridge/counts")
@@ -168,6 +230,12 @@ fn http(base: &str, method: &str, path: &str) -> serde_json::Value {
 }
 
 fn http_with(base: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
+    let body = raw_http(base, method, path, body);
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("bridge answered {body:?}: {e}"))
+}
+
+/// One request, the answer's body as text.
+fn raw_http(base: &str, method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).expect("connect to bridge");
@@ -179,8 +247,7 @@ fn http_with(base: &str, method: &str, path: &str, body: &str) -> serde_json::Va
     .unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("{}");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("bridge answered {body:?}: {e}"))
+    text.split_once("\r\n\r\n").map_or("{}", |(_, body)| body).to_string()
 }
 
 /// The SDK configuration of the test's own clients, through the bridge.
