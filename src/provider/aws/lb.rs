@@ -86,6 +86,9 @@ pub struct LbCache {
 struct Seen {
     groups: HashMap<String, (i64, Vec<String>)>,
     behind: HashMap<String, (i64, Option<usize>)>,
+    /// Deleted target groups already written to the log: asked again every ten minutes, said
+    /// once (left open a week, the same line was logged 1,008 times).
+    logged_missing: std::collections::HashSet<String>,
 }
 
 impl LbCache {
@@ -145,11 +148,14 @@ pub async fn resolve(
                     work.push(a.to_vec());
                     work.push(b.to_vec());
                 } else {
-                    tracing::info!(
-                        "target group {} no longer exists: its service shows no load-balancer health",
-                        chunk[0]
-                    );
-                    cache.lock().groups.insert(chunk[0].clone(), (now, Vec::new()));
+                    let mut seen = cache.lock();
+                    if seen.logged_missing.insert(chunk[0].clone()) {
+                        tracing::info!(
+                            "target group {} no longer exists: its service shows no load-balancer health",
+                            chunk[0]
+                        );
+                    }
+                    seen.groups.insert(chunk[0].clone(), (now, Vec::new()));
                 }
                 continue;
             }
