@@ -87,7 +87,7 @@ struct Seen {
     groups: HashMap<String, (i64, Vec<String>)>,
     behind: HashMap<String, (i64, Option<usize>)>,
     /// Deleted target groups already written to the log: asked again every ten minutes, said
-    /// once (left open a week, the same line was logged 1,008 times).
+    /// once (it was said at each ask: 1,008 lines a week for one deleted group).
     logged_missing: std::collections::HashSet<String>,
 }
 
