@@ -74,26 +74,31 @@ pub fn totals(
             alarms_firing: 0,
         })
         .collect();
+    // Rows, suggestions and alarms by their typed origin; only Cost Explorer's lines, which
+    // carry no resource, by the account name they are shown with.
+    let of = |origin: &crate::domain::Origin| {
+        origin.account_id.as_deref().and_then(|id| accounts.iter().position(|a| a.id == id))
+    };
     let at = |shown: &str| owner(accounts, shown).and_then(|a| accounts.iter().position(|b| b.id == a.id));
     for s in services {
-        if let Some(i) = at(&s.cluster) {
+        if let Some(i) = of(&s.identity.origin) {
             out[i].services += 1;
         }
     }
     for r in ecs {
-        if let Some(i) = at(&r.service) {
+        if let Some(i) = of(&r.identity.origin) {
             out[i].savings += r.monthly_change().filter(|c| *c < 0.0).map_or(0.0, |c| -c);
             out[i].under_provisioned += usize::from(r.finding == Finding::UnderProvisioned);
         }
     }
     for r in cache {
-        if let Some(i) = at(&r.group) {
+        if let Some(i) = of(&r.identity.origin) {
             out[i].savings += r.monthly_change().filter(|c| *c < 0.0).map_or(0.0, |c| -c);
             out[i].under_provisioned += usize::from(r.finding == Finding::UnderProvisioned);
         }
     }
     for a in alarms.iter().filter(|a| a.firing()) {
-        if let Some(i) = at(&a.name) {
+        if let Some(i) = of(&a.identity.origin) {
             out[i].alarms_firing += 1;
         }
     }
@@ -156,9 +161,18 @@ mod tests {
         let odd = [account("4", "ops"), account("5", "ops@acme")];
         assert_eq!(owner(&odd, "ops@acme@us-east-1:prod").map(|a| a.id.as_str()), Some("5"), "the longest name");
         assert_eq!(owner(&odd, "ops@us-east-1:prod").map(|a| a.id.as_str()), Some("4"));
+        // Summed by the account id each carries, whatever its display name says.
         let alarm = |name: &str, state| Alarm {
             name: name.into(),
-            identity: Default::default(),
+            identity: crate::domain::AlarmKey {
+                origin: crate::domain::Origin {
+                    account_id: Some(if name.starts_with("team-02") { "2" } else { "1" }.into()),
+                    account: None,
+                    region: "us-east-1".into(),
+                },
+                alarm: "api-cpu-high".into(),
+                aws_arn: None,
+            },
             state,
             namespace: "AWS/ECS".into(),
             metric: "CPUUtilization".into(),

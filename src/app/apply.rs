@@ -119,11 +119,12 @@ pub fn last_change<'a>(history: &'a [AuditEntry], service: &EcsService) -> Optio
 
 /// `u` on a cache group: plan a return to the node type its last change replaced.
 fn start_cache_rollback(state: &mut State, group: String, fx: &mut Vec<Effect>) {
-    let Some(current) = state.redis.rows().iter().find(|g| g.id == group).map(|g| g.node_type.clone()) else {
+    let Some(row) = state.redis.rows().iter().find(|g| g.id == group).cloned() else {
         return;
     };
+    let current = row.node_type.clone();
     let entry = last_cache_change(&state.history, &group, &current);
-    let Some(request) = entry.map(|e| crate::apply::CacheResizeRequest::rollback(&group, &current, e)) else {
+    let Some(request) = entry.map(|e| crate::apply::CacheResizeRequest::rollback(&row, e)) else {
         state.status = Some((Level::Info, format!("{group}: no change applied from infradeck leads to {current}")));
         return;
     };

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// What the app asks a provider to plan: a service and the size it should have.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResizeRequest {
+    /// Whose service: the provider finds the account and region it runs in from this, never
+    /// from the display name in `cluster`.
+    pub identity: crate::domain::ServiceKey,
     pub cluster: String,
     pub service: String,
     /// The task definition the suggestion was computed on (`family:revision`).
@@ -31,6 +34,7 @@ impl ResizeRequest {
     /// Return a service to the task definition an applied change replaced (from the audit log).
     pub fn rollback(service: &EcsService, entry: &super::AuditEntry) -> ResizeRequest {
         ResizeRequest {
+            identity: service.identity.clone(),
             cluster: service.cluster.clone(),
             service: service.name.clone(),
             task_definition: service.task_definition.clone(),
@@ -56,6 +60,7 @@ impl ResizeRequest {
     pub fn from_recommendation(service: &EcsService, rec: &EcsRecommendation) -> Option<ResizeRequest> {
         let after = rec.proposed?;
         Some(ResizeRequest {
+            identity: service.identity.clone(),
             cluster: service.cluster.clone(),
             service: service.name.clone(),
             task_definition: service.task_definition.clone(),
@@ -74,6 +79,8 @@ impl ResizeRequest {
 /// What the app asks a provider to plan for an ElastiCache replication group: a node type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheResizeRequest {
+    /// Whose group (see `ResizeRequest::identity`).
+    pub identity: crate::domain::GroupKey,
     pub group: String,
     pub node_type_before: String,
     pub node_type_after: String,
@@ -86,9 +93,11 @@ pub struct CacheResizeRequest {
 
 impl CacheResizeRequest {
     /// Return a group to the node type an applied change replaced.
-    pub fn rollback(group: &str, current: &str, entry: &super::AuditEntry) -> CacheResizeRequest {
+    pub fn rollback(group: &crate::domain::CacheGroup, entry: &super::AuditEntry) -> CacheResizeRequest {
+        let current = &group.node_type;
         CacheResizeRequest {
-            group: group.to_string(),
+            identity: group.identity.clone(),
+            group: group.id.clone(),
             node_type_before: current.to_string(),
             node_type_after: entry.before.clone(),
             monthly_change: None,
@@ -108,6 +117,7 @@ impl CacheResizeRequest {
     pub fn from_recommendation(rec: &crate::sizing::redis::CacheRecommendation) -> Option<CacheResizeRequest> {
         let after = rec.proposed.clone().filter(|p| *p != rec.current)?;
         Some(CacheResizeRequest {
+            identity: rec.identity.clone(),
             group: rec.group.clone(),
             node_type_before: rec.current.clone(),
             node_type_after: after,

@@ -75,7 +75,7 @@ async fn plan_cache_for(
         Some(history) => {
             let entry = crate::app::apply::last_cache_change(history, &group.id, &group.node_type)
                 .ok_or_else(|| Some(format!("no change applied from infradeck leads to {}", group.node_type)))?;
-            crate::apply::CacheResizeRequest::rollback(&group.id, &group.node_type, entry)
+            crate::apply::CacheResizeRequest::rollback(group, entry)
         }
         None => {
             let rec = crate::sizing::redis::recommend_in(group, &*provider.cache_node_types().await);

@@ -672,6 +672,7 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
     let p = payments(&h);
     // Below what the service already uses: its tasks cannot start.
     let request = ResizeRequest {
+        identity: p.identity.clone(),
         cluster: p.cluster.clone(),
         service: p.name.clone(),
         task_definition: p.task_definition.clone(),
@@ -1128,12 +1129,15 @@ fn enter_in_a_detail_view_shows_all_its_text_and_back() {
 fn accounts_lists_each_accounts_totals_and_enter_narrows_the_pane_to_one() {
     use infradeck::provider::OrgAccount;
     let mut h = Harness::demo(160, 50);
-    // As --org shows them: rows named by their account (`NAME@region:cluster`).
+    // As --org shows them: rows named by their account (`NAME@region:cluster`), and typed with
+    // its id (the totals count by the id).
     let mut services: Vec<EcsService> = h.state.ecs.data.as_deref().cloned().expect("demo rows");
     let half = services.len() / 2;
     for (i, s) in services.iter_mut().enumerate() {
-        let account = if i < half { "team-01" } else { "payments prod" };
+        let (account, id) = if i < half { ("team-01", "111111111111") } else { ("payments prod", "222222222222") };
         s.cluster = format!("{account}@demo-1:{}", s.cluster);
+        s.identity.origin.account_id = Some(id.into());
+        s.identity.origin.account = Some(account.into());
     }
     h.state.ecs.data = Some(Arc::new(services.clone()));
     h.state.rebuild_view(PaneId::Ecs);

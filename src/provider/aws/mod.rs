@@ -332,7 +332,8 @@ impl Provider for AwsProvider {
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
-        let (i, cluster) = self.locate(&req.cluster)?;
+        let key = &req.identity;
+        let (i, cluster) = self.locate_key(&key.origin, &key.cluster, &req.cluster)?;
         let plan = write::plan(&self.targets[i], &cluster, req, self.flags(i)).await;
         crate::apply::plan::checked(plan.map(|p| self.owned(i, p)))
     }
@@ -341,7 +342,7 @@ impl Provider for AwsProvider {
         &self,
         req: &crate::apply::CacheResizeRequest,
     ) -> Result<crate::apply::ResizePlan, ProviderError> {
-        let (i, group) = self.locate(&req.group)?;
+        let (i, group) = self.locate_key(&req.identity.origin, &req.identity.group, &req.group)?;
         let t = &self.targets[i];
         let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
         let plan = write_cache::plan(&t.elasticache, &group, target, req, self.flags(i)).await?;
@@ -349,8 +350,15 @@ impl Provider for AwsProvider {
     }
 
     async fn apply_resize(&self, plan: &crate::apply::ResizePlan) -> Result<crate::apply::ApplyOutcome, ProviderError> {
+        // Where the plan's resource lives, from the key the plan carries (the display name only
+        // for a plan without one).
+        let located = |shown: &str| match &plan.identity {
+            Some(crate::domain::ResourceKey::Service(k)) => self.locate_key(&k.origin, &k.cluster, shown),
+            Some(crate::domain::ResourceKey::Group(k)) => self.locate_key(&k.origin, &k.group, shown),
+            None => self.locate(shown),
+        };
         if let ResourceRef::CacheGroup(group) = &plan.resource {
-            let (i, raw) = self.locate(group)?;
+            let (i, raw) = located(group)?;
             if self.targets[i].read_only {
                 return Err(ProviderError::ReadOnly("this profile is read-only (--read-only or the config)".into()));
             }
@@ -362,7 +370,7 @@ impl Provider for AwsProvider {
         let ResourceRef::EcsService { cluster, service } = &plan.resource else {
             return Err(ProviderError::Other("only ECS services and cache groups can be changed".into()));
         };
-        let (i, raw) = self.locate(cluster)?;
+        let (i, raw) = located(cluster)?;
         if self.targets[i].read_only {
             let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
             return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));

@@ -75,6 +75,31 @@ impl AwsProvider {
         if self.several() { format!("{}:{cluster}", self.targets[target].label()) } else { cluster.to_string() }
     }
 
+    /// The target a resource was read from, by its typed origin (account id and region), and
+    /// the resource's own name there (`own`: the key's cluster or group). Only a key without an
+    /// origin (made by hand, never by a provider) falls back to the display name `shown`.
+    pub(super) fn locate_key(
+        &self,
+        origin: &crate::domain::Origin,
+        own: &str,
+        shown: &str,
+    ) -> Result<(usize, String), ProviderError> {
+        if origin.region.is_empty() {
+            return self.locate(shown);
+        }
+        (0..self.targets.len())
+            .find(|&i| {
+                let here = self.origin(i);
+                here.region == origin.region && here.account_id == origin.account_id
+            })
+            .map(|i| (i, own.to_string()))
+            .ok_or_else(|| {
+                let account =
+                    origin.account_id.as_deref().or(origin.account.as_deref()).unwrap_or("an unknown account");
+                ProviderError::NotFound(format!("{own} in {account} {}: not a target of this session", origin.region))
+            })
+    }
+
     /// The target and the cluster's own name for a cluster as shown (`profile@region:name`
     /// when several targets are shown).
     pub(super) fn locate(&self, shown: &str) -> Result<(usize, String), ProviderError> {

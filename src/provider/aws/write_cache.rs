@@ -164,6 +164,7 @@ mod tests {
 
     fn request(after: &str) -> CacheResizeRequest {
         CacheResizeRequest {
+            identity: crate::domain::GroupKey { group: "sessions".into(), ..Default::default() },
             group: "sessions".into(),
             node_type_before: "cache.r7g.large".into(),
             node_type_after: after.into(),

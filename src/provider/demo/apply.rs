@@ -311,6 +311,12 @@ mod tests {
         };
         let containers = crate::sizing::containers::layout(&shape, (512, 1024), &Default::default()).unwrap();
         ResizeRequest {
+            identity: crate::domain::ServiceKey {
+                origin: super::super::origin(),
+                cluster: spec.cluster.clone(),
+                service: spec.name.clone(),
+                aws_arn: None,
+            },
             cluster: spec.cluster.clone(),
             service: spec.name.clone(),
             task_definition: format!("{}:{}", spec.name, spec.revision),

@@ -9,6 +9,7 @@ pub fn halving(s: &infradeck::domain::EcsService, monthly_change: f64) -> infrad
     let half = |m: Option<u32>| m.map(|m| m / 2);
     let same = ContainerChange::unchanged(&s.containers[0]);
     ResizeRequest {
+        identity: s.identity.clone(),
         cluster: s.cluster.clone(),
         service: s.name.clone(),
         task_definition: s.task_definition.clone(),
