@@ -20,6 +20,7 @@ LAYERS = [
     ["slo"],                         # error budgets and burn rates over domain data
     ["sizing"],                      # right-sizing: pure functions over usage and prices
     ["apply"],                       # plans, diffs, audit log, exports
+    ["iac"],                         # a plan as a change to the Terraform/CloudFormation that owns it
     ["incident"],                    # the timeline of what changed and what fired
     ["review"],                      # what kept happening over weeks: pure figures over a History
     ["provider"],                    # AWS and the demo fleet behind one trait

@@ -12,6 +12,7 @@ pub mod domain;
 #[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub mod harness;
+pub mod iac;
 pub mod incident;
 pub mod provider;
 pub mod report;

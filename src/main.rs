@@ -167,7 +167,7 @@ fn main() -> color_eyre::Result<()> {
             }
             Ok(())
         }
-        Some(Command::Plan { resource, format, rollback }) => {
+        Some(Command::Plan { resource, format, rollback, iac, write, branch }) => {
             let history = rollback.then(|| {
                 infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()
             });
@@ -178,9 +178,29 @@ fn main() -> color_eyre::Result<()> {
                 &resource,
                 history.as_deref(),
             ));
-            match plan {
-                Ok(plan) => print!("{}", infradeck::apply::export::export(&plan, format)),
-                Err(e) => usage_error(&format!("cannot plan {resource}"), e),
+            let plan = plan.unwrap_or_else(|e| usage_error(&format!("cannot plan {resource}"), e));
+            match format.snippet() {
+                Some(snippet) => print!("{}", infradeck::apply::export::export(&plan, snippet)),
+                None => {
+                    let roots: Vec<_> = iac.into_iter().chain(config.iac.paths.iter().cloned()).collect();
+                    use infradeck::cli::plan::{Deliver, PlanFormat};
+                    let deliver = match (write, branch) {
+                        (_, true) => Deliver::Branch { date: chrono::Local::now().format("%Y-%m-%d").to_string() },
+                        (true, _) => Deliver::Write,
+                        _ => Deliver::Print,
+                    };
+                    match infradeck::cli::plan::code_change(&plan, &roots, &deliver) {
+                        Ok(change) if format == PlanFormat::Markdown => {
+                            eprint!("{}", change.report);
+                            print!("{}\n## Diff\n\n```diff\n{}```\n", change.description, change.diff);
+                        }
+                        Ok(change) => {
+                            eprint!("{}", change.report);
+                            print!("{}", change.diff);
+                        }
+                        Err(e) => usage_error(&format!("no code change for {resource}"), e),
+                    }
+                }
             }
             Ok(())
         }

@@ -316,7 +316,7 @@ pub(crate) mod tests {
             monthly_change: Some(-20.5),
             risk: Risk::Low,
             evidence: vec!["CPU: p99 of the hottest task 0.31 vCPU over 14 d + 20% → 0.37 vCPU".into()],
-            owner: Some("Terraform".into()),
+            owner: crate::domain::Ownership::from_tags([("ManagedBy", "terraform")]),
             requests: vec!["ecs:UpdateService".into()],
             read_only: false,
             dry_run: false,

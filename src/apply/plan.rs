@@ -152,7 +152,8 @@ pub struct ResizePlan {
     pub evidence: Vec<String>,
     /// Who else manages this resource ("CloudFormation stack web-prod"): a direct change will
     /// be reverted by their next deploy.
-    pub owner: Option<String>,
+    #[serde(default)]
+    pub owner: Option<crate::domain::Ownership>,
     /// The requests the apply will send, in order, as one line each.
     pub requests: Vec<String>,
     /// The provider refuses writes (`--read-only`): the plan can be read, not applied.
@@ -368,40 +369,9 @@ pub struct ApplyOutcome {
     pub requests: Vec<String>,
 }
 
-/// Tags that say a resource is managed as code, and by what.
-pub fn owner_from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
-    let mut terraform = None;
-    for (k, v) in tags {
-        if k == "aws:cloudformation:stack-name" {
-            return Some(format!("CloudFormation stack {v}"));
-        }
-        let (kl, vl) = (k.to_ascii_lowercase(), v.to_ascii_lowercase());
-        if vl.contains("terraform") || kl.contains("terraform") || (kl == "managedby" && !vl.is_empty()) {
-            terraform = Some(if vl.contains("terraform") || kl.contains("terraform") {
-                "Terraform".to_string()
-            } else {
-                format!("{k}={v}")
-            });
-        }
-    }
-    terraform
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ownership_comes_from_cloudformation_or_terraform_tags() {
-        assert_eq!(
-            owner_from_tags([("team", "pay"), ("aws:cloudformation:stack-name", "web-prod")]),
-            Some("CloudFormation stack web-prod".into())
-        );
-        assert_eq!(owner_from_tags([("ManagedBy", "Terraform")]), Some("Terraform".into()));
-        assert_eq!(owner_from_tags([("terraform", "true")]), Some("Terraform".into()));
-        assert_eq!(owner_from_tags([("ManagedBy", "pulumi")]), Some("ManagedBy=pulumi".into()));
-        assert_eq!(owner_from_tags([("team", "pay")]), None);
-    }
 
     #[test]
     fn a_plan_that_adds_a_hard_limit_is_refused_with_the_reason() {

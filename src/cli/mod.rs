@@ -34,11 +34,24 @@ pub enum Command {
     Plan {
         /// `cluster/service` (or a service name found in one cluster only), or a Redis replication group id.
         resource: String,
-        #[arg(long, value_enum, default_value_t = crate::apply::export::ExportFormat::Terraform)]
-        format: crate::apply::export::ExportFormat,
+        /// A snippet (terraform, cloudformation, cli, json), or `diff`: the change to the code
+        /// that owns it (found under --iac), as a unified diff for `git apply`.
+        #[arg(long, value_enum, default_value_t = plan::PlanFormat::Terraform)]
+        format: plan::PlanFormat,
         /// Plan returning the service to the revision its last infradeck change replaced.
         #[arg(long)]
         rollback: bool,
+        /// A checkout of the Terraform / CloudFormation code that owns the fleet (repeatable;
+        /// added to the config's `[iac] paths`).
+        #[arg(long, value_name = "DIR")]
+        iac: Vec<PathBuf>,
+        /// With `--format diff`: write the change into the files (after checking they did not change).
+        #[arg(long)]
+        write: bool,
+        /// With `--format diff`: on a clean git work tree, write the change on a new branch
+        /// `infradeck/resize-<resource>-<date>` and commit it as you (never pushed).
+        #[arg(long, conflicts_with = "write")]
+        branch: bool,
     },
     /// Look back over the last days: noisy alarms, failed deployments, OOM kills, evictions,
     /// unapplied findings, cost anomalies and the handovers written. Reads only.

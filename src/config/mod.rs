@@ -140,6 +140,17 @@ struct ConfigFile {
     security: crate::incident::signins::Thresholds,
     #[serde(default)]
     keys: HashMap<Action, KeyList>,
+    #[serde(default)]
+    iac: IacSettings,
+}
+
+/// `[iac]`: local checkouts of the Terraform / CloudFormation / CDK code that owns the fleet,
+/// searched when a suggestion becomes a code change (`plan --iac DIR` adds to them).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IacSettings {
+    #[serde(default)]
+    pub paths: Vec<PathBuf>,
 }
 
 /// The typed configuration the app runs with.
@@ -163,6 +174,8 @@ pub struct Config {
     pub mouse: bool,
     /// `[security]`: failed sign-ins that make a burst, days of history that make a source new.
     pub security: crate::incident::signins::Thresholds,
+    /// `[iac]`: where the code that owns the fleet is checked out.
+    pub iac: IacSettings,
 }
 
 impl Default for Config {
@@ -179,6 +192,7 @@ impl Default for Config {
             aws: AwsSettings::default(),
             mouse: true,
             security: Default::default(),
+            iac: IacSettings::default(),
         }
     }
 }
@@ -212,6 +226,10 @@ impl Config {
             security: file.security,
             sizing: file.sizing,
             slo: file.slo,
+            iac: IacSettings {
+                // Relative paths are the config file's neighbours, not the working directory's.
+                paths: file.iac.paths.iter().map(|p| path.parent().unwrap_or(Path::new(".")).join(p)).collect(),
+            },
         })
     }
 
@@ -269,6 +287,10 @@ mod tests {
         assert_eq!(c.intervals.ecs, chrono::Duration::seconds(30));
         assert_eq!(c.keymap.action(&"x".parse().unwrap()), Some(Action::Quit));
         assert_eq!(c.keymap.action(&"f5".parse().unwrap()), Some(Action::Refresh));
+        let c = parse("[iac]\npaths = [\"infra\", \"/srv/cfn\"]\n").unwrap();
+        assert_eq!(c.iac.paths, vec![PathBuf::from("/etc/x/infra"), PathBuf::from("/srv/cfn")]);
+        let err = parse("[iac]\npath = \"x\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("unknown field"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod event;
 pub mod history;
 pub mod logs;
 pub mod origin;
+pub mod ownership;
 pub mod series;
 pub mod trail;
 
@@ -24,6 +25,7 @@ pub use ecs::{
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use history::{HandoverRecord, History};
 pub use origin::{AlarmKey, GroupKey, Origin, ResourceKey, ServiceKey};
+pub use ownership::{IacTool, Ownership};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
 
 use std::fmt;

@@ -306,7 +306,11 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     fleet.reset_bridge_counts();
     let plan = ro.plan_resize(&request).await.expect("plan");
     assert!(plan.read_only);
-    assert_eq!(plan.owner.as_deref(), Some("Terraform"), "ManagedBy=terraform on the task definition");
+    assert_eq!(
+        plan.owner.as_ref().map(|o| o.label.as_str()),
+        Some("Terraform"),
+        "ManagedBy=terraform on the task definition"
+    );
     assert_eq!(plan.requests.len(), 4, "{:?}", plan.requests);
     let refused = ro.apply_resize(&plan).await.unwrap_err();
     assert!(matches!(refused, ProviderError::ReadOnly(_)), "{refused}");

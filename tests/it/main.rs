@@ -10,6 +10,7 @@ mod budget;
 mod config_fuzz;
 mod e2e_tmux;
 mod faults;
+mod iac;
 mod incident_flow;
 mod org;
 mod real_shapes;

@@ -139,5 +139,5 @@ pub async fn owner(t: &Target, resource: &ResourceRef) -> Option<String> {
         }
         _ => return None,
     };
-    crate::apply::plan::owner_from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    crate::domain::Ownership::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map(|o| o.label)
 }

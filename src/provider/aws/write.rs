@@ -4,8 +4,7 @@
 
 use super::{Target, map, sdk_error};
 use crate::apply::plan::{
-    controller_block, owner_from_tags, pair_with_live, rollback_changes, short_task_definition as short_name,
-    size_label,
+    controller_block, pair_with_live, rollback_changes, short_task_definition as short_name, size_label,
 };
 use crate::apply::{ApplyOutcome, ResizePlan, ResizeRequest};
 use crate::domain::ResourceRef;
@@ -89,8 +88,9 @@ pub async fn plan(t: &Target, cluster: &str, req: &ResizeRequest, flags: Flags) 
         )));
     }
     let family = live.definition.family().unwrap_or("?");
-    let owner =
-        owner_from_tags(live.service_tags.iter().chain(&live.tags).filter_map(|t| Some((t.key()?, t.value()?))));
+    let owner = crate::domain::Ownership::from_tags(
+        live.service_tags.iter().chain(&live.tags).filter_map(|t| Some((t.key()?, t.value()?))),
+    );
     let target = format!("{} · {} · {}", t.profile.as_deref().unwrap_or("default"), t.account(), t.region);
     let td = map::task_def(&live.definition);
     let blocked = controller_block(live.controller);
@@ -157,7 +157,7 @@ async fn rollback_plan(
     req: &ResizeRequest,
     flags: Flags,
     live: &Live,
-    owner: Option<String>,
+    owner: Option<crate::domain::Ownership>,
     target: String,
     to: &str,
 ) -> Result<ResizePlan, ProviderError> {

@@ -22,13 +22,18 @@ async fn describe(ec: &Client, group: &str) -> Result<(String, Option<String>), 
 
 /// Who manages the group, from its tags. Unreadable tags (no elasticache:ListTagsForResource)
 /// do not stop the plan: the plan says the owner is unknown instead.
-async fn owner(ec: &Client, arn: Option<&str>) -> Option<String> {
+async fn owner(ec: &Client, arn: Option<&str>) -> Option<crate::domain::Ownership> {
     let arn = arn?;
     match ec.list_tags_for_resource().resource_name(arn).send().await {
         Ok(out) => {
-            crate::apply::plan::owner_from_tags(out.tag_list().iter().filter_map(|t| Some((t.key()?, t.value()?))))
+            crate::domain::Ownership::from_tags(out.tag_list().iter().filter_map(|t| Some((t.key()?, t.value()?))))
         }
-        Err(e) => Some(format!("unknown (tags unreadable: {})", sdk_error("elasticache:ListTagsForResource", e))),
+        Err(e) => Some(crate::domain::Ownership {
+            tool: crate::domain::IacTool::Other,
+            stack: None,
+            logical_id: None,
+            label: format!("unknown (tags unreadable: {})", sdk_error("elasticache:ListTagsForResource", e)),
+        }),
     }
 }
 
@@ -224,7 +229,7 @@ mod tests {
         let plan = plan(&ec, "sessions", "t".into(), &request("cache.r7g.medium"), flags()).await.expect("plan");
         assert_eq!(plan.summary(), "cache.r7g.large → cache.r7g.medium");
         assert!(!plan.apply_now, "default: the next maintenance window");
-        assert_eq!(plan.owner.as_deref(), Some("Terraform"), "ownership from the group's tags");
+        assert_eq!(plan.owner.as_ref().map(|o| o.label.as_str()), Some("Terraform"), "ownership from the group's tags");
         let out = apply(&ec, "sessions", &plan).await.expect("apply");
         assert!(out.requests[1].contains("next maintenance window"), "{:?}", out.requests);
         assert_eq!(modify.num_calls(), 1, "exactly one ModifyReplicationGroup, with the window");

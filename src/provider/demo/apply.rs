@@ -56,9 +56,11 @@ impl DemoProvider {
             .find(|s| s.cluster == req.cluster && s.name == req.service)
             .cloned()
             .ok_or_else(|| ProviderError::NotFound(format!("{}/{}", req.cluster, req.service)))?;
+        let resource = ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() };
         let plan = ResizePlan {
             identity: None,
-            resource: ResourceRef::EcsService { cluster: req.cluster.clone(), service: req.service.clone() },
+            owner: super::trail::owner_of(&resource),
+            resource,
             target: "demo fleet".into(),
             base_task_definition: base.clone(),
             before: (spec.task_cpu, spec.task_memory),
@@ -67,7 +69,6 @@ impl DemoProvider {
             monthly_change: req.monthly_change,
             risk: req.risk,
             evidence: req.evidence.clone(),
-            owner: None,
             requests: Vec::new(),
             read_only: self.read_only,
             dry_run: self.dry_run,
@@ -168,7 +169,7 @@ impl DemoProvider {
             monthly_change: req.monthly_change,
             risk: req.risk,
             evidence: req.evidence.clone(),
-            owner: None,
+            owner: super::trail::owner_of(&ResourceRef::CacheGroup(req.group.clone())),
             requests: vec![
                 format!("demo: check {} is still {}", req.group, spec.node_type),
                 format!(

@@ -19,8 +19,12 @@ pub const ATTACKER_IP: &str = "198.51.100.23";
 const OFFICE_IP: &str = "203.0.113.7";
 const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
-/// Who owns `orders`, as its tags would say.
-pub const ORDERS_OWNER: &str = "CloudFormation stack prod-core-orders";
+/// Who manages a demo resource as code, as its tags would say: the one answer the plan, the
+/// detail view's drift and the code change read.
+pub fn owner_of(resource: &ResourceRef) -> Option<crate::domain::Ownership> {
+    (Some(resource) == orders().as_ref())
+        .then(|| crate::domain::Ownership::cloudformation("prod-core-orders", Some("OrdersTaskDefinition")))
+}
 
 fn orders() -> Option<ResourceRef> {
     Some(ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() })
@@ -77,7 +81,7 @@ pub fn changes(fleet: &Fleet, from: i64, to: i64) -> Vec<ApiChange> {
             vec![format!("desiredCount → {desired}"), format!("taskDefinition → orders:{}", o + 1)],
         ),
     ];
-    crate::incident::trail::annotate(&mut out, |r| (Some(r) == orders().as_ref()).then(|| ORDERS_OWNER.to_string()));
+    crate::incident::trail::annotate(&mut out, |r| owner_of(r).map(|o| o.label));
     out.retain(|c| c.time.timestamp() > from && c.time.timestamp() <= to);
     out
 }
@@ -129,7 +133,7 @@ mod tests {
         let c = changes(&fleet, NOW - 6 * 3_600, NOW);
         assert_eq!(c.len(), 2, "{c:#?}");
         assert_eq!(c[0].changed, ["desiredCount 4 → 2"]);
-        assert_eq!(c[0].drift.as_deref(), Some(ORDERS_OWNER));
+        assert_eq!(c[0].drift.as_deref(), Some("CloudFormation stack prod-core-orders"));
         assert_eq!(c[1].changed.len(), 2);
         assert_eq!(c[1].changed[0], "desiredCount 2 → 4");
         assert!(c[1].changed[1].ends_with(" → orders:27") && c[1].changed[1].starts_with("taskDefinition orders:"));
