@@ -41,7 +41,7 @@ APP_LAYERS = [
     ["state"],
     ["msg", "layout", "command", "suggest"],
     ["buttons"],
-    ["schedule", "mouse", "logs"],
+    ["schedule", "mouse", "logs", "code_change"],
     ["fetch"],
     ["incident", "apply"],
     ["loaded", "review", "accounts", "overlay_keys"],

@@ -89,8 +89,55 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             };
             Msg::Applied { result, audit }
         }
+        Effect::CodeChange { req, plan, roots, deliver, audit } => {
+            let print = deliver == crate::iac::change::Deliver::Print;
+            let job = {
+                let plan = plan.clone();
+                move || crate::iac::change::code_change(&plan, &roots, &deliver)
+            };
+            let result = tokio::task::spawn_blocking(job).await.unwrap_or_else(|e| Err(e.to_string()));
+            let audit = match (&result, print) {
+                (Ok(change), false) => Some(code_audit(provider, &plan, change, audit)),
+                _ => None,
+            };
+            Msg::CodeChanged { req, result, audit }
+        }
         // The driver swaps providers itself (see `run_with_effects`); reaching here is a bug.
         Effect::Reconnect { .. } => Msg::ReconnectFailed(ProviderError::Other("reconnect outside the driver".into())),
+    }
+}
+
+/// A change written to code, in the audit log: what, where, the commit if one was made.
+fn code_audit(
+    provider: &dyn Provider,
+    plan: &crate::apply::ResizePlan,
+    change: &crate::iac::change::CodeChange,
+    audit: Option<std::path::PathBuf>,
+) -> Result<AuditEntry, String> {
+    let root = change.root.clone();
+    let entry = AuditEntry {
+        time: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0),
+        caller: provider.caller(),
+        target: plan.target.clone(),
+        action: crate::apply::audit::CODE_CHANGE.into(),
+        resource: plan.resource.clone(),
+        identity: plan.identity.clone(),
+        before: plan.before_label(),
+        after: plan.after_label(),
+        revision_before: plan.base_task_definition.clone(),
+        revision_after: None,
+        requests: change.written.iter().map(|f| format!("wrote {}", root.join(f).display())).collect(),
+        result: crate::apply::Outcome::Applied,
+        code: Some(crate::apply::audit::CodeRecord {
+            root,
+            files: change.written.clone(),
+            branch: change.committed.as_ref().map(|c| c.branch.clone()),
+            commit: change.committed.as_ref().map(|c| c.commit.clone()),
+        }),
+    };
+    match audit {
+        Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
+        None => Err("no data directory for the audit log".into()),
     }
 }
 
@@ -106,6 +153,7 @@ fn audit_entry(
         Err(e) => (None, Vec::new(), crate::apply::Outcome::Failed(e.to_string())),
     };
     AuditEntry {
+        code: None,
         time: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0),
         caller: provider.caller(),
         target: plan.target.clone(),

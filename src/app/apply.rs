@@ -32,6 +32,8 @@ fn open_plan(state: &mut State, resource: ResourceRef, effect: impl FnOnce(u64) 
         phase: PlanPhase::Planning,
         typed: String::new(),
         exporting: false,
+        code: Default::default(),
+        code_scroll: 0,
         since: None,
         since_req: None,
         since_due: None,
@@ -158,6 +160,10 @@ pub fn start_rollback(state: &mut State, resource: Option<ResourceRef>, fx: &mut
 /// Keys while a plan is open. Only `y` (or, on a protected profile, the typed name and enter)
 /// applies; keys are read raw, not through the keymap, so no remapping can confirm.
 pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
+    let ready = matches!(&state.overlay, Some(Overlay::Plan(p)) if !p.exporting && p.phase == PlanPhase::Ready);
+    if ready && super::code_change::on_key(state, key, fx) {
+        return;
+    }
     let audit = state.audit_log.clone();
     let Some(Overlay::Plan(p)) = &mut state.overlay else {
         return;
@@ -294,7 +300,7 @@ fn health_now(state: &State, key: &str) -> Option<String> {
     crate::apply::plan::health_line(service, slo, window.label())
 }
 
-pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, ProviderError>) {
+pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, ProviderError>, fx: &mut Vec<Effect>) {
     let health = result.as_ref().ok().and_then(|plan| health_now(state, &plan.resource_name()));
     let Some(Overlay::Plan(p)) = &mut state.overlay else {
         return;
@@ -313,6 +319,7 @@ pub fn on_planned(state: &mut State, req: u64, result: Result<ResizePlan, Provid
             p.phase = PlanPhase::Failed;
         }
     }
+    super::code_change::search(state, fx);
     state.dirty = true;
 }
 

@@ -117,6 +117,21 @@ pub fn footer(state: &State) -> Vec<Button> {
 /// click: only its cancel is a button.
 fn plan_choices(p: &PlanState) -> Vec<(char, &'static str)> {
     let Some(plan) = &p.plan else { return vec![('\u{1b}', "cancel")] };
+    let mut choices = direct_choices(p, plan);
+    // The change as code comes before the direct apply (after cancel, which stays first).
+    let code = match &p.code {
+        crate::app::state::CodeState::Found(c) if c.written.is_empty() && !plan.protected => {
+            vec![('c', "write code change"), ('g', "commit on a branch")]
+        }
+        _ => Vec::new(),
+    };
+    if p.phase == PlanPhase::Ready && !choices.is_empty() {
+        choices.splice(1..1, code);
+    }
+    choices
+}
+
+fn direct_choices(p: &PlanState, plan: &crate::apply::ResizePlan) -> Vec<(char, &'static str)> {
     match p.phase {
         PlanPhase::Planning => vec![('\u{1b}', "cancel")],
         PlanPhase::Applying => Vec::new(),

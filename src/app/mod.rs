@@ -6,6 +6,7 @@ pub mod apply;
 pub mod backoff;
 pub mod budget;
 pub mod buttons;
+pub mod code_change;
 pub mod command;
 pub mod detail_view;
 pub mod fetch;

@@ -99,6 +99,13 @@ pub enum Msg {
         req: ReqId,
         result: Result<crate::apply::ResizePlan, ProviderError>,
     },
+    /// The change as code for plan `req`: found (and written or committed, as asked), or why
+    /// not; `audit` is how recording a written change went.
+    CodeChanged {
+        req: ReqId,
+        result: Result<crate::iac::change::CodeChange, String>,
+        audit: Option<Result<crate::apply::AuditEntry, String>>,
+    },
     /// A confirmed plan was carried out (or refused); `audit_error` if it could not be logged.
     Applied {
         result: Result<crate::apply::ApplyOutcome, ProviderError>,
@@ -177,6 +184,15 @@ pub enum Effect {
         req: ReqId,
         request: Box<crate::apply::CacheResizeRequest>,
     },
+    /// Find the code that owns a plan's resource under `roots` and deliver the change (print:
+    /// show it; write; commit on a branch), recording a written change in `audit`.
+    CodeChange {
+        req: ReqId,
+        plan: Box<crate::apply::ResizePlan>,
+        roots: Vec<std::path::PathBuf>,
+        deliver: crate::iac::change::Deliver,
+        audit: Option<std::path::PathBuf>,
+    },
     /// Carry out a plan the user confirmed, then append it to the audit log.
     Apply {
         plan: Box<crate::apply::ResizePlan>,
@@ -242,6 +258,7 @@ impl Effect {
             Effect::FetchHistory { req, .. } => Msg::HistoryLoaded { req: *req, result: Err(e), spent: None },
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
+            Effect::CodeChange { req, .. } => Msg::CodeChanged { req: *req, result: Err(e.to_string()), audit: None },
         }
     }
 }

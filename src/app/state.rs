@@ -176,10 +176,29 @@ pub struct PlanState {
     pub typed: String,
     /// `e` was pressed: the next key picks the export format.
     pub exporting: bool,
+    /// The change as code (`[iac] paths`): searched when the plan is ready.
+    pub code: CodeState,
+    /// First line of the diff shown (↑/↓, PgUp/PgDn).
+    pub code_scroll: usize,
     /// After a resize: the service's last hour, fetched each minute, for p99 and 5xx since.
     pub since: Option<crate::domain::ResourceDetail>,
     pub since_req: Option<ReqId>,
     pub since_due: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where the plan popup is with the change as code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum CodeState {
+    /// No checkout configured (`[iac] paths`): the popup says how to add one.
+    #[default]
+    NoPaths,
+    Searching,
+    /// Found (and, after `c` or `g`, written or committed).
+    Found(Box<crate::iac::change::CodeChange>),
+    /// Nothing, several declarations, or every value computed: why, in words.
+    NotFound(String),
+    /// Writing or committing it failed: why (nothing was left half done).
+    Failed(String),
 }
 
 #[derive(Debug, Clone)]
@@ -302,6 +321,8 @@ pub struct State {
     pub changed_at: HashMap<String, chrono::DateTime<chrono::Utc>>,
     /// Where exported plans are written (the directory infradeck was started in).
     pub export_dir: std::path::PathBuf,
+    /// Checkouts of the code that owns the fleet (`[iac] paths`), for plans as code changes.
+    pub iac_paths: Vec<std::path::PathBuf>,
     /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
     /// not kept (no data directory, tests).
     pub handovers_path: Option<std::path::PathBuf>,
@@ -389,6 +410,7 @@ impl State {
             history: Vec::new(),
             changed_at: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
+            iac_paths: Vec::new(),
             handovers_path: None,
             handovers: Vec::new(),
             review: ReviewState::default(),

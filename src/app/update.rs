@@ -119,7 +119,8 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.status = Some((Level::Error, format!("could not switch: {e} ({})", e.hint())));
             state.dirty = true;
         }
-        Msg::Planned { req, result } => super::apply::on_planned(state, req, result),
+        Msg::Planned { req, result } => super::apply::on_planned(state, req, result, &mut fx),
+        Msg::CodeChanged { req, result, audit } => super::code_change::on_changed(state, req, result, audit),
         Msg::Exported(result) => {
             state.status = Some(match result {
                 Ok(path) => {

@@ -34,7 +34,25 @@ pub struct AuditEntry {
     pub revision_after: Option<String>,
     pub requests: Vec<String>,
     pub result: Outcome,
+    /// A change written to the code that owns the resource (action "code change"): nothing was
+    /// sent to AWS; the pane follows it until a deploy brings the resource to `after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeRecord>,
 }
+
+/// Where a code change was written, and the commit when the git step made one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub root: PathBuf,
+    pub files: Vec<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// The audit log's action for a change written to code.
+pub const CODE_CHANGE: &str = "code change";
 
 /// How an apply ended. Written as "ok", "dry run: nothing sent", or the error's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +219,7 @@ mod tests {
 
     fn entry(result: &str) -> AuditEntry {
         AuditEntry {
+            code: None,
             time: "2026-11-22T05:00:00Z".parse().unwrap(),
             caller: "arn:aws:iam::123456789012:user/sre".into(),
             target: "default · 123456789012 · us-east-1".into(),

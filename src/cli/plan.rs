@@ -3,9 +3,9 @@
 
 use crate::apply::{AuditEntry, ResizePlan, ResizeRequest};
 use crate::domain::{EcsService, Window};
+pub use crate::iac::change::{CodeChange, Deliver, code_change};
 use crate::provider::Provider;
 use crate::sizing::policy::Policies;
-use std::path::PathBuf;
 
 /// What `plan` prints: a snippet, or the change to the code that owns the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,91 +34,6 @@ impl PlanFormat {
             PlanFormat::Diff | PlanFormat::Markdown => None,
         }
     }
-}
-
-/// A plan made into a change of the code that owns it: the diff (stdout, for `git apply`),
-/// and what was found and done, in words (stderr).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CodeChange {
-    pub diff: String,
-    pub report: String,
-    /// The Markdown description (also the commit message of the git step).
-    pub description: String,
-    pub written: Vec<PathBuf>,
-    pub committed: Option<crate::iac::git::Committed>,
-}
-
-/// What to do with the change once found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Deliver {
-    /// Print it; write nothing.
-    Print,
-    /// Write it into the files.
-    Write,
-    /// Write it on a new branch `infradeck/resize-<resource>-<date>` and commit it.
-    Branch { date: String },
-}
-
-/// Find the code that owns the plan's resource under `roots` and make the change there;
-/// `write` writes it. Err says why no change was made (nothing or several declarations match,
-/// or every value is computed) and where it looked.
-pub fn code_change(plan: &ResizePlan, roots: &[PathBuf], deliver: &Deliver) -> Result<CodeChange, String> {
-    if roots.is_empty() {
-        return Err("no checkout of the code to search: give --iac DIR (or [iac] paths in the config)".into());
-    }
-    let want = crate::iac::Want::from_plan(plan);
-    let what = match &want.resource {
-        crate::iac::Wanted::TaskFamily(f) => format!("task definition family {f}"),
-        crate::iac::Wanted::Group(g) => format!("replication group {g}"),
-    };
-    let patch = match crate::iac::find(roots, &want) {
-        crate::iac::Answer::Patch(p) => p,
-        crate::iac::Answer::NotFound(looked) => {
-            return Err(format!(
-                "no Terraform or CloudFormation declares {what}; looked in {}. `--format terraform` (or cloudformation) prints the change as a snippet instead",
-                looked.join("; ")
-            ));
-        }
-        crate::iac::Answer::Ambiguous(found) => {
-            return Err(format!(
-                "{} declarations match {what}, none was changed:\n  {}",
-                found.len(),
-                found.join("\n  ")
-            ));
-        }
-    };
-    let mut report = format!(
-        "{}: {}\nowned by {} (in {})\n",
-        plan.resource_name(),
-        plan.summary(),
-        patch.declared,
-        patch.root.display()
-    );
-    for e in &patch.edits {
-        report.push_str(&format!("changed: {} {} → {}\n", e.what(), e.before, e.after));
-    }
-    for n in &patch.notes {
-        report.push_str(&format!("note: {n}\n"));
-    }
-    if patch.edits.is_empty() {
-        return Err(format!("{report}nothing in the code can be changed for it"));
-    }
-    let description = crate::iac::describe::markdown(plan, &patch);
-    let (written, committed) = match deliver {
-        Deliver::Print => (Vec::new(), None),
-        Deliver::Write => (patch.write()?, None),
-        Deliver::Branch { date } => {
-            let c = crate::iac::git::commit(&patch, &plan.resource_name(), date, &description)?;
-            (c.files.clone(), Some(c))
-        }
-    };
-    for w in &written {
-        report.push_str(&format!("wrote {}\n", patch.root.join(w).display()));
-    }
-    if let Some(c) = &committed {
-        report.push_str(&format!("committed {} on branch {} (not pushed)\n", c.commit, c.branch));
-    }
-    Ok(CodeChange { diff: patch.diff(), report, description, written, committed })
 }
 
 /// The service a user named: `cluster/service`, or a service name found in one cluster only.

@@ -24,6 +24,7 @@ impl State {
         state.budget = crate::app::budget::Budget::new(config.aws.budget_usd_per_day);
         state.mouse = config.mouse;
         state.security = config.security;
+        state.iac_paths = config.iac.paths.clone();
         state
     }
 

@@ -8,6 +8,8 @@
 //! named with where it comes from and left alone; two declarations that match are both listed
 //! and neither is changed.
 
+pub mod cdk;
+pub mod change;
 pub mod cloudformation;
 pub mod describe;
 pub mod git;
@@ -196,6 +198,7 @@ pub fn find(roots: &[PathBuf], want: &Want) -> Answer {
         ));
         candidates.extend(terraform::candidates(root, &files, want));
         candidates.extend(cloudformation::candidates(root, &files, want));
+        candidates.extend(cdk::candidates(root, want));
     }
     match candidates.len() {
         0 => Answer::NotFound(looked),

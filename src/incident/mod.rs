@@ -32,8 +32,19 @@ pub fn change_event(entry: &AuditEntry) -> TimelineEvent {
     let ok = entry.result.is_applied();
     let severity =
         if matches!(entry.result, crate::apply::Outcome::Failed(_)) { Severity::Warn } else { Severity::Info };
-    let revisions = match &entry.revision_after {
-        Some(after) if after != &entry.revision_before => format!(" ({} → {after})", entry.revision_before),
+    let revisions = match (&entry.revision_after, &entry.code) {
+        (_, Some(code)) => {
+            let commit = match (&code.commit, &code.branch) {
+                (Some(c), Some(b)) => format!(", commit {c} on {b}"),
+                _ => ", not committed".into(),
+            };
+            format!(
+                " (written to {} file(s) in {}{commit}; deployed by its pipeline)",
+                code.files.len(),
+                code.root.display()
+            )
+        }
+        (Some(after), None) if after != &entry.revision_before => format!(" ({} → {after})", entry.revision_before),
         _ => String::new(),
     };
     let result = if ok { String::new() } else { format!(" — {}", entry.result) };
@@ -126,6 +137,7 @@ mod tests {
 
     fn audit(time: &str, result: &str) -> AuditEntry {
         AuditEntry {
+            code: None,
             time: time.parse().unwrap(),
             caller: "sre".into(),
             target: "demo".into(),
@@ -169,6 +181,21 @@ mod tests {
         assert!(e.summary.ends_with("— changed since the plan: web"), "{}", e.summary);
         let cache =
             AuditEntry { resource: ResourceRef::CacheGroup("sessions".into()), ..audit("2026-11-22T05:00:00Z", "ok") };
+        let code = AuditEntry {
+            action: crate::apply::audit::CODE_CHANGE.into(),
+            code: Some(crate::apply::audit::CodeRecord {
+                root: "/src/infra".into(),
+                files: vec!["ecs.tf".into()],
+                branch: Some("infradeck/resize-web-2026-11-22".into()),
+                commit: Some("1a2b3c4".into()),
+            }),
+            ..audit("2026-11-22T05:00:00Z", "ok")
+        };
+        assert!(
+            change_event(&code).summary.contains("infradeck code change: 1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB (written to 1 file(s) in /src/infra, commit 1a2b3c4 on infradeck/resize-web-2026-11-22; deployed by its pipeline)"),
+            "{}",
+            change_event(&code).summary
+        );
         assert_eq!(change_event(&cache).resource, Some(ResourceRef::CacheGroup("sessions".into())));
     }
 

@@ -545,6 +545,7 @@ mod tests {
     #[test]
     fn infradeck_applies_are_deployments_by_infradeck() {
         let entry = AuditEntry {
+            code: None,
             time: t(10),
             caller: "arn:aws:sts::1:assumed-role/Admin/alice".into(),
             target: "prod".into(),

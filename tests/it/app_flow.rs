@@ -700,6 +700,8 @@ fn a_deploy_that_cannot_start_fails_and_the_circuit_breaker_restores_the_old_rev
         phase: infradeck::app::state::PlanPhase::Ready,
         typed: String::new(),
         exporting: false,
+        code: Default::default(),
+        code_scroll: 0,
         since: None,
         since_req: None,
         since_due: None,

@@ -31,6 +31,7 @@ fn the_timeline_has_every_source_in_time_order_with_changes_and_notes() {
     // A change applied from infradeck, as the audit log has it, an hour ago (fixed clock).
     let hour_ago = Harness::fixed_now() - chrono::Duration::hours(1);
     h.state.history.push(AuditEntry {
+        code: None,
         time: chrono::SubsecRound::trunc_subsecs(hour_ago, 0),
         caller: "alice".into(),
         target: "demo fleet".into(),

@@ -113,6 +113,7 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
     ecs.deregister_task_definition().task_definition(&orders.base_task_definition).send().await.unwrap();
     fleet.record_as("all");
     let entry = AuditEntry {
+        code: None,
         time: chrono::Utc::now(),
         caller: aws.caller(),
         target: orders.target.clone(),

@@ -105,6 +105,10 @@ const COLUMNS: [Column; EcsColumn::ALL.len()] = {
 
 /// The suggestion for a row: direction, proposed size and monthly change.
 fn suggestion<'a>(s: &EcsService, state: &State, theme: &Theme) -> Line<'a> {
+    let now = crate::apply::plan::size_label((s.task_cpu, s.task_memory));
+    if let Some(line) = super::code_follow(&state.history, &s.key(), &now, state, theme) {
+        return line;
+    }
     let Some(r) = state.sizing.recs.get(&s.key()) else {
         return Line::from(Span::styled("…", theme.muted()));
     };

@@ -78,3 +78,22 @@ pub fn show_account_column(state: &State, column: &mut Column) {
     column.alternate = false;
     column.priority = 0;
 }
+
+/// The suggestion cell of a resource whose change was written to code and not yet deployed:
+/// "✎ in code: 2 / 4G (deploy)" until a deploy brings it there, "✎ stale" after a week.
+fn code_follow<'a>(
+    history: &[crate::apply::AuditEntry],
+    resource: &str,
+    now: &str,
+    state: &State,
+    theme: &crate::ui::theme::Theme,
+) -> Option<ratatui::text::Line<'a>> {
+    use crate::app::code_change::{Follow, follow};
+    // As short as the suggestions it stands in for: "2 / 4G", "m6g.large".
+    let short = |s: String| s.replace(" vCPU", "").replace(" GiB", "G").replace("cache.", "");
+    let (text, style) = match follow(history, resource, now, state.now)? {
+        Follow::Awaiting { after, .. } => (format!("✎ in code: {} (deploy)", short(after)), theme.info()),
+        Follow::Stale { after, days } => (format!("✎ stale {days}d in code: {}", short(after)), theme.warn()),
+    };
+    Some(ratatui::text::Line::from(ratatui::text::Span::styled(crate::common::format::truncate(&text, 40), style)))
+}

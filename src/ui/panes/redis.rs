@@ -32,6 +32,9 @@ const COLUMNS: [Column; 11] = [
 /// The group's suggestion in a few characters: direction, node type, monthly change; a topology
 /// change (shards, replicas) when that is what it needs.
 fn suggestion<'a>(g: &CacheGroup, state: &State, theme: &Theme) -> Line<'a> {
+    if let Some(line) = super::code_follow(&state.history, &g.id, &g.node_type, state, theme) {
+        return line;
+    }
     let Some(r) = state.sizing.cache_recs.get(&g.id) else {
         return Line::from(Span::styled("…", theme.muted()));
     };

@@ -8,6 +8,7 @@ pub mod history;
 pub mod incident;
 pub mod logs;
 pub mod plan;
+pub mod plan_code;
 pub mod review;
 pub mod service_health;
 pub mod suggest;

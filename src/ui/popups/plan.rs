@@ -48,7 +48,8 @@ fn container_line(c: &crate::apply::ContainerChange) -> String {
     line
 }
 
-fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
+/// The plan's lines; `code` is the change as code (shown before the direct apply's warning).
+fn plan_lines<'a>(plan: &ResizePlan, code: Vec<Line<'a>>, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = vec![field("where", plan.target.clone(), theme.base(), theme)];
     if plan.node_type.is_some() {
         lines.push(field("node type", plan.summary(), theme.title(), theme));
@@ -87,10 +88,13 @@ fn plan_lines<'a>(plan: &ResizePlan, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(why) = &plan.blocked {
         lines.push(field("⚠ apply", format!("not from here: {why}"), theme.warn(), theme));
     }
+    let has_code = !code.is_empty();
+    lines.extend(code);
     if let Some(owner) = &plan.owner {
+        let instead = if has_code { "make the code change above instead" } else { "export the change as code instead" };
         lines.push(field(
-            "⚠ owner",
-            format!("{owner}: a direct change is reverted by its next deploy; export the change as code instead"),
+            "⚠ direct",
+            format!("{owner} owns it: a change applied here is drift its next deploy reverts; {instead}"),
             theme.warn(),
             theme,
         ));
@@ -171,8 +175,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: 
         x = put(buf, x, b.area.y, b.area.right() - x, &format!(" {}", b.label), theme.base());
         put(buf, x, b.area.y, b.area.right() - x, "]", theme.muted());
     }
-    let mut lines = p.plan.as_ref().map(|plan| plan_lines(plan, theme)).unwrap_or_default();
-    lines.push(Line::default());
+    // Room for the diff: what the popup has left after the plan's other lines and the prompt.
+    let others = 12 + p.plan.as_ref().map_or(0, |plan| plan.containers.len() + plan.evidence.len());
+    let room = (inner.height as usize).saturating_sub(others);
+    let code = super::plan_code::lines(p, room, theme);
+    let lines = p.plan.as_ref().map(|plan| plan_lines(plan, code, theme)).unwrap_or_default();
     let read_only = p.plan.as_ref().is_some_and(|plan| plan.read_only);
     let last = match (p.phase, &p.error) {
         (PlanPhase::Planning, _) => Line::from(Span::styled("reading the live service…", theme.muted())),
@@ -231,9 +238,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &PlanState, theme: 
         }
         (PlanPhase::Failed, None) => Line::from(Span::styled("not applied · any key closes", theme.critical())),
     };
-    lines.push(last);
+    // The question (and the figures since an apply) stay on the popup's last rows, whatever
+    // the plan above them needs: a long plan is cut, never its prompt.
+    let mut prompt = vec![last];
     if p.phase == PlanPhase::Applied && p.plan.as_ref().is_some_and(|plan| !plan.dry_run && plan.node_type.is_none()) {
-        lines.push(since_line(state, p, theme));
+        prompt.push(since_line(state, p, theme));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).style(theme.base()), inner);
+    let prompt_rows = (prompt.len() as u16 * 2).min(inner.height.saturating_sub(1)).max(1);
+    let body = Rect { height: inner.height.saturating_sub(prompt_rows + 1), ..inner };
+    let bottom = Rect { y: inner.bottom().saturating_sub(prompt_rows), height: prompt_rows.min(inner.height), ..inner };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).style(theme.base()), body);
+    frame.render_widget(Paragraph::new(prompt).wrap(Wrap { trim: false }).style(theme.base()), bottom);
 }
