@@ -100,8 +100,8 @@ pub fn on_changed(
 }
 
 /// Keys for the code change while a plan is ready: `c` write, `g` commit on a branch, ↑/↓ and
-/// PgUp/PgDn scroll the diff. On a protected profile `c` and `g` need ctrl (letters are typed
-/// into the confirmation there). True when the key was one of these.
+/// PgUp/PgDn scroll the diff (ctrl-o and ctrl-g on a protected profile). True when the key was
+/// one of these.
 pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) -> bool {
     let audit = state.audit_log.clone();
     let roots = state.iac_paths.clone();
@@ -110,10 +110,15 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) -> bool {
     let CodeState::Found(change) = &p.code else { return false };
     let lines = shown_diff(&change.diff).len();
     let protected = p.plan.as_ref().is_some_and(|plan| plan.protected);
-    let letter = |c: char| key.code == KeyCode::Char(c) && (key.ctrl || !protected);
-    let deliver = if letter('c') && change.written.is_empty() {
+    // Protected profiles type letters into the confirmation: ctrl-o and ctrl-g there (ctrl-c
+    // closes a plan everywhere, so it never writes).
+    let pressed = |plain: char, ctrl: char| match protected {
+        false => !key.ctrl && key.code == KeyCode::Char(plain),
+        true => key.ctrl && key.code == KeyCode::Char(ctrl),
+    };
+    let deliver = if pressed('c', 'o') && change.written.is_empty() {
         Some(Deliver::Write)
-    } else if letter('g') && change.committed.is_none() {
+    } else if pressed('g', 'g') && change.committed.is_none() {
         Some(Deliver::Branch { date: today })
     } else {
         None

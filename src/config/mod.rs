@@ -153,6 +153,15 @@ pub struct IacSettings {
     pub paths: Vec<PathBuf>,
 }
 
+/// A checkout named in `[iac] paths`: `~/` is the home directory, a relative path is the
+/// config file's neighbour.
+fn iac_path(written: &Path, config: &Path) -> PathBuf {
+    if let (Ok(rest), Some(home)) = (written.strip_prefix("~"), directories::BaseDirs::new()) {
+        return home.home_dir().join(rest);
+    }
+    config.parent().unwrap_or(Path::new(".")).join(written)
+}
+
 /// The typed configuration the app runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -228,7 +237,7 @@ impl Config {
             slo: file.slo,
             iac: IacSettings {
                 // Relative paths are the config file's neighbours, not the working directory's.
-                paths: file.iac.paths.iter().map(|p| path.parent().unwrap_or(Path::new(".")).join(p)).collect(),
+                paths: file.iac.paths.iter().map(|p| iac_path(p, path)).collect(),
             },
         })
     }
@@ -287,8 +296,12 @@ mod tests {
         assert_eq!(c.intervals.ecs, chrono::Duration::seconds(30));
         assert_eq!(c.keymap.action(&"x".parse().unwrap()), Some(Action::Quit));
         assert_eq!(c.keymap.action(&"f5".parse().unwrap()), Some(Action::Refresh));
-        let c = parse("[iac]\npaths = [\"infra\", \"/srv/cfn\"]\n").unwrap();
-        assert_eq!(c.iac.paths, vec![PathBuf::from("/etc/x/infra"), PathBuf::from("/srv/cfn")]);
+        let c = parse("[iac]\npaths = [\"infra\", \"/srv/cfn\", \"~/src/platform\"]\n").unwrap();
+        let home = directories::BaseDirs::new().unwrap().home_dir().to_path_buf();
+        assert_eq!(
+            c.iac.paths,
+            vec![PathBuf::from("/etc/x/infra"), PathBuf::from("/srv/cfn"), home.join("src/platform")]
+        );
         let err = parse("[iac]\npath = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("unknown field"), "{err}");
     }

@@ -40,8 +40,9 @@ pub fn candidates(root: &Path, files: &Files, want: &Want) -> Vec<Candidate> {
             if !(by_name || (by_id && declared_name.is_none())) {
                 continue;
             }
-            let line =
-                resource.get("Type").and_then(|n| n.scalar()?.span.clone()).map_or(0, |s| line_of(&t.src, s.start));
+            // The line that names it: its logical id, just before its Type.
+            let type_at = resource.get("Type").and_then(|n| n.scalar()?.span.clone()).map_or(0, |s| s.start);
+            let line = line_of(&t.src, t.src[..type_at].rfind(logical_id.as_str()).unwrap_or(type_at));
             out.push(Candidate {
                 root: root.to_path_buf(),
                 declared: format!("{}:{line} {logical_id} ({kind})", rel(root, path).display()),

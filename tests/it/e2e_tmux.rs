@@ -683,3 +683,54 @@ fn under_org_one_table_names_each_account_and_says_which_was_not_reached() {
     t.assert_restored();
     fleet.clear_fault();
 }
+
+/// The change as code in the real binary: with `[iac] paths` pointing at a git checkout of the
+/// demo's code, the plan popup shows the diff first; `g` commits it on a new branch (as the
+/// checkout's git user, never pushed); the pane then follows it as awaiting deploy.
+#[test]
+fn a_plan_commits_its_change_to_the_code_that_owns_the_service_on_a_branch() {
+    let t =
+        Tmux::start_configured("iac", 160, 45, "", "--demo --demo-clock 1795012200", "[iac]\npaths = [\"infra\"]\n");
+    let repo = t.dir.join("infra");
+    crate::iac::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &repo);
+    let git = |args: &[&str]| {
+        let out = run(Command::new("git").arg("-C").arg(&repo).args(args));
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "--quiet", "--initial-branch", "main"]);
+    git(&["config", "user.name", "Dana SRE"]);
+    git(&["config", "user.email", "dana@example.com"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "the platform's infra"]);
+    t.wait_demo_loaded();
+    t.keys(&["/"]);
+    t.type_text("orders");
+    t.keys(&["Enter"]);
+    t.wait("the sizing run", |s| s.lines().any(|l| l.contains(" orders ") && (l.contains("▲ ") || l.contains("▼ "))));
+    t.keys(&["a"]);
+    let s = t.wait_for("code       owned by cloudformation/prod-core-orders.yaml:17 OrdersTaskDefinition");
+    assert!(s.contains("── cloudformation/prod-core-orders.params.json"), "{s}");
+    assert!(s.contains("+  { \"ParameterKey\": \"TaskCpu\", \"ParameterValue\": \"2048\" },"), "{s}");
+    assert!(s.contains("⚠ direct   CloudFormation stack prod-core-orders owns it"), "{s}");
+    assert!(s.contains("[g commit on a branch]"), "the choice is on the popup's border too:\n{s}");
+    t.keys(&["g"]);
+    let s = t.wait_for("committed ");
+    let branch = git(&["branch", "--show-current"]);
+    assert!(branch.starts_with("infradeck/resize-prod-core-orders-"), "{branch}");
+    assert!(s.contains(&branch), "the popup names the branch:\n{s}");
+    assert_eq!(
+        git(&["log", "-1", "--format=%an|%s"]),
+        "Dana SRE|Resize prod-core/orders: 1 vCPU / 3 GiB → 2 vCPU / 4 GiB"
+    );
+    assert_eq!(git(&["status", "--porcelain"]), "");
+    t.keys(&["Escape"]);
+    t.wait_for("✎ in code: 2 / 4G");
+    let audit = std::fs::read_to_string(t.dir.join(".local/share/infradeck/audit.jsonl")).expect("recorded");
+    assert!(
+        audit.contains("\"action\":\"code change\"") && audit.contains(&format!("\"branch\":\"{branch}\"")),
+        "{audit}"
+    );
+    t.keys(&["q"]);
+    t.assert_restored();
+}

@@ -7,19 +7,19 @@ use infradeck::iac::{self, Answer, Field, Patch, Setting, Want, Wanted};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iac").join(name)
 }
 
-fn set(field: Field, before: &str, after: &str) -> Setting {
+pub(crate) fn set(field: Field, before: &str, after: &str) -> Setting {
     Setting { field, before: before.into(), after: after.into() }
 }
 
-fn task(family: &str, settings: Vec<Setting>) -> Want {
+pub(crate) fn task(family: &str, settings: Vec<Setting>) -> Want {
     Want { resource: Wanted::TaskFamily(family.into()), stack: None, logical_id: None, settings, notes: vec![] }
 }
 
-fn patch(name: &str, want: &Want) -> Patch {
+pub(crate) fn patch(name: &str, want: &Want) -> Patch {
     match iac::find(&[fixture(name)], want) {
         Answer::Patch(p) => p,
         other => panic!("{name}: {other:?}"),
@@ -27,7 +27,7 @@ fn patch(name: &str, want: &Want) -> Patch {
 }
 
 /// The diff without its `diff --git` / `---` / `+++` headers, as `-old` / `+new` lines.
-fn changes(p: &Patch) -> Vec<String> {
+pub(crate) fn changes(p: &Patch) -> Vec<String> {
     p.diff()
         .lines()
         .filter(|l| (l.starts_with('-') && !l.starts_with("---")) || (l.starts_with('+') && !l.starts_with("+++")))
@@ -37,7 +37,7 @@ fn changes(p: &Patch) -> Vec<String> {
 
 /// The patch applied by `git apply` to a copy of the fixture gives exactly the patched files,
 /// every other byte is what it was, and the validators accept the changed files.
-fn applies_and_validates(name: &str, p: &Patch) {
+pub(crate) fn applies_and_validates(name: &str, p: &Patch) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join(name);
     copy_dir(&fixture(name), &copy);
@@ -73,7 +73,7 @@ fn applies_and_validates(name: &str, p: &Patch) {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {
         let target = to.join(entry.file_name());
@@ -301,7 +301,7 @@ fn cloudformation_parameters_follow_the_parameters_file_else_the_default() {
             r#"+          MemoryReservation: 2048"#,
         ]
     );
-    assert_eq!(p.declared, "templates/orders.yaml:71 OrdersTaskDefinition (AWS::ECS::TaskDefinition)");
+    assert_eq!(p.declared, "templates/orders.yaml:70 OrdersTaskDefinition (AWS::ECS::TaskDefinition)");
     assert_eq!(
         p.files.keys().map(|k| k.display().to_string()).collect::<Vec<_>>(),
         ["templates/orders.prod.json", "templates/orders.yaml"]
@@ -399,280 +399,23 @@ fn two_declarations_are_listed_and_neither_changed_and_computed_values_are_expla
     }
 }
 
-/// `plan` on the demo fleet with the demo's own code (examples/iac): the diff, `--write`, and
-/// the git step on a clean tree (a branch and a commit carrying the evidence; refused on a
-/// dirty tree, never pushed).
-#[tokio::test]
-async fn the_demo_suggestion_becomes_a_diff_a_write_and_a_commit_on_a_branch() {
-    use infradeck::cli::plan::{Deliver, code_change, plan_for};
-    use infradeck::provider::demo::{Clock, DemoProvider};
-    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
-    let plan = plan_for(&demo, &Default::default(), &Default::default(), "prod-core/orders", None).await.unwrap();
-    assert_eq!(
-        plan.owner.as_ref().map(|o| o.label.as_str()),
-        Some("CloudFormation stack prod-core-orders"),
-        "one answer: the plan knows the owner the detail view shows"
-    );
+/// A module's default serves every call that leaves it unset: it is not changed for one service.
+#[test]
+fn a_module_default_shared_by_several_calls_is_not_changed_for_one_of_them() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("infra");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &repo);
-    let shown = code_change(&plan, std::slice::from_ref(&repo), &Deliver::Print).unwrap();
-    assert!(shown.diff.contains("-  { \"ParameterKey\": \"TaskCpu\", \"ParameterValue\": \"1024\" },\n+  { \"ParameterKey\": \"TaskCpu\", \"ParameterValue\": \"2048\" },\n"), "{}", shown.diff);
-    assert!(
-        shown
-            .diff
-            .contains("-          Cpu: 896\n-          Memory: 2688\n+          Cpu: 1792\n+          Memory: 3712\n"),
-        "{}",
-        shown.diff
-    );
-    assert!(
-        shown.report.contains("owned by cloudformation/prod-core-orders.yaml:18 OrdersTaskDefinition"),
-        "{}",
-        shown.report
-    );
-    assert!(shown.description.contains("| task cpu | `cloudformation/prod-core-orders.params.json:2` (parameter TaskCpu) | `\"1024\"` | `\"2048\"` |"), "{}", shown.description);
-    assert!(shown.description.contains("Kept as they are: otel-collector (tracing agent)."), "{}", shown.description);
-    assert!(shown.written.is_empty() && shown.committed.is_none());
-
-    let git = |args: &[&str]| {
-        let out = Command::new("git").arg("-C").arg(&repo).args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    git(&["init", "--quiet", "--initial-branch", "main"]);
-    git(&["config", "user.name", "Dana SRE"]);
-    git(&["config", "user.email", "dana@example.com"]);
-    git(&["add", "."]);
-    git(&["commit", "--quiet", "-m", "infra"]);
-    std::fs::write(repo.join("scratch.txt"), "wip").unwrap();
-    let dirty =
-        code_change(&plan, std::slice::from_ref(&repo), &Deliver::Branch { date: "2026-12-06".into() }).unwrap_err();
-    assert!(dirty.contains("has uncommitted changes: commit or stash them first (nothing was written)"), "{dirty}");
-    std::fs::remove_file(repo.join("scratch.txt")).unwrap();
-    let done = code_change(&plan, std::slice::from_ref(&repo), &Deliver::Branch { date: "2026-12-06".into() }).unwrap();
-    let c = done.committed.unwrap();
-    assert_eq!(c.branch, "infradeck/resize-prod-core-orders-2026-12-06");
-    assert_eq!(git(&["branch", "--show-current"]), c.branch);
-    assert_eq!(
-        git(&["log", "-1", "--format=%an <%ae>|%s"]),
-        "Dana SRE <dana@example.com>|Resize prod-core/orders: 1 vCPU / 3 GiB → 2 vCPU / 4 GiB"
-    );
-    assert!(git(&["log", "-1", "--format=%b"]).contains("backtest over 336 h"), "the evidence is in the commit");
-    assert_eq!(git(&["status", "--porcelain"]), "", "everything written is committed");
-    assert_eq!(git(&["show", "--stat", "--format=", "HEAD"]).lines().count(), 3, "two files changed");
-    assert_eq!(git(&["remote"]), "", "nothing to push to, and nothing pushed");
-    // Once the code says the new size there is nothing left to change.
-    let again = code_change(&plan, std::slice::from_ref(&repo), &Deliver::Print).unwrap_err();
-    assert!(again.contains("the code says \"2048\", AWS runs 1024"), "{again}");
-
-    // --write, without git.
-    let plain = dir.path().join("plain");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &plain);
-    let wrote = code_change(&plan, std::slice::from_ref(&plain), &Deliver::Write).unwrap();
-    assert_eq!(wrote.written.len(), 2);
-    let yaml = std::fs::read_to_string(plain.join("cloudformation/prod-core-orders.yaml")).unwrap();
-    assert!(yaml.contains("      Memory: \"4096\"   # raised from 2048 after the OOM kills in March\n"));
-}
-
-fn cdk_orders(family: &str) -> Want {
-    task(
-        family,
-        vec![
-            set(Field::TaskCpu, "1024", "2048"),
-            set(Field::TaskMemory, "2048", "4096"),
-            set(Field::ContainerCpu("orders".into()), "768", "1792"),
-            set(Field::ContainerReservation("orders".into()), "1536", "3584"),
-        ],
-    )
-}
-
-#[test]
-fn a_cdk_typescript_construct_found_through_cdk_out_changes_in_its_source() {
-    let p = patch("cdk-ts", &cdk_orders("OrdersStackOrdersTaskABCD1234"));
-    assert_eq!(p.declared, "lib/orders-stack.ts:14 OrdersStack/OrdersTask (CDK, FargateTaskDefinition)");
-    assert_eq!(
-        changes(&p),
-        [
-            "-    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: 1024, memoryLimitMiB: 2048 });",
-            "+    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: 2048, memoryLimitMiB: 4096 });",
-            "-      cpu: 768,",
-            "-      memoryReservationMiB: 1536,",
-            "+      cpu: 1792,",
-            "+      memoryReservationMiB: 3584,",
-        ]
-    );
-    assert_eq!(
-        p.files.keys().map(|k| k.display().to_string()).collect::<Vec<_>>(),
-        ["lib/orders-stack.ts"],
-        "the source, never cdk.out"
-    );
-    assert!(p.notes.is_empty(), "{:?}", p.notes);
-    applies_and_validates("cdk-ts", &p);
-}
-
-#[test]
-fn a_cdk_python_construct_is_found_by_its_logical_id_and_changes_in_its_source() {
-    let mut want = cdk_orders("unknown-family");
-    want.logical_id = Some("OrdersTask1A2B3C4D".into());
-    let p = patch("cdk-py", &want);
-    assert_eq!(p.declared, "orders/orders_stack.py:16 OrdersStack/OrdersTask (CDK, FargateTaskDefinition)");
-    assert_eq!(
-        changes(&p),
-        [
-            r#"-        task_def = ecs.FargateTaskDefinition(self, "OrdersTask", cpu=1024, memory_limit_mib=2048)"#,
-            r#"+        task_def = ecs.FargateTaskDefinition(self, "OrdersTask", cpu=2048, memory_limit_mib=4096)"#,
-            "-            cpu=768,",
-            "-            memory_reservation_mib=1536,",
-            "+            cpu=1792,",
-            "+            memory_reservation_mib=3584,",
-        ]
-    );
-    assert_eq!(p.files.keys().map(|k| k.display().to_string()).collect::<Vec<_>>(), ["orders/orders_stack.py"]);
-    assert!(p.notes.is_empty(), "{:?}", p.notes);
-    applies_and_validates("cdk-py", &p);
-    // Neither the family nor the logical id: not this app's.
-    assert!(matches!(iac::find(&[fixture("cdk-py")], &cdk_orders("unknown-family")), Answer::NotFound(_)));
-}
-
-/// A copy of the cdk-ts fixture with `lib/orders-stack.ts` rewritten by `edit`, and the patch
-/// for the orders suggestion there.
-fn cdk_ts_edited(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Patch) {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("cdk-ts");
-    copy_dir(&fixture("cdk-ts"), &copy);
-    let stack = copy.join("lib/orders-stack.ts");
-    std::fs::write(&stack, edit(&std::fs::read_to_string(&stack).unwrap())).unwrap();
-    match iac::find(&[copy], &cdk_orders("OrdersStackOrdersTaskABCD1234")) {
-        Answer::Patch(p) => (dir, p),
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn a_cdk_value_from_the_stack_props_is_named_and_left_alone() {
-    let (_dir, p) = cdk_ts_edited(|src| src.replace("{ cpu: 1024,", "{ cpu: props.cpu,"));
+    let repo = dir.path().join("tf-module");
+    copy_dir(&fixture("tf-module"), &repo);
+    // The search call no longer sets its memory: it takes the module's default, as orders would.
+    let main = std::fs::read_to_string(repo.join("main.tf")).unwrap();
+    let main = main.replacen("  memory = 1024\n", "", 1);
+    std::fs::write(repo.join("main.tf"), &main).unwrap();
+    let want = task("search", vec![set(Field::TaskMemory, "512", "1024")]);
+    let Answer::Patch(p) = iac::find(&[repo], &want) else { panic!("found") };
+    assert!(p.edits.is_empty(), "{:?}", p.edits);
     assert_eq!(
         p.notes,
         [
-            "task cpu: not changed: computed by `props.cpu` at lib/orders-stack.ts:14: change it where the stack is given its props"
+            "task memory: not changed: var.memory takes its default (modules/ecs-service/variables.tf:23), which 2 calls of modules/ecs-service share: set `memory` in this service's module call instead"
         ]
     );
-    assert!(p.edits.iter().all(|e| e.fields != ["task cpu"]), "{:?}", p.edits);
-    assert_eq!(
-        changes(&p)[..2],
-        [
-            "-    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: props.cpu, memoryLimitMiB: 2048 });",
-            "+    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: props.cpu, memoryLimitMiB: 4096 });",
-        ]
-    );
-}
-
-#[test]
-fn a_cdk_constant_is_changed_where_it_is_declared_and_comments_are_not_code() {
-    let (_dir, p) = cdk_ts_edited(|src| {
-        src.replace(
-            "import { Construct } from 'constructs';\n",
-            "import { Construct } from 'constructs';\n\n// was: const TASK_CPU = 512;\nconst TASK_CPU = 1024; // 1 vCPU\n",
-        )
-        .replace("{ cpu: 1024,", "{ cpu: TASK_CPU,")
-        .replace(
-            "    // X-Ray daemon sidecar\n",
-            "    // X-Ray daemon sidecar (the old one: new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: 512 }))\n",
-        )
-    });
-    assert_eq!(p.declared, "lib/orders-stack.ts:17 OrdersStack/OrdersTask (CDK, FargateTaskDefinition)");
-    assert_eq!(
-        changes(&p),
-        [
-            "-const TASK_CPU = 1024; // 1 vCPU",
-            "+const TASK_CPU = 2048; // 1 vCPU",
-            "-    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: TASK_CPU, memoryLimitMiB: 2048 });",
-            "+    const taskDef = new ecs.FargateTaskDefinition(this, 'OrdersTask', { cpu: TASK_CPU, memoryLimitMiB: 4096 });",
-            "-      cpu: 768,",
-            "-      memoryReservationMiB: 1536,",
-            "+      cpu: 1792,",
-            "+      memoryReservationMiB: 3584,",
-        ]
-    );
-    let cpu = p.edits.iter().find(|e| e.fields == ["task cpu"]).unwrap();
-    assert_eq!(cpu.what(), "task cpu at lib/orders-stack.ts:6 via const TASK_CPU (lib/orders-stack.ts:6)");
-    assert!(p.notes.is_empty(), "{:?}", p.notes);
-}
-
-/// The plan popup (`a`) with `[iac] paths` set: the code change comes first (owner, the diff,
-/// scrollable), the direct apply second with the drift warning; `c` writes it and the audit log
-/// records it, with no request sent to the fleet; the same in read-only.
-#[test]
-fn the_plan_popup_offers_the_code_change_first_and_c_writes_it() {
-    use infradeck::app::state::{CodeState, Overlay};
-    use infradeck::harness::Harness;
-    use infradeck::provider::demo::{Clock, DemoProvider};
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("infra");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &repo);
-    for read_only in [false, true] {
-        let mut demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
-        if read_only {
-            demo = demo.with_read_only(true);
-        }
-        let config = infradeck::config::Config {
-            iac: infradeck::config::IacSettings { paths: vec![repo.clone()] },
-            ..Default::default()
-        };
-        let mut h = Harness::on(std::sync::Arc::new(demo), config, 160, 50);
-        let audit = dir.path().join(format!("audit-{read_only}.jsonl"));
-        h.state.audit_log = Some(audit.clone());
-        for _ in 0..40 {
-            if h.state.ecs.selected().is_some_and(|s| s.name == "orders") {
-                break;
-            }
-            h.keys(&["j"]);
-        }
-        h.keys(&["a"]);
-        let screen = h.screen();
-        assert!(
-            screen.contains("code       owned by cloudformation/prod-core-orders.yaml:18 OrdersTaskDefinition"),
-            "{screen}"
-        );
-        assert!(screen.contains("+  { \"ParameterKey\": \"TaskCpu\", \"ParameterValue\": \"2048\" },"), "{screen}");
-        assert!(
-            screen.contains("⚠ direct   CloudFormation stack prod-core-orders owns it: a change applied here is drift"),
-            "{screen}"
-        );
-        assert!(
-            screen.find("code       owned by").unwrap() < screen.find("⚠ direct").unwrap(),
-            "the code change first"
-        );
-        assert!(screen.contains("c write this change · g commit it on a new branch"), "{screen}");
-        assert!(screen.contains("lines 1–"), "a long diff scrolls: {screen}");
-        h.keys(&["down", "down"]);
-        let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("plan open") };
-        assert_eq!(p.code_scroll, 2, "↓ scrolls the diff, not closes the plan");
-        if read_only {
-            // Writing the code sends nothing to AWS: read-only may do it; y still cannot apply.
-            assert!(screen.contains("read-only"), "{screen}");
-        }
-        let before = h.state.ecs.rows().iter().find(|s| s.name == "orders").map(|s| s.task_definition.clone());
-        h.keys(&["c"]);
-        let Some(Overlay::Plan(p)) = &h.state.overlay else { panic!("the plan stays open") };
-        let CodeState::Found(change) = &p.code else { panic!("{:?}", p.code) };
-        assert_eq!(change.written.len(), 2);
-        let yaml = std::fs::read_to_string(repo.join("cloudformation/prod-core-orders.yaml")).unwrap();
-        assert!(yaml.contains("      Memory: \"4096\"   # raised from 2048"), "{yaml}");
-        assert!(h.screen().contains("written into 2 file(s), not committed"), "{}", h.screen());
-        let log = infradeck::apply::AuditLog::new(audit).read().unwrap();
-        assert_eq!(log.len(), 1);
-        assert_eq!(log[0].action, "code change");
-        assert_eq!((log[0].before.as_str(), log[0].after.as_str()), ("1 vCPU / 3 GiB", "2 vCPU / 4 GiB"));
-        let code = log[0].code.as_ref().unwrap();
-        assert_eq!(code.files.len(), 2);
-        assert_eq!(code.root, repo);
-        let after = h.state.ecs.rows().iter().find(|s| s.name == "orders").map(|s| s.task_definition.clone());
-        assert_eq!(before, after, "nothing was sent to the fleet");
-        h.keys(&["esc"]);
-        let screen = h.screen();
-        assert!(screen.contains("✎ in code: 2 / 4G"), "the pane follows the change to its deploy:\n{screen}");
-        // Put the code back for the read-only round.
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &repo);
-    }
 }

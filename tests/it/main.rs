@@ -11,6 +11,8 @@ mod config_fuzz;
 mod e2e_tmux;
 mod faults;
 mod iac;
+mod iac_cdk;
+mod iac_flow;
 mod incident_flow;
 mod org;
 mod real_shapes;

@@ -320,6 +320,16 @@ impl<'a> Repo<'a> {
             for block in f.body.get_blocks("variable").filter(|b| b.labels.first().is_some_and(|l| l.as_str() == name))
             {
                 if let Some(default) = block.body.get_attribute("default") {
+                    // A module's default serves every call that leaves it unset: changing it
+                    // would resize the other instances too.
+                    let instances = if ctx.call.is_some() { self.contexts(&ctx.dir, 0).len() } else { 1 };
+                    if instances > 1 {
+                        return Err(format!(
+                            "var.{name} takes its default ({}), which {instances} calls of {} share: set `{name}` in this service's module call instead",
+                            self.place(At { file: i, expr: &default.value }),
+                            ctx.dir.display()
+                        ));
+                    }
                     via.push(format!("var.{name} (its default)"));
                     return Ok((At { file: i, expr: &default.value }, ctx.clone()));
                 }

@@ -20,12 +20,15 @@ fn pane_notes(pane: PaneId) -> &'static [&'static str] {
             "STATUS: ✖ OOM tasks were OOM-killed · ▲ UNDER peak ≥ 90% · ▼ OVER CPU p95 < 40%",
             "and memory peak < 50% · ● RIGHT otherwise. While a deployment rolls out:",
             "⟳ ROLL in progress · ✖ FAIL it failed (tasks did not start) · ✔ DONE just finished.",
+            "SUGGEST ✎ in code: a change written to its Terraform/CloudFormation/CDK (c or g in",
+            "a plan), not yet deployed; ✎ stale: written over a week ago and still not deployed.",
         ],
         PaneId::Redis => &[
             "MEM% is DatabaseMemoryUsagePercentage of the fullest node (max over the window),",
             "CPU% is EngineCPUUtilization p95: the engine is single-threaded, so this is the",
             "number that saturates. EVICT is evictions summed over the window, all nodes.",
             "NODES is node type × every billed node (shards × (1 + replicas)).",
+            "SUGGEST ✎ in code: a node type written to the code that owns the group, not deployed.",
         ],
         PaneId::Cost => &[
             "Cost Explorer amortized cost by service. MONTH TO DATE includes today's partial",

@@ -63,7 +63,7 @@ pub fn lines<'a>(p: &PlanState, room: usize, theme: &Theme) -> Vec<Line<'a>> {
         out.push(field("  not set", n.clone(), theme.warn(), theme));
     }
     let protected = p.plan.as_ref().is_some_and(|plan| plan.protected);
-    let key = |c: char| if protected { format!("ctrl-{c}") } else { c.to_string() };
+    let key = |plain: &str, ctrl: &str| if protected { format!("ctrl-{ctrl}") } else { plain.to_string() };
     let done = match &change.committed {
         Some(c) => {
             Some(format!("committed {} on branch {} (not pushed): open the pull request from it", c.commit, c.branch))
@@ -76,9 +76,9 @@ pub fn lines<'a>(p: &PlanState, room: usize, theme: &Theme) -> Vec<Line<'a>> {
     out.push(match done {
         Some(text) => Line::from(Span::styled(format!("  {text}"), theme.ok())),
         None => Line::from(vec![
-            Span::styled(format!("  {}", key('c')), theme.title()),
+            Span::styled(format!("  {}", key("c", "o")), theme.title()),
             Span::styled(" write this change · ", theme.base()),
-            Span::styled(key('g'), theme.title()),
+            Span::styled(key("g", "g"), theme.title()),
             Span::styled(" commit it on a new branch (clean work tree; never pushed)", theme.base()),
         ]),
     });
