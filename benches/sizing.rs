@@ -1,5 +1,6 @@
 //! Sizing time: recommendations (need, Fargate pair, price, backtest) for 10,000 services with
-//! 14 days of hourly usage each, as the app computes them on every sizing refresh.
+//! 14 days of hourly usage each, as the app computes them on every sizing refresh; and a
+//! suggestion found in a large infrastructure checkout (`iac`), as each plan popup does.
 //! `cargo bench --bench sizing`; results are recorded in BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -55,5 +56,64 @@ fn slo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sizing, slo);
+/// A platform repository of 400 services: 200 through one Terraform module (a call each, in
+/// 20 files), 200 CloudFormation templates with parameters files. One plan's code change is
+/// searched for in all of it, as the plan popup does when it opens.
+fn iac(c: &mut Criterion) {
+    use infradeck::iac::{Field, Setting, Want, Wanted};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("modules/svc")).unwrap();
+    std::fs::write(
+        root.join("modules/svc/main.tf"),
+        "variable \"name\" {}\nvariable \"cpu\" {}\nvariable \"memory\" {}\nresource \"aws_ecs_task_definition\" \"this\" {\n  family = var.name\n  cpu    = var.cpu\n  memory = var.memory\n  container_definitions = jsonencode([{ name = var.name, cpu = var.cpu, essential = true }])\n}\n",
+    )
+    .unwrap();
+    for f in 0..20 {
+        let calls: String = (0..10)
+            .map(|i| {
+                let n = f * 10 + i;
+                format!("module \"tf-{n}\" {{\n  source = \"./modules/svc\"\n  name   = \"tf-{n}\"\n  cpu    = 1024\n  memory = 2048\n}}\n\n")
+            })
+            .collect();
+        std::fs::write(root.join(format!("services-{f}.tf")), calls).unwrap();
+    }
+    std::fs::create_dir_all(root.join("cfn")).unwrap();
+    for n in 0..200 {
+        std::fs::write(
+            root.join(format!("cfn/cfn-{n}.yaml")),
+            format!("Parameters:\n  TaskCpu:\n    Type: String\n    Default: \"1024\"\nResources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: cfn-{n}\n      Cpu: !Ref TaskCpu\n      Memory: \"2048\"\n      ContainerDefinitions:\n        - Name: app\n          Cpu: 1024\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join(format!("cfn/cfn-{n}.params.json")),
+            "[{\"ParameterKey\": \"TaskCpu\", \"ParameterValue\": \"1024\"}]\n",
+        )
+        .unwrap();
+    }
+    let want = |name: &str| Want {
+        resource: Wanted::TaskFamily(name.into()),
+        stack: None,
+        logical_id: None,
+        settings: vec![Setting { field: Field::TaskCpu, before: "1024".into(), after: "2048".into() }],
+        notes: vec![],
+    };
+    let roots = [root.to_path_buf()];
+    for name in ["tf-199", "cfn-199"] {
+        let infradeck::iac::Answer::Patch(p) = infradeck::iac::find(&roots, &want(name)) else {
+            panic!("{name} found")
+        };
+        assert_eq!(p.edits.len(), 1, "{name}: {:?}", p.notes);
+    }
+    let mut group = c.benchmark_group("iac");
+    group.sample_size(10);
+    for name in ["tf-199", "cfn-199"] {
+        group.bench_function(format!("find_{name}_in_400_services"), |b| {
+            b.iter(|| infradeck::iac::find(black_box(&roots), &want(name)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, sizing, slo, iac);
 criterion_main!(benches);

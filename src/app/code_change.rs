@@ -83,6 +83,13 @@ pub fn on_changed(
         return;
     }
     let delivered = result.as_ref().ok().map(|c| (c.written.len(), c.committed.clone()));
+    // Code that declares it owns it, tagged or not (Terraform rarely tags): the plan says so,
+    // and its direct apply is drift like any other.
+    if let (Ok(change), Some(plan)) = (&result, p.plan.as_mut())
+        && plan.owner.is_none()
+    {
+        plan.owner = Some(crate::domain::Ownership::declared_in(change.tool, &change.declared));
+    }
     p.code = match (result, &p.code) {
         (Ok(change), _) => CodeState::Found(Box::new(change)),
         // A write that failed keeps the change on screen, with why.

@@ -72,6 +72,16 @@ impl Ownership {
         }
     }
 
+    /// Owned by code found in a checkout, untagged: "the Terraform at services.tf:3 …".
+    pub fn declared_in(tool: IacTool, declared: &str) -> Ownership {
+        let what = match tool {
+            IacTool::CloudFormation => "CloudFormation",
+            IacTool::Terraform => "Terraform",
+            IacTool::Other => "code",
+        };
+        Ownership { tool, stack: None, logical_id: None, label: format!("the {what} at {declared}") }
+    }
+
     /// From a resource's tags (the task definition's and the service's together); None when
     /// nothing says it is managed as code.
     pub fn from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<Ownership> {

@@ -77,6 +77,7 @@ pub fn candidates(root: &Path, want: &Want) -> Vec<Candidate> {
                     // `(scope, id, props)`: the props follow the id.
                     let props = file.props(&call.args, 2);
                     out.push(Candidate {
+                        tool: crate::domain::IacTool::CloudFormation,
                         root: root.to_path_buf(),
                         declared: format!("{}:{} {path} (CDK, {class})", file.path.display(), file.line(call.at)),
                         sources: want.settings.iter().map(|s| (s.clone(), file.source(&call, &props, s, id))).collect(),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 /// and what was found and done, in words (stderr).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeChange {
+    pub tool: crate::domain::IacTool,
     /// The checkout it was found in, and the declaration that owns the resource.
     pub root: PathBuf,
     pub declared: String,
@@ -92,6 +93,7 @@ pub fn code_change(plan: &ResizePlan, roots: &[PathBuf], deliver: &Deliver) -> R
         report.push_str(&format!("committed {} on branch {} (not pushed)\n", c.commit, c.branch));
     }
     Ok(CodeChange {
+        tool: patch.tool,
         diff: patch.diff(),
         root: patch.root.clone(),
         declared: patch.declared.clone(),

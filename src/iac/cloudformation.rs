@@ -44,6 +44,7 @@ pub fn candidates(root: &Path, files: &Files, want: &Want) -> Vec<Candidate> {
             let type_at = resource.get("Type").and_then(|n| n.scalar()?.span.clone()).map_or(0, |s| s.start);
             let line = line_of(&t.src, t.src[..type_at].rfind(logical_id.as_str()).unwrap_or(type_at));
             out.push(Candidate {
+                tool: crate::domain::IacTool::CloudFormation,
                 root: root.to_path_buf(),
                 declared: format!("{}:{line} {logical_id} ({kind})", rel(root, path).display()),
                 sources: want.settings.iter().map(|s| (s.clone(), t.source(props, s))).collect(),
@@ -208,16 +209,29 @@ fn reference(node: &Node) -> Option<&str> {
 fn parameter_files(root: &Path, template: &Path, name: &str) -> Vec<Site> {
     let mut out = Vec::new();
     let dir = template.parent().unwrap_or(root);
-    let mut json: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p != template && p.extension().is_some_and(|e| e == "json"))
+    let mut siblings: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    siblings.sort();
+    // Which template a parameters file is for: the one its name starts with (`orders.prod.json`
+    // is `orders.yaml`'s). Files named after another template are not this one's.
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let names = |file: &Path, template: &Path| {
+        let (f, t) = (stem(file), stem(template));
+        f.strip_prefix(t.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '_']))
+    };
+    let templates: Vec<&PathBuf> = siblings
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "template") || *p == template)
         .collect();
-    json.sort();
+    let json: Vec<&PathBuf> =
+        siblings.iter().filter(|p| *p != template && p.extension().is_some_and(|e| e == "json")).collect();
+    let mine: Vec<&PathBuf> = json.iter().copied().filter(|p| names(p, template)).collect();
+    let json = if mine.is_empty() {
+        json.into_iter().filter(|p| !templates.iter().any(|t| *t != template && names(p, t))).collect()
+    } else {
+        mine
+    };
     for path in json {
-        let Ok(src) = std::fs::read_to_string(&path) else { continue };
+        let Ok(src) = std::fs::read_to_string(path) else { continue };
         let Some(tree) = tree::parse(&src) else { continue };
         let value = tree
             .items()
@@ -226,7 +240,7 @@ fn parameter_files(root: &Path, template: &Path, name: &str) -> Vec<Site> {
             .and_then(|p| p.get("ParameterValue"))
             .or_else(|| tree.get("Parameters").and_then(|p| p.get(name)));
         if let Some(span) = value.and_then(|v| v.scalar()?.span.clone()) {
-            let file = rel(root, &path);
+            let file = rel(root, path);
             let via = vec![format!("parameter {name} ({})", file.display())];
             out.push(Site {
                 file,

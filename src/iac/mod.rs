@@ -116,6 +116,9 @@ pub enum Source {
 /// A declaration that matches: where, and each setting's source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
+    /// What the code is written in: Terraform, or CloudFormation (and SAM and CDK, which
+    /// deploy through it).
+    pub tool: crate::domain::IacTool,
     pub root: PathBuf,
     /// "ecs.tf:3 aws_ecs_task_definition.orders" / "templates/orders.yaml:40 OrdersTaskDefinition".
     pub declared: String,

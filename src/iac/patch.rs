@@ -31,6 +31,7 @@ impl Edit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Patch {
+    pub tool: crate::domain::IacTool,
     pub root: PathBuf,
     pub declared: String,
     pub edits: Vec<Edit>,
@@ -103,7 +104,7 @@ impl Patch {
             }
         }
         let files = apply_edits(&candidate.root, &edits);
-        Patch { root: candidate.root, declared: candidate.declared, edits, notes, files }
+        Patch { tool: candidate.tool, root: candidate.root, declared: candidate.declared, edits, notes, files }
     }
 
     /// The change as a unified diff with `a/` and `b/` paths relative to the root.

@@ -236,3 +236,30 @@ async fn a_live_plan_from_aws_becomes_a_change_to_the_terraform_and_cloudformati
     let sent: Vec<&String> = counts.as_object().unwrap().keys().collect();
     assert!(sent.iter().all(|op| ["Describe", "List", "Get"].iter().any(|p| op.starts_with(p))), "{sent:?}");
 }
+
+/// Terraform seldom tags what it owns: code found in `[iac] paths` that declares the service
+/// is its owner all the same, and the direct apply is named as drift.
+#[test]
+fn code_that_declares_an_untagged_service_owns_it() {
+    use infradeck::harness::Harness;
+    use infradeck::provider::demo::{Clock, DemoProvider};
+    let demo = DemoProvider::new(42, None, Clock::Fixed(infradeck::harness::FIXED_NOW));
+    let config = infradeck::config::Config {
+        iac: infradeck::config::IacSettings { paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac")] },
+        ..Default::default()
+    };
+    let mut h = Harness::on(std::sync::Arc::new(demo), config, 160, 50);
+    for _ in 0..40 {
+        if h.state.ecs.selected().is_some_and(|s| s.key() == "prod-core/payments") {
+            break;
+        }
+        h.keys(&["j"]);
+    }
+    h.keys(&["a"]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("⚠ direct   the Terraform at terraform/modules/fargate-service/main.tf:1"),
+        "{screen}"
+    );
+    assert!(screen.contains("-  cpu     = 1024"), "{screen}");
+}

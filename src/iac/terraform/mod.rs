@@ -49,6 +49,7 @@ pub fn candidates(root: &Path, files: &Files, want: &Want) -> Vec<Candidate> {
                     let each = ctx.each.as_ref().map_or(String::new(), |(k, _, _)| format!("[\"{k}\"]"));
                     let called = ctx.call_name().map_or(String::new(), |m| format!("module.{m}."));
                     out.push(Candidate {
+                        tool: crate::domain::IacTool::Terraform,
                         root: root.to_path_buf(),
                         declared: format!(
                             "{}:{} {called}{kind}.{label}{each}",
