@@ -129,15 +129,7 @@ fn container_fields(c: &crate::apply::ContainerChange, names: [&str; 3]) -> Vec<
 }
 
 fn kept_note(plan: &ResizePlan, comment: &str) -> String {
-    let kept: Vec<String> = plan
-        .containers
-        .iter()
-        .filter(|c| !c.changed())
-        .map(|c| match c.sidecar {
-            Some(kind) => format!("{} ({})", c.name, kind.label()),
-            None => c.name.clone(),
-        })
-        .collect();
+    let kept = plan.kept_containers();
     if kept.is_empty() { String::new() } else { format!("{comment} unchanged: {}\n", kept.join(", ")) }
 }
 

@@ -332,6 +332,19 @@ impl ResizePlan {
         }
     }
 
+    /// The containers a resize leaves as they are, sidecars with their kind:
+    /// "otel-collector (tracing agent)".
+    pub fn kept_containers(&self) -> Vec<String> {
+        self.containers
+            .iter()
+            .filter(|c| !c.changed())
+            .map(|c| match c.sidecar {
+                Some(kind) => format!("{} ({})", c.name, kind.label()),
+                None => c.name.clone(),
+            })
+            .collect()
+    }
+
     /// "1 vCPU / 2 GiB → 0.5 vCPU / 1 GiB", or "cache.r7g.large → cache.r7g.xlarge"
     pub fn summary(&self) -> String {
         format!("{} → {}", self.before_label(), self.after_label())

@@ -24,15 +24,7 @@ pub fn markdown(plan: &ResizePlan, patch: &Patch) -> String {
         let via = e.via.first().map_or(String::new(), |v| format!(" ({})", v.split(" (").next().unwrap_or(v)));
         out.push_str(&format!("| {} | `{}`{via} | `{}` | `{}` |\n", e.fields.join(", "), e.place, e.before, e.after));
     }
-    let kept: Vec<String> = plan
-        .containers
-        .iter()
-        .filter(|c| !c.changed())
-        .map(|c| match c.sidecar {
-            Some(kind) => format!("{} ({})", c.name, kind.label()),
-            None => c.name.clone(),
-        })
-        .collect();
+    let kept = plan.kept_containers();
     if !kept.is_empty() {
         out.push_str(&format!("\nKept as they are: {}.\n", kept.join(", ")));
     }

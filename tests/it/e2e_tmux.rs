@@ -693,16 +693,8 @@ fn a_plan_commits_its_change_to_the_code_that_owns_the_service_on_a_branch() {
         Tmux::start_configured("iac", 160, 45, "", "--demo --demo-clock 1795012200", "[iac]\npaths = [\"infra\"]\n");
     let repo = t.dir.join("infra");
     crate::iac::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iac"), &repo);
-    let git = |args: &[&str]| {
-        let out = run(Command::new("git").arg("-C").arg(&repo).args(args));
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    git(&["init", "--quiet", "--initial-branch", "main"]);
-    git(&["config", "user.name", "Dana SRE"]);
-    git(&["config", "user.email", "dana@example.com"]);
-    git(&["add", "."]);
-    git(&["commit", "--quiet", "-m", "the platform's infra"]);
+    crate::iac::git_repo(&repo);
+    let git = |args: &[&str]| crate::iac::git(&repo, args);
     t.wait_demo_loaded();
     t.keys(&["/"]);
     t.type_text("orders");

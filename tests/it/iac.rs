@@ -73,6 +73,23 @@ pub(crate) fn applies_and_validates(name: &str, p: &Patch) {
     );
 }
 
+/// `git -C repo ARGS`, asserted to succeed: its output, trimmed.
+pub(crate) fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").arg("-C").arg(repo).args(args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository at `repo` with its files committed by Dana (a repository-local identity:
+/// the commit is made as whoever the checkout says).
+pub(crate) fn git_repo(repo: &Path) {
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["config", "user.name", "Dana SRE"]);
+    git(repo, &["config", "user.email", "dana@example.com"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "--quiet", "-m", "the platform's infra"]);
+}
+
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {

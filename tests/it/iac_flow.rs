@@ -3,7 +3,6 @@
 
 use super::iac::copy_dir;
 use std::path::Path;
-use std::process::Command;
 
 /// `plan` on the demo fleet with the demo's own code (examples/iac): the diff, `--write`, and
 /// the git step on a clean tree (a branch and a commit carrying the evidence; refused on a
@@ -40,16 +39,8 @@ async fn the_demo_suggestion_becomes_a_diff_a_write_and_a_commit_on_a_branch() {
     assert!(shown.description.contains("Kept as they are: otel-collector (tracing agent)."), "{}", shown.description);
     assert!(shown.written.is_empty() && shown.committed.is_none());
 
-    let git = |args: &[&str]| {
-        let out = Command::new("git").arg("-C").arg(&repo).args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    git(&["init", "--quiet", "--initial-branch", "main"]);
-    git(&["config", "user.name", "Dana SRE"]);
-    git(&["config", "user.email", "dana@example.com"]);
-    git(&["add", "."]);
-    git(&["commit", "--quiet", "-m", "infra"]);
+    super::iac::git_repo(&repo);
+    let git = |args: &[&str]| super::iac::git(&repo, args);
     std::fs::write(repo.join("scratch.txt"), "wip").unwrap();
     let dirty =
         code_change(&plan, std::slice::from_ref(&repo), &Deliver::Branch { date: "2026-12-06".into() }).unwrap_err();
@@ -257,9 +248,6 @@ fn code_that_declares_an_untagged_service_owns_it() {
     }
     h.keys(&["a"]);
     let screen = h.screen();
-    assert!(
-        screen.contains("⚠ direct   the Terraform at terraform/modules/fargate-service/main.tf:1"),
-        "{screen}"
-    );
+    assert!(screen.contains("⚠ direct   the Terraform at terraform/modules/fargate-service/main.tf:1"), "{screen}");
     assert!(screen.contains("-  cpu     = 1024"), "{screen}");
 }
