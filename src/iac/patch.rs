@@ -104,6 +104,7 @@ impl Patch {
             }
         }
         let files = apply_edits(&candidate.root, &edits);
+        notes.extend(edits.iter().filter_map(|e| stale_comment(&files, e)));
         Patch { tool: candidate.tool, root: candidate.root, declared: candidate.declared, edits, notes, files }
     }
 
@@ -136,6 +137,31 @@ impl Patch {
         }
         Ok(written)
     }
+}
+
+/// A comment on the edited line that restates the old value ("# 1 vCPU" beside a cpu going to
+/// 2048): the value token changes, the comment is the author's to reword, so it is pointed at.
+fn stale_comment(files: &BTreeMap<PathBuf, (String, String)>, e: &Edit) -> Option<String> {
+    let (before, _) = files.get(&e.file)?;
+    let line_end = before[e.span.end..].find('\n').map_or(before.len(), |n| e.span.end + n);
+    let rest = &before[e.span.end..line_end];
+    let comment = rest.find('#').or_else(|| rest.find("//")).map(|at| rest[at..].trim())?;
+    let old = e.before.trim_matches(['"', '\'']);
+    let lower = comment.to_lowercase();
+    let mut phrases = vec![old.to_string()];
+    if let Ok(n) = old.parse::<f64>() {
+        let v = format!("{}", n / 1024.0);
+        phrases.extend(["vcpu", "gb", "gib", "g"].iter().flat_map(|u| [format!("{v} {u}"), format!("{v}{u}")]));
+    }
+    let restated = phrases.iter().any(|p| has_phrase(&lower, p));
+    restated.then(|| format!("{}: its comment `{comment}` describes the old value {old}: reword it in review", e.place))
+}
+
+/// `phrase` in `text` as whole words (not `1 vcpu` inside `11 vcpus`).
+fn has_phrase(text: &str, phrase: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+    text.match_indices(phrase)
+        .any(|(at, _)| !word(text[..at].chars().next_back()) && !word(text[at + phrase.len()..].chars().next()))
 }
 
 /// Each file's text with its edits applied (spans are the parser's, on the text as read).

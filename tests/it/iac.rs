@@ -133,7 +133,8 @@ fn terraform_literals_and_jsonencode_containers_change_in_place_and_sidecars_kee
         "{}",
         p.diff()
     );
-    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    // The value changes; a comment restating the old one is pointed at, not rewritten.
+    assert_eq!(p.notes, ["ecs.tf:36: its comment `# 1 vCPU` describes the old value 1024: reword it in review"]);
     applies_and_validates("tf-literal", &p);
 
     // The node type of a replication group, in its own file.

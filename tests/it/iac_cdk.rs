@@ -125,5 +125,8 @@ fn a_cdk_constant_is_changed_where_it_is_declared_and_comments_are_not_code() {
     );
     let cpu = p.edits.iter().find(|e| e.fields == ["task cpu"]).unwrap();
     assert_eq!(cpu.what(), "task cpu at lib/orders-stack.ts:6 via const TASK_CPU (lib/orders-stack.ts:6)");
-    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    assert_eq!(
+        p.notes,
+        ["lib/orders-stack.ts:6: its comment `// 1 vCPU` describes the old value 1024: reword it in review"]
+    );
 }
