@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Apps sit near the top of a checkout; source trees are not deep either.
 const MAX_DEPTH: usize = 8;
-/// Larger files are generated or vendored, not a stack someone writes.
-const MAX_BYTES: u64 = 2 << 20;
-const SKIPPED: [&str; 5] = ["node_modules", "cdk.out", "venv", "__pycache__", "target"];
+use super::walk::{MAX_BYTES, SKIPPED};
 /// A value written as one token: a number or a plain string (node types are strings).
 const LITERAL: &str = r#"-?[0-9][0-9_]*(?:\.[0-9]+)?|'[^'\\\n]*'|"[^"\\\n]*""#;
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 struct Template<'a> {
     root: &'a Path,
     path: PathBuf,
-    src: String,
+    src: &'a str,
     tree: Node,
     stack: Option<&'a str>,
 }
@@ -23,9 +23,8 @@ pub fn candidates(root: &Path, files: &Files, want: &Want) -> Vec<Candidate> {
         Wanted::Group(_) => "AWS::ElastiCache::ReplicationGroup",
     };
     let mut out = Vec::new();
-    for path in &files.templates {
-        let Some(src) = std::fs::read_to_string(path).ok() else { continue };
-        let Some(tree) = tree::parse(&src) else { continue };
+    for (path, src) in &files.templates {
+        let Some(tree) = tree::parse(src) else { continue };
         let t = Template { root, path: path.clone(), src, tree, stack: want.stack.as_deref() };
         for (logical_id, resource) in t.tree.get("Resources").map_or(&[][..], Node::entries) {
             if resource.get("Type").and_then(Node::text) != Some(kind) {
@@ -42,7 +41,7 @@ pub fn candidates(root: &Path, files: &Files, want: &Want) -> Vec<Candidate> {
             }
             // The line that names it: its logical id, just before its Type.
             let type_at = resource.get("Type").and_then(|n| n.scalar()?.span.clone()).map_or(0, |s| s.start);
-            let line = line_of(&t.src, t.src[..type_at].rfind(logical_id.as_str()).unwrap_or(type_at));
+            let line = line_of(t.src, t.src[..type_at].rfind(logical_id.as_str()).unwrap_or(type_at));
             out.push(Candidate {
                 tool: crate::domain::IacTool::CloudFormation,
                 root: root.to_path_buf(),
@@ -91,7 +90,7 @@ impl Template<'_> {
         Some(Site {
             file: self.file(),
             token: self.src[span.clone()].to_string(),
-            line: line_of(&self.src, span.start),
+            line: line_of(self.src, span.start),
             span,
             via,
             allowed: Vec::new(),

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 /// Larger files are not infrastructure someone writes by hand.
-const MAX_BYTES: u64 = 2 << 20;
-const SKIPPED: [&str; 4] = ["node_modules", "cdk.out", "target", "vendor"];
+pub(super) const MAX_BYTES: u64 = 2 << 20;
+/// What tools generated or downloaded (plus hidden directories): never the code people write.
+pub(super) const SKIPPED: [&str; 6] = ["node_modules", "cdk.out", "target", "vendor", "venv", "__pycache__"];
 
 #[derive(Debug, Default)]
 pub struct Files {
@@ -13,18 +14,24 @@ pub struct Files {
     pub terraform: Vec<PathBuf>,
     /// `.tfvars`
     pub tfvars: Vec<PathBuf>,
-    /// `.yaml`, `.yml`, `.json`, `.template`: the ones with a `Resources` section are templates.
-    pub templates: Vec<PathBuf>,
+    /// `.yaml`, `.yml`, `.json`, `.template` files with a `Resources` section, with their text
+    /// (read once here, parsed by the CloudFormation search).
+    pub templates: Vec<(PathBuf, String)>,
+    /// What may be a template, until read.
+    maybe_templates: Vec<PathBuf>,
 }
 
 pub fn files(root: &Path) -> Files {
     let mut out = Files::default();
     visit(root, 0, &mut out);
-    for list in [&mut out.terraform, &mut out.tfvars, &mut out.templates] {
+    for list in [&mut out.terraform, &mut out.tfvars, &mut out.maybe_templates] {
         list.sort();
     }
     // Only files that declare resources count as templates.
-    out.templates.retain(|p| std::fs::read_to_string(p).is_ok_and(|s| s.contains("Resources")));
+    out.templates = std::mem::take(&mut out.maybe_templates)
+        .into_iter()
+        .filter_map(|p| std::fs::read_to_string(&p).ok().filter(|s| s.contains("Resources")).map(|s| (p, s)))
+        .collect();
     out
 }
 
@@ -50,7 +57,7 @@ fn visit(dir: &Path, depth: usize, out: &mut Files) {
         match ext {
             "tf" => out.terraform.push(path),
             "tfvars" => out.tfvars.push(path),
-            "yaml" | "yml" | "json" | "template" => out.templates.push(path),
+            "yaml" | "yml" | "json" | "template" => out.maybe_templates.push(path),
             _ => {}
         }
     }

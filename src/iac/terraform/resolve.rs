@@ -146,7 +146,7 @@ impl<'a> Repo<'a> {
         let mut via = Vec::new();
         match self.resolve(at, ctx, &mut via) {
             Err(why) => Source::Computed(why),
-            Ok((leaf, _)) => match leaf.expr {
+            Ok((leaf, leaf_ctx)) => match leaf.expr {
                 Expression::Number(_) | Expression::String(_) => {
                     let f = self.file(leaf.file);
                     let span = leaf.expr.span().unwrap_or(0..0);
@@ -160,7 +160,6 @@ impl<'a> Repo<'a> {
                     })
                 }
                 _ => {
-                    let (leaf, leaf_ctx) = self.resolve(at, ctx, &mut Vec::new()).expect("resolved above");
                     let mut inputs = Vec::new();
                     self.inputs(leaf.file, leaf.expr, &leaf_ctx, &mut inputs);
                     let from = if inputs.is_empty() { String::new() } else { format!(" from {}", inputs.join(", ")) };
