@@ -20,7 +20,8 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-WRITE_PREFIXES = ("Register", "Update", "Modify", "Create", "Delete", "Put", "Tag", "Untag", "Pass", "Start", "Stop")
+WRITE_PREFIXES = ("Register", "Update", "Modify", "Create", "Delete", "Put", "Tag", "Untag", "Pass", "Start", "Stop",
+                  "Execute", "Terminate")
 
 # Every operation infradeck sends → the extra permissions AWS documents for it, each with the
 # condition that keeps it narrow (None: none needed) and where AWS says so.
@@ -62,6 +63,9 @@ WRITES = {
     ],
     "ecs:UpdateService": [],
     "elasticache:ModifyReplicationGroup": [],
+    # A shell in a container (ECS Exec). With a KMS key in the cluster's exec configuration AWS
+    # also wants kms:GenerateDataKey on that key: said in README, not granted by default.
+    "ecs:ExecuteCommand": [],
 }
 
 

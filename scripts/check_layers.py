@@ -23,6 +23,7 @@ LAYERS = [
     ["iac"],                         # a plan as a change to the Terraform/CloudFormation that owns it
     ["incident"],                    # the timeline of what changed and what fired
     ["review"],                      # what kept happening over weeks: pure figures over a History
+    ["exec"],                        # a shell in a container: checks, the plugin hand-off, the demo's shell
     ["provider"],                    # AWS and the demo fleet behind one trait
     ["accounts"],                    # --org: per-account totals over what the panes hold
     ["app"],                         # state, messages, update, scheduler, keymap
@@ -43,7 +44,7 @@ APP_LAYERS = [
     ["buttons"],
     ["schedule", "mouse", "logs", "code_change"],
     ["fetch"],
-    ["incident", "apply"],
+    ["incident", "apply", "tasks"],
     ["loaded", "review", "accounts", "overlay_keys"],
     ["update"],
 ]

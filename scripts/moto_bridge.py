@@ -22,6 +22,16 @@ Why it exists:
   AlarmTypes asks for them. Where moto keeps nothing, it serves the seeded shapes: a service's
   capacity provider strategy (FARGATE_SPOT), composite alarms (PutCompositeAlarm is not in moto),
   and Price List products by service code.
+- ECS Exec and Session Manager, which moto does not serve (see "ECS Exec and Session Manager"
+  below): ECS ExecuteCommand and SSM StartSession / TerminateSession are answered here, refused as
+  AWS refuses them, and every session issued is kept (`GET /_bridge/sessions`). DescribeTasks
+  answers carry what moto keeps none of: each container's `runtimeId`, the task's
+  `enableExecuteCommand` and, on exec-enabled tasks, the `ExecuteCommandAgent` managed agent;
+  every container of the task definition (moto describes only the first); and `lastStatus`
+  RUNNING for a task ECS wants running (moto's own lifecycle walks it towards STOPPED one step per
+  DescribeTasks). `enableExecuteCommand` from CreateService / UpdateService (DescribeServices
+  answers carry it) and RunTask / StartTask (tasks started then have it) is kept, and ListTasks
+  honours `serviceName`.
 - It counts requests per operation (`GET /_bridge/counts`, `POST /_bridge/counts/reset`), and
   the metrics GetMetricData bills (`GET /_bridge/metrics`), so tests can assert what a refresh
   costs.
@@ -35,10 +45,13 @@ Usage: moto_bridge.py --port 5001 --upstream http://127.0.0.1:5000
 """
 
 import argparse
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import re
+import secrets
 import socket
 import sys
 import threading
@@ -109,6 +122,19 @@ CANNED = {
     # GetMetricData queries with AccountId are answered from that account's moto backend when it
     # is linked to the caller's sink there, else with StatusCode Forbidden.
     "Oam": {},
+    # ECS Exec (moto keeps none of it). The bridge also writes the first two as it serves
+    # CreateService / UpdateService / RunTask / StartTask, so a saved estate keeps them:
+    # {"cluster/service": bool}: the service's enableExecuteCommand (DescribeServices answers
+    # carry it; a service not named here has it false).
+    "ExecServices": {},
+    # [task id]: tasks started with enableExecuteCommand (only these have it, as in ECS: turning
+    # it on for a service does not give it to tasks already running).
+    "ExecTasks": [],
+    # {task id: {container name: lastStatus}}: an exec-enabled task's ExecuteCommandAgent in
+    # another state than RUNNING ("STOPPED", "PENDING"): DescribeTasks shows it, ExecuteCommand is
+    # refused with TargetNotConnectedException and StartSession with TargetNotConnected. A POST
+    # replaces the whole map (GET /_bridge/canned first to add to it).
+    "ExecAgents": {},
 }
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
@@ -246,6 +272,39 @@ def oam_answer(path, request, caller, region):
 
 # Stopped task ARN → when the bridge first saw it stopped (moto records no time).
 FIRST_STOPPED = {}
+
+# ECS Exec and Session Manager.
+ECS_TARGET = "AmazonEC2ContainerServiceV20141113"
+# Sessions issued (ECS ExecuteCommand and SSM StartSession), oldest first: GET /_bridge/sessions
+# returns them, POST /_bridge/sessions/reset forgets them. Each is {"id", "kind" ("exec": ECS
+# ExecuteCommand; "port": StartSession with a port forwarding document; "shell": StartSession with
+# no document or a shell one), "target" (ecs:CLUSTER_TASKID_RUNTIMEID), "document", "parameters"
+# (SSM's form, {name: [values]}; an exec session's is {"command": [command]}), "terminated"
+# (TerminateSession), "token" (the tokenValue, kept so a test can check that it shows nowhere
+# else), "streamUrl", "region", "startedAt", "terminatedAt" (epoch seconds), and for an exec
+# session "cluster" (ARN), "taskArn" and "container" (name)}. Not canned: a restored estate starts
+# with none, as sessions do not outlive their agent.
+SESSIONS = []
+EXEC_AGENT = "ExecuteCommandAgent"
+# The Session Manager document ECS Exec sessions run.
+EXEC_DOCUMENT = "AmazonECS-ExecuteInteractiveCommand"
+# Port forwarding documents → the parameters each needs (portNumber defaults to 80 and
+# localPortNumber to a free port in AWS's documents).
+PORT_DOCUMENTS = {"AWS-StartPortForwardingSession": [], "AWS-StartPortForwardingSessionToRemoteHost": ["host"]}
+SHELL_DOCUMENTS = {None, "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand"}
+# ECS's words (its apostrophe is a typographic one).
+NOT_ENABLED = ("The execute command failed because execute command was not enabled when the task was run or the "
+               "execute command agent isn\u2019t running. Wait and try again or run a new task with execute "
+               "command enabled and try again.")
+AGENT_NOT_CONNECTED = "The execute command failed due to an internal error. Try again later."
+# moto's own task lifecycle: every DescribeTasks moves a task one step from RUNNING towards
+# STOPPED, desired status RUNNING or not. ECS keeps a task it wants running RUNNING.
+MOTO_DRIFT = {"DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"}
+# Task ARN → when the bridge first described it running (moto records no start time): its
+# agent's lastStartedAt.
+FIRST_SEEN = {}
+# Task definition ARN → its container definitions (moto describes a task's first container only).
+DEFINITIONS = {}
 
 
 def count(op):
@@ -439,6 +498,10 @@ class Bridge(BaseHTTPRequestHandler):
             with LOCK:
                 self.reply_json(200, CANNED, "application/json")
             return
+        if self.path == "/_bridge/sessions":
+            with LOCK:
+                self.reply_json(200, SESSIONS, "application/json")
+            return
         self.proxy(self.body())
 
     def do_POST(self):
@@ -453,6 +516,11 @@ class Bridge(BaseHTTPRequestHandler):
             label = self.path.rsplit("/", 1)[1] or "all"
             with LOCK:
                 RECORD["label"] = re.sub(r"[^A-Za-z0-9_-]", "_", label)
+            self.reply_json(200, {}, "application/json")
+            return
+        if self.path == "/_bridge/sessions/reset":
+            with LOCK:
+                SESSIONS.clear()
             self.reply_json(200, {}, "application/json")
             return
         if self.path == "/_bridge/fault/clear":
@@ -533,6 +601,21 @@ class Bridge(BaseHTTPRequestHandler):
             if op == "LookupEvents":
                 self.reply_json(*lookup_events(json.loads(body or b"{}"), self.headers))
                 return
+            # ECS Exec and Session Manager: moto serves neither (SSM speaks awsJson1_1 to this
+            # same endpoint, so it is told apart by its target prefix).
+            service = target.split(".")[0]
+            if service == ECS_TARGET and op == "ExecuteCommand":
+                self.reply_json(*self.execute_command(json.loads(body or b"{}")))
+                return
+            if service == "AmazonSSM" and op == "StartSession":
+                self.reply_json(*self.start_session(json.loads(body or b"{}")))
+                return
+            if service == "AmazonSSM" and op == "TerminateSession":
+                self.reply_json(*terminate_session(json.loads(body or b"{}")))
+                return
+            if service == ECS_TARGET and op == "ListTasks" and json.loads(body or b"{}").get("serviceName"):
+                self.reply_json(*self.list_service_tasks(json.loads(body)))
+                return
             if op == "UpdateService":
                 refused = self.update_service_refusal(body)
                 if refused:
@@ -562,6 +645,199 @@ class Bridge(BaseHTTPRequestHandler):
         status, raw, _ = self.upstream_call(json.dumps(payload).encode(), headers)
         return json.loads(raw or b"{}") if status == 200 else {}
 
+    def moto_ecs(self, operation, payload):
+        """(status, answer) of an ECS call of the bridge's own to moto, signed as the request it
+        serves with its credential scope said as ECS's (moto routes by it: the request served may
+        be SSM's)."""
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("x-amz-target", "content-length", "content-type", "authorization")}
+        authorization = self.headers.get("authorization")
+        if authorization:
+            headers["Authorization"] = re.sub(r"(Credential=[^/]+/[^/]+/[^/]+/)[^/]+/", r"\1ecs/", authorization)
+        headers["X-Amz-Target"] = f"{ECS_TARGET}.{operation}"
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        path, self.path = self.path, "/"
+        try:
+            status, raw, _ = self.upstream_call(json.dumps(payload).encode(), headers)
+        finally:
+            self.path = path
+        try:
+            return status, json.loads(raw or b"{}")
+        except ValueError:
+            return 500, {"__type": "ServerException", "message": raw[:200].decode("utf-8", "replace")}
+
+    def definition_containers(self, arn):
+        """A task definition's container definitions (asked of moto once: a revision never changes)."""
+        with LOCK:
+            if arn in DEFINITIONS:
+                return DEFINITIONS[arn]
+        status, answer = self.moto_ecs("DescribeTaskDefinition", {"taskDefinition": arn})
+        if status != 200:
+            return None
+        containers = answer.get("taskDefinition", {}).get("containerDefinitions", [])
+        with LOCK:
+            DEFINITIONS[arn] = containers
+        return containers
+
+    def find_task(self, cluster, task):
+        """(None, the task as DescribeTasks answers it, or None when the cluster has no such task),
+        or ((status, error), None) when moto refused (ClusterNotFoundException)."""
+        status, answer = self.moto_ecs("DescribeTasks", {"cluster": cluster, "tasks": [task]})
+        if status != 200:
+            return (status, answer), None
+        answer = json.loads(fix_task_containers(json.dumps(answer).encode(), self.definition_containers))
+        cluster_name = cluster.rsplit("/", 1)[-1]
+        for found in answer.get("tasks", []):
+            arn = found.get("taskArn", "")
+            # moto describes a task of any cluster by its id; ECS only the named cluster's.
+            if (arn == task or arn.rsplit("/", 1)[-1] == task) and \
+                    found.get("clusterArn", "").rsplit("/", 1)[-1] == cluster_name:
+                return None, found
+        return None, None
+
+    def execute_command(self, request):
+        """ECS ExecuteCommand: (status, answer) as ECS gives them. Refusals, in the order checked:
+        interactive not true, no such cluster (moto's ClusterNotFoundException) or task, a task
+        not RUNNING, a task started without enableExecuteCommand, no container named when the
+        task has several (or a name the task has not) — all InvalidParameterException — and the
+        container's ExecuteCommandAgent not RUNNING (TargetNotConnectedException)."""
+        def invalid(message):
+            return 400, {"__type": "InvalidParameterException", "message": message}
+        if request.get("interactive") is not True:
+            return invalid("Interactive is the only mode supported currently.")
+        cluster = request.get("cluster") or "default"
+        refused, task = self.find_task(cluster, request.get("task") or "")
+        if refused:
+            return refused
+        if task is None:
+            return invalid("The task provided in the request was not found.")
+        if task.get("lastStatus") != "RUNNING":
+            return invalid(f"The execute command failed because the task is not in a RUNNING state "
+                           f"(its last status is {task.get('lastStatus')}).")
+        if not task.get("enableExecuteCommand"):
+            return invalid(NOT_ENABLED)
+        containers = task.get("containers", [])
+        name = request.get("container")
+        if name:
+            container = next((c for c in containers if c.get("name") == name), None)
+            if container is None:
+                return invalid(f"The container {name} does not exist in the task.")
+        elif len(containers) != 1:
+            return invalid("The task has more than one container: the container name must be specified.")
+        else:
+            container = containers[0]
+        agents = [a for a in container.get("managedAgents", []) if a.get("name") == EXEC_AGENT]
+        if not agents or agents[0].get("lastStatus") != "RUNNING":
+            return 400, {"__type": "TargetNotConnectedException", "message": AGENT_NOT_CONNECTED}
+        cluster_arn = task["clusterArn"]
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        region = self.region()
+        session_id = "ecs-execute-command-" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789")
+                                                      for _ in range(26))
+        token = base64.b64encode(os.urandom(900)).decode()
+        stream_url = stream_url_of(region, session_id)
+        keep_session({
+            "id": session_id, "kind": "exec",
+            "target": f"ecs:{cluster_arn.rsplit('/', 1)[-1]}_{task_id}_{container['runtimeId']}",
+            "document": EXEC_DOCUMENT, "parameters": {"command": [request.get("command", "")]},
+            "terminated": False, "token": token, "streamUrl": stream_url, "region": region,
+            "cluster": cluster_arn, "taskArn": task["taskArn"], "container": container.get("name"),
+        })
+        return 200, {"clusterArn": cluster_arn, "containerArn": container.get("containerArn"),
+                     "containerName": container.get("name"), "interactive": True, "taskArn": task["taskArn"],
+                     "session": {"sessionId": session_id, "streamUrl": stream_url, "tokenValue": token}}
+
+    def ecs_target(self, target):
+        """The RUNNING task's container that a Session Manager target `ecs:CLUSTER_TASKID_RUNTIMEID`
+        names, when its ExecuteCommandAgent (the SSM agent in the container) is RUNNING, else None."""
+        if not target.startswith("ecs:"):
+            return None
+        try:
+            # Cluster names may hold "_"; a task id and a runtime id do not.
+            cluster, task_id, runtime = target[len("ecs:"):].rsplit("_", 2)
+        except ValueError:
+            return None
+        refused, task = self.find_task(cluster, task_id)
+        if refused or task is None or task.get("lastStatus") != "RUNNING" or not task.get("enableExecuteCommand"):
+            return None
+        container = next((c for c in task.get("containers", []) if c.get("runtimeId") == runtime), None)
+        if container is None:
+            return None
+        agents = [a for a in container.get("managedAgents", []) if a.get("name") == EXEC_AGENT]
+        if not agents or agents[0].get("lastStatus") != "RUNNING":
+            return None
+        return task, container
+
+    def start_session(self, request):
+        """SSM StartSession on an ECS container target: (status, answer) as SSM gives them.
+        A document other than the port forwarding and shell ones is InvalidDocument, a port
+        forward to a remote host without `host` InvalidParameters, and a target that is not a
+        RUNNING exec-enabled task's container with its agent RUNNING TargetNotConnected."""
+        target = request.get("Target") or ""
+        document = request.get("DocumentName")
+        parameters = request.get("Parameters") or {}
+        if document in PORT_DOCUMENTS:
+            kind = "port"
+            missing = [p for p in PORT_DOCUMENTS[document] if not parameters.get(p)]
+            if missing:
+                return 400, {"__type": "InvalidParameters",
+                             "Message": f"{document} needs the parameter {missing[0]}."}
+        elif document in SHELL_DOCUMENTS:
+            kind = "shell"
+        else:
+            return 400, {"__type": "InvalidDocument", "Message": f"Document with name {document} does not exist."}
+        if self.ecs_target(target) is None:
+            return 400, {"__type": "TargetNotConnected", "Message": f"{target} is not connected."}
+        region = self.region()
+        found = ACCESS_KEY.search(self.headers.get("authorization", ""))
+        session_id = f"{found.group(1) if found else 'session'}-{secrets.token_hex(9)[:17]}"
+        token = base64.b64encode(os.urandom(216)).decode()  # TokenValue: at most 300 characters
+        stream_url = stream_url_of(region, session_id)
+        keep_session({"id": session_id, "kind": kind, "target": target, "document": document,
+                      "parameters": parameters, "terminated": False, "token": token, "streamUrl": stream_url,
+                      "region": region})
+        return 200, {"SessionId": session_id, "TokenValue": token, "StreamUrl": stream_url}
+
+    def list_service_tasks(self, request):
+        """ListTasks with serviceName (moto ignores it): the service's tasks only — those its
+        scheduler started, `group` "service:NAME" — in the desired status asked (RUNNING when not
+        asked, as ECS), paged by maxResults / nextToken. An unknown service is
+        ServiceNotFoundException."""
+        cluster = request.get("cluster") or "default"
+        service = request["serviceName"].rsplit("/", 1)[-1]
+        status, found = self.moto_ecs("DescribeServices", {"cluster": cluster, "services": [service]})
+        if status != 200:
+            return status, found
+        if not found.get("services"):
+            return 400, {"__type": "ServiceNotFoundException", "message": "Service not found."}
+        query = {k: request[k] for k in ("cluster", "containerInstance", "family", "startedBy", "launchType")
+                 if k in request}
+        query["desiredStatus"] = request.get("desiredStatus") or "RUNNING"
+        status, listed = self.moto_ecs("ListTasks", query)
+        if status != 200:
+            return status, listed
+        arns = listed.get("taskArns", [])
+        mine = set()
+        for i in range(0, len(arns), 100):
+            status, described = self.moto_ecs("DescribeTasks", {"cluster": cluster, "tasks": arns[i:i + 100]})
+            if status != 200:
+                return status, described
+            mine.update(t["taskArn"] for t in described.get("tasks", []) if t.get("group") == f"service:{service}")
+        chosen = [a for a in arns if a in mine]
+        limit = int(request.get("maxResults") or 100)
+        try:
+            offset = int(request.get("nextToken") or 0)
+        except ValueError:
+            return 400, {"__type": "InvalidParameterException", "message": "Invalid nextToken."}
+        answer = {"taskArns": chosen[offset:offset + limit]}
+        if offset + limit < len(chosen):
+            answer["nextToken"] = str(offset + limit)
+        return 200, answer
+
+    def region(self):
+        found = REGION.search(self.headers.get("authorization", ""))
+        return found.group(1) if found else "us-east-1"
+
     def update_service_refusal(self, body):
         """(error type, message) when AWS would refuse this UpdateService and moto would not."""
         request = json.loads(body or b"{}")
@@ -589,8 +865,13 @@ class Bridge(BaseHTTPRequestHandler):
 
     def forward(self, body):
         status, answer, headers = self.upstream_call(body, dict(self.headers))
-        if self.headers.get("x-amz-target", "").endswith(".DescribeTasks") and status == 200:
-            answer = fix_task_containers(answer)
+        target = self.headers.get("x-amz-target", "")
+        if target.endswith(".DescribeTasks") and status == 200:
+            answer = fix_task_containers(answer, self.definition_containers)
+        if target in (f"{ECS_TARGET}.RunTask", f"{ECS_TARGET}.StartTask") and status == 200:
+            answer = fix_task_containers(keep_task_exec(body, answer), self.definition_containers)
+        if target in (f"{ECS_TARGET}.CreateService", f"{ECS_TARGET}.UpdateService") and status == 200:
+            answer = keep_service_exec(body, answer)
         if self.headers.get("x-amz-target", "").endswith(".DescribeServices") and status == 200:
             answer = add_service_events(answer)
         if self.headers.get("x-amz-target", "").endswith(".FilterLogEvents") and status == 200:
@@ -775,17 +1056,19 @@ def canned_statistics(queries, start, end):
 def add_service_events(raw):
     """Seeded service events and capacity provider strategies into DescribeServices (moto keeps
     neither). A service on a strategy has no launchType, as ECS answers. An old service's ARN
-    in the short format."""
+    in the short format. Its enableExecuteCommand (CANNED["ExecServices"])."""
     answer = json.loads(raw)
     with LOCK:
         seeded = dict(CANNED["ServiceEvents"])
         strategies = dict(CANNED["CapacityProviders"])
         short = set(CANNED["ShortArns"])
+        exec_services = dict(CANNED["ExecServices"])
     for service in answer.get("services", []):
         cluster = service.get("clusterArn", "").rsplit("/", 1)[-1]
         if f"{cluster}/{service.get('serviceName')}" in short:
             prefix = service["serviceArn"].split(":service/", 1)[0]
             service["serviceArn"] = f"{prefix}:service/{service['serviceName']}"
+        service["enableExecuteCommand"] = bool(exec_services.get(f"{cluster}/{service.get('serviceName')}"))
         strategy = strategies.get(f"{cluster}/{service.get('serviceName')}")
         if strategy:
             service["capacityProviderStrategy"] = strategy
@@ -798,23 +1081,147 @@ def add_service_events(raw):
     return json.dumps(answer).encode()
 
 
-def fix_task_containers(raw):
-    """moto bug: DescribeTasks gives a task container's cpu/memory as numbers; the ECS model (and
-    real AWS) has strings, and the SDK rejects the number. Restore the model's type. Stopped
-    tasks get a stoppedAt (moto records none)."""
+def runtime_id(task, container):
+    """The container's runtimeId, the same every time for a task and container: on Fargate
+    `<task id>-<10 digits>`, as Fargate names its containers; on EC2 a Docker container id (64 hex
+    digits)."""
+    arn = task.get("taskArn", "")
+    digest = hashlib.sha256(f"{arn}/{container}".encode()).hexdigest()
+    fargate = task.get("launchType") == "FARGATE" or str(task.get("capacityProviderName", "")).startswith("FARGATE")
+    if fargate:
+        return f"{arn.rsplit('/', 1)[-1]}-{int(digest[:12], 16) % 10**10:010d}"
+    return digest
+
+
+def exec_enabled(task_id):
+    with LOCK:
+        return task_id in CANNED["ExecTasks"]
+
+
+def fix_task_containers(raw, definitions=None):
+    """DescribeTasks (and RunTask / StartTask) answers as ECS gives them, where moto falls short:
+    - moto bug: a task container's cpu/memory are numbers; the ECS model (and real AWS) has
+      strings, and the SDK rejects the number. Restore the model's type.
+    - A stopped task gets a stoppedAt (moto records none).
+    - A task ECS wants running (desiredStatus RUNNING) is RUNNING: moto walks it towards STOPPED
+      one step per DescribeTasks; its containers RUNNING too (moto leaves them PENDING).
+    - Every container of the task definition (`definitions(arn)` gives them; moto describes the
+      first only), each with its `runtimeId`.
+    - `enableExecuteCommand` (CANNED["ExecTasks"]) and, when on, each container's
+      ExecuteCommandAgent (RUNNING, or as CANNED["ExecAgents"] says; STOPPED once the task is)."""
     answer = json.loads(raw)
     now = dt.datetime.now(UTC).timestamp()
-    for task in answer.get("tasks", []):
+    tasks = answer.get("tasks", [])
+    if isinstance(answer.get("task"), dict):
+        tasks = [answer["task"]]
+    for task in tasks:
+        arn = task.get("taskArn", "")
+        task_id = arn.rsplit("/", 1)[-1]
+        if task.get("desiredStatus") == "RUNNING" and task.get("lastStatus") in MOTO_DRIFT:
+            task["lastStatus"] = "RUNNING"
         if task.get("lastStatus") == "STOPPED" and "stoppedAt" not in task:
-            arn = task.get("taskArn", "")
             with LOCK:
-                seeded = CANNED["StoppedAt"].get(arn.rsplit("/", 1)[-1])
+                seeded = CANNED["StoppedAt"].get(task_id)
                 task["stoppedAt"] = seeded if seeded is not None else FIRST_STOPPED.setdefault(arn, now)
-        for container in task.get("containers", []):
+        containers = task.setdefault("containers", [])
+        defined = definitions(task["taskDefinitionArn"]) if definitions and task.get("taskDefinitionArn") else None
+        have = {c.get("name") for c in containers}
+        for definition in defined or []:
+            if definition.get("name") in have:
+                continue
+            # moto made the first container only: the others as ECS describes them.
+            prefix, _, rest = arn.partition(":task/")
+            digest = hashlib.sha256(f"{arn}/{definition.get('name')}".encode()).hexdigest()
+            added = {
+                "containerArn": f"{prefix}:container/{rest}/{digest[:8]}-{digest[8:12]}-{digest[12:16]}-"
+                                f"{digest[16:20]}-{digest[20:32]}",
+                "taskArn": arn, "name": definition.get("name"), "image": definition.get("image"),
+                "lastStatus": containers[0].get("lastStatus", "PENDING") if containers else "PENDING",
+                "networkInterfaces": [],
+                "healthStatus": "HEALTHY" if definition.get("healthCheck") else "UNKNOWN",
+            }
+            for key in ("cpu", "memory", "memoryReservation"):
+                if definition.get(key) is not None:
+                    added[key] = definition[key]
+            containers.append(added)
+        enabled = exec_enabled(task_id)
+        task["enableExecuteCommand"] = enabled
+        with LOCK:
+            agents = dict(CANNED["ExecAgents"].get(task_id) or {})
+            started = FIRST_SEEN.setdefault(arn, now) if task.get("lastStatus") == "RUNNING" else FIRST_SEEN.get(arn)
+        for container in containers:
             for key in ("cpu", "memory", "memoryReservation"):
                 if isinstance(container.get(key), (int, float)):
                     container[key] = str(container[key])
+            if task.get("lastStatus") == "RUNNING" and container.get("lastStatus") == "PENDING":
+                container["lastStatus"] = "RUNNING"
+            container["runtimeId"] = runtime_id(task, container.get("name"))
+            if not enabled:
+                container.pop("managedAgents", None)
+                continue
+            status = agents.get(container.get("name"))
+            if status is None:
+                status = "RUNNING" if task.get("lastStatus") == "RUNNING" else \
+                    "PENDING" if task.get("lastStatus") in ("PROVISIONING", "PENDING", "ACTIVATING") else "STOPPED"
+            agent = {"name": EXEC_AGENT, "lastStatus": status}
+            if status != "PENDING" and started is not None:
+                agent["lastStartedAt"] = started
+            container["managedAgents"] = [agent]
     return json.dumps(answer).encode()
+
+
+def keep_task_exec(body, raw):
+    """RunTask / StartTask with enableExecuteCommand: the tasks moto started have it (ECS
+    Exec can reach them); without it, they have not."""
+    if not json.loads(body or b"{}").get("enableExecuteCommand"):
+        return raw
+    answer = json.loads(raw)
+    with LOCK:
+        for task in answer.get("tasks", []):
+            task_id = task.get("taskArn", "").rsplit("/", 1)[-1]
+            if task_id and task_id not in CANNED["ExecTasks"]:
+                CANNED["ExecTasks"].append(task_id)
+    return raw
+
+
+def keep_service_exec(body, raw):
+    """CreateService / UpdateService: the service's enableExecuteCommand (false unless a
+    CreateService says otherwise; an UpdateService without it leaves it). Tasks already running
+    keep what they were started with."""
+    request = json.loads(body or b"{}")
+    answer = json.loads(raw)
+    service = answer.get("service") or {}
+    key = f"{service.get('clusterArn', '').rsplit('/', 1)[-1]}/{service.get('serviceName')}"
+    with LOCK:
+        if "enableExecuteCommand" in request or "serviceName" in request:  # serviceName: a CreateService
+            CANNED["ExecServices"][key] = bool(request.get("enableExecuteCommand"))
+        service["enableExecuteCommand"] = bool(CANNED["ExecServices"].get(key))
+    return json.dumps(answer).encode()
+
+
+def stream_url_of(region, session_id):
+    """A Session Manager data channel URL, as ECS ExecuteCommand and SSM StartSession give them."""
+    cell = base64.b64encode(os.urandom(72)).decode()
+    return (f"wss://ssmmessages.{region}.amazonaws.com/v1/data-channel/{session_id}"
+            f"?role=publish_subscribe&cell-number={cell}")
+
+
+def keep_session(session):
+    session["startedAt"] = time.time()
+    session["terminatedAt"] = None
+    with LOCK:
+        SESSIONS.append(session)
+
+
+def terminate_session(request):
+    """SSM TerminateSession: the session ends for good (a session never issued is no error:
+    the model lists none but InternalServerError)."""
+    session_id = request.get("SessionId") or ""
+    with LOCK:
+        for session in SESSIONS:
+            if session["id"] == session_id and not session["terminated"]:
+                session.update(terminated=True, terminatedAt=time.time())
+    return 200, {"SessionId": session_id}
 
 
 def sorted_results(answer):

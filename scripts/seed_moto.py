@@ -4,9 +4,9 @@
 Two shapes:
   --fleet realistic   a small estate worth looking at: clusters with Fargate and EC2 services
                       (over-, right- and under-provisioned, multi-container, ARM, one with target
-                      tracking, OOM-killed tasks), Redis/Valkey groups, 14 days of metric
-                      history, alarms with history, 90 days of Cost Explorer results, a forecast
-                      and anomalies.
+                      tracking, OOM-killed tasks, ECS Exec: see SEEDED_EXEC), Redis/Valkey groups,
+                      14 days of metric history, alarms with history, 90 days of Cost Explorer
+                      results, a forecast and anomalies.
   --fleet scale       N services in C clusters and R Redis groups, no metrics: for request counts.
 
 Usage:
@@ -202,6 +202,24 @@ REALISTIC = [
 ]
 
 
+# ECS Exec as the realistic fleet has it (moto keeps none of it: the bridge serves these, see
+# ExecServices / ExecTasks / ExecAgents in scripts/moto_bridge.py):
+# - every service has enableExecuteCommand on and the tasks seeded for it were started with it
+#   (prod-workers/fanout's 25; the Fargate services have no tasks in moto) but for
+# - prod-workers/queue-worker: exec off on the service and on its tasks (it predates ECS Exec);
+# - prod-workers/report-builder: exec turned on for the service after its one task started, so
+#   that task has it off ("only new tasks get it");
+# - prod-workers/fanout: the first of its tasks the seed started (not the hot last one) has its
+#   ExecuteCommandAgent STOPPED; its id is the one key of ExecAgents in GET /_bridge/canned.
+SEEDED_EXEC = {"ExecServices": {}, "ExecTasks": [], "ExecAgents": {}}
+EXEC_OFF = {"queue-worker"}
+
+
+def exec_service(cluster, name, enabled):
+    SEEDED_EXEC["ExecServices"][f"{cluster}/{name}"] = enabled
+    return {"enableExecuteCommand": True} if enabled else {}
+
+
 # The metric alarms' history posted to the bridge, so later seeding can add to it.
 SEEDED_HISTORY = []
 SEEDED_TRAIL = []
@@ -289,6 +307,7 @@ def seed_realistic(args):
                    "launchType": launch}
         if not ec2_launch:
             service["networkConfiguration"] = net
+        service.update(exec_service(cluster, name, name not in EXEC_OFF))
         if name == "web-api":
             # Owned by Terraform, as its tags say: a hand change to it is drift.
             service["tags"] = [{"key": "ManagedBy", "value": "terraform"}]
@@ -425,6 +444,7 @@ def seed_realistic(args):
     seed_logs(args, now)
     seed_prices(args)
     seed_real_shapes(args, now, net, vpc)
+    post(args.bridge + "/_bridge/canned", SEEDED_EXEC)
 
 
 # Fargate Linux on-demand, us-east-1, as the Price List publishes them.
@@ -523,7 +543,8 @@ def seed_real_shapes(args, now, net, vpc):
 
     def fargate_service(name, arn, desired, **extra):
         ecs.create_service(cluster="prod-web", serviceName=name, taskDefinition=arn, desiredCount=desired,
-                           launchType="FARGATE", networkConfiguration=net, **extra)
+                           launchType="FARGATE", networkConfiguration=net,
+                           **exec_service("prod-web", name, True), **extra)
 
     # 2 vCPU / 8 GiB, three containers with cpu 0 and a 128 MiB soft reservation each; the busiest
     # task peaks at ~6.6 GiB and at its 2 vCPU: it needs 4 vCPU and must keep every container
@@ -572,13 +593,18 @@ def seed_real_shapes(args, now, net, vpc):
     fanout = [("fanout", app_image("fanout"), {"cpu": 128, "memory": 256})]
     arn = register_shaped(ecs, "fanout", fanout, ec2=True)
     ecs.create_service(cluster="prod-workers", serviceName="fanout", taskDefinition=arn, desiredCount=25,
-                       launchType="EC2")
+                       launchType="EC2", **exec_service("prod-workers", "fanout", True))
     task_ids = []
     for _ in range(25):
-        task = ecs.run_task(cluster="prod-workers", taskDefinition=arn, launchType="EC2", group="service:fanout")
+        task = ecs.run_task(cluster="prod-workers", taskDefinition=arn, launchType="EC2", group="service:fanout",
+                            enableExecuteCommand=True)
         if not task["tasks"]:
             sys.exit(f"seed: moto could not place a fanout task: {task.get('failures')}")
         task_ids.append(task["tasks"][0]["taskArn"].rsplit("/", 1)[-1])
+    SEEDED_EXEC["ExecTasks"].extend(task_ids)
+    # The first fanout task's ExecuteCommandAgent has stopped (ECS Exec refuses it,
+    # TargetNotConnectedException); the last one is the hot one.
+    SEEDED_EXEC["ExecAgents"][task_ids[0]] = {"fanout": "STOPPED"}
     day = [(t, a, m) for t, a, m in points(now, rng, 30, 40) if now - t <= 24 * HOUR]
     for i, task_id in enumerate(task_ids):
         hot = 2.6 if i == len(task_ids) - 1 else 1.0

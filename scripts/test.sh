@@ -23,11 +23,12 @@ python3 scripts/check_layers.py
 # The AWS tests run against a real moto_server (plus scripts/moto_bridge.py for CloudWatch's CBOR
 # protocol): install moto[server], boto3 and cbor2 unless they are already there.
 # (The tests start moto through scripts/moto_server.py, so only the Python packages matter.)
-if ! python3 -c 'import moto.server, boto3, cbor2, hcl2, cfnlint' 2>/dev/null; then
-  echo "test.sh: installing moto[server], boto3, cbor2, python-hcl2, cfn-lint (pip)"
+if ! python3 -c 'import moto.server, boto3, cbor2, hcl2, cfnlint, awscli' 2>/dev/null || ! command -v aws >/dev/null; then
+  echo "test.sh: installing moto[server], boto3, cbor2, python-hcl2, cfn-lint, awscli (pip)"
   python3 -m pip install -q -r scripts/requirements-test.txt 2>&1 | grep -v "Running pip as the 'root'" || true
 fi
-python3 -c 'import moto.server, boto3, cbor2, flask, hcl2, cfnlint' || { echo "test.sh: moto[server], boto3, cbor2, python-hcl2 and cfn-lint are required: pip install -r scripts/requirements-test.txt" >&2; exit 1; }
+python3 -c 'import moto.server, boto3, cbor2, flask, hcl2, cfnlint, awscli' || { echo "test.sh: moto[server], boto3, cbor2, python-hcl2, cfn-lint and awscli are required: pip install -r scripts/requirements-test.txt" >&2; exit 1; }
+command -v aws >/dev/null || { echo "test.sh: the AWS CLI (pip's awscli) is installed but \`aws\` is not on PATH" >&2; exit 1; }
 
 # The moto bridge records every AWS operation the app sends (tests/support/moto.rs).
 operations="${CARGO_TARGET_DIR:-target}/tmp/aws-operations"

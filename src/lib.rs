@@ -9,6 +9,7 @@ pub mod cli;
 pub mod common;
 pub mod config;
 pub mod domain;
+pub mod exec;
 #[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub mod harness;

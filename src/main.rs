@@ -223,6 +223,16 @@ fn main() -> color_eyre::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Exec { service, task, container, command }) => {
+            let args = infradeck::cli::exec::ExecArgs { service, task, container, command };
+            let audit = infradeck::apply::AuditLog::default_location().map(|l| l.path().to_path_buf());
+            let code = runtime.block_on(infradeck::cli::exec::exec(provider.as_ref(), &config.exec, &args, audit));
+            runtime.shutdown_background();
+            match code {
+                Ok(code) => std::process::exit(code),
+                Err(e) => usage_error(&format!("no shell in {}", args.service), e),
+            }
+        }
         Some(Command::Completions { .. } | Command::Man) => Ok(()), // answered above
         None => run_tui(&cli, config, runtime, provider),
     }

@@ -102,6 +102,36 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             };
             Msg::CodeChanged { req, result, audit }
         }
+        Effect::FetchTasks { req, service } => {
+            let result = provider.tasks(&service).await;
+            Msg::TasksLoaded { req, result, plugin: provider.exec_plugin() }
+        }
+        Effect::StartExec { request, audit } => {
+            let result = provider.start_exec(&request).await;
+            // A refused session is recorded too: ExecuteCommand was sent (or stopped before it).
+            let audit = result.as_ref().err().map(|e| {
+                let failed = crate::exec::Ended {
+                    request: request.clone(),
+                    session_id: String::new(),
+                    exit: None,
+                    seconds: 0,
+                    error: Some(e.to_string()),
+                };
+                session_audit(provider, &failed, chrono::Utc::now(), audit)
+            });
+            Msg::ExecReady { request, result, audit }
+        }
+        // The driver hands the terminal over itself (it owns it); reaching here is a bug.
+        Effect::HandOver { request, handoff, .. } => Msg::ExecEnded {
+            ended: crate::exec::Ended {
+                request,
+                session_id: handoff.session_id().to_string(),
+                exit: None,
+                seconds: 0,
+                error: Some("hand-over outside the driver".into()),
+            },
+            audit: Err("the session did not run".into()),
+        },
         // The driver swaps providers itself (see `run_with_effects`); reaching here is a bug.
         Effect::Reconnect { .. } => Msg::ReconnectFailed(ProviderError::Other("reconnect outside the driver".into())),
     }
@@ -134,11 +164,97 @@ fn code_audit(
             branch: change.committed.as_ref().map(|c| c.branch.clone()),
             commit: change.committed.as_ref().map(|c| c.commit.clone()),
         }),
+        session: None,
     };
     match audit {
         Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
         None => Err("no data directory for the audit log".into()),
     }
+}
+
+/// One shell session (or a refused one) in the audit log: who, where, when it began, how long.
+fn session_audit(
+    provider: &dyn Provider,
+    ended: &crate::exec::Ended,
+    began: chrono::DateTime<chrono::Utc>,
+    audit: Option<std::path::PathBuf>,
+) -> Result<AuditEntry, String> {
+    let entry = crate::exec::audit_entry(ended, began, provider.caller(), provider.source().label);
+    match audit {
+        Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
+        None => Err("no data directory for the audit log".into()),
+    }
+}
+
+/// Shared between the driver, the input thread and the signal handlers while a shell session
+/// has the terminal.
+#[derive(Default)]
+pub struct Gate {
+    /// The input thread must stop reading (the child reads the keys).
+    paused: std::sync::atomic::AtomicBool,
+    /// The input thread has stopped: it reads nothing until `paused` is cleared.
+    parked: std::sync::atomic::AtomicBool,
+}
+
+impl Gate {
+    fn handed_over(&self) -> bool {
+        self.paused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Run a session with the terminal handed over whole, then take it back: the input thread
+/// parked first (it would steal the child's keys), the screen restored and redrawn after.
+/// Signals that quit infradeck are ignored meanwhile (Ctrl-C belongs to the session).
+async fn hand_over(
+    tui: &mut Tui,
+    gate: &Gate,
+    mouse: bool,
+    provider: &dyn Provider,
+    request: crate::exec::ExecRequest,
+    handoff: crate::exec::Handoff,
+    audit: Option<std::path::PathBuf>,
+) -> Msg {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    gate.paused.store(true, Ordering::SeqCst);
+    while !gate.parked.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = tui.backend_mut().flush();
+    let began = chrono::Utc::now();
+    let started = std::time::Instant::now();
+    let session_id = handoff.session_id().to_string();
+    let simulated = matches!(handoff, crate::exec::Handoff::Simulated(_));
+    let ran = match crate::terminal::suspend(simulated) {
+        Err(e) => Err(format!("could not hand the terminal over: {e}")),
+        Ok(()) => {
+            let job = move || -> Result<Option<i32>, String> {
+                match handoff {
+                    crate::exec::Handoff::Simulated(task) => {
+                        crate::exec::simulated::run(&task, &mut io::stdout()).map(Some).map_err(|e| e.to_string())
+                    }
+                    crate::exec::Handoff::Plugin(run) => {
+                        run.command().status().map(|s| s.code()).map_err(|e| format!("{}: {e}", run.program.display()))
+                    }
+                }
+            };
+            tokio::task::spawn_blocking(job).await.unwrap_or_else(|e| Err(e.to_string()))
+        }
+    };
+    let resumed = crate::terminal::resume(mouse);
+    let _ = tui.clear();
+    gate.paused.store(false, Ordering::SeqCst);
+    let (exit, mut error) = match ran {
+        Ok(code) => (code, None),
+        Err(e) => (None, Some(e)),
+    };
+    if let Err(e) = resumed {
+        error.get_or_insert(format!("the terminal could not be taken back: {e}"));
+    }
+    let ended = crate::exec::Ended { request, session_id, exit, seconds: started.elapsed().as_secs(), error };
+    tracing::info!(summary = %ended.summary(), "shell session ended");
+    let audit = session_audit(provider, &ended, began, audit);
+    Msg::ExecEnded { ended, audit }
 }
 
 /// What one apply, whatever its result, adds to the audit log.
@@ -154,6 +270,7 @@ fn audit_entry(
     };
     AuditEntry {
         code: None,
+        session: None,
         time: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0),
         caller: provider.caller(),
         target: plan.target.clone(),
@@ -223,9 +340,17 @@ fn reconnect(
 
 /// Terminal input on a plain thread: crossterm's read blocks. If the terminal goes away (a read
 /// error), the app quits rather than run on without input.
-fn spawn_input(tx: UnboundedSender<Msg>) {
+fn spawn_input(tx: UnboundedSender<Msg>, gate: Arc<Gate>) {
+    use std::sync::atomic::Ordering;
     let spawned = std::thread::Builder::new().name("input".into()).spawn(move || {
         while !tx.is_closed() {
+            // A shell session has the terminal: read nothing until it is back.
+            if gate.paused.load(Ordering::SeqCst) {
+                gate.parked.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            gate.parked.store(false, Ordering::SeqCst);
             match event::poll(Duration::from_millis(200)) {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -275,15 +400,32 @@ fn spawn_ticks(tx: UnboundedSender<Msg>, provider: Arc<dyn Provider>) {
 }
 
 #[cfg(unix)]
-fn spawn_signals(tx: UnboundedSender<Msg>) -> io::Result<()> {
+fn spawn_signals(tx: UnboundedSender<Msg>, gate: Arc<Gate>) -> io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
         let mut s = signal(kind)?;
         let tx = tx.clone();
+        let gate = Arc::clone(&gate);
         tokio::spawn(async move {
-            if s.recv().await.is_some() {
+            while s.recv().await.is_some() {
+                // Ctrl-C in a shell session is the session's (the plugin forwards it).
+                if gate.handed_over() {
+                    tracing::info!(?kind, "signal during a shell session: left to the session");
+                    continue;
+                }
                 tracing::info!(?kind, "signal: quitting");
                 let _ = tx.send(Msg::Quit);
+                break;
+            }
+        });
+    }
+    // Ctrl-\ and Ctrl-Z in a session reach the whole foreground group: caught here (and left
+    // to the session) they can neither dump nor stop infradeck. In raw mode they are keys.
+    for kind in [SignalKind::quit(), SignalKind::from_raw(libc::SIGTSTP)] {
+        let mut s = signal(kind)?;
+        tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                tracing::info!(?kind, "signal ignored (a shell session's, or sent from outside)");
             }
         });
     }
@@ -291,7 +433,7 @@ fn spawn_signals(tx: UnboundedSender<Msg>) -> io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn spawn_signals(_tx: UnboundedSender<Msg>) -> io::Result<()> {
+fn spawn_signals(_tx: UnboundedSender<Msg>, _gate: Arc<Gate>) -> io::Result<()> {
     Ok(())
 }
 
@@ -317,9 +459,10 @@ pub async fn run_with_effects(
     for effect in initial {
         execute_effect(effect, Arc::clone(&provider), tx.clone());
     }
-    spawn_input(tx.clone());
+    let gate = Arc::new(Gate::default());
+    spawn_input(tx.clone(), Arc::clone(&gate));
     spawn_ticks(tx.clone(), Arc::clone(&provider));
-    spawn_signals(tx.clone())?;
+    spawn_signals(tx.clone(), Arc::clone(&gate))?;
     let size = tui.size()?;
     tx.send(Msg::Resize(size.width, size.height))?;
     let (swap_tx, mut swap_rx) = unbounded_channel::<Arc<dyn Provider>>();
@@ -343,6 +486,14 @@ pub async fn run_with_effects(
             match effect {
                 Effect::Reconnect { profiles, regions } => {
                     reconnect(Arc::clone(&provider), profiles, regions, swap_tx.clone(), tx.clone())
+                }
+                Effect::HandOver { request, handoff, audit } => {
+                    let ended =
+                        hand_over(&mut tui, &gate, state.mouse, provider.as_ref(), request, handoff, audit).await;
+                    let size = tui.size()?;
+                    let _ = tx.send(Msg::Resize(size.width, size.height));
+                    let _ = tx.send(ended);
+                    state.dirty = true;
                 }
                 effect => execute_effect(effect, Arc::clone(&provider), tx.clone()),
             }

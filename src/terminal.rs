@@ -73,3 +73,48 @@ pub fn init() -> io::Result<(Tui, TerminalGuard)> {
     let tui = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout())))?;
     Ok((tui, guard))
 }
+
+/// Hand the terminal to a child (a shell session): mouse and focus reports off, the main
+/// screen, the cursor shown, and (unless `keep_raw`: the demo's shell reads keys itself) raw
+/// mode off, so the child finds the terminal as a shell leaves it.
+pub fn suspend(keep_raw: bool) -> io::Result<()> {
+    execute!(
+        io::stdout(),
+        event::DisableMouseCapture,
+        event::DisableFocusChange,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    )?;
+    if !keep_raw {
+        terminal::disable_raw_mode()?;
+    }
+    Ok(())
+}
+
+/// Take the terminal back after [`suspend`]: raw mode, the alternate screen, focus reports and
+/// (if it was on) mouse capture. The caller clears and redraws.
+pub fn resume(mouse: bool) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, event::EnableFocusChange)?;
+    if mouse {
+        execute!(io::stdout(), event::EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// The signals a foreground `infradeck exec` leaves to the session (Ctrl-C, Ctrl-\, Ctrl-Z):
+/// caught and ignored while it runs, as the AWS CLI does.
+#[cfg(unix)]
+pub fn ignore_session_signals() -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [SignalKind::interrupt(), SignalKind::quit(), SignalKind::from_raw(libc::SIGTSTP)] {
+        let mut s = signal(kind)?;
+        tokio::spawn(async move { while s.recv().await.is_some() {} });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn ignore_session_signals() -> io::Result<()> {
+    Ok(())
+}

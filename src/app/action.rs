@@ -38,6 +38,8 @@ pub enum Action {
     Incident,
     Note,
     Logs,
+    Tasks,
+    Shell,
 }
 
 impl Action {
@@ -88,6 +90,10 @@ impl Action {
             }
             Action::Note => "add a timestamped note to the incident timeline",
             Action::Logs => "the selected service's logs (from the incident view: ±5 min around the event)",
+            Action::Tasks => {
+                "the selected service's tasks: running and stopped (why), enter: a task's containers, x: a shell, l: its logs"
+            }
+            Action::Shell => "a shell in the selected task's container (ECS Exec; on the demo fleet a simulated one)",
         }
     }
 }

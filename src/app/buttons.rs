@@ -67,6 +67,16 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Up, "up"),
             (Action::Bottom, "newest"),
         ],
+        Some(Overlay::Tasks(t)) if t.container.is_some() => {
+            &[(Action::Back, "tasks"), (Action::Shell, "shell here"), (Action::Logs, "logs"), (Action::Down, "next")]
+        }
+        Some(Overlay::Tasks(_)) => &[
+            (Action::Back, "close"),
+            (Action::Open, "containers"),
+            (Action::Shell, "shell"),
+            (Action::Logs, "logs"),
+            (Action::Refresh, "refresh"),
+        ],
         Some(Overlay::History { .. }) => {
             &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev"), (Action::Rollback, "roll back")]
         }

@@ -169,6 +169,7 @@ mod tests {
             requests: vec![],
             result: crate::apply::Outcome::Applied,
             code: None,
+            session: None,
         };
         let history = vec![entry(crate::apply::audit::CODE_CHANGE, "2 vCPU / 4 GiB")];
         let soon = t("2026-11-22T10:00:00Z");

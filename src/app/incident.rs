@@ -348,7 +348,8 @@ fn move_to(state: &mut State, rows: usize, to: isize) {
 
 pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     let action = state.keymap.action(&key);
-    if action.is_none()
+    // `x` (unfold) is also the shell key elsewhere.
+    if matches!(action, None | Some(super::action::Action::Shell))
         && let KeyCode::Char(c) = key.code
     {
         if let Some(list) = HeaderList::from_key(c) {

@@ -194,6 +194,8 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Incident, &["i"]),
     (Action::Note, &["n"]),
     (Action::Logs, &["l"]),
+    (Action::Tasks, &["t"]),
+    (Action::Shell, &["x"]),
 ];
 
 impl Default for Keymap {

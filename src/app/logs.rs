@@ -183,7 +183,7 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             let word = if l.follow { "following: new lines every 5 s" } else { "stopped following" };
             state.status = Some((Level::Info, word.into()));
         }
-        (KeyCode::Char('t'), None) => l.timestamps = !l.timestamps,
+        (KeyCode::Char('t'), None | Some(Action::Tasks)) => l.timestamps = !l.timestamps,
         (KeyCode::Char('e'), None) => {
             let lines = l.page.as_ref().map(|p| &p.lines[..]).unwrap_or_default();
             let next = lines.iter().enumerate().skip(at + 1).find(|(_, x)| x.is_error()).map(|(i, _)| i);

@@ -25,6 +25,7 @@ pub mod schedule;
 pub mod state;
 pub mod suggest;
 pub mod table;
+pub mod tasks;
 pub mod update;
 
 pub use action::Action;

@@ -23,7 +23,11 @@ impl Effect {
     pub fn asked(&self) -> bool {
         match self {
             Effect::Fetch { scope, .. } => scope.is_everything(),
-            Effect::FetchDetail { .. } | Effect::Plan { .. } | Effect::PlanCache { .. } | Effect::Apply { .. } => true,
+            Effect::FetchDetail { .. }
+            | Effect::FetchTasks { .. }
+            | Effect::Plan { .. }
+            | Effect::PlanCache { .. }
+            | Effect::Apply { .. } => true,
             _ => false,
         }
     }
@@ -127,6 +131,24 @@ pub enum Msg {
     },
     /// A note was saved (or why not: it stays on screen either way).
     NoteSaved(Result<(), String>),
+    /// A service's tasks for the tasks view (or why not), and whether the plugin is there.
+    TasksLoaded {
+        req: ReqId,
+        result: Result<crate::domain::ServiceTasks, ProviderError>,
+        plugin: crate::exec::preflight::PluginState,
+    },
+    /// AWS opened the session (the terminal is handed over next), or refused it; `audit` is how
+    /// recording a refused one went.
+    ExecReady {
+        request: crate::exec::ExecRequest,
+        result: Result<crate::exec::Handoff, ProviderError>,
+        audit: Option<Result<crate::apply::AuditEntry, String>>,
+    },
+    /// The shell ended and the terminal is infradeck's again.
+    ExecEnded {
+        ended: crate::exec::Ended,
+        audit: Result<crate::apply::AuditEntry, String>,
+    },
     /// The provider's running tally of requests and their cost, after each fetch. `asked`: the
     /// fetch was one the user asked for (a first load, `r`, a new window, a detail view), which
     /// the budget does not pace.
@@ -230,6 +252,23 @@ pub enum Effect {
         path: std::path::PathBuf,
         note: crate::incident::Note,
     },
+    /// Read a service's tasks (the tasks view).
+    FetchTasks {
+        req: ReqId,
+        service: ResourceRef,
+    },
+    /// Open a shell session (ecs:ExecuteCommand); a refusal goes to the audit log.
+    StartExec {
+        request: crate::exec::ExecRequest,
+        audit: Option<std::path::PathBuf>,
+    },
+    /// Hand the terminal to the session (the plugin or the demo's shell) until it ends, then
+    /// take it back; the driver does this itself (it owns the terminal).
+    HandOver {
+        request: crate::exec::ExecRequest,
+        handoff: crate::exec::Handoff,
+        audit: Option<std::path::PathBuf>,
+    },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
@@ -258,6 +297,22 @@ impl Effect {
             Effect::FetchHistory { req, .. } => Msg::HistoryLoaded { req: *req, result: Err(e), spent: None },
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
+            Effect::FetchTasks { req, .. } => {
+                Msg::TasksLoaded { req: *req, result: Err(e), plugin: crate::exec::preflight::PluginState::Missing }
+            }
+            Effect::StartExec { request, .. } => {
+                Msg::ExecReady { request: request.clone(), result: Err(e), audit: None }
+            }
+            Effect::HandOver { request, handoff, .. } => Msg::ExecEnded {
+                ended: crate::exec::Ended {
+                    request: request.clone(),
+                    session_id: handoff.session_id().to_string(),
+                    exit: None,
+                    seconds: 0,
+                    error: Some(e.to_string()),
+                },
+                audit: Err("the session did not run".into()),
+            },
             Effect::CodeChange { req, .. } => Msg::CodeChanged { req: *req, result: Err(e.to_string()), audit: None },
         }
     }

@@ -222,6 +222,8 @@ pub enum Overlay {
     Budget,
     /// `l`: a service's logs.
     Logs(Box<LogsState>),
+    /// `t`: a service's tasks and their containers (a shell, logs of one task).
+    Tasks(Box<TasksState>),
     /// `:review`: what kept happening over the last days (its state is `State::review`).
     Review,
     /// `:accounts` (under `--org`): each account's totals; `selected` indexes
@@ -247,6 +249,30 @@ impl Default for ReviewState {
     fn default() -> Self {
         ReviewState { days: 30, inflight: None, review: None, lines: Default::default(), error: None, selected: 0 }
     }
+}
+
+/// The tasks view (`t`): a service's tasks, the one under the cursor, its containers when open,
+/// and a shell being asked for.
+#[derive(Debug, Clone)]
+pub struct TasksState {
+    pub service: ResourceRef,
+    pub req: ReqId,
+    pub data: Option<crate::domain::ServiceTasks>,
+    /// Whether the session-manager-plugin is there (read with the tasks).
+    pub plugin: Option<crate::exec::preflight::PluginState>,
+    pub error: Option<ProviderError>,
+    /// Index over the running tasks, then the stopped ones.
+    pub selected: usize,
+    /// `enter`: the selected task's containers are listed; this one is under the cursor.
+    pub container: Option<usize>,
+    /// Why the last shell could not be opened (or how it ended), shown until the next key.
+    pub refusal: Option<crate::exec::preflight::Refusal>,
+    /// On a protected profile: the shell asked for, waiting for the service's name typed.
+    pub confirm: Option<(crate::exec::ExecRequest, String)>,
+    /// ecs:ExecuteCommand sent, the session not handed over yet.
+    pub starting: bool,
+    /// Opened from a detail view: `esc` goes back to it (as it was).
+    pub from_detail: Option<Box<DetailState>>,
 }
 
 /// The logs view (`l`): what was asked, what came back, and how it is shown.
@@ -323,6 +349,8 @@ pub struct State {
     pub export_dir: std::path::PathBuf,
     /// Checkouts of the code that owns the fleet (`[iac] paths`), for plans as code changes.
     pub iac_paths: Vec<std::path::PathBuf>,
+    /// The command a shell runs, per service (`[exec]`).
+    pub exec_commands: crate::exec::Commands,
     /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
     /// not kept (no data directory, tests).
     pub handovers_path: Option<std::path::PathBuf>,
@@ -411,6 +439,7 @@ impl State {
             changed_at: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
             iac_paths: Vec::new(),
+            exec_commands: Default::default(),
             handovers_path: None,
             handovers: Vec::new(),
             review: ReviewState::default(),

@@ -134,6 +134,15 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Applied { result, audit } => super::apply::on_applied(state, result, audit, &mut fx),
         Msg::TimelineLoaded { req, result } => super::incident::on_loaded(state, req, result, &mut fx),
         Msg::LogsLoaded { req, result } => super::logs::on_loaded(state, req, result),
+        Msg::TasksLoaded { req, result, plugin } => {
+            super::tasks::on_loaded(state, req, result, plugin);
+            state.dirty = true;
+        }
+        Msg::ExecReady { request, result, audit } => {
+            super::tasks::on_exec_ready(state, request, result, audit, &mut fx);
+            state.dirty = true;
+        }
+        Msg::ExecEnded { ended, audit } => super::tasks::on_exec_ended(state, ended, audit, &mut fx),
         Msg::HistoryLoaded { req, result, spent } => super::review::on_loaded(state, req, result, spent),
         Msg::NoteSaved(result) => {
             if let Err(e) = result {
@@ -164,6 +173,9 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if matches!(state.overlay, Some(Overlay::Logs(_))) {
         return super::logs::on_key(state, key, fx);
     }
+    if matches!(state.overlay, Some(Overlay::Tasks(_))) {
+        return super::tasks::on_key(state, key, fx);
+    }
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
@@ -189,6 +201,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Some(Overlay::Logs(_)) => {
             if let Some(key) = state.keymap.keys(action).first().copied() {
                 super::logs::on_key(state, key, fx);
+            }
+        }
+        // Its keys go to `tasks::on_key`; the wheel moves its cursor as j/k do.
+        Some(Overlay::Tasks(_)) => {
+            if let Some(key) = state.keymap.keys(action).first().copied() {
+                super::tasks::on_key(state, key, fx);
             }
         }
         Some(Overlay::Review) => super::review::on_action(state, action, fx),
@@ -318,6 +336,13 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Apply => super::apply::start(state, state.selected_resource(), fx),
         Action::Rollback => super::apply::start_rollback(state, state.selected_resource(), fx),
         Action::Logs => super::logs::open(state, fx),
+        Action::Tasks => super::tasks::open(state, fx),
+        Action::Shell => {
+            super::tasks::open(state, fx);
+            if matches!(state.overlay, Some(Overlay::Tasks(_))) {
+                state.status = Some((Level::Info, "pick a running task, then x opens a shell in it".into()));
+            }
+        }
         Action::Incident => super::incident::open(state, None, fx),
         Action::Note => state.input = Some(Input { kind: InputKind::Note, text: String::new(), previous: None }),
     }

@@ -38,7 +38,27 @@ pub struct AuditEntry {
     /// sent to AWS; the pane follows it until a deploy brings the resource to `after`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodeRecord>,
+    /// A shell in a container (action "shell"): which task and container, the command, how
+    /// long it lasted and how it ended. Nothing about what was typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionRecord>,
 }
+
+/// One shell session, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub task: String,
+    pub container: String,
+    pub command: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session_id: String,
+    pub seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+}
+
+/// The audit log's action for a shell in a container.
+pub const SHELL: &str = "shell";
 
 /// Where a code change was written, and the commit when the git step made one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +240,7 @@ mod tests {
     fn entry(result: &str) -> AuditEntry {
         AuditEntry {
             code: None,
+            session: None,
             time: "2026-11-22T05:00:00Z".parse().unwrap(),
             caller: "arn:aws:iam::123456789012:user/sre".into(),
             target: "default · 123456789012 · us-east-1".into(),

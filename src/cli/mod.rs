@@ -1,5 +1,6 @@
 //! Command-line options.
 
+pub mod exec;
 pub mod plan;
 pub mod report;
 pub mod review;
@@ -61,6 +62,23 @@ pub enum Command {
         days: u32,
         #[arg(long, value_enum, default_value_t = crate::review::render::Format::Table)]
         format: crate::review::render::Format,
+    },
+    /// A shell in a container of a service's task (ECS Exec through the session-manager-plugin;
+    /// on the demo fleet a simulated one). Checks and explains what usually fails first; refused
+    /// in read-only mode; every session goes to the audit log.
+    Exec {
+        /// `cluster/service`.
+        service: String,
+        /// A task id (or its first 8+ characters); default: the oldest running task whose exec
+        /// agent runs.
+        #[arg(long)]
+        task: Option<String>,
+        /// The container; default: the only one, or the first essential one that is not an agent.
+        #[arg(long)]
+        container: Option<String>,
+        /// The command to run (after `--`); default: `[exec]` in the config, else /bin/sh.
+        #[arg(last = true)]
+        command: Vec<String>,
     },
     /// Print a shell completion script: `infradeck completions bash > ~/.local/share/bash-completion/completions/infradeck`.
     Completions {

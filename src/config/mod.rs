@@ -142,6 +142,8 @@ struct ConfigFile {
     keys: HashMap<Action, KeyList>,
     #[serde(default)]
     iac: IacSettings,
+    #[serde(default)]
+    exec: crate::exec::Commands,
 }
 
 /// `[iac]`: local checkouts of the Terraform / CloudFormation / CDK code that owns the fleet,
@@ -185,6 +187,8 @@ pub struct Config {
     pub security: crate::incident::signins::Thresholds,
     /// `[iac]`: where the code that owns the fleet is checked out.
     pub iac: IacSettings,
+    /// `[exec]`: the command a shell runs, for every service and per service.
+    pub exec: crate::exec::Commands,
 }
 
 impl Default for Config {
@@ -202,6 +206,7 @@ impl Default for Config {
             mouse: true,
             security: Default::default(),
             iac: IacSettings::default(),
+            exec: Default::default(),
         }
     }
 }
@@ -239,6 +244,7 @@ impl Config {
                 // Relative paths are the config file's neighbours, not the working directory's.
                 paths: file.iac.paths.iter().map(|p| iac_path(p, path)).collect(),
             },
+            exec: file.exec,
         })
     }
 

@@ -25,6 +25,7 @@ impl State {
         state.mouse = config.mouse;
         state.security = config.security;
         state.iac_paths = config.iac.paths.clone();
+        state.exec_commands = config.exec.clone();
         state
     }
 

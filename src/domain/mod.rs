@@ -12,6 +12,7 @@ pub mod logs;
 pub mod origin;
 pub mod ownership;
 pub mod series;
+pub mod tasks;
 pub mod trail;
 
 pub use alarm::{Alarm, AlarmEvaluation, AlarmState, AlarmTransition, Comparison};
@@ -27,6 +28,7 @@ pub use history::{HandoverRecord, History};
 pub use origin::{AlarmKey, GroupKey, Origin, ResourceKey, ServiceKey};
 pub use ownership::{IacTool, Ownership};
 pub use series::{ChartKind, ChartSeries, DetailChart, ResourceDetail, Stats, Window};
+pub use tasks::{ServiceTasks, Task, TaskContainer};
 
 use std::fmt;
 

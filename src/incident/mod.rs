@@ -138,6 +138,7 @@ mod tests {
     fn audit(time: &str, result: &str) -> AuditEntry {
         AuditEntry {
             code: None,
+            session: None,
             time: time.parse().unwrap(),
             caller: "sre".into(),
             target: "demo".into(),

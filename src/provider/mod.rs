@@ -239,6 +239,23 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::ReadOnly("this source cannot change services".into()))
     }
 
+    /// A service's running and last stopped tasks with their containers (the tasks view).
+    async fn tasks(&self, _service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
+        Err(ProviderError::Other("this source lists no tasks".into()))
+    }
+
+    /// Whether a shell can be handed to the session-manager-plugin here (the demo fleet's
+    /// simulated shell needs none). Runs the plugin once: call it off the UI loop.
+    fn exec_plugin(&self) -> crate::exec::preflight::PluginState {
+        crate::exec::plugin::state()
+    }
+
+    /// Open a shell session (ecs:ExecuteCommand) and say what takes the terminal over. A write:
+    /// refused in read-only mode. The caller has run `exec::preflight::check`.
+    async fn start_exec(&self, _req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
+        Err(ProviderError::Other("this source cannot open a shell".into()))
+    }
+
     /// Who is acting, for the audit log (the caller's ARN on AWS).
     fn caller(&self) -> String {
         "unknown".into()

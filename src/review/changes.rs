@@ -546,6 +546,7 @@ mod tests {
     fn infradeck_applies_are_deployments_by_infradeck() {
         let entry = AuditEntry {
             code: None,
+            session: None,
             time: t(10),
             caller: "arn:aws:sts::1:assumed-role/Admin/alice".into(),
             target: "prod".into(),

@@ -42,6 +42,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Suggest { selected }) => popups::suggest::draw(frame, body, state, theme, *selected),
         Some(Overlay::Plan(p)) => popups::plan::draw(frame, body, state, p, theme),
         Some(Overlay::Logs(l)) => popups::logs::draw(frame, body, state, l, theme),
+        Some(Overlay::Tasks(t)) => popups::tasks::draw(frame, body, state, t, theme),
         Some(Overlay::History { selected }) => popups::history::draw(frame, body, state, theme, *selected),
         Some(Overlay::Budget) => popups::budget::draw(frame, body, state, theme),
         Some(Overlay::Incident) => popups::incident::draw(frame, body, state, theme),

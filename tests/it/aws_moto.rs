@@ -360,6 +360,7 @@ async fn a_resize_changes_only_the_sizing_and_read_only_sends_no_write() {
     // Rollback: the service goes back to the old revision; nothing is registered.
     let entry = infradeck::apply::AuditEntry {
         code: None,
+        session: None,
         time: chrono::Utc::now(),
         caller: rw.caller(),
         target: plan.target.clone(),
@@ -503,6 +504,7 @@ fn the_incident_timeline_reads_every_source_in_order_and_jumps_to_the_resource()
     let ten_min_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
     h.state.history.push(infradeck::apply::AuditEntry {
         code: None,
+        session: None,
         time: chrono::SubsecRound::trunc_subsecs(ten_min_ago, 0),
         caller: "arn:aws:iam::123456789012:user/sre".into(),
         target: "default · 123456789012 · us-east-1".into(),

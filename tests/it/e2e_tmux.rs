@@ -726,3 +726,162 @@ fn a_plan_commits_its_change_to_the_code_that_owns_the_service_on_a_branch() {
     t.keys(&["q"]);
     t.assert_restored();
 }
+
+/// The demo fleet's shell: `t`, `x`, a few commands, Ctrl-C to the session (not to infradeck),
+/// `exit`, and the TUI back whole, the session in the status line; then a clean quit.
+#[test]
+fn a_shell_on_the_demo_takes_the_terminal_and_gives_it_back() {
+    let t = Tmux::start("shell", 160, 45, "");
+    t.wait_demo_loaded();
+    t.keys(&["/"]);
+    t.type_text("prod-core orders");
+    t.keys(&["Enter", "t"]);
+    t.wait_for("tasks · prod-core/orders · ECS Exec on");
+    t.keys(&["x"]);
+    let s = t.wait_for("Starting session with SessionId: ecs-execute-command-demo-");
+    assert_eq!(t.format("#{alternate_on}"), "0", "the session has the main screen");
+    assert!(!s.contains("tasks · prod-core"), "the TUI is off screen:\n{s}");
+    t.type_text("hostname");
+    t.keys(&["Enter"]);
+    t.keys(&["C-c"]);
+    t.type_text("env");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("LOG_LEVEL=info");
+    assert!(s.contains("^C"), "Ctrl-C went to the session:\n{s}");
+    assert!(!s.contains("Sup3rS3cret") && s.contains("DB_PASSWORD=••••••"), "masked:\n{s}");
+    t.type_text("exit");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("ended after");
+    assert!(s.contains("tasks · prod-core/orders") && s.contains("exit 0"), "the TUI is back:\n{s}");
+    assert_eq!(t.format("#{alternate_on}"), "1");
+    // Keys are infradeck's again: the view closes and q quits cleanly.
+    t.keys(&["Escape"]);
+    t.wait("the view closed", |s| !s.contains("tasks · prod-core/orders"));
+    t.keys(&["q"]);
+    t.assert_restored();
+    let audit = std::fs::read_to_string(t.dir.join(".local/share/infradeck/audit.jsonl")).unwrap_or_default();
+    assert!(audit.contains("\"action\":\"shell\"") && audit.contains("\"exit\":0"), "{audit}");
+}
+
+/// The stand-in session-manager-plugin's record of one run (tests/fixtures/bin).
+fn plugin_sessions(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["mode"] == "session")
+        .collect()
+}
+
+/// ECS Exec against AWS (moto and its bridge): the TUI hands the session to the plugin as the
+/// AWS CLI does (same target, region, operation, profile, endpoint and session fields), but
+/// through the environment, never on the command line; Ctrl-C goes to the session; the terminal
+/// comes back whole; the token reaches no screen, log or audit line.
+#[test]
+fn a_shell_against_aws_hands_the_session_to_the_plugin_as_the_aws_cli_does() {
+    let fleet = support::moto::MotoFleet::start(&["--fleet", "realistic"]);
+    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bin");
+    let record = std::env::temp_dir().join(format!("infradeck-plugin-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&record);
+    let env = format!(
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 PATH={bin}:$PATH INFRADECK_PLUGIN_RECORD={}",
+        record.display()
+    );
+    let args = format!("--endpoint-url {} --region us-east-1", fleet.endpoint);
+    let t = Tmux::start_with("moto-shell", 180, 50, &env, &args);
+    t.wait("the ECS pane", |s| s.contains("1 ECS task sizing 15 "));
+    t.keys(&["/"]);
+    t.type_text("fanout");
+    t.keys(&["Enter", "t"]);
+    t.wait("the tasks of fanout", |s| {
+        s.contains("tasks · prod-workers/fanout · ECS Exec on") && s.contains("running: 25")
+    });
+    // One task's agent is STOPPED (seeded): its refusal is said; the next task opens.
+    let mut refused = false;
+    for _ in 0..3 {
+        t.keys(&["x"]);
+        let s = t.wait("a session or a refusal", |s| s.contains("stand-in#") || s.contains("✖ "));
+        if s.contains("stand-in#") {
+            break;
+        }
+        assert!(s.contains("ExecuteCommandAgent in fanout is STOPPED"), "{s}");
+        refused = true;
+        t.keys(&["j"]);
+    }
+    let s = t.wait_for("stand-in#");
+    assert_eq!(t.format("#{alternate_on}"), "0", "the session has the main screen");
+    assert!(s.contains("Starting session with SessionId: ecs-execute-command-"), "{s}");
+    t.type_text("hello");
+    t.keys(&["Enter"]);
+    t.wait_for("you typed: hello");
+    t.keys(&["C-c"]);
+    t.wait_for("^C (sent to the session)");
+    t.type_text("exit");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("ended after");
+    assert!(s.contains("tasks · prod-workers/fanout") && s.contains("exit 0"), "the TUI is back:\n{s}");
+    assert_eq!(t.format("#{alternate_on}"), "1");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+    let _ = refused; // whether the STOPPED agent's task came first depends on the seed's order
+
+    let ours = plugin_sessions(&record);
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    let ours = &ours[0];
+    assert_eq!(ours["argv"][0], "AWS_SSM_START_SESSION_RESPONSE", "the session through the environment: {ours}");
+    assert_eq!(ours["response_env_set"], true);
+    assert_eq!(ours["env_still_set"], false);
+    let issued = fleet.sessions();
+    let session = issued
+        .as_array()
+        .or_else(|| issued["sessions"].as_array())
+        .and_then(|all| all.iter().find(|x| x["id"] == ours["session"]["sessionId"]))
+        .cloned()
+        .unwrap_or_else(|| panic!("the plugin's session is one the bridge issued: {issued}"));
+    let token = session["token"].as_str().expect("a token").to_string();
+    assert_eq!(ours["session"]["tokenValue"], token.as_str(), "the plugin got the session's token");
+    assert!(!ours["argv"].to_string().contains(&token), "never on the command line");
+    for file in ["infradeck.log", ".local/share/infradeck/audit.jsonl"] {
+        let text = std::fs::read_to_string(t.dir.join(file)).unwrap_or_default();
+        assert!(!text.contains(&token), "the token reached {file}");
+    }
+    let audit = std::fs::read_to_string(t.dir.join(".local/share/infradeck/audit.jsonl")).unwrap_or_default();
+    assert!(audit.contains("\"action\":\"shell\"") && audit.contains("prod-workers/fanout"), "{audit}");
+
+    // The reference client: the AWS CLI's exec of the same container hands the plugin the same.
+    let target = ours["parameters"]["Target"].as_str().unwrap().to_string();
+    let (cluster, rest) = target.trim_start_matches("ecs:").split_once('_').unwrap();
+    let task = rest.split('_').next().unwrap();
+    let cli_record = record.with_extension("cli.jsonl");
+    let _ = std::fs::remove_file(&cli_record);
+    let mut aws = Command::new("aws")
+        .args(["ecs", "execute-command", "--cluster", cluster, "--task", task, "--container", "fanout"])
+        .args(["--command", "/bin/sh", "--interactive", "--endpoint-url", &fleet.endpoint, "--region", "us-east-1"])
+        .env("PATH", format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()))
+        .env("INFRADECK_PLUGIN_RECORD", &cli_record)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
+    use std::io::Write;
+    aws.stdin.take().unwrap().write_all(b"exit\n").unwrap();
+    assert!(aws.wait().unwrap().success(), "aws ecs execute-command");
+    let theirs = plugin_sessions(&cli_record);
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    let theirs = &theirs[0];
+    for field in ["region", "operation", "profile", "endpoint", "parameters"] {
+        assert_eq!(ours[field], theirs[field], "{field}: infradeck {} / AWS CLI {}", ours[field], theirs[field]);
+    }
+    let keys = |r: &serde_json::Value| {
+        let mut k: Vec<String> = r["session"].as_object().unwrap().keys().map(|k| k.to_lowercase()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(ours), keys(theirs), "the same session fields");
+    assert_eq!(keys(ours), ["sessionid", "streamurl", "tokenvalue"]);
+    let _ = std::fs::remove_file(&record);
+    let _ = std::fs::remove_file(&cli_record);
+}

@@ -32,6 +32,7 @@ fn the_timeline_has_every_source_in_time_order_with_changes_and_notes() {
     let hour_ago = Harness::fixed_now() - chrono::Duration::hours(1);
     h.state.history.push(AuditEntry {
         code: None,
+        session: None,
         time: chrono::SubsecRound::trunc_subsecs(hour_ago, 0),
         caller: "alice".into(),
         target: "demo fleet".into(),

@@ -114,6 +114,7 @@ async fn plans_and_applies_keep_real_task_definitions_whole() {
     fleet.record_as("all");
     let entry = AuditEntry {
         code: None,
+        session: None,
         time: chrono::Utc::now(),
         caller: aws.caller(),
         target: orders.target.clone(),

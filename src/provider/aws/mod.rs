@@ -28,6 +28,7 @@ mod review;
 mod scoped;
 mod sli;
 mod targets;
+mod tasks;
 mod timeline;
 mod trail;
 mod trail_reads;
@@ -502,6 +503,29 @@ impl Provider for AwsProvider {
         };
         let (i, cluster) = self.locate(cluster)?;
         logs::logs(&self.targets[i], &cluster, service, q).await
+    }
+
+    async fn tasks(&self, service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
+        let ResourceRef::EcsService { cluster, service: name } = service else {
+            return Err(ProviderError::Other("tasks are per ECS service".into()));
+        };
+        let (i, raw) = self.locate(cluster)?;
+        let mut tasks = tasks::service_tasks(&self.targets[i], &raw, name).await?;
+        tasks.service = Some(service.clone());
+        tasks.protected = self.flags(i).protected;
+        Ok(tasks)
+    }
+
+    async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
+        let ResourceRef::EcsService { cluster, .. } = &req.service else {
+            return Err(ProviderError::Other("a shell opens in an ECS service's task".into()));
+        };
+        let (i, raw) = self.locate(cluster)?;
+        if self.targets[i].read_only {
+            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
+            return Err(ProviderError::ReadOnly(format!("{why} is read-only: a shell sends ecs:ExecuteCommand")));
+        }
+        tasks::start_exec(&self.targets[i], &raw, req, self.options.endpoint_url.as_deref()).await
     }
 
     async fn timeline(

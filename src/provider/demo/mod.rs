@@ -14,6 +14,7 @@ mod model;
 pub mod noise;
 mod rollout;
 mod scoped;
+mod tasks;
 mod trail;
 
 use super::{Provider, ProviderError, SourceInfo};
@@ -129,6 +130,21 @@ impl DemoProvider {
         tokio::task::spawn_blocking(move || f(&fleet, now))
             .await
             .map_err(|e| ProviderError::Other(format!("simulation task failed: {e}")))
+    }
+}
+
+impl DemoProvider {
+    /// The spec of an ECS service of the fleet, as it is now.
+    fn service_spec(&self, service: &ResourceRef) -> Result<fleet::ServiceSpec, ProviderError> {
+        let ResourceRef::EcsService { cluster, service } = service else {
+            return Err(ProviderError::Other("tasks are per ECS service".into()));
+        };
+        self.fleet()
+            .services
+            .iter()
+            .find(|s| &s.cluster == cluster && &s.name == service)
+            .cloned()
+            .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))
     }
 }
 
@@ -295,6 +311,37 @@ impl Provider for DemoProvider {
 
     fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    async fn tasks(&self, service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
+        let spec = self.service_spec(service)?;
+        let (read_only, protected) = (self.read_only, self.protected);
+        self.meter.record_many("ecs:ListTasks", 2);
+        self.meter.record_many("ecs:DescribeTasks", 1);
+        self.compute(move |_, now| tasks::service_tasks(&spec, now, read_only, protected)).await
+    }
+
+    fn exec_plugin(&self) -> crate::exec::preflight::PluginState {
+        crate::exec::preflight::PluginState::NotNeeded
+    }
+
+    async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
+        if self.read_only {
+            return Err(ProviderError::ReadOnly("a shell sends ecs:ExecuteCommand, a write".into()));
+        }
+        let spec = self.service_spec(&req.service)?;
+        let image = spec.containers.iter().find(|c| c.name == req.container).map_or("app".into(), |c| c.image.clone());
+        self.meter.record_many("ecs:ExecuteCommand", 1);
+        Ok(crate::exec::Handoff::Simulated(crate::exec::simulated::SimulatedTask {
+            session_id: format!("ecs-execute-command-demo-{}", &req.task[..req.task.len().min(8)]),
+            cluster: spec.cluster.clone(),
+            service: spec.name.clone(),
+            task_id: req.task.clone(),
+            container: req.container.clone(),
+            image,
+            command: req.command.clone(),
+            env: tasks::environment(&spec, &req.container),
+        }))
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {

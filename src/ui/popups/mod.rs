@@ -12,6 +12,7 @@ pub mod plan_code;
 pub mod review;
 pub mod service_health;
 pub mod suggest;
+pub mod tasks;
 
 use crate::app::layout::popup;
 use crate::ui::theme::Theme;

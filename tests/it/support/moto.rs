@@ -154,6 +154,16 @@ impl MotoFleet {
         let canned = raw_http(&self.endpoint, "GET", "/_bridge/canned", "");
         Snapshot { state, canned }
     }
+    /// The sessions the bridge opened (ExecuteCommand, StartSession), with their tokens.
+    pub fn sessions(&self) -> serde_json::Value {
+        http(&self.endpoint, "GET", "/_bridge/sessions")
+    }
+
+    /// Everything seeded as canned answers (the exec agents' states among them).
+    pub fn canned_now(&self) -> serde_json::Value {
+        http(&self.endpoint, "GET", "/_bridge/canned")
+    }
+
     /// Requests the bridge has seen per operation (every request passes through it).
     pub fn bridge_counts(&self) -> serde_json::Value {
         http(&self.endpoint, "GET", "/_bridge/counts")

@@ -1,0 +1,192 @@
+//! ECS Exec against AWS (moto behind the bridge, which serves ExecuteCommand, runtime ids and
+//! exec agents as AWS documents them) from the command line: `infradeck exec` checks what usually
+//! fails and says it in words, one precondition at a time, before anything is sent; AWS's own
+//! refusal (an agent that cannot connect) is explained; read-only sends nothing; a session's
+//! exit status is the command's.
+
+use crate::support::moto::MotoFleet;
+use std::process::{Command, Stdio};
+
+fn fixtures_bin() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bin").to_string()
+}
+
+/// `infradeck exec ARGS…` against the fleet with the stand-in plugin on PATH, `stdin` typed.
+fn exec(fleet: &MotoFleet, home: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args(["--endpoint-url", &fleet.endpoint, "--region", "us-east-1", "--config", "/dev/null"])
+        .arg("exec")
+        .args(args)
+        .env("PATH", format!("{}:{}", fixtures_bin(), std::env::var("PATH").unwrap_or_default()))
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("INFRADECK_PLUGIN_RECORD", home.join("plugin.jsonl"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run infradeck exec");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn home(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("infradeck-exec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn executes(fleet: &MotoFleet) -> u64 {
+    fleet.bridge_counts()["ExecuteCommand"].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn infradeck_exec_runs_the_session_and_leaves_with_its_status() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let dir = home("status");
+    let stopped_agent = fleet.canned_now()["ExecAgents"].as_object().unwrap().keys().next().cloned().unwrap();
+    // The default task is one whose agent runs (never the seeded STOPPED one).
+    let (code, stdout, stderr) =
+        exec(&fleet, &dir, &["prod-workers/fanout", "--", "/bin/bash", "-l"], "hello\nexit 3\n");
+    assert_eq!(code, 3, "the session's exit status: {stderr}");
+    assert!(stdout.contains("you typed: hello"), "{stdout}");
+    assert!(stderr.contains("ended after") && stderr.contains("exit 3"), "{stderr}");
+    let record = std::fs::read_to_string(dir.join("plugin.jsonl")).unwrap();
+    let session: serde_json::Value = record
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|r: &serde_json::Value| r["mode"] == "session")
+        .unwrap();
+    let target = session["parameters"]["Target"].as_str().unwrap();
+    assert!(target.starts_with("ecs:prod-workers_") && !target.contains(&stopped_agent), "{target}");
+    // The command asked for, and the audit entry of the session.
+    let issued = fleet.sessions();
+    let all = issued.as_array().cloned().unwrap_or_default();
+    assert!(all.iter().any(|s| s["id"] == session["session"]["sessionId"]), "{issued}");
+    let audit = std::fs::read_to_string(dir.join("data/infradeck/audit.jsonl")).unwrap_or_default();
+    assert!(
+        audit.contains("\"action\":\"shell\"")
+            && audit.contains("\"command\":\"/bin/bash -l\"")
+            && audit.contains("\"exit\":3"),
+        "{audit}"
+    );
+    let token =
+        all.iter().find(|s| s["id"] == session["session"]["sessionId"]).unwrap()["token"].as_str().unwrap().to_string();
+    assert!(!audit.contains(&token) && !stderr.contains(&token) && !stdout.contains(&token));
+}
+
+#[test]
+fn each_precondition_is_said_before_anything_is_sent() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let dir = home("pre");
+    let stopped_agent = fleet.canned_now()["ExecAgents"].as_object().unwrap().keys().next().cloned().unwrap();
+    let before = executes(&fleet);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["prod-workers/queue-worker"], "ECS Exec is not enabled on this service"),
+        (vec!["prod-workers/report-builder"], "started before ECS Exec was enabled on the service"),
+        (vec!["prod-workers/fanout", "--task", &stopped_agent], "the ExecuteCommandAgent in fanout is STOPPED"),
+        (vec!["prod-workers/fanout", "--container", "sidecar"], "has no container sidecar"),
+        (vec!["prod-workers/fanout", "--task", "00000000-no-such"], "no task 00000000-no-such in this service"),
+        (vec!["prod-workers"], "give the service as CLUSTER/SERVICE"),
+    ];
+    for (args, said) in cases {
+        let (code, _, stderr) = exec(&fleet, &dir, &args, "");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?} should say {said:?}:\n{stderr}");
+    }
+    assert_eq!(executes(&fleet), before, "no ExecuteCommand sent for a refused shell");
+    // Without the plugin on PATH: how to install it.
+    let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args([
+            "--endpoint-url",
+            &fleet.endpoint,
+            "--region",
+            "us-east-1",
+            "--config",
+            "/dev/null",
+            "exec",
+            "prod-workers/fanout",
+        ])
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", &dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("session-manager-plugin is not installed") && stderr.contains("install"), "{stderr}");
+    // Read-only: refused, and nothing sent (the interceptor would stop it anyway).
+    let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args(["--read-only", "--endpoint-url", &fleet.endpoint, "--region", "us-east-1", "--config", "/dev/null"])
+        .args(["exec", "prod-workers/fanout"])
+        .env("PATH", format!("{}:/usr/bin:/bin", fixtures_bin()))
+        .env("HOME", &dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("read-only: a shell is refused here"), "{stderr}");
+    assert_eq!(executes(&fleet), before, "read-only sent nothing");
+}
+
+/// Past the checks (a caller that skips them), AWS's own refusal of an agent that cannot connect
+/// comes back explained: the task role's ssmmessages permissions, the VPC endpoint.
+#[tokio::test]
+async fn an_agent_that_cannot_connect_is_explained() {
+    use infradeck::provider::Provider;
+    use infradeck::provider::aws::{AwsOptions, AwsProvider};
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let stopped_agent = fleet.canned_now()["ExecAgents"].as_object().unwrap().keys().next().cloned().unwrap();
+    let options = AwsOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(fleet.endpoint.clone()),
+        credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
+        retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
+        ..AwsOptions::default()
+    };
+    let aws = AwsProvider::connect(options).await.expect("connect");
+    let service =
+        infradeck::domain::ResourceRef::EcsService { cluster: "prod-workers".into(), service: "fanout".into() };
+    let tasks = aws.tasks(&service).await.expect("the tasks of fanout");
+    assert_eq!(tasks.running.len(), 25);
+    assert!(tasks.exec_on_service);
+    let task = tasks.find(&stopped_agent).expect("the seeded task");
+    let container = &task.containers[0];
+    assert_eq!(container.exec_agent.as_deref(), Some("STOPPED"));
+    assert_eq!(container.runtime_id.as_deref().map(str::len), Some(64), "EC2: docker's id");
+    let request = infradeck::exec::ExecRequest {
+        service,
+        task: task.id.clone(),
+        container: container.name.clone(),
+        runtime_id: container.runtime_id.clone().unwrap(),
+        command: "/bin/sh".into(),
+        plugin: Some("/bin/true".into()),
+    };
+    let e = aws.start_exec(&request).await.expect_err("AWS refuses");
+    let refusal = infradeck::exec::preflight::explain_error(&e);
+    assert!(refusal.title.contains("not connected"), "{refusal}");
+    assert!(refusal.fix.iter().any(|f| f.contains("ssmmessages:CreateControlChannel")), "{refusal}");
+    // A stopped task of queue-worker (exec never on) lists with why it stopped.
+    let queue =
+        infradeck::domain::ResourceRef::EcsService { cluster: "prod-workers".into(), service: "queue-worker".into() };
+    let q = aws.tasks(&queue).await.expect("queue-worker's tasks");
+    assert!(!q.exec_on_service && q.running.iter().all(|t| !t.exec_enabled), "{q:?}");
+    assert!(!q.stopped.is_empty(), "the stopped OOM task is listed");
+}
