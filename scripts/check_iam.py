@@ -66,6 +66,34 @@ WRITES = {
     # A shell in a container (ECS Exec). With a KMS key in the cluster's exec configuration AWS
     # also wants kms:GenerateDataKey on that key: said in README, not granted by default.
     "ecs:ExecuteCommand": [],
+    # The tasks view's actions: restart, desired count and enable exec are UpdateService; a
+    # stopped task is StopTask.
+    "ecs:StopTask": [],
+    # A port forward to a task's container (or through it to a host it reaches): Session Manager.
+    # - StartSession is authorized on the target and on the session document named in the
+    #   request ("Start a session with a document by specifying the session documents in IAM
+    #   policies", Systems Manager user guide, getting-started-specify-session-document: without
+    #   the document the request fails). The target of an ECS container is its task
+    #   (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/TASK_ID; ssm:StartSession's resource types are
+    #   listed in the Service Authorization Reference, list_awssystemsmanager — its row could not
+    #   be read in full when this was written: check it there), so apply.json allows the task ARNs
+    #   and the two AWS port forwarding documents (AWS-owned documents: the account is left `*`).
+    # - TerminateSession is authorized on the session, arn:aws:ssm:REGION:ACCOUNT:session/SESSION_ID,
+    #   where the id begins with the caller's name ("About session ID ARN formats",
+    #   session-manager-getting-started-restrict-access: session/JohnDoe-1a2b3c4d5eEXAMPLE). AWS's
+    #   own examples let a user end only their own sessions (getting-started-restrict-access-examples,
+    #   examples 1-2): IAM users with Resource arn:aws:ssm:*:*:session/${aws:username}-*. Federated
+    #   and assumed-role callers (SSO) have no aws:username; the same page's "Example 4: Allow a
+    #   user to end only sessions they started" covers them with the tag Session Manager puts on
+    #   every session, ssm:resourceTag/aws:ssmmessages:session-id, matched against ${aws:userid}
+    #   (the form used in published policies; the example's own text could not be read in full
+    #   here).
+    #   Note: a Resource of session/${aws:userid}-* matches neither: aws:userid is AIDA… for an
+    #   IAM user and AROA…:role-session-name for a role, while the session id is the user name
+    #   or the role session name followed by "-" (re:Post "Policy variable for IAM Identity
+    #   Center user" reports it denied). apply.json carries both documented forms.
+    "ssm:StartSession": [],
+    "ssm:TerminateSession": [],
 }
 
 

@@ -44,6 +44,7 @@ APP_LAYERS = [
     ["buttons"],
     ["schedule", "mouse", "logs", "code_change"],
     ["fetch"],
+    ["service_action"],
     ["incident", "apply", "tasks"],
     ["loaded", "review", "accounts", "overlay_keys"],
     ["update"],

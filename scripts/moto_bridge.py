@@ -866,7 +866,8 @@ class Bridge(BaseHTTPRequestHandler):
     def forward(self, body):
         status, answer, headers = self.upstream_call(body, dict(self.headers))
         target = self.headers.get("x-amz-target", "")
-        if target.endswith(".DescribeTasks") and status == 200:
+        # StopTask answers with the task too, with the same moto shapes to mend.
+        if (target.endswith(".DescribeTasks") or target == f"{ECS_TARGET}.StopTask") and status == 200:
             answer = fix_task_containers(answer, self.definition_containers)
         if target in (f"{ECS_TARGET}.RunTask", f"{ECS_TARGET}.StartTask") and status == 200:
             answer = fix_task_containers(keep_task_exec(body, answer), self.definition_containers)

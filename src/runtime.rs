@@ -102,6 +102,23 @@ pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSend
             };
             Msg::CodeChanged { req, result, audit }
         }
+        Effect::PlanAction { req, service, action } => {
+            Msg::ActionPlanned { req, result: provider.plan_action(&service, action).await }
+        }
+        Effect::ApplyAction { plan, audit } => {
+            let result = provider.apply_action(&plan).await;
+            let (sent, outcome) = match &result {
+                Ok(sent) if plan.dry_run => (sent.clone(), crate::apply::Outcome::DryRun),
+                Ok(sent) => (sent.clone(), crate::apply::Outcome::Applied),
+                Err(e) => (Vec::new(), crate::apply::Outcome::Failed(e.to_string())),
+            };
+            let entry = plan.audit_entry(chrono::Utc::now(), provider.caller(), sent, outcome);
+            let audit = match audit {
+                Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
+                None => Err("no data directory for the audit log".into()),
+            };
+            Msg::ActionApplied { result, audit }
+        }
         Effect::FetchTasks { req, service } => {
             let result = provider.tasks(&service).await;
             Msg::TasksLoaded { req, result, plugin: provider.exec_plugin() }

@@ -67,6 +67,7 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Up, "up"),
             (Action::Bottom, "newest"),
         ],
+        Some(Overlay::Action(_)) => &[(Action::Back, "cancel")],
         Some(Overlay::Tasks(t)) if t.container.is_some() => {
             &[(Action::Back, "tasks"), (Action::Shell, "shell here"), (Action::Logs, "logs"), (Action::Down, "next")]
         }

@@ -22,6 +22,7 @@ mod overlay_keys;
 mod pane_state;
 pub mod review;
 pub mod schedule;
+pub mod service_action;
 pub mod state;
 pub mod suggest;
 pub mod table;

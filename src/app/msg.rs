@@ -25,6 +25,8 @@ impl Effect {
             Effect::Fetch { scope, .. } => scope.is_everything(),
             Effect::FetchDetail { .. }
             | Effect::FetchTasks { .. }
+            | Effect::PlanAction { .. }
+            | Effect::ApplyAction { .. }
             | Effect::Plan { .. }
             | Effect::PlanCache { .. }
             | Effect::Apply { .. } => true,
@@ -149,6 +151,16 @@ pub enum Msg {
         ended: crate::exec::Ended,
         audit: Result<crate::apply::AuditEntry, String>,
     },
+    /// A service action checked against the live service (or why not).
+    ActionPlanned {
+        req: ReqId,
+        result: Result<crate::apply::action::ActionPlan, ProviderError>,
+    },
+    /// A confirmed action was sent (the requests) or refused; how recording it went.
+    ActionApplied {
+        result: Result<Vec<String>, ProviderError>,
+        audit: Result<crate::apply::AuditEntry, String>,
+    },
     /// The provider's running tally of requests and their cost, after each fetch. `asked`: the
     /// fetch was one the user asked for (a first load, `r`, a new window, a detail view), which
     /// the budget does not pace.
@@ -269,6 +281,17 @@ pub enum Effect {
         handoff: crate::exec::Handoff,
         audit: Option<std::path::PathBuf>,
     },
+    /// Plan a service action against the live service. Reads only.
+    PlanAction {
+        req: ReqId,
+        service: ResourceRef,
+        action: crate::apply::action::ServiceAction,
+    },
+    /// Send a confirmed action plan, then append it to the audit log.
+    ApplyAction {
+        plan: Box<crate::apply::action::ActionPlan>,
+        audit: Option<std::path::PathBuf>,
+    },
     /// Fetch usage history and size these services (the ECS pane's current rows).
     Size {
         req: ReqId,
@@ -297,6 +320,10 @@ impl Effect {
             Effect::FetchHistory { req, .. } => Msg::HistoryLoaded { req: *req, result: Err(e), spent: None },
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
+            Effect::PlanAction { req, .. } => Msg::ActionPlanned { req: *req, result: Err(e) },
+            Effect::ApplyAction { .. } => {
+                Msg::ActionApplied { result: Err(e), audit: Err("the action did not run".into()) }
+            }
             Effect::FetchTasks { req, .. } => {
                 Msg::TasksLoaded { req: *req, result: Err(e), plugin: crate::exec::preflight::PluginState::Missing }
             }

@@ -224,6 +224,8 @@ pub enum Overlay {
     Logs(Box<LogsState>),
     /// `t`: a service's tasks and their containers (a shell, logs of one task).
     Tasks(Box<TasksState>),
+    /// From the tasks view: restart, desired count, stop a task, enable ECS Exec (a plan to confirm).
+    Action(Box<ActionState>),
     /// `:review`: what kept happening over the last days (its state is `State::review`).
     Review,
     /// `:accounts` (under `--org`): each account's totals; `selected` indexes
@@ -273,6 +275,37 @@ pub struct TasksState {
     pub starting: bool,
     /// Opened from a detail view: `esc` goes back to it (as it was).
     pub from_detail: Option<Box<DetailState>>,
+}
+
+/// Where a service action is: asking for its value, planned, sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionPhase {
+    /// Typing the value it needs: the desired count, or a stopped task's reason.
+    Asking {
+        prompt: String,
+        typed: String,
+    },
+    Planning,
+    Ready,
+    Applying,
+    Applied,
+    Failed,
+}
+
+/// A service action (restart, desired count, stop a task, enable exec) from the tasks view.
+#[derive(Debug, Clone)]
+pub struct ActionState {
+    pub service: ResourceRef,
+    /// The action asked for (its value filled in once typed).
+    pub action: crate::apply::action::ServiceAction,
+    pub phase: ActionPhase,
+    pub req: ReqId,
+    pub plan: Option<crate::apply::action::ActionPlan>,
+    pub error: Option<ProviderError>,
+    /// The service's name as typed, on a protected profile.
+    pub typed: String,
+    /// The tasks view it came from, shown again when it closes.
+    pub back: Option<Box<TasksState>>,
 }
 
 /// The logs view (`l`): what was asked, what came back, and how it is shown.

@@ -8,6 +8,7 @@ use super::keymap::KeyChord;
 use super::msg::Effect;
 use super::state::{Level, LogsState, Overlay, ReqId, State, TasksState};
 use crate::apply::AuditEntry;
+use crate::apply::action::ServiceAction;
 use crate::domain::{ResourceRef, ServiceTasks, Task};
 use crate::exec::preflight::{self, PluginState, Refusal};
 use crate::exec::{Ended, ExecRequest, Handoff};
@@ -101,7 +102,24 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     let containers = selected_task(t).map_or(0, |x| x.containers.len());
     let last = count(t).saturating_sub(1);
     let step = |at: usize, by: isize, last: usize| (at as isize + by).clamp(0, last as isize) as usize;
+    let selected = selected_task(t).map(|x| (x.id.clone(), x.is_running()));
     match (key.code, action) {
+        (KeyCode::Char(c @ ('R' | 'D' | 'K' | 'E')), None) => {
+            let action = match c {
+                'R' => ServiceAction::Restart,
+                'D' => ServiceAction::DesiredCount { to: 0 },
+                'E' => ServiceAction::EnableExec,
+                _ => match selected {
+                    Some((task, true)) => ServiceAction::StopTask { task, reason: String::new() },
+                    _ => {
+                        state.status = Some((Level::Info, "K stops a running task: select one".into()));
+                        return;
+                    }
+                },
+            };
+            let Some(Overlay::Tasks(t)) = state.overlay.take() else { return };
+            super::service_action::begin(state, t, action, fx);
+        }
         (_, Some(Action::Shell)) => shell(state, fx),
         (_, Some(Action::Logs)) => task_logs(state, fx),
         (_, Some(Action::Down)) => match &mut t.container {
@@ -127,7 +145,7 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             state.overlay = t.from_detail.take().map(Overlay::Detail);
         }
         (_, Some(Action::Back | Action::Quit)) => state.overlay = None,
-        (KeyCode::Char(_), None) | (_, Some(_)) | (_, None) => {}
+        _ => {}
     }
 }
 

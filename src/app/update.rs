@@ -142,6 +142,8 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::tasks::on_exec_ready(state, request, result, audit, &mut fx);
             state.dirty = true;
         }
+        Msg::ActionPlanned { req, result } => super::service_action::on_planned(state, req, result),
+        Msg::ActionApplied { result, audit } => super::service_action::on_applied(state, result, audit, &mut fx),
         Msg::ExecEnded { ended, audit } => super::tasks::on_exec_ended(state, ended, audit, &mut fx),
         Msg::HistoryLoaded { req, result, spent } => super::review::on_loaded(state, req, result, spent),
         Msg::NoteSaved(result) => {
@@ -176,6 +178,9 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if matches!(state.overlay, Some(Overlay::Tasks(_))) {
         return super::tasks::on_key(state, key, fx);
     }
+    if matches!(state.overlay, Some(Overlay::Action(_))) {
+        return super::service_action::on_key(state, key, fx);
+    }
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
@@ -196,7 +201,7 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             let (window, resource, from_incident) = (d.window, d.resource.clone(), d.from_incident);
             on_detail_action(state, action, window, resource, from_incident, fx)
         }
-        Some(Overlay::Plan(_)) | Some(Overlay::Incident) => {}
+        Some(Overlay::Plan(_)) | Some(Overlay::Incident) | Some(Overlay::Action(_)) => {}
         // Its keys go to `logs::on_key`; the mouse wheel scrolls it as j/k do.
         Some(Overlay::Logs(_)) => {
             if let Some(key) = state.keymap.keys(action).first().copied() {

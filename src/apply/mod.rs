@@ -1,6 +1,7 @@
 //! Applying a right-sizing: the plan the user confirms, and the audit log of what was done.
 //! Plans are plain data built before anything is written; providers carry them out.
 
+pub mod action;
 pub mod audit;
 pub mod export;
 pub mod plan;

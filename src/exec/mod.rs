@@ -3,6 +3,7 @@
 //! fleet, a simulated shell). The terminal hand-over itself is the driver's (`runtime`) and the
 //! CLI's; this module only says what to run.
 
+pub mod forward;
 pub mod plugin;
 pub mod preflight;
 pub mod simulated;

@@ -81,6 +81,35 @@ impl PluginRun {
         }
     }
 
+    /// A port forward's run (awscli's `ssm start-session`): the session as SSM's StartSession
+    /// answered it (`SessionId`, `TokenValue`, `StreamUrl`, the keys the CLI passes), and the
+    /// whole StartSession request (target, document, parameters) as the parameters argument.
+    pub fn forward(
+        program: PathBuf,
+        session: &Session,
+        region: &str,
+        profile: Option<&str>,
+        request: &serde_json::Value,
+        endpoint: &str,
+    ) -> PluginRun {
+        PluginRun {
+            program,
+            session_id: session.session_id.clone(),
+            session: Secret::new(
+                serde_json::json!({
+                    "SessionId": session.session_id,
+                    "TokenValue": session.token.expose(),
+                    "StreamUrl": session.stream_url,
+                })
+                .to_string(),
+            ),
+            region: region.to_string(),
+            profile: profile.unwrap_or("").to_string(),
+            parameters: request.to_string(),
+            endpoint: endpoint.to_string(),
+        }
+    }
+
     /// The arguments, in the AWS CLI's order; the first names the variable holding the session.
     pub fn args(&self) -> Vec<String> {
         vec![
@@ -105,6 +134,12 @@ impl PluginRun {
 /// there is one, else the region's.
 pub fn ecs_endpoint(region: &str, endpoint_override: Option<&str>) -> String {
     endpoint_override.map_or_else(|| format!("https://ecs.{region}.amazonaws.com"), str::to_string)
+}
+
+/// The SSM endpoint the plugin is told for a port forward: the override when there is one, else
+/// the region's.
+pub fn ssm_endpoint(region: &str, endpoint_override: Option<&str>) -> String {
+    endpoint_override.map_or_else(|| format!("https://ssm.{region}.amazonaws.com"), str::to_string)
 }
 
 /// `ecs:<cluster name>_<task id>_<container runtime id>`.

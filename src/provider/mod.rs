@@ -256,6 +256,21 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::Other("this source cannot open a shell".into()))
     }
 
+    /// Check a service action (restart, desired count, stop a task, enable exec) against the
+    /// live service and say exactly what it would send. Reads only.
+    async fn plan_action(
+        &self,
+        _service: &ResourceRef,
+        _action: crate::apply::action::ServiceAction,
+    ) -> Result<crate::apply::action::ActionPlan, ProviderError> {
+        Err(ProviderError::Other("this source cannot change services".into()))
+    }
+
+    /// Send a confirmed action plan; the requests sent. Refused in read-only mode.
+    async fn apply_action(&self, _plan: &crate::apply::action::ActionPlan) -> Result<Vec<String>, ProviderError> {
+        Err(ProviderError::ReadOnly("this source cannot change services".into()))
+    }
+
     /// Who is acting, for the audit log (the caller's ARN on AWS).
     fn caller(&self) -> String {
         "unknown".into()

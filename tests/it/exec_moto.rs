@@ -190,3 +190,64 @@ async fn an_agent_that_cannot_connect_is_explained() {
     assert!(!q.exec_on_service && q.running.iter().all(|t| !t.exec_enabled), "{q:?}");
     assert!(!q.stopped.is_empty(), "the stopped OOM task is listed");
 }
+
+/// The everyday actions against AWS: exactly the planned requests are sent (UpdateService,
+/// StopTask), the service changes as planned, a CODE_DEPLOY service's restart is refused with
+/// why, and a read-only profile sends nothing.
+#[tokio::test]
+async fn the_everyday_actions_send_exactly_what_they_planned() {
+    use infradeck::apply::action::ServiceAction;
+    use infradeck::provider::Provider;
+    use infradeck::provider::aws::{AwsOptions, AwsProvider};
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let options = |read_only| AwsOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(fleet.endpoint.clone()),
+        credentials: Some(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests")),
+        retry: Some(aws_config::retry::RetryConfig::standard().with_max_attempts(1)),
+        read_only,
+        ..AwsOptions::default()
+    };
+    let aws = AwsProvider::connect(options(false)).await.expect("connect");
+    let service =
+        |c: &str, s: &str| infradeck::domain::ResourceRef::EcsService { cluster: c.into(), service: s.into() };
+    let queue = service("prod-workers", "queue-worker");
+    let count = |op: &str| fleet.bridge_counts()[op].as_u64().unwrap_or(0);
+    let (updates, stops) = (count("UpdateService"), count("StopTask"));
+
+    let scale = aws.plan_action(&queue, ServiceAction::DesiredCount { to: 4 }).await.expect("plan");
+    assert_eq!(scale.before, "desired 2");
+    assert_eq!(scale.requests, ["ecs:UpdateService cluster=prod-workers service=queue-worker desiredCount=4"]);
+    assert_eq!(aws.apply_action(&scale).await.expect("sent"), scale.requests);
+    let again = aws.plan_action(&queue, ServiceAction::Restart).await.unwrap();
+    assert!(again.before.ends_with("of 4 desired"), "{}", again.before);
+    aws.apply_action(&again).await.expect("restart sent");
+
+    let tasks = aws.tasks(&queue).await.unwrap();
+    let victim = tasks.running[0].id.clone();
+    let stop = aws
+        .plan_action(&queue, ServiceAction::StopTask { task: victim.clone(), reason: "stuck on a lock".into() })
+        .await
+        .unwrap();
+    aws.apply_action(&stop).await.expect("stop sent");
+    assert_eq!((count("UpdateService") - updates, count("StopTask") - stops), (2, 1), "exactly the planned requests");
+    let after = aws.tasks(&queue).await.unwrap();
+    let stopped = after.find(&victim).expect("the stopped task is listed");
+    assert_eq!(stopped.last_status, "STOPPED");
+    assert_eq!(stopped.stopped_reason.as_deref(), Some("stuck on a lock"));
+
+    // Blue/green: a deployment is CodeDeploy's; its count can still be set.
+    let bg = service("prod-web", "payments-bg");
+    let restart = aws.plan_action(&bg, ServiceAction::Restart).await.unwrap();
+    assert!(restart.blocked.as_deref().is_some_and(|b| b.contains("CodeDeploy")), "{restart:?}");
+    assert!(matches!(aws.apply_action(&restart).await, Err(infradeck::provider::ProviderError::Refused(_))));
+    assert!(aws.plan_action(&bg, ServiceAction::DesiredCount { to: 3 }).await.unwrap().blocked.is_none());
+
+    // Read-only: planned (reads), never sent.
+    let ro = AwsProvider::connect(options(true)).await.expect("connect");
+    let plan = ro.plan_action(&queue, ServiceAction::Restart).await.unwrap();
+    assert!(plan.read_only);
+    let before = count("UpdateService");
+    assert!(matches!(ro.apply_action(&plan).await, Err(infradeck::provider::ProviderError::ReadOnly(_))));
+    assert_eq!(count("UpdateService"), before);
+}

@@ -164,3 +164,125 @@ fn a_service_without_exec_says_how_to_enable_it() {
     assert!(screen.contains("ECS Exec is not enabled on this service"), "{screen}");
     assert!(screen.contains("only new tasks get the agent"), "{screen}");
 }
+
+fn plan_action(fx: &[Effect]) -> Option<infradeck::apply::action::ServiceAction> {
+    fx.iter().find_map(|e| match e {
+        Effect::PlanAction { action, .. } => Some(action.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_everyday_actions_are_planned_confirmed_and_audited() {
+    use infradeck::apply::action::ServiceAction;
+    let mut h = demo(false, false);
+    let audit = std::env::temp_dir().join(format!("infradeck-actions-audit-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&audit);
+    h.state.audit_log = Some(audit.clone());
+    tasks_of(&mut h, "prod-core/orders");
+    // D: the desired count, typed, planned with its request, sent with y.
+    let fx = h.send_only(Msg::Key("D".parse().unwrap()));
+    assert!(plan_action(&fx).is_none(), "a count is asked for first");
+    assert!(h.screen().contains("desired count (running now: 3)"), "{}", h.screen());
+    h.type_text("5");
+    h.keys(&["enter"]);
+    let screen = h.screen();
+    assert!(screen.contains("ecs:UpdateService cluster=prod-core service=orders desiredCount=5"), "{screen}");
+    // The demo's incident service has 4 desired, 3 running (one OOM-killed task being replaced).
+    assert!(
+        screen.contains("now     desired 4") && screen.contains("after   desired 5") && screen.contains("y sends it"),
+        "{screen}"
+    );
+    h.keys(&["y"]);
+    let status = h.state.status.clone().unwrap().1;
+    assert!(status.contains("prod-core/orders: desired count sent (1 request(s))"), "{status}");
+    let entry = h.state.history.last().unwrap();
+    assert_eq!(
+        (entry.action.as_str(), entry.before.as_str(), entry.after.as_str()),
+        ("desired count", "desired 4", "desired 5")
+    );
+    assert_eq!(entry.requests, ["ecs:UpdateService cluster=prod-core service=orders desiredCount=5"]);
+    h.keys(&["esc"]);
+    assert!(matches!(h.state.overlay, Some(Overlay::Tasks(_))), "back to the tasks");
+    let orders = infradeck::domain::ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() };
+    let again = h.block_on(h.provider.plan_action(&orders, ServiceAction::Restart)).unwrap();
+    assert!(again.before.ends_with("of 5 desired"), "the service has the new count: {}", again.before);
+    // K: stop the selected task with a reason.
+    h.keys(&["K"]);
+    h.type_text("stuck on a lock");
+    let fx = h.send_only(Msg::Key("enter".parse().unwrap()));
+    let Some(ServiceAction::StopTask { task, reason }) = plan_action(&fx) else { panic!("{fx:?}") };
+    assert_eq!(reason, "stuck on a lock");
+    h.run_effects(fx);
+    assert!(h.screen().contains(&format!("ecs:StopTask cluster=prod-core task={task} reason=\"stuck on a lock\"")));
+    h.keys(&["y", "esc"]);
+    // R: a restart is a deployment the pane follows.
+    h.keys(&["R"]);
+    assert!(h.screen().contains("forceNewDeployment=true"));
+    h.keys(&["y"]);
+    assert!(h.state.changed_at.contains_key("prod-core/orders"), "the rollout watch follows it");
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let actions: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions, ["desired count", "stop task", "restart"]);
+    let _ = std::fs::remove_file(&audit);
+}
+
+#[test]
+fn enabling_exec_lets_the_next_shell_open_and_read_only_sends_nothing() {
+    let mut h = demo(false, false);
+    let off = {
+        let services: Vec<(String, String)> = DemoProvider::new(42, None, Clock::Fixed(NOW))
+            .fleet()
+            .services
+            .iter()
+            .map(|s| (s.cluster.clone(), s.name.clone()))
+            .collect();
+        services
+            .into_iter()
+            .find(|(c, s)| {
+                let service = infradeck::domain::ResourceRef::EcsService { cluster: c.clone(), service: s.clone() };
+                h.block_on(h.provider.tasks(&service)).is_ok_and(|t| !t.exec_on_service && !t.running.is_empty())
+            })
+            .unwrap()
+    };
+    let name = format!("{}/{}", off.0, off.1);
+    tasks_of(&mut h, &name);
+    h.keys(&["E"]);
+    let screen = h.screen();
+    assert!(screen.contains("enableExecuteCommand=true forceNewDeployment=true"), "{screen}");
+    assert!(screen.contains("only tasks started after this get the agent"), "{screen}");
+    h.keys(&["y", "esc"]);
+    assert!(h.screen().contains("ECS Exec on"), "{}", h.screen());
+    let fx = h.send_only(Msg::Key("x".parse().unwrap()));
+    assert!(start_exec(&fx).is_some(), "the shell opens now: {}", h.screen());
+
+    let mut ro = demo(true, false);
+    tasks_of(&mut ro, "prod-core/orders");
+    ro.keys(&["R"]);
+    assert!(ro.screen().contains("read-only: this cannot be sent"), "{}", ro.screen());
+    let fx = ro.send_only(Msg::Key("y".parse().unwrap()));
+    assert!(fx.iter().all(|e| !matches!(e, Effect::ApplyAction { .. })), "{fx:?}");
+    let plan = ro.block_on(ro.provider.plan_action(
+        &infradeck::domain::ResourceRef::EcsService { cluster: "prod-core".into(), service: "orders".into() },
+        infradeck::apply::action::ServiceAction::Restart,
+    ));
+    let refused = ro.block_on(ro.provider.apply_action(&plan.unwrap()));
+    assert!(matches!(refused, Err(infradeck::provider::ProviderError::ReadOnly(_))));
+
+    let mut protected = demo(false, true);
+    tasks_of(&mut protected, "prod-core/orders");
+    protected.keys(&["R"]);
+    let fx = protected.send_only(Msg::Key("y".parse().unwrap()));
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::ApplyAction { .. })),
+        "y alone does not send on a protected profile"
+    );
+    protected.type_text("rders");
+    protected.keys(&["backspace", "backspace", "backspace", "backspace", "backspace", "backspace"]);
+    protected.type_text("orders");
+    let fx = protected.send_only(Msg::Key("enter".parse().unwrap()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::ApplyAction { .. })), "{fx:?}");
+}

@@ -112,6 +112,9 @@ pub struct Target {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub cloudtrail_signin: Option<aws_sdk_cloudtrail::Client>,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Session Manager: port forwarding sessions to a task's container (StartSession,
+    /// TerminateSession).
+    pub ssm: aws_sdk_ssm::Client,
     /// With `--monitoring-account`: the monitoring account's CloudWatch in this region, when this
     /// account is linked to it (metrics are read there, with the other linked accounts').
     pub metrics_via: Option<std::sync::Arc<super::monitoring::MetricHub>>,
@@ -354,6 +357,9 @@ pub(super) async fn connect_target(
             aws_sdk_cloudwatchlogs::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("logs", read_only))
                 .build(),
+        ),
+        ssm: aws_sdk_ssm::Client::from_conf(
+            aws_sdk_ssm::config::Builder::from(&conf).interceptor(usage.interceptor("ssm", read_only)).build(),
         ),
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&conf)

@@ -1,6 +1,7 @@
 //! The AWS provider: the official SDK, aws-config's default credential chain, one set of clients
 //! per (profile, region) target. Reads only; every request is counted (`usage`).
 
+mod actions;
 mod alarms;
 mod cache;
 mod connect;
@@ -12,6 +13,7 @@ mod ecs;
 mod ecs_rows;
 mod errors;
 pub mod events;
+pub mod forward;
 mod history;
 mod lb;
 mod lb_metrics;
@@ -514,6 +516,36 @@ impl Provider for AwsProvider {
         tasks.service = Some(service.clone());
         tasks.protected = self.flags(i).protected;
         Ok(tasks)
+    }
+
+    async fn plan_action(
+        &self,
+        service: &ResourceRef,
+        action: crate::apply::action::ServiceAction,
+    ) -> Result<crate::apply::action::ActionPlan, ProviderError> {
+        let ResourceRef::EcsService { cluster, service: name } = service else {
+            return Err(ProviderError::Other("actions are on ECS services".into()));
+        };
+        let (i, raw) = self.locate(cluster)?;
+        let mut plan = actions::plan(&self.targets[i], service, &raw, name, action).await?;
+        let flags = self.flags(i);
+        (plan.read_only, plan.dry_run, plan.protected) = (flags.read_only, flags.dry_run, flags.protected);
+        Ok(plan)
+    }
+
+    async fn apply_action(&self, plan: &crate::apply::action::ActionPlan) -> Result<Vec<String>, ProviderError> {
+        let ResourceRef::EcsService { cluster, service } = &plan.resource else {
+            return Err(ProviderError::Other("actions are on ECS services".into()));
+        };
+        let (i, raw) = self.locate(cluster)?;
+        if self.targets[i].read_only {
+            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
+            return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));
+        }
+        if self.options.dry_run {
+            return Ok(plan.requests.clone());
+        }
+        actions::apply(&self.targets[i], &raw, service, plan).await
     }
 
     async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {

@@ -78,6 +78,8 @@ pub struct DemoProvider {
     meter: crate::provider::meter::Meter,
     /// This fleet's `SourceInfo::generation`.
     generation: u64,
+    /// Services ECS Exec was enabled on (and restarted) in this session.
+    exec_on: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl DemoProvider {
@@ -97,6 +99,7 @@ impl DemoProvider {
             rollout_time: std::time::Duration::from_secs(8),
             kept: Default::default(),
             meter: Default::default(),
+            exec_on: Default::default(),
         }
     }
 
@@ -134,6 +137,20 @@ impl DemoProvider {
 }
 
 impl DemoProvider {
+    /// A service's desired count (its task count when not autoscaled).
+    fn set_desired(&self, cluster: &str, service: &str, to: u32) -> Result<(), ProviderError> {
+        let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
+        let mut fleet = Fleet::clone(&guard);
+        let spec = fleet
+            .services
+            .iter_mut()
+            .find(|s| s.cluster == cluster && s.name == service)
+            .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))?;
+        spec.desired = to;
+        *guard = Arc::new(fleet);
+        Ok(())
+    }
+
     /// The spec of an ECS service of the fleet, as it is now.
     fn service_spec(&self, service: &ResourceRef) -> Result<fleet::ServiceSpec, ProviderError> {
         let ResourceRef::EcsService { cluster, service } = service else {
@@ -316,9 +333,66 @@ impl Provider for DemoProvider {
     async fn tasks(&self, service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
         let spec = self.service_spec(service)?;
         let (read_only, protected) = (self.read_only, self.protected);
+        let exec_on =
+            self.exec_on.lock().unwrap_or_else(|e| e.into_inner()).contains(&format!("{}/{}", spec.cluster, spec.name));
         self.meter.record_many("ecs:ListTasks", 2);
         self.meter.record_many("ecs:DescribeTasks", 1);
-        self.compute(move |_, now| tasks::service_tasks(&spec, now, read_only, protected)).await
+        self.compute(move |_, now| tasks::service_tasks(&spec, now, read_only, protected, exec_on)).await
+    }
+
+    async fn plan_action(
+        &self,
+        service: &ResourceRef,
+        action: crate::apply::action::ServiceAction,
+    ) -> Result<crate::apply::action::ActionPlan, ProviderError> {
+        let spec = self.service_spec(service)?;
+        let now = self.clock.now();
+        let live = crate::apply::action::Live {
+            desired: spec.desired,
+            running: spec.running_at(now),
+            exec_enabled: tasks::exec_on_service(&spec)
+                || self
+                    .exec_on
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(&format!("{}/{}", spec.cluster, spec.name)),
+            controller_block: crate::apply::plan::controller_block(spec.controller),
+            autoscaling: spec.autoscaling.as_ref().map(|a| (a.min, a.max)),
+        };
+        self.meter.record_many("ecs:DescribeServices", 1);
+        let mut plan = crate::apply::action::ActionPlan::new(service.clone(), &spec.cluster, &spec.name, action, &live);
+        if !plan.deploys() {
+            plan.blocked = None;
+        }
+        plan.target = "demo fleet".into();
+        (plan.read_only, plan.dry_run, plan.protected) = (self.read_only, self.dry_run, self.protected);
+        Ok(plan)
+    }
+
+    async fn apply_action(&self, plan: &crate::apply::action::ActionPlan) -> Result<Vec<String>, ProviderError> {
+        use crate::apply::action::ServiceAction;
+        if self.read_only {
+            return Err(ProviderError::ReadOnly("the demo fleet was started read-only".into()));
+        }
+        if let Some(why) = &plan.blocked {
+            return Err(ProviderError::Refused(why.clone()));
+        }
+        if self.dry_run {
+            return Ok(plan.requests.clone());
+        }
+        let spec = self.service_spec(&plan.resource)?;
+        match &plan.action {
+            ServiceAction::DesiredCount { to } => self.set_desired(&spec.cluster, &spec.name, *to)?,
+            ServiceAction::EnableExec => {
+                self.exec_on
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(format!("{}/{}", spec.cluster, spec.name));
+            }
+            ServiceAction::Restart | ServiceAction::StopTask { .. } => {}
+        }
+        self.meter.record_many("ecs:UpdateService", 1);
+        Ok(plan.requests.clone())
     }
 
     fn exec_plugin(&self) -> crate::exec::preflight::PluginState {

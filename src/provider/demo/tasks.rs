@@ -132,7 +132,8 @@ fn stopped(s: &ServiceSpec, i: u32, t: i64) -> Task {
 }
 
 /// The tasks view of one service at `now`.
-pub fn service_tasks(s: &ServiceSpec, now: i64, read_only: bool, protected: bool) -> ServiceTasks {
+/// `exec_on`: ECS Exec was enabled on it (and it restarted) in this session.
+pub fn service_tasks(s: &ServiceSpec, now: i64, read_only: bool, protected: bool, exec_on: bool) -> ServiceTasks {
     let running = (0..s.running_at(now))
         .map(|i| {
             let (next, started) = life(s, i, now);
@@ -145,9 +146,18 @@ pub fn service_tasks(s: &ServiceSpec, now: i64, read_only: bool, protected: bool
         kills.extend((0..s.desired.max(1)).map(|i| (t, i)));
     }
     kills.sort_unstable_by(|a, b| b.cmp(a));
+    let mut running: Vec<Task> = running;
+    if exec_on {
+        for t in &mut running {
+            t.exec_enabled = true;
+            for c in &mut t.containers {
+                c.exec_agent = Some("RUNNING".into());
+            }
+        }
+    }
     ServiceTasks {
         service: Some(ResourceRef::EcsService { cluster: s.cluster.clone(), service: s.name.clone() }),
-        exec_on_service: exec_on_service(s),
+        exec_on_service: exec_on || exec_on_service(s),
         running,
         stopped: kills.into_iter().map(|(t, i)| stopped(s, i, t)).collect(),
         protected,
@@ -184,11 +194,11 @@ mod tests {
         let demo = DemoProvider::new(42, None, Clock::Fixed(now));
         let fleet = demo.fleet();
         let orders = fleet.services.iter().find(|s| s.regression.is_some()).expect("the incident's service");
-        let tasks = service_tasks(orders, now, false, false);
+        let tasks = service_tasks(orders, now, false, false, false);
         assert!(!tasks.running.is_empty() && !tasks.stopped.is_empty(), "{tasks:?}");
         // The next kill of task 0 stops the task running now.
         let (next, i) = orders.regression_kills(now, now + 86_400)[0];
-        let later = service_tasks(orders, next, false, false);
+        let later = service_tasks(orders, next, false, false, false);
         let id = id_for(orders, i, next);
         assert!(tasks.running.iter().any(|t| t.id == id), "the task to be killed runs now");
         assert!(later.stopped.iter().any(|t| t.id == id && t.containers[0].exit_code == Some(137)));
@@ -203,9 +213,9 @@ mod tests {
         let fleet = demo.fleet();
         let on = fleet.services.iter().find(|s| exec_on_tasks(s) && s.running_at(now) > 0).unwrap();
         let off = fleet.services.iter().find(|s| !exec_on_service(s)).expect("a service without exec");
-        let t = &service_tasks(on, now, false, false).running[0];
+        let t = &service_tasks(on, now, false, false, false).running[0];
         assert!(t.exec_enabled && t.containers.iter().all(|c| c.exec_agent.as_deref() == Some("RUNNING")));
         assert!(t.containers[0].runtime_id.as_deref().unwrap().starts_with(&t.id));
-        assert!(service_tasks(off, now, false, false).running.iter().all(|t| !t.exec_enabled));
+        assert!(service_tasks(off, now, false, false, false).running.iter().all(|t| !t.exec_enabled));
     }
 }

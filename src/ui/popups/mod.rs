@@ -1,6 +1,7 @@
 //! Views drawn over the panes: help, the resource detail and the ranked suggestions.
 
 pub mod accounts;
+pub mod action;
 pub mod budget;
 pub mod detail;
 pub mod help;

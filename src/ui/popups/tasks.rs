@@ -103,7 +103,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, t: &TasksState, theme:
     let keys = if t.container.is_some() {
         format!("j/k container · {shell_key} shell in it · l logs · esc tasks")
     } else {
-        format!("j/k task · enter containers · {shell_key} shell · l task logs · r refresh · esc close")
+        format!(
+            "j/k task · enter containers · {shell_key} shell · l task logs · R restart · D desired count · K stop task · E enable exec · r refresh · esc close"
+        )
     };
     let mut top = vec![Line::from(Span::styled(truncate(&keys, width), theme.muted()))];
     if let Some(e) = &t.error {
