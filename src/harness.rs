@@ -73,7 +73,7 @@ impl Harness {
             let asked = effect.asked();
             // Partial results are delivered first, as the driver would, then the final answer.
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let result = self.runtime.block_on(perform(effect, self.provider.as_ref(), &tx));
+            let result = self.runtime.block_on(perform(effect, &self.provider, &tx));
             while let Ok(partial) = rx.try_recv() {
                 queue.extend(update(&mut self.state, partial));
             }
@@ -92,7 +92,7 @@ impl Harness {
         let asked = effects.iter().any(|e| e.asked());
         let running = effects.into_iter().map(|effect| {
             let (provider, tx) = (Arc::clone(&provider), tx.clone());
-            async move { perform(effect, provider.as_ref(), &tx).await }
+            async move { perform(effect, &provider, &tx).await }
         });
         let results = self.runtime.block_on(futures::future::join_all(running));
         let mut queue = Vec::new();

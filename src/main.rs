@@ -233,6 +233,15 @@ fn main() -> color_eyre::Result<()> {
                 Err(e) => usage_error(&format!("no shell in {}", args.service), e),
             }
         }
+        Some(Command::Forward { target, first, second, task, container, via }) => {
+            let args = infradeck::cli::forward::ForwardArgs { target, first, second, task, container, via };
+            let done = runtime.block_on(infradeck::cli::forward::forward(provider, &args));
+            runtime.shutdown_background();
+            match done {
+                Ok(()) => Ok(()),
+                Err(e) => usage_error(&format!("no forward for {}", args.target), e),
+            }
+        }
         Some(Command::Completions { .. } | Command::Man) => Ok(()), // answered above
         None => run_tui(&cli, config, runtime, provider),
     }

@@ -17,8 +17,20 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// Carry out one effect and say how it went, as the message `update` will receive.
-pub async fn perform(effect: Effect, provider: &dyn Provider, tx: &UnboundedSender<Msg>) -> Msg {
+pub async fn perform(effect: Effect, shared: &Arc<dyn Provider>, tx: &UnboundedSender<Msg>) -> Msg {
+    let provider = shared.as_ref();
     match effect {
+        Effect::StartForward { spec } => {
+            let opener =
+                Arc::new(crate::provider::ForwardOpener { provider: Arc::clone(shared), spec: (*spec).clone() });
+            let started = forwards().start(*spec, opener);
+            let _ = tx.send(Msg::Forwards(forwards().list()));
+            Msg::ForwardStarted(started)
+        }
+        Effect::StopForward { id } => {
+            forwards().stop(id);
+            Msg::Forwards(forwards().list())
+        }
         Effect::Fetch { pane, req, window, fresh, scope } => {
             use crate::provider::Inventory;
             let (payload, inventory) = match pane {
@@ -203,6 +215,13 @@ fn session_audit(
     }
 }
 
+/// The port forwards of this process: they run in the background while the console is used,
+/// and end (their sessions terminated) when it quits.
+pub fn forwards() -> &'static crate::exec::forward::Forwards {
+    static FORWARDS: std::sync::OnceLock<crate::exec::forward::Forwards> = std::sync::OnceLock::new();
+    FORWARDS.get_or_init(crate::exec::forward::Forwards::new)
+}
+
 /// Shared between the driver, the input thread and the signal handlers while a shell session
 /// has the terminal.
 #[derive(Default)]
@@ -311,7 +330,7 @@ pub fn execute_effect(effect: Effect, provider: Arc<dyn Provider>, tx: Unbounded
         let on_panic = effect.clone();
         let worker = provider.clone();
         let partials = tx.clone();
-        let work = tokio::spawn(async move { perform(effect, worker.as_ref(), &partials).await });
+        let work = tokio::spawn(async move { perform(effect, &worker, &partials).await });
         let msg = match work.await {
             Ok(msg) => msg,
             Err(e) => {
@@ -494,7 +513,12 @@ pub async fn run_with_effects(
                 Msg::SourceChanged(provider.source())
             }
         };
+        let tick = matches!(msg, Msg::Tick(_));
         let mut effects = update(&mut state, msg);
+        // Each second, the forwards as they stand (state, bytes) while there are any.
+        if tick && (!state.forwards.is_empty() || forwards().running() > 0) {
+            effects.extend(update(&mut state, Msg::Forwards(forwards().list())));
+        }
         // Drain whatever else is queued, so a burst becomes one frame.
         while let Ok(msg) = rx.try_recv() {
             effects.extend(update(&mut state, msg));
@@ -535,6 +559,10 @@ pub async fn run_with_effects(
                 _ => {}
             }
         }
+    }
+    // No forward outlives the console, and no session is left on an agent.
+    if !forwards().list().is_empty() {
+        forwards().stop_all().await;
     }
     // What was on screen when it quit: a measurement's "every pane loaded" is checked by it.
     let ecs_services = state.ecs.data.as_ref().map_or(0, |d| d.len());

@@ -68,6 +68,7 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::Bottom, "newest"),
         ],
         Some(Overlay::Action(_)) => &[(Action::Back, "cancel")],
+        Some(Overlay::Forwards { .. }) => &[(Action::Back, "close"), (Action::Down, "next"), (Action::Up, "prev")],
         Some(Overlay::Tasks(t)) if t.container.is_some() => {
             &[(Action::Back, "tasks"), (Action::Shell, "shell here"), (Action::Logs, "logs"), (Action::Down, "next")]
         }

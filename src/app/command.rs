@@ -19,6 +19,8 @@ pub enum Command {
     Budget,
     /// `:accounts`: the organization's per-account totals.
     Accounts,
+    /// `:forwards`: the port forwards running in the background.
+    Forwards,
     /// `:group`: the focused pane's rows grouped by account (again: not grouped).
     Group,
     /// `:incident [hours]`
@@ -73,7 +75,8 @@ fn switch(what: Switch, arg: String) -> Result<Command, String> {
 /// Command words, for completion and help.
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
-    "budget", "accounts", "group", "incident", "timeline", "review", "export", "note", "region", "profile", "quit",
+    "budget", "forwards", "accounts", "group", "incident", "timeline", "review", "export", "note", "region", "profile",
+    "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -97,6 +100,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "suggest" | "suggestions" => Command::Suggest,
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
+        "forwards" | "forward" | "pf" => Command::Forwards,
         "accounts" | "acct" | "org" => Command::Accounts,
         "group" => Command::Group,
         "incident" | "timeline" if moment(&arg).is_some() => {

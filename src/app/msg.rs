@@ -146,6 +146,10 @@ pub enum Msg {
         result: Result<crate::exec::Handoff, ProviderError>,
         audit: Option<Result<crate::apply::AuditEntry, String>>,
     },
+    /// A port forward started (its id), or why not.
+    ForwardStarted(Result<u32, String>),
+    /// The forwards as they stand (sent each second while there are any).
+    Forwards(Vec<crate::exec::forward::ForwardStatus>),
     /// The shell ended and the terminal is infradeck's again.
     ExecEnded {
         ended: crate::exec::Ended,
@@ -281,6 +285,14 @@ pub enum Effect {
         handoff: crate::exec::Handoff,
         audit: Option<std::path::PathBuf>,
     },
+    /// Start a port forward in the background (the local port is bound at once).
+    StartForward {
+        spec: Box<crate::exec::forward::ForwardSpec>,
+    },
+    /// Stop a forward and end its session.
+    StopForward {
+        id: u32,
+    },
     /// Plan a service action against the live service. Reads only.
     PlanAction {
         req: ReqId,
@@ -321,6 +333,8 @@ impl Effect {
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
             Effect::PlanAction { req, .. } => Msg::ActionPlanned { req: *req, result: Err(e) },
+            Effect::StartForward { .. } => Msg::ForwardStarted(Err(e.to_string())),
+            Effect::StopForward { .. } => Msg::Forwards(Vec::new()),
             Effect::ApplyAction { .. } => {
                 Msg::ActionApplied { result: Err(e), audit: Err("the action did not run".into()) }
             }

@@ -220,6 +220,10 @@ pub enum Overlay {
     Incident,
     /// `:budget`: the API spend by source and the next read of each part.
     Budget,
+    /// `:forwards`: the port forwards in the background; `selected` indexes `State::forwards`.
+    Forwards {
+        selected: usize,
+    },
     /// `l`: a service's logs.
     Logs(Box<LogsState>),
     /// `t`: a service's tasks and their containers (a shell, logs of one task).
@@ -271,6 +275,8 @@ pub struct TasksState {
     pub refusal: Option<crate::exec::preflight::Refusal>,
     /// On a protected profile: the shell asked for, waiting for the service's name typed.
     pub confirm: Option<(crate::exec::ExecRequest, String)>,
+    /// `p`: the forward being typed (`PORT` or `PORT:LOCAL`) for the selected container.
+    pub forward: Option<String>,
     /// ecs:ExecuteCommand sent, the session not handed over yet.
     pub starting: bool,
     /// Opened from a detail view: `esc` goes back to it (as it was).
@@ -384,6 +390,8 @@ pub struct State {
     pub iac_paths: Vec<std::path::PathBuf>,
     /// The command a shell runs, per service (`[exec]`).
     pub exec_commands: crate::exec::Commands,
+    /// The port forwards running in the background, as last reported (state, bytes).
+    pub forwards: Vec<crate::exec::forward::ForwardStatus>,
     /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
     /// not kept (no data directory, tests).
     pub handovers_path: Option<std::path::PathBuf>,
@@ -473,6 +481,7 @@ impl State {
             export_dir: std::path::PathBuf::from("."),
             iac_paths: Vec::new(),
             exec_commands: Default::default(),
+            forwards: Vec::new(),
             handovers_path: None,
             handovers: Vec::new(),
             review: ReviewState::default(),

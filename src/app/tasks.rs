@@ -58,6 +58,7 @@ pub fn open_for(
             refusal: None,
             confirm: None,
             starting: false,
+            forward: None,
             from_detail,
         }),
     };
@@ -93,7 +94,7 @@ fn count(t: &TasksState) -> usize {
 
 /// Keys in the tasks view.
 pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
-    if confirming(state, key, fx) {
+    if confirming(state, key, fx) || typing_forward(state, key, fx) {
         return;
     }
     let action = state.keymap.action(&key);
@@ -119,6 +120,14 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             };
             let Some(Overlay::Tasks(t)) = state.overlay.take() else { return };
             super::service_action::begin(state, t, action, fx);
+        }
+        (KeyCode::Char('p'), None) => {
+            let port = t
+                .container
+                .and_then(|i| selected_task(t).and_then(|x| x.containers.get(i)))
+                .or_else(|| selected_task(t).and_then(|x| x.container(None)))
+                .and_then(|c| c.ports.first().copied());
+            t.forward = Some(port.map_or(String::new(), |p| p.to_string()));
         }
         (_, Some(Action::Shell)) => shell(state, fx),
         (_, Some(Action::Logs)) => task_logs(state, fx),
@@ -309,5 +318,120 @@ pub fn on_exec_ended(state: &mut State, ended: Ended, audit: Result<AuditEntry, 
     if let Some(Overlay::Tasks(t)) = &mut state.overlay {
         let (service, from_detail) = (t.service.clone(), t.from_detail.take());
         open_for(state, service, from_detail, fx);
+    }
+}
+
+/// `p` in the tasks view: `PORT` or `PORT:LOCAL` typed, then enter forwards the selected task's
+/// container port to a local one (the same number when none is given). True when the key was
+/// the forward prompt's.
+fn typing_forward(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) -> bool {
+    let Some(Overlay::Tasks(t)) = &mut state.overlay else { return false };
+    let Some(typed) = &mut t.forward else { return false };
+    match key.code {
+        KeyCode::Esc => t.forward = None,
+        KeyCode::Backspace => {
+            typed.pop();
+        }
+        KeyCode::Char(c) if c.is_ascii_digit() || c == ':' => typed.push(c),
+        KeyCode::Enter => {
+            let typed = typed.clone();
+            t.forward = None;
+            match forward_spec(state, &typed) {
+                Ok(spec) => {
+                    state.status = Some((Level::Info, format!("forwarding {}…", spec.label)));
+                    fx.push(Effect::StartForward { spec: Box::new(spec) });
+                }
+                Err(refusal) => {
+                    state.status = Some((Level::Warn, refusal.line()));
+                    if let Some(Overlay::Tasks(t)) = &mut state.overlay {
+                        t.refusal = Some(refusal);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    true
+}
+
+/// `8080` or `8080:18080` → (remote, local).
+pub fn parse_ports(text: &str) -> Option<(u16, u16)> {
+    let (remote, local) = match text.trim().split_once(':') {
+        Some((r, l)) => (r.parse().ok()?, l.parse().ok()?),
+        None => {
+            let p = text.trim().parse().ok()?;
+            (p, p)
+        }
+    };
+    (remote > 0 && local > 0).then_some((remote, local))
+}
+
+/// The forward the tasks view asks for: checked as a shell is (the task running, its agent up,
+/// not read-only), since a forward is a session through the same agent.
+fn forward_spec(state: &State, typed: &str) -> Result<crate::exec::forward::ForwardSpec, Refusal> {
+    let Some((remote, local)) = parse_ports(typed) else {
+        return Err(Refusal {
+            title: format!("{typed:?} is not PORT or PORT:LOCAL"),
+            fix: vec!["e.g. 8080 (the same port here) or 8080:18080".into()],
+        });
+    };
+    let (request, _) = request(state)?;
+    let ResourceRef::EcsService { cluster, service } = &request.service else {
+        return Err(Refusal { title: "a forward goes through an ECS service's task".into(), fix: Vec::new() });
+    };
+    crate::exec::forward::port_free(local)
+        .map_err(|e| Refusal { title: e, fix: vec!["pick another local port: PORT:LOCAL".into()] })?;
+    Ok(crate::exec::forward::ForwardSpec {
+        service: request.service.clone(),
+        cluster: cluster.rsplit(':').next().unwrap_or(cluster).to_string(),
+        task: request.task.clone(),
+        container: request.container.clone(),
+        runtime_id: request.runtime_id.clone(),
+        reach: crate::exec::forward::Reach::Container { port: remote },
+        local_port: local,
+        label: format!(
+            "{service}:{remote} ({} task {})",
+            request.container,
+            &request.task[..request.task.len().min(12)]
+        ),
+    })
+}
+
+pub fn on_forward_started(state: &mut State, result: Result<u32, String>) {
+    state.status = Some(match result {
+        Ok(id) => {
+            let label = state.forwards.iter().find(|f| f.id == id).map(|f| f.label.clone());
+            (
+                Level::Info,
+                format!(
+                    "forward {id} started{}: :forwards lists it",
+                    label.map_or(String::new(), |l| format!(" ({l})"))
+                ),
+            )
+        }
+        Err(e) => (Level::Error, format!("no forward: {e}")),
+    });
+    state.dirty = true;
+}
+
+/// `:forwards`: j/k move, `d` stops the selected forward, esc closes.
+pub fn on_forwards_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) {
+    let last = state.forwards.len().saturating_sub(1);
+    let moved = super::action::list_cursor(action, selected, last);
+    state.overlay = match action {
+        Action::Back | Action::Quit => None,
+        _ => Some(Overlay::Forwards { selected: moved.unwrap_or(selected).min(last) }),
+    };
+    let _ = fx;
+}
+
+/// `d` in `:forwards`: stop the selected forward (its session ended on AWS).
+pub fn stop_selected_forward(state: &mut State, selected: usize, fx: &mut Vec<Effect>) {
+    match state.forwards.get(selected) {
+        Some(f) => {
+            state.status = Some((Level::Info, format!("stopping forward {} ({})", f.id, f.label)));
+            fx.push(Effect::StopForward { id: f.id });
+        }
+        None => state.status = Some((Level::Info, "no forward to stop".into())),
     }
 }

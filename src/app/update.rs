@@ -144,6 +144,13 @@ fn update_state(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ActionPlanned { req, result } => super::service_action::on_planned(state, req, result),
         Msg::ActionApplied { result, audit } => super::service_action::on_applied(state, result, audit, &mut fx),
+        Msg::ForwardStarted(result) => super::tasks::on_forward_started(state, result),
+        Msg::Forwards(list) => {
+            if list != state.forwards {
+                state.forwards = list;
+                state.dirty = true;
+            }
+        }
         Msg::ExecEnded { ended, audit } => super::tasks::on_exec_ended(state, ended, audit, &mut fx),
         Msg::HistoryLoaded { req, result, spent } => super::review::on_loaded(state, req, result, spent),
         Msg::NoteSaved(result) => {
@@ -181,6 +188,12 @@ fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
     if matches!(state.overlay, Some(Overlay::Action(_))) {
         return super::service_action::on_key(state, key, fx);
     }
+    if let Some(Overlay::Forwards { selected }) = &state.overlay
+        && key.code == KeyCode::Char('d')
+    {
+        let selected = *selected;
+        return super::tasks::stop_selected_forward(state, selected, fx);
+    }
     let Some(action) = state.keymap.action(&key) else {
         return;
     };
@@ -215,6 +228,10 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Some(Overlay::Review) => super::review::on_action(state, action, fx),
+        Some(Overlay::Forwards { selected }) => {
+            let selected = *selected;
+            super::tasks::on_forwards_action(state, action, selected, fx)
+        }
         Some(Overlay::Budget) => {
             if matches!(action, Action::Back | Action::Quit) {
                 state.overlay = None;
@@ -452,6 +469,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Suggest => state.overlay = Some(Overlay::Suggest { selected: 0 }),
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
         Command::Budget => state.overlay = Some(Overlay::Budget),
+        Command::Forwards => state.overlay = Some(Overlay::Forwards { selected: 0 }),
         Command::Accounts if state.source.accounts.is_empty() => {
             state.status = Some((Level::Info, "per-account totals are for --org (an AWS Organization)".into()));
         }

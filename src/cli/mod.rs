@@ -1,6 +1,7 @@
 //! Command-line options.
 
 pub mod exec;
+pub mod forward;
 pub mod plan;
 pub mod report;
 pub mod review;
@@ -79,6 +80,25 @@ pub enum Command {
         /// The command to run (after `--`); default: `[exec]` in the config, else /bin/sh.
         #[arg(last = true)]
         command: Vec<String>,
+    },
+    /// Forward a local port through a running task of a service, in the foreground until
+    /// Ctrl-C: `forward CLUSTER/SERVICE PORT[:LOCAL]` (a container port), or
+    /// `forward redis GROUP [LOCAL] --via CLUSTER/SERVICE` (a private ElastiCache endpoint the
+    /// task reaches). A session AWS closes is opened again; the session is ended on exit.
+    Forward {
+        /// `CLUSTER/SERVICE`, or `redis`.
+        target: String,
+        /// `PORT[:LOCAL]`, or the replication group's id after `redis`.
+        first: Option<String>,
+        /// After `redis GROUP`: the local port (default: the group's).
+        second: Option<String>,
+        #[arg(long)]
+        task: Option<String>,
+        #[arg(long)]
+        container: Option<String>,
+        /// With `redis`: the service whose task reaches the group (in its VPC).
+        #[arg(long, value_name = "CLUSTER/SERVICE")]
+        via: Option<String>,
     },
     /// Print a shell completion script: `infradeck completions bash > ~/.local/share/bash-completion/completions/infradeck`.
     Completions {

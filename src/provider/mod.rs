@@ -271,6 +271,25 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::ReadOnly("this source cannot change services".into()))
     }
 
+    /// Open a port-forwarding session (ssm:StartSession) for `spec`, its plugin to listen on
+    /// `plugin_port`; on the demo fleet the relay answers itself. A write: refused read-only.
+    async fn open_forward(
+        &self,
+        _spec: &crate::exec::forward::ForwardSpec,
+        _plugin_port: u16,
+    ) -> Result<crate::exec::forward::Upstream, ProviderError> {
+        Err(ProviderError::Other("this source cannot forward ports".into()))
+    }
+
+    /// Where a replication group is reached (its configuration or primary endpoint and port),
+    /// for a forward to it through a task.
+    async fn cache_endpoint(&self, _group: &str) -> Result<(String, u16), ProviderError> {
+        Err(ProviderError::Other("this source has no cache endpoints".into()))
+    }
+
+    /// End a forward's session (ssm:TerminateSession), so none is left on the agent.
+    async fn close_forward(&self, _spec: &crate::exec::forward::ForwardSpec, _session_id: &str) {}
+
     /// Who is acting, for the audit log (the caller's ARN on AWS).
     fn caller(&self) -> String {
         "unknown".into()
@@ -304,5 +323,27 @@ impl<P: Provider + ?Sized> crate::sizing::run::Evidence for P {
     }
     async fn regional_prices(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {
         self.regional_fargate_rates().await
+    }
+}
+
+/// A provider as one forward's opener: each session the forward (re)opens goes through it, and
+/// each it ends is terminated where it was opened.
+pub struct ForwardOpener {
+    pub provider: std::sync::Arc<dyn Provider>,
+    pub spec: crate::exec::forward::ForwardSpec,
+}
+
+#[async_trait]
+impl crate::exec::forward::Opener for ForwardOpener {
+    async fn open(
+        &self,
+        spec: &crate::exec::forward::ForwardSpec,
+        plugin_port: u16,
+    ) -> Result<crate::exec::forward::Upstream, String> {
+        self.provider.open_forward(spec, plugin_port).await.map_err(|e| format!("{e} ({})", e.hint()))
+    }
+
+    async fn close(&self, session_id: &str) {
+        self.provider.close_forward(&self.spec, session_id).await
     }
 }

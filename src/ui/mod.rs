@@ -44,6 +44,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Logs(l)) => popups::logs::draw(frame, body, state, l, theme),
         Some(Overlay::Tasks(t)) => popups::tasks::draw(frame, body, state, t, theme),
         Some(Overlay::Action(a)) => popups::action::draw(frame, body, a, theme),
+        Some(Overlay::Forwards { selected }) => popups::forwards::draw(frame, body, state, *selected, theme),
         Some(Overlay::History { selected }) => popups::history::draw(frame, body, state, theme, *selected),
         Some(Overlay::Budget) => popups::budget::draw(frame, body, state, theme),
         Some(Overlay::Incident) => popups::incident::draw(frame, body, state, theme),

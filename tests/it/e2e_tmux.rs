@@ -885,3 +885,50 @@ fn a_shell_against_aws_hands_the_session_to_the_plugin_as_the_aws_cli_does() {
     let _ = std::fs::remove_file(&record);
     let _ = std::fs::remove_file(&cli_record);
 }
+
+/// A port forward from the tasks view on the demo fleet: `p`, the local port typed, the relay
+/// answering on it, `:forwards` with its state and bytes, `d` stopping it, the port free again.
+#[test]
+fn a_forward_from_the_tasks_view_runs_in_the_background_until_stopped() {
+    let local = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let t = Tmux::start("forward", 160, 45, "");
+    t.wait_demo_loaded();
+    t.keys(&["/"]);
+    t.type_text("prod-core orders");
+    t.keys(&["Enter", "t"]);
+    t.wait_for("tasks · prod-core/orders");
+    t.keys(&["p"]);
+    t.wait_for("forward a port of this task");
+    t.type_text(&format!(":{local}"));
+    t.keys(&["Enter"]);
+    t.wait_for("forward 1 started");
+    let line = {
+        use std::io::BufRead;
+        let stream = std::net::TcpStream::connect(("127.0.0.1", local)).expect("the forward listens");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stream).read_line(&mut line).unwrap();
+        line
+    };
+    assert!(line.starts_with("infradeck demo forward: orders:8080"), "{line}");
+    t.keys(&["Escape"]);
+    t.wait("the tasks view closed", |s| !s.contains("tasks · prod-core/orders"));
+    t.keys(&[":"]);
+    t.type_text("forwards");
+    t.keys(&["Enter"]);
+    let s = t.wait("the forward listed with its bytes", |s| {
+        s.contains("port forwards · 1") && s.contains(" up ") && s.contains(" B ")
+    });
+    assert!(s.contains(&format!("127.0.0.1:{local}")), "{s}");
+    t.keys(&["d"]);
+    t.wait_for("stopped");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpListener::bind(("127.0.0.1", local)).is_err() {
+        assert!(Instant::now() < deadline, "the port stays bound after the forward stopped");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["Escape"]);
+    t.wait("the list closed", |s| !s.contains("port forwards"));
+    t.keys(&["q"]);
+    t.assert_restored();
+}

@@ -251,3 +251,97 @@ async fn the_everyday_actions_send_exactly_what_they_planned() {
     assert!(matches!(ro.apply_action(&plan).await, Err(infradeck::provider::ProviderError::ReadOnly(_))));
     assert_eq!(count("UpdateService"), before);
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The first line a forward's local port answers with (the stand-in plugin's, through the relay).
+fn read_line_from(port: u16) -> String {
+    use std::io::BufRead;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(15))).unwrap();
+            let mut line = String::new();
+            if std::io::BufReader::new(stream).read_line(&mut line).is_ok() && !line.is_empty() {
+                return line;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing answered on 127.0.0.1:{port}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// `infradeck forward` in the foreground against AWS: a container port, and a private Redis
+/// endpoint through a task; each answers through the plugin (ssm:StartSession with the port
+/// forwarding documents), a port in use is refused before anything is asked of AWS, and Ctrl-C
+/// ends the session (ssm:TerminateSession: none left on the agent).
+#[test]
+fn infradeck_forward_reaches_a_container_and_a_redis_group_and_ends_its_sessions() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let dir = home("forward");
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_infradeck"))
+            .args(["--endpoint-url", &fleet.endpoint, "--region", "us-east-1", "--config", "/dev/null", "forward"])
+            .args(args)
+            .env("PATH", format!("{}:{}", fixtures_bin(), std::env::var("PATH").unwrap_or_default()))
+            .env("HOME", &dir)
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run infradeck forward")
+    };
+    let interrupt = |child: std::process::Child| {
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let local = free_port();
+    let child = spawn(&["prod-workers/fanout", &format!("8080:{local}")]);
+    let line = read_line_from(local);
+    assert!(
+        line.starts_with("stand-in forward: ecs:prod-workers_") && line.trim_end().ends_with("port 8080"),
+        "{line}"
+    );
+    // The port is ours while the forward runs: a second one is refused before any request.
+    let starts = fleet.bridge_counts()["StartSession"].as_u64().unwrap_or(0);
+    let second = spawn(&["prod-workers/fanout", &format!("8080:{local}")]);
+    let out = second.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{local}")), "the port named");
+    assert_eq!(fleet.bridge_counts()["StartSession"].as_u64().unwrap_or(0), starts, "nothing asked of AWS");
+    let (code, stderr) = interrupt(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("forward ended"), "{stderr}");
+
+    // A Redis group through a task of a service in its VPC.
+    let redis_local = free_port();
+    let group = "sessions";
+    let child = spawn(&["redis", group, &redis_local.to_string(), "--via", "prod-workers/fanout"]);
+    let line = read_line_from(redis_local);
+    let (code, stderr) = interrupt(child);
+    assert!(
+        line.contains(" host ") && line.contains(group),
+        "through the task to the group's endpoint: {line} / {stderr}"
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Every port session ended on AWS (TerminateSession), with the documents AWS names.
+    let sessions = fleet.sessions();
+    let ports: Vec<&serde_json::Value> = sessions.as_array().unwrap().iter().filter(|s| s["kind"] == "port").collect();
+    assert!(ports.len() >= 2, "{sessions}");
+    assert!(ports.iter().all(|s| s["terminated"] == true), "a session was left open: {sessions}");
+    let documents: std::collections::BTreeSet<&str> = ports.iter().filter_map(|s| s["document"].as_str()).collect();
+    assert_eq!(
+        documents.into_iter().collect::<Vec<_>>(),
+        ["AWS-StartPortForwardingSession", "AWS-StartPortForwardingSessionToRemoteHost"]
+    );
+}

@@ -69,7 +69,7 @@ fn x_opens_a_simulated_shell_on_the_demo_and_the_session_is_audited() {
     // ExecuteCommand answered: the terminal is handed over next (the driver does it).
     let ready = h.block_on(infradeck::runtime::perform(
         Effect::StartExec { request: request.clone(), audit: None },
-        h.provider.as_ref(),
+        &h.provider,
         &tokio::sync::mpsc::unbounded_channel().0,
     ));
     let fx = h.send_only(ready);

@@ -548,6 +548,55 @@ impl Provider for AwsProvider {
         actions::apply(&self.targets[i], &raw, service, plan).await
     }
 
+    async fn open_forward(
+        &self,
+        spec: &crate::exec::forward::ForwardSpec,
+        plugin_port: u16,
+    ) -> Result<crate::exec::forward::Upstream, ProviderError> {
+        let ResourceRef::EcsService { cluster, .. } = &spec.service else {
+            return Err(ProviderError::Other("a forward goes through an ECS service's task".into()));
+        };
+        let (i, _) = self.locate(cluster)?;
+        if self.targets[i].read_only {
+            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
+            return Err(ProviderError::ReadOnly(format!("{why} is read-only: a forward sends ssm:StartSession")));
+        }
+        let program = crate::exec::plugin::find().ok_or_else(|| {
+            ProviderError::Other(format!(
+                "session-manager-plugin is not installed: {}",
+                crate::exec::preflight::INSTALL_PLUGIN
+            ))
+        })?;
+        forward::start_port_session(&self.targets[i], spec, plugin_port, self.options.endpoint_url.as_deref(), program)
+            .await
+    }
+
+    async fn cache_endpoint(&self, group: &str) -> Result<(String, u16), ProviderError> {
+        let (i, raw) = self.locate(group)?;
+        let out = self.targets[i]
+            .elasticache
+            .describe_replication_groups()
+            .replication_group_id(&raw)
+            .send()
+            .await
+            .map_err(|e| sdk_error("elasticache:DescribeReplicationGroups", e))?;
+        let g = out.replication_groups().first().ok_or_else(|| ProviderError::NotFound(format!("redis:{group}")))?;
+        // Cluster mode: the configuration endpoint; otherwise the primary's.
+        let endpoint = g
+            .configuration_endpoint()
+            .or_else(|| g.node_groups().first().and_then(|n| n.primary_endpoint()))
+            .and_then(|e| Some((e.address()?.to_string(), e.port().unwrap_or(6379).max(0) as u16)));
+        endpoint.ok_or_else(|| ProviderError::Other(format!("{group} has no endpoint yet (still creating?)")))
+    }
+
+    async fn close_forward(&self, spec: &crate::exec::forward::ForwardSpec, session_id: &str) {
+        let ResourceRef::EcsService { cluster, .. } = &spec.service else { return };
+        let Ok((i, _)) = self.locate(cluster) else { return };
+        if let Err(e) = forward::terminate_session(&self.targets[i], session_id).await {
+            tracing::warn!(session_id, "could not end a forward's session (it ends at AWS's idle timeout): {e}");
+        }
+    }
+
     async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
         let ResourceRef::EcsService { cluster, .. } = &req.service else {
             return Err(ProviderError::Other("a shell opens in an ECS service's task".into()));

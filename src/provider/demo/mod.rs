@@ -399,6 +399,34 @@ impl Provider for DemoProvider {
         crate::exec::preflight::PluginState::NotNeeded
     }
 
+    async fn open_forward(
+        &self,
+        spec: &crate::exec::forward::ForwardSpec,
+        _plugin_port: u16,
+    ) -> Result<crate::exec::forward::Upstream, ProviderError> {
+        if self.read_only {
+            return Err(ProviderError::ReadOnly("a forward sends ssm:StartSession, a write".into()));
+        }
+        self.service_spec(&spec.service)?;
+        self.meter.record_many("ssm:StartSession", 1);
+        Ok(crate::exec::forward::Upstream::Simulated)
+    }
+
+    async fn cache_endpoint(&self, group: &str) -> Result<(String, u16), ProviderError> {
+        let fleet = self.fleet();
+        let spec = fleet
+            .caches
+            .iter()
+            .find(|c| c.id == group)
+            .ok_or_else(|| ProviderError::NotFound(format!("redis:{group}")))?;
+        self.meter.record_many("elasticache:DescribeReplicationGroups", 1);
+        Ok((format!("master.{}.x7kq2d.use1.cache.amazonaws.com", spec.id), 6379))
+    }
+
+    async fn close_forward(&self, _spec: &crate::exec::forward::ForwardSpec, _session_id: &str) {
+        self.meter.record_many("ssm:TerminateSession", 1);
+    }
+
     async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
         if self.read_only {
             return Err(ProviderError::ReadOnly("a shell sends ecs:ExecuteCommand, a write".into()));

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod action;
 pub mod budget;
 pub mod detail;
+pub mod forwards;
 pub mod help;
 pub mod history;
 pub mod incident;

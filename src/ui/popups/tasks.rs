@@ -104,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, t: &TasksState, theme:
         format!("j/k container · {shell_key} shell in it · l logs · esc tasks")
     } else {
         format!(
-            "j/k task · enter containers · {shell_key} shell · l task logs · R restart · D desired count · K stop task · E enable exec · r refresh · esc close"
+            "j/k task · enter containers · {shell_key} shell · p forward a port · l task logs · R restart · D desired count · K stop task · E enable exec · r refresh · esc close"
         )
     };
     let mut top = vec![Line::from(Span::styled(truncate(&keys, width), theme.muted()))];
@@ -112,7 +112,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, t: &TasksState, theme:
         top.push(Line::from(Span::styled(truncate(&format!("✖ {e} — {}", e.hint()), width), theme.critical())));
     }
     let mut bottom: Vec<Line> = Vec::new();
-    if let Some((request, typed)) = &t.confirm {
+    if let Some(typed) = &t.forward {
+        let ask = format!("forward a port of this task: PORT or PORT:LOCAL, enter starts it, esc cancels › {typed}▏");
+        bottom.push(Line::from(Span::styled(truncate(&ask, width), theme.warn())));
+    } else if let Some((request, typed)) = &t.confirm {
         let service = match &request.service {
             crate::domain::ResourceRef::EcsService { service, .. } => service.clone(),
             other => other.to_string(),
