@@ -235,7 +235,8 @@ fn main() -> color_eyre::Result<()> {
         }
         Some(Command::Forward { target, first, second, task, container, via }) => {
             let args = infradeck::cli::forward::ForwardArgs { target, first, second, task, container, via };
-            let done = runtime.block_on(infradeck::cli::forward::forward(provider, &args));
+            let audit = infradeck::apply::AuditLog::default_location().map(|l| l.path().to_path_buf());
+            let done = runtime.block_on(infradeck::cli::forward::forward(provider, &args, audit));
             runtime.shutdown_background();
             match done {
                 Ok(()) => Ok(()),

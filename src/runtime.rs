@@ -20,13 +20,11 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 pub async fn perform(effect: Effect, shared: &Arc<dyn Provider>, tx: &UnboundedSender<Msg>) -> Msg {
     let provider = shared.as_ref();
     match effect {
-        Effect::StartForward { spec } => {
-            let opener =
-                Arc::new(crate::provider::ForwardOpener { provider: Arc::clone(shared), spec: (*spec).clone() });
-            let started = forwards().start(*spec, opener);
-            let _ = tx.send(Msg::Forwards(forwards().list()));
-            Msg::ForwardStarted(started)
-        }
+        Effect::StartForward { spec, audit } => start_forward(shared, *spec, audit, tx),
+        Effect::Forward { ask, audit } => match crate::provider::hands::forward_spec(provider, &ask).await {
+            Ok(spec) => start_forward(shared, spec, audit, tx),
+            Err(e) => Msg::ForwardStarted(Err(e)),
+        },
         Effect::StopForward { id } => {
             forwards().stop(id);
             Msg::Forwards(forwards().list())
@@ -213,6 +211,26 @@ fn session_audit(
         Some(path) => AuditLog::new(path).append(&entry).map(|_| entry).map_err(|e| e.to_string()),
         None => Err("no data directory for the audit log".into()),
     }
+}
+
+/// Start a forward in the background and record it in the audit log (who, where, to what).
+fn start_forward(
+    shared: &Arc<dyn Provider>,
+    spec: crate::exec::forward::ForwardSpec,
+    audit: Option<std::path::PathBuf>,
+    tx: &UnboundedSender<Msg>,
+) -> Msg {
+    let opener = Arc::new(crate::provider::ForwardOpener { provider: Arc::clone(shared), spec: spec.clone() });
+    let entry = crate::exec::forward_audit_entry(&spec, chrono::Utc::now(), shared.caller(), shared.source().label);
+    let started = forwards().start(spec, opener);
+    if started.is_ok()
+        && let Some(path) = audit
+        && let Err(e) = AuditLog::new(path).append(&entry)
+    {
+        tracing::warn!("a forward was not recorded in the audit log: {e}");
+    }
+    let _ = tx.send(Msg::Forwards(forwards().list()));
+    Msg::ForwardStarted(started)
 }
 
 /// The port forwards of this process: they run in the background while the console is used,

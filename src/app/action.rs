@@ -40,6 +40,7 @@ pub enum Action {
     Logs,
     Tasks,
     Shell,
+    Forward,
 }
 
 impl Action {
@@ -94,6 +95,10 @@ impl Action {
                 "the selected service's tasks: running and stopped (why), enter: a task's containers, x: a shell, l: its logs"
             }
             Action::Shell => "a shell in the selected task's container (ECS Exec; on the demo fleet a simulated one)",
+            Action::Forward => {
+                "forward a local port: in the tasks view to the selected task's container; on a Redis group through a \
+                 service's task (:forwards lists them)"
+            }
         }
     }
 }

@@ -28,6 +28,16 @@ pub fn hints(state: &State) -> &'static [(Action, &'static str)] {
         Some(Overlay::Detail(d)) if d.text.is_some() => {
             &[(Action::Open, "charts"), (Action::Down, "scroll"), (Action::Up, "up"), (Action::Quit, "close")]
         }
+        // A service's tasks are one key away from its charts.
+        Some(Overlay::Detail(d)) if matches!(d.resource, crate::domain::ResourceRef::EcsService { .. }) => &[
+            (Action::Back, "back"),
+            (Action::Tasks, "tasks"),
+            (Action::Open, "all text"),
+            (Action::Window, "window"),
+            (Action::Down, "next"),
+            (Action::Up, "prev"),
+            (Action::Refresh, "refresh"),
+        ],
         Some(Overlay::Detail(_)) => &[
             (Action::Back, "back"),
             (Action::Open, "all text"),

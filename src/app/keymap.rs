@@ -196,6 +196,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Logs, &["l"]),
     (Action::Tasks, &["t"]),
     (Action::Shell, &["x"]),
+    (Action::Forward, &["p"]),
 ];
 
 impl Default for Keymap {

@@ -288,6 +288,12 @@ pub enum Effect {
     /// Start a port forward in the background (the local port is bound at once).
     StartForward {
         spec: Box<crate::exec::forward::ForwardSpec>,
+        audit: Option<std::path::PathBuf>,
+    },
+    /// Work out the forward asked for (the task, the group's endpoint), then start it.
+    Forward {
+        ask: Box<crate::provider::hands::ForwardAsk>,
+        audit: Option<std::path::PathBuf>,
     },
     /// Stop a forward and end its session.
     StopForward {
@@ -333,7 +339,7 @@ impl Effect {
             Effect::AppendNote { .. } => Msg::NoteSaved(Err(e.to_string())),
             Effect::Apply { .. } => Msg::Applied { result: Err(e), audit: Err("the apply did not run".into()) },
             Effect::PlanAction { req, .. } => Msg::ActionPlanned { req: *req, result: Err(e) },
-            Effect::StartForward { .. } => Msg::ForwardStarted(Err(e.to_string())),
+            Effect::StartForward { .. } | Effect::Forward { .. } => Msg::ForwardStarted(Err(e.to_string())),
             Effect::StopForward { .. } => Msg::Forwards(Vec::new()),
             Effect::ApplyAction { .. } => {
                 Msg::ActionApplied { result: Err(e), audit: Err("the action did not run".into()) }

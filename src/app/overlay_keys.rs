@@ -145,7 +145,7 @@ pub(super) fn on_detail_chart_action(
             super::incident::step(state, if action == Action::Down { 1 } else { -1 }, fx)
         }
         Action::Incident => super::incident::open(state, None, fx),
-        Action::Tasks | Action::Shell => super::tasks::open(state, fx),
+        Action::Tasks | Action::Shell | Action::Forward => super::tasks::open(state, fx),
         // Step through resources without leaving the detail view.
         Action::Down | Action::Up => {
             state.view_mut(state.focus).move_by(if action == Action::Down { 1 } else { -1 });

@@ -61,6 +61,8 @@ pub enum InputKind {
     Note,
     /// A CloudWatch Logs filter pattern for the logs view (`/` there): read on enter.
     LogPattern,
+    /// `p` on a Redis group: the service whose task reaches it (`cluster/service [LOCAL]`).
+    ForwardVia,
 }
 
 /// The footer line while typing a command or a filter.
@@ -390,6 +392,10 @@ pub struct State {
     pub iac_paths: Vec<std::path::PathBuf>,
     /// The command a shell runs, per service (`[exec]`).
     pub exec_commands: crate::exec::Commands,
+    /// `p` on a Redis group: the group a forward is being asked for.
+    pub forward_group: Option<String>,
+    /// The service the last Redis forward went through (offered again).
+    pub forward_via: Option<String>,
     /// The port forwards running in the background, as last reported (state, bytes).
     pub forwards: Vec<crate::exec::forward::ForwardStatus>,
     /// The index of handovers written (JSON lines beside the audit log), for reviews; None:
@@ -482,6 +488,8 @@ impl State {
             iac_paths: Vec::new(),
             exec_commands: Default::default(),
             forwards: Vec::new(),
+            forward_group: None,
+            forward_via: None,
             handovers_path: None,
             handovers: Vec::new(),
             review: ReviewState::default(),

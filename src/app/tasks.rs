@@ -121,7 +121,7 @@ pub fn on_key(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) {
             let Some(Overlay::Tasks(t)) = state.overlay.take() else { return };
             super::service_action::begin(state, t, action, fx);
         }
-        (KeyCode::Char('p'), None) => {
+        (_, Some(Action::Forward)) => {
             let port = t
                 .container
                 .and_then(|i| selected_task(t).and_then(|x| x.containers.get(i)))
@@ -339,7 +339,7 @@ fn typing_forward(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) -> boo
             match forward_spec(state, &typed) {
                 Ok(spec) => {
                     state.status = Some((Level::Info, format!("forwarding {}…", spec.label)));
-                    fx.push(Effect::StartForward { spec: Box::new(spec) });
+                    fx.push(Effect::StartForward { spec: Box::new(spec), audit: state.audit_log.clone() });
                 }
                 Err(refusal) => {
                     state.status = Some((Level::Warn, refusal.line()));
@@ -354,17 +354,7 @@ fn typing_forward(state: &mut State, key: KeyChord, fx: &mut Vec<Effect>) -> boo
     true
 }
 
-/// `8080` or `8080:18080` → (remote, local).
-pub fn parse_ports(text: &str) -> Option<(u16, u16)> {
-    let (remote, local) = match text.trim().split_once(':') {
-        Some((r, l)) => (r.parse().ok()?, l.parse().ok()?),
-        None => {
-            let p = text.trim().parse().ok()?;
-            (p, p)
-        }
-    };
-    (remote > 0 && local > 0).then_some((remote, local))
-}
+pub use crate::provider::hands::parse_ports;
 
 /// The forward the tasks view asks for: checked as a shell is (the task running, its agent up,
 /// not read-only), since a forward is a session through the same agent.
@@ -434,4 +424,48 @@ pub fn stop_selected_forward(state: &mut State, selected: usize, fx: &mut Vec<Ef
         }
         None => state.status = Some((Level::Info, "no forward to stop".into())),
     }
+}
+
+/// `p` on the panes: on a Redis group, ask which service's task reaches it; on an ECS service,
+/// its tasks view (where `p` forwards a container port).
+pub fn forward_from_pane(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.selected_resource() {
+        Some(ResourceRef::CacheGroup(group)) => {
+            state.forward_group = Some(group);
+            let text = state.forward_via.clone().unwrap_or_default();
+            state.input = Some(super::state::Input { kind: super::state::InputKind::ForwardVia, text, previous: None });
+        }
+        Some(ResourceRef::EcsService { .. }) => {
+            open(state, fx);
+            state.status = Some((Level::Info, "pick a running task, then p forwards one of its ports".into()));
+        }
+        _ => {
+            state.status =
+                Some((Level::Info, "forwards go to an ECS task's port, or to a Redis group through one".into()))
+        }
+    }
+}
+
+/// The service typed for a Redis forward (`cluster/service [LOCAL]`): work it out and start it.
+pub fn forward_via(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
+    let Some(group) = state.forward_group.take() else { return };
+    let mut words = text.split_whitespace();
+    let via = match words.next().map(crate::provider::hands::service_ref) {
+        Some(Ok(via)) => via,
+        Some(Err(e)) => return state.status = Some((Level::Warn, e)),
+        None => return state.status = Some((Level::Warn, "give the service whose task reaches the group".into())),
+    };
+    let local = match words.next().map(str::parse::<u16>) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => return state.status = Some((Level::Warn, "the local port is a number".into())),
+        None => None,
+    };
+    state.forward_via = Some(text.split_whitespace().next().unwrap_or_default().to_string());
+    state.status = Some((Level::Info, format!("forwarding {group} through {via}…")));
+    let ask = crate::provider::hands::ForwardAsk {
+        reaching: crate::provider::hands::Reaching::Redis { group, via, local },
+        task: None,
+        container: None,
+    };
+    fx.push(Effect::Forward { ask: Box::new(ask), audit: state.audit_log.clone() });
 }

@@ -359,6 +359,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Rollback => super::apply::start_rollback(state, state.selected_resource(), fx),
         Action::Logs => super::logs::open(state, fx),
         Action::Tasks => super::tasks::open(state, fx),
+        Action::Forward => super::tasks::forward_from_pane(state, fx),
         Action::Shell => {
             super::tasks::open(state, fx);
             if matches!(state.overlay, Some(Overlay::Tasks(_))) {
@@ -427,6 +428,7 @@ fn submit(state: &mut State, input: Input, fx: &mut Vec<Effect>) {
         InputKind::Filter => return, // already applied while typing
         InputKind::Note => return super::incident::add_note(state, &input.text, fx),
         InputKind::LogPattern => return super::logs::set_pattern(state, &input.text, fx),
+        InputKind::ForwardVia => return super::tasks::forward_via(state, &input.text, fx),
         InputKind::Command => {}
     }
     match command::parse(input.text.trim()) {

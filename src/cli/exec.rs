@@ -4,7 +4,7 @@
 //! (or the demo's simulated shell), the same audit entry. Runs in the foreground until the
 //! session ends; its exit status is the session's.
 
-use crate::domain::{ResourceRef, ServiceTasks, Task};
+use crate::domain::ResourceRef;
 use crate::exec::preflight::{self, PluginState};
 use crate::exec::{Commands, Ended, ExecRequest, Handoff};
 use crate::provider::Provider;
@@ -20,22 +20,7 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// `cluster/service` (the last `/` splits: a cluster of several accounts carries `profile@region:`).
-pub fn service_ref(text: &str) -> Result<ResourceRef, String> {
-    match text.rsplit_once('/') {
-        Some((cluster, service)) if !cluster.is_empty() && !service.is_empty() => {
-            Ok(ResourceRef::EcsService { cluster: cluster.into(), service: service.into() })
-        }
-        _ => Err(format!("{text}: give the service as CLUSTER/SERVICE")),
-    }
-}
-
-/// The task a shell goes to when none is named: the oldest running one whose agent runs, else
-/// the oldest running one (whose check then says what is missing).
-pub fn default_task(tasks: &ServiceTasks) -> Option<&Task> {
-    let ready = |t: &&Task| t.exec_enabled && t.containers.iter().any(|c| c.exec_agent.as_deref() == Some("RUNNING"));
-    tasks.running.iter().find(ready).or_else(|| tasks.running.first())
-}
+pub use crate::provider::hands::{default_task, service_ref};
 
 /// Check, confirm, open and run the session; the exit status to leave with, or why not.
 pub async fn exec(

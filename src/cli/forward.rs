@@ -4,9 +4,8 @@
 //! The same checks as a shell (the forward is a session through the same agent), the same local
 //! relay that holds the port and re-opens a session AWS closed, and the session ended on exit.
 
-use crate::domain::ResourceRef;
-use crate::exec::forward::{ForwardSpec, ForwardState, Forwards, Reach};
-use crate::exec::preflight;
+use crate::exec::forward::{ForwardSpec, ForwardState, Forwards};
+use crate::provider::hands::{ForwardAsk, Reaching, forward_spec, parse_ports, service_ref};
 use crate::provider::{ForwardOpener, Provider};
 use std::sync::Arc;
 
@@ -24,66 +23,48 @@ pub struct ForwardArgs {
     pub via: Option<String>,
 }
 
-/// The forward asked for, checked: (spec, what to print).
+/// The forward the command line asks for, checked.
 pub async fn spec(provider: &dyn Provider, args: &ForwardArgs) -> Result<ForwardSpec, String> {
-    let (service, reach, local) = if args.target == "redis" {
+    let reaching = if args.target == "redis" {
         let group = args
             .first
             .clone()
             .ok_or("give the replication group: infradeck forward redis GROUP [LOCAL] --via CLUSTER/SERVICE")?;
-        let via = args.via.clone().ok_or(
+        let via = args.via.as_deref().ok_or(
             "a Redis group is reached through a running task of a service in its VPC: add --via CLUSTER/SERVICE",
         )?;
-        let (host, port) = provider.cache_endpoint(&group).await.map_err(|e| format!("{e} ({})", e.hint()))?;
         let local = match &args.second {
-            Some(l) => l.parse::<u16>().map_err(|_| format!("{l:?} is not a local port"))?,
-            None => port,
+            Some(l) => Some(l.parse::<u16>().map_err(|_| format!("{l:?} is not a local port"))?),
+            None => None,
         };
-        (super::exec::service_ref(&via)?, Reach::RemoteHost { host, port }, local)
+        Reaching::Redis { group, via: service_ref(via)?, local }
     } else {
         let ports = args.first.clone().ok_or("give the port: infradeck forward CLUSTER/SERVICE PORT[:LOCAL]")?;
-        let (remote, local) =
-            crate::app::tasks::parse_ports(&ports).ok_or_else(|| format!("{ports:?} is not PORT or PORT:LOCAL"))?;
-        (super::exec::service_ref(&args.target)?, Reach::Container { port: remote }, local)
+        let (port, local) = parse_ports(&ports).ok_or_else(|| format!("{ports:?} is not PORT or PORT:LOCAL"))?;
+        Reaching::Container { service: service_ref(&args.target)?, port, local }
     };
-    crate::exec::forward::port_free(local)?;
-    let tasks = provider
-        .tasks(&service)
-        .await
-        .map_err(|e| format!("cannot read the tasks of {service}: {e} ({})", e.hint()))?;
-    let task = match &args.task {
-        Some(id) => id.clone(),
-        None => super::exec::default_task(&tasks)
-            .map(|t| t.id.clone())
-            .ok_or_else(|| format!("{service} has no running task"))?,
-    };
-    let (task, container) = preflight::check(&tasks, &task, args.container.as_deref(), &provider.exec_plugin())
-        .map_err(|r| r.to_string())?;
-    let ResourceRef::EcsService { cluster, service: name } = &service else { unreachable!("service_ref") };
-    let label = match &reach {
-        Reach::Container { port } => format!("{name}:{port} (task {})", task.short_id()),
-        Reach::RemoteHost { host, port } => format!("{host}:{port} via {name} (task {})", task.short_id()),
-    };
-    Ok(ForwardSpec {
-        service: service.clone(),
-        cluster: cluster.rsplit(':').next().unwrap_or(cluster).to_string(),
-        task: task.id.clone(),
-        container: container.name.clone(),
-        runtime_id: container.runtime_id.clone().unwrap_or_default(),
-        reach,
-        local_port: local,
-        label,
-    })
+    let ask = ForwardAsk { reaching, task: args.task.clone(), container: args.container.clone() };
+    forward_spec(provider, &ask).await
 }
 
 /// Run the forward until Ctrl-C (or until it fails for good), saying when it is up and when it
 /// re-opens; its session is ended on the way out.
-pub async fn forward(provider: Arc<dyn Provider>, args: &ForwardArgs) -> Result<(), String> {
+pub async fn forward(
+    provider: Arc<dyn Provider>,
+    args: &ForwardArgs,
+    audit: Option<std::path::PathBuf>,
+) -> Result<(), String> {
     let spec = spec(provider.as_ref(), args).await?;
+    let entry = crate::exec::forward_audit_entry(&spec, chrono::Utc::now(), provider.caller(), provider.source().label);
     let forwards = Forwards::new();
     let opener = Arc::new(ForwardOpener { provider: Arc::clone(&provider), spec: spec.clone() });
     let local = spec.local_port;
     let id = forwards.start(spec.clone(), opener)?;
+    if let Some(path) = audit
+        && let Err(e) = crate::apply::AuditLog::new(path).append(&entry)
+    {
+        eprintln!("infradeck: AUDIT LOG NOT WRITTEN: {e}");
+    }
     eprintln!("infradeck: forwarding 127.0.0.1:{local} → {} (Ctrl-C stops)", spec.label);
     let mut said = ForwardState::Starting;
     let mut every = tokio::time::interval(std::time::Duration::from_millis(250));

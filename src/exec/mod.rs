@@ -178,6 +178,40 @@ pub fn audit_entry(
     }
 }
 
+/// The audit log's entry for a port forward started: who, where, through which task to what.
+pub fn forward_audit_entry(
+    spec: &forward::ForwardSpec,
+    began: chrono::DateTime<chrono::Utc>,
+    caller: String,
+    target: String,
+) -> crate::apply::AuditEntry {
+    let reaches = match &spec.reach {
+        forward::Reach::Container { port } => format!("portNumber={port}"),
+        forward::Reach::RemoteHost { host, port } => format!("host={host} portNumber={port}"),
+    };
+    crate::apply::AuditEntry {
+        time: chrono::SubsecRound::trunc_subsecs(began, 0),
+        caller,
+        target,
+        action: "port forward".into(),
+        resource: spec.service.clone(),
+        identity: None,
+        before: String::new(),
+        after: format!("127.0.0.1:{} → {}", spec.local_port, spec.label),
+        revision_before: String::new(),
+        revision_after: None,
+        requests: vec![format!(
+            "ssm:StartSession target={} document={} {reaches} localPortNumber={}",
+            spec.target(),
+            spec.document(),
+            spec.local_port
+        )],
+        result: crate::apply::Outcome::Applied,
+        code: None,
+        session: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,22 @@ pub fn change_event(entry: &AuditEntry) -> TimelineEvent {
         _ => String::new(),
     };
     let result = if ok { String::new() } else { format!(" — {}", entry.result) };
+    // A shell is not a change of the service, but who was in a container and when belongs on
+    // an incident's timeline.
+    if let Some(session) = &entry.session {
+        let ended = session.exit.map_or(String::new(), |code| format!(", exit {code}"));
+        return TimelineEvent::new(time, EventKind::Change, severity, Some(resource)).summary(format!(
+            "infradeck shell in task {} ({}) by {}: {} s{ended}{result}",
+            &session.task[..session.task.len().min(12)],
+            session.container,
+            entry.caller,
+            session.seconds
+        ));
+    }
+    if entry.before.is_empty() {
+        return TimelineEvent::new(time, EventKind::Change, severity, Some(resource))
+            .summary(format!("infradeck {}: {} by {}{result}", entry.action, entry.after, entry.caller));
+    }
     TimelineEvent::new(time, EventKind::Change, severity, Some(resource)).summary(format!(
         "infradeck {}: {} → {}{revisions} by {}{result}",
         entry.action, entry.before, entry.after, entry.caller
@@ -198,6 +214,21 @@ mod tests {
             change_event(&code).summary
         );
         assert_eq!(change_event(&cache).resource, Some(ResourceRef::CacheGroup("sessions".into())));
+        let shell = AuditEntry {
+            action: crate::apply::audit::SHELL.into(),
+            session: Some(crate::apply::audit::SessionRecord {
+                task: "3f2a9c1b7d4e4f00".into(),
+                container: "app".into(),
+                command: "/bin/sh".into(),
+                session_id: "s".into(),
+                seconds: 42,
+                exit: Some(0),
+            }),
+            ..audit("2026-11-22T05:00:00Z", "ok")
+        };
+        let summary = change_event(&shell).summary;
+        assert!(summary.starts_with("infradeck shell in task 3f2a9c1b7d4e (app) by "), "{summary}");
+        assert!(summary.ends_with(": 42 s, exit 0"), "{summary}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+pub mod hands;
 pub mod meter;
 
 use crate::domain::{Alarm, CacheGroup, CostReport, DetailData, EcsService, ResourceRef, UsageHistory, Window};

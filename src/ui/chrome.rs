@@ -88,6 +88,13 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             InputKind::Filter => ("/", "   enter keep · esc cancel · !text inverts".into()),
             InputKind::Note => ("note: ", "   enter adds it to the timeline · esc cancel".into()),
+            InputKind::ForwardVia => (
+                "through: ",
+                format!(
+                    "   CLUSTER/SERVICE [LOCAL PORT]: a service whose task reaches {} · enter forwards · esc cancel",
+                    state.forward_group.as_deref().unwrap_or("the group")
+                ),
+            ),
             InputKind::LogPattern => {
                 ("/", "   a CloudWatch Logs filter pattern (ERROR, \"timed out\", ?WARN ?ERROR) · enter reads".into())
             }

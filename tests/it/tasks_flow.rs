@@ -286,3 +286,33 @@ fn enabling_exec_lets_the_next_shell_open_and_read_only_sends_nothing() {
     let fx = protected.send_only(Msg::Key("enter".parse().unwrap()));
     assert!(fx.iter().any(|e| matches!(e, Effect::ApplyAction { .. })), "{fx:?}");
 }
+
+#[test]
+fn p_on_a_redis_group_forwards_its_endpoint_through_a_services_task() {
+    let mut h = demo(false, false);
+    h.keys(&["2", "/"]);
+    h.type_text("sessions");
+    h.keys(&["enter", "p"]);
+    assert!(
+        h.screen().contains("through:") && h.screen().contains("a service whose task reaches sessions"),
+        "{}",
+        h.screen()
+    );
+    h.type_text("prod-core/orders 0");
+    h.keys(&["enter"]);
+    let status = h.state.status.clone().unwrap().1;
+    assert!(status.starts_with("forward ") && status.contains("started"), "{status}");
+    let f = h.state.forwards.iter().find(|f| f.label.contains("master.sessions")).expect("the forward listed");
+    assert!(f.label.contains(":6379 via orders (task"), "{}", f.label);
+    assert_ne!(f.local_port, 0, "a free port was picked");
+    assert!(matches!(f.spec.reach, infradeck::exec::forward::Reach::RemoteHost { port: 6379, .. }));
+    assert_eq!(h.state.forward_via.as_deref(), Some("prod-core/orders"), "offered again next time");
+    infradeck::runtime::forwards().stop(f.id);
+    // A service without a running task, or a name that is not CLUSTER/SERVICE, is said.
+    h.keys(&["p"]);
+    assert_eq!(h.state.input.as_ref().map(|i| i.text.as_str()), Some("prod-core/orders"));
+    h.keys(&["backspace"; 16]);
+    h.type_text("orders");
+    h.keys(&["enter"]);
+    assert!(h.state.status.clone().unwrap().1.contains("give the service as CLUSTER/SERVICE"));
+}
