@@ -167,6 +167,14 @@ async fn an_agent_that_cannot_connect_is_explained() {
     let tasks = aws.tasks(&service).await.expect("the tasks of fanout");
     assert_eq!(tasks.running.len(), 25);
     assert!(tasks.exec_on_service);
+    // prod-workers has Container Insights with enhanced observability: each task's CPU and
+    // memory now, against its reservation (the seeded hot task the busiest).
+    let used: Vec<(f32, f32)> = tasks.running.iter().filter_map(|t| t.usage).collect();
+    assert_eq!(used.len(), 25, "every task's usage read");
+    assert!(used.iter().all(|(c, m)| *c > 0.0 && *m > 0.0 && c.is_finite() && m.is_finite()), "{used:?}");
+    let busiest = tasks.running.iter().max_by(|a, b| a.usage.unwrap().0.total_cmp(&b.usage.unwrap().0)).unwrap();
+    let quietest = tasks.running.iter().map(|t| t.usage.unwrap().0).fold(f32::MAX, f32::min);
+    assert!(busiest.usage.unwrap().0 > 1.5 * quietest, "the hot task stands out: {used:?}");
     let task = tasks.find(&stopped_agent).expect("the seeded task");
     let container = &task.containers[0];
     assert_eq!(container.exec_agent.as_deref(), Some("STOPPED"));

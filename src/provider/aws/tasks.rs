@@ -184,10 +184,73 @@ pub async fn service_tasks(t: &Target, cluster: &str, service: &str) -> Result<S
     }
     let mut tasks: Vec<Task> = raw.iter().map(|r| task(r, &definitions)).collect();
     tasks.sort_by(|a, b| a.started_at.cmp(&b.started_at).then_with(|| a.id.cmp(&b.id)));
-    let (mut stopped, running): (Vec<Task>, Vec<Task>) = tasks.into_iter().partition(|t| t.last_status == "STOPPED");
+    let (mut stopped, mut running): (Vec<Task>, Vec<Task>) =
+        tasks.into_iter().partition(|t| t.last_status == "STOPPED");
+    if enhanced_insights(t, cluster).await? {
+        usage(t, cluster, &mut running).await?;
+    }
     stopped.sort_by_key(|t| std::cmp::Reverse(t.stopped_at));
     stopped.truncate(STOPPED_SHOWN);
     Ok(ServiceTasks { service: None, exec_on_service, running, stopped, protected: false, read_only: t.read_only })
+}
+
+/// Whether the cluster has Container Insights with enhanced observability (per-task metrics).
+async fn enhanced_insights(t: &Target, cluster: &str) -> Result<bool, ProviderError> {
+    let answer = t
+        .ecs
+        .describe_clusters()
+        .clusters(cluster)
+        .include(aws_sdk_ecs::types::ClusterField::Settings)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ecs:DescribeClusters", e))?;
+    Ok(answer
+        .clusters()
+        .iter()
+        .flat_map(|c| c.settings())
+        .any(|s| s.name().is_some_and(|n| n.as_str() == "containerInsights") && s.value() == Some("enhanced")))
+}
+
+/// Tasks whose usage is read at most (2 metrics each: $0.00002 a task).
+const USAGE_TASKS: usize = 100;
+
+/// Each running task's CPU and memory now (the last minute of the last quarter hour) against
+/// its reservation, from Container Insights' per-task metrics (`CpuUtilized` in CPU units,
+/// `MemoryUtilized` in MiB, by ClusterName, TaskDefinitionFamily and TaskId).
+async fn usage(t: &Target, cluster: &str, running: &mut [Task]) -> Result<(), ProviderError> {
+    use super::metrics::{MetricQuery, Span, fetch};
+    let shown = running.len().min(USAGE_TASKS);
+    let queries: Vec<MetricQuery> = running[..shown]
+        .iter()
+        .flat_map(|task| {
+            let family = task.revision.split(':').next().unwrap_or_default().to_string();
+            let q = |metric| {
+                MetricQuery::new("ECS/ContainerInsights", metric, "Average")
+                    .dim("ClusterName", cluster)
+                    .dim("TaskDefinitionFamily", family.clone())
+                    .dim("TaskId", task.id.clone())
+            };
+            [q("CpuUtilized"), q("MemoryUtilized")]
+        })
+        .collect();
+    if queries.is_empty() {
+        return Ok(());
+    }
+    let span = Span::ending(chrono::Utc::now().timestamp(), 60, 15 * 60);
+    let series = fetch(t, crate::provider::meter::MetricSource::DetailView, &queries, span).await?;
+    let last = |s: &[f32]| s.iter().rev().copied().find(|v| v.is_finite());
+    for (task, pair) in running.iter_mut().zip(series.chunks(2)) {
+        let cpu_reserved =
+            task.cpu.or_else(|| Some(task.containers.iter().filter_map(|c| c.cpu).sum())).filter(|c| *c > 0);
+        let mem_reserved =
+            task.memory.or_else(|| Some(task.containers.iter().filter_map(|c| c.memory).sum())).filter(|m| *m > 0);
+        if let ([cpu, mem], Some(cr), Some(mr)) = (pair, cpu_reserved, mem_reserved)
+            && let (Some(c), Some(m)) = (last(cpu), last(mem))
+        {
+            task.usage = Some((c / cr as f32 * 100.0, m / mr as f32 * 100.0));
+        }
+    }
+    Ok(())
 }
 
 /// ecs:ExecuteCommand, then what the plugin is given (as the AWS CLI gives it).
