@@ -13,7 +13,8 @@ mod ecs;
 mod ecs_rows;
 mod errors;
 pub mod events;
-pub mod forward;
+mod forward;
+mod hands;
 mod history;
 mod lb;
 mod lb_metrics;
@@ -508,14 +509,7 @@ impl Provider for AwsProvider {
     }
 
     async fn tasks(&self, service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
-        let ResourceRef::EcsService { cluster, service: name } = service else {
-            return Err(ProviderError::Other("tasks are per ECS service".into()));
-        };
-        let (i, raw) = self.locate(cluster)?;
-        let mut tasks = tasks::service_tasks(&self.targets[i], &raw, name).await?;
-        tasks.service = Some(service.clone());
-        tasks.protected = self.flags(i).protected;
-        Ok(tasks)
+        self.service_tasks(service).await
     }
 
     async fn plan_action(
@@ -523,29 +517,11 @@ impl Provider for AwsProvider {
         service: &ResourceRef,
         action: crate::apply::action::ServiceAction,
     ) -> Result<crate::apply::action::ActionPlan, ProviderError> {
-        let ResourceRef::EcsService { cluster, service: name } = service else {
-            return Err(ProviderError::Other("actions are on ECS services".into()));
-        };
-        let (i, raw) = self.locate(cluster)?;
-        let mut plan = actions::plan(&self.targets[i], service, &raw, name, action).await?;
-        let flags = self.flags(i);
-        (plan.read_only, plan.dry_run, plan.protected) = (flags.read_only, flags.dry_run, flags.protected);
-        Ok(plan)
+        self.action_plan(service, action).await
     }
 
     async fn apply_action(&self, plan: &crate::apply::action::ActionPlan) -> Result<Vec<String>, ProviderError> {
-        let ResourceRef::EcsService { cluster, service } = &plan.resource else {
-            return Err(ProviderError::Other("actions are on ECS services".into()));
-        };
-        let (i, raw) = self.locate(cluster)?;
-        if self.targets[i].read_only {
-            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
-            return Err(ProviderError::ReadOnly(format!("{why} is read-only (--read-only or the config)")));
-        }
-        if self.options.dry_run {
-            return Ok(plan.requests.clone());
-        }
-        actions::apply(&self.targets[i], &raw, service, plan).await
+        self.act(plan).await
     }
 
     async fn open_forward(
@@ -553,60 +529,19 @@ impl Provider for AwsProvider {
         spec: &crate::exec::forward::ForwardSpec,
         plugin_port: u16,
     ) -> Result<crate::exec::forward::Upstream, ProviderError> {
-        let ResourceRef::EcsService { cluster, .. } = &spec.service else {
-            return Err(ProviderError::Other("a forward goes through an ECS service's task".into()));
-        };
-        let (i, _) = self.locate(cluster)?;
-        if self.targets[i].read_only {
-            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
-            return Err(ProviderError::ReadOnly(format!("{why} is read-only: a forward sends ssm:StartSession")));
-        }
-        let program = crate::exec::plugin::find().ok_or_else(|| {
-            ProviderError::Other(format!(
-                "session-manager-plugin is not installed: {}",
-                crate::exec::preflight::INSTALL_PLUGIN
-            ))
-        })?;
-        forward::start_port_session(&self.targets[i], spec, plugin_port, self.options.endpoint_url.as_deref(), program)
-            .await
+        self.forward_session(spec, plugin_port).await
     }
 
     async fn cache_endpoint(&self, group: &str) -> Result<(String, u16), ProviderError> {
-        let (i, raw) = self.locate(group)?;
-        let out = self.targets[i]
-            .elasticache
-            .describe_replication_groups()
-            .replication_group_id(&raw)
-            .send()
-            .await
-            .map_err(|e| sdk_error("elasticache:DescribeReplicationGroups", e))?;
-        let g = out.replication_groups().first().ok_or_else(|| ProviderError::NotFound(format!("redis:{group}")))?;
-        // Cluster mode: the configuration endpoint; otherwise the primary's.
-        let endpoint = g
-            .configuration_endpoint()
-            .or_else(|| g.node_groups().first().and_then(|n| n.primary_endpoint()))
-            .and_then(|e| Some((e.address()?.to_string(), e.port().unwrap_or(6379).max(0) as u16)));
-        endpoint.ok_or_else(|| ProviderError::Other(format!("{group} has no endpoint yet (still creating?)")))
+        self.endpoint_of(group).await
     }
 
     async fn close_forward(&self, spec: &crate::exec::forward::ForwardSpec, session_id: &str) {
-        let ResourceRef::EcsService { cluster, .. } = &spec.service else { return };
-        let Ok((i, _)) = self.locate(cluster) else { return };
-        if let Err(e) = forward::terminate_session(&self.targets[i], session_id).await {
-            tracing::warn!(session_id, "could not end a forward's session (it ends at AWS's idle timeout): {e}");
-        }
+        self.end_forward_session(spec, session_id).await
     }
 
     async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
-        let ResourceRef::EcsService { cluster, .. } = &req.service else {
-            return Err(ProviderError::Other("a shell opens in an ECS service's task".into()));
-        };
-        let (i, raw) = self.locate(cluster)?;
-        if self.targets[i].read_only {
-            let why = self.targets[i].profile.as_deref().unwrap_or("this profile");
-            return Err(ProviderError::ReadOnly(format!("{why} is read-only: a shell sends ecs:ExecuteCommand")));
-        }
-        tasks::start_exec(&self.targets[i], &raw, req, self.options.endpoint_url.as_deref()).await
+        self.exec_session(req).await
     }
 
     async fn timeline(

@@ -6,6 +6,7 @@ mod apply;
 mod cost;
 mod detail;
 pub mod fleet;
+mod hands;
 mod health;
 mod history;
 mod incident;
@@ -133,35 +134,6 @@ impl DemoProvider {
         tokio::task::spawn_blocking(move || f(&fleet, now))
             .await
             .map_err(|e| ProviderError::Other(format!("simulation task failed: {e}")))
-    }
-}
-
-impl DemoProvider {
-    /// A service's desired count (its task count when not autoscaled).
-    fn set_desired(&self, cluster: &str, service: &str, to: u32) -> Result<(), ProviderError> {
-        let mut guard = self.fleet.write().unwrap_or_else(|e| e.into_inner());
-        let mut fleet = Fleet::clone(&guard);
-        let spec = fleet
-            .services
-            .iter_mut()
-            .find(|s| s.cluster == cluster && s.name == service)
-            .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))?;
-        spec.desired = to;
-        *guard = Arc::new(fleet);
-        Ok(())
-    }
-
-    /// The spec of an ECS service of the fleet, as it is now.
-    fn service_spec(&self, service: &ResourceRef) -> Result<fleet::ServiceSpec, ProviderError> {
-        let ResourceRef::EcsService { cluster, service } = service else {
-            return Err(ProviderError::Other("tasks are per ECS service".into()));
-        };
-        self.fleet()
-            .services
-            .iter()
-            .find(|s| &s.cluster == cluster && &s.name == service)
-            .cloned()
-            .ok_or_else(|| ProviderError::NotFound(format!("{cluster}/{service}")))
     }
 }
 
@@ -331,12 +303,7 @@ impl Provider for DemoProvider {
     }
 
     async fn tasks(&self, service: &ResourceRef) -> Result<crate::domain::ServiceTasks, ProviderError> {
-        let spec = self.service_spec(service)?;
-        let (read_only, protected) = (self.read_only, self.protected);
-        let exec_on =
-            self.exec_on.lock().unwrap_or_else(|e| e.into_inner()).contains(&format!("{}/{}", spec.cluster, spec.name));
-        self.meter.record_many("ecs:ListTasks", 2);
-        self.meter.record_many("ecs:DescribeTasks", 1);
+        let (spec, read_only, protected, exec_on) = self.tasks_of(service)?;
         self.compute(move |_, now| tasks::service_tasks(&spec, now, read_only, protected, exec_on)).await
     }
 
@@ -345,54 +312,11 @@ impl Provider for DemoProvider {
         service: &ResourceRef,
         action: crate::apply::action::ServiceAction,
     ) -> Result<crate::apply::action::ActionPlan, ProviderError> {
-        let spec = self.service_spec(service)?;
-        let now = self.clock.now();
-        let live = crate::apply::action::Live {
-            desired: spec.desired,
-            running: spec.running_at(now),
-            exec_enabled: tasks::exec_on_service(&spec)
-                || self
-                    .exec_on
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .contains(&format!("{}/{}", spec.cluster, spec.name)),
-            controller_block: crate::apply::plan::controller_block(spec.controller),
-            autoscaling: spec.autoscaling.as_ref().map(|a| (a.min, a.max)),
-        };
-        self.meter.record_many("ecs:DescribeServices", 1);
-        let mut plan = crate::apply::action::ActionPlan::new(service.clone(), &spec.cluster, &spec.name, action, &live);
-        if !plan.deploys() {
-            plan.blocked = None;
-        }
-        plan.target = "demo fleet".into();
-        (plan.read_only, plan.dry_run, plan.protected) = (self.read_only, self.dry_run, self.protected);
-        Ok(plan)
+        self.action_plan(service, action)
     }
 
     async fn apply_action(&self, plan: &crate::apply::action::ActionPlan) -> Result<Vec<String>, ProviderError> {
-        use crate::apply::action::ServiceAction;
-        if self.read_only {
-            return Err(ProviderError::ReadOnly("the demo fleet was started read-only".into()));
-        }
-        if let Some(why) = &plan.blocked {
-            return Err(ProviderError::Refused(why.clone()));
-        }
-        if self.dry_run {
-            return Ok(plan.requests.clone());
-        }
-        let spec = self.service_spec(&plan.resource)?;
-        match &plan.action {
-            ServiceAction::DesiredCount { to } => self.set_desired(&spec.cluster, &spec.name, *to)?,
-            ServiceAction::EnableExec => {
-                self.exec_on
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(format!("{}/{}", spec.cluster, spec.name));
-            }
-            ServiceAction::Restart | ServiceAction::StopTask { .. } => {}
-        }
-        self.meter.record_many("ecs:UpdateService", 1);
-        Ok(plan.requests.clone())
+        self.act(plan)
     }
 
     fn exec_plugin(&self) -> crate::exec::preflight::PluginState {
@@ -404,23 +328,11 @@ impl Provider for DemoProvider {
         spec: &crate::exec::forward::ForwardSpec,
         _plugin_port: u16,
     ) -> Result<crate::exec::forward::Upstream, ProviderError> {
-        if self.read_only {
-            return Err(ProviderError::ReadOnly("a forward sends ssm:StartSession, a write".into()));
-        }
-        self.service_spec(&spec.service)?;
-        self.meter.record_many("ssm:StartSession", 1);
-        Ok(crate::exec::forward::Upstream::Simulated)
+        self.forward_upstream(spec)
     }
 
     async fn cache_endpoint(&self, group: &str) -> Result<(String, u16), ProviderError> {
-        let fleet = self.fleet();
-        let spec = fleet
-            .caches
-            .iter()
-            .find(|c| c.id == group)
-            .ok_or_else(|| ProviderError::NotFound(format!("redis:{group}")))?;
-        self.meter.record_many("elasticache:DescribeReplicationGroups", 1);
-        Ok((format!("master.{}.x7kq2d.use1.cache.amazonaws.com", spec.id), 6379))
+        self.endpoint_of(group)
     }
 
     async fn close_forward(&self, _spec: &crate::exec::forward::ForwardSpec, _session_id: &str) {
@@ -428,22 +340,7 @@ impl Provider for DemoProvider {
     }
 
     async fn start_exec(&self, req: &crate::exec::ExecRequest) -> Result<crate::exec::Handoff, ProviderError> {
-        if self.read_only {
-            return Err(ProviderError::ReadOnly("a shell sends ecs:ExecuteCommand, a write".into()));
-        }
-        let spec = self.service_spec(&req.service)?;
-        let image = spec.containers.iter().find(|c| c.name == req.container).map_or("app".into(), |c| c.image.clone());
-        self.meter.record_many("ecs:ExecuteCommand", 1);
-        Ok(crate::exec::Handoff::Simulated(crate::exec::simulated::SimulatedTask {
-            session_id: format!("ecs-execute-command-demo-{}", &req.task[..req.task.len().min(8)]),
-            cluster: spec.cluster.clone(),
-            service: spec.name.clone(),
-            task_id: req.task.clone(),
-            container: req.container.clone(),
-            image,
-            command: req.command.clone(),
-            env: tasks::environment(&spec, &req.container),
-        }))
+        self.simulated_shell(req)
     }
 
     async fn plan_resize(&self, req: &crate::apply::ResizeRequest) -> Result<crate::apply::ResizePlan, ProviderError> {
