@@ -23,7 +23,13 @@ pub const LAST_LINES_MIN: i64 = 10;
 /// Lines the view keeps while following (the oldest go first).
 pub const KEEP: usize = 5_000;
 
-fn start(state: &mut State, query: LogQuery, context: Option<String>, from_incident: bool, fx: &mut Vec<Effect>) {
+pub(super) fn start(
+    state: &mut State,
+    query: LogQuery,
+    context: Option<String>,
+    from_incident: bool,
+    fx: &mut Vec<Effect>,
+) {
     let req = state.next_req;
     state.next_req += 1;
     fx.push(Effect::FetchLogs { req, query: query.clone() });

@@ -6,7 +6,7 @@
 use super::action::Action;
 use super::keymap::KeyChord;
 use super::msg::Effect;
-use super::state::{Level, LogsState, Overlay, ReqId, State, TasksState};
+use super::state::{Level, Overlay, ReqId, State, TasksState};
 use crate::apply::AuditEntry;
 use crate::apply::action::ServiceAction;
 use crate::domain::{ResourceRef, ServiceTasks, Task};
@@ -172,23 +172,7 @@ fn task_logs(state: &mut State, fx: &mut Vec<Effect>) {
         task: Some(task.id.clone()),
     };
     let context = format!("task {} ({})", task.short_id(), task.last_status);
-    let req = state.next_req;
-    state.next_req += 1;
-    fx.push(Effect::FetchLogs { req, query: query.clone() });
-    state.overlay = Some(Overlay::Logs(Box::new(LogsState {
-        query,
-        req,
-        page: None,
-        error: None,
-        follow: false,
-        next_poll: None,
-        polling: None,
-        wrap: false,
-        timestamps: true,
-        selected: None,
-        context: Some(context),
-        from_incident: false,
-    })));
+    super::logs::start(state, query, Some(context), false, fx);
 }
 
 /// The shell the cursor points at, checked; Err says why not in words.

@@ -9,15 +9,7 @@ use crate::provider::ProviderError;
 
 /// The live service as an action needs it.
 async fn live(t: &Target, cluster: &str, service: &str) -> Result<Live, ProviderError> {
-    let out = t
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .map_err(|e| sdk_error("ecs:DescribeServices", e))?;
-    let svc = out.services().first().ok_or_else(|| ProviderError::NotFound(format!("ecs:{cluster}/{service}")))?;
+    let svc = &super::ecs::one_service(t, cluster, service).await?;
     let bounds = t
         .autoscaling
         .describe_scalable_targets()

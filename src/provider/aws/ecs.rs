@@ -120,6 +120,24 @@ async fn insights_clusters(t: &Target, arns: &[String]) -> Result<HashMap<String
     Ok(on)
 }
 
+/// One service, described (the tasks view, its actions, the logs view); NotFound when ECS has
+/// no such service.
+pub(super) async fn one_service(
+    t: &Target,
+    cluster: &str,
+    service: &str,
+) -> Result<aws_sdk_ecs::types::Service, ProviderError> {
+    let out = t
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ecs:DescribeServices", e))?;
+    out.services().first().cloned().ok_or_else(|| ProviderError::NotFound(format!("ecs:{cluster}/{service}")))
+}
+
 async fn service_arns(t: &Target, cluster: &str) -> Result<Vec<String>, ProviderError> {
     let mut arns = Vec::new();
     let mut token = None;

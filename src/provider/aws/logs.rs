@@ -17,15 +17,8 @@ const MAX_PAGES: usize = 5;
 
 /// Where each container of the service's current task definition logs.
 pub async fn routes(t: &Target, cluster: &str, service: &str) -> Result<Vec<LogRoute>, ProviderError> {
-    let services = t
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .map_err(|e| sdk_error("ecs:DescribeServices", e))?;
-    let Some(arn) = services.services().first().and_then(|s| s.task_definition()) else {
+    let found = super::ecs::one_service(t, cluster, service).await?;
+    let Some(arn) = found.task_definition() else {
         return Err(ProviderError::NotFound(format!("ecs:{cluster}/{service}")));
     };
     let td = t

@@ -156,15 +156,11 @@ pub async fn service_tasks(t: &Target, cluster: &str, service: &str) -> Result<S
     let running = task_arns(t, cluster, service, DesiredStatus::Running).await?;
     let mut stopped = task_arns(t, cluster, service, DesiredStatus::Stopped).await?;
     stopped.truncate(100);
-    let services = t
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .map_err(|e| sdk_error("ecs:DescribeServices", e))?;
-    let exec_on_service = services.services().first().is_some_and(|s| s.enable_execute_command());
+    let exec_on_service = match super::ecs::one_service(t, cluster, service).await {
+        Ok(s) => s.enable_execute_command(),
+        Err(ProviderError::NotFound(_)) => false,
+        Err(e) => return Err(e),
+    };
     let raw = described(t, cluster, running.into_iter().chain(stopped).collect()).await?;
     let mut definitions = HashMap::new();
     for arn in raw.iter().filter(|r| r.last_status() != Some("STOPPED")).filter_map(|r| r.task_definition_arn()) {
