@@ -1,45 +1,104 @@
 //! The right-sizing evaluation recorded in BENCHMARKS.md:
-//! `cargo run --release --example evaluate`
+//! `cargo run --release --example evaluate` (`-- --small`: the default demo fleet alone;
+//! `--no-hindsight`: skip the search for the best policy chosen knowing the scored week).
 //!
 //! For each demo fleet, every Fargate service is sized by each method from the 14 days that end
 //! one week before "now", then scored on that following week (5-minute maxima of the busiest
-//! task): monthly savings, and minutes over the proposed CPU or memory.
+//! task): monthly savings, and minutes over the proposed CPU or memory. The goal is then judged
+//! on the whole fleet and on each trace family in it.
 
 use infradeck::common::format::money;
-use infradeck::domain::Window;
+use infradeck::provider::demo::evaluation::{NOW, WEEK, cases, short_history};
 use infradeck::provider::demo::fleet::Fleet;
-use infradeck::provider::demo::{demand_between, ecs_service, usage_history};
-use infradeck::sizing::evaluate::{Case, Method, clairvoyant_bounds, current_monthly, score};
-use infradeck::sizing::recommend::Policy;
+use infradeck::sizing::evaluate::{Case, Goal, Method, score};
+use infradeck::sizing::recommend::{Policy, Profile};
 
-const NOW: i64 = 1_795_012_200; // 2026-11-18 14:30 UTC
-const WEEK: i64 = 7 * 86_400;
+fn goal_row(label: &str, goal: &Goal, minutes_cap: u64, tolerance: f64) -> String {
+    let gap = goal.gap_percent();
+    format!(
+        "| {label} | {} | {minutes_cap} | {} | {} | {gap:+.2} % | {} |",
+        goal.minutes,
+        money(goal.monthly_change),
+        money(goal.frontier),
+        match (goal.minutes <= minutes_cap, gap <= tolerance) {
+            (true, true) => "met",
+            (false, true) => "not met: minutes",
+            (true, false) => "not met: cost",
+            (false, false) => "not met: both",
+        }
+    )
+}
+
+/// The policy that, knowing the scored week, comes closest to the frontier within `minutes_cap`:
+/// how far any percentile/headroom/floor choice of this method could get on these cases.
+fn hindsight(cases: &[Case], minutes_cap: u64) -> Option<(Policy, Goal)> {
+    let mut best: Option<(Policy, Goal)> = None;
+    for cpu_percentile in [90.0, 95.0, 99.0] {
+        for headroom in [0.0, 0.1, 0.2, 0.3, 0.4] {
+            for peak_floor in [false, true] {
+                let policy = Policy { cpu_percentile, headroom, peak_floor, ..Policy::default() };
+                let goal = Goal::judge(Method::Infradeck, cases, &policy);
+                if goal.minutes <= minutes_cap
+                    && best.as_ref().is_none_or(|(_, b)| goal.gap_percent() < b.gap_percent())
+                {
+                    best = Some((policy, goal));
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The goal of each profile on these cases, and the best any policy could do with hindsight.
+fn judge(label: &str, cases: &[Case], with_hindsight: bool) {
+    let (safe, balanced) = (Policy::default(), Policy::of(Profile::Balanced));
+    let g = Goal::judge(Method::Infradeck, cases, &safe);
+    let vpa = score(Method::Vpa, cases, &safe);
+    let vpa_minutes = vpa.cpu_minutes_over + vpa.memory_minutes_over;
+    let b = Goal::judge(Method::Infradeck, cases, &balanced);
+    println!("{}", goal_row(&format!("{label} · safe"), &g, g.safest, 2.0));
+    println!("{}", goal_row(&format!("{label} · balanced"), &b, vpa_minutes, 1.0));
+    if with_hindsight && g.gap_percent() > 2.0 {
+        match hindsight(cases, g.safest) {
+            Some((p, h)) => println!(
+                "| {label} · best policy with hindsight (p{} + {:.0}%{}) | {} | {} | {} | {} | {:+.2} % | bound |",
+                p.cpu_percentile,
+                p.headroom * 100.0,
+                if p.peak_floor { ", ≥ busiest hour" } else { "" },
+                h.minutes,
+                g.safest,
+                money(h.monthly_change),
+                money(h.frontier),
+                h.gap_percent()
+            ),
+            None => println!("| {label} · best policy with hindsight | none within {} min | | | | | bound |", g.safest),
+        }
+    }
+}
 
 fn main() {
+    let small = std::env::args().any(|a| a == "--small");
+    let hindsight_wanted = !std::env::args().any(|a| a == "--no-hindsight");
     let policy = Policy::default();
-    for (label, seed, scale) in [
-        ("default demo fleet (seed 42, 45 services)", 42, None),
-        ("generated fleet (seed 7, 1,000 services)", 7, Some(1_000)),
-    ] {
+    let fleets: &[(&str, u64, Option<usize>)] = if small {
+        &[("default demo fleet (seed 42, 45 services)", 42, None)]
+    } else {
+        &[
+            ("default demo fleet (seed 42, 45 services)", 42, None),
+            ("generated fleet (seed 7, 1,000 services)", 7, Some(1_000)),
+        ]
+    };
+    for &(label, seed, scale) in fleets {
         let fleet = Fleet::build(seed, scale);
         let sized_at = NOW - WEEK;
-        let cases: Vec<Case> = fleet
-            .services
-            .iter()
-            .map(|spec| Case {
-                service: ecs_service(spec, sized_at, Window::Fortnight),
-                sizing: usage_history(spec, sized_at),
-                following: demand_between(spec, sized_at, NOW, 300),
-            })
-            .collect();
+        let cases = cases(&fleet);
         println!("\n{label}: sized on the 14 d before {sized_at}, scored on the following 7 d");
         println!(
             "| method | services sized | monthly change | CPU min over | memory min over | services over | min over, saturated services |"
         );
         println!("|---|---|---|---|---|---|---|");
-        let scores: Vec<_> = Method::ALL.iter().map(|m| score(*m, &cases, &policy)).collect();
-        for s in &scores {
-            let m = s.method;
+        for m in Method::ALL {
+            let s = score(m, &cases, &policy);
             println!(
                 "| {} | {} | {}/month | {} | {} | {} | {} |",
                 m.label(),
@@ -51,32 +110,28 @@ fn main() {
                 s.minutes_over_saturated
             );
         }
-        // The goal's two yardsticks, and what even a clairvoyant recommender could do between them.
-        let safest = scores.iter().map(|s| s.cpu_minutes_over + s.memory_minutes_over).min().unwrap_or(0);
-        let cheapest = scores.iter().map(|s| s.monthly_change).fold(f64::INFINITY, f64::min);
-        let (lower, upper) = clairvoyant_bounds(&cases, safest);
-        println!(
-            "\nsafest baseline: {safest} min over; best baseline savings: {}/month; knowing the following \
-             week, the cheapest within {safest} min over is between {} and {}/month",
-            money(cheapest),
-            money(lower),
-            money(upper)
-        );
         // How right-sizing is judged: no more minutes over than the safest baseline, at a cost
-        // within 2 % (of the sized services' bill) of the clairvoyant frontier at the same minutes.
-        let ours = &scores[0];
-        let minutes = ours.cpu_minutes_over + ours.memory_minutes_over;
-        let (_, reachable) = clairvoyant_bounds(&cases, minutes);
-        let bill = current_monthly(&cases);
-        let gap = (ours.monthly_change - reachable) / bill * 100.0;
+        // within 2 % (of the sized services' bill) of the clairvoyant frontier at the same minutes;
+        // `balanced`: no more minutes than VPA's rule, within 1 % at its own minutes.
         println!(
-            "goal: infradeck {minutes} min over vs the safest baseline's {safest} ({}); {}/month vs the clairvoyant \
-             frontier's {}/month at {minutes} min over: {gap:+.2} % of the sized services' {}/month bill ({})",
-            if minutes <= safest { "met" } else { "not met" },
-            money(ours.monthly_change),
-            money(reachable),
-            money(bill),
-            if gap <= 2.0 { "within 2 %" } else { "more than 2 % above" }
+            "\ngoal per trace family: safe (cap: the safest baseline's minutes, 2 %) and balanced (cap: VPA's minutes, 1 %)"
         );
+        println!(
+            "| family · profile | min over | cap | monthly change | frontier at those minutes | gap (% of bill) | goal |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
+        families.sort_unstable();
+        families.dedup();
+        for f in families {
+            let these: Vec<Case> = cases.iter().filter(|c| c.family == f).cloned().collect();
+            if these.iter().all(|c| c.service.running == 0) {
+                continue;
+            }
+            judge(&format!("{f} ({})", these.len()), &these, hindsight_wanted);
+        }
+        let short = short_history(&cases);
+        judge(&format!("short history (2 d) ({})", short.len()), &short, hindsight_wanted);
+        judge("**whole fleet**", &cases, hindsight_wanted);
     }
 }

@@ -35,7 +35,7 @@ READS = [
     "elasticache:ListAllowedNodeTypeModifications", "elasticache:ListTagsForResource",
     "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
     "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies",
-    "pricing:GetProducts", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
+    "pricing:GetProducts", "compute-optimizer:GetECSServiceRecommendations", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
     "logs:FilterLogEvents",
 ]
 # With --org, the caller (management account or delegated administrator) lists the accounts and

@@ -22,6 +22,10 @@ Why it exists:
   AlarmTypes asks for them. Where moto keeps nothing, it serves the seeded shapes: a service's
   capacity provider strategy (FARGATE_SPOT), composite alarms (PutCompositeAlarm is not in moto),
   and Price List products by service code.
+- Compute Optimizer, which moto does not have: GetECSServiceRecommendations (and
+  GetEnrollmentStatus) are answered from the seeded `ComputeOptimizer` recommendations, in both
+  protocols the SDKs speak to it (Smithy RPC v2 CBOR, the current one, and awsJson1_0), with
+  OptInRequiredException for an account not opted in (see `ecs_service_recommendations`).
 - ECS Exec and Session Manager, which moto does not serve (see "ECS Exec and Session Manager"
   below): ECS ExecuteCommand and SSM StartSession / TerminateSession are answered here, refused as
   AWS refuses them, and every session issued is kept (`GET /_bridge/sessions`). DescribeTasks
@@ -68,6 +72,11 @@ except ImportError:  # pragma: no cover - said plainly so a missing package is o
     sys.exit("moto_bridge.py needs the cbor2 package: pip install cbor2")
 
 CBOR_PATH = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(\w+)$")
+# Compute Optimizer in Smithy RPC v2 CBOR (aws-sdk-computeoptimizer >= 1.105 speaks it); the crate
+# up to 1.102, boto3 and the AWS CLI (botocore ranks json first) send awsJson1_0 with X-Amz-Target
+# ComputeOptimizerService.<Operation>.
+CO_PATH = re.compile(r"^/service/ComputeOptimizerService/operation/(\w+)$")
+CO_TARGET = "ComputeOptimizerService"
 UTC = dt.timezone.utc
 
 # Fields that CloudWatch's model types as timestamps or doubles. JSON has neither, so the bridge
@@ -135,14 +144,25 @@ CANNED = {
     # refused with TargetNotConnectedException and StartSession with TargetNotConnected. A POST
     # replaces the whole map (GET /_bridge/canned first to add to it).
     "ExecAgents": {},
+    # Compute Optimizer (no moto backend), per AWS account's opt-in:
+    # "opted_in": false (an account's state until someone opts it in) answers every
+    #   GetECSServiceRecommendations with OptInRequiredException (403);
+    # "recommendations": {serviceArn: ECSServiceRecommendation as the API returns it, JSON form,
+    #   lastRefreshTimestamp in epoch seconds}: only Fargate services with enough data have one;
+    # "errors" (optional): {serviceArn: {"code", "message"}}: such an ARN, when asked for by
+    #   serviceArns, comes back in the answer's errors[] (AWS documents no case for ECS services).
+    # A POST replaces the whole object: {"ComputeOptimizer": {"opted_in": false}} is an account
+    # that never opted in.
+    "ComputeOptimizer": {"opted_in": False, "recommendations": {}, "errors": {}},
 }
 # POST /_bridge/fault {"kind": K, "seconds": S, "operation": OP, "region": R, "delay": D}:
 # until S seconds have passed (for ever without S; POST /_bridge/fault/clear ends it), every
 # request from infradeck (the Rust SDK) for OP (any without) signed for region R (any without)
 # (and, with "contains": TEXT, only requests whose body holds TEXT, e.g. one account's role ARN
-# in AssumeRole) gets fault K: "throttle", "500", "503", "expired", "deny" (an error in the protocol the
-# service speaks), "latency" (D seconds, default 5, before the real answer) or "refuse" (needs
-# S: the bridge stops listening and drops open connections, then listens again). GET
+# in AssumeRole) gets fault K: "throttle", "500", "503", "expired", "deny", "optin" (Compute
+# Optimizer's OptInRequiredException) (an error in the protocol the service speaks), "latency"
+# (D seconds, default 5, before the real answer) or "refuse" (needs S: the bridge stops
+# listening and drops open connections, then listens again). GET
 # /_bridge/fault says what is active and how many requests were faulted since the last POST.
 FAULT = {"kind": None, "until": None, "operation": None, "region": None, "contains": None, "delay": 5.0,
          "faulted": 0}
@@ -155,6 +175,8 @@ ERRORS = {
     "503": (503, "ServiceUnavailableException", "ServiceUnavailable", "injected: service unavailable"),
     "expired": (400, "ExpiredTokenException", "ExpiredToken", "The security token included in the request is expired"),
     "deny": (400, "AccessDeniedException", "AccessDenied", "not authorized to perform this operation"),
+    # Compute Optimizer's refusal for an account not opted in (its model: HTTP 403).
+    "optin": (403, "OptInRequiredException", "OptInRequired", "Aws account is not registered for recommendation."),
 }
 
 
@@ -221,6 +243,125 @@ def lookup_events(asked, headers):
     if offset + limit < len(chosen):
         answer["NextToken"] = str(offset + limit)
     return 200, answer
+
+
+# Compute Optimizer's wording for an account that has not opted in: its API reference gives no
+# message (only "The account is not opted in to Compute Optimizer." as the error's description);
+# this is the one recorded from AWS (Compute Optimizer Automation, 2026).
+CO_OPT_IN = "Aws account is not registered for recommendation."
+# Field types of ECSServiceRecommendation in the service model: JSON has one number type, the
+# SDKs do not (an integer field sent as 1024.0 fails the Rust SDK's parse, a double sent as an
+# integer fails its CBOR decoder).
+CO_INTEGERS = {"memory", "cpu", "memoryReservation"}
+CO_DOUBLES = {"value", "lookbackPeriodInDays", "savingsOpportunityPercentage", "lowerBoundValue", "upperBoundValue"}
+CO_TIMESTAMPS = {"lastRefreshTimestamp", "lastUpdatedTimestamp"}
+CO_FINDING_FILTERS = {"Finding": "finding", "FindingReasonCode": "findingReasonCodes"}
+
+
+def co_wire(value, cbor, key=None):
+    """A Compute Optimizer answer with each number typed as the model types it; timestamps as
+    epoch seconds (awsJson1_0) or datetimes (CBOR tag 1)."""
+    if isinstance(value, dict):
+        return {k: co_wire(v, cbor, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [co_wire(v, cbor, key) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if key in CO_TIMESTAMPS:
+        return dt.datetime.fromtimestamp(value, UTC) if cbor else value
+    if key in CO_INTEGERS:
+        return int(value)
+    if key in CO_DOUBLES:
+        return float(value)
+    return value
+
+
+def co_invalid(message):
+    return 400, {"__type": "InvalidParameterValueException", "message": message}
+
+
+def ecs_service_recommendations(request, region, caller):
+    """GetECSServiceRecommendations as the API reference describes it, from
+    CANNED["ComputeOptimizer"]: OptInRequiredException (403) unless the account opted in; the
+    signing region's recommendations only (the API is regional); `accountIds` (one at most) or
+    else the caller's account; `serviceArns` narrows to those ARNs (an ARN with no
+    recommendation is left out, or listed in errors[] when the seed says so); `filters` —
+    Finding, FindingReasonCode, tag:KEY, tag-key — each must match, any of its values; pages of
+    `maxResults` (0-1000) with an opaque nextToken. Order: by service ARN (AWS documents none)."""
+    with LOCK:
+        seeded = json.loads(json.dumps(CANNED["ComputeOptimizer"]))
+    if not seeded.get("opted_in"):
+        return 403, {"__type": "OptInRequiredException", "message": CO_OPT_IN}
+    accounts = request.get("accountIds") or []
+    if len(accounts) > 1:
+        return co_invalid("You can only specify one account ID per request.")
+    limit = request.get("maxResults")
+    if limit is not None and not (isinstance(limit, int) and 0 <= limit <= 1000):
+        return co_invalid("maxResults must be between 0 and 1000.")
+    limit = limit or 1000  # AWS documents no default page size
+    token = request.get("nextToken")
+    if token is not None and not str(token).isdigit():
+        return co_invalid("Invalid nextToken.")
+    arns = request.get("serviceArns")
+    for arn in arns or []:
+        if not (isinstance(arn, str) and arn.startswith("arn:") and ":ecs:" in arn and ":service/" in arn):
+            return co_invalid(f"Invalid service ARN: {arn}")
+    filters = request.get("filters") or []
+    for f in filters:
+        name = f.get("name") or ""
+        if name not in CO_FINDING_FILTERS and name != "tag-key" and not name.startswith("tag:"):
+            return co_invalid(f"Invalid filter name: {name}")
+
+    def matches(rec):
+        for f in filters:
+            name, values = f["name"], set(f.get("values") or [])
+            tags = {t.get("key"): t.get("value") for t in rec.get("tags") or []}
+            if name == "Finding":
+                ok = rec.get("finding") in values
+            elif name == "FindingReasonCode":
+                ok = bool(values & set(rec.get("findingReasonCodes") or []))
+            elif name == "tag-key":
+                ok = bool(values & set(tags))
+            else:
+                ok = tags.get(name[4:]) in values
+            if not ok:
+                return False
+        return True
+
+    wanted_account = accounts[0] if accounts else caller
+    recommendations = seeded.get("recommendations") or {}
+    chosen, errors = [], []
+    for arn in sorted(set(arns) if arns else recommendations):
+        rec = recommendations.get(arn)
+        if rec is None:
+            if arns and arn in (seeded.get("errors") or {}):
+                error = seeded["errors"][arn]
+                errors.append({"identifier": arn, "code": error.get("code", ""), "message": error.get("message", "")})
+            continue
+        arn_region, arn_account = (arn.split(":") + ["", "", "", "", ""])[3:5]
+        if region and arn_region != region:
+            continue
+        if wanted_account and rec.get("accountId", arn_account) != wanted_account:
+            continue
+        if matches(rec):
+            chosen.append(rec)
+    offset = int(token or 0)
+    answer = {"ecsServiceRecommendations": chosen[offset:offset + limit], "errors": errors}
+    if offset + limit < len(chosen):
+        answer["nextToken"] = str(offset + limit)
+    return 200, answer
+
+
+def compute_optimizer(op, request, region, caller):
+    """(status, answer) of a Compute Optimizer operation the bridge serves."""
+    if op == "GetECSServiceRecommendations":
+        return ecs_service_recommendations(request, region, caller)
+    if op == "GetEnrollmentStatus":
+        with LOCK:
+            opted_in = bool(CANNED["ComputeOptimizer"].get("opted_in"))
+        return 200, {"status": "Active" if opted_in else "Inactive", "memberAccountsEnrolled": False,
+                     "numberOfMemberAccountsOptedIn": 0}
+    return 400, {"__type": "UnknownOperationException", "message": f"bridge: Compute Optimizer {op} is not served"}
 
 
 def refuse_for(seconds):
@@ -571,6 +712,16 @@ class Bridge(BaseHTTPRequestHandler):
                 status, answer = 500, {"__type": "InternalServerException", "message": f"bridge: {error}"}
             self.reply_json(status, answer, "application/json")
             return
+        co = CO_PATH.match(self.path)
+        if co:
+            count(co.group(1))
+            if self.inject("cbor", co.group(1), body):
+                return
+            record(self.headers, co.group(1))
+            status, answer = self.compute_optimizer(co.group(1), to_json_value(cbor2.loads(body)) if body else {})
+            encoded = cbor2.dumps(co_wire(answer, cbor=True), datetime_as_timestamp=True, timezone=UTC)
+            self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
+            return
         cbor = CBOR_PATH.match(self.path)
         if cbor:
             count(cbor.group(1))
@@ -585,6 +736,10 @@ class Bridge(BaseHTTPRequestHandler):
             if self.inject("json", op):
                 return
             record(self.headers, op)
+            if target.split(".")[0] == CO_TARGET:
+                status, answer = self.compute_optimizer(op, json.loads(body or b"{}"))
+                self.reply_json(status, co_wire(answer, cbor=False), "application/x-amz-json-1.0")
+                return
             canned = {
                 "GetCostForecast": lambda: CANNED["GetCostForecast"],
                 "GetAnomalies": lambda: CANNED["GetAnomalies"],
@@ -940,6 +1095,15 @@ class Bridge(BaseHTTPRequestHandler):
         encoded = cbor2.dumps(to_cbor_value(answer), datetime_as_timestamp=True, timezone=UTC)
         self.reply(status, encoded, "application/cbor", {"smithy-protocol": "rpc-v2-cbor"})
 
+
+    def compute_optimizer(self, op, request):
+        """A Compute Optimizer call for the signing region and the caller's account."""
+        found = REGION.search(self.headers.get("authorization", ""))
+        try:
+            caller = self.caller_account()
+        except (urllib.error.URLError, AttributeError, OSError):
+            caller = None  # unsigned, or moto's STS did not answer: no account filter
+        return compute_optimizer(op, request, found.group(1) if found else None, caller)
 
     def caller_account(self):
         """The account moto gives this request's access key (asked with STS GetCallerIdentity)."""

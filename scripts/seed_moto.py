@@ -445,6 +445,7 @@ def seed_realistic(args):
     seed_prices(args)
     seed_real_shapes(args, now, net, vpc)
     post(args.bridge + "/_bridge/canned", SEEDED_EXEC)
+    seed_compute_optimizer(args, now)
 
 
 # Fargate Linux on-demand, us-east-1, as the Price List publishes them.
@@ -649,6 +650,144 @@ def seed_real_shapes(args, now, net, vpc):
                                StateReason="Threshold Crossed: 15 datapoints were less than the threshold (54.0)")
 
 
+
+# AWS Compute Optimizer's view of the realistic fleet (moto has no Compute Optimizer: the bridge
+# serves GetECSServiceRecommendations from this). It covers Fargate services only and needs 24 h
+# of CPUUtilization/MemoryUtilization in the last 14 days, so the EC2 services (queue-worker,
+# report-builder, fanout) and staging/batch-idle (desired 0, never ran) have none.
+# "cluster/service" → (finding, reason codes, recommended task cpu, memory, Maximum CPU %, Maximum
+# memory % over the 14-day look-back, currentPerformanceRisk, autoScalingConfiguration). The
+# maxima are fixed, not read back from CloudWatch, so the answer is the same on every run; they
+# sit where the seeded series (mean, spike, up to 1.3× spike as Maximum) put them.
+CO_FINDINGS = {
+    "prod-web/web-api": ("Overprovisioned", ["CPUOverprovisioned", "MemoryOverprovisioned"], 1024, 3072, 28.4, 43.9,
+                         "VeryLow", None),
+    # Target tracking on CPU: Compute Optimizer leaves CPU as it is (recommends the current CPU).
+    "prod-web/checkout": ("Optimized", [], 1024, 2048, 97.5, 84.2, "Low", "TargetTrackingScalingCpu"),
+    "prod-web/search": ("Underprovisioned", ["CPUUnderprovisioned", "MemoryUnderprovisioned"], 1024, 2048, 100.0, 98.7,
+                        "High", None),
+    # 4 vCPU's smallest memory is 8 GiB: nothing smaller fits its CPU spikes.
+    "prod-web/media-resize": ("Optimized", [], 4096, 8192, 83.1, 38.6, "Low", None),
+    "prod-web/gateway": ("Optimized", [], 1024, 2048, 57.9, 61.4, "VeryLow", None),
+    # Already Fargate's smallest size.
+    "staging/admin": ("Optimized", [], 256, 512, 7.6, 51.2, "VeryLow", None),
+    "prod-web/reports-api": ("Underprovisioned", ["CPUUnderprovisioned"], 4096, 8192, 100.0, 66.8, "High", None),
+    "prod-web/orders": ("Overprovisioned", ["CPUOverprovisioned", "MemoryOverprovisioned"], 512, 2048, 23.1, 25.9,
+                        "VeryLow", None),
+    "prod-web/payments-bg": ("Overprovisioned", ["CPUOverprovisioned", "MemoryOverprovisioned"], 512, 1024, 15.4, 32.2,
+                             "VeryLow", None),
+    # Priced at On-Demand Fargate rates like every estimate (it runs on FARGATE_SPOT).
+    "prod-web/thumbnails-spot": ("Overprovisioned", ["CPUOverprovisioned", "MemoryOverprovisioned"], 512, 2048, 19.4,
+                                 25.8, "VeryLow", None),
+    # 0.5 vCPU → 0.25 vCPU keeps 1 GiB (a valid 256-CPU size): CPU alone is over-provisioned.
+    "prod-web/legacy-api": ("Overprovisioned", ["CPUOverprovisioned"], 256, 1024, 38.7, 57.9, "VeryLow", None),
+}
+# Containers Compute Optimizer sizes other than in proportion to the task: orders' sidecars (the
+# FireLens router and the X-Ray daemon) keep their size, the app takes the cut.
+CO_CONTAINERS = {
+    "prod-web/orders": {"orders": (448, 1536, None), "log_router": (0, None, 64), "xray-daemon": (32, None, 256)},
+}
+
+
+def fargate_month(cpu, memory, arm=False, count=1):
+    """USD a month for `count` tasks of a size at the Fargate On-Demand list prices (730 h)."""
+    vcpu = float(FARGATE_PRICES["USE1-Fargate-ARM-vCPU-Hours:perCPU" if arm else "USE1-Fargate-vCPU-Hours:perCPU"])
+    gb = float(FARGATE_PRICES["USE1-Fargate-ARM-GB-Hours" if arm else "USE1-Fargate-GB-Hours"])
+    return (cpu / 1024 * vcpu + memory / 1024 * gb) * 730 * count
+
+
+def seed_compute_optimizer(args, now):
+    """ECSServiceRecommendation objects for the realistic fleet's Fargate services (see
+    CO_FINDINGS), read off what moto holds (task definition, containers, desired count, tags) and
+    posted as CANNED["ComputeOptimizer"] with the account opted in. Savings are the monthly price
+    difference at Fargate's us-east-1 On-Demand list prices times the desired count; an upsizing
+    saves nothing (0, not a negative amount)."""
+    ecs = client("ecs", args.moto)
+    refreshed = (now // HOUR - 24) * HOUR  # the daily refresh, a day ago
+    recommendations = {}
+    for cluster_arn in ecs.list_clusters()["clusterArns"]:
+        cluster = cluster_arn.rsplit("/", 1)[-1]
+        arns = ecs.list_services(cluster=cluster, maxResults=100)["serviceArns"]
+        for i in range(0, len(arns), 10):
+            for service in ecs.describe_services(cluster=cluster, services=arns[i:i + 10])["services"]:
+                key = f"{cluster}/{service['serviceName']}"
+                if service.get("launchType") != "FARGATE" or key not in CO_FINDINGS:
+                    continue
+                recommendations[service["serviceArn"]] = co_recommendation(ecs, service, key, refreshed)
+    missing = set(CO_FINDINGS) - {arn.split(":service/", 1)[1] for arn in recommendations}
+    if missing:
+        sys.exit(f"seed: Compute Optimizer findings for services that are not there: {sorted(missing)}")
+    post(args.bridge + "/_bridge/canned",
+         {"ComputeOptimizer": {"opted_in": True, "recommendations": recommendations, "errors": {}}})
+
+
+def co_recommendation(ecs, service, key, refreshed):
+    finding, reasons, rec_cpu, rec_memory, max_cpu, max_memory, risk, scaling = CO_FINDINGS[key]
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    cpu, memory = int(definition["cpu"]), int(definition["memory"])
+    arm = (definition.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64"
+    count = service.get("desiredCount", 0)
+
+    def memory_size(hard, soft):
+        return {k: v for k, v in (("memory", hard), ("memoryReservation", soft)) if v}
+
+    current_containers, recommended_containers = [], []
+    for c in definition["containerDefinitions"]:
+        c_cpu, hard, soft = c.get("cpu", 0), c.get("memory"), c.get("memoryReservation")
+        current_containers.append({"containerName": c["name"], "memorySizeConfiguration": memory_size(hard, soft),
+                                   "cpu": c_cpu})
+        fixed = CO_CONTAINERS.get(key, {}).get(c["name"])
+        if fixed:
+            r_cpu, r_hard, r_soft = fixed
+        else:
+            r_cpu = c_cpu * rec_cpu // cpu
+            r_hard = hard * rec_memory // memory if hard else None
+            r_soft = soft * rec_memory // memory if soft else None
+        recommended_containers.append({"containerName": c["name"], "memorySizeConfiguration": memory_size(r_hard, r_soft),
+                                       "cpu": r_cpu})
+
+    saved = max(0.0, fargate_month(cpu, memory, arm, count) - fargate_month(rec_cpu, rec_memory, arm, count))
+    current_cost = fargate_month(cpu, memory, arm, count)
+    savings = {"savingsOpportunityPercentage": round(100 * saved / current_cost, 2) if current_cost else 0.0,
+               "estimatedMonthlySavings": {"currency": "USD", "value": round(saved, 2)}}
+
+    def projected(name, peak, now_size, new_size):
+        at = min(100.0, peak * now_size / new_size)
+        return [{"name": name, "statistic": "Maximum", "lowerBoundValue": round(at * 0.85, 1),
+                 "upperBoundValue": round(min(100.0, at * 1.1), 1)}]
+
+    configuration = {"memory": memory, "cpu": cpu, "containerConfigurations": current_containers,
+                     "taskDefinitionArn": definition["taskDefinitionArn"]}
+    if scaling:
+        configuration["autoScalingConfiguration"] = scaling
+    try:
+        tags = ecs.list_tags_for_resource(resourceArn=service["serviceArn"]).get("tags", [])
+    except Exception:  # noqa: BLE001 - tags are an extra, not worth failing the seed over
+        tags = []
+    return {
+        "serviceArn": service["serviceArn"],
+        "accountId": service["serviceArn"].split(":")[4],
+        "currentServiceConfiguration": configuration,
+        "utilizationMetrics": [{"name": "Cpu", "statistic": "Maximum", "value": max_cpu},
+                               {"name": "Memory", "statistic": "Maximum", "value": max_memory}],
+        "lookbackPeriodInDays": 14.0,
+        "launchType": "Fargate",
+        "lastRefreshTimestamp": refreshed,
+        "finding": finding,
+        "findingReasonCodes": reasons,
+        "serviceRecommendationOptions": [{
+            "memory": rec_memory, "cpu": rec_cpu,
+            "savingsOpportunity": savings,
+            # No Savings Plans in the seeded account: the same as before discounts.
+            "savingsOpportunityAfterDiscounts": json.loads(json.dumps(savings)),
+            "projectedUtilizationMetrics": projected("Cpu", max_cpu, cpu, rec_cpu)
+            + projected("Memory", max_memory, memory, rec_memory),
+            "containerRecommendations": recommended_containers,
+        }],
+        "currentPerformanceRisk": risk,
+        "effectiveRecommendationPreferences": {"savingsEstimationMode": {"source": "PublicPricing"}},
+        "tags": tags,
+    }
 
 COST_SERVICES = [
     ("Amazon Elastic Container Service", 420.0), ("Amazon ElastiCache", 160.0),

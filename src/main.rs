@@ -143,12 +143,15 @@ fn main() -> color_eyre::Result<()> {
         .or_else(infradeck::common::logging::default_path)
         .and_then(|p| infradeck::common::logging::init(&p));
     // Everything that can be wrong with the user's files is found before the terminal changes.
-    let config =
+    let mut config =
         Config::load(cli.config.as_deref()).unwrap_or_else(|e| usage_error("did not start: fix the config file", e));
     let runtime = runtime()?;
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
-        Some(Command::Report { format, fail_on }) => {
+        Some(Command::Report { format, fail_on, sizing }) => {
+            if let Some(p) = sizing {
+                config.sizing.profile = p.into();
+            }
             let report = runtime.block_on(infradeck::cli::report::report(
                 provider,
                 &config.sizing,
@@ -167,7 +170,10 @@ fn main() -> color_eyre::Result<()> {
             }
             Ok(())
         }
-        Some(Command::Plan { resource, format, rollback, iac, write, branch }) => {
+        Some(Command::Plan { resource, format, rollback, iac, write, branch, sizing }) => {
+            if let Some(p) = sizing {
+                config.sizing.profile = p.into();
+            }
             let history = rollback.then(|| {
                 infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()
             });

@@ -197,8 +197,18 @@ fn risk(r: &EcsRecommendation) -> &'static str {
     }
 }
 
-const HEAD: [&str; 9] =
-    ["SERVICE", "LAUNCH", "FINDING", "CURRENT", "PROPOSED", "MONTHLY", "RISK", "OVER cpu/mem", "SLO"];
+const HEAD: [&str; 10] = [
+    "SERVICE",
+    "LAUNCH",
+    "FINDING",
+    "CURRENT",
+    "PROPOSED",
+    "MONTHLY",
+    "RISK",
+    "OVER cpu/mem",
+    "SLO",
+    "COMPUTE OPTIMIZER",
+];
 
 /// "burning fast, -508 % budget left", "ok, 71 % budget left", or "—" (no load balancer/objective).
 fn slo_status(r: &EcsRecommendation) -> String {
@@ -211,7 +221,7 @@ fn slo_status(r: &EcsRecommendation) -> String {
     }
 }
 
-fn row(r: &EcsRecommendation) -> [String; 9] {
+fn row(r: &EcsRecommendation) -> [String; 10] {
     [
         r.service.clone(),
         r.launch_type.to_string(),
@@ -222,6 +232,7 @@ fn row(r: &EcsRecommendation) -> [String; 9] {
         risk(r).to_string(),
         backtest(r),
         slo_status(r),
+        r.compute_optimizer.as_ref().map_or("—".into(), |c| c.cell()),
     ]
 }
 
@@ -249,6 +260,10 @@ fn summary(recs: &[EcsRecommendation]) -> String {
             with("ok")
         ));
     }
+    if let Some(line) = crate::sizing::optimizer::agreement_summary(recs) {
+        out.push('\n');
+        out.push_str(&line);
+    }
     out
 }
 
@@ -257,7 +272,7 @@ pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
         Format::Json => serde_json::to_string_pretty(recs).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
         Format::Csv => csv_text(recs),
         Format::Table => {
-            let rows: Vec<[String; 9]> = recs.iter().map(row).collect();
+            let rows: Vec<[String; 10]> = recs.iter().map(row).collect();
             format!("{}\n{}\n", aligned(HEAD, &rows), summary(recs))
         }
         Format::Markdown => {
@@ -280,11 +295,34 @@ pub fn render(recs: &[EcsRecommendation], format: Format) -> String {
                 for e in &r.evidence {
                     let _ = writeln!(out, "- {e}");
                 }
+                if let Some(line) =
+                    r.compute_optimizer.as_ref().and_then(|c| c.explanation.as_ref().or(c.reason.as_ref()))
+                {
+                    let _ = writeln!(out, "- Compute Optimizer: {line}");
+                }
                 out.push('\n');
             }
             out
         }
     }
+}
+
+/// The CSV's Compute Optimizer columns: status, its cpu and memory, finding, agreement, the
+/// dollars between the two, and the explanation (or why there is none).
+fn optimizer_fields(view: Option<&crate::sizing::optimizer::OptimizerView>) -> [String; 7] {
+    let Some(v) = view else {
+        return Default::default();
+    };
+    let size = v.recommendation.as_ref().and_then(|r| r.recommended);
+    [
+        v.status.to_string(),
+        size.map_or(String::new(), |s| s.0.to_string()),
+        size.map_or(String::new(), |s| s.1.to_string()),
+        v.recommendation.as_ref().map_or(String::new(), |r| r.finding.clone()),
+        v.agreement.map_or(String::new(), |a| a.label().to_string()),
+        v.monthly_difference.map_or(String::new(), |d| format!("{d:.2}")),
+        v.explanation.clone().or_else(|| v.reason.clone()).unwrap_or_default(),
+    ]
 }
 
 fn csv_text(recs: &[EcsRecommendation]) -> String {
@@ -306,28 +344,39 @@ fn csv_text(recs: &[EcsRecommendation]) -> String {
         "slo_burn",
         "slo_budget_remaining",
         "evidence",
+        "compute_optimizer_status",
+        "compute_optimizer_cpu",
+        "compute_optimizer_memory",
+        "compute_optimizer_finding",
+        "compute_optimizer_agreement",
+        "compute_optimizer_monthly_difference_usd",
+        "compute_optimizer_explanation",
     ]);
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
     for r in recs {
         let (pc, pm) = r.proposed.map_or((String::new(), String::new()), |(c, m)| (c.to_string(), m.to_string()));
-        let _ = w.write_record([
-            r.service.clone(),
-            r.launch_type.to_string(),
-            r.finding.label().to_string(),
-            r.current.0.to_string(),
-            r.current.1.to_string(),
-            pc,
-            pm,
-            num(r.monthly_current),
-            num(r.monthly_proposed),
-            num(r.monthly_change()),
-            risk(r).to_string(),
-            r.backtest.map_or(String::new(), |b| b.cpu_minutes_over.to_string()),
-            r.backtest.map_or(String::new(), |b| b.memory_minutes_over.to_string()),
-            r.slo.map_or(String::new(), |s| s.status().to_string()),
-            num(r.slo.and_then(|s| s.budget_remaining())),
-            r.evidence.join(" | "),
-        ]);
+        let _ = w.write_record(
+            [
+                r.service.clone(),
+                r.launch_type.to_string(),
+                r.finding.label().to_string(),
+                r.current.0.to_string(),
+                r.current.1.to_string(),
+                pc,
+                pm,
+                num(r.monthly_current),
+                num(r.monthly_proposed),
+                num(r.monthly_change()),
+                risk(r).to_string(),
+                r.backtest.map_or(String::new(), |b| b.cpu_minutes_over.to_string()),
+                r.backtest.map_or(String::new(), |b| b.memory_minutes_over.to_string()),
+                r.slo.map_or(String::new(), |s| s.status().to_string()),
+                num(r.slo.and_then(|s| s.budget_remaining())),
+                r.evidence.join(" | "),
+            ]
+            .into_iter()
+            .chain(optimizer_fields(r.compute_optimizer.as_ref())),
+        );
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

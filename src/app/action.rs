@@ -41,6 +41,7 @@ pub enum Action {
     Tasks,
     Shell,
     Forward,
+    Sizing,
 }
 
 impl Action {
@@ -95,6 +96,10 @@ impl Action {
                 "the selected service's tasks: running and stopped (why), enter: a task's containers, x: a shell, l: its logs"
             }
             Action::Shell => "a shell in the selected task's container (ECS Exec; on the demo fleet a simulated one)",
+            Action::Sizing => {
+                "switch the sizing profile and size again: safe (no more minutes over capacity than Compute \
+                 Optimizer's rule) or balanced (no more than VPA's, for the dollars); :sizing safe|balanced"
+            }
             Action::Forward => {
                 "forward a local port: in the tasks view to the selected task's container; on a Redis group through a \
                  service's task (:forwards lists them)"

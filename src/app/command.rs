@@ -21,6 +21,8 @@ pub enum Command {
     Accounts,
     /// `:forwards`: the port forwards running in the background.
     Forwards,
+    /// `:sizing [safe|balanced]`: that profile (none: the other one), and size again.
+    Sizing(Option<crate::sizing::recommend::Profile>),
     /// `:group`: the focused pane's rows grouped by account (again: not grouped).
     Group,
     /// `:incident [hours]`
@@ -76,7 +78,7 @@ fn switch(what: Switch, arg: String) -> Result<Command, String> {
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
     "budget", "forwards", "accounts", "group", "incident", "timeline", "review", "export", "note", "region", "profile",
-    "quit",
+    "sizing", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -101,6 +103,14 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
         "forwards" | "forward" | "pf" => Command::Forwards,
+        "sizing" => Command::Sizing(if arg.is_empty() {
+            None
+        } else {
+            Some(
+                crate::sizing::recommend::Profile::parse(&arg)
+                    .ok_or(format!(":sizing takes safe or balanced, not '{arg}'"))?,
+            )
+        }),
         "accounts" | "acct" | "org" => Command::Accounts,
         "group" => Command::Group,
         "incident" | "timeline" if moment(&arg).is_some() => {

@@ -3,7 +3,7 @@
 //! Used by `update` and by the parts of the state machine below it (apply, incident).
 
 use super::msg::Effect;
-use super::state::{Overlay, PaneId, State};
+use super::state::{Level, Overlay, PaneId, State};
 
 /// Ask for all of a pane's data (a first load, `r`, a new window), unless a request is already
 /// out: then remember to ask again when it returns, so at most one fetch per pane is ever in
@@ -55,6 +55,23 @@ pub fn request_pane(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
 pub fn refresh(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     state.fetch_mut(pane).fresh = true;
     request(state, pane, fx);
+}
+
+/// `P` / `:sizing`: suggestions from `profile` (None: the other one), sized again now; a run
+/// still in flight for the old profile is dropped when it lands.
+pub fn switch_sizing(state: &mut State, profile: Option<crate::sizing::recommend::Profile>, fx: &mut Vec<Effect>) {
+    use crate::sizing::recommend::Profile;
+    let to = profile.unwrap_or(state.sizing.policies.profile.other());
+    state.sizing.policies.profile = to;
+    state.sizing.fetch.inflight = None;
+    state.sizing.fetch.next_due = None;
+    request_sizing(state, state.now, fx);
+    let what = match to {
+        Profile::Safe => "no more minutes over capacity than Compute Optimizer's rule",
+        Profile::Balanced => "no more minutes over capacity than VPA's rule, for the dollars",
+    };
+    let when = if state.sizing.fetch.inflight.is_some() { "sizing again" } else { "from the next sizing run" };
+    state.status = Some((Level::Info, format!("{} sizing: {what} — {when} (P switches back)", to.label())));
 }
 
 /// Size the ECS services once they are loaded, then on the sizing interval.

@@ -197,6 +197,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Tasks, &["t"]),
     (Action::Shell, &["x"]),
     (Action::Forward, &["p"]),
+    (Action::Sizing, &["P"]),
 ];
 
 impl Default for Keymap {

@@ -360,6 +360,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Logs => super::logs::open(state, fx),
         Action::Tasks => super::tasks::open(state, fx),
         Action::Forward => super::tasks::forward_from_pane(state, fx),
+        Action::Sizing => super::fetch::switch_sizing(state, None, fx),
         Action::Shell => {
             super::tasks::open(state, fx);
             if matches!(state.overlay, Some(Overlay::Tasks(_))) {
@@ -472,6 +473,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::History => state.overlay = Some(Overlay::History { selected: 0 }),
         Command::Budget => state.overlay = Some(Overlay::Budget),
         Command::Forwards => state.overlay = Some(Overlay::Forwards { selected: 0 }),
+        Command::Sizing(profile) => super::fetch::switch_sizing(state, profile, fx),
         Command::Accounts if state.source.accounts.is_empty() => {
             state.status = Some((Level::Info, "per-account totals are for --org (an AWS Organization)".into()));
         }

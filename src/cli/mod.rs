@@ -22,6 +22,22 @@ pub enum ExitAfter {
     Error,
 }
 
+/// `--sizing`: which trade between minutes over capacity and dollars sizing makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SizingProfile {
+    Safe,
+    Balanced,
+}
+
+impl From<SizingProfile> for crate::sizing::recommend::Profile {
+    fn from(p: SizingProfile) -> Self {
+        match p {
+            SizingProfile::Safe => crate::sizing::recommend::Profile::Safe,
+            SizingProfile::Balanced => crate::sizing::recommend::Profile::Balanced,
+        }
+    }
+}
+
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Print right-sizing suggestions without the TUI (for pairing, PRs and CI gates).
@@ -31,6 +47,11 @@ pub enum Command {
         /// Exit with status 3 when a suggestion has this finding.
         #[arg(long, value_enum)]
         fail_on: Option<crate::report::FailOn>,
+        /// The sizing profile: `safe` (no more minutes over capacity than Compute Optimizer's
+        /// rule) or `balanced` (no more than VPA's, for the dollars). Default: the config's
+        /// `[sizing] profile`, else safe.
+        #[arg(long, value_enum)]
+        sizing: Option<SizingProfile>,
     },
     /// Print the plan for one service's (or cache group's) suggested change, or its rollback, as code. Never applies.
     Plan {
@@ -54,6 +75,9 @@ pub enum Command {
         /// `infradeck/resize-<resource>-<date>` and commit it as you (never pushed).
         #[arg(long, conflicts_with = "write")]
         branch: bool,
+        /// The sizing profile (as `report --sizing`).
+        #[arg(long, value_enum)]
+        sizing: Option<SizingProfile>,
     },
     /// Look back over the last days: noisy alarms, failed deployments, OOM kills, evictions,
     /// unapplied findings, cost anomalies and the handovers written. Reads only.

@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod event;
 pub mod history;
 pub mod logs;
+pub mod optimizer;
 pub mod origin;
 pub mod ownership;
 pub mod series;

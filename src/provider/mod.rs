@@ -213,6 +213,12 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// AWS Compute Optimizer's ECS-on-Fargate recommendations for every place this provider
+    /// reads, or why a place has none; not asked (`asked: false`) by default.
+    async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
+        crate::domain::optimizer::OptimizerAnswer::default()
+    }
+
     /// Whether writes are refused (they are refused here, not just hidden in the UI).
     fn read_only(&self) -> bool {
         true
@@ -324,6 +330,9 @@ impl<P: Provider + ?Sized> crate::sizing::run::Evidence for P {
     }
     async fn regional_prices(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {
         self.regional_fargate_rates().await
+    }
+    async fn compute_optimizer(&self) -> crate::domain::optimizer::OptimizerAnswer {
+        self.optimizer_recommendations().await
     }
 }
 

@@ -9,7 +9,10 @@ use crate::domain::{EcsService, LaunchType, UsageHistory};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// infradeck's default (`Profile::Safe`).
     Infradeck,
+    /// infradeck's `Profile::Balanced`.
+    Balanced,
     /// AWS Compute Optimizer: Maximum + 20 %; CPU left alone under CPU target tracking.
     ComputeOptimizer,
     /// Robusta KRR "simple": CPU p95 of the busiest pod, memory peak + 15 %.
@@ -20,11 +23,25 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [Method::Infradeck, Method::ComputeOptimizer, Method::Krr, Method::Vpa];
+    pub const ALL: [Method; 5] =
+        [Method::Infradeck, Method::Balanced, Method::ComputeOptimizer, Method::Krr, Method::Vpa];
+    /// The published methods infradeck is measured against.
+    pub const BASELINES: [Method; 3] = [Method::ComputeOptimizer, Method::Krr, Method::Vpa];
+
+    pub fn short(self) -> &'static str {
+        match self {
+            Method::Infradeck => "infradeck safe",
+            Method::Balanced => "infradeck balanced",
+            Method::ComputeOptimizer => "Compute Optimizer",
+            Method::Krr => "KRR",
+            Method::Vpa => "VPA",
+        }
+    }
 
     pub fn label(self) -> &'static str {
         match self {
-            Method::Infradeck => "infradeck (p99 hottest task + 20%, widened, OOM-aware)",
+            Method::Infradeck => "infradeck safe (p99 hottest task + 10%, ≥ busiest hour, leak- and tracking-aware)",
+            Method::Balanced => "infradeck balanced (p95 hottest task + 10%, leak- and tracking-aware)",
             Method::ComputeOptimizer => "Compute Optimizer rule (max + 20%)",
             Method::Krr => "KRR simple (CPU p95, memory peak + 15%)",
             Method::Vpa => "VPA target (p90 + 15%)",
@@ -40,8 +57,13 @@ fn finite_sorted(v: &[f32]) -> Vec<f32> {
 
 /// The Fargate size a method proposes from `history`; None when it makes no proposal.
 pub fn propose(method: Method, s: &EcsService, history: &UsageHistory, policy: &Policy) -> Option<(u32, u32)> {
-    if method == Method::Infradeck {
-        return recommend(s, history, policy).proposed;
+    match method {
+        Method::Infradeck => return recommend(s, history, policy).proposed,
+        Method::Balanced => {
+            let balanced = Policy { rates: policy.rates, ..Policy::of(super::recommend::Profile::Balanced) };
+            return recommend(s, history, &balanced).proposed;
+        }
+        _ => {}
     }
     let cpu = finite_sorted(&history.cpu_vcpu);
     let mem = finite_sorted(&history.memory_mib);
@@ -69,14 +91,17 @@ pub fn propose(method: Method, s: &EcsService, history: &UsageHistory, policy: &
             }
             (percentile_sorted(&cpu, 90.0) * 1.15, memory)
         }
-        Method::Infradeck => unreachable!("handled above"),
+        Method::Infradeck | Method::Balanced => unreachable!("handled above"),
     };
     cheapest_fargate(&policy.rates, s.arch, (cpu_need * 1024.0).max(1.0), mem_need.max(1.0))
 }
 
 /// One service to score: what it looked like at sizing time, the history sizing may use, and
 /// the week that followed.
+#[derive(Clone)]
 pub struct Case {
+    /// The kind of trace it is (`evaluate` reports the goal per family).
+    pub family: String,
     pub service: EcsService,
     pub sizing: UsageHistory,
     pub following: UsageHistory,
@@ -130,62 +155,112 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
     out
 }
 
-/// What a recommender that knew the following week could do, for the services the baselines
-/// size (Fargate, ≥ 24 h of history): the cheapest monthly change with at most `minutes_budget`
-/// minutes over capacity (CPU + memory) in that week, one valid Fargate size per service.
-/// Returns (lower, upper): the Lagrangian dual bound, which no method can beat, and the cost of
-/// an assignment that meets the budget, which one can reach. If even `lower` saves less than a
-/// baseline, nothing can match that baseline's savings within the budget.
-/// What the services `clairvoyant_bounds` weighs cost a month at their current sizes: the
-/// yardstick a gap to the frontier is measured against.
+/// What the services `frontier` weighs cost a month at their current sizes: the yardstick a
+/// gap to the frontier is measured against.
 pub fn current_monthly(cases: &[Case]) -> f64 {
-    cases
-        .iter()
-        .filter(|c| c.service.launch_type == LaunchType::Fargate && c.sizing.hours_of_data() >= 24.0)
-        .map(|c| {
-            fargate_task_hourly(c.service.arch, c.service.task_cpu, c.service.task_memory)
-                * c.service.running as f64
-                * HOURS_PER_MONTH
-        })
-        .sum()
+    cases.iter().filter(|c| weighed(c)).map(|c| monthly(c, (c.service.task_cpu, c.service.task_memory))).sum()
 }
 
-pub fn clairvoyant_bounds(cases: &[Case], minutes_budget: u64) -> (f64, f64) {
-    let options: Vec<Vec<(f64, f64)>> = cases
+/// The services every baseline sizes: Fargate, with a day of history.
+fn weighed(c: &Case) -> bool {
+    c.service.launch_type == LaunchType::Fargate && c.sizing.hours_of_data() >= 24.0
+}
+
+fn monthly(c: &Case, (cpu, mem): (u32, u32)) -> f64 {
+    fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH
+}
+
+/// The clairvoyant frontier: the cheapest monthly change a recommender that knew the following
+/// week could reach with at most `minutes_budget` minutes over capacity (CPU + memory) in that
+/// week, one valid Fargate size per service, for the services the baselines size. Exact: a
+/// knapsack over the minutes (they come in whole steps of the scored series), so the goal is
+/// measured against the best assignment, not a convex-hull point of it. INFINITY when even the
+/// largest sizes spend more than the budget.
+pub fn frontier(cases: &[Case], minutes_budget: u64) -> f64 {
+    let options: Vec<Vec<(f64, u64)>> = cases
         .iter()
-        .filter(|c| c.service.launch_type == LaunchType::Fargate && c.sizing.hours_of_data() >= 24.0)
+        .filter(|c| weighed(c))
         .map(|c| {
-            let price =
-                |cpu, mem| fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH;
-            let now = price(c.service.task_cpu, c.service.task_memory);
+            let now = monthly(c, (c.service.task_cpu, c.service.task_memory));
             super::catalog::fargate_sizes()
                 .iter()
-                .map(|&(cpu, mem)| {
-                    let b = super::recommend::backtest(&c.following, cpu, mem);
-                    (price(cpu, mem) - now, (b.cpu_minutes_over + b.memory_minutes_over) as f64)
+                .map(|&size| {
+                    let b = super::recommend::backtest(&c.following, size.0, size.1);
+                    (monthly(c, size) - now, (b.cpu_minutes_over + b.memory_minutes_over) as u64)
                 })
                 .collect()
         })
         .collect();
-    let budget = minutes_budget as f64;
-    // Per service, the size minimising cost + λ·minutes; λ in $ per minute over.
-    let choose = |lambda: f64| -> (f64, f64) {
-        options.iter().fold((0.0, 0.0), |(cost, minutes), o| {
-            let best = o.iter().min_by(|a, b| (a.0 + lambda * a.1).total_cmp(&(b.0 + lambda * b.1)));
-            best.map_or((cost, minutes), |(c, m)| (cost + c, minutes + m))
-        })
-    };
-    let lambdas: Vec<f64> = std::iter::once(0.0).chain((0..=160).map(|k| 10f64.powf(-6.0 + k as f64 * 0.1))).collect();
-    let mut lower = f64::NEG_INFINITY;
-    let mut upper = f64::INFINITY;
-    for &lambda in &lambdas {
-        let (cost, minutes) = choose(lambda);
-        lower = lower.max(cost + lambda * (minutes - budget));
-        if minutes <= budget {
-            upper = upper.min(cost);
+    // Minutes over come in multiples of the scored series' step: count in those.
+    let unit = options.iter().flatten().map(|o| o.1).filter(|m| *m > 0).fold(0, gcd).max(1);
+    let budget = (minutes_budget / unit) as usize;
+    // best[b]: the cheapest change of the services so far with at most b units over.
+    let mut best = vec![0.0f64; budget + 1];
+    for service in &options {
+        let mut next = vec![f64::INFINITY; budget + 1];
+        for &(cost, minutes) in service {
+            let units = (minutes / unit) as usize;
+            for b in units..=budget {
+                next[b] = next[b].min(best[b - units] + cost);
+            }
+        }
+        best = next;
+    }
+    best[budget]
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// The goal right-sizing is judged by, for one set of cases (a fleet, or one trace family of it):
+/// no more minutes over capacity than the safest published baseline, at a monthly cost within
+/// `tolerance` % (of the services' current bill) of the clairvoyant frontier at the same minutes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub method: Method,
+    pub minutes: u64,
+    /// The fewest minutes over any published baseline spends here, and which one.
+    pub safest: u64,
+    pub safest_method: Method,
+    pub monthly_change: f64,
+    /// The frontier's monthly change at `minutes`.
+    pub frontier: f64,
+    /// What the weighed services cost now, per month.
+    pub bill: f64,
+}
+
+impl Goal {
+    pub fn judge(method: Method, cases: &[Case], policy: &Policy) -> Goal {
+        let ours = score(method, cases, policy);
+        let minutes = ours.cpu_minutes_over + ours.memory_minutes_over;
+        let (safest, safest_method) = Method::BASELINES
+            .iter()
+            .map(|m| {
+                let s = score(*m, cases, policy);
+                (s.cpu_minutes_over + s.memory_minutes_over, *m)
+            })
+            .min_by_key(|(minutes, _)| *minutes)
+            .unwrap_or((0, Method::ComputeOptimizer));
+        Goal {
+            method,
+            minutes,
+            safest,
+            safest_method,
+            monthly_change: ours.monthly_change,
+            frontier: frontier(cases, minutes),
+            bill: current_monthly(cases),
         }
     }
-    (lower, upper)
+
+    /// The cost above the frontier at the same minutes, in % of the bill.
+    pub fn gap_percent(&self) -> f64 {
+        if self.bill <= 0.0 { 0.0 } else { (self.monthly_change - self.frontier) / self.bill * 100.0 }
+    }
+
+    pub fn met(&self, minutes_cap: u64, tolerance: f64) -> bool {
+        self.minutes <= minutes_cap && self.gap_percent() <= tolerance
+    }
 }
 
 #[cfg(test)]
@@ -220,7 +295,7 @@ mod tests {
     fn scoring_counts_the_following_week_against_each_proposal() {
         let mut following = history();
         following.cpu_vcpu[5] = 1.9; // a burst over 1 vCPU, under 2
-        let cases = [Case { service: service(), sizing: history(), following }];
+        let cases = [Case { service: service(), sizing: history(), following, family: "t".into() }];
         let krr = score(Method::Krr, &cases, &Policy::default());
         assert_eq!((krr.sized, krr.cpu_minutes_over, krr.services_over), (1, 60, 1), "one hour over: {krr:?}");
         let co = score(Method::ComputeOptimizer, &cases, &Policy::default());
@@ -229,18 +304,43 @@ mod tests {
     }
 
     #[test]
-    fn the_clairvoyant_bounds_bracket_the_best_size_within_the_budget() {
+    fn the_frontier_is_the_cheapest_assignment_within_the_budget() {
         let mut following = history();
         following.cpu_vcpu[5] = 1.9; // one hour wants 1.9 vCPU
-        let cases = [Case { service: service(), sizing: history(), following }];
+        let cases = [Case { service: service(), sizing: history(), following, family: "t".into() }];
         let price = |c, m| fargate_task_hourly(Arch::X86, c, m) * 2.0 * HOURS_PER_MONTH;
         let now = price(2048, 8192);
         // No minute over allowed: 2 vCPU (for the 1.9 hour) with the least memory, 4 GiB (peak 3000 MiB).
-        let (lower, upper) = clairvoyant_bounds(&cases, 0);
-        let best = price(2048, 4096) - now;
-        assert!((upper - best).abs() < 0.01 && lower <= upper + 0.01, "{lower} {upper} {best}");
+        assert!((frontier(&cases, 0) - (price(2048, 4096) - now)).abs() < 0.01);
         // An hour over allowed: 1 vCPU / 3 GiB (memory still needs 3000 MiB), cheaper still.
-        let (_, upper) = clairvoyant_bounds(&cases, 60);
-        assert!((upper - (price(1024, 3072) - now)).abs() < 0.01, "{upper}");
+        assert!((frontier(&cases, 60) - (price(1024, 3072) - now)).abs() < 0.01);
+        // 59 minutes is not an hour: the budget is a cap, not a target.
+        assert!((frontier(&cases, 59) - frontier(&cases, 0)).abs() < 0.01);
+    }
+
+    #[test]
+    fn the_frontier_spends_the_budget_where_it_saves_most() {
+        // Two services each with one burst hour; a budget of one hour is spent on the one whose
+        // saving is larger (8 tasks rather than 2), which a convex-hull sweep need not find.
+        let mut small = service();
+        small.running = 2;
+        let mut big = service();
+        big.running = 8;
+        let mut following = history();
+        following.cpu_vcpu[5] = 1.9;
+        let case = |s: &EcsService| Case {
+            service: s.clone(),
+            sizing: history(),
+            following: following.clone(),
+            family: "t".into(),
+        };
+        let cases = [case(&small), case(&big)];
+        let step = |n: f64| {
+            (fargate_task_hourly(Arch::X86, 1024, 3072) - fargate_task_hourly(Arch::X86, 2048, 4096))
+                * n
+                * HOURS_PER_MONTH
+        };
+        let gain = frontier(&cases, 0) - frontier(&cases, 60);
+        assert!((gain + step(8.0)).abs() < 0.01, "{gain}");
     }
 }

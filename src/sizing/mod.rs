@@ -6,6 +6,7 @@ pub mod containers;
 pub mod ecs;
 pub mod evaluate;
 mod need;
+pub mod optimizer;
 pub mod policy;
 pub mod recommend;
 pub mod redis;

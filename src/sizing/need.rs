@@ -39,7 +39,7 @@ pub(super) fn cpu_need(
                 .into(),
         );
     }
-    if cpu_max > cpu_need {
+    if policy.peak_floor && cpu_max > cpu_need {
         // A size the window's busiest hour already exceeded would fail its own backtest: the
         // percentile sets the steady need, the peak seen is the floor.
         cpu_need = cpu_max;
@@ -48,7 +48,16 @@ pub(super) fn cpu_need(
             fmt_vcpu(cpu_max)
         ));
     }
-    if let Some(a) = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU")) {
+    let tracking = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU"));
+    if let Some(a) = tracking.filter(|_| saturated(service, history)) {
+        // Tracking at 60% never lets the hottest task sit at 100% while it can add tasks: pinned
+        // means it is out of room (at its maximum count), so CPU is sized from the evidence.
+        evidence.push(format!(
+            "target tracking on CPU ({:.0}%) did not hold the hottest task under its reservation (at its \
+             maximum of {} tasks?): CPU sized from usage, not kept",
+            a.target, a.max
+        ));
+    } else if let Some(a) = tracking {
         // Target tracking holds per-task CPU near its target by adding tasks: a smaller task
         // would only mean more of them. Keep the CPU the policy was tuned for.
         cpu_need = vcpu(service.task_cpu);
@@ -76,8 +85,14 @@ pub(super) fn cpu_need(
 }
 
 /// The memory the hottest task needs (MiB): its peak plus headroom; after OOM kills, at least
-/// max(peak + 100 MiB, peak × 1.2), since the peak seen is where the kernel stopped it.
-pub(super) fn memory_need(history: &UsageHistory, headroom: f32, evidence: &mut Vec<String>) -> f32 {
+/// max(peak + 100 MiB, peak × 1.2), since the peak seen is where the kernel stopped it — unless
+/// the kills are a leak's (`leaking`), which more memory only spaces out.
+pub(super) fn memory_need(
+    service: &EcsService,
+    history: &UsageHistory,
+    headroom: f32,
+    evidence: &mut Vec<String>,
+) -> f32 {
     let peak = history.memory_mib.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max);
     let mut mem_need = peak * (1.0 + headroom);
     evidence.push(format!(
@@ -86,18 +101,42 @@ pub(super) fn memory_need(history: &UsageHistory, headroom: f32, evidence: &mut 
         whole(headroom * 100.0),
         whole(mem_need)
     ));
-    if history.oom_kills > 0 {
-        // The peak seen is where the kernel stopped the task, not what it wanted.
-        let floor = (peak + 100.0).max(peak * 1.2);
-        if floor > mem_need {
-            mem_need = floor;
-        }
-        evidence.push(format!(
-            "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
-            history.oom_kills
-        ));
+    if history.oom_kills == 0 {
+        return mem_need;
     }
+    if let Some(low) = leaking(service, history, peak) {
+        // A leak grows to whatever limit it is given: a larger one only spaces the restarts out.
+        // Its peak is the limit itself, so peak + headroom would only be the next size up.
+        mem_need = service.task_memory as f32;
+        evidence.push(format!(
+            "{} OOM kill(s), each after memory climbed from about {} MiB to the limit: a leak, not a size — \
+             more memory only spaces the restarts out; memory kept at {} MiB, fix the leak",
+            history.oom_kills,
+            whole(low),
+            service.task_memory
+        ));
+        return mem_need;
+    }
+    // The peak seen is where the kernel stopped the task, not what it wanted.
+    let floor = (peak + 100.0).max(peak * 1.2);
+    if floor > mem_need {
+        mem_need = floor;
+    }
+    evidence.push(format!(
+        "{} OOM kill(s): memory at least max(peak + 100 MiB, peak × 1.2) = {floor:.0} MiB",
+        history.oom_kills
+    ));
     mem_need
+}
+
+/// The sawtooth of a leak: OOM kills at the limit, and between them the hottest task's memory
+/// spends a tenth of the time under 70 % of its peak (it starts low and climbs back). A task
+/// that needs more than it has sits near the limit instead. Returns that low (p10), MiB.
+fn leaking(service: &EcsService, history: &UsageHistory, peak: f32) -> Option<f32> {
+    let mut mem: Vec<f32> = history.memory_mib.iter().copied().filter(|v| v.is_finite()).collect();
+    let at_limit = peak >= service.task_memory as f32 * 0.97;
+    let low = percentile_unsorted(&mut mem, 10.0);
+    (at_limit && low < 0.7 * peak).then_some(low)
 }
 
 /// The floors of a size: the task's CPU (units) and memory (MiB) needs, and each container's

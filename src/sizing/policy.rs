@@ -58,6 +58,10 @@ impl Override<Policy> for PolicyOverride {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policies {
+    /// `profile = "safe" | "balanced"`: the policy every level starts from (`--sizing` and the
+    /// TUI's `P` replace it for a run).
+    #[serde(default)]
+    pub profile: super::recommend::Profile,
     // The global level's fields, spelled out: serde cannot deny unknown fields through a flatten.
     #[serde(default, deserialize_with = "percentile")]
     pub percentile: Option<f32>,
@@ -77,12 +81,12 @@ pub struct Policies {
 }
 
 impl Policies {
-    /// The policy for `cluster/service`, built on `base` (which carries the prices, unless the
-    /// service's region has its own).
+    /// The policy for `cluster/service`: the profile's, priced as `base` (unless the service's
+    /// region has its own prices), then the global, cluster and service overrides.
     pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
         let global =
             PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
-        let mut base = *base;
+        let mut base = Policy { rates: base.rates, ..Policy::of(self.profile) };
         if let Some((_, rates)) = self.regional_rates.iter().find(|(prefix, _)| key.starts_with(prefix.as_str())) {
             base.rates = *rates;
         }
@@ -125,6 +129,20 @@ mod tests {
         assert_eq!((thumbs.cpu_percentile, thumbs.headroom), (95.0, 0.3));
         let video = p.for_service("batch/video", &base);
         assert_eq!((video.cpu_percentile, video.headroom, video.window_days), (95.0, 0.5, 14.0));
+    }
+
+    #[test]
+    fn the_profile_sets_where_every_level_starts() {
+        use crate::sizing::recommend::Profile;
+        let p: Policies = toml::from_str("profile = \"balanced\"\n[clusters.batch]\npercentile = 99").unwrap();
+        let base = Policy::default();
+        let web = p.for_service("prod/web", &base);
+        assert_eq!((web.profile, web.cpu_percentile, web.peak_floor), (Profile::Balanced, 95.0, false));
+        assert_eq!(p.for_service("batch/x", &base).cpu_percentile, 99.0, "an override still wins");
+        let safe = Policies::default().for_service("prod/web", &base);
+        assert_eq!((safe.profile, safe.cpu_percentile, safe.peak_floor), (Profile::Safe, 99.0, true));
+        let err = toml::from_str::<Policies>("profile = \"yolo\"").unwrap_err().to_string();
+        assert!(err.contains("unknown variant") && err.contains("balanced"), "{err}");
     }
 
     #[test]

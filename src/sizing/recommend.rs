@@ -7,13 +7,54 @@ use super::need::{cpu_need, floors_of, memory_need};
 use crate::domain::{EcsService, LaunchType, UsageHistory};
 use serde::Serialize;
 
+/// Which trade between minutes over capacity and dollars sizing makes (`[sizing] profile`,
+/// `--sizing`, `P` in the ECS pane). Measured by `cargo run --release --example evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// No more minutes over than the safest published baseline (Compute Optimizer's rule): CPU
+    /// p99 + 10%, never below the busiest hour seen; memory peak + 10%.
+    #[default]
+    Safe,
+    /// No more minutes over than VPA's rule, for the dollars: CPU p95 + 10% without the
+    /// busiest-hour floor (a rare burst is throttled, not bought); memory as `Safe`.
+    Balanced,
+}
+
+impl Profile {
+    pub fn label(self) -> &'static str {
+        match self {
+            Profile::Safe => "safe",
+            Profile::Balanced => "balanced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Profile> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "safe" => Some(Profile::Safe),
+            "balanced" => Some(Profile::Balanced),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Profile {
+        match self {
+            Profile::Safe => Profile::Balanced,
+            Profile::Balanced => Profile::Safe,
+        }
+    }
+}
+
 /// How needs are derived from history. Configurable globally and per service or cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Policy {
+    pub profile: Profile,
     /// Percentile of the hottest task's CPU that the size must hold.
     pub cpu_percentile: f32,
-    /// Extra capacity above the need, as a fraction (0.2 = 20%).
+    /// Extra capacity above the need, as a fraction (0.1 = 10%).
     pub headroom: f32,
+    /// CPU is never sized below the busiest hour of the window (`Safe`).
+    pub peak_floor: bool,
     /// The sizing window, days; shorter history widens the headroom.
     pub window_days: f32,
     /// Below this much history there is no recommendation.
@@ -24,9 +65,23 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
+        Policy::of(Profile::Safe)
+    }
+}
+
+impl Policy {
+    /// The profile's defaults, at list prices. Their figures, and why these values: BENCHMARKS.md
+    /// ("Right-sizing against the published methods").
+    pub fn of(profile: Profile) -> Policy {
+        let (cpu_percentile, peak_floor) = match profile {
+            Profile::Safe => (99.0, true),
+            Profile::Balanced => (95.0, false),
+        };
         Policy {
-            cpu_percentile: 99.0,
-            headroom: 0.20,
+            profile,
+            cpu_percentile,
+            headroom: 0.10,
+            peak_floor,
             window_days: 14.0,
             min_hours: 24.0,
             rates: FargateRates::default(),
@@ -106,6 +161,10 @@ pub struct EcsRecommendation {
     /// The service's SLOs as they stood when it was sized; None: not behind a load balancer, or
     /// no objective applies.
     pub slo: Option<crate::slo::ServiceSlo>,
+    /// AWS Compute Optimizer's answer beside this one, or why there is none (`sizing::optimizer`);
+    /// None where the provider does not ask it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_optimizer: Option<super::optimizer::OptimizerView>,
 }
 
 impl EcsRecommendation {
@@ -319,6 +378,7 @@ pub fn recommend_with(
         evidence: Vec::new(),
         slo: slo.copied(),
         floors: None,
+        compute_optimizer: None,
     };
     if hours < policy.min_hours || tasks == 0 {
         rec.evidence.push(format!(
@@ -340,7 +400,7 @@ pub fn recommend_with(
     }
 
     let (cpu_need, pinned) = cpu_need(service, history, policy, slo, headroom, &mut rec.evidence);
-    let mem_need = memory_need(history, headroom, &mut rec.evidence);
+    let mem_need = memory_need(service, history, headroom, &mut rec.evidence);
 
     let cpu_units_need = cpu_need * 1024.0;
     let floors = floors_of(history, cpu_units_need, mem_need, headroom);
@@ -439,11 +499,11 @@ mod tests {
         let s = service(LaunchType::Fargate, 2048, 8192, 3);
         let r = recommend(&s, &history(336, 0.31, 900.0), &Policy::default());
         assert_eq!(r.finding, Finding::OverProvisioned);
-        assert_eq!(r.proposed, Some((512, 2048)), "0.37 vCPU and 1080 MiB need 0.5 vCPU / 2 GiB");
+        assert_eq!(r.proposed, Some((512, 1024)), "0.34 vCPU and 990 MiB need 0.5 vCPU / 1 GiB");
         assert!(r.monthly_change().unwrap() < -100.0);
         assert_eq!(r.risk, Risk::Low);
         assert!(
-            r.evidence.iter().any(|e| e.contains("p99 of the hottest task 0.31 vCPU over 14 d + 20% → 0.37 vCPU")),
+            r.evidence.iter().any(|e| e.contains("p99 of the hottest task 0.31 vCPU over 14 d + 10% → 0.34 vCPU")),
             "{:?}",
             r.evidence
         );
@@ -465,7 +525,7 @@ mod tests {
         let s = service(LaunchType::Fargate, 2048, 8192, 3);
         let h = history(336, 0.31, 900.0);
         let calm = recommend_with(&s, &h, &Policy::default(), Some(&slo(0.001)));
-        assert_eq!(calm.proposed, Some((512, 2048)), "within its budget: cut as usual");
+        assert_eq!(calm.proposed, Some((512, 1024)), "within its budget: cut as usual");
         assert!(calm.slo.is_some_and(|s| !s.latency_burning()));
         for share in [0.02, 0.5] {
             // 2 % slow is burning (3 d ×2); 50 % is burning fast.
@@ -522,8 +582,9 @@ mod tests {
 
     #[test]
     fn short_history_widens_headroom() {
-        assert!((effective_headroom(&Policy::default(), 14.0 * 24.0) - 0.2).abs() < 1e-6);
-        assert!((effective_headroom(&Policy::default(), 24.0) - 0.2 * (1.0 + 13.0 / 14.0)).abs() < 1e-6);
+        let h = Policy::default().headroom;
+        assert!((effective_headroom(&Policy::default(), 14.0 * 24.0) - h).abs() < 1e-6);
+        assert!((effective_headroom(&Policy::default(), 24.0) - h * (1.0 + 13.0 / 14.0)).abs() < 1e-6);
         let s = service(LaunchType::Fargate, 1024, 2048, 2);
         let r = recommend(&s, &history(48, 0.5, 500.0), &Policy::default());
         assert!(r.evidence[0].contains("headroom widened"), "{:?}", r.evidence);
@@ -538,6 +599,62 @@ mod tests {
         let (_, mem) = r.proposed.unwrap();
         assert!(mem as f32 >= 2040.0 * 1.2, "{mem}");
         assert_eq!(r.finding, Finding::UnderProvisioned);
+    }
+
+    #[test]
+    fn a_leak_is_not_sized_up_but_named() {
+        // Memory climbs from ~900 MiB to the 2 GiB limit every 6 h, then the task is killed.
+        let s = service(LaunchType::Fargate, 1024, 2048, 2);
+        let mut h = history(336, 0.3, 0.0);
+        for (i, m) in h.memory_mib.iter_mut().enumerate() {
+            *m = 900.0 + 1148.0 * (i % 6) as f32 / 5.0;
+        }
+        h.oom_kills = 56;
+        let r = recommend(&s, &h, &Policy::default());
+        assert_eq!(r.proposed.map(|p| p.1), Some(2048), "memory kept: a larger limit only spaces the kills");
+        assert!(
+            r.evidence.iter().any(|e| e.contains("a leak, not a size") && e.contains("fix the leak")),
+            "{:?}",
+            r.evidence
+        );
+        // The same kills with memory sitting at the limit are a real need: sized up.
+        let mut need = history(336, 0.3, 2040.0);
+        need.oom_kills = 4;
+        assert!(recommend(&s, &need, &Policy::default()).proposed.unwrap().1 as f32 >= 2040.0 * 1.2);
+    }
+
+    #[test]
+    fn target_tracking_out_of_room_sizes_cpu_from_usage() {
+        // Tracking at 60% yet the hottest task sits at its 1 vCPU reservation: at its maximum count.
+        let mut s = service(LaunchType::Fargate, 1024, 2048, 6);
+        s.autoscaling = Some(crate::domain::AutoScaling {
+            metric: "ECSServiceAverageCPUUtilization".into(),
+            target: 60.0,
+            min: 2,
+            max: 6,
+        });
+        let mut h = history(336, 0.6, 900.0);
+        for i in (0..336).step_by(12) {
+            h.cpu_vcpu[i] = 1.0;
+        }
+        let r = recommend(&s, &h, &Policy::default());
+        assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
+        assert!(r.evidence.iter().any(|e| e.contains("did not hold the hottest task")), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn balanced_throttles_a_rare_burst_rather_than_buying_it() {
+        // Steady 0.4 vCPU with two hours at 0.9: safe holds the bursts (1 vCPU), balanced sizes
+        // the p95 (0.5 vCPU) and says so in the backtest.
+        let s = service(LaunchType::Fargate, 2048, 4096, 2);
+        let mut h = history(336, 0.4, 900.0);
+        h.cpu_vcpu[10] = 0.9;
+        h.cpu_vcpu[200] = 0.9;
+        let safe = recommend(&s, &h, &Policy::default());
+        let balanced = recommend(&s, &h, &Policy::of(Profile::Balanced));
+        assert_eq!((safe.proposed.unwrap().0, balanced.proposed.unwrap().0), (1024, 512));
+        assert_eq!(balanced.backtest.unwrap().cpu_minutes_over, 120);
+        assert!(balanced.monthly_change().unwrap() < safe.monthly_change().unwrap());
     }
 
     #[test]
@@ -581,7 +698,7 @@ mod tests {
             ["web", "worker", "cron"].iter().map(|n| crate::domain::Container::app(n, 0, None, Some(128))).collect();
         let r = recommend(&s, &history(336, 2.4, 6758.0), &Policy::default());
         let (cpu, mem) = r.proposed.unwrap();
-        assert!(cpu >= 2949 && mem as f32 >= 6758.0 * 1.2, "{cpu}/{mem}");
+        assert!(cpu >= 2703 && mem as f32 >= 6758.0 * 1.1, "{cpu}/{mem}");
         for c in &r.containers {
             assert_eq!(c.memory_hard, (None, None), "{}: no hard limit", c.name);
             assert_eq!(c.cpu, (0, 0), "{}: cpu 0 kept", c.name);
@@ -592,7 +709,7 @@ mod tests {
             "{:?}",
             r.evidence
         );
-        assert_eq!(r.floors.as_ref().map(|f| f.task_memory), Some((6758.0f32 * 1.2).ceil() as u32));
+        assert_eq!(r.floors.as_ref().map(|f| f.task_memory), Some((6758.0f32 * 1.1).ceil() as u32));
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub trait Evidence: Send + Sync {
     async fn fargate_prices(&self) -> Option<FargateRates>;
     /// Each region's own prices, by key prefix, when the fleet spans several.
     async fn regional_prices(&self) -> Vec<(String, FargateRates)>;
+    /// AWS Compute Optimizer's recommendations for the fleet (cached by the provider: they
+    /// change once a day), or why there are none.
+    async fn compute_optimizer(&self) -> crate::domain::optimizer::OptimizerAnswer;
 }
 
 /// Size `services`, in parts of [`PART`], ranked as every view lists them: at risk first, then
@@ -60,6 +63,8 @@ pub async fn run<E: Evidence + ?Sized>(
         recs.extend(part);
     }
     rank(&mut recs);
+    let answer = evidence.compute_optimizer().await;
+    super::optimizer::attach(&mut recs, &services, &answer, &policy.rates);
     Ok(recs)
 }
 
@@ -69,7 +74,7 @@ pub async fn priced<E: Evidence + ?Sized>(evidence: &E, policies: &Policies) -> 
     let rates = evidence.fargate_prices().await.unwrap_or_default();
     let mut policies = policies.clone();
     policies.regional_rates = evidence.regional_prices().await;
-    (Policy { rates, ..Policy::default() }, policies)
+    (Policy { rates, ..Policy::of(policies.profile) }, policies)
 }
 
 /// How each service behind a load balancer stands against its objectives (`[slo]`); services

@@ -369,12 +369,15 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     assert!(h.state.sizing.fetch.next_due.is_some());
     h.keys(&["z", "j"]); // payments: orders (the demo incident) sorts first
     let screen = h.screen();
-    assert!(screen.contains("SUGGEST (14d p99)"), "{screen}");
-    assert!(screen.contains("▲ 2 / 4G +$108.12"), "payments needs more after OOM kills and bursts:\n{screen}");
+    assert!(screen.contains("SUGGEST (safe 14d)"), "{screen}");
+    assert!(screen.contains("▲ 2 / 4G +$108.12"), "payments needs more CPU for its bursts:\n{screen}");
     h.keys(&["enter"]);
     let screen = h.screen();
     assert!(screen.contains("under-provisioned: 1 / 2G → 2 / 4G"), "{screen}");
-    assert!(screen.contains("OOM kill(s)"), "{screen}");
+    assert!(
+        screen.contains("OOM kill(s)") && screen.contains("a leak, not a size"),
+        "its kills are a leak's:\n{screen}"
+    );
     assert!(screen.contains("proposed (200%)"), "proposed memory over the chart:\n{screen}");
     // Not sized again on every tick: once the next hour of history has closed (14:30 → 15:03).
     let now = Harness::fixed_now();
@@ -1399,4 +1402,32 @@ fn a_source_update_with_a_new_label_is_taken_from_the_same_source_only() {
     let old = SourceInfo { generation: 6, account: Some("999999999999".into()), ..renamed.clone() };
     h.send_only(Msg::SourceUpdated(old));
     assert_eq!(h.state.source, renamed, "a replaced source's news is dropped");
+}
+
+/// `P` switches the sizing profile and sizes again; the suggestions' column and the status say
+/// which is in force; `:sizing safe` goes back. Balanced suggests no more than safe does.
+#[test]
+fn the_sizing_profile_switch_resizes_and_says_which_is_in_force() {
+    use infradeck::sizing::recommend::Profile;
+    let mut h = Harness::demo(200, 60);
+    h.keys(&["1"]);
+    assert!(h.screen().contains("SUGGEST (safe 14d)"), "{}", h.screen());
+    let monthly = |h: &Harness| -> f64 { h.state.sizing.recs.values().filter_map(|r| r.monthly_proposed).sum() };
+    let safe = monthly(&h);
+    h.keys(&["P"]);
+    assert_eq!(h.state.sizing.policies.profile, Profile::Balanced);
+    let screen = h.screen();
+    assert!(screen.contains("SUGGEST (balanced 14d)"), "{screen}");
+    assert!(screen.contains("balanced sizing: no more minutes over capacity than VPA's rule"), "{screen}");
+    assert!(monthly(&h) < safe, "balanced is cheaper: {} vs {safe}", monthly(&h));
+    assert!(h.state.sizing.recs.values().all(|r| r.evidence.iter().all(|e| !e.contains("busiest hour reached"))));
+    h.keys(&[":"]);
+    h.type_text("sizing safe");
+    h.keys(&["enter"]);
+    assert_eq!(h.state.sizing.policies.profile, Profile::Safe);
+    assert!((monthly(&h) - safe).abs() < 0.01, "back to the same suggestions");
+    h.keys(&[":"]);
+    h.type_text("sizing yolo");
+    h.keys(&["enter"]);
+    assert!(h.screen().contains(":sizing takes safe or balanced"), "{}", h.screen());
 }

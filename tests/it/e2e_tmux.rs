@@ -488,7 +488,7 @@ fn without_credentials_the_app_says_how_to_fix_it() {
 fn suggest_then_plan_confirm_and_watch_the_deployment_on_the_demo_fleet() {
     let t = Tmux::start("apply", 160, 45, "--demo-clock 1795012200");
     t.wait_for("payments");
-    t.wait_for("SUGGEST (14d p99)");
+    t.wait_for("SUGGEST (safe 14d)");
     t.wait(":suggest has loaded", |s| s.contains("▲ ") || s.contains("▼ "));
     t.keys(&[":"]);
     t.type_text("suggest");
@@ -511,6 +511,10 @@ fn suggest_then_plan_confirm_and_watch_the_deployment_on_the_demo_fleet() {
     let s = t.wait("the rollout to end", |s| s.contains(": COMPLETED") || s.contains(": FAILED"));
     assert!(s.contains(": COMPLETED"), "{s}");
     t.keys(&["Escape"]);
+    // The row may sit below the fold: filtered to it, its status says the rollout finished.
+    t.keys(&["/"]);
+    t.type_text(resource.rsplit('/').next().unwrap());
+    t.keys(&["Enter"]);
     t.wait_for("✔ DONE");
     let audit = t.dir.join(".local/share/infradeck/audit.jsonl");
     let text = std::fs::read_to_string(&audit).expect("the apply was recorded");

@@ -15,6 +15,7 @@ mod iac;
 mod iac_cdk;
 mod iac_flow;
 mod incident_flow;
+mod optimizer_moto;
 mod org;
 mod real_shapes;
 mod render;

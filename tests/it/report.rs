@@ -130,9 +130,12 @@ fn sizing_in_parts_gives_what_sizing_everything_at_once_gives() {
         let slo = infradeck::sizing::run::slos_of(&demo, &services, &objectives).await.unwrap();
         recommendations(&services, &usage, &policy, &policies, &slo)
     });
-    let parts =
+    let mut parts =
         rt.block_on(infradeck::sizing::run::run(&demo, std::sync::Arc::new(services), &policies, &objectives)).unwrap();
     assert_eq!(parts.len(), whole.len());
+    // The run also sets Compute Optimizer's answer beside each (the whole-estate call does not).
+    assert!(parts.iter().all(|r| r.compute_optimizer.is_some()));
+    parts.iter_mut().for_each(|r| r.compute_optimizer = None);
     assert!(parts.iter().any(|r| r.slo.is_some()), "the SLO guard saw load-balanced services");
     assert_eq!(render(&parts, Format::Json), render(&whole, Format::Json));
 }
@@ -160,8 +163,22 @@ fn the_json_report_carries_a_version_and_typed_identity_on_every_record() {
             "the ARN from the same parts"
         );
     }
-    let payments = ecs.iter().find(|r| r["service"] == "payments").expect("payments");
-    assert_eq!((&payments["cluster"], &payments["finding"]), (&"prod-core".into(), &"under-provisioned".into()));
+    // Compute Optimizer's answer (the demo's stand-in applies its published rule) or why none.
+    let co = |name: &str| ecs.iter().find(|r| r["name"] == name).map(|r| r["compute_optimizer"].clone()).unwrap();
+    assert!(ecs.iter().all(|r| r["compute_optimizer"]["status"].is_string()), "on every record");
+    assert_eq!(co("batch/video-transcode")["status"], "not-fargate");
+    assert_eq!(co("prod-data/legacy-reports")["status"], "no-recommendation");
+    let tracked = co("prod-core/web-frontend");
+    assert_eq!(tracked["recommendation"]["autoscaling"], "TargetTrackingScalingCpu");
+    let cart = co("prod-core/cart");
+    assert_eq!(
+        (&cart["status"], &cart["recommendation"]["finding"]),
+        (&"recommended".into(), &"Overprovisioned".into())
+    );
+    assert!(cart["explanation"].as_str().is_some_and(|e| !e.is_empty()), "{cart:#}");
+    let payments = ecs.iter().find(|r| r["service"] == "payments" && r["cluster"] == "prod-core").expect("payments");
+    let evidence = payments["evidence"].as_array().unwrap();
+    assert!(evidence.iter().any(|e| e.as_str().unwrap().contains("a leak, not a size")), "{payments:#}");
     for g in all["redis"].as_array().unwrap() {
         assert_eq!(g["account_id"], "123456789012");
         let arn = format!("arn:aws:elasticache:demo-1:123456789012:replicationgroup:{}", g["group"].as_str().unwrap());

@@ -106,6 +106,8 @@ pub struct Target {
     pub costexplorer: aws_sdk_costexplorer::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub pricing: aws_sdk_pricing::Client,
+    /// Compute Optimizer in this region (its recommendations are regional).
+    pub optimizer: aws_sdk_computeoptimizer::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     /// CloudTrail in this region, and in us-east-1 where AWS records most console sign-ins
     /// (None when this region is us-east-1).
@@ -335,6 +337,11 @@ pub(super) async fn connect_target(
                 .interceptor(usage.interceptor("pricing", read_only))
                 .build(),
         ),
+        optimizer: aws_sdk_computeoptimizer::Client::from_conf(
+            aws_sdk_computeoptimizer::config::Builder::from(&conf)
+                .interceptor(usage.interceptor("compute-optimizer", read_only))
+                .build(),
+        ),
         elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
             aws_sdk_elasticloadbalancingv2::config::Builder::from(&conf)
                 .interceptor(usage.interceptor("elasticloadbalancing", read_only))
@@ -430,6 +437,7 @@ impl AwsProvider {
             cost_cache,
             cost_failure: cost::CostFailure::default(),
             node_types: Mutex::new(None),
+            optimizer: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
             rows: Mutex::new(scoped::Rows::default()),
             trail_cache: Mutex::new(super::TrailCache::default()),

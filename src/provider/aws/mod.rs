@@ -25,6 +25,7 @@ pub mod monitoring;
 mod naming;
 #[cfg(test)]
 mod odd_shapes;
+mod optimizer;
 pub mod org;
 pub mod pricing;
 mod review;
@@ -98,6 +99,8 @@ pub struct AwsProvider {
     caches: Vec<TargetCaches>,
     cost_cache: cost::CostCache,
     cost_failure: cost::CostFailure,
+    /// Compute Optimizer's answer and when it was read (it refreshes daily: see `optimizer`).
+    optimizer: Mutex<Option<(i64, crate::domain::optimizer::OptimizerAnswer)>>,
     /// ElastiCache node types priced in the first target's region, read once a session.
     node_types: Mutex<Option<std::sync::Arc<crate::sizing::catalog::NodeCatalogue>>>,
     seen: Mutex<Seen>,
@@ -407,6 +410,39 @@ impl Provider for AwsProvider {
         let catalogue = std::sync::Arc::new(crate::sizing::catalog::NodeCatalogue::with_prices(priced));
         *self.node_types.lock().unwrap_or_else(|e| e.into_inner()) = Some(catalogue.clone());
         catalogue
+    }
+
+    async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
+        use crate::domain::optimizer::OptimizerAnswer;
+        let now = self.now_secs();
+        if let Some((read, answer)) = self.optimizer.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && now - read < optimizer::TTL_SECONDS
+        {
+            return answer.clone();
+        }
+        self.ensure_identities().await;
+        let mut answer = OptimizerAnswer { asked: true, ..Default::default() };
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let origin = self.origin(i);
+            // One read per account and region, however many profiles reach it.
+            if !seen.insert((origin.account_id.clone(), origin.region.clone())) {
+                continue;
+            }
+            let cache = self.options.cache_dir.as_ref().map(|d| {
+                d.join(format!(
+                    "compute-optimizer-{}-{}.json",
+                    origin.account_id.as_deref().unwrap_or("unknown"),
+                    t.region
+                ))
+            });
+            match optimizer::read(t, cache, now).await {
+                Ok(recs) => answer.recommendations.extend(recs),
+                Err(why) => answer.unavailable.push((origin, why)),
+            }
+        }
+        *self.optimizer.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, answer.clone()));
+        answer
     }
 
     async fn regional_fargate_rates(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {

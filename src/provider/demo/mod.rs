@@ -5,6 +5,7 @@ mod alarms;
 mod apply;
 mod cost;
 mod detail;
+pub mod evaluation;
 pub mod fleet;
 mod hands;
 mod health;
@@ -13,6 +14,7 @@ mod incident;
 mod logs;
 mod model;
 pub mod noise;
+mod optimizer;
 mod rollout;
 mod scoped;
 mod tasks;
@@ -81,6 +83,8 @@ pub struct DemoProvider {
     generation: u64,
     /// Services ECS Exec was enabled on (and restarted) in this session.
     exec_on: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The stand-in Compute Optimizer's answer and the day it was made (it refreshes daily).
+    optimizer: std::sync::Mutex<Option<(i64, Arc<crate::domain::optimizer::OptimizerAnswer>)>>,
 }
 
 impl DemoProvider {
@@ -101,6 +105,7 @@ impl DemoProvider {
             kept: Default::default(),
             meter: Default::default(),
             exec_on: Default::default(),
+            optimizer: Default::default(),
         }
     }
 
@@ -400,6 +405,18 @@ impl Provider for DemoProvider {
             fleet.services.iter().map(|s| (format!("{}/{}", s.cluster, s.name), usage_history(s, now))).collect()
         })
         .await
+    }
+
+    async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
+        let day = self.clock.now().div_euclid(86_400);
+        if let Some((made, answer)) = self.optimizer.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && *made == day
+        {
+            return (**answer).clone();
+        }
+        let answer = self.compute(optimizer::answer).await.unwrap_or_default();
+        *self.optimizer.lock().unwrap_or_else(|e| e.into_inner()) = Some((day, Arc::new(answer.clone())));
+        answer
     }
 
     async fn ecs_usage_of(&self, keys: &[String]) -> Result<Vec<(String, UsageHistory)>, ProviderError> {

@@ -81,7 +81,7 @@ impl EcsColumn {
             EcsColumn::Slo => col("SLO left", 9, 4),
             EcsColumn::CpuTrend => col("CPU trend", 16, 9),
             EcsColumn::Scaling => col("SCALING", 9, 8),
-            EcsColumn::Suggest => flex("SUGGEST (14d p99)", 22, 0, 8),
+            EcsColumn::Suggest => flex("SUGGEST (safe 14d)", 22, 0, 8),
             EcsColumn::CpuPeak => col("CPU max", 7, 2).alternate(),
             EcsColumn::MemoryPeak => col("MEM max", 7, 2).alternate(),
             // Shown only under --org (`draw` makes it a real column there).
@@ -278,6 +278,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused
         cluster.width = (longest as u16).clamp(12, 24);
         cluster.priority = 3;
     }
+    // The suggestions' column says which sizing profile made them (P switches it).
+    columns[EcsColumn::Suggest as usize].title = match state.sizing.policies.profile {
+        crate::sizing::recommend::Profile::Safe => "SUGGEST (safe 14d)",
+        crate::sizing::recommend::Profile::Balanced => "SUGGEST (balanced 14d)",
+    };
     let hidden = table::hidden(&columns, area.width.saturating_sub(2));
     let window = state.fetch(PaneId::Ecs).data_window.unwrap_or(state.window);
     let detail = match hidden {

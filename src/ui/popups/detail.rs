@@ -192,6 +192,9 @@ fn with_suggestion(data: &ResourceDetail, state: &State, detail: &DetailState) -
     };
     data.notes.push(summary);
     data.notes.extend(r.evidence.iter().map(|e| format!("  · {e}")));
+    if let Some(co) = &r.compute_optimizer {
+        data.notes.extend(co.notes());
+    }
     if let Some((cpu, mem)) = r.proposed {
         for chart in &mut data.charts {
             let pct = match chart.kind {

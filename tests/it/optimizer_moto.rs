@@ -1,0 +1,104 @@
+//! AWS Compute Optimizer beside infradeck's suggestions, against moto behind the bridge (which
+//! serves `GetECSServiceRecommendations` as AWS documents it, moto having none): every ECS
+//! record of `report` carries Compute Optimizer's answer or the plain reason there is none; a
+//! disagreement is explained; it is read once and kept; not opted in is said, never an error.
+
+use super::support::moto::MotoFleet;
+use std::path::Path;
+use std::process::Command;
+
+fn report(fleet: &MotoFleet, home: &Path, format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
+        .args(["--aws", "report", "--format", format])
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &fleet.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "report failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn record<'a>(all: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    all["ecs"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} in {all:#}"))
+}
+
+fn optimizer_calls(fleet: &MotoFleet) -> u64 {
+    fleet.bridge_counts()["GetECSServiceRecommendations"].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn compute_optimizers_answer_sits_beside_each_suggestion_or_says_why_not() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let home = tempfile::tempdir().unwrap();
+    fleet.reset_bridge_counts();
+    let all: serde_json::Value = serde_json::from_str(&report(&fleet, home.path(), "json")).unwrap();
+    for r in all["ecs"].as_array().unwrap() {
+        let co = &r["compute_optimizer"];
+        assert!(co["status"].is_string(), "a compute_optimizer object on every record: {r:#}");
+        assert!(co["recommendation"].is_object() || co["reason"].is_string(), "{co:#}");
+    }
+    assert_eq!(optimizer_calls(&fleet), 1, "one read for the whole region");
+    // The reference client reads the same answer.
+    let cli = Command::new("aws")
+        .args(["compute-optimizer", "get-ecs-service-recommendations", "--region", "us-east-1"])
+        .args(["--endpoint-url", &fleet.endpoint, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let theirs = cli["ecsServiceRecommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serviceArn"].as_str().unwrap().ends_with("service/prod-web/web-api"))
+        .expect("web-api in the CLI's answer");
+    let web = &record(&all, "prod-web/web-api")["compute_optimizer"];
+    assert_eq!(web["status"], "recommended");
+    let option = &theirs["serviceRecommendationOptions"][0];
+    assert_eq!(web["recommendation"]["recommended"], serde_json::json!([option["cpu"], option["memory"]]));
+    assert_eq!(web["recommendation"]["finding"], theirs["finding"]);
+    assert_eq!(
+        web["recommendation"]["savings_monthly"],
+        option["savingsOpportunity"]["estimatedMonthlySavings"]["value"]
+    );
+    assert!(web["agreement"].is_string() && web["explanation"].as_str().is_some_and(|e| !e.is_empty()), "{web:#}");
+    // Target tracking on CPU: it keeps CPU; where infradeck differs there, it says so.
+    let checkout = &record(&all, "prod-web/checkout")["compute_optimizer"];
+    assert_eq!(checkout["recommendation"]["autoscaling"], "TargetTrackingScalingCpu");
+    // EC2 services and a service that never ran: the reason, in words.
+    let worker = &record(&all, "prod-workers/queue-worker")["compute_optimizer"];
+    assert_eq!(worker["status"], "not-fargate");
+    assert!(worker["reason"].as_str().unwrap().contains("Fargate only"));
+    let idle = &record(&all, "staging/batch-idle")["compute_optimizer"];
+    assert_eq!(idle["status"], "no-recommendation", "{idle:#}");
+    fleet.reset_bridge_counts(); // the AWS CLI's read above counted too
+
+    // It refreshes daily: a second report within hours reads it from the cache.
+    let table = report(&fleet, home.path(), "table");
+    assert_eq!(optimizer_calls(&fleet), 0, "kept on disk, not read again");
+    assert!(table.contains("COMPUTE OPTIMIZER"), "{table}");
+    let summary = table.lines().find(|l| l.starts_with("Compute Optimizer: ")).expect("the agreement summary");
+    assert!(summary.contains("Fargate services compared") && summary.contains("/month"), "{summary}");
+
+    // An account that never opted in: said plainly on every Fargate service, the report intact.
+    fleet.canned(serde_json::json!({"ComputeOptimizer": {"opted_in": false}}));
+    let fresh = tempfile::tempdir().unwrap();
+    let all: serde_json::Value = serde_json::from_str(&report(&fleet, fresh.path(), "json")).unwrap();
+    let web = &record(&all, "prod-web/web-api")["compute_optimizer"];
+    assert_eq!(web["status"], "not-opted-in");
+    assert!(web["reason"].as_str().unwrap().contains("not opted in"), "{web:#}");
+    assert_eq!(record(&all, "prod-workers/queue-worker")["compute_optimizer"]["status"], "not-fargate");
+    assert!(record(&all, "prod-web/web-api")["proposed"].is_array(), "infradeck's own suggestion stands");
+    let table = report(&fleet, fresh.path(), "table");
+    assert!(table.contains("Compute Optimizer: the account is not opted in"), "{table}");
+}
