@@ -100,6 +100,8 @@ CANNED = {
     "Statistics": {},
     # Cost Explorer (awsJson1_1): whole responses.
     "GetCostForecast": None,
+    # GetCostAndUsage grouped by USAGE_TYPE (the effective-rate read): one whole response.
+    "CostByUsageType": None,
     "GetAnomalies": {"Anomalies": []},
     # Pricing (awsJson1_1): whole responses by ServiceCode ("AmazonECS", "AmazonElastiCache").
     "GetProducts": {},
@@ -753,6 +755,16 @@ class Bridge(BaseHTTPRequestHandler):
                 else:
                     self.reply_json(200, answer)
                 return
+            if op == "GetCostAndUsage" and CANNED.get("CostByUsageType") is not None:
+                asked = json.loads(body or b"{}")
+                if any(g.get("Key") == "USAGE_TYPE" for g in asked.get("GroupBy") or []):
+                    # moto answers GetCostAndUsage from one queue of static results, in call
+                    # order: the effective-rate read (grouped by USAGE_TYPE) is answered here
+                    # so it never takes the cost pane's answer.
+                    with LOCK:
+                        answer = CANNED["CostByUsageType"]
+                    self.reply_json(200, answer)
+                    return
             if op == "LookupEvents":
                 self.reply_json(*lookup_events(json.loads(body or b"{}"), self.headers))
                 return

@@ -254,6 +254,21 @@ def points(now, rng, mean, spike):
     return out
 
 
+def seed_container_metrics(cw, now, cluster, name, containers, cpu_use, mem_use):
+    """Container Insights with enhanced observability, per container (dimensions ServiceName,
+    ClusterName, ContainerName as AWS publishes them): ContainerCpuUtilized in CPU units and
+    ContainerMemoryUtilized in MiB, the busiest task's each hour. Its own random stream, so the
+    series seeded before it stay as they were."""
+    rng = random.Random(f"{cluster}/{name}/containers")
+    for container, cpu, memory, _reservation in containers:
+        dims = {"ServiceName": name, "ClusterName": cluster, "ContainerName": container}
+        put_series(cw, "ECS/ContainerInsights", "ContainerCpuUtilized", dims,
+                   [(t, a * cpu / 100, m * cpu / 100) for t, a, m in points(now, rng, *cpu_use)], unit="None")
+        put_series(cw, "ECS/ContainerInsights", "ContainerMemoryUtilized", dims,
+                   [(t, a * memory / 100, m * memory / 100) for t, a, m in points(now, rng, *mem_use)],
+                   unit="Megabytes")
+
+
 def put_series(cw, namespace, metric, dims, series, unit="Percent"):
     data = [
         {
@@ -341,6 +356,8 @@ def seed_realistic(args):
                     # moto keeps no task times: the bridge serves this one's (25 minutes ago).
                     post(args.bridge + "/_bridge/canned",
                          {"StoppedAt": {t["taskArn"].rsplit("/", 1)[-1]: now - 25 * 60}})
+        if cluster == "prod-workers":
+            seed_container_metrics(cw, now, cluster, name, containers, cpu_use, mem_use)
         dims = {"ClusterName": cluster, "ServiceName": name}
         put_series(cw, "AWS/ECS", "CPUUtilization", dims, points(now, rng, *cpu_use))
         put_series(cw, "AWS/ECS", "MemoryUtilization", dims, points(now, rng, *mem_use))
@@ -914,6 +931,33 @@ def seed_org_cost(args, accounts):
          {"results": [{"ResultsByTime": results, "DimensionValueAttributes": attributes}]})
 
 
+def cost_by_usage_type(today):
+    first = today.replace(day=1)
+    start = (first - dt.timedelta(days=1)).replace(day=1)
+    vcpu, gb = "USE1-Fargate-vCPU-Hours:perCPU", "USE1-Fargate-GB-Hours"
+
+    def group(usage, record, amortized, unblended, quantity):
+        return {"Keys": [usage, record], "Metrics": {
+            "AmortizedCost": {"Amount": f"{amortized:.6f}", "Unit": "USD"},
+            "UnblendedCost": {"Amount": f"{unblended:.6f}", "Unit": "USD"},
+            "UsageQuantity": {"Amount": f"{quantity:.3f}", "Unit": "N/A"}}}
+    covered = 1500 * 0.04048
+    return {
+        "GroupDefinitions": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}, {"Type": "DIMENSION", "Key": "RECORD_TYPE"}],
+        "ResultsByTime": [{
+            "TimePeriod": {"Start": start.isoformat(), "End": first.isoformat()}, "Total": {}, "Estimated": False,
+            "Groups": [
+                group(vcpu, "SavingsPlanCoveredUsage", covered * 0.8, covered, 1500),
+                group(vcpu, "SavingsPlanNegation", 0.0, -covered, 0),
+                group(vcpu, "Usage", 500 * 0.04048, 500 * 0.04048, 500),
+                group(gb, "Usage", 6000 * 0.004445, 6000 * 0.004445, 6000),
+                group("USE1-SpotUsage-Fargate-vCPU-Hours:perCPU", "Usage", 3.0, 3.0, 250),
+            ],
+        }],
+        "DimensionValueAttributes": [],
+    }
+
+
 def seed_cost(args, now, rng):
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
     start = today - dt.timedelta(days=90)
@@ -943,6 +987,10 @@ def seed_cost(args, now, rng):
                 "MeanValue": f"{total:.2f}",
             }],
         },
+        # Last full month of ECS by usage type and record type: a Compute Savings Plan covered
+        # 1,500 vCPU-hours at a 20 % discount, 500 more ran On-Demand, memory all On-Demand
+        # (Cost Explorer shapes: amounts as strings, Total empty with GroupBy).
+        "CostByUsageType": cost_by_usage_type(today),
         "GetAnomalies": {"Anomalies": [{
             "AnomalyId": "anomaly-1", "AnomalyStartDate": spike_day.isoformat(),
             "AnomalyEndDate": spike_day.isoformat(), "DimensionValue": "Amazon CloudWatch",

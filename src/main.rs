@@ -148,9 +148,12 @@ fn main() -> color_eyre::Result<()> {
     let runtime = runtime()?;
     let provider = provider(&cli, &config, &runtime);
     match cli.command {
-        Some(Command::Report { format, fail_on, sizing }) => {
+        Some(Command::Report { format, fail_on, sizing, prices }) => {
             if let Some(p) = sizing {
                 config.sizing.profile = p.into();
+            }
+            if let Some(p) = prices {
+                config.sizing.prices = p.into();
             }
             let report = runtime.block_on(infradeck::cli::report::report(
                 provider,
@@ -170,9 +173,12 @@ fn main() -> color_eyre::Result<()> {
             }
             Ok(())
         }
-        Some(Command::Plan { resource, format, rollback, iac, write, branch, sizing }) => {
+        Some(Command::Plan { resource, format, rollback, iac, write, branch, sizing, prices }) => {
             if let Some(p) = sizing {
                 config.sizing.profile = p.into();
+            }
+            if let Some(p) = prices {
+                config.sizing.prices = p.into();
             }
             let history = rollback.then(|| {
                 infradeck::apply::AuditLog::default_location().and_then(|l| l.read().ok()).unwrap_or_default()

@@ -239,8 +239,15 @@ fn row(r: &EcsRecommendation) -> [String; 10] {
 fn summary(recs: &[EcsRecommendation]) -> String {
     let count = |f| recs.iter().filter(|r| r.finding == f).count();
     let saving: f64 = recs.iter().filter_map(|r| r.monthly_change()).filter(|c| *c < 0.0).sum();
+    let basis = recs.iter().find_map(|r| r.priced_at).map_or(" at list prices".to_string(), |n| {
+        format!(
+            " at this account's effective rate ({:.0} % of list in {}; --prices list for list)",
+            n.ratio * 100.0,
+            n.month_label()
+        )
+    });
     let mut out = format!(
-        "{} services: {} under-provisioned, {} over-provisioned, {} optimized, {} without enough data; Fargate savings {}/month",
+        "{} services: {} under-provisioned, {} over-provisioned, {} optimized, {} without enough data; Fargate savings {}/month{basis}",
         recs.len(),
         count(Finding::UnderProvisioned),
         count(Finding::OverProvisioned),

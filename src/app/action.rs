@@ -42,6 +42,7 @@ pub enum Action {
     Shell,
     Forward,
     Sizing,
+    Prices,
 }
 
 impl Action {
@@ -99,6 +100,10 @@ impl Action {
             Action::Sizing => {
                 "switch the sizing profile and size again: safe (no more minutes over capacity than Compute \
                  Optimizer's rule) or balanced (no more than VPA's, for the dollars); :sizing safe|balanced"
+            }
+            Action::Prices => {
+                "price suggestions at the account's effective Fargate rate (last month, Cost Explorer) or at list \
+                 prices, and size again; :prices effective|list"
             }
             Action::Forward => {
                 "forward a local port: in the tasks view to the selected task's container; on a Redis group through a \

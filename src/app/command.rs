@@ -23,6 +23,8 @@ pub enum Command {
     Forwards,
     /// `:sizing [safe|balanced]`: that profile (none: the other one), and size again.
     Sizing(Option<crate::sizing::recommend::Profile>),
+    /// `:prices [effective|list]`: price suggestions so (none: the other one), and size again.
+    Prices(Option<crate::sizing::recommend::Prices>),
     /// `:group`: the focused pane's rows grouped by account (again: not grouped).
     Group,
     /// `:incident [hours]`
@@ -78,7 +80,7 @@ fn switch(what: Switch, arg: String) -> Result<Command, String> {
 pub const WORDS: &[&str] = &[
     "ecs", "redis", "cost", "alarms", "theme", "window", "sort", "refresh", "help", "zoom", "suggest", "history",
     "budget", "forwards", "accounts", "group", "incident", "timeline", "review", "export", "note", "region", "profile",
-    "sizing", "quit",
+    "sizing", "prices", "quit",
 ];
 
 pub fn parse(text: &str) -> Result<Command, String> {
@@ -103,6 +105,12 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "history" | "audit" => Command::History,
         "budget" | "spend" => Command::Budget,
         "forwards" | "forward" | "pf" => Command::Forwards,
+        "prices" => Command::Prices(match arg.trim() {
+            "" => None,
+            "list" => Some(crate::sizing::recommend::Prices::List),
+            "effective" => Some(crate::sizing::recommend::Prices::Effective),
+            other => return Err(format!(":prices takes effective or list, not '{other}'")),
+        }),
         "sizing" => Command::Sizing(if arg.is_empty() {
             None
         } else {

@@ -63,15 +63,37 @@ pub fn switch_sizing(state: &mut State, profile: Option<crate::sizing::recommend
     use crate::sizing::recommend::Profile;
     let to = profile.unwrap_or(state.sizing.policies.profile.other());
     state.sizing.policies.profile = to;
-    state.sizing.fetch.inflight = None;
-    state.sizing.fetch.next_due = None;
-    request_sizing(state, state.now, fx);
+    let when = size_again(state, fx);
     let what = match to {
         Profile::Safe => "no more minutes over capacity than Compute Optimizer's rule",
         Profile::Balanced => "no more minutes over capacity than VPA's rule, for the dollars",
     };
-    let when = if state.sizing.fetch.inflight.is_some() { "sizing again" } else { "from the next sizing run" };
     state.status = Some((Level::Info, format!("{} sizing: {what} — {when} (P switches back)", to.label())));
+}
+
+/// `$` / `:prices`: suggestions priced at the account's effective Fargate rate or at list prices
+/// (None: the other one), sized again now.
+pub fn switch_prices(state: &mut State, prices: Option<crate::sizing::recommend::Prices>, fx: &mut Vec<Effect>) {
+    use crate::sizing::recommend::Prices;
+    let to = prices.unwrap_or(match state.sizing.policies.prices {
+        Prices::Effective => Prices::List,
+        Prices::List => Prices::Effective,
+    });
+    state.sizing.policies.prices = to;
+    let when = size_again(state, fx);
+    let what = match to {
+        Prices::Effective => "priced at the account's effective Fargate rate (last month, Cost Explorer), where known",
+        Prices::List => "priced at On-Demand list prices",
+    };
+    state.status = Some((Level::Info, format!("{what} — {when} ($ switches back)")));
+}
+
+/// Drop a sizing run in flight (its answer is for the old settings) and size now.
+fn size_again(state: &mut State, fx: &mut Vec<Effect>) -> &'static str {
+    state.sizing.fetch.inflight = None;
+    state.sizing.fetch.next_due = None;
+    request_sizing(state, state.now, fx);
+    if state.sizing.fetch.inflight.is_some() { "sizing again" } else { "from the next sizing run" }
 }
 
 /// Size the ECS services once they are loaded, then on the sizing interval.

@@ -198,6 +198,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Shell, &["x"]),
     (Action::Forward, &["p"]),
     (Action::Sizing, &["P"]),
+    (Action::Prices, &["$"]),
 ];
 
 impl Default for Keymap {

@@ -361,6 +361,7 @@ fn on_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Tasks => super::tasks::open(state, fx),
         Action::Forward => super::tasks::forward_from_pane(state, fx),
         Action::Sizing => super::fetch::switch_sizing(state, None, fx),
+        Action::Prices => super::fetch::switch_prices(state, None, fx),
         Action::Shell => {
             super::tasks::open(state, fx);
             if matches!(state.overlay, Some(Overlay::Tasks(_))) {
@@ -474,6 +475,7 @@ fn run(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Budget => state.overlay = Some(Overlay::Budget),
         Command::Forwards => state.overlay = Some(Overlay::Forwards { selected: 0 }),
         Command::Sizing(profile) => super::fetch::switch_sizing(state, profile, fx),
+        Command::Prices(prices) => super::fetch::switch_prices(state, prices, fx),
         Command::Accounts if state.source.accounts.is_empty() => {
             state.status = Some((Level::Info, "per-account totals are for --org (an AWS Organization)".into()));
         }

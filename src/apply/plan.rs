@@ -395,7 +395,7 @@ mod tests {
         plan.after = (4096, 8192);
         plan.fargate = true;
         plan.containers = vec![change.clone()];
-        plan.floors = Some(Floors { task_cpu: 2949, task_memory: 8110, containers: vec![] });
+        plan.floors = Some(Floors { task_cpu: 2949, task_memory: 8110, containers: vec![], container_cpu: vec![] });
         assert_eq!(check(&plan), Ok(()));
         change.memory_hard.1 = Some(128);
         plan.containers = vec![change];

@@ -38,6 +38,22 @@ impl From<SizingProfile> for crate::sizing::recommend::Profile {
     }
 }
 
+/// `--prices`: the account's effective Fargate rate or list prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PriceBasis {
+    Effective,
+    List,
+}
+
+impl From<PriceBasis> for crate::sizing::recommend::Prices {
+    fn from(p: PriceBasis) -> Self {
+        match p {
+            PriceBasis::Effective => crate::sizing::recommend::Prices::Effective,
+            PriceBasis::List => crate::sizing::recommend::Prices::List,
+        }
+    }
+}
+
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Print right-sizing suggestions without the TUI (for pairing, PRs and CI gates).
@@ -52,6 +68,11 @@ pub enum Command {
         /// `[sizing] profile`, else safe.
         #[arg(long, value_enum)]
         sizing: Option<SizingProfile>,
+        /// Price Fargate at the account's effective rate (last full month, Cost Explorer: Savings
+        /// Plans included) or at On-Demand list prices. Default: the config's `[sizing] prices`,
+        /// else effective where known.
+        #[arg(long, value_enum)]
+        prices: Option<PriceBasis>,
     },
     /// Print the plan for one service's (or cache group's) suggested change, or its rollback, as code. Never applies.
     Plan {
@@ -78,6 +99,9 @@ pub enum Command {
         /// The sizing profile (as `report --sizing`).
         #[arg(long, value_enum)]
         sizing: Option<SizingProfile>,
+        /// Effective or list prices (as `report --prices`).
+        #[arg(long, value_enum)]
+        prices: Option<PriceBasis>,
     },
     /// Look back over the last days: noisy alarms, failed deployments, OOM kills, evictions,
     /// unapplied findings, cost anomalies and the handovers written. Reads only.

@@ -89,3 +89,36 @@ impl CostReport {
         self.anomalies.iter().any(|a| a.service == service)
     }
 }
+
+/// What the account really paid for a service's usage against its On-Demand price, over a
+/// whole billing month (Cost Explorer: AmortizedCost against the On-Demand equivalent).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Discount {
+    /// USD paid for the usage, amortized (Savings Plans and reservations spread over it).
+    pub paid: f64,
+    /// USD the same usage costs On-Demand.
+    pub on_demand: f64,
+    /// Of `on_demand`, the part a Savings Plan or a reservation covered.
+    pub covered: f64,
+}
+
+impl Discount {
+    /// Paid ÷ On-Demand: 0.84 means the account pays 84 % of list for this usage.
+    pub fn ratio(&self) -> Option<f64> {
+        let r = self.paid / self.on_demand;
+        (self.on_demand > 0.0 && r.is_finite() && (0.05..=1.05).contains(&r)).then_some(r.min(1.0))
+    }
+
+    pub fn covered_share(&self) -> f64 {
+        if self.on_demand > 0.0 { (self.covered / self.on_demand).clamp(0.0, 1.0) } else { 0.0 }
+    }
+}
+
+/// The account's effective rates for what infradeck prices, from the last full month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectiveRates {
+    /// The billing month they are from, `2026-11`.
+    pub month: String,
+    /// Fargate On-Demand usage (x86 and Arm vCPU and memory hours; Spot has its own price).
+    pub fargate: Option<Discount>,
+}

@@ -1,6 +1,7 @@
 //! ECS services as the sizing pane sees them.
 
 use super::Stats;
+use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LaunchType {
@@ -396,9 +397,35 @@ pub struct UsageHistory {
     pub memory_mib: Vec<f32>,
     /// Tasks stopped with OutOfMemoryError over the history.
     pub oom_kills: u32,
-    /// Each container's memory peak over the history, MiB, where Container Insights reports
-    /// per-container memory (enhanced observability); empty elsewhere.
-    pub container_memory: Vec<(String, f32)>,
+    /// Each container's own use over the history, where Container Insights with enhanced
+    /// observability reports it (`ContainerCpuUtilized`, `ContainerMemoryUtilized`); empty
+    /// elsewhere (containers are then sized from the task).
+    pub containers: Vec<ContainerUsage>,
+}
+
+/// One container's use in the busiest task (the service's Maximum each hour) over the history.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ContainerUsage {
+    pub name: String,
+    /// CPU units: the 99th percentile of the hourly maxima, and the peak.
+    pub cpu_p99: f32,
+    pub cpu_max: f32,
+    /// MiB: the peak.
+    pub memory_peak: f32,
+}
+
+impl ContainerUsage {
+    /// From hourly maxima (CPU units, MiB); None without any finite point.
+    pub fn from_series(name: &str, cpu: &[f32], memory: &[f32]) -> Option<ContainerUsage> {
+        let mut c: Vec<f32> = cpu.iter().copied().filter(|v| v.is_finite()).collect();
+        let peak_mem = memory.iter().copied().filter(|v| v.is_finite()).reduce(f32::max);
+        if c.is_empty() && peak_mem.is_none() {
+            return None;
+        }
+        let cpu_max = c.iter().copied().fold(0.0, f32::max);
+        let cpu_p99 = super::series::percentile_unsorted(&mut c, 99.0);
+        Some(ContainerUsage { name: name.into(), cpu_p99, cpu_max, memory_peak: peak_mem.unwrap_or(0.0) })
+    }
 }
 
 impl UsageHistory {

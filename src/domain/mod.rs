@@ -21,8 +21,8 @@ pub use cache::{CacheEngine, CacheGroup};
 pub use cost::{CostAnomaly, CostReport, ServiceCost};
 pub use detail::{DetailData, Facts, Measure, Series};
 pub use ecs::{
-    Arch, AutoScaling, Container, Deployment, DeploymentController, EcsService, HotTask, LaunchType, LbHealth, Rollout,
-    ServiceHealth, Sidecar, TaskLevel, UsageHistory,
+    Arch, AutoScaling, Container, ContainerUsage, Deployment, DeploymentController, EcsService, HotTask, LaunchType,
+    LbHealth, Rollout, ServiceHealth, Sidecar, TaskLevel, UsageHistory,
 };
 pub use event::{EventKind, Severity, SourceProblem, Timeline, TimelineEvent};
 pub use history::{HandoverRecord, History};

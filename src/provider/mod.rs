@@ -213,6 +213,12 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// What the account paid last month for Fargate against list prices (Cost Explorer's
+    /// amortized cost against the On-Demand equivalent); None where unknown.
+    async fn effective_prices(&self) -> Option<crate::domain::cost::EffectiveRates> {
+        None
+    }
+
     /// AWS Compute Optimizer's ECS-on-Fargate recommendations for every place this provider
     /// reads, or why a place has none; not asked (`asked: false`) by default.
     async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
@@ -333,6 +339,9 @@ impl<P: Provider + ?Sized> crate::sizing::run::Evidence for P {
     }
     async fn compute_optimizer(&self) -> crate::domain::optimizer::OptimizerAnswer {
         self.optimizer_recommendations().await
+    }
+    async fn effective_rates(&self) -> Option<crate::domain::cost::EffectiveRates> {
+        self.effective_prices().await
     }
 }
 

@@ -71,6 +71,13 @@ impl FargateRates {
         }
     }
 
+    /// The On-Demand rates at `ratio` of themselves (an account's effective rate); Spot, which
+    /// Savings Plans do not cover, unchanged.
+    pub fn scaled(&self, ratio: f64) -> FargateRates {
+        let at = |(v, g): (f64, f64)| (v * ratio, g * ratio);
+        FargateRates { x86: at(self.x86), arm: at(self.arm), spot: self.spot }
+    }
+
     /// Hourly price of one Fargate task of this size.
     pub fn task_hourly(&self, arch: Arch, cpu_units: u32, memory_mib: u32) -> f64 {
         let (per_vcpu, per_gb) = self.of(arch);

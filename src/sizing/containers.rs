@@ -73,9 +73,16 @@ pub struct Floors {
     /// Per container, where Container Insights reports it: its peak + headroom, MiB.
     #[serde(default)]
     pub containers: Vec<(String, u32)>,
+    /// Per container, where Container Insights reports it: its CPU p99 + headroom, CPU units.
+    #[serde(default)]
+    pub container_cpu: Vec<(String, u32)>,
 }
 
 impl Floors {
+    fn cpu_of(&self, name: &str) -> Option<u32> {
+        self.container_cpu.iter().find(|(n, _)| n == name).map(|(_, c)| *c)
+    }
+
     fn container(&self, name: &str) -> Option<u32> {
         self.containers.iter().find(|(n, _)| n == name).map(|(_, m)| *m)
     }
@@ -149,7 +156,7 @@ fn total(values: impl Iterator<Item = u32>) -> u32 {
 
 /// CPU: units are a share under contention, not a limit on Linux, so scaling the app's down is
 /// safe while the task has the CPU; only the sum must stay within the task's.
-fn spread_cpu(shape: &TaskShape, proposed_cpu: u32, app: &[bool], out: &mut [ContainerChange]) {
+fn spread_cpu(shape: &TaskShape, proposed_cpu: u32, app: &[bool], floors: &Floors, out: &mut [ContainerChange]) {
     let cs = shape.containers;
     let side_cpu = total(cs.iter().zip(app).filter(|(_, a)| !**a).map(|(c, _)| c.cpu));
     let app_cpus: Vec<u32> = cs.iter().zip(app).map(|(c, a)| if *a { c.cpu } else { 0 }).collect();
@@ -164,8 +171,10 @@ fn spread_cpu(shape: &TaskShape, proposed_cpu: u32, app: &[bool], out: &mut [Con
         let parts = split(target.max(0), &app_cpus);
         for ((o, part), w) in out.iter_mut().zip(parts).zip(&app_cpus) {
             if *w > 0 {
-                // A container that reserved CPU keeps some: 0 would change what it means.
-                o.cpu.1 = clamp_u32(part).max(2);
+                // A container that reserved CPU keeps some: 0 would change what it means; one
+                // measured on its own never gets less than it used (the sum past the task's size
+                // asks for a larger task).
+                o.cpu.1 = clamp_u32(part).max(2).max(floors.cpu_of(&o.name).unwrap_or(0));
             }
         }
     }
@@ -179,7 +188,7 @@ pub fn layout(shape: &TaskShape, proposed: (u32, u32), floors: &Floors) -> Resul
     let app = takes_change(&roles);
     let mut out: Vec<ContainerChange> = cs.iter().map(ContainerChange::unchanged).collect();
 
-    spread_cpu(shape, proposed.0, &app, &mut out);
+    spread_cpu(shape, proposed.0, &app, floors, &mut out);
 
     // Memory.
     let delta = proposed.1 as i64 - shape.size.1 as i64;
@@ -467,7 +476,7 @@ mod tests {
         // reservation of 128 MiB; the busiest task peaks at 6.6 GiB.
         let cs = [c("web", 0, None, Some(128)), c("worker", 0, None, Some(128)), c("cron", 0, None, Some(128))];
         let s = shape(&cs, true, (2048, 8192));
-        let floors = Floors { task_cpu: 3000, task_memory: 8110, containers: vec![] };
+        let floors = Floors { task_cpu: 3000, task_memory: 8110, containers: vec![], container_cpu: vec![] };
         let out = layout(&s, (4096, 8192), &floors).unwrap();
         for o in &out {
             assert_eq!(o.memory_hard, (None, None), "{}: no hard limit invented", o.name);
@@ -493,7 +502,7 @@ mod tests {
         logs.log_router = true;
         let cs = [c("app", 704, Some(3072), None), envoy, logs];
         let s = shape(&cs, true, (1024, 4096));
-        let floors = Floors { task_cpu: 300, task_memory: 900, containers: vec![] };
+        let floors = Floors { task_cpu: 300, task_memory: 900, containers: vec![], container_cpu: vec![] };
         let out = layout(&s, (512, 2048), &floors).unwrap();
         assert_eq!(out[1].cpu, (256, 256));
         assert_eq!(out[1].memory_hard, (Some(512), Some(512)));
@@ -516,7 +525,7 @@ mod tests {
         agent.image = "datadog/agent".into();
         let cs = [c("app", 896, Some(7680), None), agent];
         let s = shape(&cs, true, (1024, 8192));
-        let floors = Floors { task_cpu: 400, task_memory: 1800, containers: vec![] };
+        let floors = Floors { task_cpu: 400, task_memory: 1800, containers: vec![], container_cpu: vec![] };
         assert_eq!(layout(&s, (512, 2048), &floors), Err(Needs { cpu: 512, memory: 2312 }));
         let out = layout(&s, (512, 3072), &floors).unwrap();
         assert_eq!(out[0].memory_hard.1, Some(2560), "7680 less the task's 5120 cut");
@@ -535,7 +544,7 @@ mod tests {
         // OOM-killed at its hard limit: the added memory goes to it.
         let cs = [c("app", 512, Some(2048), Some(1024))];
         let s = shape(&cs, true, (512, 2048));
-        let floors = Floors { task_cpu: 500, task_memory: 3000, containers: vec![] };
+        let floors = Floors { task_cpu: 500, task_memory: 3000, containers: vec![], container_cpu: vec![] };
         let out = layout(&s, (1024, 4096), &floors).unwrap();
         assert_eq!(out[0].memory_hard.1, Some(4096));
         assert_eq!(out[0].memory_soft.1, Some(1024), "a reservation is not raised with task memory");
@@ -552,7 +561,7 @@ mod tests {
             size: (1024, 1536),
             containers: &cs,
         };
-        let floors = Floors { task_cpu: 800, task_memory: 2280, containers: vec![] };
+        let floors = Floors { task_cpu: 800, task_memory: 2280, containers: vec![], container_cpu: vec![] };
         let out = layout(&s, (896, 2304), &floors).unwrap();
         assert_eq!(out[0].memory_soft.1, Some(2304));
         assert_eq!(out[0].memory_hard.1, Some(2048 + 768), "the hard limit moves with the reservation");

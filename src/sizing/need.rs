@@ -140,16 +140,37 @@ fn leaking(service: &EcsService, history: &UsageHistory, peak: f32) -> Option<f3
 }
 
 /// The floors of a size: the task's CPU (units) and memory (MiB) needs, and each container's
-/// own memory peak plus headroom where Container Insights measured it.
+/// own needs where Container Insights measured it: its CPU p99 and its memory peak, plus headroom.
 pub(super) fn floors_of(history: &UsageHistory, cpu_units_need: f32, mem_need: f32, headroom: f32) -> Floors {
+    let with = |v: f32| (v * (1.0 + headroom)).ceil().clamp(0.0, u32::MAX as f32) as u32;
     Floors {
         task_cpu: cpu_units_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
         task_memory: mem_need.ceil().clamp(0.0, u32::MAX as f32) as u32,
         containers: history
-            .container_memory
+            .containers
             .iter()
-            .filter(|(_, peak)| peak.is_finite() && *peak > 0.0)
-            .map(|(name, peak)| (name.clone(), (peak * (1.0 + headroom)).ceil().min(u32::MAX as f32) as u32))
+            .filter(|c| c.memory_peak.is_finite() && c.memory_peak > 0.0)
+            .map(|c| (c.name.clone(), with(c.memory_peak)))
+            .collect(),
+        container_cpu: history
+            .containers
+            .iter()
+            .filter(|c| c.cpu_p99.is_finite() && c.cpu_p99 > 0.0)
+            .map(|c| (c.name.clone(), with(c.cpu_p99)))
             .collect(),
     }
+}
+
+/// What each container used, in the evidence: "containers (busiest task): app p99 0.62 vCPU,
+/// peak 1.4 GiB; envoy …".
+pub(super) fn container_evidence(history: &UsageHistory) -> Option<String> {
+    if history.containers.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = history
+        .containers
+        .iter()
+        .map(|c| format!("{} p99 {} vCPU, peak {} MiB", c.name, fmt_vcpu(c.cpu_p99 / 1024.0), whole(c.memory_peak)))
+        .collect();
+    Some(format!("containers, each from its own use (Container Insights, busiest task): {}", each.join("; ")))
 }

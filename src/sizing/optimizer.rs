@@ -153,18 +153,20 @@ fn parts(arn: &str) -> Option<(&str, &str, Option<&str>, &str)> {
     })
 }
 
-/// Compute Optimizer's recommendation for this service, by ARN, else by its parts.
+/// Compute Optimizer's recommendation for this service: by the ARN AWS gave the service (Compute
+/// Optimizer names it the same way, short format included); for a service without one (the
+/// demo), by account, region, cluster and name.
 fn find<'a>(answer: &'a OptimizerAnswer, s: &EcsService) -> Option<&'a OptimizerRecommendation> {
     let key = &s.identity;
-    let arn = key.arn();
-    answer.recommendations.iter().find(|r| Some(&r.service_arn) == arn.as_ref()).or_else(|| {
-        answer.recommendations.iter().find(|r| {
-            parts(&r.service_arn).is_some_and(|(account, region, cluster, name)| {
-                name == key.service
-                    && region == key.origin.region
-                    && key.origin.account_id.as_deref().is_none_or(|a| a == account)
-                    && cluster.is_none_or(|c| c == key.cluster)
-            })
+    if let Some(arn) = &key.aws_arn {
+        return answer.recommendations.iter().find(|r| &r.service_arn == arn);
+    }
+    answer.recommendations.iter().find(|r| {
+        parts(&r.service_arn).is_some_and(|(account, region, cluster, name)| {
+            name == key.service
+                && region == key.origin.region
+                && key.origin.account_id.as_deref().is_none_or(|a| a == account)
+                && cluster == Some(key.cluster.as_str())
         })
     })
 }
@@ -390,21 +392,19 @@ mod tests {
     }
 
     #[test]
-    fn short_and_long_arns_find_their_service() {
-        let s = service(2048, 4096);
-        for arn in
-            ["arn:aws:ecs:us-east-1:123456789012:service/prod/web", "arn:aws:ecs:us-east-1:123456789012:service/web"]
-        {
-            let a = answer(vec![theirs(arn, (2048, 4096), (1024, 2048), 30.0)]);
-            assert!(find(&a, &s).is_some(), "{arn}");
-        }
-        let elsewhere = answer(vec![theirs(
-            "arn:aws:ecs:eu-west-1:123456789012:service/prod/web",
-            (2048, 4096),
-            (1024, 2048),
-            30.0,
-        )]);
-        assert!(find(&elsewhere, &s).is_none(), "another region's service of the same name");
+    fn short_and_long_arns_find_their_service_and_no_other() {
+        let mut s = service(2048, 4096);
+        let long = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
+        assert!(find(&answer(vec![theirs(long, (2048, 4096), (1024, 2048), 30.0)]), &s).is_some(), "by its parts");
+        let other_cluster = "arn:aws:ecs:us-east-1:123456789012:service/staging/web";
+        assert!(find(&answer(vec![theirs(other_cluster, (2048, 4096), (1024, 2048), 30.0)]), &s).is_none());
+        let elsewhere = "arn:aws:ecs:eu-west-1:123456789012:service/prod/web";
+        assert!(find(&answer(vec![theirs(elsewhere, (2048, 4096), (1024, 2048), 30.0)]), &s).is_none());
+        // A service older than the long ARN format: AWS names it the short way in both APIs.
+        let short = "arn:aws:ecs:us-east-1:123456789012:service/web";
+        s.identity.aws_arn = Some(short.into());
+        assert!(find(&answer(vec![theirs(short, (2048, 4096), (1024, 2048), 30.0)]), &s).is_some());
+        assert!(find(&answer(vec![theirs(long, (2048, 4096), (1024, 2048), 30.0)]), &s).is_none());
     }
 
     #[test]

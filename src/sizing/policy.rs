@@ -62,6 +62,10 @@ pub struct Policies {
     /// TUI's `P` replace it for a run).
     #[serde(default)]
     pub profile: super::recommend::Profile,
+    /// `prices = "effective" | "list"`: what suggestions are priced at (`--prices` and the
+    /// TUI's `$` replace it for a run).
+    #[serde(default)]
+    pub prices: super::recommend::Prices,
     // The global level's fields, spelled out: serde cannot deny unknown fields through a flatten.
     #[serde(default, deserialize_with = "percentile")]
     pub percentile: Option<f32>,
@@ -86,7 +90,7 @@ impl Policies {
     pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
         let global =
             PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
-        let mut base = Policy { rates: base.rates, ..Policy::of(self.profile) };
+        let mut base = Policy { rates: base.rates, price_note: base.price_note, ..Policy::of(self.profile) };
         if let Some((_, rates)) = self.regional_rates.iter().find(|(prefix, _)| key.starts_with(prefix.as_str())) {
             base.rates = *rates;
         }

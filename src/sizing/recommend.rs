@@ -45,6 +45,39 @@ impl Profile {
     }
 }
 
+/// Which Fargate prices suggestions are priced at (`[sizing] prices`, `--prices`, `$`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Prices {
+    /// What the account paid last month for an hour of Fargate (Cost Explorer), where known.
+    #[default]
+    Effective,
+    /// On-Demand list prices (the Price List).
+    List,
+}
+
+/// The account's effective Fargate rate a suggestion was priced at.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PriceNote {
+    /// Paid ÷ On-Demand last month (0.87: 87 % of list).
+    pub ratio: f32,
+    /// Share of the On-Demand equivalent a Savings Plan covered.
+    pub covered: f32,
+    /// The month, `2026-11`.
+    #[serde(serialize_with = "yyyy_mm")]
+    pub month: u32,
+}
+
+fn yyyy_mm<S: serde::Serializer>(m: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{}-{:02}", m / 100, m % 100))
+}
+
+impl PriceNote {
+    pub fn month_label(&self) -> String {
+        format!("{}-{:02}", self.month / 100, self.month % 100)
+    }
+}
+
 /// How needs are derived from history. Configurable globally and per service or cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Policy {
@@ -61,6 +94,8 @@ pub struct Policy {
     pub min_hours: f32,
     /// Fargate prices the sizes are chosen and priced at.
     pub rates: FargateRates,
+    /// Set when `rates` are the account's effective ones rather than list prices.
+    pub price_note: Option<PriceNote>,
 }
 
 impl Default for Policy {
@@ -85,6 +120,7 @@ impl Policy {
             window_days: 14.0,
             min_hours: 24.0,
             rates: FargateRates::default(),
+            price_note: None,
         }
     }
 }
@@ -161,6 +197,9 @@ pub struct EcsRecommendation {
     /// The service's SLOs as they stood when it was sized; None: not behind a load balancer, or
     /// no objective applies.
     pub slo: Option<crate::slo::ServiceSlo>,
+    /// The account's effective Fargate rate the monthly figures are at; None: list prices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priced_at: Option<PriceNote>,
     /// AWS Compute Optimizer's answer beside this one, or why there is none (`sizing::optimizer`);
     /// None where the provider does not ask it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -379,6 +418,7 @@ pub fn recommend_with(
         slo: slo.copied(),
         floors: None,
         compute_optimizer: None,
+        priced_at: policy.price_note.filter(|_| fargate),
     };
     if hours < policy.min_hours || tasks == 0 {
         rec.evidence.push(format!(
@@ -402,8 +442,20 @@ pub fn recommend_with(
     let (cpu_need, pinned) = cpu_need(service, history, policy, slo, headroom, &mut rec.evidence);
     let mem_need = memory_need(service, history, headroom, &mut rec.evidence);
 
+    if let Some(line) = super::need::container_evidence(history) {
+        rec.evidence.push(line);
+    }
     let cpu_units_need = cpu_need * 1024.0;
     let floors = floors_of(history, cpu_units_need, mem_need, headroom);
+    if let Some(n) = rec.priced_at {
+        rec.evidence.push(format!(
+            "priced at this account's effective Fargate rate: {:.0} % of list in {} (Savings Plans covered {:.0} %); \
+             list prices: $ in the TUI, --prices list",
+            n.ratio * 100.0,
+            n.month_label(),
+            n.covered * 100.0
+        ));
+    }
     if spot_only_evidence(service) {
         rec.evidence.push(format!(
             "{:.0} % of its tasks run on FARGATE_SPOT: priced at Spot, so the change is not overstated",
@@ -655,6 +707,39 @@ mod tests {
         assert_eq!((safe.proposed.unwrap().0, balanced.proposed.unwrap().0), (1024, 512));
         assert_eq!(balanced.backtest.unwrap().cpu_minutes_over, 120);
         assert!(balanced.monthly_change().unwrap() < safe.monthly_change().unwrap());
+    }
+
+    #[test]
+    fn each_container_measured_on_its_own_keeps_what_it_used() {
+        // 1 vCPU / 2 GiB: app 768 CPU beside an envoy of 256. The task's busiest hour is 0.45
+        // vCPU, so the task alone would shrink to 0.5 vCPU — but the app alone used 400 units at
+        // p99, more than its share of 0.5 vCPU (384): the app keeps 440 and the task holds it.
+        let mut s = service(LaunchType::Fargate, 1024, 2048, 2);
+        let mut envoy = crate::domain::Container::app("envoy", 256, Some(512), None);
+        envoy.image = "envoyproxy/envoy".into();
+        s.containers = vec![crate::domain::Container::app("app", 768, Some(1536), None), envoy];
+        let mut h = history(336, 0.45, 700.0);
+        h.containers = vec![
+            crate::domain::ContainerUsage { name: "app".into(), cpu_p99: 400.0, cpu_max: 420.0, memory_peak: 600.0 },
+            crate::domain::ContainerUsage { name: "envoy".into(), cpu_p99: 40.0, cpu_max: 60.0, memory_peak: 90.0 },
+        ];
+        let r = recommend(&s, &h, &Policy::default());
+        let app = r.containers.iter().find(|c| c.name == "app").unwrap();
+        assert!(app.cpu.1 >= 440, "the app keeps its own p99 + 10%: {:?}", r.containers);
+        assert!(r.proposed.unwrap().0 >= app.cpu.1 + 256, "the task holds the app and the envoy: {:?}", r.proposed);
+        assert!(app.memory_hard.1.unwrap() >= 660, "{:?}", app);
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("containers, each from its own use")
+                    && e.contains("app p99 0.39 vCPU, peak 600 MiB")),
+            "{:?}",
+            r.evidence
+        );
+        // Without per-container evidence the split is by reservation, as before.
+        h.containers.clear();
+        let plain = recommend(&s, &h, &Policy::default());
+        assert!(plain.evidence.iter().all(|e| !e.contains("each from its own use")));
     }
 
     #[test]

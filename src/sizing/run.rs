@@ -32,6 +32,8 @@ pub trait Evidence: Send + Sync {
     async fn fargate_prices(&self) -> Option<FargateRates>;
     /// Each region's own prices, by key prefix, when the fleet spans several.
     async fn regional_prices(&self) -> Vec<(String, FargateRates)>;
+    /// What the account paid last month against list prices (Cost Explorer), when known.
+    async fn effective_rates(&self) -> Option<crate::domain::cost::EffectiveRates>;
     /// AWS Compute Optimizer's recommendations for the fleet (cached by the provider: they
     /// change once a day), or why there are none.
     async fn compute_optimizer(&self) -> crate::domain::optimizer::OptimizerAnswer;
@@ -74,7 +76,29 @@ pub async fn priced<E: Evidence + ?Sized>(evidence: &E, policies: &Policies) -> 
     let rates = evidence.fargate_prices().await.unwrap_or_default();
     let mut policies = policies.clone();
     policies.regional_rates = evidence.regional_prices().await;
-    (Policy { rates, ..Policy::of(policies.profile) }, policies)
+    let mut policy = Policy { rates, ..Policy::of(policies.profile) };
+    // The account's own rate, unless list prices were asked for: what the bill will see.
+    let note = match policies.prices {
+        super::recommend::Prices::List => None,
+        super::recommend::Prices::Effective => evidence.effective_rates().await.and_then(|e| note_of(&e)),
+    };
+    if let Some(n) = note {
+        policy.rates = policy.rates.scaled(n.ratio as f64);
+        policy.price_note = Some(n);
+        for (_, r) in &mut policies.regional_rates {
+            *r = r.scaled(n.ratio as f64);
+        }
+    }
+    (policy, policies)
+}
+
+/// A month's Fargate discount as a price note; None at (about) list price.
+fn note_of(e: &crate::domain::cost::EffectiveRates) -> Option<super::recommend::PriceNote> {
+    let d = e.fargate?;
+    let ratio = d.ratio()? as f32;
+    let (y, m) = e.month.split_once('-')?;
+    let month = y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?;
+    (ratio < 0.995).then_some(super::recommend::PriceNote { ratio, covered: d.covered_share() as f32, month })
 }
 
 /// How each service behind a load balancer stands against its objectives (`[slo]`); services

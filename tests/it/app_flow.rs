@@ -370,7 +370,10 @@ fn suggestions_follow_the_first_ecs_load_and_show_in_the_pane_and_detail() {
     h.keys(&["z", "j"]); // payments: orders (the demo incident) sorts first
     let screen = h.screen();
     assert!(screen.contains("SUGGEST (safe 14d)"), "{screen}");
-    assert!(screen.contains("▲ 2 / 4G +$108.12"), "payments needs more CPU for its bursts:\n{screen}");
+    assert!(
+        screen.contains("▲ 2 / 4G +$93.85"),
+        "payments needs more CPU for its bursts (at 86.8 % of list):\n{screen}"
+    );
     h.keys(&["enter"]);
     let screen = h.screen();
     assert!(screen.contains("under-provisioned: 1 / 2G → 2 / 4G"), "{screen}");
@@ -1426,6 +1429,12 @@ fn the_sizing_profile_switch_resizes_and_says_which_is_in_force() {
     h.keys(&["enter"]);
     assert_eq!(h.state.sizing.policies.profile, Profile::Safe);
     assert!((monthly(&h) - safe).abs() < 0.01, "back to the same suggestions");
+    // `$`: list prices instead of the account's effective rate (the demo's Savings Plan: 86.8 %).
+    assert!(h.state.sizing.recs.values().any(|r| r.priced_at.is_some_and(|n| (n.ratio - 0.868).abs() < 1e-3)));
+    h.keys(&["$"]);
+    assert!(h.screen().contains("priced at On-Demand list prices"), "{}", h.screen());
+    assert!(h.state.sizing.recs.values().all(|r| r.priced_at.is_none()));
+    assert!((monthly(&h) * 0.868 - safe).abs() < 0.5, "list is the effective figure ÷ 0.868: {} {safe}", monthly(&h));
     h.keys(&[":"]);
     h.type_text("sizing yolo");
     h.keys(&["enter"]);

@@ -2,14 +2,21 @@
 //! serves `GetECSServiceRecommendations` as AWS documents it, moto having none): every ECS
 //! record of `report` carries Compute Optimizer's answer or the plain reason there is none; a
 //! disagreement is explained; it is read once and kept; not opted in is said, never an error.
+//! And the account's effective Fargate rate (Cost Explorer, Savings Plans included) prices them.
 
 use super::support::moto::MotoFleet;
+use chrono::Datelike;
 use std::path::Path;
 use std::process::Command;
 
 fn report(fleet: &MotoFleet, home: &Path, format: &str) -> String {
+    report_with(fleet, home, &["--format", format])
+}
+
+fn report_with(fleet: &MotoFleet, home: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_infradeck"))
-        .args(["--aws", "report", "--format", format])
+        .args(["--aws", "report"])
+        .args(args)
         .env("HOME", home)
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -101,4 +108,66 @@ fn compute_optimizers_answer_sits_beside_each_suggestion_or_says_why_not() {
     assert!(record(&all, "prod-web/web-api")["proposed"].is_array(), "infradeck's own suggestion stands");
     let table = report(&fleet, fresh.path(), "table");
     assert!(table.contains("Compute Optimizer: the account is not opted in"), "{table}");
+}
+
+/// The seeded account's Compute Savings Plan covered 56 % of last month's Fargate at a 20 %
+/// discount: suggestions are priced at 88.7 % of list, say so, and `--prices list` gives list.
+#[test]
+fn the_accounts_effective_fargate_rate_prices_the_suggestions_and_list_is_one_flag_away() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let home = tempfile::tempdir().unwrap();
+    fleet.reset_bridge_counts();
+    let effective: serde_json::Value = serde_json::from_str(&report(&fleet, home.path(), "json")).unwrap();
+    assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 1, "one read of last month, $0.01");
+    let web = record(&effective, "prod-web/web-api");
+    let ratio = web["priced_at"]["ratio"].as_f64().expect("priced at the effective rate");
+    // (1,500 × 0.04048 × 0.8 + 500 × 0.04048 + 6,000 × 0.004445) ÷ the same at list; Spot left out.
+    let expected =
+        (1500.0 * 0.04048 * 0.8 + 500.0 * 0.04048 + 6000.0 * 0.004445) / (2000.0 * 0.04048 + 6000.0 * 0.004445);
+    assert!((ratio - expected).abs() < 1e-4, "{ratio} vs {expected}");
+    let month = chrono::Utc::now().date_naive().with_day(1).unwrap().pred_opt().unwrap().format("%Y-%m").to_string();
+    assert_eq!(web["priced_at"]["month"], month.as_str());
+    assert!(
+        web["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("effective Fargate rate: 89 % of list")),
+        "{web:#}"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&report_with(&fleet, home.path(), &["--format", "json", "--prices", "list"])).unwrap();
+    let web_list = record(&list, "prod-web/web-api");
+    assert!(web_list.get("priced_at").is_none(), "{web_list:#}");
+    let (e, l) = (web["monthly_current"].as_f64().unwrap(), web_list["monthly_current"].as_f64().unwrap());
+    assert!((e / l - ratio).abs() < 1e-3, "the same service at {e} effective and {l} list");
+    // EC2 services are priced as capacity, not dollars: nothing to scale.
+    assert!(record(&effective, "prod-workers/queue-worker").get("priced_at").is_none());
+    // Kept a day on disk: a second report reads nothing from Cost Explorer.
+    let table = report(&fleet, home.path(), "table");
+    assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 1);
+    assert!(table.contains("at this account's effective rate (89 % of list in"), "{table}");
+}
+
+/// Container Insights with enhanced observability (prod-workers) reports each container's own
+/// CPU and memory: the suggestion's evidence shows them and each container is held to its own.
+#[test]
+fn each_container_is_sized_from_its_own_container_insights_metrics() {
+    let fleet = MotoFleet::start(&["--fleet", "realistic"]);
+    let home = tempfile::tempdir().unwrap();
+    let all: serde_json::Value = serde_json::from_str(&report(&fleet, home.path(), "json")).unwrap();
+    let worker = record(&all, "prod-workers/queue-worker");
+    let line = worker["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str())
+        .find(|e| e.starts_with("containers, each from its own use"))
+        .unwrap_or_else(|| panic!("per-container evidence: {worker:#}"));
+    assert!(line.contains("worker p99 ") && line.contains(" vCPU, peak "), "{line}");
+    let floors = &worker["floors"]["container_cpu"];
+    assert_eq!(floors[0][0], "worker", "{worker:#}");
+    // Outside enhanced observability (prod-web: plain Container Insights) there is none.
+    let web = record(&all, "prod-web/gateway");
+    assert!(web["evidence"].as_array().unwrap().iter().all(|e| !e.as_str().unwrap().contains("each from its own use")));
 }

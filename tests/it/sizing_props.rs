@@ -25,7 +25,7 @@ fn arb_history() -> impl Strategy<Value = UsageHistory> {
                 cpu_vcpu: cpu,
                 memory_mib: mem,
                 oom_kills: ooms,
-                container_memory: Vec::new(),
+                containers: Vec::new(),
             })
     })
 }

@@ -438,6 +438,7 @@ impl AwsProvider {
             cost_failure: cost::CostFailure::default(),
             node_types: Mutex::new(None),
             optimizer: Mutex::new(None),
+            effective: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
             rows: Mutex::new(scoped::Rows::default()),
             trail_cache: Mutex::new(super::TrailCache::default()),

@@ -207,6 +207,6 @@ pub fn usage_history(r: &ServiceRecord, cpu_max_pct: &[f32], mem_max_pct: &[f32]
         cpu_vcpu: cpu_max_pct.iter().map(|p| p / 100.0 * vcpu).collect(),
         memory_mib: mem_max_pct.iter().map(|p| p / 100.0 * mib).collect(),
         oom_kills: r.oom_kills,
-        container_memory: Vec::new(),
+        containers: Vec::new(),
     }
 }

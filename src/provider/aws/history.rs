@@ -8,7 +8,7 @@
 use super::Target;
 use super::ecs::{self, ServiceRecord, service_queries};
 use super::metrics::{self, MetricQuery, Span};
-use crate::domain::{UsageHistory, Window};
+use crate::domain::{ContainerUsage, UsageHistory, Window};
 use crate::provider::ProviderError;
 use crate::provider::meter::MetricSource;
 use std::collections::HashMap;
@@ -32,10 +32,84 @@ impl Closed {
     }
 }
 
-/// Per target: the closed hours by service (`cluster/service`).
+/// Per target: the closed hours by service (`cluster/service`), and each service's
+/// per-container use with when it was read.
 #[derive(Debug, Default)]
 pub struct HistoryCache {
     by_key: Mutex<HashMap<String, Closed>>,
+    containers: Mutex<HashMap<String, (i64, Vec<ContainerUsage>)>>,
+}
+
+/// Per-container use is a floor under each container, not the headline figure: read again every
+/// six hours, not with every sizing run (2 metrics a container, 14 days hourly each).
+pub const CONTAINERS_TTL: i64 = 6 * 3_600;
+
+/// A container's name with its CPU and memory queries.
+type ContainerQueries = (String, MetricQuery, MetricQuery);
+
+/// `ContainerCpuUtilized` (CPU units) and `ContainerMemoryUtilized` (MiB) of each container of
+/// each service, Maximum (the busiest task) per hour over `span`, by the dimension set Container
+/// Insights with enhanced observability publishes them under (ServiceName, ClusterName,
+/// ContainerName); only for clusters with enhanced observability.
+fn container_queries(r: &ServiceRecord) -> Vec<ContainerQueries> {
+    if !r.task_metrics {
+        return Vec::new();
+    }
+    let q = |metric, container: &str| {
+        MetricQuery::new("ECS/ContainerInsights", metric, "Maximum")
+            .dim("ClusterName", &r.cluster)
+            .dim("ServiceName", &r.name)
+            .dim("ContainerName", container)
+    };
+    r.task_definition
+        .containers
+        .iter()
+        .map(|c| (c.name.clone(), q("ContainerCpuUtilized", &c.name), q("ContainerMemoryUtilized", &c.name)))
+        .collect()
+}
+
+/// Each service's per-container use, from the cache while fresh, else one GetMetricData batch.
+async fn containers(
+    t: &Target,
+    cache: &HistoryCache,
+    records: &[ServiceRecord],
+    full: Span,
+    now: i64,
+) -> Result<HashMap<String, Vec<ContainerUsage>>, ProviderError> {
+    let mut out = HashMap::new();
+    let mut stale = Vec::new();
+    {
+        let known = cache.containers.lock().unwrap_or_else(|e| e.into_inner());
+        for r in records.iter().filter(|r| r.task_metrics && !r.task_definition.containers.is_empty()) {
+            match known.get(&r.key()) {
+                Some((read, usage)) if now - read < CONTAINERS_TTL => {
+                    out.insert(r.key(), usage.clone());
+                }
+                _ => stale.push(r),
+            }
+        }
+    }
+    if stale.is_empty() {
+        return Ok(out);
+    }
+    let asked: Vec<(String, Vec<ContainerQueries>)> = stale.iter().map(|r| (r.key(), container_queries(r))).collect();
+    let queries: Vec<MetricQuery> =
+        asked.iter().flat_map(|(_, qs)| qs.iter().flat_map(|(_, c, m)| [c.clone(), m.clone()])).collect();
+    let series = metrics::fetch(t, MetricSource::Sizing, &queries, full).await?;
+    let mut at = series.chunks(2);
+    let mut known = cache.containers.lock().unwrap_or_else(|e| e.into_inner());
+    for (key, qs) in asked {
+        let usage: Vec<ContainerUsage> = qs
+            .iter()
+            .filter_map(|(name, _, _)| {
+                let s = at.next()?;
+                ContainerUsage::from_series(name, &s[0], &s[1])
+            })
+            .collect();
+        known.insert(key.clone(), (now, usage.clone()));
+        out.insert(key, usage);
+    }
+    Ok(out)
 }
 
 /// The series over `full` from what was closed and what was just read over `read` (which ends
@@ -105,8 +179,11 @@ pub async fn usage(
             closed_now.push((r.key(), closed));
         }
     }
-    let mut by_key = cache.by_key.lock().unwrap_or_else(|e| e.into_inner());
-    by_key.extend(closed_now);
+    cache.by_key.lock().unwrap_or_else(|e| e.into_inner()).extend(closed_now);
+    let mut per_container = containers(t, cache, records, full, now).await?;
+    for (key, h) in &mut out {
+        h.containers = per_container.remove(key.as_str()).unwrap_or_default();
+    }
     Ok(out)
 }
 

@@ -11,6 +11,7 @@ mod detail;
 mod disk_cache;
 mod ecs;
 mod ecs_rows;
+mod effective;
 mod errors;
 pub mod events;
 mod forward;
@@ -99,6 +100,8 @@ pub struct AwsProvider {
     caches: Vec<TargetCaches>,
     cost_cache: cost::CostCache,
     cost_failure: cost::CostFailure,
+    /// The account's effective Fargate rate, read once a session (last month's does not change).
+    effective: Mutex<Option<Option<crate::domain::cost::EffectiveRates>>>,
     /// Compute Optimizer's answer and when it was read (it refreshes daily: see `optimizer`).
     optimizer: Mutex<Option<(i64, crate::domain::optimizer::OptimizerAnswer)>>,
     /// ElastiCache node types priced in the first target's region, read once a session.
@@ -410,6 +413,19 @@ impl Provider for AwsProvider {
         let catalogue = std::sync::Arc::new(crate::sizing::catalog::NodeCatalogue::with_prices(priced));
         *self.node_types.lock().unwrap_or_else(|e| e.into_inner()) = Some(catalogue.clone());
         catalogue
+    }
+
+    async fn effective_prices(&self) -> Option<crate::domain::cost::EffectiveRates> {
+        if let Some(known) = self.effective.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return known;
+        }
+        self.ensure_identities().await;
+        // Cost Explorer answers for the payer: the first target speaks for it, as for the cost pane.
+        let t = &self.targets[0];
+        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("effective-rates-{}.json", t.account())));
+        let rates = effective::read(t, cache, chrono::Utc::now().date_naive(), self.now_secs()).await;
+        *self.effective.lock().unwrap_or_else(|e| e.into_inner()) = Some(rates.clone());
+        rates
     }
 
     async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {

@@ -230,6 +230,50 @@ pub fn usage_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
     history
 }
 
+/// What sizing reads of a service: its usage history, with each container's use where the
+/// cluster reports it.
+fn sized_history(spec: &ServiceSpec, now: i64) -> UsageHistory {
+    let mut h = usage_history(spec, now);
+    h.containers = container_usage(spec, &h);
+    h
+}
+
+/// Clusters whose Container Insights has enhanced observability (per-container metrics).
+const ENHANCED: [&str; 2] = ["prod-core", "prod-data"];
+
+/// Each container's use in the busiest task, as Container Insights with enhanced observability
+/// reports it: sidecars (agents, proxies, log routers) run steady at a quarter of their CPU and
+/// 60 % of their memory; the app containers share the rest of the task's use by what they
+/// reserve. Empty outside the enhanced clusters, and for one-container tasks (the task is it).
+pub fn container_usage(spec: &ServiceSpec, h: &UsageHistory) -> Vec<crate::domain::ContainerUsage> {
+    if !ENHANCED.contains(&spec.cluster.as_str()) || spec.containers.len() < 2 {
+        return Vec::new();
+    }
+    let side = |c: &crate::domain::Container| c.sidecar().is_some() || !c.essential;
+    let side_cpu: f32 = spec.containers.iter().filter(|c| side(c)).map(|c| (c.cpu as f32 * 0.25).max(10.0)).sum();
+    let side_mem: f32 = spec.containers.iter().filter(|c| side(c)).map(|c| c.reserved_memory() as f32 * 0.6).sum();
+    let app: Vec<&crate::domain::Container> = spec.containers.iter().filter(|c| !side(c)).collect();
+    let app_cpu: f32 = app.iter().map(|c| c.cpu.max(1) as f32).sum();
+    let app_mem: f32 = app.iter().map(|c| c.reserved_memory().max(1) as f32).sum();
+    spec.containers
+        .iter()
+        .filter_map(|c| {
+            let (cpu, mem): (Vec<f32>, Vec<f32>) = if side(c) {
+                let steady = ((c.cpu as f32 * 0.25).max(10.0), c.reserved_memory() as f32 * 0.6);
+                h.cpu_vcpu.iter().map(|v| if v.is_finite() { steady } else { (f32::NAN, f32::NAN) }).unzip()
+            } else {
+                let (cs, ms) = (c.cpu.max(1) as f32 / app_cpu, c.reserved_memory().max(1) as f32 / app_mem);
+                h.cpu_vcpu
+                    .iter()
+                    .zip(&h.memory_mib)
+                    .map(|(v, m)| (((v * 1024.0) - side_cpu).max(0.0) * cs, (m - side_mem).max(0.0) * ms))
+                    .unzip()
+            };
+            crate::domain::ContainerUsage::from_series(&c.name, &cpu, &mem)
+        })
+        .collect()
+}
+
 /// What the hottest task wanted between `from` and `to`, at `step` seconds per point: the
 /// demand a proposed size is scored against in the evaluation (the week sizing did not see).
 /// Unlike what CloudWatch reports, it is not capped at the current reservation, so a size that
@@ -402,9 +446,15 @@ impl Provider for DemoProvider {
 
     async fn ecs_usage(&self) -> Result<Vec<(String, UsageHistory)>, ProviderError> {
         self.compute(|fleet, now| {
-            fleet.services.iter().map(|s| (format!("{}/{}", s.cluster, s.name), usage_history(s, now))).collect()
+            fleet.services.iter().map(|s| (format!("{}/{}", s.cluster, s.name), sized_history(s, now))).collect()
         })
         .await
+    }
+
+    async fn effective_prices(&self) -> Option<crate::domain::cost::EffectiveRates> {
+        // On AWS: last month's Fargate from Cost Explorer. The demo account has a Compute
+        // Savings Plan covering 60 % of its Fargate On-Demand equivalent at a 22 % discount.
+        self.compute(optimizer::effective_rates).await.ok()
     }
 
     async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
@@ -429,7 +479,7 @@ impl Provider for DemoProvider {
                 .iter()
                 .map(|s| (format!("{}/{}", s.cluster, s.name), s))
                 .filter(|(k, _)| wanted.contains(k))
-                .map(|(k, s)| (k, usage_history(s, now)))
+                .map(|(k, s)| (k, sized_history(s, now)))
                 .collect()
         })
         .await

@@ -99,6 +99,26 @@ fn recommendation(s: &ServiceSpec, history: &UsageHistory, refreshed: i64) -> Op
     })
 }
 
+/// The demo account's last full month of Fargate: a Compute Savings Plan covers 60 % of the
+/// On-Demand equivalent at a 22 % discount, so it pays 86.8 % of list.
+pub fn effective_rates(fleet: &Fleet, now: i64) -> crate::domain::cost::EffectiveRates {
+    use chrono::Datelike;
+    let rates = FargateRates::default();
+    let on_demand: f64 = fleet
+        .services
+        .iter()
+        .filter(|s| s.launch_type == LaunchType::Fargate)
+        .map(|s| rates.task_hourly(s.arch, s.task_cpu, s.task_memory) * s.desired as f64 * HOURS_PER_MONTH)
+        .sum();
+    let covered = on_demand * 0.6;
+    let today = DateTime::<Utc>::from_timestamp(now, 0).unwrap_or_default().date_naive();
+    let last = today.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(today);
+    crate::domain::cost::EffectiveRates {
+        month: format!("{}-{:02}", last.year(), last.month()),
+        fargate: Some(crate::domain::cost::Discount { paid: on_demand - covered * 0.22, on_demand, covered }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +137,13 @@ mod tests {
         assert_eq!(cart.finding, "Overprovisioned");
         assert!(cart.savings_monthly.unwrap() > 0.0 && cart.reason_codes.contains(&"MemoryOverprovisioned".into()));
         assert!(!a.recommendations.iter().any(|r| r.service_arn.contains("batch/")), "EC2 services are not covered");
+    }
+
+    #[test]
+    fn the_demo_account_pays_its_savings_plan_rate() {
+        let e = effective_rates(&Fleet::build(42, None), 1_795_012_200);
+        assert_eq!(e.month, "2026-10");
+        let d = e.fargate.unwrap();
+        assert!((d.ratio().unwrap() - 0.868).abs() < 1e-9 && (d.covered_share() - 0.6).abs() < 1e-9);
     }
 }

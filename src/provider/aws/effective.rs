@@ -1,0 +1,171 @@
+//! The account's effective Fargate rate: what it paid for last full month's Fargate usage
+//! (AmortizedCost: Savings Plans and reservations spread over the usage they covered) against
+//! what that usage costs On-Demand (UnblendedCost of `Usage` and of `SavingsPlanCoveredUsage`,
+//! which AWS documents as "what the On-Demand charge would have been"). One GetCostAndUsage
+//! ($0.01), grouped by USAGE_TYPE and RECORD_TYPE, kept on disk for a day.
+
+use super::{Target, sdk_error};
+use crate::domain::cost::{Discount, EffectiveRates};
+use crate::provider::ProviderError;
+use aws_sdk_costexplorer::types::{
+    DateInterval, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType,
+};
+use chrono::{Datelike, NaiveDate};
+use std::path::PathBuf;
+
+pub const TTL_SECONDS: i64 = 86_400;
+/// Cost Explorer's SERVICE value for ECS (Fargate's usage is billed under it).
+const ECS_SERVICE: &str = "Amazon Elastic Container Service";
+
+/// One group of the answer: (usage type, record type, amortized, unblended).
+pub type Row = (String, String, f64, f64);
+
+/// Fargate's On-Demand usage types (`USE1-Fargate-vCPU-Hours:perCPU`, `…-Fargate-ARM-GB-Hours`),
+/// not Spot's (its own price) nor ephemeral storage (not part of a task size).
+fn fargate_on_demand(usage_type: &str) -> bool {
+    usage_type.contains("Fargate")
+        && !usage_type.contains("Spot")
+        && (usage_type.contains("vCPU-Hours") || usage_type.ends_with("GB-Hours"))
+        && !usage_type.contains("EphemeralStorage")
+}
+
+/// The month's Fargate discount from its groups; None without Fargate usage.
+pub fn fargate_discount(rows: &[Row]) -> Option<Discount> {
+    let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
+    for (_, record, amortized, unblended) in rows.iter().filter(|r| fargate_on_demand(&r.0)) {
+        match record.as_str() {
+            "Usage" => {
+                d.paid += amortized;
+                d.on_demand += unblended;
+            }
+            "SavingsPlanCoveredUsage" => {
+                d.paid += amortized;
+                d.on_demand += unblended;
+                d.covered += unblended;
+            }
+            // Negations offset the covered rows' unblended cost (amortized 0); fees, credits and
+            // refunds are not the price of an hour of usage.
+            _ => {}
+        }
+    }
+    (d.on_demand > 0.0).then_some(d)
+}
+
+/// The last full month before `today`: (first day, first day of the next).
+pub fn last_full_month(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let this = today.with_day(1).unwrap_or(today);
+    let prev = if this.month() == 1 {
+        NaiveDate::from_ymd_opt(this.year() - 1, 12, 1)
+    } else {
+        NaiveDate::from_ymd_opt(this.year(), this.month() - 1, 1)
+    };
+    (prev.unwrap_or(this), this)
+}
+
+async fn rows(t: &Target, start: NaiveDate, end: NaiveDate) -> Result<Vec<Row>, ProviderError> {
+    let dimension = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
+    let filter = Expression::builder()
+        .dimensions(
+            DimensionValues::builder().key(aws_sdk_costexplorer::types::Dimension::Service).values(ECS_SERVICE).build(),
+        )
+        .build();
+    let metric = |m: Option<&std::collections::HashMap<String, aws_sdk_costexplorer::types::MetricValue>>, k: &str| {
+        m.and_then(|m| m.get(k)).and_then(|v| v.amount()).and_then(|a| a.parse::<f64>().ok()).filter(|v| v.is_finite())
+    };
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = t
+            .costexplorer
+            .get_cost_and_usage()
+            .time_period(
+                DateInterval::builder()
+                    .start(start.format("%Y-%m-%d").to_string())
+                    .end(end.format("%Y-%m-%d").to_string())
+                    .build()
+                    .map_err(|e| ProviderError::Other(e.to_string()))?,
+            )
+            .granularity(Granularity::Monthly)
+            .filter(filter.clone())
+            .metrics("AmortizedCost")
+            .metrics("UnblendedCost")
+            .set_group_by(Some(vec![dimension("USAGE_TYPE"), dimension("RECORD_TYPE")]))
+            .set_next_page_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_error("ce:GetCostAndUsage", e))?;
+        for g in page.results_by_time().iter().flat_map(|r| r.groups()) {
+            let (Some(usage), Some(record)) = (g.keys().first(), g.keys().get(1)) else { continue };
+            let m = g.metrics();
+            out.push((
+                usage.clone(),
+                record.clone(),
+                metric(m, "AmortizedCost").unwrap_or(0.0),
+                metric(m, "UnblendedCost").unwrap_or(0.0),
+            ));
+        }
+        token = page.next_page_token().filter(|s| !s.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The effective rates from the day-old cache, else Cost Explorer; None when neither has them
+/// (prices are never a reason to fail a sizing run: list prices stand in, and say so).
+pub async fn read(t: &Target, cache: Option<PathBuf>, today: NaiveDate, now: i64) -> Option<EffectiveRates> {
+    if let Some(known) = cache.as_ref().and_then(|p| super::disk_cache::load::<EffectiveRates>(p, TTL_SECONDS, now)) {
+        return Some(known);
+    }
+    let (start, end) = last_full_month(today);
+    match rows(t, start, end).await {
+        Ok(rows) => {
+            let rates = EffectiveRates { month: start.format("%Y-%m").to_string(), fargate: fargate_discount(&rows) };
+            if let Some(p) = &cache {
+                super::disk_cache::store(p, now, &rates, "effective rates");
+            }
+            Some(rates)
+        }
+        Err(e) => {
+            tracing::warn!("Cost Explorer's effective rates unavailable ({e}); pricing at list");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(u: &str, r: &str, amortized: f64, unblended: f64) -> Row {
+        (u.into(), r.into(), amortized, unblended)
+    }
+
+    #[test]
+    fn savings_plans_covered_usage_is_paid_at_its_rate_against_its_on_demand_equivalent() {
+        let rows = [
+            // 1,000 vCPU-h covered at a 20 % discount, 200 On-Demand, the negation offsetting.
+            row("USE1-Fargate-vCPU-Hours:perCPU", "SavingsPlanCoveredUsage", 32.384, 40.48),
+            row("USE1-Fargate-vCPU-Hours:perCPU", "SavingsPlanNegation", 0.0, -40.48),
+            row("USE1-Fargate-vCPU-Hours:perCPU", "Usage", 8.096, 8.096),
+            row("USE1-Fargate-GB-Hours", "Usage", 8.89, 8.89),
+            // Not a task's price: Spot, ephemeral storage, another service's rows.
+            row("USE1-SpotUsage-Fargate-vCPU-Hours:perCPU", "Usage", 3.0, 3.0),
+            row("USE1-Fargate-EphemeralStorage-GB-Hours", "Usage", 1.0, 1.0),
+            row("USE1-DataTransfer-Out-Bytes", "Usage", 5.0, 5.0),
+        ];
+        let d = fargate_discount(&rows).unwrap();
+        assert!((d.on_demand - (40.48 + 8.096 + 8.89)).abs() < 1e-9, "{d:?}");
+        assert!((d.paid - (32.384 + 8.096 + 8.89)).abs() < 1e-9);
+        assert!((d.ratio().unwrap() - 49.37 / 57.466).abs() < 1e-4);
+        assert!((d.covered_share() - 40.48 / 57.466).abs() < 1e-9);
+        assert!(fargate_discount(&[row("USE1-DataTransfer-Out-Bytes", "Usage", 5.0, 5.0)]).is_none());
+    }
+
+    #[test]
+    fn the_last_full_month_before_today() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(last_full_month(d(2026, 12, 6)), (d(2026, 11, 1), d(2026, 12, 1)));
+        assert_eq!(last_full_month(d(2027, 1, 1)), (d(2026, 12, 1), d(2027, 1, 1)));
+    }
+}
