@@ -100,7 +100,8 @@ CANNED = {
     "Statistics": {},
     # Cost Explorer (awsJson1_1): whole responses.
     "GetCostForecast": None,
-    # GetCostAndUsage grouped by USAGE_TYPE (the effective-rate read): one whole response.
+    # GetCostAndUsage grouped by USAGE_TYPE (the effective-rate reads): a whole response by the
+    # SERVICE its filter names.
     "CostByUsageType": None,
     "GetAnomalies": {"Anomalies": []},
     # Pricing (awsJson1_1): whole responses by ServiceCode ("AmazonECS", "AmazonElastiCache").
@@ -613,6 +614,21 @@ class Bridge(BaseHTTPRequestHandler):
         self.reply(status, json.dumps(value).encode(), content_type)
 
     def upstream_call(self, body, headers):
+        # moto's serializer shares a dict across threads ("RuntimeError: dictionary changed size
+        # during iteration" in response_transformers): under concurrent requests it sometimes
+        # answers an HTML 500 that AWS never would. Asked again, it answers; a real error (JSON or
+        # XML) is passed on as it came.
+        op = (headers.get("x-amz-target") or headers.get("X-Amz-Target") or "").split(".")[-1]
+        if not op:
+            op = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "") if body else ""
+        reads = op.startswith(("Describe", "List", "Get"))  # a write is never sent twice
+        for _ in range(3 if reads else 1):
+            status, answer, answer_headers = self.upstream_once(body, headers)
+            if not (status == 500 and answer.lstrip()[:1] == b"<" and b"Internal Server Error" in answer):
+                break
+        return status, answer, answer_headers
+
+    def upstream_once(self, body, headers):
         request = urllib.request.Request(self.upstream + self.path, data=body, method=self.command)
         for k, v in headers.items():
             if k.lower() not in ("host", "content-length", "accept-encoding", "connection"):
@@ -759,11 +775,13 @@ class Bridge(BaseHTTPRequestHandler):
                 asked = json.loads(body or b"{}")
                 if any(g.get("Key") == "USAGE_TYPE" for g in asked.get("GroupBy") or []):
                     # moto answers GetCostAndUsage from one queue of static results, in call
-                    # order: the effective-rate read (grouped by USAGE_TYPE) is answered here
-                    # so it never takes the cost pane's answer.
+                    # order: the effective-rate reads (grouped by USAGE_TYPE, one per SERVICE)
+                    # are answered here so they never take the cost pane's answer.
+                    service = ((asked.get("Filter") or {}).get("Dimensions") or {}).get("Values") or [""]
                     with LOCK:
-                        answer = CANNED["CostByUsageType"]
-                    self.reply_json(200, answer)
+                        answer = CANNED["CostByUsageType"].get(service[0])
+                    empty = {"GroupDefinitions": asked.get("GroupBy"), "ResultsByTime": [], "DimensionValueAttributes": []}
+                    self.reply_json(200, answer or empty)
                     return
             if op == "LookupEvents":
                 self.reply_json(*lookup_events(json.loads(body or b"{}"), self.headers))

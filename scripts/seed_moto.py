@@ -958,6 +958,29 @@ def cost_by_usage_type(today):
     }
 
 
+def elasticache_by_usage_type(today):
+    """Last full month of ElastiCache: 720 h of a reserved cache.r7g.large (DiscountedUsage,
+    amortized $0.12 an hour, no On-Demand figure), 720 h of another On-Demand, and the
+    reservation's fee row (not an hour's price)."""
+    month = cost_by_usage_type(today)
+    period = month["ResultsByTime"][0]["TimePeriod"]
+
+    def group(usage, record, amortized, unblended, quantity):
+        return {"Keys": [usage, record], "Metrics": {
+            "AmortizedCost": {"Amount": f"{amortized:.6f}", "Unit": "USD"},
+            "UnblendedCost": {"Amount": f"{unblended:.6f}", "Unit": "USD"},
+            "UsageQuantity": {"Amount": f"{quantity:.3f}", "Unit": "Hrs"}}}
+    return {
+        "GroupDefinitions": month["GroupDefinitions"],
+        "ResultsByTime": [{"TimePeriod": period, "Total": {}, "Estimated": False, "Groups": [
+            group("NodeUsage:cache.r7g.large", "DiscountedUsage", 720 * 0.12, 0.0, 720),
+            group("NodeUsage:cache.r7g.large", "Usage", 720 * 0.219, 720 * 0.219, 720),
+            group("HeavyUsage:cache.r7g.large", "RIFee", 12.0, 12.0, 0),
+        ]}],
+        "DimensionValueAttributes": [],
+    }
+
+
 def seed_cost(args, now, rng):
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
     start = today - dt.timedelta(days=90)
@@ -990,7 +1013,8 @@ def seed_cost(args, now, rng):
         # Last full month of ECS by usage type and record type: a Compute Savings Plan covered
         # 1,500 vCPU-hours at a 20 % discount, 500 more ran On-Demand, memory all On-Demand
         # (Cost Explorer shapes: amounts as strings, Total empty with GroupBy).
-        "CostByUsageType": cost_by_usage_type(today),
+        "CostByUsageType": {"Amazon Elastic Container Service": cost_by_usage_type(today),
+                            "Amazon ElastiCache": elasticache_by_usage_type(today)},
         "GetAnomalies": {"Anomalies": [{
             "AnomalyId": "anomaly-1", "AnomalyStartDate": spike_day.isoformat(),
             "AnomalyEndDate": spike_day.isoformat(), "DimensionValue": "Amazon CloudWatch",

@@ -80,12 +80,27 @@ pub fn switch_prices(state: &mut State, prices: Option<crate::sizing::recommend:
         Prices::List => Prices::Effective,
     });
     state.sizing.policies.prices = to;
+    size_caches(state);
     let when = size_again(state, fx);
     let what = match to {
-        Prices::Effective => "priced at the account's effective Fargate rate (last month, Cost Explorer), where known",
+        Prices::Effective => "priced at the account's effective rates (last month, Cost Explorer), where known",
         Prices::List => "priced at On-Demand list prices",
     };
     state.status = Some((Level::Info, format!("{what} — {when} ($ switches back)")));
+}
+
+/// Cheap and pure: Redis suggestions follow the data they are made from, at the prices asked.
+pub fn size_caches(state: &mut State) {
+    let Some(catalogue) = state.sizing.catalogue.as_ref().map(|c| c.at(state.sizing.policies.prices)) else {
+        return;
+    };
+    state.sizing.cache_recs = state
+        .redis
+        .data
+        .iter()
+        .flatten()
+        .map(|g| (g.id.clone(), crate::sizing::redis::recommend_in(g, &catalogue)))
+        .collect();
 }
 
 /// Drop a sizing run in flight (its answer is for the old settings) and size now.

@@ -24,6 +24,7 @@ pub fn on_source_changed(state: &mut State, source: SourceInfo, fx: &mut Vec<Eff
     state.sizing = SizingState {
         recs: Default::default(),
         cache_recs: Default::default(),
+        catalogue: None,
         policies: std::mem::take(&mut state.sizing.policies),
         objectives: std::mem::take(&mut state.sizing.objectives),
         fetch: FetchState::new(state.sizing.fetch.interval),
@@ -163,14 +164,8 @@ pub fn on_loaded(
         Payload::Ecs(r) => accept(&mut state.ecs, r),
         Payload::Redis(r, catalogue) => {
             accept(&mut state.redis, r);
-            // Cheap and pure: Redis suggestions follow the data they are made from.
-            state.sizing.cache_recs = state
-                .redis
-                .data
-                .iter()
-                .flatten()
-                .map(|g| (g.id.clone(), crate::sizing::redis::recommend_in(g, &catalogue)))
-                .collect();
+            state.sizing.catalogue = Some(catalogue);
+            super::fetch::size_caches(state);
         }
         Payload::Cost(r) => accept(&mut state.cost, r),
         Payload::Alarms(r) => accept(&mut state.alarms, r),

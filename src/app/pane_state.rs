@@ -95,6 +95,8 @@ pub struct SizingState {
     pub recs: HashMap<String, EcsRecommendation>,
     /// Redis suggestions by replication group id, recomputed whenever the Redis pane loads.
     pub cache_recs: HashMap<String, crate::sizing::redis::CacheRecommendation>,
+    /// The node types and prices the Redis suggestions were made from (`$` prices them again).
+    pub catalogue: Option<std::sync::Arc<crate::sizing::catalog::NodeCatalogue>>,
     /// The config's `[sizing]` policies, handed to every sizing run.
     pub policies: crate::sizing::policy::Policies,
     /// The config's `[slo]` objectives: each sizing run judges the services against them.

@@ -469,6 +469,7 @@ impl State {
             sizing: SizingState {
                 recs: HashMap::new(),
                 cache_recs: HashMap::new(),
+                catalogue: None,
                 policies: Default::default(),
                 objectives: Default::default(),
                 fetch: FetchState::new(intervals.sizing),

@@ -65,7 +65,9 @@ pub async fn plan_for(
     let services = provider.ecs_services(Window::Fortnight).await.map_err(|e| format!("{e}: {}", e.hint()))?;
     let service = match find_service(&services, name) {
         Ok(s) => s,
-        Err(not_ecs) => return plan_cache_for(provider, name, rollback).await.map_err(|e| e.unwrap_or(not_ecs)),
+        Err(not_ecs) => {
+            return plan_cache_for(provider, policies.prices, name, rollback).await.map_err(|e| e.unwrap_or(not_ecs));
+        }
     };
     let one = std::sync::Arc::new(vec![service.clone()]);
     let err = |e: crate::provider::ProviderError| format!("{e}: {}", e.hint());
@@ -93,6 +95,7 @@ pub async fn plan_for(
 /// The same for an ElastiCache replication group; Err(None) when there is no group of that name.
 async fn plan_cache_for(
     provider: &dyn Provider,
+    prices: crate::sizing::recommend::Prices,
     name: &str,
     rollback: Option<&[AuditEntry]>,
 ) -> Result<ResizePlan, Option<String>> {
@@ -108,7 +111,7 @@ async fn plan_cache_for(
             crate::apply::CacheResizeRequest::rollback(group, entry)
         }
         None => {
-            let rec = crate::sizing::redis::recommend_in(group, &*provider.cache_node_types().await);
+            let rec = crate::sizing::redis::recommend_in(group, &provider.cache_node_types().await.at(prices));
             crate::apply::CacheResizeRequest::from_recommendation(&rec)
                 .ok_or_else(|| Some(format!("{}: {} — no node type change suggested", group.id, rec.finding.label())))?
         }

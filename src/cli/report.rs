@@ -37,7 +37,7 @@ pub async fn report(
         provider.cache_node_types()
     );
     let groups = groups.map_err(failed("ElastiCache groups"))?;
-    let cache = report::cache_recommendations(&groups, &node_types);
+    let cache = report::cache_recommendations(&groups, &node_types.at(policies.prices));
     let services = Arc::new(services.map_err(failed("ECS services"))?);
     let recs = crate::sizing::run::run(provider.as_ref(), Arc::clone(&services), policies, objectives)
         .await

@@ -121,4 +121,7 @@ pub struct EffectiveRates {
     pub month: String,
     /// Fargate On-Demand usage (x86 and Arm vCPU and memory hours; Spot has its own price).
     pub fargate: Option<Discount>,
+    /// ElastiCache node hours (reserved nodes and Savings Plans included).
+    #[serde(default)]
+    pub elasticache: Option<Discount>,
 }

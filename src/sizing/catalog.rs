@@ -211,11 +211,28 @@ pub fn node_type(name: &str) -> Option<&'static NodeType> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeCatalogue {
     priced: Vec<NodeType>,
+    /// The account's effective ElastiCache rate last month, where Cost Explorer has it.
+    pub effective: Option<super::recommend::PriceNote>,
 }
 
 impl NodeCatalogue {
     pub fn with_prices(priced: Vec<NodeType>) -> NodeCatalogue {
-        NodeCatalogue { priced }
+        NodeCatalogue { priced, effective: None }
+    }
+
+    /// The catalogue as suggestions are priced: every node type at the account's effective rate
+    /// (`Prices::Effective`, where known; the note kept), else at list (no note).
+    pub fn at(&self, prices: super::recommend::Prices) -> NodeCatalogue {
+        match (prices, self.effective) {
+            (super::recommend::Prices::Effective, Some(n)) => NodeCatalogue {
+                priced: self
+                    .all()
+                    .map(|t| NodeType { redis_hourly: t.redis_hourly * n.ratio as f64, ..t.clone() })
+                    .collect(),
+                effective: Some(n),
+            },
+            _ => NodeCatalogue { priced: self.priced.clone(), effective: None },
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&NodeType> {

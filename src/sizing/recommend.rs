@@ -73,6 +73,15 @@ fn yyyy_mm<S: serde::Serializer>(m: &u32, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl PriceNote {
+    /// A month's discount as a note (`month` as `2026-11`); None at about list price or when
+    /// the figures do not add up.
+    pub fn of(month: &str, d: &crate::domain::cost::Discount) -> Option<PriceNote> {
+        let ratio = d.ratio()? as f32;
+        let (y, m) = month.split_once('-')?;
+        let month = y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?;
+        (ratio < 0.995).then_some(PriceNote { ratio, covered: d.covered_share() as f32, month })
+    }
+
     pub fn month_label(&self) -> String {
         format!("{}-{:02}", self.month / 100, self.month % 100)
     }

@@ -83,6 +83,15 @@ pub fn recommend_in(g: &CacheGroup, catalogue: &NodeCatalogue) -> CacheRecommend
         return rec;
     };
     rec.monthly_current = Some(monthly(current, g.engine, nodes));
+    if let Some(n) = catalogue.effective {
+        rec.evidence.push(format!(
+            "priced at this account's effective ElastiCache rate: {:.0} % of list in {} (reserved nodes or \
+             Savings Plans covered {:.0} %); list prices: $ in the TUI, --prices list",
+            n.ratio * 100.0,
+            n.month_label(),
+            n.covered * 100.0
+        ));
+    }
     if g.memory.max <= 0.0 && g.engine_cpu.max <= 0.0 {
         rec.evidence.push("no memory or engine CPU data in the window".into());
         return rec;

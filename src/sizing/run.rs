@@ -94,11 +94,7 @@ pub async fn priced<E: Evidence + ?Sized>(evidence: &E, policies: &Policies) -> 
 
 /// A month's Fargate discount as a price note; None at (about) list price.
 fn note_of(e: &crate::domain::cost::EffectiveRates) -> Option<super::recommend::PriceNote> {
-    let d = e.fargate?;
-    let ratio = d.ratio()? as f32;
-    let (y, m) = e.month.split_once('-')?;
-    let month = y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?;
-    (ratio < 0.995).then_some(super::recommend::PriceNote { ratio, covered: d.covered_share() as f32, month })
+    super::recommend::PriceNote::of(&e.month, e.fargate.as_ref()?)
 }
 
 /// How each service behind a load balancer stands against its objectives (`[slo]`); services

@@ -1429,9 +1429,20 @@ fn the_sizing_profile_switch_resizes_and_says_which_is_in_force() {
     h.keys(&["enter"]);
     assert_eq!(h.state.sizing.policies.profile, Profile::Safe);
     assert!((monthly(&h) - safe).abs() < 0.01, "back to the same suggestions");
-    // `$`: list prices instead of the account's effective rate (the demo's Savings Plan: 86.8 %).
+    // `$`: list prices instead of the account's effective rates (the demo's Savings Plan: 86.8 %
+    // of list for Fargate; its reserved nodes: 82.5 % for ElastiCache).
     assert!(h.state.sizing.recs.values().any(|r| r.priced_at.is_some_and(|n| (n.ratio - 0.868).abs() < 1e-3)));
+    let cache = |h: &Harness| -> f64 { h.state.sizing.cache_recs.values().filter_map(|r| r.monthly_current).sum() };
+    let cache_effective = cache(&h);
+    assert!(
+        h.state
+            .sizing
+            .cache_recs
+            .values()
+            .any(|r| r.evidence.iter().any(|e| e.contains("effective ElastiCache rate: 82 % of list")))
+    );
     h.keys(&["$"]);
+    assert!((cache(&h) * 0.825 - cache_effective).abs() < 0.5, "Redis at list: {} vs {cache_effective}", cache(&h));
     assert!(h.screen().contains("priced at On-Demand list prices"), "{}", h.screen());
     assert!(h.state.sizing.recs.values().all(|r| r.priced_at.is_none()));
     assert!((monthly(&h) * 0.868 - safe).abs() < 0.5, "list is the effective figure ÷ 0.868: {} {safe}", monthly(&h));

@@ -14,11 +14,12 @@ use chrono::{Datelike, NaiveDate};
 use std::path::PathBuf;
 
 pub const TTL_SECONDS: i64 = 86_400;
-/// Cost Explorer's SERVICE value for ECS (Fargate's usage is billed under it).
+/// Cost Explorer's SERVICE values (Fargate's usage is billed under ECS).
 const ECS_SERVICE: &str = "Amazon Elastic Container Service";
+const ELASTICACHE_SERVICE: &str = "Amazon ElastiCache";
 
-/// One group of the answer: (usage type, record type, amortized, unblended).
-pub type Row = (String, String, f64, f64);
+/// One group of the answer: (usage type, record type, amortized, unblended, usage quantity).
+pub type Row = (String, String, f64, f64, f64);
 
 /// Fargate's On-Demand usage types (`USE1-Fargate-vCPU-Hours:perCPU`, `…-Fargate-ARM-GB-Hours`),
 /// not Spot's (its own price) nor ephemeral storage (not part of a task size).
@@ -32,7 +33,7 @@ fn fargate_on_demand(usage_type: &str) -> bool {
 /// The month's Fargate discount from its groups; None without Fargate usage.
 pub fn fargate_discount(rows: &[Row]) -> Option<Discount> {
     let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
-    for (_, record, amortized, unblended) in rows.iter().filter(|r| fargate_on_demand(&r.0)) {
+    for (_, record, amortized, unblended, _) in rows.iter().filter(|r| fargate_on_demand(&r.0)) {
         match record.as_str() {
             "Usage" => {
                 d.paid += amortized;
@@ -51,6 +52,35 @@ pub fn fargate_discount(rows: &[Row]) -> Option<Discount> {
     (d.on_demand > 0.0).then_some(d)
 }
 
+/// The month's ElastiCache node-hour discount; None without node usage. Hours a reserved node
+/// covered (`DiscountedUsage`) carry no On-Demand figure in Cost Explorer: they are priced at the
+/// node type's list price (`list_hourly`, from `NodeUsage:cache.r6g.large`).
+pub fn elasticache_discount(rows: &[Row], list_hourly: impl Fn(&str) -> Option<f64>) -> Option<Discount> {
+    let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
+    for (usage_type, record, amortized, unblended, quantity) in rows.iter().filter(|r| r.0.contains("NodeUsage:")) {
+        match record.as_str() {
+            "Usage" => {
+                d.paid += amortized;
+                d.on_demand += unblended;
+            }
+            "SavingsPlanCoveredUsage" => {
+                d.paid += amortized;
+                d.on_demand += unblended;
+                d.covered += unblended;
+            }
+            "DiscountedUsage" => {
+                let node = usage_type.rsplit(':').next().unwrap_or_default();
+                let Some(hourly) = list_hourly(node) else { continue };
+                d.paid += amortized;
+                d.on_demand += quantity * hourly;
+                d.covered += quantity * hourly;
+            }
+            _ => {}
+        }
+    }
+    (d.on_demand > 0.0).then_some(d)
+}
+
 /// The last full month before `today`: (first day, first day of the next).
 pub fn last_full_month(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let this = today.with_day(1).unwrap_or(today);
@@ -62,11 +92,11 @@ pub fn last_full_month(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (prev.unwrap_or(this), this)
 }
 
-async fn rows(t: &Target, start: NaiveDate, end: NaiveDate) -> Result<Vec<Row>, ProviderError> {
+async fn rows(t: &Target, service: &str, start: NaiveDate, end: NaiveDate) -> Result<Vec<Row>, ProviderError> {
     let dimension = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
     let filter = Expression::builder()
         .dimensions(
-            DimensionValues::builder().key(aws_sdk_costexplorer::types::Dimension::Service).values(ECS_SERVICE).build(),
+            DimensionValues::builder().key(aws_sdk_costexplorer::types::Dimension::Service).values(service).build(),
         )
         .build();
     let metric = |m: Option<&std::collections::HashMap<String, aws_sdk_costexplorer::types::MetricValue>>, k: &str| {
@@ -89,6 +119,7 @@ async fn rows(t: &Target, start: NaiveDate, end: NaiveDate) -> Result<Vec<Row>, 
             .filter(filter.clone())
             .metrics("AmortizedCost")
             .metrics("UnblendedCost")
+            .metrics("UsageQuantity")
             .set_group_by(Some(vec![dimension("USAGE_TYPE"), dimension("RECORD_TYPE")]))
             .set_next_page_token(token)
             .send()
@@ -102,6 +133,7 @@ async fn rows(t: &Target, start: NaiveDate, end: NaiveDate) -> Result<Vec<Row>, 
                 record.clone(),
                 metric(m, "AmortizedCost").unwrap_or(0.0),
                 metric(m, "UnblendedCost").unwrap_or(0.0),
+                metric(m, "UsageQuantity").unwrap_or(0.0),
             ));
         }
         token = page.next_page_token().filter(|s| !s.is_empty()).map(str::to_string);
@@ -118,9 +150,21 @@ pub async fn read(t: &Target, cache: Option<PathBuf>, today: NaiveDate, now: i64
         return Some(known);
     }
     let (start, end) = last_full_month(today);
-    match rows(t, start, end).await {
-        Ok(rows) => {
-            let rates = EffectiveRates { month: start.format("%Y-%m").to_string(), fargate: fargate_discount(&rows) };
+    // Two reads ($0.02): Cost Explorer takes two group-bys, both spent on usage and record type.
+    let both = async {
+        Ok::<_, ProviderError>((
+            rows(t, ECS_SERVICE, start, end).await?,
+            rows(t, ELASTICACHE_SERVICE, start, end).await?,
+        ))
+    };
+    match both.await {
+        Ok((ecs, cache_rows)) => {
+            let list = |node: &str| crate::sizing::catalog::node_type(node).map(|n| n.redis_hourly);
+            let rates = EffectiveRates {
+                month: start.format("%Y-%m").to_string(),
+                fargate: fargate_discount(&ecs),
+                elasticache: elasticache_discount(&cache_rows, list),
+            };
             if let Some(p) = &cache {
                 super::disk_cache::store(p, now, &rates, "effective rates");
             }
@@ -138,7 +182,20 @@ mod tests {
     use super::*;
 
     fn row(u: &str, r: &str, amortized: f64, unblended: f64) -> Row {
-        (u.into(), r.into(), amortized, unblended)
+        (u.into(), r.into(), amortized, unblended, 0.0)
+    }
+
+    #[test]
+    fn reserved_node_hours_are_priced_at_list_for_their_on_demand_equivalent() {
+        let rows = [
+            // 720 h of a reserved cache.r7g.large at an amortized $0.12, 720 h On-Demand at $0.219.
+            ("NodeUsage:cache.r7g.large".into(), "DiscountedUsage".into(), 86.4, 0.0, 720.0),
+            ("NodeUsage:cache.r7g.large".into(), "Usage".into(), 157.68, 157.68, 720.0),
+            ("HeavyUsage:cache.r7g.large".into(), "RIFee".into(), 10.0, 10.0, 0.0),
+        ];
+        let d = elasticache_discount(&rows, |n| (n == "cache.r7g.large").then_some(0.219)).unwrap();
+        assert!((d.on_demand - 2.0 * 157.68).abs() < 1e-9 && (d.paid - (86.4 + 157.68)).abs() < 1e-9, "{d:?}");
+        assert!((d.covered_share() - 0.5).abs() < 1e-9);
     }
 
     #[test]

@@ -410,7 +410,11 @@ impl Provider for AwsProvider {
         let t = &self.targets[0];
         let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("elasticache-nodes-{}.json", t.region)));
         let priced = pricing::cache_node_types(t, cache, self.now_secs()).await.unwrap_or_default();
-        let catalogue = std::sync::Arc::new(crate::sizing::catalog::NodeCatalogue::with_prices(priced));
+        let mut catalogue = crate::sizing::catalog::NodeCatalogue::with_prices(priced);
+        let effective = self.effective_prices().await;
+        catalogue.effective =
+            effective.as_ref().and_then(|e| crate::sizing::recommend::PriceNote::of(&e.month, e.elasticache.as_ref()?));
+        let catalogue = std::sync::Arc::new(catalogue);
         *self.node_types.lock().unwrap_or_else(|e| e.into_inner()) = Some(catalogue.clone());
         catalogue
     }

@@ -451,6 +451,16 @@ impl Provider for DemoProvider {
         .await
     }
 
+    async fn cache_node_types(&self) -> Arc<crate::sizing::catalog::NodeCatalogue> {
+        // The shipped prices, and the demo account's reserved nodes (see `effective_prices`).
+        let mut c = crate::sizing::catalog::NodeCatalogue::default();
+        c.effective = self
+            .effective_prices()
+            .await
+            .and_then(|e| crate::sizing::recommend::PriceNote::of(&e.month, e.elasticache.as_ref()?));
+        Arc::new(c)
+    }
+
     async fn effective_prices(&self) -> Option<crate::domain::cost::EffectiveRates> {
         // On AWS: last month's Fargate from Cost Explorer. The demo account has a Compute
         // Savings Plan covering 60 % of its Fargate On-Demand equivalent at a 22 % discount.
