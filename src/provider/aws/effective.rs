@@ -34,22 +34,28 @@ fn fargate_on_demand(usage_type: &str) -> bool {
 pub fn fargate_discount(rows: &[Row]) -> Option<Discount> {
     let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
     for (_, record, amortized, unblended, _) in rows.iter().filter(|r| fargate_on_demand(&r.0)) {
-        match record.as_str() {
-            "Usage" => {
-                d.paid += amortized;
-                d.on_demand += unblended;
-            }
-            "SavingsPlanCoveredUsage" => {
-                d.paid += amortized;
-                d.on_demand += unblended;
-                d.covered += unblended;
-            }
-            // Negations offset the covered rows' unblended cost (amortized 0); fees, credits and
-            // refunds are not the price of an hour of usage.
-            _ => {}
-        }
+        add_billed(&mut d, record, *amortized, *unblended);
     }
     (d.on_demand > 0.0).then_some(d)
+}
+
+/// A row billed at its On-Demand price or under a Savings Plan, added to `d`; false for any other
+/// record type. Negations offset the covered rows' unblended cost (amortized 0); fees, credits
+/// and refunds are not the price of an hour of usage.
+fn add_billed(d: &mut Discount, record: &str, amortized: f64, unblended: f64) -> bool {
+    match record {
+        "Usage" => {
+            d.paid += amortized;
+            d.on_demand += unblended;
+        }
+        "SavingsPlanCoveredUsage" => {
+            d.paid += amortized;
+            d.on_demand += unblended;
+            d.covered += unblended;
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// The month's ElastiCache node-hour discount; None without node usage. Hours a reserved node
@@ -58,25 +64,14 @@ pub fn fargate_discount(rows: &[Row]) -> Option<Discount> {
 pub fn elasticache_discount(rows: &[Row], list_hourly: impl Fn(&str) -> Option<f64>) -> Option<Discount> {
     let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
     for (usage_type, record, amortized, unblended, quantity) in rows.iter().filter(|r| r.0.contains("NodeUsage:")) {
-        match record.as_str() {
-            "Usage" => {
-                d.paid += amortized;
-                d.on_demand += unblended;
-            }
-            "SavingsPlanCoveredUsage" => {
-                d.paid += amortized;
-                d.on_demand += unblended;
-                d.covered += unblended;
-            }
-            "DiscountedUsage" => {
-                let node = usage_type.rsplit(':').next().unwrap_or_default();
-                let Some(hourly) = list_hourly(node) else { continue };
-                d.paid += amortized;
-                d.on_demand += quantity * hourly;
-                d.covered += quantity * hourly;
-            }
-            _ => {}
+        if add_billed(&mut d, record, *amortized, *unblended) || record != "DiscountedUsage" {
+            continue;
         }
+        let node = usage_type.rsplit(':').next().unwrap_or_default();
+        let Some(hourly) = list_hourly(node) else { continue };
+        d.paid += amortized;
+        d.on_demand += quantity * hourly;
+        d.covered += quantity * hourly;
     }
     (d.on_demand > 0.0).then_some(d)
 }
@@ -174,6 +169,22 @@ pub async fn read(t: &Target, cache: Option<PathBuf>, today: NaiveDate, now: i64
             tracing::warn!("Cost Explorer's effective rates unavailable ({e}); pricing at list");
             None
         }
+    }
+}
+
+impl super::AwsProvider {
+    /// The account's effective rates, read once a session (last month's do not change).
+    pub(super) async fn effective_rates(&self) -> Option<crate::domain::cost::EffectiveRates> {
+        if let Some(known) = self.effective.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return known;
+        }
+        self.ensure_identities().await;
+        // Cost Explorer answers for the payer: the first target speaks for it, as for the cost pane.
+        let t = &self.targets[0];
+        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("effective-rates-{}.json", t.account())));
+        let rates = read(t, cache, chrono::Utc::now().date_naive(), self.now_secs()).await;
+        *self.effective.lock().unwrap_or_else(|e| e.into_inner()) = Some(rates.clone());
+        rates
     }
 }
 

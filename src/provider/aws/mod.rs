@@ -420,49 +420,11 @@ impl Provider for AwsProvider {
     }
 
     async fn effective_prices(&self) -> Option<crate::domain::cost::EffectiveRates> {
-        if let Some(known) = self.effective.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            return known;
-        }
-        self.ensure_identities().await;
-        // Cost Explorer answers for the payer: the first target speaks for it, as for the cost pane.
-        let t = &self.targets[0];
-        let cache = self.options.cache_dir.as_ref().map(|d| d.join(format!("effective-rates-{}.json", t.account())));
-        let rates = effective::read(t, cache, chrono::Utc::now().date_naive(), self.now_secs()).await;
-        *self.effective.lock().unwrap_or_else(|e| e.into_inner()) = Some(rates.clone());
-        rates
+        self.effective_rates().await
     }
 
     async fn optimizer_recommendations(&self) -> crate::domain::optimizer::OptimizerAnswer {
-        use crate::domain::optimizer::OptimizerAnswer;
-        let now = self.now_secs();
-        if let Some((read, answer)) = self.optimizer.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-            && now - read < optimizer::TTL_SECONDS
-        {
-            return answer.clone();
-        }
-        self.ensure_identities().await;
-        let mut answer = OptimizerAnswer { asked: true, ..Default::default() };
-        let mut seen = std::collections::HashSet::new();
-        for (i, t) in self.targets.iter().enumerate() {
-            let origin = self.origin(i);
-            // One read per account and region, however many profiles reach it.
-            if !seen.insert((origin.account_id.clone(), origin.region.clone())) {
-                continue;
-            }
-            let cache = self.options.cache_dir.as_ref().map(|d| {
-                d.join(format!(
-                    "compute-optimizer-{}-{}.json",
-                    origin.account_id.as_deref().unwrap_or("unknown"),
-                    t.region
-                ))
-            });
-            match optimizer::read(t, cache, now).await {
-                Ok(recs) => answer.recommendations.extend(recs),
-                Err(why) => answer.unavailable.push((origin, why)),
-            }
-        }
-        *self.optimizer.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, answer.clone()));
-        answer
+        self.optimizer_answer().await
     }
 
     async fn regional_fargate_rates(&self) -> Vec<(String, crate::sizing::catalog::FargateRates)> {

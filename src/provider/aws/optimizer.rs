@@ -118,3 +118,39 @@ pub fn recommendation(r: &EcsServiceRecommendation) -> Option<OptimizerRecommend
         autoscaling: current.auto_scaling_configuration().map(|a| a.as_str().to_string()),
     })
 }
+
+impl super::AwsProvider {
+    /// Compute Optimizer's answer for every account × region, kept `TTL_SECONDS` in memory.
+    pub(super) async fn optimizer_answer(&self) -> crate::domain::optimizer::OptimizerAnswer {
+        use crate::domain::optimizer::OptimizerAnswer;
+        let now = self.now_secs();
+        if let Some((read, answer)) = self.optimizer.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && now - read < TTL_SECONDS
+        {
+            return answer.clone();
+        }
+        self.ensure_identities().await;
+        let mut answer = OptimizerAnswer { asked: true, ..Default::default() };
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let origin = self.origin(i);
+            // One read per account and region, however many profiles reach it.
+            if !seen.insert((origin.account_id.clone(), origin.region.clone())) {
+                continue;
+            }
+            let cache = self.options.cache_dir.as_ref().map(|d| {
+                d.join(format!(
+                    "compute-optimizer-{}-{}.json",
+                    origin.account_id.as_deref().unwrap_or("unknown"),
+                    t.region
+                ))
+            });
+            match read(t, cache, now).await {
+                Ok(recs) => answer.recommendations.extend(recs),
+                Err(why) => answer.unavailable.push((origin, why)),
+            }
+        }
+        *self.optimizer.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, answer.clone()));
+        answer
+    }
+}
