@@ -33,6 +33,21 @@ fn sizing(c: &mut Criterion) {
             )
         })
     });
+    // Compute Optimizer's answer beside each of the 10,000 (8,000-odd Fargate recommendations to
+    // match by ARN or by account, region, cluster and name).
+    let recs = infradeck::sizing::run::recommendations(&services, &usage, &policy, &policies, &Default::default());
+    let answer = runtime.block_on(demo.optimizer_recommendations());
+    assert!(answer.recommendations.len() > 5_000, "{} recommendations", answer.recommendations.len());
+    group.bench_function("10000_services_compute_optimizer_attached", |b| {
+        b.iter_batched(
+            || recs.clone(),
+            |mut recs| {
+                infradeck::sizing::optimizer::attach(&mut recs, &services, black_box(&answer), &policy.rates);
+                recs
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 

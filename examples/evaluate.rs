@@ -8,9 +8,9 @@
 //! on the whole fleet and on each trace family in it.
 
 use infradeck::common::format::money;
-use infradeck::provider::demo::evaluation::{NOW, WEEK, cases, short_history};
+use infradeck::provider::demo::evaluation::{NOW, OTHER_WEEKS, WEEK, cases, short_history, with_other_weeks};
 use infradeck::provider::demo::fleet::Fleet;
-use infradeck::sizing::evaluate::{Case, Goal, Method, score};
+use infradeck::sizing::evaluate::{Case, Goal, Method, informed_bound, score};
 use infradeck::sizing::recommend::{Policy, Profile};
 
 fn goal_row(label: &str, goal: &Goal, minutes_cap: u64, tolerance: f64) -> String {
@@ -29,14 +29,15 @@ fn goal_row(label: &str, goal: &Goal, minutes_cap: u64, tolerance: f64) -> Strin
     )
 }
 
-/// The policy that, knowing the scored week, comes closest to the frontier within `minutes_cap`:
-/// how far any percentile/headroom/floor choice of this method could get on these cases.
-fn hindsight(cases: &[Case], minutes_cap: u64) -> Option<(Policy, Goal)> {
+/// The policy of `profile`'s kind that, knowing the scored week, comes closest to the frontier
+/// within `minutes_cap`: how far any percentile/headroom(/floor) choice could get on these cases.
+fn hindsight(cases: &[Case], minutes_cap: u64, profile: Profile) -> Option<(Policy, Goal)> {
     let mut best: Option<(Policy, Goal)> = None;
+    let floors: &[bool] = if profile == Profile::Safe { &[false, true] } else { &[false] };
     for cpu_percentile in [90.0, 95.0, 99.0] {
-        for headroom in [0.0, 0.1, 0.2, 0.3, 0.4] {
-            for peak_floor in [false, true] {
-                let policy = Policy { cpu_percentile, headroom, peak_floor, ..Policy::default() };
+        for headroom in [0.0, 0.05, 0.1, 0.2, 0.3, 0.4] {
+            for &peak_floor in floors {
+                let policy = Policy { cpu_percentile, headroom, peak_floor, ..Policy::of(profile) };
                 let goal = Goal::judge(Method::Infradeck, cases, &policy);
                 if goal.minutes <= minutes_cap
                     && best.as_ref().is_none_or(|(_, b)| goal.gap_percent() < b.gap_percent())
@@ -49,6 +50,39 @@ fn hindsight(cases: &[Case], minutes_cap: u64) -> Option<(Policy, Goal)> {
     best
 }
 
+fn hindsight_row(label: &str, cases: &[Case], cap: u64, profile: Profile) {
+    match hindsight(cases, cap, profile) {
+        Some((p, h)) => println!(
+            "| {label}, best policy with hindsight (p{} + {:.0}%{}) | {} | {cap} | {} | {} | {:+.2} % | bound |",
+            p.cpu_percentile,
+            p.headroom * 100.0,
+            if p.peak_floor { ", ≥ busiest hour" } else { "" },
+            h.minutes,
+            money(h.monthly_change),
+            money(h.frontier),
+            h.gap_percent()
+        ),
+        None => println!("| {label}, best policy with hindsight | none within {cap} min | | | | | bound |"),
+    }
+}
+
+/// The best a method knowing each service's demand in other weeks (its process, not the scored
+/// week) could do within `cap`: the part of the gap no history closes.
+fn informed_row(label: &str, cases: &[Case], cap: u64) {
+    match informed_bound(cases, cap) {
+        Some(b) => println!(
+            "| {label}, best knowing {OTHER_WEEKS} other weeks of demand | {} | {cap} | {} | {} | {:+.2} % | bound |",
+            b.minutes,
+            money(b.monthly_change),
+            money(b.frontier),
+            b.gap_percent
+        ),
+        None => println!(
+            "| {label}, best knowing {OTHER_WEEKS} other weeks of demand | none within {cap} min | | | | | bound |"
+        ),
+    }
+}
+
 /// The goal of each profile on these cases, and the best any policy could do with hindsight.
 fn judge(label: &str, cases: &[Case], with_hindsight: bool) {
     let (safe, balanced) = (Policy::default(), Policy::of(Profile::Balanced));
@@ -57,22 +91,18 @@ fn judge(label: &str, cases: &[Case], with_hindsight: bool) {
     let vpa_minutes = vpa.cpu_minutes_over + vpa.memory_minutes_over;
     let b = Goal::judge(Method::Infradeck, cases, &balanced);
     println!("{}", goal_row(&format!("{label} · safe"), &g, g.safest, 2.0));
-    println!("{}", goal_row(&format!("{label} · balanced"), &b, vpa_minutes, 1.0));
-    if with_hindsight && g.gap_percent() > 2.0 {
-        match hindsight(cases, g.safest) {
-            Some((p, h)) => println!(
-                "| {label} · best policy with hindsight (p{} + {:.0}%{}) | {} | {} | {} | {} | {:+.2} % | bound |",
-                p.cpu_percentile,
-                p.headroom * 100.0,
-                if p.peak_floor { ", ≥ busiest hour" } else { "" },
-                h.minutes,
-                g.safest,
-                money(h.monthly_change),
-                money(h.frontier),
-                h.gap_percent()
-            ),
-            None => println!("| {label} · best policy with hindsight | none within {} min | | | | | bound |", g.safest),
+    if g.gap_percent() > 2.0 || g.minutes > g.safest {
+        if with_hindsight {
+            hindsight_row(&format!("{label} · safe"), cases, g.safest, Profile::Safe);
         }
+        informed_row(&format!("{label} · safe"), cases, g.safest);
+    }
+    println!("{}", goal_row(&format!("{label} · balanced"), &b, vpa_minutes, 1.0));
+    if b.gap_percent() > 1.0 || b.minutes > vpa_minutes {
+        if with_hindsight {
+            hindsight_row(&format!("{label} · balanced"), cases, vpa_minutes, Profile::Balanced);
+        }
+        informed_row(&format!("{label} · balanced"), cases, vpa_minutes);
     }
 }
 
@@ -91,7 +121,7 @@ fn main() {
     for &(label, seed, scale) in fleets {
         let fleet = Fleet::build(seed, scale);
         let sized_at = NOW - WEEK;
-        let cases = cases(&fleet);
+        let cases = with_other_weeks(&fleet, cases(&fleet));
         println!("\n{label}: sized on the 14 d before {sized_at}, scored on the following 7 d");
         println!(
             "| method | services sized | monthly change | CPU min over | memory min over | services over | min over, saturated services |"

@@ -41,7 +41,7 @@ impl Method {
     pub fn label(self) -> &'static str {
         match self {
             Method::Infradeck => "infradeck safe (p99 hottest task + 10%, ≥ busiest hour, leak- and tracking-aware)",
-            Method::Balanced => "infradeck balanced (p95 hottest task + 10%, leak- and tracking-aware)",
+            Method::Balanced => "infradeck balanced (p95 hottest task + 5%, leak- and tracking-aware)",
             Method::ComputeOptimizer => "Compute Optimizer rule (max + 20%)",
             Method::Krr => "KRR simple (CPU p95, memory peak + 15%)",
             Method::Vpa => "VPA target (p90 + 15%)",
@@ -105,6 +105,9 @@ pub struct Case {
     pub service: EcsService,
     pub sizing: UsageHistory,
     pub following: UsageHistory,
+    /// Other weeks of the same service's demand (not the scored one), for [`informed_bound`];
+    /// empty unless the evaluation asked for them.
+    pub others: Vec<UsageHistory>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,10 +141,9 @@ pub fn score(method: Method, cases: &[Case], policy: &Policy) -> Score {
             continue;
         };
         out.sized += 1;
-        let price =
-            |cpu, mem| fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH;
-        out.monthly_change += price(cpu, mem) - price(c.service.task_cpu, c.service.task_memory);
-        let b = super::recommend::backtest(&c.following, cpu, mem);
+        let now = monthly(c, (c.service.task_cpu, c.service.task_memory));
+        let (month, b) = outcome(c, (cpu, mem), &c.following);
+        out.monthly_change += month - now;
         out.cpu_minutes_over += b.cpu_minutes_over as u64;
         out.memory_minutes_over += b.memory_minutes_over as u64;
         let over = (b.cpu_minutes_over + b.memory_minutes_over) as u64;
@@ -170,6 +172,36 @@ fn monthly(c: &Case, (cpu, mem): (u32, u32)) -> f64 {
     fargate_task_hourly(c.service.arch, cpu, mem) * c.service.running as f64 * HOURS_PER_MONTH
 }
 
+/// What `size` would cost a month and the minutes over it `week` would spend. A fixed task
+/// count, except for a CPU cut under CPU target tracking: a task with less CPU runs hotter, so
+/// tracking runs more of them (up to its maximum), each carrying a smaller share of the demand —
+/// the CPU-hours stay and the added tasks' memory is paid for. (Each task's memory use is taken as
+/// unchanged.) Scoring it at a fixed count would credit the cut with savings tracking takes
+/// straight back. A larger task is scored at the same count: tracking may then run fewer, which
+/// is not credited.
+fn outcome(c: &Case, size: (u32, u32), week: &UsageHistory) -> (f64, super::recommend::Backtest) {
+    let running = c.service.running;
+    let tracking = c.service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU"));
+    let (count, share) = match tracking {
+        Some(a) if running > 0 && size.0 < c.service.task_cpu => {
+            let wanted = running as f64 * c.service.task_cpu as f64 / size.0 as f64;
+            let count = wanted.min(a.max.max(running) as f64).max(a.min.max(1) as f64);
+            (count, running as f64 / count)
+        }
+        _ => (running as f64, 1.0),
+    };
+    let month = fargate_task_hourly(c.service.arch, size.0, size.1) * count * HOURS_PER_MONTH;
+    let mut b = super::recommend::backtest(week, size.0, size.1);
+    if share != 1.0 {
+        let minutes_per_point = (week.step_seconds / 60).max(1) as u32;
+        let limit = size.0 as f64 / 1024.0;
+        b.cpu_minutes_over = week.cpu_vcpu.iter().filter(|v| v.is_finite() && **v as f64 * share > limit).count()
+            as u32
+            * minutes_per_point;
+    }
+    (month, b)
+}
+
 /// The clairvoyant frontier: the cheapest monthly change a recommender that knew the following
 /// week could reach with at most `minutes_budget` minutes over capacity (CPU + memory) in that
 /// week, one valid Fargate size per service, for the services the baselines size. Exact: a
@@ -185,8 +217,8 @@ pub fn frontier(cases: &[Case], minutes_budget: u64) -> f64 {
             super::catalog::fargate_sizes()
                 .iter()
                 .map(|&size| {
-                    let b = super::recommend::backtest(&c.following, size.0, size.1);
-                    (monthly(c, size) - now, (b.cpu_minutes_over + b.memory_minutes_over) as u64)
+                    let (month, b) = outcome(c, size, &c.following);
+                    (month - now, (b.cpu_minutes_over + b.memory_minutes_over) as u64)
                 })
                 .collect()
         })
@@ -207,6 +239,83 @@ pub fn frontier(cases: &[Case], minutes_budget: u64) -> f64 {
         best = next;
     }
     best[budget]
+}
+
+/// The best a recommender that knew each service's demand *process* (its demand in other weeks,
+/// `Case::others`: uncapped, every 5 minutes, more than any history shows) but not the scored
+/// week could do within `minutes_cap`: each service takes the size minimizing monthly cost + λ ×
+/// its mean minutes over in the other weeks, for the one λ (chosen with hindsight) that comes
+/// closest to the clairvoyant [`frontier`] at its own minutes. What is left is the scored week's
+/// own luck, which no history tells: where even this misses the goal, no fixed size per service
+/// chosen in advance meets it. None when no λ keeps within the cap (or no case has other weeks).
+pub fn informed_bound(cases: &[Case], minutes_cap: u64) -> Option<InformedBound> {
+    // Per service: (cost change, mean minutes over the other weeks, minutes over the scored week).
+    let options: Vec<Vec<(f64, f64, u64)>> = cases
+        .iter()
+        .filter(|c| weighed(c) && !c.others.is_empty())
+        .map(|c| {
+            let others = &c.others;
+            let now = monthly(c, (c.service.task_cpu, c.service.task_memory));
+            super::catalog::fargate_sizes()
+                .iter()
+                .map(|&size| {
+                    let over = |h: &UsageHistory| {
+                        let b = outcome(c, size, h).1;
+                        (b.cpu_minutes_over + b.memory_minutes_over) as u64
+                    };
+                    let expected = others.iter().map(over).sum::<u64>() as f64 / others.len() as f64;
+                    (outcome(c, size, &c.following).0 - now, expected, over(&c.following))
+                })
+                .collect()
+        })
+        .collect();
+    if options.is_empty() {
+        return None;
+    }
+    // λ in $/month per expected minute a week, from nearly free to priceless (the last: fewest
+    // expected minutes first, then the cheapest).
+    let lambdas = (0..=60).map(|i| 0.01 * 1.3f64.powi(i)).chain([f64::INFINITY]);
+    let mut tried: Vec<(u64, i64)> = Vec::new();
+    let bill = current_monthly(cases);
+    let mut best: Option<InformedBound> = None;
+    for lambda in lambdas {
+        let (mut cost, mut minutes) = (0.0, 0);
+        for service in &options {
+            let pick = service
+                .iter()
+                .min_by(|a, b| {
+                    let weigh = |o: &(f64, f64, u64)| {
+                        if lambda.is_infinite() { (o.1, o.0) } else { (o.0 + lambda * o.1, o.0) }
+                    };
+                    weigh(a).partial_cmp(&weigh(b)).unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .expect("a size");
+            cost += pick.0;
+            minutes += pick.2;
+        }
+        // Neighbouring λs often pick the same sizes: the frontier (a knapsack) once per outcome.
+        let outcome = (minutes, (cost * 100.0).round() as i64);
+        if minutes > minutes_cap || tried.contains(&outcome) {
+            continue;
+        }
+        tried.push(outcome);
+        let frontier = frontier(cases, minutes);
+        let gap = if bill <= 0.0 { 0.0 } else { (cost - frontier) / bill * 100.0 };
+        if best.as_ref().is_none_or(|b| gap < b.gap_percent) {
+            best = Some(InformedBound { monthly_change: cost, minutes, frontier, gap_percent: gap });
+        }
+    }
+    best
+}
+
+/// [`informed_bound`]'s answer: its sizes' monthly change and minutes over on the scored week,
+/// and the frontier at those minutes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InformedBound {
+    pub monthly_change: f64,
+    pub minutes: u64,
+    pub frontier: f64,
+    pub gap_percent: f64,
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
@@ -295,7 +404,7 @@ mod tests {
     fn scoring_counts_the_following_week_against_each_proposal() {
         let mut following = history();
         following.cpu_vcpu[5] = 1.9; // a burst over 1 vCPU, under 2
-        let cases = [Case { service: service(), sizing: history(), following, family: "t".into() }];
+        let cases = [Case { service: service(), sizing: history(), following, family: "t".into(), others: Vec::new() }];
         let krr = score(Method::Krr, &cases, &Policy::default());
         assert_eq!((krr.sized, krr.cpu_minutes_over, krr.services_over), (1, 60, 1), "one hour over: {krr:?}");
         let co = score(Method::ComputeOptimizer, &cases, &Policy::default());
@@ -307,7 +416,7 @@ mod tests {
     fn the_frontier_is_the_cheapest_assignment_within_the_budget() {
         let mut following = history();
         following.cpu_vcpu[5] = 1.9; // one hour wants 1.9 vCPU
-        let cases = [Case { service: service(), sizing: history(), following, family: "t".into() }];
+        let cases = [Case { service: service(), sizing: history(), following, family: "t".into(), others: Vec::new() }];
         let price = |c, m| fargate_task_hourly(Arch::X86, c, m) * 2.0 * HOURS_PER_MONTH;
         let now = price(2048, 8192);
         // No minute over allowed: 2 vCPU (for the 1.9 hour) with the least memory, 4 GiB (peak 3000 MiB).
@@ -333,6 +442,7 @@ mod tests {
             sizing: history(),
             following: following.clone(),
             family: "t".into(),
+            others: Vec::new(),
         };
         let cases = [case(&small), case(&big)];
         let step = |n: f64| {
@@ -342,5 +452,57 @@ mod tests {
         };
         let gain = frontier(&cases, 0) - frontier(&cases, 60);
         assert!((gain + step(8.0)).abs() < 0.01, "{gain}");
+    }
+
+    #[test]
+    fn a_cpu_cut_under_target_tracking_is_scored_as_more_tasks() {
+        let mut tracked = service();
+        tracked.autoscaling = Some(crate::domain::AutoScaling {
+            metric: "ECSServiceAverageCPUUtilization".into(),
+            target: 60.0,
+            min: 1,
+            max: 10,
+        });
+        let mut following = history();
+        following.cpu_vcpu[5] = 1.5; // over 1 vCPU at today's count
+        let case = Case { service: tracked, sizing: history(), following, family: "t".into(), others: Vec::new() };
+        let (month, b) = outcome(&case, (1024, 8192), &case.following);
+        // Half the CPU a task: tracking runs twice the tasks, each with half the demand (0.75).
+        assert_eq!(b.cpu_minutes_over, 0);
+        let per_task = fargate_task_hourly(Arch::X86, 1024, 8192) * HOURS_PER_MONTH;
+        assert!((month - per_task * 4.0).abs() < 0.01, "4 tasks, not 2: {month}");
+        assert!(month > monthly(&case, (2048, 8192)) * 0.99, "the cut saves nothing: the memory doubles");
+        // Capped by the maximum count: at 10 tasks of 0.25 vCPU each carries 2/10 of the demand.
+        let (_, b) = outcome(&case, (256, 2048), &case.following);
+        assert_eq!(b.cpu_minutes_over, 60, "1.5 × 2/10 = 0.3 vCPU > 0.25 in that hour");
+    }
+
+    #[test]
+    fn the_informed_bound_knows_each_services_weeks_but_not_the_scored_one() {
+        // Two services with the same other weeks (a 1.9 vCPU hour in each); only the first bursts
+        // in the scored week.
+        let mut burst = history();
+        burst.cpu_vcpu[5] = 1.9;
+        let case = |following: UsageHistory| Case {
+            service: service(),
+            sizing: history(),
+            following,
+            family: "t".into(),
+            others: vec![burst.clone(), burst.clone()],
+        };
+        let cases = [case(burst.clone()), case(history())];
+        // No minute allowed: the clairvoyant shrinks the calm one only; knowing only the process,
+        // both look alike, so both keep 2 vCPU.
+        let b = informed_bound(&cases, 0).expect("within 0 min");
+        assert_eq!(b.minutes, 0);
+        assert!(b.monthly_change > frontier(&cases, 0) + 1.0, "{b:?}");
+        assert!(b.gap_percent > 0.0);
+        // An hour allowed: both shrink, the burst's hour spent: no gap.
+        let b = informed_bound(&cases, 60).expect("within 60 min");
+        assert_eq!(b.minutes, 60);
+        assert!(b.gap_percent.abs() < 1e-9, "{b:?}");
+        // Without other weeks there is no bound.
+        let bare: Vec<Case> = cases.iter().cloned().map(|c| Case { others: Vec::new(), ..c }).collect();
+        assert!(informed_bound(&bare, 60).is_none());
     }
 }

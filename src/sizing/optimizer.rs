@@ -7,6 +7,7 @@ use super::recommend::{EcsRecommendation, fmt_vcpu, vcpu};
 use crate::domain::optimizer::{OptimizerAnswer, OptimizerRecommendation, OptimizerUnavailable};
 use crate::domain::{EcsService, LaunchType};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Compute Optimizer's standing on one service, as `report --format json` writes it
 /// (`compute_optimizer` on every ECS record) and the detail view shows it.
@@ -156,19 +157,45 @@ fn parts(arn: &str) -> Option<(&str, &str, Option<&str>, &str)> {
 /// Compute Optimizer's recommendation for this service: by the ARN AWS gave the service (Compute
 /// Optimizer names it the same way, short format included); for a service without one (the
 /// demo), by account, region, cluster and name.
-fn find<'a>(answer: &'a OptimizerAnswer, s: &EcsService) -> Option<&'a OptimizerRecommendation> {
-    let key = &s.identity;
-    if let Some(arn) = &key.aws_arn {
-        return answer.recommendations.iter().find(|r| &r.service_arn == arn);
+/// `(region, cluster, service)` of a long-format service ARN.
+type Place<'a> = (&'a str, &'a str, &'a str);
+
+struct Lookup<'a> {
+    by_arn: HashMap<&'a str, &'a OptimizerRecommendation>,
+    /// Every long-format ARN's place, with its account (checked on a hit).
+    by_parts: HashMap<Place<'a>, Vec<(&'a str, &'a OptimizerRecommendation)>>,
+}
+
+impl<'a> Lookup<'a> {
+    /// Indexed once per report: an estate has thousands of services and as many recommendations.
+    fn of(answer: &'a OptimizerAnswer) -> Self {
+        let mut lookup = Lookup { by_arn: HashMap::new(), by_parts: HashMap::new() };
+        for r in &answer.recommendations {
+            lookup.by_arn.entry(r.service_arn.as_str()).or_insert(r);
+            if let Some((account, region, Some(cluster), name)) = parts(&r.service_arn) {
+                lookup.by_parts.entry((region, cluster, name)).or_default().push((account, r));
+            }
+        }
+        lookup
     }
-    answer.recommendations.iter().find(|r| {
-        parts(&r.service_arn).is_some_and(|(account, region, cluster, name)| {
-            name == key.service
-                && region == key.origin.region
-                && key.origin.account_id.as_deref().is_none_or(|a| a == account)
-                && cluster == Some(key.cluster.as_str())
-        })
-    })
+
+    fn find(&self, s: &EcsService) -> Option<&'a OptimizerRecommendation> {
+        let key = &s.identity;
+        if let Some(arn) = &key.aws_arn {
+            return self.by_arn.get(arn.as_str()).copied();
+        }
+        let candidates =
+            self.by_parts.get(&(key.origin.region.as_str(), key.cluster.as_str(), key.service.as_str()))?;
+        candidates
+            .iter()
+            .find(|(account, _)| key.origin.account_id.as_deref().is_none_or(|a| a == *account))
+            .map(|(_, r)| *r)
+    }
+}
+
+#[cfg(test)]
+fn find<'a>(answer: &'a OptimizerAnswer, s: &EcsService) -> Option<&'a OptimizerRecommendation> {
+    Lookup::of(answer).find(s)
 }
 
 /// Every recommendation gets Compute Optimizer's standing, when the provider asked it.
@@ -176,23 +203,30 @@ pub fn attach(recs: &mut [EcsRecommendation], services: &[EcsService], answer: &
     if !answer.asked {
         return;
     }
-    let by_key: std::collections::HashMap<String, &EcsService> = services.iter().map(|s| (s.key(), s)).collect();
+    let by_key: HashMap<String, &EcsService> = services.iter().map(|s| (s.key(), s)).collect();
+    let lookup = Lookup::of(answer);
     for rec in recs.iter_mut() {
         let Some(service) = by_key.get(&rec.service) else {
             continue;
         };
-        rec.compute_optimizer = Some(view(rec, service, answer, rates));
+        rec.compute_optimizer = Some(view(rec, service, &lookup, answer, rates));
     }
 }
 
-fn view(rec: &EcsRecommendation, s: &EcsService, answer: &OptimizerAnswer, rates: &FargateRates) -> OptimizerView {
+fn view(
+    rec: &EcsRecommendation,
+    s: &EcsService,
+    lookup: &Lookup,
+    answer: &OptimizerAnswer,
+    rates: &FargateRates,
+) -> OptimizerView {
     if s.launch_type != LaunchType::Fargate {
         return OptimizerView::without(
             "not-fargate",
             "Compute Optimizer sizes ECS services on Fargate only (this one runs on EC2)".into(),
         );
     }
-    if let Some(co) = find(answer, s) {
+    if let Some(co) = lookup.find(s) {
         return compare(rec, s, co, rates);
     }
     let origin = &s.identity.origin;

@@ -49,23 +49,29 @@ pub async fn run<E: Evidence + ?Sized>(
 ) -> Result<Vec<EcsRecommendation>, ProviderError> {
     let (policy, policies) = priced(evidence, policies).await;
     let (policy, policies) = (Arc::new(policy), Arc::new(policies));
-    let mut recs = Vec::with_capacity(services.len());
-    for start in (0..services.len()).step_by(PART) {
-        let end = (start + PART).min(services.len());
-        let keys: Vec<String> = services[start..end].iter().map(|s| s.key()).collect();
-        let usage = evidence.usage_of(&keys).await?;
-        // The sizing guard needs each service's SLO standing before it sizes.
-        let slo = slos_of(evidence, &services[start..end], objectives).await?;
-        let (services, policy, policies) = (Arc::clone(&services), Arc::clone(&policy), Arc::clone(&policies));
-        // Pure but heavy: off the async workers.
-        let part =
-            tokio::task::spawn_blocking(move || size_each(&services[start..end], &usage, &policy, &policies, &slo))
-                .await
-                .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))?;
-        recs.extend(part);
-    }
+    // Compute Optimizer's answer is one read (or, on the demo, its own pass over the history):
+    // asked while the services are sized, not after.
+    let sized = async {
+        let mut recs = Vec::with_capacity(services.len());
+        for start in (0..services.len()).step_by(PART) {
+            let end = (start + PART).min(services.len());
+            let keys: Vec<String> = services[start..end].iter().map(|s| s.key()).collect();
+            let usage = evidence.usage_of(&keys).await?;
+            // The sizing guard needs each service's SLO standing before it sizes.
+            let slo = slos_of(evidence, &services[start..end], objectives).await?;
+            let (services, policy, policies) = (Arc::clone(&services), Arc::clone(&policy), Arc::clone(&policies));
+            // Pure but heavy: off the async workers.
+            let part =
+                tokio::task::spawn_blocking(move || size_each(&services[start..end], &usage, &policy, &policies, &slo))
+                    .await
+                    .map_err(|e| ProviderError::Other(format!("sizing failed: {e}")))?;
+            recs.extend(part);
+        }
+        Ok::<_, ProviderError>(recs)
+    };
+    let (recs, answer) = tokio::join!(sized, evidence.compute_optimizer());
+    let mut recs = recs?;
     rank(&mut recs);
-    let answer = evidence.compute_optimizer().await;
     super::optimizer::attach(&mut recs, &services, &answer, &policy.rates);
     Ok(recs)
 }

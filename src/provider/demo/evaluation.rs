@@ -43,8 +43,25 @@ pub fn cases(fleet: &Fleet) -> Vec<Case> {
             service: ecs_service(spec, sized_at, Window::Fortnight),
             sizing: usage_history(spec, sized_at),
             following: demand_between(spec, sized_at, NOW, 300),
+            others: Vec::new(),
         })
         .collect()
+}
+
+/// Weeks of each service's demand around the scored one, for the informed bound: the
+/// `OTHER_WEEKS / 2` before it and as many after.
+pub const OTHER_WEEKS: i64 = 8;
+
+/// `cases` with each service's demand in its other weeks (5-minute points) filled in.
+pub fn with_other_weeks(fleet: &Fleet, mut cases: Vec<Case>) -> Vec<Case> {
+    let sized_at = NOW - WEEK;
+    for (case, spec) in cases.iter_mut().zip(&fleet.services) {
+        case.others = (1..=OTHER_WEEKS / 2)
+            .flat_map(|k| [sized_at - k * WEEK, NOW + (k - 1) * WEEK])
+            .map(|from| demand_between(spec, from, from + WEEK, 300))
+            .collect();
+    }
+    cases
 }
 
 /// The steady and near-reservation services again, as a team that started collecting two days
@@ -89,8 +106,22 @@ mod tests {
         let balanced = Goal::judge(Method::Infradeck, &cases, &Policy::of(Profile::Balanced));
         let vpa = score(Method::Vpa, &cases, &Policy::default());
         assert!(balanced.minutes <= vpa.cpu_minutes_over + vpa.memory_minutes_over, "{balanced:?}");
+        // Measured +0.06 % at 575 of VPA's 595 minutes.
         assert!(balanced.gap_percent() <= 1.0, "balanced: {:+.2} %", balanced.gap_percent());
         assert!(balanced.monthly_change < safe.monthly_change, "balanced trades minutes for dollars");
+    }
+
+    #[test]
+    fn other_weeks_are_the_weeks_around_the_scored_one() {
+        let fleet = Fleet::build(42, None);
+        let all = with_other_weeks(&fleet, cases(&fleet));
+        let c = all.iter().find(|c| c.service.running > 0).expect("a running service");
+        assert_eq!(c.others.len(), OTHER_WEEKS as usize);
+        assert!(
+            c.others.iter().all(|w| w.cpu_vcpu.len() == c.following.cpu_vcpu.len()),
+            "a week of 5-minute points each"
+        );
+        assert!(c.others.iter().all(|w| w.cpu_vcpu != c.following.cpu_vcpu), "none is the scored week");
     }
 
     #[test]
