@@ -34,7 +34,7 @@ READS = [
     "elasticache:DescribeCacheParameters", "elasticache:DescribeServerlessCaches", "elasticache:DescribeEvents",
     "elasticache:ListAllowedNodeTypeModifications", "elasticache:ListTagsForResource",
     "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
-    "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies",
+    "ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetAnomalies", "ce:GetReservationUtilization",
     "pricing:GetProducts", "compute-optimizer:GetECSServiceRecommendations", "sts:GetCallerIdentity", "cloudtrail:LookupEvents",
     "logs:FilterLogEvents",
 ]

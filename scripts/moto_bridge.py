@@ -103,6 +103,9 @@ CANNED = {
     # GetCostAndUsage grouped by USAGE_TYPE (the effective-rate reads): a whole response by the
     # SERVICE its filter names.
     "CostByUsageType": None,
+    # GetReservationUtilization (moto has none): a whole response by the SERVICE its filter names;
+    # a service without one answers DataUnavailableException, as AWS does without reservations.
+    "ReservationUtilization": {},
     "GetAnomalies": {"Anomalies": []},
     # Pricing (awsJson1_1): whole responses by ServiceCode ("AmazonECS", "AmazonElastiCache").
     "GetProducts": {},
@@ -768,6 +771,17 @@ class Bridge(BaseHTTPRequestHandler):
                 answer = canned()
                 if answer is None:
                     self.reply_json(400, {"__type": "DataUnavailableException", "message": "no forecast seeded"})
+                else:
+                    self.reply_json(200, answer)
+                return
+            if op == "GetReservationUtilization":
+                asked = json.loads(body or b"{}")
+                service = ((asked.get("Filter") or {}).get("Dimensions") or {}).get("Values") or [""]
+                with LOCK:
+                    answer = (CANNED.get("ReservationUtilization") or {}).get(service[0])
+                if answer is None:
+                    self.reply_json(400, {"__type": "DataUnavailableException",
+                                          "Message": "Data is not available for this period"})
                 else:
                     self.reply_json(200, answer)
                 return

@@ -959,9 +959,9 @@ def cost_by_usage_type(today):
 
 
 def elasticache_by_usage_type(today):
-    """Last full month of ElastiCache: 720 h of a reserved cache.r7g.large (DiscountedUsage,
-    amortized $0.12 an hour, no On-Demand figure), 720 h of another On-Demand, and the
-    reservation's fee row (not an hour's price)."""
+    """Last full month of ElastiCache: 720 h of a cache.r7g.large reserved in eu-west-1
+    (DiscountedUsage, amortized $0.12 an hour, no On-Demand figure), 720 h of another On-Demand
+    in us-east-1, and the reservation's fee row (not an hour's price)."""
     month = cost_by_usage_type(today)
     period = month["ResultsByTime"][0]["TimePeriod"]
 
@@ -973,12 +973,24 @@ def elasticache_by_usage_type(today):
     return {
         "GroupDefinitions": month["GroupDefinitions"],
         "ResultsByTime": [{"TimePeriod": period, "Total": {}, "Estimated": False, "Groups": [
-            group("NodeUsage:cache.r7g.large", "DiscountedUsage", 720 * 0.12, 0.0, 720),
+            group("EU-NodeUsage:cache.r7g.large", "DiscountedUsage", 720 * 0.12, 0.0, 720),
             group("NodeUsage:cache.r7g.large", "Usage", 720 * 0.219, 720 * 0.219, 720),
             group("HeavyUsage:cache.r7g.large", "RIFee", 12.0, 12.0, 0),
         ]}],
         "DimensionValueAttributes": [],
     }
+
+
+def elasticache_reservation_utilization(today):
+    """GetReservationUtilization for that month's ElastiCache reservation, as AWS shapes it
+    (amounts as strings): 720 h used, which On-Demand in eu-west-1 ($0.24 an hour) would have
+    cost $172.80."""
+    period = elasticache_by_usage_type(today)["ResultsByTime"][0]["TimePeriod"]
+    total = {"UtilizationPercentage": "100", "PurchasedHours": "720", "TotalActualHours": "720",
+             "UnusedHours": "0", "OnDemandCostOfRIHoursUsed": f"{720 * 0.24:.2f}",
+             "NetRISavings": f"{720 * (0.24 - 0.12):.2f}", "AmortizedUpfrontFee": "43.20",
+             "AmortizedRecurringFee": "43.20", "TotalAmortizedFee": "86.40"}
+    return {"UtilizationsByTime": [{"TimePeriod": period, "Groups": [], "Total": total}], "Total": total}
 
 
 def seed_cost(args, now, rng):
@@ -1015,6 +1027,7 @@ def seed_cost(args, now, rng):
         # (Cost Explorer shapes: amounts as strings, Total empty with GroupBy).
         "CostByUsageType": {"Amazon Elastic Container Service": cost_by_usage_type(today),
                             "Amazon ElastiCache": elasticache_by_usage_type(today)},
+        "ReservationUtilization": {"Amazon ElastiCache": elasticache_reservation_utilization(today)},
         "GetAnomalies": {"Anomalies": [{
             "AnomalyId": "anomaly-1", "AnomalyStartDate": spike_day.isoformat(),
             "AnomalyEndDate": spike_day.isoformat(), "DimensionValue": "Amazon CloudWatch",

@@ -483,6 +483,14 @@ pub fn recommend_with(
         return rec;
     };
 
+    if fargate && proposed.1 > current.1 && mem_need <= current.1 as f32 {
+        // Fargate's menu: each CPU has a least memory. Said, so "memory kept" is not contradicted.
+        rec.evidence.push(format!(
+            "memory: {} MiB, not for use: {} vCPU on Fargate comes with at least that much",
+            proposed.1,
+            fmt_vcpu(vcpu(proposed.0))
+        ));
+    }
     rec.containers = layout;
     rec.floors = Some(floors);
     rec.monthly_proposed = price(proposed);
@@ -684,6 +692,12 @@ mod tests {
             "{:?}",
             r.evidence
         );
+        // A CPU step up still raises memory (2 vCPU comes with 4 GiB at least): said why.
+        let mut busy = h.clone();
+        busy.cpu_vcpu = vec![1.5; 336];
+        let r = recommend(&s, &busy, &Policy::default());
+        assert_eq!(r.proposed, Some((2048, 4096)));
+        assert!(r.evidence.iter().any(|e| e.contains("4096 MiB, not for use: 2 vCPU")), "{:?}", r.evidence);
         // The same kills with memory sitting at the limit are a real need: sized up.
         let mut need = history(336, 0.3, 2040.0);
         need.oom_kills = 4;

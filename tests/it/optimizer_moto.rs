@@ -111,8 +111,8 @@ fn compute_optimizers_answer_sits_beside_each_suggestion_or_says_why_not() {
 }
 
 /// The seeded account's Compute Savings Plan covered 56 % of last month's Fargate at a 20 %
-/// discount, and a reserved node half its ElastiCache hours: suggestions are priced at 88.7 % and
-/// 77.4 % of list, say so, and `--prices list` gives list.
+/// discount, and a node reserved in eu-west-1 half its ElastiCache hours: suggestions are priced
+/// at 88.7 % and 73.9 % of list, say so, and `--prices list` gives list.
 #[test]
 fn the_accounts_effective_fargate_rate_prices_the_suggestions_and_list_is_one_flag_away() {
     let fleet = MotoFleet::start(&["--fleet", "realistic"]);
@@ -120,6 +120,7 @@ fn the_accounts_effective_fargate_rate_prices_the_suggestions_and_list_is_one_fl
     fleet.reset_bridge_counts();
     let effective: serde_json::Value = serde_json::from_str(&report(&fleet, home.path(), "json")).unwrap();
     assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 2, "last month's ECS and ElastiCache, $0.02");
+    assert_eq!(fleet.bridge_counts()["GetReservationUtilization"], 1, "reserved nodes ran: their On-Demand worth");
     let web = record(&effective, "prod-web/web-api");
     let ratio = web["priced_at"]["ratio"].as_f64().expect("priced at the effective rate");
     // (1,500 × 0.04048 × 0.8 + 500 × 0.04048 + 6,000 × 0.004445) ÷ the same at list; Spot left out.
@@ -145,25 +146,46 @@ fn the_accounts_effective_fargate_rate_prices_the_suggestions_and_list_is_one_fl
     // EC2 services are priced as capacity, not dollars: nothing to scale.
     assert!(record(&effective, "prod-workers/queue-worker").get("priced_at").is_none());
     // Kept a day on disk: a second report reads nothing from Cost Explorer.
-    // ElastiCache: a reserved cache.r7g.large's 720 h (amortized $0.12 an hour, priced at its
-    // $0.219 list for the On-Demand equivalent) beside 720 On-Demand hours: 77.4 % of list.
+    // ElastiCache: a cache.r7g.large reserved in eu-west-1, 720 h at an amortized $0.12 an hour,
+    // whose On-Demand equivalent GetReservationUtilization gives ($172.80: eu-west-1's $0.24, not
+    // the shipped us-east-1 list of $0.219), beside 720 On-Demand hours at $0.219: 73.9 % of list.
     let group = |all: &serde_json::Value| {
         all["redis"].as_array().unwrap().iter().find(|g| g["monthly_current"].is_number()).cloned().unwrap()
     };
     let (cache_e, cache_l) = (group(&effective), group(&list));
     assert_eq!(cache_e["group"], cache_l["group"]);
     let r = cache_e["monthly_current"].as_f64().unwrap() / cache_l["monthly_current"].as_f64().unwrap();
-    assert!((r - (720.0 * 0.12 + 720.0 * 0.219) / (2.0 * 720.0 * 0.219)).abs() < 1e-3, "{r}");
+    assert!((r - (720.0 * 0.12 + 720.0 * 0.219) / (720.0 * 0.24 + 720.0 * 0.219)).abs() < 1e-3, "{r}");
     assert!(
         cache_e["evidence"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e.as_str().unwrap().contains("effective ElastiCache rate: 77 % of list")),
+            .any(|e| e.as_str().unwrap().contains("effective ElastiCache rate: 74 % of list")),
         "{cache_e:#}"
     );
+    // The reference client asks the same question and reads the same figure.
+    let (first, next) = {
+        let next = chrono::Utc::now().date_naive().with_day(1).unwrap();
+        let first = next.pred_opt().unwrap().with_day(1).unwrap();
+        (first.to_string(), next.to_string())
+    };
+    let cli = Command::new("aws")
+        .args(["ce", "get-reservation-utilization", "--region", "us-east-1", "--granularity", "MONTHLY"])
+        .args(["--time-period", &format!("Start={first},End={next}")])
+        .args(["--filter", r#"{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon ElastiCache"]}}"#])
+        .args(["--endpoint-url", &fleet.endpoint, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(cli["Total"]["OnDemandCostOfRIHoursUsed"], "172.80", "{cli:#}");
     let table = report(&fleet, home.path(), "table");
     assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 2);
+    assert_eq!(fleet.bridge_counts()["GetReservationUtilization"], 2, "infradeck's one read and the CLI's");
     assert!(table.contains("at this account's effective rate (89 % of list in"), "{table}");
 }
 

@@ -2,7 +2,9 @@
 //! (AmortizedCost: Savings Plans and reservations spread over the usage they covered) against
 //! what that usage costs On-Demand (UnblendedCost of `Usage` and of `SavingsPlanCoveredUsage`,
 //! which AWS documents as "what the On-Demand charge would have been"). One GetCostAndUsage
-//! ($0.01), grouped by USAGE_TYPE and RECORD_TYPE, kept on disk for a day.
+//! ($0.01) per service (ECS, ElastiCache), grouped by USAGE_TYPE and RECORD_TYPE, and where
+//! reserved nodes ran a GetReservationUtilization ($0.01) for their hours' On-Demand
+//! equivalent; kept on disk for a day.
 
 use super::{Target, sdk_error};
 use crate::domain::cost::{Discount, EffectiveRates};
@@ -59,12 +61,22 @@ fn add_billed(d: &mut Discount, record: &str, amortized: f64, unblended: f64) ->
 }
 
 /// The month's ElastiCache node-hour discount; None without node usage. Hours a reserved node
-/// covered (`DiscountedUsage`) carry no On-Demand figure in Cost Explorer: they are priced at the
-/// node type's list price (`list_hourly`, from `NodeUsage:cache.r6g.large`).
-pub fn elasticache_discount(rows: &[Row], list_hourly: impl Fn(&str) -> Option<f64>) -> Option<Discount> {
+/// covered (`DiscountedUsage`) carry no On-Demand figure in Cost Explorer's cost and usage:
+/// their On-Demand equivalent is `reserved_on_demand` when GetReservationUtilization gave it
+/// (`OnDemandCostOfRIHoursUsed`, at the reservation's own region and node type), else each
+/// node type's list price (`list_hourly`, from `NodeUsage:cache.r6g.large`; us-east-1's).
+pub fn elasticache_discount(
+    rows: &[Row],
+    reserved_on_demand: Option<f64>,
+    list_hourly: impl Fn(&str) -> Option<f64>,
+) -> Option<Discount> {
     let mut d = Discount { paid: 0.0, on_demand: 0.0, covered: 0.0 };
     for (usage_type, record, amortized, unblended, quantity) in rows.iter().filter(|r| r.0.contains("NodeUsage:")) {
         if add_billed(&mut d, record, *amortized, *unblended) || record != "DiscountedUsage" {
+            continue;
+        }
+        if reserved_on_demand.is_some() {
+            d.paid += amortized;
             continue;
         }
         let node = usage_type.rsplit(':').next().unwrap_or_default();
@@ -73,7 +85,16 @@ pub fn elasticache_discount(rows: &[Row], list_hourly: impl Fn(&str) -> Option<f
         d.on_demand += quantity * hourly;
         d.covered += quantity * hourly;
     }
+    if let Some(v) = reserved_on_demand.filter(|_| has_reserved_hours(rows)) {
+        d.on_demand += v;
+        d.covered += v;
+    }
     (d.on_demand > 0.0).then_some(d)
+}
+
+/// Node hours a reservation covered: only then is its On-Demand equivalent worth a request.
+pub fn has_reserved_hours(rows: &[Row]) -> bool {
+    rows.iter().any(|r| r.0.contains("NodeUsage:") && r.1 == "DiscountedUsage" && r.4 > 0.0)
 }
 
 /// The last full month before `today`: (first day, first day of the next).
@@ -138,6 +159,42 @@ async fn rows(t: &Target, service: &str, start: NaiveDate, end: NaiveDate) -> Re
     }
 }
 
+/// What the hours ElastiCache reservations covered in the month would have cost On-Demand
+/// (GetReservationUtilization's `Total.OnDemandCostOfRIHoursUsed`, $0.01); None when Cost
+/// Explorer has no reservation data for it (DataUnavailableException) or cannot be asked.
+async fn reserved_on_demand(t: &Target, start: NaiveDate, end: NaiveDate) -> Option<f64> {
+    let filter = Expression::builder()
+        .dimensions(
+            DimensionValues::builder()
+                .key(aws_sdk_costexplorer::types::Dimension::Service)
+                .values(ELASTICACHE_SERVICE)
+                .build(),
+        )
+        .build();
+    let period = DateInterval::builder()
+        .start(start.format("%Y-%m-%d").to_string())
+        .end(end.format("%Y-%m-%d").to_string())
+        .build()
+        .ok()?;
+    let answer = t
+        .costexplorer
+        .get_reservation_utilization()
+        .time_period(period)
+        .granularity(Granularity::Monthly)
+        .filter(filter)
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::info!("{}; reserved node hours priced at list", sdk_error("ce:GetReservationUtilization", e))
+        })
+        .ok()?;
+    answer
+        .total()
+        .and_then(|t| t.on_demand_cost_of_ri_hours_used())
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+}
+
 /// The effective rates from the day-old cache, else Cost Explorer; None when neither has them
 /// (prices are never a reason to fail a sizing run: list prices stand in, and say so).
 pub async fn read(t: &Target, cache: Option<PathBuf>, today: NaiveDate, now: i64) -> Option<EffectiveRates> {
@@ -155,10 +212,15 @@ pub async fn read(t: &Target, cache: Option<PathBuf>, today: NaiveDate, now: i64
     match both.await {
         Ok((ecs, cache_rows)) => {
             let list = |node: &str| crate::sizing::catalog::node_type(node).map(|n| n.redis_hourly);
+            // A third read only where reserved nodes ran: their hours' On-Demand equivalent.
+            let reserved = match has_reserved_hours(&cache_rows) {
+                true => reserved_on_demand(t, start, end).await,
+                false => None,
+            };
             let rates = EffectiveRates {
                 month: start.format("%Y-%m").to_string(),
                 fargate: fargate_discount(&ecs),
-                elasticache: elasticache_discount(&cache_rows, list),
+                elasticache: elasticache_discount(&cache_rows, reserved, list),
             };
             if let Some(p) = &cache {
                 super::disk_cache::store(p, now, &rates, "effective rates");
@@ -204,9 +266,30 @@ mod tests {
             ("NodeUsage:cache.r7g.large".into(), "Usage".into(), 157.68, 157.68, 720.0),
             ("HeavyUsage:cache.r7g.large".into(), "RIFee".into(), 10.0, 10.0, 0.0),
         ];
-        let d = elasticache_discount(&rows, |n| (n == "cache.r7g.large").then_some(0.219)).unwrap();
+        let d = elasticache_discount(&rows, None, |n| (n == "cache.r7g.large").then_some(0.219)).unwrap();
         assert!((d.on_demand - 2.0 * 157.68).abs() < 1e-9 && (d.paid - (86.4 + 157.68)).abs() < 1e-9, "{d:?}");
         assert!((d.covered_share() - 0.5).abs() < 1e-9);
+        assert!(has_reserved_hours(&rows));
+    }
+
+    #[test]
+    fn reserved_node_hours_take_their_on_demand_equivalent_from_reservation_utilization() {
+        // The reservation is in eu-west-1, whose r7g.large costs more than the shipped (us-east-1)
+        // list price; a node type missing from the list is counted all the same.
+        let rows = [
+            ("EU-NodeUsage:cache.r7g.large".into(), "DiscountedUsage".into(), 86.4, 0.0, 720.0),
+            ("NodeUsage:cache.x9.huge".into(), "DiscountedUsage".into(), 50.0, 0.0, 100.0),
+            ("NodeUsage:cache.r7g.large".into(), "Usage".into(), 157.68, 157.68, 720.0),
+        ];
+        let d = elasticache_discount(&rows, Some(172.8 + 80.0), |n| (n == "cache.r7g.large").then_some(0.219)).unwrap();
+        assert!((d.on_demand - (172.8 + 80.0 + 157.68)).abs() < 1e-9, "{d:?}");
+        assert!((d.paid - (86.4 + 50.0 + 157.68)).abs() < 1e-9, "{d:?}");
+        assert!((d.covered - 252.8).abs() < 1e-9);
+        // No reserved hours: the figure (if any) is not added.
+        let od = [rows[2].clone()];
+        assert!(!has_reserved_hours(&od));
+        let d = elasticache_discount(&od, Some(99.0), |_| Some(0.219)).unwrap();
+        assert!((d.on_demand - 157.68).abs() < 1e-9 && d.covered == 0.0, "{d:?}");
     }
 
     #[test]
