@@ -184,7 +184,8 @@ fn outcome(c: &Case, size: (u32, u32), week: &UsageHistory) -> (f64, super::reco
     let tracking = c.service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU"));
     let (count, share) = match tracking {
         Some(a) if running > 0 && size.0 < c.service.task_cpu => {
-            let wanted = running as f64 * c.service.task_cpu as f64 / size.0 as f64;
+            // Whole tasks: tracking cannot run a third of one.
+            let wanted = (running as f64 * c.service.task_cpu as f64 / size.0 as f64).ceil();
             let count = wanted.min(a.max.max(running) as f64).max(a.min.max(1) as f64);
             (count, running as f64 / count)
         }
@@ -247,8 +248,12 @@ pub fn frontier(cases: &[Case], minutes_budget: u64) -> f64 {
 /// its mean minutes over in the other weeks, for the one λ (chosen with hindsight) that comes
 /// closest to the clairvoyant [`frontier`] at its own minutes. What is left is the scored week's
 /// own luck, which no history tells: where even this misses the goal, no fixed size per service
-/// chosen in advance meets it. None when no λ keeps within the cap (or no case has other weeks).
+/// chosen in advance meets it. None when no λ keeps within the cap, or a service has no other weeks.
 pub fn informed_bound(cases: &[Case], minutes_cap: u64) -> Option<InformedBound> {
+    // The frontier and the bill weigh every sized service: so must the bound.
+    if cases.iter().any(|c| weighed(c) && c.others.is_empty()) {
+        return None;
+    }
     // Per service: (cost change, mean minutes over the other weeks, minutes over the scored week).
     let options: Vec<Vec<(f64, f64, u64)>> = cases
         .iter()
@@ -504,5 +509,8 @@ mod tests {
         // Without other weeks there is no bound.
         let bare: Vec<Case> = cases.iter().cloned().map(|c| Case { others: Vec::new(), ..c }).collect();
         assert!(informed_bound(&bare, 60).is_none());
+        // Nor when one service lacks them: the frontier would weigh a service the bound does not.
+        let mixed = [cases[0].clone(), bare[1].clone()];
+        assert!(informed_bound(&mixed, 60).is_none());
     }
 }

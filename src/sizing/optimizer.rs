@@ -154,9 +154,6 @@ fn parts(arn: &str) -> Option<(&str, &str, Option<&str>, &str)> {
     })
 }
 
-/// Compute Optimizer's recommendation for this service: by the ARN AWS gave the service (Compute
-/// Optimizer names it the same way, short format included); for a service without one (the
-/// demo), by account, region, cluster and name.
 /// `(region, cluster, service)` of a long-format service ARN.
 type Place<'a> = (&'a str, &'a str, &'a str);
 
@@ -179,6 +176,9 @@ impl<'a> Lookup<'a> {
         lookup
     }
 
+    /// Compute Optimizer's recommendation for this service: by the ARN AWS gave the service
+    /// (Compute Optimizer names it the same way, short format included); for a service without
+    /// one (the demo), by account, region, cluster and name.
     fn find(&self, s: &EcsService) -> Option<&'a OptimizerRecommendation> {
         let key = &s.identity;
         if let Some(arn) = &key.aws_arn {

@@ -483,7 +483,8 @@ pub fn recommend_with(
         return rec;
     };
 
-    if fargate && proposed.1 > current.1 && mem_need <= current.1 as f32 {
+    let least_memory = fargate_sizes().iter().filter(|s| s.0 == proposed.0).map(|s| s.1).min();
+    if fargate && proposed.1 > current.1 && mem_need <= current.1 as f32 && least_memory == Some(proposed.1) {
         // Fargate's menu: each CPU has a least memory. Said, so "memory kept" is not contradicted.
         rec.evidence.push(format!(
             "memory: {} MiB, not for use: {} vCPU on Fargate comes with at least that much",
