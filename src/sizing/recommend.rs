@@ -16,7 +16,7 @@ pub enum Profile {
     /// p99 + 10%, never below the busiest hour seen; memory peak + 10%.
     #[default]
     Safe,
-    /// No more minutes over than VPA's rule, for the dollars: CPU p95 + 10% without the
+    /// No more minutes over than VPA's rule, for the dollars: CPU p95 + 5% without the
     /// busiest-hour floor (a rare burst is throttled, not bought); memory as `Safe`.
     Balanced,
 }
