@@ -36,6 +36,20 @@ fn record<'a>(all: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     all["ecs"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} in {all:#}"))
 }
 
+/// The AWS CLI's JSON answer to `args` from the bridge: the reference client, as oracle.
+fn aws_cli(fleet: &MotoFleet, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("aws")
+        .args(args)
+        .args(["--region", "us-east-1", "--endpoint-url", &fleet.endpoint, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn optimizer_calls(fleet: &MotoFleet) -> u64 {
     fleet.bridge_counts()["GetECSServiceRecommendations"].as_u64().unwrap_or(0)
 }
@@ -53,16 +67,7 @@ fn compute_optimizers_answer_sits_beside_each_suggestion_or_says_why_not() {
     }
     assert_eq!(optimizer_calls(&fleet), 1, "one read for the whole region");
     // The reference client reads the same answer.
-    let cli = Command::new("aws")
-        .args(["compute-optimizer", "get-ecs-service-recommendations", "--region", "us-east-1"])
-        .args(["--endpoint-url", &fleet.endpoint, "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
-    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let cli = aws_cli(&fleet, &["compute-optimizer", "get-ecs-service-recommendations"]);
     let theirs = cli["ecsServiceRecommendations"]
         .as_array()
         .unwrap()
@@ -170,18 +175,21 @@ fn the_accounts_effective_fargate_rate_prices_the_suggestions_and_list_is_one_fl
         let first = next.pred_opt().unwrap().with_day(1).unwrap();
         (first.to_string(), next.to_string())
     };
-    let cli = Command::new("aws")
-        .args(["ce", "get-reservation-utilization", "--region", "us-east-1", "--granularity", "MONTHLY"])
-        .args(["--time-period", &format!("Start={first},End={next}")])
-        .args(["--filter", r#"{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon ElastiCache"]}}"#])
-        .args(["--endpoint-url", &fleet.endpoint, "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the AWS CLI (awscli, installed by scripts/test.sh)");
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
-    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let period = format!("Start={first},End={next}");
+    let filter = r#"{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon ElastiCache"]}}"#;
+    let cli = aws_cli(
+        &fleet,
+        &[
+            "ce",
+            "get-reservation-utilization",
+            "--granularity",
+            "MONTHLY",
+            "--time-period",
+            &period,
+            "--filter",
+            filter,
+        ],
+    );
     assert_eq!(cli["Total"]["OnDemandCostOfRIHoursUsed"], "172.80", "{cli:#}");
     let table = report(&fleet, home.path(), "table");
     assert_eq!(fleet.bridge_counts()["GetCostAndUsage"], 2);
