@@ -41,7 +41,9 @@ impl Method {
     pub fn label(self) -> &'static str {
         match self {
             Method::Infradeck => "infradeck safe (p99 hottest task + 10%, ≥ busiest hour, leak- and tracking-aware)",
-            Method::Balanced => "infradeck balanced (p95 hottest task + 5%, leak- and tracking-aware)",
+            Method::Balanced => {
+                "infradeck balanced (p95 hottest task + 5%, each CPU step priced at $0.20/month per minute a week over, leak- and tracking-aware)"
+            }
             Method::ComputeOptimizer => "Compute Optimizer rule (max + 20%)",
             Method::Krr => "KRR simple (CPU p95, memory peak + 15%)",
             Method::Vpa => "VPA target (p90 + 15%)",

@@ -11,3 +11,4 @@ pub mod policy;
 pub mod recommend;
 pub mod redis;
 pub mod run;
+pub mod trade;

@@ -2,12 +2,13 @@
 //! task, and the floors no proposed size may go under. Pure functions, used by the recommender.
 
 use super::containers::Floors;
-use super::recommend::{Policy, fmt_vcpu, saturated, vcpu, whole};
+use super::recommend::{Policy, fmt_vcpu, pinned_share, saturated, vcpu, whole};
 use crate::domain::series::percentile_unsorted;
 use crate::domain::{EcsService, LaunchType, UsageHistory};
 
 /// The CPU the hottest task needs (vCPU): the policy's percentile plus headroom, never below the
-/// busiest hour seen; kept where target tracking or a burning latency SLO depends on it. Also
+/// busiest hour seen (`Safe`), or the Fargate step a priced minute over buys (`Balanced`, holding
+/// `mem_need` MiB); kept where target tracking or a burning latency SLO depends on it. Also
 /// whether the task sat pinned at its reservation (it wants more than was measured).
 pub(super) fn cpu_need(
     service: &EcsService,
@@ -15,6 +16,7 @@ pub(super) fn cpu_need(
     policy: &Policy,
     slo: Option<&crate::slo::ServiceSlo>,
     headroom: f32,
+    mem_need: f32,
     evidence: &mut Vec<String>,
 ) -> (f32, bool) {
     let days = history.hours_of_data() / 24.0;
@@ -39,6 +41,22 @@ pub(super) fn cpu_need(
                 .into(),
         );
     }
+    let tracking = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU"));
+    // A history pinned for hours on end hides what the task wanted above its reservation: a priced
+    // trade would keep a starved service starved. Pinned in under a tenth of the hours, the pins are
+    // bursts that reached it; under target tracking, the hottest task's bursts while more tasks
+    // carry the rest. Those are what they look like. Tracking that holds its task under the
+    // reservation keeps CPU (below): nothing to trade.
+    let tradable = match tracking {
+        Some(_) => pinned,
+        None => pinned_share(service, history) < super::trade::BURSTS_ONLY,
+    };
+    if let Some(price) = policy.minute_price.filter(|_| fargate && tradable)
+        && let Some(t) = super::trade::traded_cpu(service, history, policy, mem_need, price)
+    {
+        cpu_need = vcpu(t.chosen.cpu_units);
+        evidence.push(super::trade::evidence(&t, price));
+    }
     if policy.peak_floor && cpu_max > cpu_need {
         // A size the window's busiest hour already exceeded would fail its own backtest: the
         // percentile sets the steady need, the peak seen is the floor.
@@ -48,14 +66,13 @@ pub(super) fn cpu_need(
             fmt_vcpu(cpu_max)
         ));
     }
-    let tracking = service.autoscaling.as_ref().filter(|a| a.metric.contains("CPU"));
     if let Some(a) = tracking.filter(|_| saturated(service, history)) {
         // Tracking at 60% never lets the hottest task sit at 100% while it can add tasks: pinned
         // means it is out of room (at its maximum count), so CPU is sized from the evidence.
         evidence.push(format!(
-            "target tracking on CPU ({:.0}%) did not hold the hottest task under its reservation (at its \
-             maximum of {} tasks?): CPU sized from usage, not kept",
-            a.target, a.max
+            "target tracking on CPU ({:.0}%) did not hold the hottest task under its reservation ({} of at \
+             most {} tasks running): CPU sized from usage, not kept",
+            a.target, service.running, a.max
         ));
     } else if let Some(a) = tracking {
         // Target tracking holds per-task CPU near its target by adding tasks: a smaller task

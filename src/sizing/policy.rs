@@ -17,6 +17,8 @@ pub struct PolicyOverride {
     pub headroom: Option<f32>,
     #[serde(default, deserialize_with = "window_days")]
     pub window_days: Option<f32>,
+    #[serde(default, deserialize_with = "minute_price")]
+    pub minute_price: Option<f32>,
 }
 
 fn bounded<'de, D: serde::Deserializer<'de>>(d: D, what: &str, lo: f32, hi: f32) -> Result<Option<f32>, D::Error> {
@@ -39,6 +41,11 @@ fn window_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D:
     bounded(d, "window_days", 1.0, 14.0)
 }
 
+/// USD a month per minute a week over capacity (README: Two profiles).
+fn minute_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    bounded(d, "minute_price", 0.0, 1000.0)
+}
+
 impl Override<Policy> for PolicyOverride {
     fn apply(&self, mut p: Policy) -> Policy {
         if let Some(v) = self.percentile {
@@ -49,6 +56,9 @@ impl Override<Policy> for PolicyOverride {
         }
         if let Some(v) = self.window_days {
             p.window_days = v;
+        }
+        if let Some(v) = self.minute_price {
+            p.minute_price = Some(v as f64);
         }
         p
     }
@@ -73,6 +83,8 @@ pub struct Policies {
     pub headroom: Option<f32>,
     #[serde(default, deserialize_with = "window_days")]
     pub window_days: Option<f32>,
+    #[serde(default, deserialize_with = "minute_price")]
+    pub minute_price: Option<f32>,
     #[serde(default)]
     pub clusters: HashMap<String, PolicyOverride>,
     /// Keyed `cluster/service`.
@@ -88,8 +100,12 @@ impl Policies {
     /// The policy for `cluster/service`: the profile's, priced as `base` (unless the service's
     /// region has its own prices), then the global, cluster and service overrides.
     pub fn for_service(&self, key: &str, base: &Policy) -> Policy {
-        let global =
-            PolicyOverride { percentile: self.percentile, headroom: self.headroom, window_days: self.window_days };
+        let global = PolicyOverride {
+            percentile: self.percentile,
+            headroom: self.headroom,
+            window_days: self.window_days,
+            minute_price: self.minute_price,
+        };
         let mut base = Policy { rates: base.rates, price_note: base.price_note, ..Policy::of(self.profile) };
         if let Some((_, rates)) = self.regional_rates.iter().find(|(prefix, _)| key.starts_with(prefix.as_str())) {
             base.rates = *rates;
@@ -145,6 +161,9 @@ mod tests {
         assert_eq!(p.for_service("batch/x", &base).cpu_percentile, 99.0, "an override still wins");
         let safe = Policies::default().for_service("prod/web", &base);
         assert_eq!((safe.profile, safe.cpu_percentile, safe.peak_floor), (Profile::Safe, 99.0, true));
+        assert_eq!((safe.minute_price, web.minute_price), (None, Some(0.2)), "only balanced prices a minute");
+        let p: Policies = toml::from_str("profile = \"balanced\"\n[services.\"a/b\"]\nminute_price = 1.5").unwrap();
+        assert_eq!(p.for_service("a/b", &base).minute_price, Some(1.5));
         let err = toml::from_str::<Policies>("profile = \"yolo\"").unwrap_err().to_string();
         assert!(err.contains("unknown variant") && err.contains("balanced"), "{err}");
     }
@@ -153,6 +172,8 @@ mod tests {
     fn out_of_range_values_and_unknown_keys_are_errors() {
         let err = toml::from_str::<Policies>("percentile = 120").unwrap_err().to_string();
         assert!(err.contains("percentile 120 is out of range"), "{err}");
+        let err = toml::from_str::<Policies>("minute_price = -1").unwrap_err().to_string();
+        assert!(err.contains("minute_price -1 is out of range"), "{err}");
         let err = toml::from_str::<Policies>("[services.\"a/b\"]\nheadrom = 0.1").unwrap_err().to_string();
         assert!(err.contains("unknown field"), "{err}");
     }

@@ -17,7 +17,8 @@ pub enum Profile {
     #[default]
     Safe,
     /// No more minutes over than VPA's rule, for the dollars: CPU p95 + 5% without the
-    /// busiest-hour floor (a rare burst is throttled, not bought); memory as `Safe`.
+    /// busiest-hour floor (a rare burst is throttled, not bought), then each Fargate CPU step
+    /// priced against the minutes over it saves (`trade::traded_cpu`); memory as `Safe`.
     Balanced,
 }
 
@@ -103,6 +104,9 @@ pub struct Policy {
     pub min_hours: f32,
     /// Fargate prices the sizes are chosen and priced at.
     pub rates: FargateRates,
+    /// What a minute a week over capacity is worth, USD a month (`Balanced`): Fargate CPU is then
+    /// the size whose price plus this × the history's minutes over it is least.
+    pub minute_price: Option<f64>,
     /// Set when `rates` are the account's effective ones rather than list prices.
     pub price_note: Option<PriceNote>,
 }
@@ -136,6 +140,12 @@ impl Policy {
             min_hours: 24.0,
             rates: FargateRates::default(),
             price_note: None,
+            // $0.20 a month per minute a week: from 0.05–1.0 on the evaluation's fleets, the price
+            // closest to the frontier within VPA's minutes on both (BENCHMARKS.md, stop 42).
+            minute_price: match profile {
+                Profile::Safe => None,
+                Profile::Balanced => Some(0.20),
+            },
         }
     }
 }
@@ -294,10 +304,22 @@ pub fn backtest(history: &UsageHistory, cpu_units: u32, memory_mib: u32) -> Back
 /// The hottest task sat at its Fargate reservation (≥ 98 %) in at least 1 % of the hours: what
 /// it wanted above that was throttled away and never measured.
 pub fn saturated(s: &EcsService, history: &UsageHistory) -> bool {
+    let (pinned, points) = pinned_points(s, history);
+    points > 0 && pinned * 100 >= points
+}
+
+/// The share of the history's hours the hottest task sat at its reservation; 0 without data.
+pub fn pinned_share(s: &EcsService, history: &UsageHistory) -> f32 {
+    let (pinned, points) = pinned_points(s, history);
+    if points == 0 { 0.0 } else { pinned as f32 / points as f32 }
+}
+
+/// (hours the hottest task sat at ≥ 98 % of its reservation, hours of data).
+fn pinned_points(s: &EcsService, history: &UsageHistory) -> (usize, usize) {
     let limit = s.task_cpu as f32 / 1024.0 * 0.98;
     let points = history.cpu_vcpu.iter().filter(|v| v.is_finite()).count();
     let pinned = history.cpu_vcpu.iter().filter(|v| v.is_finite() && **v >= limit).count();
-    points > 0 && pinned * 100 >= points
+    (pinned, points)
 }
 
 fn risk_of(b: &Backtest, oom_kills: u32) -> Risk {
@@ -454,8 +476,11 @@ pub fn recommend_with(
         ));
     }
 
-    let (cpu_need, pinned) = cpu_need(service, history, policy, slo, headroom, &mut rec.evidence);
-    let mem_need = memory_need(service, history, headroom, &mut rec.evidence);
+    // Memory first (the CPU trade prices sizes holding it); its evidence still reads after CPU's.
+    let mut memory_evidence = Vec::new();
+    let mem_need = memory_need(service, history, headroom, &mut memory_evidence);
+    let (cpu_need, pinned) = cpu_need(service, history, policy, slo, headroom, mem_need, &mut rec.evidence);
+    rec.evidence.append(&mut memory_evidence);
 
     if let Some(line) = super::need::container_evidence(history) {
         rec.evidence.push(line);
@@ -722,6 +747,39 @@ mod tests {
         let r = recommend(&s, &h, &Policy::default());
         assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
         assert!(r.evidence.iter().any(|e| e.contains("did not hold the hottest task")), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn balanced_prices_pins_that_are_bursts_and_leaves_a_starved_service_to_the_rule() {
+        let balanced = Policy::of(Profile::Balanced);
+        // Pinned at its 1 vCPU in 30 % of the hours, no tracking: starved, its need unseen → 2 vCPU.
+        let s = service(LaunchType::Fargate, 1024, 2048, 10);
+        let mut starved = history(336, 0.6, 900.0);
+        for v in starved.cpu_vcpu.iter_mut().step_by(3) {
+            *v = 1.0;
+        }
+        let r = recommend(&s, &starved, &balanced);
+        assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
+        assert!(!r.evidence.iter().any(|e| e.contains("each step priced")), "{:?}", r.evidence);
+        // Under CPU tracking with room (10 of at most 20), pinned 3 % of the hours: doubling ten
+        // tasks costs $360 a month for ~300 min a week: kept at 1 vCPU, and said so.
+        let mut tracked = s.clone();
+        tracked.autoscaling = Some(crate::domain::AutoScaling {
+            metric: "ECSServiceAverageCPUUtilization".into(),
+            target: 60.0,
+            min: 2,
+            max: 20,
+        });
+        let mut bursts = history(336, 0.6, 900.0);
+        for v in bursts.cpu_vcpu.iter_mut().step_by(34) {
+            *v = 1.0;
+        }
+        let r = recommend(&tracked, &bursts, &balanced);
+        assert_eq!(r.proposed.map(|p| p.0), Some(1024), "{:?}", r.evidence);
+        assert!(r.evidence.iter().any(|e| e.contains("10 of at most 20 tasks running")), "{:?}", r.evidence);
+        assert!(r.evidence.iter().any(|e| e.contains("2 vCPU would cost $360 a month more")), "{:?}", r.evidence);
+        // Safe holds the reservation's peak (no trade): 2 vCPU.
+        assert_eq!(recommend(&tracked, &bursts, &Policy::default()).proposed.map(|p| p.0), Some(2048));
     }
 
     #[test]

@@ -1,0 +1,149 @@
+//! `Balanced`'s trade between dollars and minutes over capacity: of the Fargate CPU sizes, the
+//! one whose monthly price plus a price on each minute a week the history spent over it is least.
+//! A percentile rule treats a one-task service and a forty-task one alike; the clairvoyant
+//! frontier does not: a CPU step on forty tasks buys the same minutes for forty times the
+//! dollars. Pure functions.
+
+use super::catalog::{HOURS_PER_MONTH, fargate_sizes};
+use super::recommend::{Policy, cheapest_fargate, fmt_vcpu, vcpu};
+use crate::domain::{EcsService, UsageHistory};
+
+/// Pinned at its reservation in fewer of the hours than this, a service's pins are bursts, and
+/// the trade may price them (more and it is starved: its real need was never seen).
+pub const BURSTS_ONLY: f32 = 0.10;
+
+const MINUTES_A_WEEK: f64 = 7.0 * 1_440.0;
+
+/// Minutes are counted against the size shrunk by this much: a size the history only just fitted
+/// (or, pinned under target tracking, sat at) still counts the hours it came within 5 %.
+const MARGIN: f32 = 0.05;
+
+/// One CPU option: the cheapest Fargate size holding it and the memory, its price a month, and
+/// the minutes a week the history spent over it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    pub cpu_units: u32,
+    pub monthly: f64,
+    pub minutes_a_week: f64,
+}
+
+/// The traded CPU, and the next CPU size up it was weighed against (None at the largest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trade {
+    pub chosen: Step,
+    pub next_up: Option<Step>,
+}
+
+/// Minutes a week the history's hottest task wanted more than `limit` vCPU. A point is an hour's
+/// maximum and counts whole, so this overstates bursts shorter than the hour.
+fn minutes_over(history: &UsageHistory, limit: f32) -> f64 {
+    let points = history.cpu_vcpu.iter().filter(|v| v.is_finite()).count();
+    if points == 0 {
+        return 0.0;
+    }
+    let over = history.cpu_vcpu.iter().filter(|v| v.is_finite() && **v > limit).count();
+    over as f64 / points as f64 * MINUTES_A_WEEK
+}
+
+/// The CPU minimizing the monthly price of the cheapest Fargate size holding it and `mem_need`
+/// MiB, plus `minute_price` × its minutes over a week. None when no size holds the memory.
+pub fn traded_cpu(
+    service: &EcsService,
+    history: &UsageHistory,
+    policy: &Policy,
+    mem_need: f32,
+    minute_price: f64,
+) -> Option<Trade> {
+    let tasks = service.running.max(service.desired).max(1) as f64;
+    let mut cpus: Vec<u32> = fargate_sizes().iter().map(|s| s.0).collect();
+    cpus.dedup();
+    let mut options: Vec<Step> = cpus
+        .iter()
+        .filter_map(|&c| cheapest_fargate(&policy.rates, service.arch, c as f32, mem_need))
+        .map(|size| Step {
+            cpu_units: size.0,
+            monthly: policy.rates.mixed_task_hourly(service.arch, size.0, size.1, service.spot_share)
+                * tasks
+                * HOURS_PER_MONTH,
+            minutes_a_week: minutes_over(history, vcpu(size.0) / (1.0 + MARGIN)),
+        })
+        .collect();
+    // A CPU whose memory only a larger CPU holds lands on that one: weigh each size once.
+    options.dedup_by_key(|o| o.cpu_units);
+    let weigh = |o: &Step| o.monthly + minute_price * o.minutes_a_week;
+    let (at, chosen) = options.iter().enumerate().min_by(|a, b| weigh(a.1).total_cmp(&weigh(b.1)))?;
+    Some(Trade { chosen: *chosen, next_up: options.get(at + 1).copied() })
+}
+
+/// The trade in the evidence: the CPU chosen, its minutes over, and what the next step would cost.
+pub fn evidence(t: &Trade, minute_price: f64) -> String {
+    let chosen = format!(
+        "CPU: each step priced at ${minute_price:.2} a month per minute a week over → {} vCPU (the history spent \
+         ~{:.0} min a week over it)",
+        fmt_vcpu(vcpu(t.chosen.cpu_units)),
+        t.chosen.minutes_a_week
+    );
+    match t.next_up {
+        Some(up) => format!(
+            "{chosen}; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
+            fmt_vcpu(vcpu(up.cpu_units)),
+            up.monthly - t.chosen.monthly,
+            t.chosen.minutes_a_week - up.minutes_a_week
+        ),
+        None => chosen,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Arch, LaunchType};
+    use crate::sizing::recommend::Profile;
+
+    /// 0.8 vCPU for 14 days, 10 of its hours at 1.3: 1 vCPU would have spent ~300 min a week over.
+    fn history() -> UsageHistory {
+        let mut cpu = vec![0.8; 336];
+        for i in 0..10 {
+            cpu[i * 30] = 1.3;
+        }
+        UsageHistory { step_seconds: 3_600, cpu_vcpu: cpu, memory_mib: vec![1_500.0; 336], ..Default::default() }
+    }
+
+    fn traded(tasks: u32) -> Trade {
+        let s = EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (2048, 4096), tasks);
+        traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 1_500.0, 0.20).expect("a size holds 1.5 GiB")
+    }
+
+    #[test]
+    fn a_step_is_bought_where_its_minutes_are_cheap_and_not_on_many_tasks() {
+        // One task: the second vCPU costs $36 a month, under 300 min × $0.20 = $60: bought.
+        let one = traded(1);
+        assert_eq!((one.chosen.cpu_units, one.chosen.minutes_a_week), (2048, 0.0), "{one:?}");
+        // Twenty tasks: it costs $721 a month for the same minutes: not bought.
+        let twenty = traded(20);
+        assert_eq!(twenty.chosen.cpu_units, 1024, "{twenty:?}");
+        assert!((twenty.chosen.minutes_a_week - 300.0).abs() < 1e-6);
+        let up = twenty.next_up.expect("2 vCPU is weighed");
+        assert_eq!(up.cpu_units, 2048);
+        assert!((up.monthly - twenty.chosen.monthly - 720.8).abs() < 1.0, "{up:?}");
+        // Half a vCPU: every hour over it, 10,080 min a week, $2,016 of minutes.
+        assert!(twenty.chosen.monthly + 0.2 * twenty.chosen.minutes_a_week < 0.2 * 10_080.0);
+    }
+
+    #[test]
+    fn the_evidence_says_what_the_next_step_would_buy() {
+        let line = evidence(&traded(20), 0.20);
+        assert!(line.contains("$0.20 a month per minute a week over → 1 vCPU"), "{line}");
+        assert!(line.contains("~300 min a week over it"), "{line}");
+        assert!(line.contains("2 vCPU would cost $721 a month more for ~300 min less"), "{line}");
+    }
+
+    #[test]
+    fn memory_only_a_larger_cpu_holds_weighs_that_cpu_once() {
+        let s = EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (4096, 16384), 1);
+        // 12 GiB: 0.25–1 vCPU cannot hold it, so the smallest option is 2 vCPU.
+        let t = traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 12_288.0, 0.20).unwrap();
+        assert_eq!(t.chosen.cpu_units, 2048, "{t:?}");
+        assert_eq!(t.next_up.map(|u| u.cpu_units), Some(4096));
+    }
+}
