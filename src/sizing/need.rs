@@ -51,8 +51,16 @@ pub(super) fn cpu_need(
         Some(_) => pinned,
         None => pinned_share(service, history) < super::trade::BURSTS_ONLY,
     };
+    // What the rules below would raise CPU to anyway, so the trade's line names the size chosen:
+    // the busiest hour (`Safe`); the current CPU under tracking (a smaller task only means more
+    // of them) or while the latency SLO burns.
+    let slo_burning = slo.is_some_and(|s| s.latency_burning() && s.latency.is_some());
+    let mut floor_units = if policy.peak_floor { (cpu_max * 1024.0).ceil() as u32 } else { 0 };
+    if tracking.is_some() || slo_burning {
+        floor_units = floor_units.max(service.task_cpu);
+    }
     if let Some(price) = policy.minute_price.filter(|_| fargate && tradable)
-        && let Some(t) = super::trade::traded_cpu(service, history, policy, mem_need, price)
+        && let Some(t) = super::trade::traded_cpu(service, history, policy, mem_need, price, floor_units)
     {
         cpu_need = vcpu(t.chosen.cpu_units);
         evidence.push(super::trade::evidence(&t, price));

@@ -18,7 +18,7 @@ pub struct PolicyOverride {
     #[serde(default, deserialize_with = "window_days")]
     pub window_days: Option<f32>,
     #[serde(default, deserialize_with = "minute_price")]
-    pub minute_price: Option<f32>,
+    pub minute_price: Option<f64>,
 }
 
 fn bounded<'de, D: serde::Deserializer<'de>>(d: D, what: &str, lo: f32, hi: f32) -> Result<Option<f32>, D::Error> {
@@ -41,9 +41,13 @@ fn window_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D:
     bounded(d, "window_days", 1.0, 14.0)
 }
 
-/// USD a month per minute a week over capacity (README: Two profiles).
-fn minute_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
-    bounded(d, "minute_price", 0.0, 1000.0)
+/// USD a month per minute a week over capacity (README: Two profiles); 0 turns the trade off.
+fn minute_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(0.0..=1000.0).contains(&v) {
+        return Err(serde::de::Error::custom(format!("minute_price {v} is out of range: use 0 (off) to 1000")));
+    }
+    Ok(Some(v))
 }
 
 impl Override<Policy> for PolicyOverride {
@@ -58,7 +62,7 @@ impl Override<Policy> for PolicyOverride {
             p.window_days = v;
         }
         if let Some(v) = self.minute_price {
-            p.minute_price = Some(v as f64);
+            p.minute_price = (v > 0.0).then_some(v);
         }
         p
     }
@@ -84,7 +88,7 @@ pub struct Policies {
     #[serde(default, deserialize_with = "window_days")]
     pub window_days: Option<f32>,
     #[serde(default, deserialize_with = "minute_price")]
-    pub minute_price: Option<f32>,
+    pub minute_price: Option<f64>,
     #[serde(default)]
     pub clusters: HashMap<String, PolicyOverride>,
     /// Keyed `cluster/service`.
@@ -164,6 +168,8 @@ mod tests {
         assert_eq!((safe.minute_price, web.minute_price), (None, Some(0.2)), "only balanced prices a minute");
         let p: Policies = toml::from_str("profile = \"balanced\"\n[services.\"a/b\"]\nminute_price = 1.5").unwrap();
         assert_eq!(p.for_service("a/b", &base).minute_price, Some(1.5));
+        let p: Policies = toml::from_str("profile = \"balanced\"\nminute_price = 0").unwrap();
+        assert_eq!(p.for_service("a/b", &base).minute_price, None, "0: the trade is off, p95 + 5 % sizes CPU");
         let err = toml::from_str::<Policies>("profile = \"yolo\"").unwrap_err().to_string();
         assert!(err.contains("unknown variant") && err.contains("balanced"), "{err}");
     }

@@ -140,7 +140,7 @@ impl Policy {
             min_hours: 24.0,
             rates: FargateRates::default(),
             price_note: None,
-            // $0.20 a month per minute a week: from 0.05–1.0 on the evaluation's fleets, the price
+            // $0.20 a month per minute a week: of 0.10–0.40 on the evaluation's fleets, the price
             // closest to the frontier within VPA's minutes on both (BENCHMARKS.md, stop 42).
             minute_price: match profile {
                 Profile::Safe => None,
@@ -750,9 +750,32 @@ mod tests {
     }
 
     #[test]
+    fn balanced_buys_a_step_for_one_task_that_the_percentile_rule_would_not() {
+        // 0.8 vCPU, 10 of 336 hours at 1.3: p95 + 5 % is 0.84 → 1 vCPU; the trade buys the second
+        // vCPU for one task ($36 a month against ~300 min × $0.20) and not for twenty.
+        let mut h = history(336, 0.8, 900.0);
+        for i in 0..10 {
+            h.cpu_vcpu[i * 30] = 1.3;
+        }
+        let balanced = Policy::of(Profile::Balanced);
+        let rule = Policy { minute_price: None, ..balanced };
+        let one = service(LaunchType::Fargate, 2048, 4096, 1);
+        let r = recommend(&one, &h, &balanced);
+        assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
+        assert!(
+            r.evidence.iter().any(|e| e.contains("CPU priced instead") && e.contains("→ 2 vCPU")),
+            "{:?}",
+            r.evidence
+        );
+        assert_eq!(recommend(&one, &h, &rule).proposed.map(|p| p.0), Some(1024));
+        let twenty = service(LaunchType::Fargate, 2048, 4096, 20);
+        assert_eq!(recommend(&twenty, &h, &balanced).proposed.map(|p| p.0), Some(1024));
+    }
+
+    #[test]
     fn balanced_prices_pins_that_are_bursts_and_leaves_a_starved_service_to_the_rule() {
         let balanced = Policy::of(Profile::Balanced);
-        // Pinned at its 1 vCPU in 30 % of the hours, no tracking: starved, its need unseen → 2 vCPU.
+        // Pinned at its 1 vCPU in a third of the hours, no tracking: starved, its need unseen → 2 vCPU.
         let s = service(LaunchType::Fargate, 1024, 2048, 10);
         let mut starved = history(336, 0.6, 900.0);
         for v in starved.cpu_vcpu.iter_mut().step_by(3) {
@@ -760,7 +783,7 @@ mod tests {
         }
         let r = recommend(&s, &starved, &balanced);
         assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
-        assert!(!r.evidence.iter().any(|e| e.contains("each step priced")), "{:?}", r.evidence);
+        assert!(!r.evidence.iter().any(|e| e.contains("CPU priced instead")), "{:?}", r.evidence);
         // Under CPU tracking with room (10 of at most 20), pinned 3 % of the hours: doubling ten
         // tasks costs $360 a month for ~300 min a week: kept at 1 vCPU, and said so.
         let mut tracked = s.clone();

@@ -14,8 +14,8 @@ pub const BURSTS_ONLY: f32 = 0.10;
 
 const MINUTES_A_WEEK: f64 = 7.0 * 1_440.0;
 
-/// Minutes are counted against the size shrunk by this much: a size the history only just fitted
-/// (or, pinned under target tracking, sat at) still counts the hours it came within 5 %.
+/// Minutes are counted against the size over 1.05 (balanced's own 5 % headroom): a size the
+/// history only just fitted (or, pinned under target tracking, sat at) still counts those hours.
 const MARGIN: f32 = 0.05;
 
 /// One CPU option: the cheapest Fargate size holding it and the memory, its price a month, and
@@ -34,25 +34,29 @@ pub struct Trade {
     pub next_up: Option<Step>,
 }
 
-/// Minutes a week the history's hottest task wanted more than `limit` vCPU. A point is an hour's
-/// maximum and counts whole, so this overstates bursts shorter than the hour.
-fn minutes_over(history: &UsageHistory, limit: f32) -> f64 {
+/// The share of the history's hours whose hottest-task CPU (vCPU) passes `test`. A point is an
+/// hour's maximum and counts whole, so minutes from it overstate bursts shorter than the hour.
+fn share_of_hours(history: &UsageHistory, test: impl Fn(f32) -> bool) -> f64 {
     let points = history.cpu_vcpu.iter().filter(|v| v.is_finite()).count();
     if points == 0 {
         return 0.0;
     }
-    let over = history.cpu_vcpu.iter().filter(|v| v.is_finite() && **v > limit).count();
-    over as f64 / points as f64 * MINUTES_A_WEEK
+    let passing = history.cpu_vcpu.iter().filter(|v| v.is_finite() && test(**v)).count();
+    passing as f64 / points as f64
 }
 
 /// The CPU minimizing the monthly price of the cheapest Fargate size holding it and `mem_need`
-/// MiB, plus `minute_price` × its minutes over a week. None when no size holds the memory.
+/// MiB, plus `minute_price` × its minutes over a week, of the sizes with at least `floor_units`
+/// that the history came near in under [`BURSTS_ONLY`] of its hours (one it sat at more would be
+/// "starved" at the next look, and sized back up by the rule: no flip-flop). None when no size
+/// qualifies.
 pub fn traded_cpu(
     service: &EcsService,
     history: &UsageHistory,
     policy: &Policy,
     mem_need: f32,
     minute_price: f64,
+    floor_units: u32,
 ) -> Option<Trade> {
     let tasks = service.running.max(service.desired).max(1) as f64;
     let mut cpus: Vec<u32> = fargate_sizes().iter().map(|s| s.0).collect();
@@ -65,25 +69,29 @@ pub fn traded_cpu(
             monthly: policy.rates.mixed_task_hourly(service.arch, size.0, size.1, service.spot_share)
                 * tasks
                 * HOURS_PER_MONTH,
-            minutes_a_week: minutes_over(history, vcpu(size.0) / (1.0 + MARGIN)),
+            minutes_a_week: share_of_hours(history, |v| v > vcpu(size.0) / (1.0 + MARGIN)) * MINUTES_A_WEEK,
         })
         .collect();
     // A CPU whose memory only a larger CPU holds lands on that one: weigh each size once.
     options.dedup_by_key(|o| o.cpu_units);
+    // "Pinned" as the next look will judge it: at ≥ 98 % of the size (`recommend::saturated`).
+    let pinned_at = |units: u32| share_of_hours(history, |v| v >= vcpu(units) * 0.98);
+    options.retain(|o| o.cpu_units >= floor_units && pinned_at(o.cpu_units) < BURSTS_ONLY as f64);
     let weigh = |o: &Step| o.monthly + minute_price * o.minutes_a_week;
     let (at, chosen) = options.iter().enumerate().min_by(|a, b| weigh(a.1).total_cmp(&weigh(b.1)))?;
     Some(Trade { chosen: *chosen, next_up: options.get(at + 1).copied() })
 }
 
-/// The trade in the evidence: the CPU chosen, its minutes over, and what the next step would cost.
+/// The trade in the evidence: the CPU chosen, its minutes near or over, and what the next step
+/// would cost (left out when the chosen size has no minutes to buy back).
 pub fn evidence(t: &Trade, minute_price: f64) -> String {
     let chosen = format!(
-        "CPU: each step priced at ${minute_price:.2} a month per minute a week over → {} vCPU (the history spent \
-         ~{:.0} min a week over it)",
+        "CPU priced instead: each step at ${minute_price:.2} a month per minute a week near or over it → {} vCPU \
+         (the history came within 5 % of it or over for ~{:.0} min a week)",
         fmt_vcpu(vcpu(t.chosen.cpu_units)),
         t.chosen.minutes_a_week
     );
-    match t.next_up {
+    match t.next_up.filter(|_| t.chosen.minutes_a_week > 0.0) {
         Some(up) => format!(
             "{chosen}; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
             fmt_vcpu(vcpu(up.cpu_units)),
@@ -111,7 +119,7 @@ mod tests {
 
     fn traded(tasks: u32) -> Trade {
         let s = EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (2048, 4096), tasks);
-        traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 1_500.0, 0.20).expect("a size holds 1.5 GiB")
+        traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 1_500.0, 0.20, 0).expect("a size holds 1.5 GiB")
     }
 
     #[test]
@@ -126,15 +134,27 @@ mod tests {
         let up = twenty.next_up.expect("2 vCPU is weighed");
         assert_eq!(up.cpu_units, 2048);
         assert!((up.monthly - twenty.chosen.monthly - 720.8).abs() < 1.0, "{up:?}");
-        // Half a vCPU: every hour over it, 10,080 min a week, $2,016 of minutes.
-        assert!(twenty.chosen.monthly + 0.2 * twenty.chosen.minutes_a_week < 0.2 * 10_080.0);
+    }
+
+    #[test]
+    fn a_size_the_history_sat_at_for_a_tenth_of_its_hours_or_a_floor_excludes_is_never_chosen() {
+        // Half a vCPU would save twenty tasks $295 a month but every hour is over it: not weighed,
+        // or the next look would find it starved and size it back up.
+        let s = EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (2048, 4096), 20);
+        let p = Policy::of(Profile::Balanced);
+        let cheap = traded_cpu(&s, &history(), &p, 1_500.0, 0.0001, 0).unwrap();
+        assert_eq!(cheap.chosen.cpu_units, 1024, "{cheap:?}");
+        // A floor (the busiest hour under `safe`, the current CPU under target tracking) holds.
+        let held = traded_cpu(&s, &history(), &p, 1_500.0, 0.20, 2048).unwrap();
+        assert_eq!((held.chosen.cpu_units, held.chosen.minutes_a_week), (2048, 0.0));
+        assert!(!evidence(&held, 0.20).contains("would cost"), "no minutes left to buy back");
     }
 
     #[test]
     fn the_evidence_says_what_the_next_step_would_buy() {
         let line = evidence(&traded(20), 0.20);
-        assert!(line.contains("$0.20 a month per minute a week over → 1 vCPU"), "{line}");
-        assert!(line.contains("~300 min a week over it"), "{line}");
+        assert!(line.contains("$0.20 a month per minute a week near or over it → 1 vCPU"), "{line}");
+        assert!(line.contains("within 5 % of it or over for ~300 min a week"), "{line}");
         assert!(line.contains("2 vCPU would cost $721 a month more for ~300 min less"), "{line}");
     }
 
@@ -142,7 +162,7 @@ mod tests {
     fn memory_only_a_larger_cpu_holds_weighs_that_cpu_once() {
         let s = EcsService::sized("c", "s", LaunchType::Fargate, Arch::X86, (4096, 16384), 1);
         // 12 GiB: 0.25–1 vCPU cannot hold it, so the smallest option is 2 vCPU.
-        let t = traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 12_288.0, 0.20).unwrap();
+        let t = traded_cpu(&s, &history(), &Policy::of(Profile::Balanced), 12_288.0, 0.20, 0).unwrap();
         assert_eq!(t.chosen.cpu_units, 2048, "{t:?}");
         assert_eq!(t.next_up.map(|u| u.cpu_units), Some(4096));
     }
