@@ -62,8 +62,9 @@ pub(super) fn cpu_need(
     if let Some(price) = policy.minute_price.filter(|_| fargate && tradable)
         && let Some(t) = super::trade::traded_cpu(service, history, policy, mem_need, price, floor_units)
     {
+        let rule = super::recommend::cheapest_fargate(&policy.rates, service.arch, cpu_need * 1024.0, mem_need);
+        evidence.push(super::trade::evidence(&t, price, rule.map(|size| size.0)));
         cpu_need = vcpu(t.chosen.cpu_units);
-        evidence.push(super::trade::evidence(&t, price));
     }
     if policy.peak_floor && cpu_max > cpu_need {
         // A size the window's busiest hour already exceeded would fail its own backtest: the

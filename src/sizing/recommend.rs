@@ -783,7 +783,7 @@ mod tests {
         }
         let r = recommend(&s, &starved, &balanced);
         assert_eq!(r.proposed.map(|p| p.0), Some(2048), "{:?}", r.evidence);
-        assert!(!r.evidence.iter().any(|e| e.contains("CPU priced instead")), "{:?}", r.evidence);
+        assert!(!r.evidence.iter().any(|e| e.contains("CPU priced")), "{:?}", r.evidence);
         // Under CPU tracking with room (10 of at most 20), pinned 3 % of the hours: doubling ten
         // tasks costs $360 a month for ~300 min a week: kept at 1 vCPU, and said so.
         let mut tracked = s.clone();

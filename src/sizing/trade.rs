@@ -82,23 +82,31 @@ pub fn traded_cpu(
     Some(Trade { chosen: *chosen, next_up: options.get(at + 1).copied() })
 }
 
-/// The trade in the evidence: the CPU chosen, its minutes near or over, and what the next step
-/// would cost (left out when the chosen size has no minutes to buy back).
-pub fn evidence(t: &Trade, minute_price: f64) -> String {
-    let chosen = format!(
-        "CPU priced instead: each step at ${minute_price:.2} a month per minute a week near or over it → {} vCPU \
-         (the history came within 5 % of it or over for ~{:.0} min a week)",
-        fmt_vcpu(vcpu(t.chosen.cpu_units)),
-        t.chosen.minutes_a_week
+/// The trade in the evidence: the CPU chosen against the percentile rule's (`rule_units`), its
+/// minutes near or over, and what the next step would cost (left out when the chosen size has no
+/// minutes to buy back).
+pub fn evidence(t: &Trade, minute_price: f64, rule_units: Option<u32>) -> String {
+    let chosen = fmt_vcpu(vcpu(t.chosen.cpu_units));
+    let against = match rule_units {
+        Some(r) if r != t.chosen.cpu_units => format!("CPU priced instead of the rule's {} vCPU", fmt_vcpu(vcpu(r))),
+        _ => "CPU priced, as the rule".to_string(),
+    };
+    let minutes = if t.chosen.minutes_a_week > 0.0 {
+        format!("the history came within 5 % of it or over for ~{:.0} min a week", t.chosen.minutes_a_week)
+    } else {
+        "the history never came within 5 % of it".to_string()
+    };
+    let line = format!(
+        "{against}: each step at ${minute_price:.2} a month per minute a week near or over it → {chosen} vCPU ({minutes})"
     );
     match t.next_up.filter(|_| t.chosen.minutes_a_week > 0.0) {
         Some(up) => format!(
-            "{chosen}; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
+            "{line}; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
             fmt_vcpu(vcpu(up.cpu_units)),
             up.monthly - t.chosen.monthly,
             t.chosen.minutes_a_week - up.minutes_a_week
         ),
-        None => chosen,
+        None => line,
     }
 }
 
@@ -147,12 +155,15 @@ mod tests {
         // A floor (the busiest hour under `safe`, the current CPU under target tracking) holds.
         let held = traded_cpu(&s, &history(), &p, 1_500.0, 0.20, 2048).unwrap();
         assert_eq!((held.chosen.cpu_units, held.chosen.minutes_a_week), (2048, 0.0));
-        assert!(!evidence(&held, 0.20).contains("would cost"), "no minutes left to buy back");
+        let line = evidence(&held, 0.20, Some(1024));
+        assert!(line.starts_with("CPU priced instead of the rule's 1 vCPU:"), "{line}");
+        assert!(line.contains("never came within 5 % of it") && !line.contains("would cost"), "{line}");
     }
 
     #[test]
     fn the_evidence_says_what_the_next_step_would_buy() {
-        let line = evidence(&traded(20), 0.20);
+        let line = evidence(&traded(20), 0.20, Some(1024));
+        assert!(line.starts_with("CPU priced, as the rule:"), "{line}");
         assert!(line.contains("$0.20 a month per minute a week near or over it → 1 vCPU"), "{line}");
         assert!(line.contains("within 5 % of it or over for ~300 min a week"), "{line}");
         assert!(line.contains("2 vCPU would cost $721 a month more for ~300 min less"), "{line}");
