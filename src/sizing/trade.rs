@@ -27,11 +27,12 @@ pub struct Step {
     pub minutes_a_week: f64,
 }
 
-/// The traded CPU, and the next CPU size up it was weighed against (None at the largest).
+/// The traded CPU, and the CPU sizes either side it was weighed against (None past the ends).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Trade {
     pub chosen: Step,
     pub next_up: Option<Step>,
+    pub next_down: Option<Step>,
 }
 
 /// The share of the history's hours whose hottest-task CPU (vCPU) passes `test`. A point is an
@@ -79,7 +80,8 @@ pub fn traded_cpu(
     options.retain(|o| o.cpu_units >= floor_units && pinned_at(o.cpu_units) < BURSTS_ONLY as f64);
     let weigh = |o: &Step| o.monthly + minute_price * o.minutes_a_week;
     let (at, chosen) = options.iter().enumerate().min_by(|a, b| weigh(a.1).total_cmp(&weigh(b.1)))?;
-    Some(Trade { chosen: *chosen, next_up: options.get(at + 1).copied() })
+    let next_down = at.checked_sub(1).and_then(|i| options.get(i)).copied();
+    Some(Trade { chosen: *chosen, next_up: options.get(at + 1).copied(), next_down })
 }
 
 /// The trade in the evidence: the CPU chosen against the percentile rule's (`rule_units`), its
@@ -99,15 +101,26 @@ pub fn evidence(t: &Trade, minute_price: f64, rule_units: Option<u32>) -> String
     let line = format!(
         "{against}: each step at ${minute_price:.2} a month per minute a week near or over it → {chosen} vCPU ({minutes})"
     );
-    match t.next_up.filter(|_| t.chosen.minutes_a_week > 0.0) {
-        Some(up) => format!(
-            "{line}; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
+    let mut line = line;
+    // Above the rule: why the step below was not enough.
+    if let Some(down) = t.next_down.filter(|_| rule_units.is_some_and(|r| r < t.chosen.cpu_units)) {
+        line += &format!(
+            "; {} vCPU: ~{:.0} min a week near or over it, for ${:.0} a month less",
+            fmt_vcpu(vcpu(down.cpu_units)),
+            down.minutes_a_week,
+            t.chosen.monthly - down.monthly
+        );
+    }
+    // Minutes left: why the next step up was not bought.
+    if let Some(up) = t.next_up.filter(|_| t.chosen.minutes_a_week > 0.0) {
+        line += &format!(
+            "; {} vCPU would cost ${:.0} a month more for ~{:.0} min less",
             fmt_vcpu(vcpu(up.cpu_units)),
             up.monthly - t.chosen.monthly,
             t.chosen.minutes_a_week - up.minutes_a_week
-        ),
-        None => line,
+        );
     }
+    line
 }
 
 #[cfg(test)]
@@ -157,6 +170,14 @@ mod tests {
         assert_eq!((held.chosen.cpu_units, held.chosen.minutes_a_week), (2048, 0.0));
         let line = evidence(&held, 0.20, Some(1024));
         assert!(line.starts_with("CPU priced instead of the rule's 1 vCPU:"), "{line}");
+        // A floor, not the trade, ruled out the size below: it is not offered as the trade's reason.
+        assert!(!line.contains("; 1 vCPU:"), "{line}");
+        // Above the rule by the trade's own choice: the step below and its minutes are said.
+        let one = evidence(&traded(1), 0.20, Some(1024));
+        assert!(
+            one.contains("→ 2 vCPU") && one.contains("; 1 vCPU: ~300 min a week near or over it, for $36 a month less"),
+            "{one}"
+        );
         assert!(line.contains("never came within 5 % of it") && !line.contains("would cost"), "{line}");
     }
 
