@@ -64,6 +64,30 @@ pub fn with_other_weeks(fleet: &Fleet, mut cases: Vec<Case>) -> Vec<Case> {
     cases
 }
 
+/// The weeks after the scored one that [`with_other_weeks`] holds: a size, once applied, is lived
+/// with for weeks, so `evaluate` scores the same sizes on each of them too.
+pub const LATER_WEEKS: usize = (OTHER_WEEKS / 2) as usize;
+
+/// `cases` scored on another week: 0 is the scored week itself, `k` the k-th week after it (from
+/// `Case::others`, which [`with_other_weeks`] filled; the copies leave the other weeks out, so five
+/// weeks of a 1,000-service fleet fit in memory). None when a case lacks that week.
+pub fn week_after(cases: &[Case], k: usize) -> Option<Vec<Case>> {
+    cases
+        .iter()
+        .map(|c| {
+            // `with_other_weeks` interleaves them: [1st before, 1st after, 2nd before, 2nd after, …].
+            let following = if k == 0 { Some(&c.following) } else { c.others.get(2 * k - 1) };
+            following.map(|week| Case {
+                family: c.family.clone(),
+                service: c.service.clone(),
+                sizing: c.sizing.clone(),
+                following: week.clone(),
+                others: Vec::new(),
+            })
+        })
+        .collect()
+}
+
 /// The steady and near-reservation services again, as a team that started collecting two days
 /// ago would see them: sizing history cut to its last 48 hours, the same week scored.
 pub fn short_history(cases: &[Case]) -> Vec<Case> {
@@ -122,6 +146,27 @@ mod tests {
             "a week of 5-minute points each"
         );
         assert!(c.others.iter().all(|w| w.cpu_vcpu != c.following.cpu_vcpu), "none is the scored week");
+    }
+
+    #[test]
+    fn a_later_week_is_that_week_after_the_scored_one() {
+        let fleet = Fleet::build(42, None);
+        let all = with_other_weeks(&fleet, cases(&fleet));
+        // NaN (no task running) never equals itself: compare a service that always ran.
+        let finite = |h: &crate::domain::UsageHistory| h.cpu_vcpu.iter().chain(&h.memory_mib).all(|v| v.is_finite());
+        let (i, spec) = (fleet.services.iter().enumerate())
+            .find(|(i, _)| finite(&all[*i].following) && all[*i].others.iter().all(finite))
+            .expect("a service that always ran");
+        assert_eq!(week_after(&all, 0).expect("the scored week")[i].following, all[i].following);
+        for k in 1..=LATER_WEEKS {
+            let week = week_after(&all, k).expect("filled by with_other_weeks");
+            let from = NOW + (k as i64 - 1) * WEEK;
+            assert_eq!(week[i].following, demand_between(spec, from, from + WEEK, 300), "week {k}");
+            assert_eq!(week[i].sizing, all[i].sizing, "sized on the same history");
+            assert!(week[i].others.is_empty());
+        }
+        assert!(week_after(&all, LATER_WEEKS + 1).is_none(), "no fifth week after");
+        assert!(week_after(&cases(&fleet), 1).is_none(), "other weeks not filled in");
     }
 
     #[test]

@@ -5,10 +5,15 @@
 //! For each demo fleet, every Fargate service is sized by each method from the 14 days that end
 //! one week before "now", then scored on that following week (5-minute maxima of the busiest
 //! task): monthly savings, and minutes over the proposed CPU or memory. The goal is then judged
-//! on the whole fleet and on each trace family in it.
+//! on the whole fleet and on each trace family in it, then again with the same sizes on each of
+//! the four weeks after the scored one (`weeks.rs`).
+
+mod weeks;
 
 use infradeck::common::format::money;
-use infradeck::provider::demo::evaluation::{NOW, OTHER_WEEKS, WEEK, cases, short_history, with_other_weeks};
+use infradeck::provider::demo::evaluation::{
+    LATER_WEEKS, NOW, OTHER_WEEKS, WEEK, cases, short_history, week_after, with_other_weeks,
+};
 use infradeck::provider::demo::fleet::Fleet;
 use infradeck::sizing::evaluate::{Case, Goal, Method, informed_bound, score};
 use infradeck::sizing::recommend::{Policy, Profile};
@@ -163,5 +168,44 @@ fn main() {
         let short = short_history(&cases);
         judge(&format!("short history (2 d) ({})", short.len()), &short, hindsight_wanted);
         judge("**whole fleet**", &cases, hindsight_wanted);
+        five_weeks(&cases, hindsight_wanted);
+    }
+}
+
+/// The same sizes scored on the scored week and each of the weeks after it, per family and
+/// profile; then, where `safe` misses, the search for a policy of its kind that would not.
+fn five_weeks(cases: &[Case], with_search: bool) {
+    let weeks: Vec<Vec<Case>> =
+        (0..=LATER_WEEKS).map(|k| week_after(cases, k).expect("with_other_weeks filled every week")).collect();
+    println!(
+        "\nthe same sizes over {} weeks: the scored one, then the {LATER_WEEKS} after it (min over / cap, gap; ✓ where the goal holds)",
+        weeks.len()
+    );
+    let heads: Vec<String> =
+        (0..weeks.len()).map(|k| if k == 0 { "scored week".into() } else { format!("+{k}") }).collect();
+    println!("| family · profile | {} | weeks met |", heads.join(" | "));
+    println!("|---|{}---|", "---|".repeat(weeks.len()));
+    let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
+    families.sort_unstable();
+    families.dedup();
+    let mut groups: Vec<(String, Vec<Vec<Case>>)> = families
+        .iter()
+        .filter(|f| cases.iter().any(|c| c.family == **f && c.service.running > 0))
+        .map(|f| {
+            (f.to_string(), weeks.iter().map(|w| w.iter().filter(|c| c.family == *f).cloned().collect()).collect())
+        })
+        .collect();
+    groups.push(("short history (2 d)".into(), weeks.iter().map(|w| short_history(w)).collect()));
+    groups.push(("**whole fleet**".into(), weeks.clone()));
+    let mut missed = Vec::new();
+    for (label, group) in groups {
+        let safe_met = weeks::row(&label, &group, &Policy::default());
+        weeks::row(&label, &group, &Policy::of(Profile::Balanced));
+        if safe_met < group.len() {
+            missed.push((label, group));
+        }
+    }
+    if with_search {
+        weeks::search(&weeks, &missed);
     }
 }
