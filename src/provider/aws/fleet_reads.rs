@@ -2,7 +2,7 @@
 //! as clusters are described) and ElastiCache groups, the load balancers serving them, and the
 //! sizing history of the services asked for.
 
-use super::{AwsProvider, Target, TargetEcs, cache, ecs, history, lb};
+use super::{AwsProvider, Target, TargetEcs, TargetGroups, cache, ecs, history, lb};
 use crate::domain::{CacheGroup, EcsService, UsageHistory, Window};
 use crate::provider::ProviderError;
 use futures::future::try_join_all;
@@ -60,22 +60,29 @@ impl AwsProvider {
             .gather(&self.labels(), |i| async move {
                 let t = &self.targets[i];
                 let records = cache::inventory(t).await?;
-                let groups = cache::with_metrics(t, &records, window, now).await?;
+                let mut groups = cache::with_metrics(t, &records, window, now).await?;
+                for g in &mut groups {
+                    self.own_group(i, g);
+                }
                 Ok::<_, ProviderError>((records, groups))
             })
             .await?;
+        Ok(self.settle_groups(per_target, window))
+    }
+
+    /// Every target's groups as one table, like [`Self::settle_ecs`]: records kept for the
+    /// scoped refreshes, rows sorted by id (a full read and a scoped one list them alike).
+    pub(super) fn settle_groups(&self, per_target: Vec<(usize, TargetGroups)>, window: Window) -> Vec<CacheGroup> {
         let mut seen = Vec::new();
         let mut out = Vec::new();
         for (i, (records, groups)) in per_target {
             seen.extend(records.into_iter().map(|r| (i, r)));
-            out.extend(groups.into_iter().map(|mut g| {
-                self.own_group(i, &mut g);
-                g
-            }));
+            out.extend(groups);
         }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
         self.seen().groups = seen;
         self.keep_group_rows(&out, window);
-        Ok(out)
+        out
     }
 
     pub(super) async fn ecs_inventory(&self) -> Result<Vec<(usize, ecs::ServiceRecord)>, ProviderError> {

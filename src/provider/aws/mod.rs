@@ -86,6 +86,9 @@ struct TargetCaches {
 /// One target's ECS answer: its inventory records and its rows as shown.
 type TargetEcs = (Vec<ecs::ServiceRecord>, Vec<EcsService>);
 
+/// One target's ElastiCache answer: its group records and its rows as shown.
+type TargetGroups = (Vec<cache::GroupRecord>, Vec<CacheGroup>);
+
 pub struct AwsProvider {
     /// This connection's `SourceInfo::generation`.
     generation: u64,
@@ -111,7 +114,7 @@ pub struct AwsProvider {
     rows: Mutex<scoped::Rows>,
     /// Per target: last good answer and back-off, so one failing region never hides the rest.
     ecs_spread: targets::Spread<(Vec<ecs::ServiceRecord>, Vec<EcsService>)>,
-    cache_spread: targets::Spread<(Vec<cache::GroupRecord>, Vec<CacheGroup>)>,
+    cache_spread: targets::Spread<TargetGroups>,
     alarm_spread: targets::Spread<Vec<Alarm>>,
     trail_cache: Mutex<TrailCache>,
 }

@@ -199,15 +199,6 @@ impl AwsProvider {
                 }
             })
             .await?;
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for (i, (records, groups)) in per_target {
-            seen.extend(records.into_iter().map(|r| (i, r)));
-            out.extend(groups);
-        }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        self.seen().groups = seen;
-        self.keep_group_rows(&out, window);
-        Ok(out)
+        Ok(self.settle_groups(per_target, window))
     }
 }
