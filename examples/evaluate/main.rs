@@ -1,6 +1,7 @@
 //! The right-sizing evaluation recorded in BENCHMARKS.md:
 //! `cargo run --release --example evaluate` (`-- --small`: the default demo fleet alone;
-//! `--no-hindsight`: skip the search for the best policy chosen knowing the scored week).
+//! `--no-hindsight`: skip the searches for the best policy chosen knowing the scored week and
+//! for one meeting a missed family in every one of five weeks).
 //!
 //! For each demo fleet, every Fargate service is sized by each method from the 14 days that end
 //! one week before "now", then scored on that following week (5-minute maxima of the busiest

@@ -32,6 +32,7 @@ struct Week<'a> {
 
 impl<'a> Week<'a> {
     fn of(cases: &'a [Case]) -> Week<'a> {
+        // The baselines read only the policy's prices, which every searched policy shares.
         let safest = Method::BASELINES
             .iter()
             .map(|m| {
@@ -43,8 +44,8 @@ impl<'a> Week<'a> {
         Week { cases, safest, bill: current_monthly(cases) }
     }
 
-    /// The minutes `policy` spends over capacity here, and whether `safe`'s goal holds (the
-    /// frontier, the costly part, only where the minutes are within the cap).
+    /// Whether `policy` keeps within the minutes cap here, and whether `safe`'s whole goal holds
+    /// (the frontier, the costly part, is worked out only where the minutes fit the cap).
     fn weigh(&self, policy: &Policy) -> (bool, bool) {
         let s = score(Method::Infradeck, self.cases, policy);
         let minutes = s.cpu_minutes_over + s.memory_minutes_over;
@@ -73,7 +74,7 @@ pub fn row(label: &str, weeks: &[Vec<Case>], policy: &Policy) -> usize {
 
 /// The policies of `safe`'s kind the search weighs: percentile × headroom × busiest-hour floor
 /// (memory takes the same headroom, as in the product) × no price on minutes or `balanced`'s
-/// trade at a price (what met target tracking's family for `balanced`).
+/// trade at a price (what brought `balanced` to its goal on the whole fleet).
 fn safe_kind() -> Vec<Policy> {
     let mut out = Vec::new();
     for cpu_percentile in [90.0, 95.0, 99.0] {
