@@ -156,10 +156,7 @@ fn main() {
             "| family · profile | min over | cap | monthly change | frontier at those minutes | gap (% of bill) | goal |"
         );
         println!("|---|---|---|---|---|---|---|");
-        let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
-        families.sort_unstable();
-        families.dedup();
-        for f in families {
+        for f in family_names(cases.as_slice()) {
             let these: Vec<Case> = cases.iter().filter(|c| c.family == f).cloned().collect();
             if these.iter().all(|c| c.service.running == 0) {
                 continue;
@@ -171,6 +168,14 @@ fn main() {
         judge("**whole fleet**", &cases, hindsight_wanted);
         five_weeks(&cases, hindsight_wanted);
     }
+}
+
+/// The trace families of `cases`, sorted, each once.
+fn family_names(cases: &[Case]) -> Vec<&str> {
+    let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
+    families.sort_unstable();
+    families.dedup();
+    families
 }
 
 /// The same sizes scored on the scored week and each of the weeks after it, per family and
@@ -186,9 +191,7 @@ fn five_weeks(cases: &[Case], with_search: bool) {
         (0..weeks.len()).map(|k| if k == 0 { "scored week".into() } else { format!("+{k}") }).collect();
     println!("| family · profile | {} | weeks met |", heads.join(" | "));
     println!("|---|{}---|", "---|".repeat(weeks.len()));
-    let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
-    families.sort_unstable();
-    families.dedup();
+    let families = family_names(cases);
     let mut groups: Vec<(String, Vec<Vec<Case>>)> = families
         .iter()
         .filter(|f| cases.iter().any(|c| c.family == **f && c.service.running > 0))

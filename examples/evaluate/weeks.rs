@@ -45,16 +45,24 @@ impl<'a> Week<'a> {
     }
 
     /// Whether `policy` keeps within the minutes cap here, and whether `safe`'s whole goal holds
-    /// (the frontier, the costly part, is worked out only where the minutes fit the cap).
+    /// (the frontier, the costly part, is worked out only where the minutes fit the cap): the
+    /// [`Goal`] `Goal::judge` would give, without its baselines, which `of` scored once.
     fn weigh(&self, policy: &Policy) -> (bool, bool) {
         let s = score(Method::Infradeck, self.cases, policy);
         let minutes = s.cpu_minutes_over + s.memory_minutes_over;
         if minutes > self.safest {
             return (false, false);
         }
-        let gap =
-            if self.bill <= 0.0 { 0.0 } else { (s.monthly_change - frontier(self.cases, minutes)) / self.bill * 100.0 };
-        (true, gap <= 2.0)
+        let goal = Goal {
+            method: Method::Infradeck,
+            minutes,
+            safest: self.safest,
+            safest_method: Method::ComputeOptimizer,
+            monthly_change: s.monthly_change,
+            frontier: frontier(self.cases, minutes),
+            bill: self.bill,
+        };
+        (true, goal.met(self.safest, 2.0))
     }
 }
 
